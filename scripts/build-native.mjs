@@ -10,8 +10,10 @@ const prefix = resolve(dirname(process.execPath), '..');
 const args = ['rebuild'];
 if (existsSync(join(prefix, 'include', 'node', 'node_api.h'))) args.push(`--nodedir=${prefix}`);
 
-// npm exports the path of its bundled node-gyp to scripts; fall back to PATH.
-const gypJs = process.env.npm_config_node_gyp;
+// npm exports the path of its bundled node-gyp to scripts; outside npm, look
+// for the copy npm ships next to this Node, then for node-gyp on PATH.
+const bundled = join(prefix, 'lib', 'node_modules', 'npm', 'node_modules', 'node-gyp', 'bin', 'node-gyp.js');
+const gypJs = process.env.npm_config_node_gyp || (existsSync(bundled) ? bundled : undefined);
 const cmd = gypJs ? process.execPath : 'node-gyp';
 const cmdArgs = gypJs ? [gypJs, ...args] : args;
 const r = spawnSync(cmd, cmdArgs, { cwd: root, stdio: 'inherit' });

@@ -1,0 +1,18 @@
+{
+  "targets": [
+    {
+      "target_name": "tio",
+      "sources": [
+        "native/addon.c",
+        "native/args.c",
+        "native/fd.c",
+        "native/tun.c",
+        "native/netdev.c",
+        "native/io.c",
+        "native/poll.c"
+      ],
+      "cflags": ["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
+      "defines": ["NAPI_VERSION=8"]
+    }
+  ]
+}

@@ -1,0 +1,13 @@
+/* Module entry: each file under native/ registers its own functions. */
+#include "tio.h"
+
+static napi_value init(napi_env env, napi_value exports) {
+  tio_register_fd(env, exports);
+  tio_register_tun(env, exports);
+  tio_register_netdev(env, exports);
+  tio_register_io(env, exports);
+  tio_register_poll(env, exports);
+  return exports;
+}
+
+NAPI_MODULE_INIT() { return init(env, exports); }

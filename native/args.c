@@ -1,0 +1,53 @@
+/* Argument decoding shared by all wrappers. */
+#include "tio.h"
+#include <string.h>
+
+int tio_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv) {
+  size_t argc = want;
+  if (napi_get_cb_info(env, info, &argc, argv, NULL, NULL) != napi_ok) return 0;
+  return argc >= want;
+}
+
+int tio_get_i32(napi_env env, napi_value v, int32_t *out) {
+  return napi_get_value_int32(env, v, out) == napi_ok;
+}
+
+/* Accepts any Uint8Array (Buffer included) and reports its visible window. */
+int tio_get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
+  napi_typedarray_type type;
+  size_t length = 0;
+  void *ptr = NULL;
+  if (napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok) return 0;
+  if (type != napi_uint8_array) return 0;
+  *data = (uint8_t *)ptr;
+  *len = length;
+  return 1;
+}
+
+int tio_is_nullish(napi_env env, napi_value v) {
+  napi_valuetype t;
+  if (napi_typeof(env, v, &t) != napi_ok) return 0;
+  return t == napi_null || t == napi_undefined;
+}
+
+int tio_get_string(napi_env env, napi_value v, char *buf, size_t size) {
+  size_t n = 0;
+  if (napi_get_value_string_utf8(env, v, buf, size, &n) != napi_ok) return 0;
+  return n + 1 < size || (n + 1 == size && buf[n] == '\0');
+}
+
+napi_value tio_int(napi_env env, int64_t v) {
+  napi_value out;
+  napi_create_int64(env, v, &out);
+  return out;
+}
+
+napi_value tio_neg_errno(napi_env env, int err) { return tio_int(env, -(int64_t)err); }
+
+void tio_export(napi_env env, napi_value exports, const char *name, napi_callback fn) {
+  napi_value f;
+  napi_create_function(env, name, NAPI_AUTO_LENGTH, fn, NULL, &f);
+  napi_set_named_property(env, exports, name, f);
+}

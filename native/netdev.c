@@ -1,0 +1,151 @@
+/* Interface configuration without shelling out: MTU and link state through
+ * SIOCSIF* ioctls, addresses through an rtnetlink RTM_NEWADDR request (ioctl
+ * cannot add more than one IPv4 address or skip IPv6 duplicate detection). */
+#define _GNU_SOURCE
+#include "tio.h"
+#include <errno.h>
+#include <linux/if_addr.h>
+#include <linux/netlink.h>
+#include <linux/rtnetlink.h>
+#include <net/if.h>
+#include <string.h>
+#include <sys/ioctl.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+static int ifreq_for(napi_env env, napi_value v, struct ifreq *ifr) {
+  char name[IFNAMSIZ + 1];
+  if (!tio_get_string(env, v, name, sizeof name) || strlen(name) >= IFNAMSIZ) return 0;
+  memset(ifr, 0, sizeof *ifr);
+  memcpy(ifr->ifr_name, name, strlen(name));
+  return 1;
+}
+
+static int ctl_socket(void) { return socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0); }
+
+static napi_value if_set_mtu(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  struct ifreq ifr;
+  int32_t mtu;
+  TIO_CHECK(env, tio_args(env, info, 2, argv) && ifreq_for(env, argv[0], &ifr) && tio_get_i32(env, argv[1], &mtu),
+            "ifSetMtu(name, mtu)");
+  int s = ctl_socket();
+  if (s < 0) return tio_neg_errno(env, errno);
+  ifr.ifr_mtu = mtu;
+  int r = ioctl(s, SIOCSIFMTU, &ifr);
+  int e = errno;
+  close(s);
+  return r < 0 ? tio_neg_errno(env, e) : tio_int(env, 0);
+}
+
+static napi_value if_set_up(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  struct ifreq ifr;
+  bool up = true;
+  TIO_CHECK(env, tio_args(env, info, 2, argv) && ifreq_for(env, argv[0], &ifr) &&
+                     napi_get_value_bool(env, argv[1], &up) == napi_ok,
+            "ifSetUp(name, up)");
+  int s = ctl_socket();
+  if (s < 0) return tio_neg_errno(env, errno);
+  int r = ioctl(s, SIOCGIFFLAGS, &ifr);
+  if (r == 0) {
+    if (up) ifr.ifr_flags |= IFF_UP | IFF_RUNNING;
+    else ifr.ifr_flags &= ~IFF_UP;
+    r = ioctl(s, SIOCSIFFLAGS, &ifr);
+  }
+  int e = errno;
+  close(s);
+  return r < 0 ? tio_neg_errno(env, e) : tio_int(env, 0);
+}
+
+static napi_value if_index(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  struct ifreq ifr;
+  TIO_CHECK(env, tio_args(env, info, 1, argv) && ifreq_for(env, argv[0], &ifr), "ifIndex(name)");
+  unsigned idx = if_nametoindex(ifr.ifr_name);
+  return idx == 0 ? tio_neg_errno(env, errno) : tio_int(env, idx);
+}
+
+/* `msg` is the whole request buffer (header first), so writes stay inside it. */
+static void add_attr(char *msg, int type, const void *data, int len) {
+  struct nlmsghdr *n = (struct nlmsghdr *)msg;
+  struct rtattr *rta = (struct rtattr *)(msg + NLMSG_ALIGN(n->nlmsg_len));
+  rta->rta_type = type;
+  rta->rta_len = RTA_LENGTH(len);
+  memcpy(RTA_DATA(rta), data, len);
+  n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(rta->rta_len);
+}
+
+/* Sends one request and waits for its ack; returns 0 or -errno. */
+static int netlink_request(struct nlmsghdr *req) {
+  int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
+  if (s < 0) return -errno;
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  int r = (int)sendto(s, req, req->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel);
+  if (r < 0) {
+    r = -errno;
+    close(s);
+    return r;
+  }
+  char buf[4096];
+  for (int tries = 0; tries < 16; tries++) {
+    ssize_t n = recv(s, buf, sizeof buf, 0);
+    if (n < 0) {
+      if (errno == EINTR) continue;
+      r = -errno;
+      break;
+    }
+    struct nlmsghdr *h = (struct nlmsghdr *)buf;
+    if (NLMSG_OK(h, (unsigned)n) && h->nlmsg_seq == req->nlmsg_seq && h->nlmsg_type == NLMSG_ERROR) {
+      struct nlmsgerr *err = NLMSG_DATA(h);
+      r = err->error; /* already negative errno, 0 = ack */
+      break;
+    }
+  }
+  close(s);
+  return r;
+}
+
+/* ifAddrChange(name, add, family 4|6, address bytes, prefixLen) -> 0 | -errno */
+static napi_value if_addr_change(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  struct ifreq ifr;
+  bool add = true;
+  int32_t family, prefix;
+  uint8_t *addr;
+  size_t alen;
+  TIO_CHECK(env, tio_args(env, info, 5, argv) && ifreq_for(env, argv[0], &ifr) &&
+                     napi_get_value_bool(env, argv[1], &add) == napi_ok && tio_get_i32(env, argv[2], &family) &&
+                     tio_get_bytes(env, argv[3], &addr, &alen) && tio_get_i32(env, argv[4], &prefix),
+            "ifAddrChange(name, add, family, bytes, prefixLen)");
+  TIO_CHECK(env, (family == 4 && alen == 4) || (family == 6 && alen == 16), "ifAddrChange: address length");
+  unsigned idx = if_nametoindex(ifr.ifr_name);
+  if (idx == 0) return tio_neg_errno(env, errno);
+  _Alignas(struct nlmsghdr) char req[512];
+  memset(req, 0, sizeof req);
+  struct nlmsghdr *n = (struct nlmsghdr *)req;
+  struct ifaddrmsg *ifa = NLMSG_DATA(n);
+  n->nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
+  n->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
+  n->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
+  n->nlmsg_seq = 1;
+  ifa->ifa_family = family == 4 ? AF_INET : AF_INET6;
+  ifa->ifa_prefixlen = (unsigned char)prefix;
+  ifa->ifa_index = idx;
+  ifa->ifa_scope = RT_SCOPE_UNIVERSE;
+  add_attr(req, IFA_LOCAL, addr, (int)alen);
+  add_attr(req, IFA_ADDRESS, addr, (int)alen);
+  if (family == 6) {
+    /* A TUN link has no neighbours to collide with; DAD only delays use. */
+    uint32_t flags = IFA_F_NODAD;
+    add_attr(req, IFA_FLAGS, &flags, sizeof flags);
+  }
+  return tio_int(env, netlink_request(n));
+}
+
+void tio_register_netdev(napi_env env, napi_value exports) {
+  tio_export(env, exports, "ifSetMtu", if_set_mtu);
+  tio_export(env, exports, "ifSetUp", if_set_up);
+  tio_export(env, exports, "ifIndex", if_index);
+  tio_export(env, exports, "ifAddrChange", if_addr_change);
+}
