@@ -89,7 +89,7 @@ static void on_event(uv_poll_t *h, int status, int events) {
   napi_open_handle_scope(env, &scope);
   napi_value fn, recv, argv[2], ret;
   napi_get_reference_value(env, p->callback, &fn);
-  napi_get_undefined(env, &recv);
+  napi_get_global(env, &recv); /* make_callback needs an object receiver */
   argv[0] = tio_int(env, status);
   argv[1] = tio_int(env, events);
   /* make_callback (not call_function) so promise jobs queued by the callback run. */

@@ -1,0 +1,105 @@
+/** Typed errors of tio: every one has a stable `code` and a message that says what to do. */
+import { constants as osConstants } from 'node:os';
+
+const ERRNO_NAMES = new Map<number, string>(
+  Object.entries(osConstants.errno).map(([name, value]) => [value, name] as [number, string]),
+);
+
+/** Symbolic name of an errno value (e.g. 22 -> "EINVAL"); "E<n>" when unknown. */
+export function errnoName(errno: number): string {
+  return ERRNO_NAMES.get(Math.abs(errno)) ?? `E${Math.abs(errno)}`;
+}
+
+/** Base class of every error tio throws; `code` is stable and machine-readable. */
+export class TioError extends Error {
+  /** Stable identifier, e.g. "ERR_TIO_CLOSED". */
+  readonly code: string;
+  constructor(code: string, message: string) {
+    super(message);
+    this.code = code;
+    this.name = new.target.name;
+  }
+}
+
+/** The process lacks CAP_NET_ADMIN (not root) for creating or configuring a TUN device. */
+export class PermissionDeniedError extends TioError {
+  constructor(what: string) {
+    super('ERR_TIO_PERMISSION', `${what}: permission denied; run as root or grant CAP_NET_ADMIN (e.g. setcap cap_net_admin+ep $(which node))`);
+  }
+}
+
+/** /dev/net/tun is missing or unusable. */
+export class NoTunDeviceError extends TioError {
+  constructor(detail: string) {
+    super('ERR_TIO_NO_TUN', `/dev/net/tun is not available (${detail}); load the tun module (modprobe tun) or, in a container, pass the device in (--device /dev/net/tun)`);
+  }
+}
+
+/** The interface name is taken by a device that cannot be attached to. */
+export class NameBusyError extends TioError {
+  constructor(name: string) {
+    super('ERR_TIO_NAME_BUSY', `interface name "${name}" is in use by another device or by a TUN with other flags; pick another name or delete it (ip link del ${name})`);
+  }
+}
+
+/** The kernel refused an offload the caller asked for explicitly. */
+export class OffloadRefusedError extends TioError {
+  constructor(what: string) {
+    super('ERR_TIO_OFFLOAD_REFUSED', `the kernel refused ${what}; use offload: 'auto' to fall back, or 'off'`);
+  }
+}
+
+/** An operation needs an offload this queue did not negotiate (e.g. writeGSO without TSO). */
+export class OffloadUnavailableError extends TioError {
+  constructor(what: string) {
+    super('ERR_TIO_OFFLOAD_UNAVAILABLE', `${what} needs an offload this device did not negotiate; check device.capabilities and segment in software instead`);
+  }
+}
+
+/** The queue or device is closed; pending and later operations fail with this. */
+export class ClosedError extends TioError {
+  constructor(what = 'queue') {
+    super('ERR_TIO_CLOSED', `${what} is closed`);
+  }
+}
+
+/** A writeGSO call whose fragments the kernel could not take; rejected before any syscall. */
+export class GeometryError extends TioError {
+  constructor(detail: string) {
+    super('ERR_TIO_BAD_GEOMETRY', `writeGSO: ${detail}`);
+  }
+}
+
+/** A packet given to write() is not a well-formed IP packet; nothing was sent. */
+export class BadPacketError extends TioError {
+  constructor(detail: string) {
+    super('ERR_TIO_BAD_PACKET', `packet refused: ${detail}`);
+  }
+}
+
+/** An option passed to tio is invalid; the message names it. */
+export class OptionError extends TioError {
+  constructor(option: string, detail: string) {
+    super('ERR_TIO_BAD_OPTION', `option ${option}: ${detail}`);
+  }
+}
+
+/** Only one read() may be pending on a queue at a time. */
+export class BusyError extends TioError {
+  constructor(what: string) {
+    super('ERR_TIO_BUSY', `${what} is already pending on this queue; await it first`);
+  }
+}
+
+/** A system call failed for a reason not covered by a more specific error. */
+export class SyscallError extends TioError {
+  /** Positive errno value. */
+  readonly errno: number;
+  /** The failing call, e.g. "write". */
+  readonly syscall: string;
+  constructor(syscall: string, errno: number, target: string) {
+    super('ERR_TIO_SYSCALL', `${syscall} on ${target} failed: ${errnoName(errno)}`);
+    this.errno = Math.abs(errno);
+    this.syscall = syscall;
+  }
+}

@@ -1,0 +1,5 @@
+/** tio: Linux TUN I/O with virtio-net offloads for Node.js. */
+export * from './errors.js';
+export * from './tun/index.js';
+export * as packet from './packet/index.js';
+export * as virtio from './virtio/index.js';

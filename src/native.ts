@@ -1,0 +1,75 @@
+/** The only module that loads the C addon; everything native goes through these typed wrappers. */
+import { createRequire } from 'node:module';
+import { existsSync } from 'node:fs';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { TioError } from './errors.js';
+
+/** Opaque libuv poll handle owned by the addon. */
+export type PollHandle = { readonly __brand: 'tio.PollHandle' };
+
+/** Result of tunOpen: fd >= 0 on success, otherwise errno and the failing stage. */
+export interface TunOpenResult {
+  fd: number;
+  name: string;
+  errno: number;
+  /** 1: open("/dev/net/tun") failed, 2: TUNSETIFF failed. */
+  stage: number;
+}
+
+/** Stage values of TunOpenResult (native/tun.c). */
+export const TUN_STAGE_OPEN = 1;
+/** TUNSETIFF failed. */
+export const TUN_STAGE_SETIFF = 2;
+
+/** Poll event bits accepted by pollStart (native/poll.c). */
+export const POLL_READABLE = 1;
+/** Writable bit for pollStart. */
+export const POLL_WRITABLE = 2;
+
+/** Functions exported by native/*.c. Negative numbers are -errno (or libuv errors for poll*). */
+export interface NativeAddon {
+  closeFd(fd: number): number;
+  dupFd(fd: number): number;
+  eventfdCreate(): number;
+  eventfdSignal(fd: number): number;
+  fdReadable(fd: number): number;
+  netnsEnter(path: string): number;
+  netnsRestore(fd: number): number;
+  tunOpen(name: string, flags: number): TunOpenResult;
+  tunSetOffload(fd: number, mask: number): number;
+  tunGetFlags(fd: number): number;
+  ifSetMtu(name: string, mtu: number): number;
+  ifSetUp(name: string, up: boolean): number;
+  ifIndex(name: string): number;
+  ifAddrChange(name: string, add: boolean, family: 4 | 6, addr: Uint8Array, prefixLen: number): number;
+  readBatch(fd: number, rx: Uint8Array, hdrs: Uint8Array | null, meta: Int32Array, maxPackets: number): number;
+  writePacket(fd: number, hdr: Uint8Array | null, buf: Uint8Array, off: number, len: number): number;
+  writeParts(fd: number, hdr: Uint8Array | null, parts: readonly Uint8Array[], nparts: number, copy: Uint8Array | null): number;
+  pollCreate(fd: number, callback: (status: number, events: number) => void): PollHandle | number;
+  pollStart(handle: PollHandle, events: number): number;
+  pollStop(handle: PollHandle): number;
+  pollRef(handle: PollHandle, ref: boolean): number;
+  pollClose(handle: PollHandle): number;
+}
+
+function packageRoot(): string {
+  // dist/src/native.js -> package root two levels up; src/native.ts when run from source.
+  let dir = dirname(fileURLToPath(import.meta.url));
+  for (let i = 0; i < 4; i++) {
+    if (existsSync(join(dir, 'binding.gyp'))) return dir;
+    dir = dirname(dir);
+  }
+  return dirname(dirname(dirname(fileURLToPath(import.meta.url))));
+}
+
+function load(): NativeAddon {
+  const file = join(packageRoot(), 'build', 'Release', 'tio.node');
+  if (!existsSync(file)) {
+    throw new TioError('ERR_TIO_NO_ADDON', `tio's native addon is not built (${file} is missing); run \`npm install\` or \`npm run build\` in the tio package`);
+  }
+  return createRequire(import.meta.url)(file) as NativeAddon;
+}
+
+/** The loaded addon. */
+export const native: NativeAddon = load();

@@ -1,0 +1,32 @@
+/** Running synchronous code inside a named network namespace (the `netns` option). */
+import { native } from '../native.js';
+import { OptionError, PermissionDeniedError, SyscallError } from '../errors.js';
+
+/** Path of a namespace given by name (as `ip netns` names it) or by path. */
+export function netnsPath(ns: string): string {
+  if (ns.includes('/')) return ns;
+  if (!/^[A-Za-z0-9_.-]+$/.test(ns)) throw new OptionError('netns', `"${ns}" is not a valid namespace name`);
+  return `/var/run/netns/${ns}`;
+}
+
+/**
+ * Runs `fn` with the calling thread inside namespace `ns` (undefined: stay),
+ * then switches back even when `fn` throws. Only the calling thread moves, and
+ * `fn` must be synchronous: sockets and TUN fds created inside stay bound to `ns`.
+ */
+export function inNetns<T>(ns: string | undefined, fn: () => T): T {
+  if (ns === undefined) return fn();
+  const old = native.netnsEnter(netnsPath(ns));
+  if (old < 0) {
+    if (-old === 1 /* EPERM */) throw new PermissionDeniedError(`entering network namespace ${ns}`);
+    if (-old === 2 /* ENOENT */) throw new OptionError('netns', `network namespace "${ns}" does not exist (${netnsPath(ns)})`);
+    throw new SyscallError('setns', -old, ns);
+  }
+  try {
+    return fn();
+  } finally {
+    const r = native.netnsRestore(old);
+    // Staying in the wrong namespace would silently misroute every later socket.
+    if (r < 0) throw new SyscallError('setns (restore)', -r, 'the original network namespace');
+  }
+}

@@ -1,0 +1,449 @@
+/** One TUN queue: batched non-blocking reads, plain and GSO writes, close and worker hand-over. */
+import { native } from '../native.js';
+import {
+  BadPacketError, BusyError, ClosedError, OffloadUnavailableError, SyscallError, TioError,
+} from '../errors.js';
+import {
+  VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, VNET_HDR_LEN, checkValid, correctHdrLen,
+  correctHdrLenReason, decodeHeader, encodeHeader, finishChecksum, gsoProto, newHeader, type VirtioNetHdr,
+} from '../virtio/index.js';
+import { IPV4_MIN_HEADER_LEN, IPV6_HEADER_LEN } from '../packet/index.js';
+import { Counters, type DropReason, type QueueStats } from './counters.js';
+import { MAX_GSO_BYTES, MAX_GSO_HEADER, checkGsoGeometry, prepareGsoHeaders, type GsoWriteProto } from './gso-write.js';
+import type { Capabilities } from './offload.js';
+import { Packet } from './packet.js';
+import { FdWatcher, SignalWatcher } from './readiness.js';
+import type { WriteStrategy } from './write-strategy.js';
+
+/** Packets per read batch (DESIGN.md: drain until EAGAIN, 64 packets or < 64 KiB headroom). */
+export const MAX_BATCH = 64;
+/** Default receive buffer: room for the 64 KiB headroom rule to allow ~15 superpackets per batch. */
+export const DEFAULT_RX_BUFFER = 1 << 20;
+/** The smallest receive buffer that still holds one 64 KiB superpacket. */
+export const MIN_RX_BUFFER = 65536;
+
+// errno values (asm-generic/errno-base.h, errno.h) the queue reacts to.
+const EAGAIN = 11;
+const EBADF = 9;
+const EBADFD = 77; // a queue whose device was deleted (drivers/net/tun.c)
+const EIO = 5;
+
+/** Everything needed to rebuild a queue in another thread; plain data, safe for postMessage. */
+export interface QueueHandle {
+  fd: number;
+  /** A dup of the device's close eventfd, owned by whoever attaches the handle. */
+  closeFd: number;
+  name: string;
+  index: number;
+  capabilities: Capabilities;
+  writeStrategy: WriteStrategy;
+  rxBufferSize: number;
+}
+
+const RESOLVED: Promise<void> = Promise.resolve();
+
+/**
+ * A queue of a TUN device. read() returns batches of packets that stay valid
+ * until the next read(); writes are synchronous syscalls that only wait when
+ * the kernel reports EAGAIN. One reader at a time; writes may come from anywhere
+ * on the owning thread.
+ */
+export class Queue implements AsyncIterable<Packet[]> {
+  /** Interface name of the device. */
+  readonly name: string;
+  /** Index of this queue within its device. */
+  readonly index: number;
+  /** Offloads negotiated for the device. */
+  readonly capabilities: Capabilities;
+  /** How GSO writes are issued. */
+  readonly writeStrategy: WriteStrategy;
+
+  private fd: number;
+  private closeFd: number;
+  private readonly ownsCloseFd: boolean;
+  private readonly rxBufferSize: number;
+  private closed = false;
+  private detached = false;
+  private closeError: TioError | null = null;
+  private readonly watcher: FdWatcher;
+  private readonly closeWatch: SignalWatcher | null;
+  private readonly onClosed: ((q: Queue) => void) | null;
+
+  private readonly rx: Buffer;
+  private readonly rxHdrs: Buffer | null;
+  private readonly meta = new Int32Array(2 * MAX_BATCH);
+  private readonly pool: Packet[] = [];
+  private readonly vh: VirtioNetHdr = newHeader();
+  private readPending = false;
+
+  private readonly txHdr = Buffer.alloc(VNET_HDR_LEN);
+  private readonly plainHdr: Buffer | null;
+  private readonly gsoHdrScratch = Buffer.alloc(MAX_GSO_HEADER);
+  private readonly copyScratch: Buffer | null;
+  private readonly parts: Uint8Array[] = [];
+  private writeChain: Promise<void> | null = null;
+  private readonly counters = new Counters();
+
+  /** @internal Use TunDevice.open or Queue.attach. */
+  constructor(h: QueueHandle, ownsCloseFd: boolean, onClosed: ((q: Queue) => void) | null) {
+    this.fd = h.fd;
+    this.closeFd = h.closeFd;
+    this.ownsCloseFd = ownsCloseFd;
+    this.name = h.name;
+    this.index = h.index;
+    this.capabilities = { ...h.capabilities };
+    this.writeStrategy = h.writeStrategy;
+    this.rxBufferSize = Math.max(MIN_RX_BUFFER, h.rxBufferSize);
+    this.onClosed = onClosed;
+    this.rx = Buffer.allocUnsafeSlow(this.rxBufferSize);
+    this.rxHdrs = h.capabilities.vnetHdr ? Buffer.alloc(VNET_HDR_LEN * MAX_BATCH) : null;
+    this.plainHdr = h.capabilities.vnetHdr ? Buffer.alloc(VNET_HDR_LEN) : null;
+    this.copyScratch = h.writeStrategy === 'copy' ? Buffer.allocUnsafeSlow(VNET_HDR_LEN + MAX_GSO_BYTES) : null;
+    for (let i = 0; i < MAX_BATCH; i++) this.pool.push(new Packet(this.rx, 0, 0));
+    this.watcher = new FdWatcher(this.fd, `${this.name} queue ${this.index}`);
+    // A queue attached in a worker learns of device close only through the eventfd.
+    this.closeWatch = ownsCloseFd
+      ? new SignalWatcher(this.closeFd, `${this.name} close signal`, () => this.shutdown(new ClosedError(`device ${this.name}`)))
+      : null;
+  }
+
+  /** Rebuilds a queue from a handle made by detach(), typically inside a worker thread. */
+  static attach(h: QueueHandle): Queue {
+    return new Queue(h, true, null);
+  }
+
+  /** True once closed (by close(), device close, or the device disappearing). */
+  get isClosed(): boolean {
+    return this.closed;
+  }
+
+  /** The queue's fd (for diagnostics; do not read or close it yourself). */
+  get fileDescriptor(): number {
+    return this.fd;
+  }
+
+  /** A snapshot of this queue's counters. */
+  stats(): QueueStats {
+    return this.counters.snapshot();
+  }
+
+  /**
+   * The next batch of packets (at least one). Resolves as soon as the queue is
+   * readable; rejects with ClosedError once the queue or device is closed.
+   */
+  read(): Promise<Packet[]> {
+    if (this.closed) return Promise.reject(this.closedError());
+    if (this.readPending) return Promise.reject(new BusyError('read()'));
+    let batch: Packet[] | null;
+    try {
+      batch = this.drain();
+    } catch (e) {
+      return Promise.reject(e);
+    }
+    return batch ? Promise.resolve(batch) : this.readWhenReady();
+  }
+
+  /** Iterates batches until the queue is closed. */
+  async *[Symbol.asyncIterator](): AsyncIterator<Packet[]> {
+    for (;;) {
+      let batch: Packet[];
+      try {
+        batch = await this.read();
+      } catch (e) {
+        if (e instanceof ClosedError) return;
+        throw e;
+      }
+      yield batch;
+    }
+  }
+
+  /**
+   * Writes one IP packet with complete checksums. A read superpacket (packet.gso
+   * set) is written back as a superpacket. Invalid packets are refused with
+   * BadPacketError before any syscall.
+   */
+  write(packet: Packet | Uint8Array): Promise<void> {
+    if (packet instanceof Packet) {
+      if (packet.gso) return this.writeSuperpacket(packet);
+      return this.writeOne(packet.buf, packet.off, packet.len);
+    }
+    return this.writeOne(packet, 0, packet.length);
+  }
+
+  /**
+   * Writes a superpacket read from a TUN queue back out unchanged, with
+   * NEEDS_CSUM so the kernel (or the receiver) finishes its checksum.
+   */
+  writeSuperpacket(packet: Packet): Promise<void> {
+    const g = packet.gso;
+    if (!g) return this.writeOne(packet.buf, packet.off, packet.len);
+    if (this.closed) return Promise.reject(this.closedError());
+    if (!(g.proto === 'tcp' ? this.capabilities.tso : this.capabilities.uso)) {
+      this.counters.txErrors++;
+      return Promise.reject(new OffloadUnavailableError(`writing a ${g.proto.toUpperCase()} superpacket to ${this.name}`));
+    }
+    const vh = this.vh;
+    vh.flags = VIRTIO_NET_HDR_F_NEEDS_CSUM;
+    vh.gsoType = g.gsoType;
+    vh.hdrLen = g.hdrLen;
+    vh.gsoSize = g.size;
+    vh.csumStart = g.csumStart;
+    vh.csumOffset = g.csumOffset;
+    encodeHeader(vh, this.txHdr, 0);
+    return this.submit(this.txHdr, packet.buf, packet.off, packet.len, null, 0, true);
+  }
+
+  /**
+   * Writes `payloads` as one superpacket behind copies of `ipHdr` and `l4Hdr`
+   * (their length and checksum fields are filled in; the caller's bytes are not
+   * changed): the kernel segments it at payloads[0].length. One payload is
+   * written as an ordinary packet. Bad geometry throws GeometryError before any syscall.
+   */
+  writeGSO(ipHdr: Uint8Array, l4Hdr: Uint8Array, payloads: readonly Uint8Array[], proto: GsoWriteProto): Promise<void> {
+    let total: number;
+    try {
+      total = checkGsoGeometry(ipHdr, l4Hdr, payloads, proto);
+    } catch (e) {
+      this.counters.txErrors++;
+      return Promise.reject(e);
+    }
+    if (this.closed) return Promise.reject(this.closedError());
+    const segments = payloads.length;
+    if (segments > 1 && !(proto === 'tcp' ? this.capabilities.tso : this.capabilities.uso)) {
+      this.counters.txErrors++;
+      return Promise.reject(new OffloadUnavailableError(`writeGSO of ${segments} ${proto.toUpperCase()} segments on ${this.name}`));
+    }
+    const ipOut = this.gsoHdrScratch.subarray(0, ipHdr.length);
+    const l4Out = this.gsoHdrScratch.subarray(ipHdr.length, ipHdr.length + l4Hdr.length);
+    const vnet = this.capabilities.vnetHdr;
+    prepareGsoHeaders(ipHdr, l4Hdr, payloads, proto, total, ipOut, l4Out, this.vh, !vnet);
+    if (vnet) encodeHeader(this.vh, this.txHdr, 0);
+    const parts = this.parts;
+    parts.length = 0;
+    parts.push(this.gsoHdrScratch.subarray(0, ipHdr.length + l4Hdr.length));
+    for (let i = 0; i < segments; i++) parts.push(payloads[i]!);
+    return this.submit(vnet ? this.txHdr : null, null, 0, total, parts, parts.length, segments > 1);
+  }
+
+  /**
+   * Hands the queue to another thread: returns a handle for Queue.attach and
+   * makes this object inert (its fd is no longer closed here). The device's
+   * close still reaches the attached queue through the close eventfd.
+   */
+  detach(): QueueHandle {
+    if (this.closed) throw this.closedError();
+    if (this.readPending || this.writeChain) throw new BusyError('an operation');
+    const closeFd = native.dupFd(this.closeFd);
+    if (closeFd < 0) throw new SyscallError('dup', -closeFd, `${this.name} close eventfd`);
+    const h: QueueHandle = {
+      fd: this.fd, closeFd, name: this.name, index: this.index,
+      capabilities: { ...this.capabilities }, writeStrategy: this.writeStrategy, rxBufferSize: this.rxBufferSize,
+    };
+    this.detached = true;
+    this.shutdown(new ClosedError(`queue ${this.index} of ${this.name} (detached to another thread)`));
+    return h;
+  }
+
+  /** Closes this queue: pending reads and writes reject with ClosedError. Idempotent. */
+  close(): void {
+    this.shutdown(new ClosedError(`queue ${this.index} of ${this.name}`));
+  }
+
+  /** @internal Closes with a given reason (device close, device deleted, detach). */
+  shutdown(err: TioError): void {
+    if (this.closed) return;
+    this.closed = true;
+    this.closeError = err;
+    this.closeWatch?.close();
+    // Stop polling before the fd number can be reused by anyone else.
+    this.watcher.close(err);
+    if (!this.detached) {
+      native.closeFd(this.fd);
+      if (this.ownsCloseFd) native.closeFd(this.closeFd);
+    }
+    this.fd = -1;
+    this.closeFd = -1;
+    this.onClosed?.(this);
+  }
+
+  private closedError(): TioError {
+    return this.closeError ?? new ClosedError();
+  }
+
+  private async readWhenReady(): Promise<Packet[]> {
+    this.readPending = true;
+    try {
+      for (;;) {
+        await this.watcher.readable();
+        if (this.closed) throw this.closedError();
+        const batch = this.drain();
+        if (batch) return batch;
+      }
+    } finally {
+      this.readPending = false;
+    }
+  }
+
+  /** Reads what is queued; null when nothing is (EAGAIN) or everything read was dropped. */
+  private drain(): Packet[] | null {
+    const n = native.readBatch(this.fd, this.rx, this.rxHdrs, this.meta, MAX_BATCH);
+    if (n < 0) throw this.ioError('read', n);
+    if (n === 0) return null;
+    const out = this.decodeBatch(n);
+    return out.length > 0 ? out : null;
+  }
+
+  private decodeBatch(n: number): Packet[] {
+    const out: Packet[] = [];
+    const rx = this.rx;
+    const meta = this.meta;
+    const hdrs = this.rxHdrs;
+    const c = this.counters;
+    for (let i = 0; i < n; i++) {
+      const off = meta[2 * i]!;
+      const raw = meta[2 * i + 1]!;
+      const p = this.pool[i]!;
+      p.gso = null;
+      p.off = off;
+      let reason: DropReason | null;
+      if (hdrs) {
+        p.len = raw - VNET_HDR_LEN;
+        reason = p.len > 0 ? this.decodeVnet(p, hdrs, i) : 'truncated-header';
+      } else {
+        p.len = raw;
+        reason = checkPlain(rx, off, raw);
+      }
+      if (reason !== null) {
+        c.drops[reason]++;
+        continue;
+      }
+      c.rxPackets++;
+      c.rxBytes += p.len;
+      out.push(p);
+    }
+    if (out.length > 0) c.rxBatches++;
+    return out;
+  }
+
+  private decodeVnet(p: Packet, hdrs: Buffer, i: number): DropReason | null {
+    const h = decodeHeader(hdrs, i * VNET_HDR_LEN, this.vh);
+    const rx = this.rx;
+    const reason = checkValid(h, rx, p.off, p.len);
+    if (reason !== null) return reason;
+    if (h.gsoType === VIRTIO_NET_HDR_GSO_NONE) {
+      if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM && !finishChecksum(rx, p.off, p.len, h.csumStart, h.csumOffset)) {
+        return 'bad-csum-start';
+      }
+      return null;
+    }
+    const hdrLen = correctHdrLen(h, rx, p.off, p.len);
+    if (hdrLen < 0) return correctHdrLenReason(h, rx, p.off, p.len) ?? 'bad-l4-header';
+    const g = p.setGso();
+    g.size = h.gsoSize;
+    g.hdrLen = hdrLen;
+    g.csumStart = h.csumStart;
+    g.csumOffset = h.csumOffset;
+    g.proto = gsoProto(h.gsoType) ?? 'tcp';
+    g.gsoType = h.gsoType;
+    this.counters.rxSuperpackets++;
+    return null;
+  }
+
+  private writeOne(buf: Uint8Array, off: number, len: number): Promise<void> {
+    if (this.closed) return Promise.reject(this.closedError());
+    const bad = checkPlain(buf, off, len);
+    if (bad !== null || len > MAX_GSO_BYTES) {
+      this.counters.txErrors++;
+      const v = len > 0 ? buf[off]! >>> 4 : 0;
+      const why = len > MAX_GSO_BYTES ? `${len} bytes exceed ${MAX_GSO_BYTES}`
+        : bad === 'bad-ip-version' ? `IP version ${v} is neither 4 nor 6`
+          : `${len} bytes is shorter than an IPv${v === 6 ? 6 : 4} header`;
+      return Promise.reject(new BadPacketError(why));
+    }
+    return this.submit(this.plainHdr, buf, off, len, null, 0, false);
+  }
+
+  /**
+   * Issues one write syscall (packet or parts), waiting on EAGAIN. Writes made
+   * while an earlier one waits queue behind it to keep packet order; their
+   * header scratch is re-encoded because later writes reuse it.
+   */
+  private submit(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
+    parts: Uint8Array[] | null, nparts: number, superpacket: boolean): Promise<void> {
+    if (this.writeChain === null) {
+      const r = this.syscallWrite(hdr, buf, off, len, parts, nparts);
+      if (r >= 0) {
+        this.countWrite(len, superpacket);
+        return RESOLVED;
+      }
+      if (-r !== EAGAIN) return Promise.reject(this.writeError(r));
+    }
+    // Slow path: snapshot what later writes would overwrite, then wait our turn.
+    const hdrCopy = hdr ? Buffer.from(hdr) : null;
+    const partsCopy = parts ? parts.slice(0, nparts).map((p) => (p.buffer === this.gsoHdrScratch.buffer ? Buffer.from(p) : p)) : null;
+    const prev = this.writeChain ?? RESOLVED;
+    const mine = prev.then(() => this.writeWithWait(hdrCopy, buf, off, len, partsCopy, nparts, superpacket));
+    const tail = mine.then(() => undefined, () => undefined);
+    this.writeChain = tail;
+    void tail.then(() => {
+      if (this.writeChain === tail) this.writeChain = null;
+    });
+    return mine;
+  }
+
+  private async writeWithWait(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
+    parts: Uint8Array[] | null, nparts: number, superpacket: boolean): Promise<void> {
+    for (;;) {
+      if (this.closed) throw this.closedError();
+      const r = this.syscallWrite(hdr, buf, off, len, parts, nparts);
+      if (r >= 0) {
+        this.countWrite(len, superpacket);
+        return;
+      }
+      if (-r !== EAGAIN) throw this.writeError(r);
+      this.counters.txWaits++;
+      await this.watcher.writable();
+    }
+  }
+
+  private syscallWrite(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
+    parts: Uint8Array[] | null, nparts: number): number {
+    if (parts) return native.writeParts(this.fd, hdr, parts, nparts, this.copyScratch);
+    return native.writePacket(this.fd, hdr, buf!, off, len);
+  }
+
+  private countWrite(len: number, superpacket: boolean): void {
+    const c = this.counters;
+    c.txPackets++;
+    c.txBytes += len;
+    if (superpacket) c.txSuperpackets++;
+  }
+
+  private writeError(r: number): TioError {
+    this.counters.txErrors++;
+    const e = this.ioError('write', r);
+    if (e instanceof SyscallError && (e.errno === 22 /* EINVAL */ || e.errno === EIO)) {
+      return new BadPacketError(`the kernel refused it (${e.message})`);
+    }
+    return e;
+  }
+
+  private ioError(op: string, r: number): TioError {
+    const errno = -r;
+    if (errno === EBADF || errno === EBADFD) {
+      const err = new ClosedError(errno === EBADFD ? `device ${this.name} (deleted)` : `queue ${this.index} of ${this.name}`);
+      this.shutdown(err);
+      return err;
+    }
+    return new SyscallError(op, errno, `${this.name} queue ${this.index}`);
+  }
+}
+
+/** Minimal sanity of a packet without a vnet header: long enough, IPv4 or IPv6. */
+function checkPlain(buf: Uint8Array, off: number, len: number): DropReason | null {
+  if (len < IPV4_MIN_HEADER_LEN) return 'too-short';
+  const v = buf[off]! >>> 4;
+  if (v === 4) return null;
+  if (v === 6) return len < IPV6_HEADER_LEN ? 'too-short' : null;
+  return 'bad-ip-version';
+}
