@@ -1,0 +1,12 @@
+// File locations the bench needs, resolved from this module so the bench works
+// from any cwd (compiled layout: dist/bench/lib/paths.js).
+import { fileURLToPath } from 'node:url';
+
+/** The repository root (three levels up from dist/bench/lib/). */
+export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
+/** Source of the C reference forwarder. */
+export const REF_SRC = fileURLToPath(new URL('../../../bench/ref/forward.c', import.meta.url));
+/** Where the C reference forwarder binary is built (gitignored). */
+export const REF_BIN = fileURLToPath(new URL('../../../bench/ref/forward-ref', import.meta.url));
+/** The compiled TypeScript forwarder. */
+export const TS_FORWARDER = fileURLToPath(new URL('../ts-forwarder.js', import.meta.url));
