@@ -2,9 +2,11 @@
  * wait for readable/writable without a thread of its own; works the same in a
  * worker_threads worker, whose loop is its own. Handles still open when an
  * environment shuts down are closed by an async cleanup hook, because a worker
- * cannot close its loop while a handle is active. */
+ * cannot close its loop while a handle is active. The same hook closes fds a
+ * worker adopted (queues attached there), so terminating a worker leaks none. */
 #include "tio.h"
 #include <stdlib.h>
+#include <unistd.h>
 #include <uv.h>
 
 typedef struct tio_poll {
@@ -19,6 +21,8 @@ typedef struct tio_poll {
 } tio_poll;
 
 typedef struct {
+  int *fds; /* adopted fds, closed at teardown; -1 marks a free slot */
+  int nfds;
   tio_poll *live;
   int closing_count;
   napi_async_cleanup_hook_handle hook;
@@ -61,6 +65,11 @@ static void close_poll(tio_poll_env *st, tio_poll *p) {
 static void on_teardown(napi_async_cleanup_hook_handle hook, void *arg) {
   tio_poll_env *st = arg;
   st->tearing_down = 1;
+  for (int i = 0; i < st->nfds; i++) {
+    /* Polls on these fds are closed below; uv_poll tolerates an fd already gone. */
+    if (st->fds[i] >= 0) close(st->fds[i]);
+    st->fds[i] = -1;
+  }
   st->hook = hook;
   int n = 0;
   for (tio_poll *p = st->live; p; p = p->next) n++;
@@ -73,7 +82,11 @@ static void on_teardown(napi_async_cleanup_hook_handle hook, void *arg) {
   while (st->live) close_poll(st, st->live);
 }
 
-static void free_env_state(napi_env env, void *data, void *hint) { free(data); }
+static void free_env_state(napi_env env, void *data, void *hint) {
+  tio_poll_env *st = data;
+  free(st->fds);
+  free(st);
+}
 
 static tio_poll_env *env_state(napi_env env) {
   void *data = NULL;
@@ -194,6 +207,39 @@ static napi_value poll_close(napi_env env, napi_callback_info info) {
   return tio_int(env, 0);
 }
 
+/* fdAdopt(fd): close fd when this environment (thread) shuts down, unless released. */
+static napi_value fd_adopt(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t fd;
+  TIO_CHECK(env, tio_args(env, info, 1, argv) && tio_get_i32(env, argv[0], &fd) && fd >= 0, "fdAdopt(fd)");
+  tio_poll_env *st = env_state(env);
+  for (int i = 0; i < st->nfds; i++) {
+    if (st->fds[i] < 0) {
+      st->fds[i] = fd;
+      return tio_int(env, 0);
+    }
+  }
+  int *grown = realloc(st->fds, sizeof(int) * (size_t)(st->nfds + 8));
+  if (!grown) return tio_neg_errno(env, 12 /* ENOMEM */);
+  st->fds = grown;
+  grown[st->nfds] = fd;
+  for (int i = 1; i < 8; i++) grown[st->nfds + i] = -1;
+  st->nfds += 8;
+  return tio_int(env, 0);
+}
+
+/* fdRelease(fd): forget an adopted fd (its owner closed it). */
+static napi_value fd_release(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t fd;
+  TIO_CHECK(env, tio_args(env, info, 1, argv) && tio_get_i32(env, argv[0], &fd), "fdRelease(fd)");
+  tio_poll_env *st = env_state(env);
+  for (int i = 0; i < st->nfds; i++) {
+    if (st->fds[i] == fd) st->fds[i] = -1;
+  }
+  return tio_int(env, 0);
+}
+
 void tio_register_poll(napi_env env, napi_value exports) {
   tio_poll_env *st = calloc(1, sizeof *st);
   napi_set_instance_data(env, st, free_env_state, NULL);
@@ -203,4 +249,6 @@ void tio_register_poll(napi_env env, napi_value exports) {
   tio_export(env, exports, "pollStop", poll_stop);
   tio_export(env, exports, "pollRef", poll_ref);
   tio_export(env, exports, "pollClose", poll_close);
+  tio_export(env, exports, "fdAdopt", fd_adopt);
+  tio_export(env, exports, "fdRelease", fd_release);
 }

@@ -51,6 +51,10 @@ export interface NativeAddon {
   pollStop(handle: PollHandle): number;
   pollRef(handle: PollHandle, ref: boolean): number;
   pollClose(handle: PollHandle): number;
+  /** Closes fd when the calling thread's environment shuts down (worker exit/terminate). */
+  fdAdopt(fd: number): number;
+  /** Undoes fdAdopt (the owner closed the fd itself). */
+  fdRelease(fd: number): number;
 }
 
 function packageRoot(): string {

@@ -101,6 +101,11 @@ export class Queue implements AsyncIterable<Packet[]> {
     this.copyScratch = h.writeStrategy === 'copy' ? Buffer.allocUnsafeSlow(VNET_HDR_LEN + MAX_GSO_BYTES) : null;
     for (let i = 0; i < MAX_BATCH; i++) this.pool.push(new Packet(this.rx, 0, 0));
     this.watcher = new FdWatcher(this.fd, `${this.name} queue ${this.index}`);
+    if (ownsCloseFd) {
+      // Attached in a worker: its fds must not outlive the worker, even on terminate().
+      native.fdAdopt(this.fd);
+      native.fdAdopt(this.closeFd);
+    }
     // A queue attached in a worker learns of device close only through the eventfd.
     this.closeWatch = ownsCloseFd
       ? new SignalWatcher(this.closeFd, `${this.name} close signal`, () => this.shutdown(new ClosedError(`device ${this.name}`)))
@@ -257,6 +262,10 @@ export class Queue implements AsyncIterable<Packet[]> {
     this.closeWatch?.close();
     // Stop polling before the fd number can be reused by anyone else.
     this.watcher.close(err);
+    if (this.ownsCloseFd) {
+      native.fdRelease(this.fd);
+      native.fdRelease(this.closeFd);
+    }
     if (!this.detached) {
       native.closeFd(this.fd);
       if (this.ownsCloseFd) native.closeFd(this.closeFd);
