@@ -53,9 +53,11 @@ test('device close wakes reads pending in worker threads that own queues, and no
   const before = fdCount();
   const d = TunDevice.open({ name: 'tclw0', netns: ns.name, queues: 2, up: false });
   const workers = d.queues.map((q) => new Worker(WORKER, { workerData: q.detach() }));
+  // Listen to every worker at once: an event emitted before `once` is attached is lost.
+  const started = workers.map((w) => once(w, 'message'));
   try {
-    for (const w of workers) {
-      const [msg] = (await within(once(w, 'message'), 10_000, 'worker start')) as [{ outcome: string }];
+    for (const s of started) {
+      const [msg] = (await within(s, 10_000, 'worker start')) as [{ outcome: string }];
       assert.equal(msg.outcome, 'reading');
     }
     const results = workers.map((w) => once(w, 'message'));
