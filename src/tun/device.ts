@@ -7,6 +7,7 @@ import {
 import { IFF_MULTI_QUEUE, IFF_NO_PI, IFF_TUN, IFF_VNET_HDR, MAX_IFNAME, MAX_QUEUES } from './constants.js';
 import { parseCidr, type InterfaceAddress } from './cidr.js';
 import { sumStats, type QueueStats } from './counters.js';
+import { probeGroWrite } from './gro-probe.js';
 import { inNetns } from './netns.js';
 import { capabilitiesOf, negotiateOffload, type Capabilities, type OffloadOption } from './offload.js';
 import { DEFAULT_RX_BUFFER, MIN_RX_BUFFER, Queue } from './queue.js';
@@ -34,6 +35,8 @@ export interface TunOpenOptions {
   netns?: string;
   /** Receive buffer bytes per queue (>= 65536). Default 1 MiB. */
   rxBufferSize?: number;
+  /** Allow coalesced (GRO) writes; probed at open on TSO devices. Default true. */
+  gro?: boolean;
 }
 
 /** IPv4 minimum MTU (RFC 791: 68) and the 16-bit maximum. */
@@ -61,6 +64,7 @@ interface Resolved {
   up: boolean;
   netns: string | undefined;
   rxBufferSize: number;
+  gro: boolean;
 }
 
 function validate(o: TunOpenOptions): Resolved {
@@ -88,7 +92,7 @@ function validate(o: TunOpenOptions): Resolved {
   const addresses = (o.addresses ?? []).map((a, i) => parseCidr(a, `addresses[${i}]`));
   return {
     name, queues, offload, vnetHdr, writeStrategy: resolveWriteStrategy(ws), mtu: o.mtu, addresses,
-    up: o.up ?? true, netns: o.netns, rxBufferSize: rx,
+    up: o.up ?? true, netns: o.netns, rxBufferSize: rx, gro: o.gro ?? true,
   };
 }
 
@@ -123,12 +127,22 @@ export class TunDevice {
   readonly writeStrategy: WriteStrategy;
   /** Namespace the device lives in (undefined: the caller's). */
   readonly netns: string | undefined;
+  /**
+   * Whether coalesced (GRO) superpackets may be written: the `gro` option, TSO
+   * negotiated, and the kernel accepting the probe write (see gro-probe.ts).
+   */
+  groWrites: boolean;
+  /** The errno of a refused probe, for diagnostics (0 when accepted or not run). */
+  groProbeErrno = 0;
 
   private readonly closeFd: number;
   private closed = false;
+  private groProbePending: boolean;
 
   private constructor(name: string, caps: Capabilities, mask: number, queues: Queue[], ws: WriteStrategy,
-    netns: string | undefined, closeFd: number) {
+    netns: string | undefined, closeFd: number, gro: boolean) {
+    this.groWrites = gro && caps.tso;
+    this.groProbePending = this.groWrites;
     this.name = name;
     this.capabilities = caps;
     this.offloadMask = mask;
@@ -189,7 +203,9 @@ export class TunDevice {
       const queues = fds.map((fd, index) => new Queue(
         { fd, closeFd, name, index, capabilities: caps, writeStrategy: o.writeStrategy, rxBufferSize: o.rxBufferSize },
         false, null));
-      return new TunDevice(name, caps, mask, queues, o.writeStrategy, o.netns, closeFd);
+      const dev = new TunDevice(name, caps, mask, queues, o.writeStrategy, o.netns, closeFd, o.gro);
+      if (o.up) dev.runGroProbe();
+      return dev;
     } catch (e) {
       for (const fd of fds) native.closeFd(fd);
       native.closeFd(closeFd);
@@ -209,6 +225,7 @@ export class TunDevice {
       const r = native.ifSetUp(this.name, up);
       if (r < 0) throw configError('SIOCSIFFLAGS', r, this.name);
     });
+    if (up) this.runGroProbe();
   }
 
   /** Sets the MTU. */
@@ -250,6 +267,17 @@ export class TunDevice {
     native.eventfdSignal(this.closeFd);
     for (const q of this.queues) q.shutdown(new ClosedError(`device ${this.name}`));
     native.closeFd(this.closeFd);
+  }
+
+  // A TUN that is down refuses every write (EIO), so the probe waits for link up.
+  private runGroProbe(): void {
+    if (!this.groProbePending) return;
+    this.groProbePending = false;
+    const r = probeGroWrite(this.queues[0]!.fileDescriptor);
+    if (!r.ok) {
+      this.groWrites = false;
+      this.groProbeErrno = r.errno;
+    }
   }
 
   private ensureOpen(): void {

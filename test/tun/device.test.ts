@@ -140,3 +140,29 @@ test('a garbage write is refused with BadPacketError and the queue keeps working
     d.close();
   }
 });
+
+test('the GRO write probe passes on this kernel; gro: false or no TSO turns GRO writes off', { skip }, () => {
+  const d = TunDevice.open({ name: 'tgro0', netns: ns.name });
+  const off = TunDevice.open({ name: 'tgro1', netns: ns.name, gro: false });
+  const plain = TunDevice.open({ name: 'tgro2', netns: ns.name, offload: 'off' });
+  try {
+    assert.equal(d.groWrites, true, `probe refused with errno ${d.groProbeErrno}`);
+    assert.equal(off.groWrites, false);
+    assert.equal(plain.groWrites, false);
+  } finally {
+    d.close();
+    off.close();
+    plain.close();
+  }
+});
+
+test('a device opened down probes GRO writes when brought up', { skip }, () => {
+  const d = TunDevice.open({ name: 'tgro3', netns: ns.name, up: false });
+  try {
+    d.up();
+    assert.equal(d.groWrites, true);
+    assert.equal(d.groProbeErrno, 0);
+  } finally {
+    d.close();
+  }
+});
