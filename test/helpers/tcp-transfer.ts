@@ -26,7 +26,7 @@ function lines(child: ChildProcess, onLine: (l: string) => void): void {
   });
 }
 
-function result(child: ChildProcess, what: string, timeoutMs: number, onListening?: () => void): Promise<{ bytes: number; sha256: string }> {
+function result<T = { bytes: number; sha256: string }>(child: ChildProcess, what: string, timeoutMs: number, onListening?: () => void): Promise<T> {
   return new Promise((resolve, reject) => {
     let stderr = '';
     child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
@@ -38,7 +38,7 @@ function result(child: ChildProcess, what: string, timeoutMs: number, onListenin
       if (l === 'listening') onListening?.();
       else if (l.startsWith('{')) {
         clearTimeout(timer);
-        resolve(JSON.parse(l) as { bytes: number; sha256: string });
+        resolve(JSON.parse(l) as T);
       }
     });
     child.on('exit', (code) => {
@@ -46,6 +46,27 @@ function result(child: ChildProcess, what: string, timeoutMs: number, onListenin
       reject(new Error(`${what} exited with ${code} before reporting: ${stderr}`));
     });
   });
+}
+
+const UDP_ENDPOINT = fileURLToPath(new URL('./udp-endpoint.js', import.meta.url));
+
+/** Outcome of a UDP transfer: datagram counts and SHA-256 over them in sequence order. */
+export interface UdpTransferResult {
+  sent: { count: number; sha256: string };
+  received: { count: number; sha256: string };
+}
+
+/** `count` datagrams of `size` bytes from `client` to a sink in `server` at host:port. */
+export async function udpTransfer(server: Netns, client: Netns, host: string, port: number, count: number, size: number, timeoutMs = 60_000): Promise<UdpTransferResult> {
+  const sink = server.spawn(process.execPath, [UDP_ENDPOINT, 'sink', host, String(port), String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let listening!: () => void;
+  const ready = new Promise<void>((r) => (listening = r));
+  const received = result<{ count: number; sha256: string }>(sink, 'udp sink', timeoutMs, listening);
+  received.catch(() => undefined);
+  await Promise.race([ready, received]);
+  const source = client.spawn(process.execPath, [UDP_ENDPOINT, 'source', host, String(port), String(count), String(size)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const [sent, got] = await Promise.all([result<{ count: number; sha256: string }>(source, 'udp source', timeoutMs), received]);
+  return { sent, received: got };
 }
 
 /** Sink in `server` listening on host:port, source in `client`; bounded by timeoutMs. */
