@@ -1,0 +1,9 @@
+// The packet layer: IPv4/IPv6/TCP/UDP field access and the Internet checksum.
+export * from './bytes.js';
+export * from './checksum.js';
+export * from './host-endian.js';
+export * from './ip.js';
+export * from './ipv4.js';
+export * from './ipv6.js';
+export * from './tcp.js';
+export * from './udp.js';
