@@ -9,10 +9,13 @@
         "native/tun.c",
         "native/netdev.c",
         "native/io.c",
-        "native/poll.c"
+        "native/poll.c",
+        "native/aead.c",
+        "native/udp.c"
       ],
       "cflags": ["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
-      "defines": ["NAPI_VERSION=8"]
+      "defines": ["NAPI_VERSION=8"],
+      "include_dirs": ["<(node_root_dir)/include/node"]
     }
   ]
 }

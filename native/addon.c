@@ -7,6 +7,8 @@ static napi_value init(napi_env env, napi_value exports) {
   tio_register_netdev(env, exports);
   tio_register_io(env, exports);
   tio_register_poll(env, exports);
+  tio_register_aead(env, exports);
+  tio_register_udp(env, exports);
   return exports;
 }
 

@@ -27,8 +27,21 @@ export const POLL_READABLE = 1;
 /** Writable bit for pollStart. */
 export const POLL_WRITABLE = 2;
 
+/** Opaque AEAD context (native/aead.c): one key, one direction, reused for every packet. */
+export type AeadHandle = { readonly __brand: 'tio.AeadHandle' };
+
+/** Batched AEAD over Node's own OpenSSL (native/aead.c). */
+export interface NativeAead {
+  // --- aead section: owned by the AEAD work; signatures documented in native/aead.c ---
+}
+
+/** UDP transport with GSO/GRO (native/udp.c). */
+export interface NativeUdp {
+  // --- udp section: owned by the UDP work; signatures documented in native/udp.c ---
+}
+
 /** Functions exported by native/*.c. Negative numbers are -errno (or libuv errors for poll*). */
-export interface NativeAddon {
+export interface NativeAddon extends NativeAead, NativeUdp {
   closeFd(fd: number): number;
   dupFd(fd: number): number;
   eventfdCreate(): number;
