@@ -1,0 +1,96 @@
+// The rows of the segmentation bench: what is measured and on which input.
+import { Segmenter, segmentRejectReason } from '../../src/gso/index.js';
+import { sum16 } from '../../src/packet/index.js';
+import type { Packet } from '../../src/tun/packet.js';
+import { buildSuperpacket, patternPayload } from '../../test/gso/superpackets.js';
+import { BenchError } from './errors.js';
+import type { WorkUnit } from './segment-measure.js';
+
+/** TCP MSS of a 1500-byte MTU path with timestamps: 1500 - 20 (IPv4) - 20 (TCP) - 12 (timestamp option). */
+export const SEGMENT_SIZE = 1448;
+/** Segments per superpacket: 45 * 1448 = 65160 payload bytes, the most that fit a 64 KiB IPv4 packet. */
+export const SEGMENTS = 45;
+/** Payload bytes per superpacket. */
+export const PAYLOAD = SEGMENT_SIZE * SEGMENTS;
+
+/** One row of the table; `key` names it in the JSON line as `${key}_gbs`. */
+export interface BenchCase {
+  key: string;
+  label: string;
+  /** Rows with the yardstick flag are the denominator of the ratio column. */
+  yardstick?: boolean;
+  unit: WorkUnit;
+}
+
+// Consumed by the sinks so the work cannot be optimised away.
+let sink = 0;
+
+/** A value depending on every segment the bench produced (print it to keep the work observable). */
+export function benchSink(): number {
+  return sink;
+}
+
+function superpacket(version: 4 | 6, proto: 'tcp' | 'udp'): Packet {
+  // Timestamp option (kind 8, 10 bytes) + 2 NOPs: what Linux sends on every segment.
+  const tcpOptions = Uint8Array.of(1, 1, 8, 10, 0, 0, 0, 1, 0, 0, 0, 2);
+  return buildSuperpacket({ version, proto, payload: patternPayload(PAYLOAD), gsoSize: SEGMENT_SIZE, tcpOptions }).packet;
+}
+
+function onSegment(buf: Buffer, off: number, len: number): void {
+  sink = (sink + buf[off + len - 1] + len) | 0;
+}
+
+function segmentCase(key: string, label: string, p: Packet): BenchCase {
+  const segmenter = new Segmenter();
+  const n = segmenter.segment(p, onSegment);
+  if (n !== SEGMENTS) throw new BenchError('ERR_BENCH_SETUP', `${label}: expected ${SEGMENTS} segments, got ${n} (${segmentRejectReason(n) ?? 'count'})`);
+  return { key, label, unit: () => (segmenter.segment(p, onSegment), PAYLOAD) };
+}
+
+/** Segmentation rows: 64 KiB TCP/IPv4 and UDP/IPv6 superpackets into 1448-byte segments. */
+export function segmentCases(): BenchCase[] {
+  return [
+    segmentCase('segment_tcp4', 'segment TCP/IPv4 64 KiB -> 1448', superpacket(4, 'tcp')),
+    segmentCase('segment_udp6', 'segment UDP/IPv6 64 KiB -> 1448', superpacket(6, 'udp')),
+  ];
+}
+
+/**
+ * Yardstick and breakdown rows over the same payload bytes: one Buffer.copy of
+ * the whole payload (the yardstick), the same copy in 1448-byte pieces, and
+ * sum16 over 1448-byte pieces (the two halves of the segmenter's per-segment work).
+ */
+export function referenceCases(): BenchCase[] {
+  const p = superpacket(4, 'tcp');
+  const start = p.off + p.len - PAYLOAD;
+  const dst = Buffer.alloc(PAYLOAD + 128);
+  const src = p.buf;
+  return [
+    { key: 'copy', label: 'Buffer.copy 64 KiB (yardstick)', yardstick: true, unit: () => src.copy(dst, 0, start, start + PAYLOAD) },
+    {
+      key: 'copy_1448',
+      label: 'Buffer.copy in 1448-byte pieces',
+      unit: () => {
+        for (let i = 0; i < SEGMENTS; i++) src.copy(dst, 66, start + i * SEGMENT_SIZE, start + (i + 1) * SEGMENT_SIZE);
+        return PAYLOAD;
+      },
+    },
+    {
+      key: 'sum16_1448',
+      label: 'sum16 in 1448-byte pieces',
+      unit: () => {
+        for (let i = 0; i < SEGMENTS; i++) sink = (sink + sum16(src, start + i * SEGMENT_SIZE, SEGMENT_SIZE)) | 0;
+        return PAYLOAD;
+      },
+    },
+  ];
+}
+
+/**
+ * Coalescing rows (GRO: segments back into a superpacket). Reserved for the
+ * coalescer in src/gro, which is being written: return its cases here, e.g.
+ * `coalesce_tcp4` over the 45 segments segmentCases() produces.
+ */
+export function coalesceCases(): BenchCase[] {
+  return [];
+}

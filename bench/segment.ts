@@ -1,0 +1,37 @@
+// `npm run bench:segment -- [--json]`
+// Software segmentation throughput (payload GB/s) of 64 KiB superpackets into
+// 1448-byte segments, next to a plain Buffer.copy of the same bytes, in one run.
+import { parseArgs } from 'node:util';
+import {
+  type BenchCase, benchSink, coalesceCases, referenceCases, segmentCases,
+} from './lib/segment-cases.js';
+import { SAMPLES, median, sampleGBs, warmUp } from './lib/segment-measure.js';
+import { type PendingRow, type SegmentResult, formatSegmentJson, formatSegmentTable } from './lib/segment-report.js';
+
+function main(): number {
+  const { values } = parseArgs({ args: process.argv.slice(2), options: { json: { type: 'boolean', default: false } }, strict: true });
+  const coalesce = coalesceCases();
+  const cases: BenchCase[] = [...segmentCases(), ...coalesce, ...referenceCases()];
+  const pending: PendingRow[] = coalesce.length === 0 ? [{ label: 'coalesce (GRO)', why: 'not measured yet: src/gro in progress' }] : [];
+
+  for (const c of cases) warmUp(c.unit);
+  // Rounds interleave the rows so that clock or thermal drift hits all of them alike.
+  const samples = cases.map(() => [] as number[]);
+  for (let round = 0; round < SAMPLES; round++) {
+    process.stderr.write(`round ${round + 1}/${SAMPLES}\n`);
+    cases.forEach((c, i) => samples[i]!.push(sampleGBs(c.unit)));
+  }
+  const results: SegmentResult[] = cases.map((c, i) => ({ key: c.key, label: c.label, yardstick: c.yardstick ?? false, gbs: median(samples[i]!) }));
+
+  console.log(formatSegmentTable(results, pending));
+  process.stderr.write(`(sink ${benchSink()})\n`);
+  if (values.json) console.log(formatSegmentJson(results));
+  return 0;
+}
+
+try {
+  process.exitCode = main();
+} catch (e: unknown) {
+  process.stderr.write(`bench:segment: ${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+}
