@@ -3,3 +3,5 @@ export * from './errors.js';
 export * from './tun/index.js';
 export * as packet from './packet/index.js';
 export * as virtio from './virtio/index.js';
+export * as gso from './gso/index.js';
+export { Segmenter, segmentSuperpacket } from './gso/index.js';

@@ -7,6 +7,7 @@ export const SEGMENT_REJECT_REASONS = [
   'legacy-ufo',
   'bad-header',
   'truncated',
+  'no-room',
 ] as const;
 
 /** Why a superpacket was not segmented. */
@@ -22,6 +23,9 @@ export const SEGMENT_LEGACY_UFO = -3;
 export const SEGMENT_BAD_HEADER = -4;
 /** The packet range, or a header it claims, does not fit in the buffer or the packet. */
 export const SEGMENT_TRUNCATED = -5;
+
+/** segmentInto: the segments (with their head and tail room) do not fit in the destination. */
+export const SEGMENT_NO_ROOM = -6;
 
 /** The reason for a negative segment() result, or null for a segment count (>= 0). */
 export function segmentRejectReason(code: number): SegmentRejectReason | null {

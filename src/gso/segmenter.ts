@@ -9,7 +9,7 @@ import type { Packet } from '../tun/packet.js';
 import { SEGMENT_SCRATCH_LEN } from './constants.js';
 import { SegmenterBusyError } from './errors.js';
 import { newSegmentPlan, planSegments, rangeInside } from './plan.js';
-import { SEGMENT_TRUNCATED } from './reject.js';
+import { SEGMENT_NO_ROOM, SEGMENT_TRUNCATED } from './reject.js';
 
 /** Receives one segment: buf[off, off+len). The bytes are valid, and may be modified, only during the call. */
 export type SegmentSink = (buf: Buffer, off: number, len: number) => void;
@@ -41,47 +41,92 @@ export class Segmenter {
     if (code < 0) return code;
     this.busy = true;
     try {
-      return this.emit(p.buf, p.off, onSegment);
+      return this.emit(p.buf, p.off, onSegment, this.scratch, 0, 0, 0);
     } finally {
       this.busy = false;
     }
   }
 
+  /**
+   * Like segment(), but writes the segments back to back into dst from dstOff,
+   * each preceded by `headroom` and followed by `tailroom` spare bytes (e.g. an
+   * encryption header and tag), so every segment stays valid after the call
+   * until the caller reuses dst. onSegment gets each segment's own range.
+   * Returns the segment count, a reject code, or SEGMENT_NO_ROOM (nothing
+   * written) when they would not fit. A packet without gso info is copied as one segment.
+   */
+  segmentInto(p: Packet, dst: Buffer, dstOff: number, headroom: number, tailroom: number, onSegment: SegmentSink): number {
+    if (!rangeInside(dst, dstOff, 0) || !rangeInside(dst, 0, headroom) || !rangeInside(dst, 0, tailroom)) return SEGMENT_NO_ROOM;
+    if (p.gso === null) {
+      if (!rangeInside(p.buf, p.off, p.len)) return SEGMENT_TRUNCATED;
+      if (dstOff + headroom + p.len + tailroom > dst.length) return SEGMENT_NO_ROOM;
+      const at = dstOff + headroom;
+      p.buf.copy(dst, at, p.off, p.off + p.len);
+      onSegment(dst, at, p.len);
+      return 1;
+    }
+    if (this.busy) throw new SegmenterBusyError();
+    const code = planSegments(p, this.plan);
+    if (code < 0) return code;
+    const { hdrLen, payloadLen, size } = this.plan;
+    const count = payloadLen === 0 ? 1 : Math.ceil(payloadLen / size);
+    if (dstOff + count * (headroom + hdrLen + tailroom) + payloadLen > dst.length) return SEGMENT_NO_ROOM;
+    this.busy = true;
+    try {
+      return this.emit(p.buf, p.off, onSegment, dst, dstOff, headroom, tailroom);
+    } finally {
+      this.busy = false;
+    }
+  }
+
+  /** Bytes segmentInto needs for p (0 if p cannot be segmented). */
+  roomFor(p: Packet, headroom: number, tailroom: number): number {
+    if (p.gso === null) return headroom + p.len + tailroom;
+    if (planSegments(p, this.plan) < 0) return 0;
+    const { hdrLen, payloadLen, size } = this.plan;
+    const count = payloadLen === 0 ? 1 : Math.ceil(payloadLen / size);
+    return count * (headroom + hdrLen + tailroom) + payloadLen;
+  }
+
   // Builds and hands out every segment of the planned superpacket at src[base].
-  private emit(src: Buffer, base: number, onSegment: SegmentSink): number {
+  // With headroom/tailroom 0 and dst the scratch, every segment reuses dst[0..];
+  // otherwise segment i starts where segment i-1's tailroom ended.
+  private emit(src: Buffer, base: number, onSegment: SegmentSink, dst: Buffer, dstOff: number, headroom: number, tailroom: number): number {
     const { version, tcp, l4Off, hdrLen, payloadLen, size } = this.plan;
-    const out = this.scratch;
+    const arena = dst !== this.scratch;
+    let o = dstOff + headroom;
+    const out = dst;
     const v4 = version === 4;
     const proto = tcp ? IPPROTO_TCP : IPPROTO_UDP;
 
     // Sums of the header words that are the same in every segment: the fields that
     // vary are zeroed in the scratch copy, summed without them, and added per segment.
-    copyHeader(src, base, out, hdrLen);
+    copyHeader(src, base, out, o, hdrLen);
     let ipBase = 0;
-    const id0 = v4 ? readU16BE(out, IPV4_ID) : 0;
+    const id0 = v4 ? readU16BE(out, o + IPV4_ID) : 0;
     if (v4) {
-      writeU16BE(out, IPV4_TOTAL_LENGTH, 0);
-      writeU16BE(out, IPV4_ID, 0);
-      writeU16BE(out, IPV4_CHECKSUM, 0);
+      writeU16BE(out, o + IPV4_TOTAL_LENGTH, 0);
+      writeU16BE(out, o + IPV4_ID, 0);
+      writeU16BE(out, o + IPV4_CHECKSUM, 0);
       // At most 60 bytes: sum16's short path, which leaves its word-view cache on src.
-      ipBase = sum16(out, 0, ipv4Ihl(out, 0));
+      ipBase = sum16(out, o, ipv4Ihl(out, o));
     }
-    const seq0 = tcp ? readU32BE(out, l4Off + TCP_SEQ) : 0;
-    const flags0 = tcp ? out[l4Off + TCP_FLAGS] : 0;
+    const seq0 = tcp ? readU32BE(out, o + l4Off + TCP_SEQ) : 0;
+    const flags0 = tcp ? out[o + l4Off + TCP_FLAGS]! : 0;
     if (tcp) {
-      writeU32BE(out, l4Off + TCP_SEQ, 0);
-      out[l4Off + TCP_FLAGS] = 0;
-      writeU16BE(out, l4Off + TCP_CHECKSUM, 0);
+      writeU32BE(out, o + l4Off + TCP_SEQ, 0);
+      out[o + l4Off + TCP_FLAGS] = 0;
+      writeU16BE(out, o + l4Off + TCP_CHECKSUM, 0);
     } else {
-      writeU16BE(out, l4Off + UDP_LENGTH, 0);
-      writeU16BE(out, l4Off + UDP_CHECKSUM, 0);
+      writeU16BE(out, o + l4Off + UDP_LENGTH, 0);
+      writeU16BE(out, o + l4Off + UDP_CHECKSUM, 0);
     }
     // Addresses and protocol; the L4 length is added per segment. The L4 header is
     // at most 60 bytes (TCP), so this sum16 takes the short path too. IPv6 uses the
     // fixed header's destination: a routing header with segments left would need its
     // final address instead (RFC 8200 section 8.1), which is not handled.
-    const pseudo = v4 ? pseudoHeaderSumV4(out, 0, proto, 0) : pseudoHeaderSumV6(out, 0, proto, 0);
-    const l4Base = fold(pseudo + sum16(out, l4Off, hdrLen - l4Off));
+    const pseudo = v4 ? pseudoHeaderSumV4(out, o, proto, 0) : pseudoHeaderSumV6(out, o, proto, 0);
+    const l4Base = fold(pseudo + sum16(out, o + l4Off, hdrLen - l4Off));
     const csumAt = l4Off + (tcp ? TCP_CHECKSUM : UDP_CHECKSUM);
 
     const count = payloadLen === 0 ? 1 : Math.ceil(payloadLen / size);
@@ -92,17 +137,17 @@ export class Segmenter {
       const segLen = hdrLen + segPayload;
       const l4Len = segLen - l4Off;
       // Rebuilt every time so that a callback may modify the segment in place.
-      if (i > 0) copyHeader(src, base, out, hdrLen);
-      src.copy(out, hdrLen, from, from + segPayload);
+      if (i > 0) copyHeader(src, base, out, o, hdrLen);
+      src.copy(out, o + hdrLen, from, from + segPayload);
 
       if (v4) {
         const id = (id0 + i) & 0xffff;
-        writeU16BE(out, IPV4_TOTAL_LENGTH, segLen);
-        writeU16BE(out, IPV4_ID, id);
-        writeU16BE(out, IPV4_CHECKSUM, ~fold(ipBase + segLen + id) & 0xffff);
+        writeU16BE(out, o + IPV4_TOTAL_LENGTH, segLen);
+        writeU16BE(out, o + IPV4_ID, id);
+        writeU16BE(out, o + IPV4_CHECKSUM, ~fold(ipBase + segLen + id) & 0xffff);
       } else {
         // Extension headers count as payload (RFC 8200 section 3).
-        writeU16BE(out, IPV6_PAYLOAD_LENGTH, segLen - IPV6_HEADER_LEN);
+        writeU16BE(out, o + IPV6_PAYLOAD_LENGTH, segLen - IPV6_HEADER_LEN);
       }
 
       // The L4 length appears once in the pseudo-header and, for UDP, once more in the header.
@@ -113,21 +158,22 @@ export class Segmenter {
         if (i > 0) flags &= ~TCP_FLAG_CWR;
         if (i < last) flags &= ~(TCP_FLAG_FIN | TCP_FLAG_PSH);
         const seq = (seq0 + i * size) >>> 0;
-        writeU32BE(out, l4Off + TCP_SEQ, seq);
-        out[l4Off + TCP_FLAGS] = flags;
+        writeU32BE(out, o + l4Off + TCP_SEQ, seq);
+        out[o + l4Off + TCP_FLAGS] = flags;
         // The flags byte is the low byte of its 16-bit word.
         hdrSum += (seq >>> 16) + (seq & 0xffff) + flags;
       } else {
-        writeU16BE(out, l4Off + UDP_LENGTH, l4Len);
+        writeU16BE(out, o + l4Off + UDP_LENGTH, l4Len);
         hdrSum += l4Len;
       }
       let csum = ~sum16(src, from, segPayload, hdrSum) & 0xffff;
       // RFC 768: a transmitted 0 means "no checksum"; its ones'-complement twin 0xffff is sent instead.
       if (csum === 0 && !tcp) csum = 0xffff;
-      writeU16BE(out, csumAt, csum);
+      writeU16BE(out, o + csumAt, csum);
 
-      onSegment(out, 0, segLen);
+      onSegment(out, o, segLen);
       from += segPayload;
+      if (arena) o += segLen + tailroom + headroom;
     }
     return count;
   }
@@ -135,6 +181,6 @@ export class Segmenter {
 
 // Byte loop, not Buffer.copy: headers are short and Buffer.copy of a sub-range
 // allocates a view on Node 20.
-function copyHeader(src: Buffer, base: number, out: Buffer, hdrLen: number): void {
-  for (let i = 0; i < hdrLen; i++) out[i] = src[base + i];
+function copyHeader(src: Buffer, base: number, out: Buffer, at: number, hdrLen: number): void {
+  for (let i = 0; i < hdrLen; i++) out[at + i] = src[base + i]!;
 }
