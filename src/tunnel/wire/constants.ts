@@ -1,0 +1,61 @@
+// Numbers of the Nebula 1.6.1 wire format (NEBULA-PROTOCOL.md §0, §1, §2, §5).
+// Values are fixed by the protocol: changing any of them breaks interop.
+
+/** Header length in bytes (NEBULA-PROTOCOL.md §1). */
+export const HEADER_LEN = 16;
+/** Protocol version carried in the high nibble of byte 0; not validated on receive (NEBULA-PROTOCOL.md §1). */
+export const HEADER_VERSION = 1;
+
+/** Message type: Noise IX handshake (NEBULA-PROTOCOL.md §1). */
+export const TYPE_HANDSHAKE = 0;
+/** Message type: tunnelled IP packet or relay (NEBULA-PROTOCOL.md §1). */
+export const TYPE_MESSAGE = 1;
+/** Message type: unencrypted "no such tunnel / replayed" notice (NEBULA-PROTOCOL.md §5.3). */
+export const TYPE_RECV_ERROR = 2;
+/** Message type: lighthouse protocol (NEBULA-PROTOCOL.md §1; unused here). */
+export const TYPE_LIGHTHOUSE = 3;
+/** Message type: liveness test request/reply (NEBULA-PROTOCOL.md §5.1). */
+export const TYPE_TEST = 4;
+/** Message type: tunnel teardown (NEBULA-PROTOCOL.md §5.2). */
+export const TYPE_CLOSE_TUNNEL = 5;
+/** Message type: relay control (NEBULA-PROTOCOL.md §1; unused here). */
+export const TYPE_CONTROL = 6;
+
+/** Handshake subtype: IX (named ix_psk0, though no PSK is mixed) (NEBULA-PROTOCOL.md §1). */
+export const SUBTYPE_HANDSHAKE_IX_PSK0 = 0;
+/** Handshake subtype: XX, defined by nebula but never handled (NEBULA-PROTOCOL.md §1). */
+export const SUBTYPE_HANDSHAKE_XX_PSK0 = 1;
+/** Message subtype: a tunnelled IP packet (NEBULA-PROTOCOL.md §1). */
+export const SUBTYPE_MESSAGE_NONE = 0;
+/** Message subtype: a relayed packet, authenticated only (NEBULA-PROTOCOL.md §1). */
+export const SUBTYPE_MESSAGE_RELAY = 1;
+/** Test subtype: request (NEBULA-PROTOCOL.md §5.1). */
+export const SUBTYPE_TEST_REQUEST = 0;
+/** Test subtype: reply (NEBULA-PROTOCOL.md §5.1). */
+export const SUBTYPE_TEST_REPLY = 1;
+/** The only subtype of recvError, lightHouse, closeTunnel and control (NEBULA-PROTOCOL.md §1). */
+export const SUBTYPE_NONE = 0;
+
+/** AEAD tag length of both ciphers (NEBULA-PROTOCOL.md §0). */
+export const AEAD_TAG_LEN = 16;
+/** Bytes an encrypted packet adds to its plaintext: header + tag (NEBULA-PROTOCOL.md §0). */
+export const AEAD_OVERHEAD = HEADER_LEN + AEAD_TAG_LEN;
+
+/** Header counter of handshake message 1 (NEBULA-PROTOCOL.md §3.2). */
+export const COUNTER_HANDSHAKE_MSG1 = 1;
+/** Header counter of handshake message 2 (NEBULA-PROTOCOL.md §3.3). */
+export const COUNTER_HANDSHAKE_MSG2 = 2;
+/** Counter of the first post-handshake packet in each direction (NEBULA-PROTOCOL.md §2). */
+export const COUNTER_FIRST_DATA = 3;
+
+/** Replay window size in counters (NEBULA-PROTOCOL.md §2, nebula ReplayWindow). */
+export const REPLAY_WINDOW = 1024;
+
+/** recv_error packets for one tunnel after which nebula tears it down (NEBULA-PROTOCOL.md §5.3). */
+export const RECV_ERROR_TEARDOWN_COUNT = 4;
+/** Largest request payload nebula 1.6.1 survives; 17+ bytes crash it (NEBULA-PROTOCOL.md §5.1). */
+export const TEST_PAYLOAD_MAX_SAFE = 16;
+/** Receive buffer nebula uses per UDP datagram, the largest datagram it accepts (NEBULA-PROTOCOL.md §0). */
+export const UDP_MAX_DATAGRAM = 9001;
+/** Length of a punchy keepalive datagram (a single 0x01 byte), silently ignored (NEBULA-PROTOCOL.md §5.4). */
+export const PUNCH_PACKET_LEN = 1;
