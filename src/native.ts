@@ -33,6 +33,21 @@ export type AeadHandle = { readonly __brand: 'tio.AeadHandle' };
 /** Batched AEAD over Node's own OpenSSL (native/aead.c). */
 export interface NativeAead {
   // --- aead section: owned by the AEAD work; signatures documented in native/aead.c ---
+  /** One key and direction: cipher 0 = AES-256-GCM, 1 = ChaCha20-Poly1305; -EINVAL (bad cipher or key length), -ENOMEM or -EIO on failure. */
+  aeadCreate(cipher: 0 | 1, key: Uint8Array, encrypt: boolean): AeadHandle | number;
+  /** Wipes and frees the context now instead of at GC; idempotent; later calls on the handle return -EBADF. */
+  aeadFree(handle: AeadHandle): number;
+  /** Seals packets buf[offs[i], +16+lens[i]+16) in place (header written by the caller); n, or -EINVAL/-ERANGE/-EBADF/-EPERM/-EIO. */
+  aeadSeal(handle: AeadHandle, n: number, buf: Uint8Array, offs: Int32Array, lens: Int32Array): number;
+  /** Opens packets buf[offs[i], +lens[i]) in place; out[i] = plaintext length or -1; the number authenticated, or a negative errno. */
+  aeadOpen(handle: AeadHandle, n: number, buf: Uint8Array, offs: Int32Array, lens: Int32Array, out: Int32Array): number;
+  /** Seals plaintext src[srcOffs[i], +lens[i]) into packets dst[dstOffs[i], +16+lens[i]+16) whose header is written; n or a negative errno. */
+  aeadSealTo(handle: AeadHandle, n: number, src: Uint8Array, srcOffs: Int32Array, lens: Int32Array, dst: Uint8Array, dstOffs: Int32Array): number;
+  /** Opens packets src[srcOffs[i], +lens[i]) into dst[dstOffs[i], +lens[i]-32); out[i] as aeadOpen; the number authenticated or a negative errno. */
+  aeadOpenTo(
+    handle: AeadHandle, n: number, src: Uint8Array, srcOffs: Int32Array, lens: Int32Array,
+    dst: Uint8Array, dstOffs: Int32Array, out: Int32Array,
+  ): number;
 }
 
 /** UDP transport with GSO/GRO (native/udp.c). */
