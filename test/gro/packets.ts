@@ -1,0 +1,178 @@
+// Test packets for the coalescer, built field by field from RFC 791, RFC 8200,
+// RFC 9293 and RFC 768 with checksums from the plain RFC 1071 reference sum
+// (never the fast path under test).
+import { checksumReference } from '../../src/packet/index.js';
+
+/** TCP flag bits (RFC 9293, RFC 3168). */
+export const FIN = 0x01;
+export const SYN = 0x02;
+export const RST = 0x04;
+export const PSH = 0x08;
+export const ACK = 0x10;
+export const URG = 0x20;
+export const ECE = 0x40;
+export const CWR = 0x80;
+
+/** ECN codepoints in the low two bits of ToS / traffic class (RFC 3168). */
+export const ECT1 = 0x01;
+export const ECT0 = 0x02;
+export const CE = 0x03;
+
+/** Everything a test may vary; defaults give a plain ACK segment of flow 198.18.0.1:40000 -> 198.18.0.2:443. */
+export interface Spec {
+  version: 4 | 6;
+  proto?: 'tcp' | 'udp';
+  /** Payload bytes, or a length filled with bytes derived from `fill`. */
+  payload?: Uint8Array | number;
+  /** Seed for generated payload bytes (defaults to seq). */
+  fill?: number;
+  seq?: number;
+  ack?: number;
+  flags?: number;
+  window?: number;
+  /** Raw TCP option bytes; padded with NOP (1) to a multiple of 4. */
+  tcpOptions?: number[];
+  sport?: number;
+  dport?: number;
+  /** Last byte of the source address (flows differ by it). */
+  srcHost?: number;
+  id?: number;
+  df?: boolean;
+  tos?: number;
+  ttl?: number;
+  /** IPv6 flow label (20 bits). */
+  flowLabel?: number;
+  /** IPv4 option bytes (multiple of 4, NOPs), making IHL > 5. */
+  ipOptionsLen?: number;
+  /** IPv4 More Fragments flag. */
+  mf?: boolean;
+  /** IPv4 fragment offset in 8-byte units. */
+  fragOffset?: number;
+  /** IPv6: put an 8-byte destination options header before the L4 header. */
+  v6DestOpts?: boolean;
+  /** Leave the UDP checksum 0 (IPv4 "no checksum"). */
+  udpNoChecksum?: boolean;
+}
+
+function put16(b: Uint8Array, i: number, v: number): void {
+  b[i] = (v >>> 8) & 0xff;
+  b[i + 1] = v & 0xff;
+}
+
+function put32(b: Uint8Array, i: number, v: number): void {
+  put16(b, i, (v >>> 16) & 0xffff);
+  put16(b, i + 2, v & 0xffff);
+}
+
+/** Deterministic payload bytes: what `Spec.payload` as a number produces. */
+export function payloadBytes(n: number, fill: number): Uint8Array {
+  const out = new Uint8Array(n);
+  let x = (fill * 2654435761) >>> 0 || 1;
+  for (let i = 0; i < n; i++) {
+    x ^= x << 13;
+    x >>>= 0;
+    x ^= x >>> 17;
+    x ^= x << 5;
+    x >>>= 0;
+    out[i] = x & 0xff;
+  }
+  return out;
+}
+
+/** Builds the packet with valid IPv4 header and L4 checksums. */
+export function build(s: Spec): Buffer {
+  const tcp = (s.proto ?? 'tcp') === 'tcp';
+  const seq = s.seq ?? 1000;
+  const payload = s.payload instanceof Uint8Array ? s.payload : payloadBytes(s.payload ?? 0, s.fill ?? seq);
+  const opts = s.tcpOptions ?? [];
+  const optLen = (opts.length + 3) & ~3;
+  const l4HdrLen = tcp ? 20 + optLen : 8;
+  const extLen = s.version === 6 && s.v6DestOpts ? 8 : 0;
+  const ipHdrLen = s.version === 4 ? 20 + (s.ipOptionsLen ?? 0) : 40 + extLen;
+  const l4Len = l4HdrLen + payload.length;
+  const b = Buffer.alloc(ipHdrLen + l4Len);
+  const protoNum = tcp ? 6 : 17;
+  if (s.version === 4) {
+    b[0] = 0x40 | (ipHdrLen >>> 2);
+    b[1] = s.tos ?? 0;
+    put16(b, 2, b.length);
+    put16(b, 4, s.id ?? 0x1c46);
+    put16(b, 6, ((s.df ?? true) ? 0x4000 : 0) | (s.mf ? 0x2000 : 0) | (s.fragOffset ?? 0));
+    b[8] = s.ttl ?? 64;
+    b[9] = protoNum;
+    b.set([198, 18, 0, s.srcHost ?? 1], 12);
+    b.set([198, 18, 0, 2], 16);
+    b.fill(1, 20, ipHdrLen);
+    put16(b, 10, ~checksumReference(b, 0, ipHdrLen) & 0xffff);
+  } else {
+    const tc = s.tos ?? 0;
+    const fl = s.flowLabel ?? 0;
+    put32(b, 0, ((6 << 28) | (tc << 20) | fl) >>> 0);
+    put16(b, 4, b.length - 40);
+    b[6] = extLen ? 60 : protoNum;
+    b[7] = s.ttl ?? 64;
+    b.set([0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, s.srcHost ?? 1], 8);
+    b.set([0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 2], 24);
+    if (extLen) {
+      // Destination options (RFC 8200 4.6): next header, length 0 (8 bytes), PadN filling the rest.
+      b[40] = protoNum;
+      b[41] = 0;
+      b[42] = 1;
+      b[43] = 4;
+    }
+  }
+  const l4 = ipHdrLen;
+  put16(b, l4, s.sport ?? 40000);
+  put16(b, l4 + 2, s.dport ?? 443);
+  if (tcp) {
+    put32(b, l4 + 4, seq >>> 0);
+    put32(b, l4 + 8, (s.ack ?? 0x01020304) >>> 0);
+    b[l4 + 12] = (l4HdrLen >>> 2) << 4;
+    b[l4 + 13] = s.flags ?? ACK;
+    put16(b, l4 + 14, s.window ?? 502);
+    b.fill(1, l4 + 20, l4 + l4HdrLen);
+    b.set(opts, l4 + 20);
+  } else {
+    put16(b, l4 + 4, l4Len);
+  }
+  b.set(payload, l4 + l4HdrLen);
+  if (!(s.udpNoChecksum && !tcp)) {
+    const csumAt = l4 + (tcp ? 16 : 6);
+    let c = ~checksumReference(b, l4, l4Len, pseudoSum(b, protoNum, l4Len)) & 0xffff;
+    if (c === 0 && !tcp) c = 0xffff;
+    put16(b, csumAt, c);
+  }
+  return b;
+}
+
+/** Unfolded pseudo-header sum (RFC 793 / RFC 8200 section 8.1) of the packet at offset 0. */
+export function pseudoSum(b: Uint8Array, proto: number, l4Len: number): number {
+  const addrs = b[0]! >>> 4 === 4 ? checksumReference(b, 12, 8) : checksumReference(b, 8, 32);
+  return addrs + proto + (l4Len >>> 16) + (l4Len & 0xffff);
+}
+
+/** IP + L4 header length of a built lane packet (no options, no extension headers). */
+export function headerLen(b: Uint8Array): number {
+  const ip = b[0]! >>> 4 === 4 ? (b[0]! & 0x0f) * 4 : 40;
+  const proto = b[0]! >>> 4 === 4 ? b[9] : b[6];
+  return ip + (proto === 6 ? (b[ip + 12]! >>> 4) * 4 : 8);
+}
+
+/** Payload bytes of a built lane packet. */
+export function payloadOf(b: Buffer): Buffer {
+  return b.subarray(headerLen(b));
+}
+
+/**
+ * A run of `n` contiguous segments of `size` payload bytes: seq advances by
+ * the payload, IPv4 ids run from `spec.id`. `spec` applies to all of them.
+ */
+export function stream(spec: Spec, n: number, size: number): Buffer[] {
+  const out: Buffer[] = [];
+  const seq0 = spec.seq ?? 1000;
+  const id0 = spec.id ?? 0x1c46;
+  for (let i = 0; i < n; i++) {
+    out.push(build({ ...spec, payload: size, seq: (seq0 + i * size) >>> 0, id: (id0 + i) & 0xffff }));
+  }
+  return out;
+}
