@@ -8,7 +8,6 @@ import {
 import { Packet } from '../tun/packet.js';
 import { gsoTypeFor } from '../virtio/index.js';
 import { MAX_CHAIN_BYTES, MAX_CHAIN_SEGMENTS } from './constants.js';
-import type { ByteCopier } from './copy.js';
 import { sameFlowKey, sameIpv4Shape, sameIpv6Shape, sameTcpShape } from './match.js';
 import type { ParsedPacket } from './parse.js';
 
@@ -108,14 +107,17 @@ export class Chain {
   }
 
   /** Appends the payload of `p` (canAppend said yes); a short or PSH segment closes the chain. */
-  append(buf: Buffer, off: number, p: ParsedPacket, copier: ByteCopier): void {
+  append(buf: Buffer, off: number, p: ParsedPacket): void {
     const store = this.store;
+    // Buffer.copy is native memcpy (~90 ns per 1448 bytes); a word-at-a-time JS copy
+    // that avoids Node 20's internal per-call view measured 3-4x slower, too slow
+    // for the coalescing target, so that one short-lived view per copy is accepted.
     if (this.hdrBuf !== store) {
-      copier.copy(this.seedBuf, this.seedOff, store, 0, this.seedLen);
+      this.seedBuf.copy(store, 0, this.seedOff, this.seedOff + this.seedLen);
       this.hdrBuf = store;
       this.hdrOff = 0;
     }
-    copier.copy(buf, off + p.hdrLen, store, this.total, p.payloadLen);
+    buf.copy(store, this.total, off + p.hdrLen, off + p.hdrLen + p.payloadLen);
     this.total += p.payloadLen;
     this.segments++;
     this.nextSeq = (this.nextSeq + p.payloadLen) >>> 0;

@@ -6,7 +6,6 @@ import { IPPROTO_TCP, TCP_FLAG_ACK, TCP_FLAG_ECE, TCP_FLAG_PSH } from '../packet
 import { Packet } from '../tun/packet.js';
 import { Chain, EMPTY } from './chain.js';
 import { DEFAULT_MAX_FLOWS, INITIAL_PENDING, MAX_CHAIN_BYTES } from './constants.js';
-import { ByteCopier } from './copy.js';
 import { CoalescerBusyError } from './errors.js';
 import { FlowTable } from './flow-table.js';
 import { ParsedPacket, parseLane } from './parse.js';
@@ -33,7 +32,7 @@ export interface CoalescerOptions {
 
 /** Largest maxFlows accepted: 4096 chains already reserve 256 MiB of store. */
 export const MAX_FLOWS_LIMIT = 4096;
-// Each chain's store starts on a 64 KiB boundary (word-aligned for ByteCopier).
+// Each chain's store starts on a 64 KiB boundary, so stores never overlap.
 const STORE_STRIDE = 65536;
 // TCP flags that may appear on a merged segment; ACK is required (RFC 3168 for ECE).
 const MERGEABLE_TCP_FLAGS = TCP_FLAG_ACK | TCP_FLAG_PSH | TCP_FLAG_ECE;
@@ -52,7 +51,6 @@ export class Coalescer {
   private chainCount = 0;
   private readonly table: FlowTable;
   private readonly parsed = new ParsedPacket();
-  private readonly copier: ByteCopier;
   // Packets written as they came, by reference.
   private passthrough: Packet[] = [];
   private passCount = 0;
@@ -71,9 +69,7 @@ export class Coalescer {
     this.tcp = opts.tcp;
     this.udp = opts.udp;
     this.verify = opts.verifyChecksums ?? true;
-    // One ArrayBuffer for every store: a single word view serves all copies into it.
     const storeBuffer = new ArrayBuffer(maxFlows * STORE_STRIDE);
-    this.copier = new ByteCopier(storeBuffer);
     this.chains = [];
     for (let i = 0; i < maxFlows; i++) {
       this.chains.push(new Chain(Buffer.from(storeBuffer, i * STORE_STRIDE, MAX_CHAIN_BYTES)));
@@ -125,7 +121,7 @@ export class Coalescer {
       const c = this.chains[this.table.at(slot)];
       if (c.open) {
         if (c.canAppend(buf, off, p)) {
-          c.append(buf, off, p, this.copier);
+          c.append(buf, off, p);
           this.counters.segmentsCoalesced++;
           return;
         }
