@@ -1,0 +1,86 @@
+// The stateful firewall of one node: rule tables for both directions plus the flow table
+// (NEBULA-PROTOCOL.md §6; nebula firewall.go Drop, minus the address checks, which tio runs on
+// every packet beforehand with checkAddresses).
+import {
+  DEFAULT_MAX_FLOWS,
+  DEFAULT_OTHER_TIMEOUT_MS,
+  DEFAULT_TCP_TIMEOUT_MS,
+  DEFAULT_UDP_TIMEOUT_MS,
+  PROTO_TCP,
+  PROTO_UDP,
+} from './constants.js';
+import { Conntrack } from './conntrack.js';
+import { newFlow, parseFlow, type Direction } from './flow.js';
+import type { PeerIdentity } from './identity.js';
+import { DROP_CONNTRACK_FULL, DROP_NO_RULE, type FirewallDropReason } from './reasons.js';
+import type { FirewallRule } from './rule.js';
+import { RuleTable } from './rule-table.js';
+
+/** What a Firewall is built from; omitted timeouts take nebula's defaults. */
+export interface FirewallOptions {
+  /** Rules for packets from peers (firewall.inbound); empty = nothing new admitted. */
+  readonly inbound: readonly FirewallRule[];
+  /** Rules for packets to peers (firewall.outbound); empty = nothing new admitted. */
+  readonly outbound: readonly FirewallRule[];
+  /** Lifetime of an idle TCP flow (firewall.conntrack.tcp_timeout, default 12 min). */
+  readonly tcpTimeoutMs?: number;
+  /** Lifetime of an idle UDP flow (firewall.conntrack.udp_timeout, default 3 min). */
+  readonly udpTimeoutMs?: number;
+  /** Lifetime of any other idle flow (firewall.conntrack.default_timeout, default 10 min). */
+  readonly defaultTimeoutMs?: number;
+  /** Flow table bound (default DEFAULT_MAX_FLOWS). */
+  readonly maxFlows?: number;
+}
+
+/** Rules + conntrack. One instance per node (or per worker); not thread-shared. */
+export class Firewall {
+  /** Compiled inbound rules. */
+  readonly inbound: RuleTable;
+  /** Compiled outbound rules. */
+  readonly outbound: RuleTable;
+  /** The flow table. */
+  readonly conntrack: Conntrack;
+  private readonly tcpTimeoutMs: number;
+  private readonly udpTimeoutMs: number;
+  private readonly defaultTimeoutMs: number;
+  private readonly flow = newFlow();
+
+  /** Compiles the rules; throws FirewallRuleError naming the first invalid one. */
+  constructor(options: FirewallOptions) {
+    this.inbound = new RuleTable('inbound', options.inbound);
+    this.outbound = new RuleTable('outbound', options.outbound);
+    this.conntrack = new Conntrack(options.maxFlows ?? DEFAULT_MAX_FLOWS);
+    this.tcpTimeoutMs = options.tcpTimeoutMs ?? DEFAULT_TCP_TIMEOUT_MS;
+    this.udpTimeoutMs = options.udpTimeoutMs ?? DEFAULT_UDP_TIMEOUT_MS;
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_OTHER_TIMEOUT_MS;
+  }
+
+  /**
+   * Decides on the inner packet buf[off..off+len] crossing the tunnel in `direction` with `peer`
+   * at time `nowMs` (any monotonic millisecond clock; one value per batch is fine). A tracked flow
+   * passes and is refreshed; otherwise the direction's rules decide and an admitted flow is tracked.
+   * Returns null to pass or a drop reason. Run checkAddresses first. Zero allocation unless the
+   * flow table has to grow.
+   */
+  filter(buf: Uint8Array, off: number, len: number, direction: Direction, peer: PeerIdentity, nowMs: number): FirewallDropReason | null {
+    const flow = this.flow;
+    const bad = parseFlow(buf, off, len, direction, flow);
+    if (bad !== null) return bad;
+    // By protocol, fragments included, as nebula (firewall.go addConn).
+    const ttl = this.timeoutFor(flow.proto);
+    if (this.conntrack.touch(flow, nowMs, ttl)) return null;
+    const table = direction === 'inbound' ? this.inbound : this.outbound;
+    if (!table.match(flow, peer)) return DROP_NO_RULE;
+    return this.conntrack.add(flow, nowMs, ttl) ? null : DROP_CONNTRACK_FULL;
+  }
+
+  /** Removes flows idle past their timeout at `nowMs`; returns how many. Call it now and then (e.g. every few seconds). */
+  sweep(nowMs: number): number {
+    return this.conntrack.sweep(nowMs);
+  }
+
+  /** Idle timeout of a flow of IP protocol `proto`. */
+  private timeoutFor(proto: number): number {
+    return proto === PROTO_TCP ? this.tcpTimeoutMs : proto === PROTO_UDP ? this.udpTimeoutMs : this.defaultTimeoutMs;
+  }
+}

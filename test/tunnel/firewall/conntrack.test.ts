@@ -1,0 +1,128 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import fc from 'fast-check';
+import { Conntrack, newFlow, type Flow } from '../../../src/tunnel/firewall/index.js';
+
+const flow = (localIp: number, remoteIp: number, localPort: number, remotePort: number, proto: number, fragment = false): Flow => ({
+  ...newFlow(),
+  localIp,
+  remoteIp,
+  localPort,
+  remotePort,
+  proto,
+  fragment,
+});
+
+test('add then touch; every key field distinguishes flows', () => {
+  const ct = new Conntrack();
+  const f = flow(1, 2, 3, 4, 6);
+  assert.equal(ct.touch(f, 0, 100), false);
+  assert.equal(ct.add(f, 0, 100), true);
+  assert.equal(ct.touch(f, 50, 100), true);
+  for (const other of [flow(9, 2, 3, 4, 6), flow(1, 9, 3, 4, 6), flow(1, 2, 9, 4, 6), flow(1, 2, 3, 9, 6), flow(1, 2, 3, 4, 17), flow(1, 2, 3, 4, 6, true)]) {
+    assert.equal(ct.touch(other, 50, 100), false, JSON.stringify(other));
+  }
+  assert.equal(ct.size, 1);
+});
+
+test('expiry: a flow lives until its deadline, touch extends it, sweep removes the dead', () => {
+  const ct = new Conntrack();
+  const a = flow(1, 2, 3, 4, 6);
+  const b = flow(1, 2, 3, 5, 6);
+  ct.add(a, 0, 100);
+  ct.add(b, 0, 100);
+  assert.equal(ct.touch(a, 99, 100), true, 'refreshed to 199');
+  assert.equal(ct.has(b, 100), false, 'deadline is exclusive');
+  assert.equal(ct.sweep(150), 1);
+  assert.equal(ct.size, 1);
+  assert.equal(ct.touch(a, 199, 100), false, 'expired entries found by lookup are removed');
+  assert.equal(ct.size, 0);
+});
+
+test('the table grows past its initial size and keeps every flow', () => {
+  const ct = new Conntrack();
+  for (let i = 0; i < 5000; i++) assert.equal(ct.add(flow(0xc6130001, 0xc6130002 + (i >> 8), i & 0xff, 80, 6), 0, 1000), true);
+  assert.equal(ct.size, 5000);
+  for (let i = 0; i < 5000; i++) assert.equal(ct.has(flow(0xc6130001, 0xc6130002 + (i >> 8), i & 0xff, 80, 6), 1), true, `flow ${i}`);
+});
+
+test('maxFlows bounds the table; expired flows make room again (after the full-sweep interval)', () => {
+  const ct = new Conntrack(3);
+  for (let i = 0; i < 3; i++) assert.equal(ct.add(flow(1, 2, i, 0, 17), 0, 100), true);
+  assert.equal(ct.add(flow(1, 2, 9, 0, 17), 10, 100), false);
+  assert.equal(ct.add(flow(1, 2, 0, 0, 17), 10, 100), true, 'refreshing a tracked flow is always fine');
+  assert.equal(ct.add(flow(1, 2, 9, 0, 17), 2000, 100), true, 'the old flows expired');
+  assert.equal(ct.size, 1);
+});
+
+test('removing entries from the middle of probe chains keeps every other entry reachable', () => {
+  const ct = new Conntrack();
+  const n = 3000;
+  for (let i = 0; i < n; i++) ct.add(flow(i & 3, (i >> 2) & 3, i >> 4, 0, 6), 0, i % 2 ? 100 : 1000);
+  for (let i = 0; i < n; i += 2) assert.equal(ct.touch(flow(i & 3, (i >> 2) & 3, i >> 4, 0, 6), 500, 1000), true);
+  for (let i = 1; i < n; i += 2) assert.equal(ct.touch(flow(i & 3, (i >> 2) & 3, i >> 4, 0, 6), 500, 1000), false, 'expired, removed');
+  assert.equal(ct.size, n / 2);
+  for (let i = 0; i < n; i += 2) assert.equal(ct.has(flow(i & 3, (i >> 2) & 3, i >> 4, 0, 6), 600), true, `flow ${i}`);
+});
+
+test('clear() forgets everything', () => {
+  const ct = new Conntrack();
+  ct.add(flow(1, 2, 3, 4, 6), 0, 100);
+  ct.clear();
+  assert.equal(ct.size, 0);
+  assert.equal(ct.has(flow(1, 2, 3, 4, 6), 0), false);
+});
+
+// Model: a Map from key text to deadline, with the same lazy-expiry semantics.
+type Op = { kind: 'add' | 'touch' | 'has'; key: number; ttl: number; dt: number } | { kind: 'sweep'; dt: number };
+
+test('property: Conntrack agrees with a Map model under adds, touches, sweeps and time (many collisions)', () => {
+  const keyArb = fc.integer({ min: 0, max: 1500 });
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    fc.record({ kind: fc.constantFrom('add' as const, 'touch' as const, 'has' as const), key: keyArb, ttl: fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 500, max: 5000 })), dt: fc.integer({ min: 0, max: 5 }) }),
+    fc.record({ kind: fc.constant('sweep' as const), dt: fc.integer({ min: 0, max: 20 }) }),
+  );
+  // Keys differ in one or two small fields only; hundreds live at once keep the load near 1/2.
+  const keyFlow = (k: number): Flow => flow(k % 4, (k >> 2) % 4, k >> 4, 80, 6, false);
+  const keyText = (f: Flow): string => `${f.localIp}|${f.remoteIp}|${f.localPort}|${f.remotePort}|${f.proto}|${f.fragment}`;
+  fc.assert(
+    fc.property(fc.array(op, { maxLength: 1500 }), (ops) => {
+      const ct = new Conntrack();
+      const model = new Map<string, number>();
+      let now = 0;
+      for (const o of ops) {
+        now += o.dt;
+        if (o.kind === 'sweep') {
+          let dead = 0;
+          for (const [k, t] of model) if (t <= now) (model.delete(k), dead++);
+          // add() may already have swept some of them on its way to growing the table.
+          assert.ok(ct.sweep(now) <= dead);
+          assert.equal(ct.size, model.size);
+          continue;
+        }
+        const f = keyFlow(o.key);
+        const k = keyText(f);
+        const t = model.get(k);
+        const live = t !== undefined && t > now;
+        if (o.kind === 'has') {
+          assert.equal(ct.has(f, now), live);
+        } else if (o.kind === 'touch') {
+          assert.equal(ct.touch(f, now, o.ttl), live);
+          if (live) model.set(k, now + o.ttl);
+          else model.delete(k);
+        } else {
+          assert.equal(ct.add(f, now, o.ttl), true);
+          model.set(k, now + o.ttl);
+        }
+        // Sizes differ only by expired entries the table has not met yet.
+        const liveCount = [...model.values()].filter((d) => d > now).length;
+        assert.ok(ct.size >= liveCount && ct.size <= model.size, `size ${ct.size} live ${liveCount} model ${model.size}`);
+      }
+      for (const [k, t] of model) {
+        const [a, b, c, d, e, g] = k.split('|');
+        assert.equal(ct.has(flow(+a!, +b!, +c!, +d!, +e!, g === 'true'), now), t > now, k);
+      }
+    }),
+    { numRuns: 200 },
+  );
+});

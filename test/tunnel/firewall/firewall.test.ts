@@ -1,0 +1,137 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import {
+  DROP_CONNTRACK_FULL,
+  DROP_NOT_IPV4,
+  DROP_NO_RULE,
+  DROP_PACKET_SHORT,
+  Firewall,
+  FirewallRuleError,
+  PORT_ANY,
+  PORT_FRAGMENT,
+  type FirewallRule,
+} from '../../../src/tunnel/firewall/index.js';
+import { packet, peer, type PacketSpec } from './packets.js';
+
+const anyone = (over: Partial<FirewallRule> = {}): FirewallRule => ({
+  portStart: PORT_ANY,
+  portEnd: PORT_ANY,
+  proto: 'any',
+  host: 'any',
+  groups: null,
+  cidr: null,
+  caName: null,
+  caSha: null,
+  ...over,
+});
+
+const US = '198.19.0.2';
+const THEM = '198.19.0.1';
+const out = (s: Partial<PacketSpec> = {}): Uint8Array => packet({ src: US, dst: THEM, proto: 6, sport: 40000, dport: 80, ...s });
+const back = (s: Partial<PacketSpec> = {}): Uint8Array => packet({ src: THEM, dst: US, proto: 6, sport: 80, dport: 40000, ...s });
+
+test('absent rules deny everything in both directions', () => {
+  const fw = new Firewall({ inbound: [], outbound: [] });
+  const p = out();
+  assert.equal(fw.filter(p, 0, p.length, 'outbound', peer(), 0), DROP_NO_RULE);
+  const q = back();
+  assert.equal(fw.filter(q, 0, q.length, 'inbound', peer(), 0), DROP_NO_RULE);
+});
+
+test('conntrack lets the replies of an outbound flow in without any inbound rule', () => {
+  const fw = new Firewall({ inbound: [], outbound: [anyone()] });
+  const p = out();
+  const q = back();
+  assert.equal(fw.filter(q, 0, q.length, 'inbound', peer(), 0), DROP_NO_RULE, 'not before the flow exists');
+  assert.equal(fw.filter(p, 0, p.length, 'outbound', peer(), 1), null);
+  assert.equal(fw.filter(q, 0, q.length, 'inbound', peer(), 2), null);
+  const otherPort = back({ dport: 40001 });
+  assert.equal(fw.filter(otherPort, 0, otherPort.length, 'inbound', peer(), 3), DROP_NO_RULE, 'a different tuple is a different flow');
+  assert.equal(fw.conntrack.size, 1);
+});
+
+test('a tracked flow passes without re-evaluating the rules (both directions)', () => {
+  const fw = new Firewall({ inbound: [anyone({ proto: 'udp', host: 'hosta' })], outbound: [] });
+  const q = back({ proto: 17, sport: 5353, dport: 53 });
+  assert.equal(fw.filter(q, 0, q.length, 'inbound', peer(), 0), null);
+  const reply = out({ proto: 17, sport: 53, dport: 5353 });
+  assert.equal(fw.filter(reply, 0, reply.length, 'outbound', peer(), 1), null, 'outbound reply with no outbound rules');
+  assert.equal(fw.filter(q, 0, q.length, 'inbound', peer({ name: 'renamed' }), 2), null, 'rules are not consulted again');
+});
+
+test('expiry per protocol: TCP, UDP and the default timeout; traffic refreshes the deadline', () => {
+  const fw = new Firewall({ inbound: [], outbound: [anyone()], tcpTimeoutMs: 1000, udpTimeoutMs: 300, defaultTimeoutMs: 600 });
+  const cases: [Partial<PacketSpec>, number][] = [
+    [{ proto: 6 }, 1000],
+    [{ proto: 17 }, 300],
+    [{ proto: 1, sport: 0x0800, dport: 0 }, 600],
+  ];
+  for (const [spec, ttl] of cases) {
+    const t0 = 10_000 * spec.proto!;
+    const p = out(spec);
+    const q = back(spec);
+    assert.equal(fw.filter(p, 0, p.length, 'outbound', peer(), t0), null);
+    assert.equal(fw.filter(q, 0, q.length, 'inbound', peer(), t0 + ttl - 1), null, `proto ${spec.proto} alive`);
+    // the reply refreshed it: alive until t0 + 2*ttl - 1
+    assert.equal(fw.filter(q, 0, q.length, 'inbound', peer(), t0 + 2 * ttl - 2), null);
+    assert.equal(fw.filter(q, 0, q.length, 'inbound', peer(), t0 + 3 * ttl), DROP_NO_RULE, `proto ${spec.proto} expired`);
+  }
+});
+
+test('sweep() drops idle flows', () => {
+  const fw = new Firewall({ inbound: [], outbound: [anyone()], tcpTimeoutMs: 100 });
+  for (let port = 1; port <= 10; port++) {
+    const p = out({ sport: port });
+    fw.filter(p, 0, p.length, 'outbound', peer(), 0);
+  }
+  assert.equal(fw.conntrack.size, 10);
+  assert.equal(fw.sweep(50), 0);
+  assert.equal(fw.sweep(100), 10);
+  assert.equal(fw.conntrack.size, 0);
+});
+
+test('ICMP: an echo out lets the echo reply in (ports are 0 both ways)', () => {
+  const fw = new Firewall({ inbound: [], outbound: [anyone({ proto: 'icmp' })] });
+  const echo = packet({ src: US, dst: THEM, proto: 1, sport: 0x0800, dport: 0x0001 });
+  const reply = packet({ src: THEM, dst: US, proto: 1, sport: 0x0000, dport: 0x0001 });
+  assert.equal(fw.filter(echo, 0, echo.length, 'outbound', peer(), 0), null);
+  assert.equal(fw.filter(reply, 0, reply.length, 'inbound', peer(), 1), null);
+});
+
+test('fragments: tracked separately from their flow (nebula keys on the fragment flag); port fragment admits them', () => {
+  const fw = new Firewall({ inbound: [], outbound: [anyone({ proto: 'udp', portStart: 53, portEnd: 53 })] });
+  const first = out({ proto: 17, sport: 5000, dport: 53, moreFragments: true });
+  const later = out({ proto: 17, fragOffset: 185 });
+  assert.equal(fw.filter(first, 0, first.length, 'outbound', peer(), 0), null, 'first fragment has ports');
+  assert.equal(fw.filter(later, 0, later.length, 'outbound', peer(), 0), DROP_NO_RULE);
+  const fw2 = new Firewall({
+    inbound: [anyone({ proto: 'udp', portStart: PORT_FRAGMENT, portEnd: PORT_FRAGMENT })],
+    outbound: [anyone({ proto: 'udp', portStart: PORT_FRAGMENT, portEnd: PORT_FRAGMENT })],
+  });
+  assert.equal(fw2.filter(later, 0, later.length, 'outbound', peer(), 0), null);
+  const laterBack = back({ proto: 17, fragOffset: 185 });
+  assert.equal(fw2.filter(laterBack, 0, laterBack.length, 'inbound', peer(), 0), null);
+});
+
+test('non-IPv4 and malformed inner packets are dropped with a reason', () => {
+  const fw = new Firewall({ inbound: [anyone()], outbound: [anyone()] });
+  const v6 = new Uint8Array(48);
+  v6[0] = 0x60;
+  assert.equal(fw.filter(v6, 0, v6.length, 'inbound', peer(), 0), DROP_NOT_IPV4);
+  assert.equal(fw.filter(new Uint8Array(8), 0, 8, 'inbound', peer(), 0), DROP_PACKET_SHORT);
+  assert.equal(fw.conntrack.size, 0);
+});
+
+test('maxFlows: an admitted flow beyond the bound is dropped as conntrack-full', () => {
+  const fw = new Firewall({ inbound: [], outbound: [anyone()], maxFlows: 2 });
+  for (const sport of [1, 2]) {
+    const p = out({ sport });
+    assert.equal(fw.filter(p, 0, p.length, 'outbound', peer(), 0), null);
+  }
+  const p = out({ sport: 3 });
+  assert.equal(fw.filter(p, 0, p.length, 'outbound', peer(), 0), DROP_CONNTRACK_FULL);
+});
+
+test('bad rules throw FirewallRuleError from the constructor', () => {
+  assert.throws(() => new Firewall({ inbound: [], outbound: [anyone({ host: null })] }), FirewallRuleError);
+});
