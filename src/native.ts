@@ -53,6 +53,31 @@ export interface NativeAead {
 /** UDP transport with GSO/GRO (native/udp.c). */
 export interface NativeUdp {
   // --- udp section: owned by the UDP work; signatures documented in native/udp.c ---
+  /** Opens a bound, non-blocking UDP socket (IPv6 sockets are v6-only); fd -1 with errno and stage on failure. */
+  udpOpen(family: 4 | 6, addr: Uint8Array, port: number, reusePort: boolean, bufBytes: number): {
+    /** The socket, or -1 on failure. */
+    fd: number;
+    /** The bound port (the kernel's pick when 0 was asked for). */
+    port: number;
+    /** errno of the failing step, 0 on success. */
+    errno: number;
+    /** Failing step: 1 socket, 2 SO_REUSEPORT, 3 bind, 4 getsockname; 0 on success. */
+    stage: number;
+    /** SO_RCVBUF the kernel granted (bytes, including its bookkeeping share). */
+    rcvBuf: number;
+    /** SO_SNDBUF the kernel granted. */
+    sndBuf: number;
+  };
+  /** setsockopt(UDP_GRO, 1): 0 or -errno. */
+  udpEnableGro(fd: number): number;
+  /** 0 when the kernel knows UDP_SEGMENT (getsockopt succeeds), else -errno. */
+  udpProbeGso(fd: number): number;
+  /** One sendmsg to the sockaddr slot `addr`; segSize > 0 adds a UDP_SEGMENT cmsg. Bytes or -errno. */
+  udpSendSegments(fd: number, addr: Uint8Array, buf: Uint8Array, off: number, len: number, segSize: number): number;
+  /** sendmmsg of meta messages [first, first+count) (4 Int32 each: off, len, segSize, addrSlot); count sent or -errno. */
+  udpSendBatch(fd: number, buf: Uint8Array, meta: Int32Array, addrs: Uint8Array, first: number, count: number): number;
+  /** recvmmsg(MSG_DONTWAIT) into slotBytes-sized slots (5 Int32 meta each: off, len, gsoSize, flags, drops); n, 0 on EAGAIN, or -errno. */
+  udpRecvBatch(fd: number, buf: Uint8Array, slotBytes: number, max: number, meta: Int32Array, addrs: Uint8Array): number;
 }
 
 /** Functions exported by native/*.c. Negative numbers are -errno (or libuv errors for poll*). */
