@@ -72,8 +72,14 @@ export class Sender {
     }
     const job = this.idle;
     job.resetSingle(buf, peer.sockaddr, off, len, segSize, segSize > 0 ? maxGsoBytes(this.family, segSize) : len);
-    if (this.chain === null && this.pump(job) === DONE) {
-      return job.failed > 0 ? Promise.reject(job.lastError!) : RESOLVED;
+    if (this.chain === null) {
+      let r: PumpResult;
+      try {
+        r = this.pump(job);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (r === DONE) return job.failed > 0 ? Promise.reject(job.lastError!) : RESOLVED;
     }
     this.idle = new SendJob();
     return this.later(job).then(() => {
@@ -85,6 +91,8 @@ export class Sender {
   sendBatch(buf: Uint8Array, batch: SendBatch): Promise<number> {
     const closed = this.host.closedError();
     if (closed) return Promise.reject(closed);
+    const bad = outOfRange(batch, buf.length);
+    if (bad >= 0) return Promise.reject(new OptionError('sendBatch', `message ${bad} reaches past the ${buf.length}-byte buffer`));
     const job = this.idle;
     job.reset(buf, batch.meta, batch.addrs, batch.count, false);
     const finish = (): number => {
@@ -93,7 +101,15 @@ export class Sender {
       batch.lastError = job.lastError;
       return job.sent;
     };
-    if (this.chain === null && this.pump(job) === DONE) return Promise.resolve(finish());
+    if (this.chain === null) {
+      let r: PumpResult;
+      try {
+        r = this.pump(job);
+      } catch (e) {
+        return Promise.reject(e);
+      }
+      if (r === DONE) return Promise.resolve(finish());
+    }
     this.idle = new SendJob();
     return this.later(job).then(finish);
   }
@@ -239,6 +255,13 @@ export class Sender {
     job.row++;
     job.sub = 0;
   }
+}
+
+/** Index of the first message of batch that does not fit a buffer of `size` bytes, or -1. */
+function outOfRange(batch: SendBatch, size: number): number {
+  const m = batch.meta;
+  for (let i = 0; i < batch.count; i++) if (m[i * SEND_META]! + m[i * SEND_META + 1]! > size) return i;
+  return -1;
 }
 
 function isMulti(meta: Int32Array, row: number): boolean {

@@ -3,7 +3,7 @@
 // messages skipped with a typed error, close during a wait. No sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClosedError, type TioError } from '../../../src/errors.js';
+import { ClosedError, OptionError, type TioError } from '../../../src/errors.js';
 import { Endpoint, SendBatch, SOCKADDR_SLOT_BYTES, UdpSendError } from '../../../src/tunnel/udp/index.js';
 import { Errno, SEND_META } from '../../../src/tunnel/udp/constants.js';
 import { UdpCounters } from '../../../src/tunnel/udp/counters.js';
@@ -184,6 +184,18 @@ test('a refused message in a batch is skipped with a typed error; the rest go ou
   assert.equal(c.txErrors, 1);
   await assert.rejects(s.sendSegments(P1, buf, 0, 70_000, 0), UdpSendError);
   await assert.rejects(s.sendSegments(Endpoint.of('fd00::1', 1), buf, 0, 10, 0), (e: unknown) => e instanceof UdpSendError && e.errno === Errno.EAFNOSUPPORT);
+});
+
+test('a batch reaching past its buffer and a socket gone under us reject instead of throwing', async () => {
+  const { k, h, s } = setup();
+  const batch = new SendBatch();
+  batch.add(P1, 90, 20);
+  await assert.rejects(s.sendBatch(Buffer.alloc(100), batch), OptionError);
+  k.udpSendBatch = (): number => -Errno.EBADF;
+  batch.clear();
+  batch.add(P1, 0, 20);
+  await assert.rejects(s.sendBatch(Buffer.alloc(100), batch), ClosedError);
+  assert.ok(h.closed instanceof ClosedError);
 });
 
 test('close while a send waits rejects it and everything queued behind it with ClosedError', async () => {

@@ -4,6 +4,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { Worker } from 'node:worker_threads';
 import { ClosedError, OptionError } from '../../../src/errors.js';
 import { Endpoint, SendBatch, UdpBindError, UdpSendError, UdpSocket } from '../../../src/tunnel/udp/index.js';
 import { Errno } from '../../../src/tunnel/udp/constants.js';
@@ -20,6 +21,7 @@ before(() => {
 after(destroyAll);
 
 const fdCount = (): number => readdirSync('/proc/self/fd').length;
+const WORKER = new URL('./udp-worker.js', import.meta.url);
 
 test('sendBatch delivers each message to its own peer, plain and GSO runs mixed, in order', { skip }, async () => {
   const r1 = UdpSocket.open({ host: '198.18.50.2', netns: net.b.name });
@@ -183,6 +185,41 @@ test('a full socket buffer (EAGAIN behind a slow qdisc) makes sends wait, in ord
     slow.a.destroy();
     slow.b.destroy();
   }
+});
+
+test('one SO_REUSEPORT socket per worker thread: together they receive everything, terminate() leaves no fd behind', { skip, timeout: 30_000 }, async () => {
+  const before = fdCount();
+  const start = (port: number): { w: Worker; ready: Promise<number> } => {
+    const w = new Worker(WORKER, { workerData: { netns: net.b.name, host: '198.18.50.2', port } });
+    const ready = new Promise<number>((resolve, reject) => {
+      w.once('error', reject);
+      w.on('message', (m: { type: string; port?: number }) => {
+        if (m.type === 'ready') resolve(m.port!);
+      });
+    });
+    return { w, ready };
+  };
+  const first = start(0);
+  const port = await within(first.ready, 10_000, 'worker 1');
+  const second = start(port);
+  await within(second.ready, 10_000, 'worker 2');
+  const seen: number[] = [];
+  for (const { w } of [first, second]) w.on('message', (m: { type: string; seq?: number }) => m.type === 'datagram' && seen.push(m.seq!));
+  const senders: UdpSocket[] = [];
+  try {
+    for (let i = 0; i < 16; i++) {
+      const tx = UdpSocket.open({ host: '198.18.50.1', netns: net.a.name });
+      senders.push(tx);
+      await tx.sendTo(Endpoint.of('198.18.50.2', port), pattern(i, 32));
+    }
+    const deadline = Date.now() + 5000;
+    while (seen.length < 16 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 10));
+    assert.deepEqual(seen.sort((x, y) => x - y), [...Array(16).keys()]);
+  } finally {
+    for (const s of senders) s.close();
+    await Promise.all([first.w.terminate(), second.w.terminate()]);
+  }
+  assert.equal(fdCount(), before);
 });
 
 test('100 open/close cycles (GRO, GSO, a pending recv every 10th) leave the fd count unchanged', { skip, timeout: 30_000 }, async () => {
