@@ -76,7 +76,7 @@ export interface NativeUdp {
   udpSendSegments(fd: number, addr: Uint8Array, buf: Uint8Array, off: number, len: number, segSize: number): number;
   /** sendmmsg of meta messages [first, first+count) (4 Int32 each: off, len, segSize, addrSlot); count sent or -errno. */
   udpSendBatch(fd: number, buf: Uint8Array, meta: Int32Array, addrs: Uint8Array, first: number, count: number): number;
-  /** recvmmsg(MSG_DONTWAIT) into slotBytes-sized slots (5 Int32 meta each: off, len, gsoSize, flags, drops); n, 0 on EAGAIN, or -errno. */
+  /** recvmmsg(MSG_DONTWAIT): message i at buf[i*slotBytes], sender in addrs slot i, meta 5 Int32 each (off, len, gsoSize, flags, drops); n, 0 on EAGAIN, or -errno. */
   udpRecvBatch(fd: number, buf: Uint8Array, slotBytes: number, max: number, meta: Int32Array, addrs: Uint8Array): number;
 }
 
