@@ -1,26 +1,38 @@
 // `npm run bench:segment -- [--json]`
 // Software segmentation throughput (payload GB/s) of 64 KiB superpackets into
-// 1448-byte segments, next to a plain Buffer.copy of the same bytes, in one run.
+// 1448-byte segments, coalescing of those segments back into superpackets, next
+// to a plain Buffer.copy of the same bytes, in one run.
 import { parseArgs } from 'node:util';
 import {
   type BenchCase, benchSink, coalesceCases, referenceCases, segmentCases,
 } from './lib/segment-cases.js';
-import { SAMPLES, median, sampleGBs, warmUp } from './lib/segment-measure.js';
+import { SAMPLES, median, sampleGBs, sampleGBsAsync, warmUp, warmUpAsync } from './lib/segment-measure.js';
 import { type PendingRow, type SegmentResult, formatSegmentJson, formatSegmentTable } from './lib/segment-report.js';
 
-function main(): number {
+async function warmUpCase(c: BenchCase): Promise<void> {
+  if (c.async === true) await warmUpAsync(c.unit);
+  else warmUp(c.unit);
+  c.check?.();
+}
+
+async function sampleCase(c: BenchCase): Promise<number> {
+  return c.async === true ? sampleGBsAsync(c.unit) : sampleGBs(c.unit);
+}
+
+async function main(): Promise<number> {
   const { values } = parseArgs({ args: process.argv.slice(2), options: { json: { type: 'boolean', default: false } }, strict: true });
   const coalesce = coalesceCases();
   const cases: BenchCase[] = [...segmentCases(), ...coalesce, ...referenceCases()];
   const pending: PendingRow[] = coalesce.length === 0 ? [{ label: 'coalesce (GRO)', why: 'not measured yet: src/gro in progress' }] : [];
 
-  for (const c of cases) warmUp(c.unit);
+  for (const c of cases) await warmUpCase(c);
   // Rounds interleave the rows so that clock or thermal drift hits all of them alike.
   const samples = cases.map(() => [] as number[]);
   for (let round = 0; round < SAMPLES; round++) {
     process.stderr.write(`round ${round + 1}/${SAMPLES}\n`);
-    cases.forEach((c, i) => samples[i]!.push(sampleGBs(c.unit)));
+    for (let i = 0; i < cases.length; i++) samples[i]!.push(await sampleCase(cases[i]!));
   }
+  for (const c of cases) c.check?.();
   const results: SegmentResult[] = cases.map((c, i) => ({ key: c.key, label: c.label, yardstick: c.yardstick ?? false, gbs: median(samples[i]!) }));
 
   console.log(formatSegmentTable(results, pending));
@@ -29,9 +41,12 @@ function main(): number {
   return 0;
 }
 
-try {
-  process.exitCode = main();
-} catch (e: unknown) {
-  process.stderr.write(`bench:segment: ${e instanceof Error ? e.message : String(e)}\n`);
-  process.exitCode = 1;
-}
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`bench:segment: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);

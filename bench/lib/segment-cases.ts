@@ -1,10 +1,11 @@
 // The rows of the segmentation bench: what is measured and on which input.
+import { Coalescer, type CoalescerSink } from '../../src/gro/index.js';
 import { Segmenter, segmentRejectReason } from '../../src/gso/index.js';
 import { sum16 } from '../../src/packet/index.js';
 import type { Packet } from '../../src/tun/packet.js';
 import { buildSuperpacket, patternPayload } from '../../test/gso/superpackets.js';
 import { BenchError } from './errors.js';
-import type { WorkUnit } from './segment-measure.js';
+import type { AsyncWorkUnit, WorkUnit } from './segment-measure.js';
 
 /** TCP MSS of a 1500-byte MTU path with timestamps: 1500 - 20 (IPv4) - 20 (TCP) - 12 (timestamp option). */
 export const SEGMENT_SIZE = 1448;
@@ -14,13 +15,17 @@ export const SEGMENTS = 45;
 export const PAYLOAD = SEGMENT_SIZE * SEGMENTS;
 
 /** One row of the table; `key` names it in the JSON line as `${key}_gbs`. */
-export interface BenchCase {
+interface CaseInfo {
   key: string;
   label: string;
   /** Rows with the yardstick flag are the denominator of the ratio column. */
   yardstick?: boolean;
-  unit: WorkUnit;
+  /** Run once after the warm-up: throws if the unit did not do the work the row claims. */
+  check?: () => void;
 }
+
+/** A row timing a synchronous unit, or (async: true) one that must be awaited. */
+export type BenchCase = CaseInfo & ({ async?: false; unit: WorkUnit } | { async: true; unit: AsyncWorkUnit });
 
 // Consumed by the sinks so the work cannot be optimised away.
 let sink = 0;
@@ -86,11 +91,55 @@ export function referenceCases(): BenchCase[] {
   ];
 }
 
+// The coalescer's sink: takes each superpacket and does nothing, so only coalescing is timed.
+const RESOLVED: Promise<void> = Promise.resolve();
+const nullSink: CoalescerSink = { write: () => RESOLVED };
+
+function coalesceCase(key: string, label: string, p: Packet, verifyChecksums: boolean): BenchCase {
+  // The segments segmentCases() produces, cut once into an arena: only add() and flush() are timed.
+  const segmenter = new Segmenter();
+  const arena = Buffer.alloc(segmenter.roomFor(p, 0, 0));
+  const offs = new Int32Array(SEGMENTS);
+  const lens = new Int32Array(SEGMENTS);
+  let k = 0;
+  const n = segmenter.segmentInto(p, arena, 0, 0, 0, (_buf, off, len) => {
+    if (k < SEGMENTS) {
+      offs[k] = off;
+      lens[k] = len;
+    }
+    k++;
+  });
+  if (n !== SEGMENTS) throw new BenchError('ERR_BENCH_SETUP', `${label}: expected ${SEGMENTS} segments, got ${n} (${segmentRejectReason(n) ?? 'count'})`);
+  const coalescer = new Coalescer(nullSink, { tcp: true, udp: true, verifyChecksums });
+  const unit = async (): Promise<number> => {
+    for (let i = 0; i < SEGMENTS; i++) coalescer.add(arena, offs[i]!, lens[i]!);
+    await coalescer.flush();
+    return PAYLOAD;
+  };
+  // Every flush must have written exactly one superpacket of all 45 segments.
+  const check = (): void => {
+    const s = coalescer.stats();
+    if (s.flushes === 0 || s.superpackets !== s.flushes || s.chainsWritten !== s.flushes
+      || s.segmentsCoalesced !== s.flushes * (SEGMENTS - 1) || s.passthrough !== 0) {
+      throw new BenchError('ERR_BENCH_SETUP', `${label}: segments were not coalesced into one superpacket per flush: ${JSON.stringify(s)}`);
+    }
+  };
+  return { key, label, async: true, unit, check };
+}
+
 /**
- * Coalescing rows (GRO: segments back into a superpacket). Reserved for the
- * coalescer in src/gro, which is being written: return its cases here, e.g.
- * `coalesce_tcp4` over the 45 segments segmentCases() produces.
+ * Coalescing rows (GRO: segments back into a superpacket): the 45 segments of
+ * the same 64 KiB TCP/IPv4 and UDP/IPv6 superpackets segmentCases() cuts, fed to
+ * a Coalescer and flushed once per superpacket, with checksum verification
+ * (the default) and without.
  */
 export function coalesceCases(): BenchCase[] {
-  return [];
+  const tcp4 = superpacket(4, 'tcp');
+  const udp6 = superpacket(6, 'udp');
+  return [
+    coalesceCase('coalesce_tcp4', 'coalesce TCP/IPv4 1448 -> 64 KiB', tcp4, true),
+    coalesceCase('coalesce_udp6', 'coalesce UDP/IPv6 1448 -> 64 KiB', udp6, true),
+    coalesceCase('coalesce_tcp4_noverify', 'coalesce TCP/IPv4, no csum verify', tcp4, false),
+    coalesceCase('coalesce_udp6_noverify', 'coalesce UDP/IPv6, no csum verify', udp6, false),
+  ];
 }
