@@ -1,0 +1,69 @@
+/** Established tunnels by overlay IP and by our local index; index generation. */
+import { randomBytes } from 'node:crypto';
+import type { Tunnel } from './tunnel.js';
+
+/** Lookup tables of the node's tunnels (one per peer VPN IP). */
+export class Hostmap {
+  private readonly byIp = new Map<number, Tunnel>();
+  private readonly byIndex = new Map<number, Tunnel>();
+  private readonly reserved = new Set<number>();
+
+  /** The tunnel to a peer's overlay IP. */
+  get(vpnIp: number): Tunnel | undefined {
+    return this.byIp.get(vpnIp);
+  }
+
+  /** The tunnel whose local index is `index` (the remote index of an inbound packet). */
+  byLocalIndex(index: number): Tunnel | undefined {
+    return this.byIndex.get(index);
+  }
+
+  /** The tunnel whose *remote* index is `index` (recv_error lookups, §5.3). */
+  byRemoteIndex(index: number): Tunnel | undefined {
+    for (const t of this.byIp.values()) if (t.remoteIndex === index) return t;
+    return undefined;
+  }
+
+  /** Every tunnel. */
+  all(): IterableIterator<Tunnel> {
+    return this.byIp.values();
+  }
+
+  /** Number of tunnels. */
+  get size(): number {
+    return this.byIp.size;
+  }
+
+  /** Installs `t`, replacing (and returning) an older tunnel to the same IP. */
+  add(t: Tunnel): Tunnel | undefined {
+    const old = this.byIp.get(t.vpnIp);
+    if (old) this.remove(old);
+    this.byIp.set(t.vpnIp, t);
+    this.byIndex.set(t.localIndex, t);
+    this.reserved.delete(t.localIndex);
+    return old;
+  }
+
+  /** Removes and closes `t` if it is installed. */
+  remove(t: Tunnel): void {
+    if (this.byIp.get(t.vpnIp) === t) this.byIp.delete(t.vpnIp);
+    if (this.byIndex.get(t.localIndex) === t) this.byIndex.delete(t.localIndex);
+    t.close();
+  }
+
+  /** A fresh random non-zero u32 index not in use (handshake_manager.go generateIndex). */
+  newIndex(): number {
+    for (;;) {
+      const i = randomBytes(4).readUInt32BE(0);
+      if (i !== 0 && !this.byIndex.has(i) && !this.reserved.has(i)) {
+        this.reserved.add(i);
+        return i;
+      }
+    }
+  }
+
+  /** Gives back an index from newIndex() that never became a tunnel. */
+  releaseIndex(i: number): void {
+    this.reserved.delete(i);
+  }
+}

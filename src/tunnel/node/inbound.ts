@@ -1,0 +1,182 @@
+/**
+ * UDP -> TUN: datagrams of one receive batch are dispatched by type; data
+ * messages are grouped into runs per tunnel, replay-checked, decrypted in place
+ * with one native call per run, filtered, and fed to the coalescer, which is
+ * flushed to the TUN once per batch.
+ */
+import { AeadBatch } from '../aead/index.js';
+import type { Coalescer } from '../../gro/index.js';
+import { checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
+import type { Endpoint, UdpBatch } from '../udp/index.js';
+import {
+  AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_MESSAGE, TYPE_RECV_ERROR,
+  TYPE_TEST, decodeHeader, newHeader,
+} from '../wire/index.js';
+import type { Hostmap } from './hostmap.js';
+import type { NodeStats } from './stats.js';
+import type { Tunnel } from './tunnel.js';
+
+/** Datagrams decrypted per native call. */
+const RUN_MAX = 256;
+
+/** What the inbound path needs from the node. */
+export interface InboundHost {
+  stats: NodeStats;
+  hostmap: Hostmap;
+  firewall: Firewall;
+  local: AddressSet;
+  coalescer: Coalescer;
+  /** A handshake datagram. */
+  handshake(counter: number, remoteIndex: number, buf: Buffer, off: number, len: number, from: Endpoint): void;
+  /** A datagram for an index we don't know, or failing the replay check: answer with recv_error (§5.3). */
+  unknownIndex(remoteIndex: number, from: Endpoint): void;
+  /** A recv_error naming `remoteIndex`. */
+  recvError(remoteIndex: number, from: Endpoint): void;
+  /** An authenticated control message (test, close) on `t`; plaintext at buf[off, off+len). */
+  control(t: Tunnel, type: number, subtype: number, buf: Buffer, off: number, len: number): void;
+}
+
+/** The UDP -> TUN data path of one socket. */
+export class InboundPath {
+  private readonly hdr = newHeader();
+  private readonly aead = new AeadBatch(RUN_MAX);
+  private readonly runIdx = new Int32Array(RUN_MAX);
+  private readonly runHi = new Uint32Array(RUN_MAX);
+  private readonly runLo = new Uint32Array(RUN_MAX);
+  private runN = 0;
+  private runTunnel: Tunnel | null = null;
+  private batch: UdpBatch | null = null;
+  private now = 0;
+
+  constructor(private readonly host: InboundHost) {}
+
+  /** Processes one receive batch and flushes what it delivered to the TUN. */
+  async handle(b: UdpBatch, nowMs: number): Promise<void> {
+    this.batch = b;
+    this.now = nowMs;
+    const { stats, hostmap } = this.host;
+    const hdr = this.hdr;
+    const buf = b.buf;
+    for (let i = 0; i < b.count; i++) {
+      const off = b.offsets[i]!;
+      const len = b.lengths[i]!;
+      stats.datagramsIn++;
+      // Shorter than a header: punchy keepalives (1 byte) and noise (§1).
+      if (!decodeHeader(buf, off, len, hdr)) {
+        stats.drops['outside-short']++;
+        continue;
+      }
+      const type = hdr.type;
+      if (type === TYPE_MESSAGE && hdr.subtype === SUBTYPE_MESSAGE_NONE) {
+        const t = hostmap.byLocalIndex(hdr.remoteIndex);
+        if (t === undefined) {
+          this.flushRun();
+          stats.drops['outside-unknown-index']++;
+          this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
+          continue;
+        }
+        if (len < AEAD_OVERHEAD || t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
+          this.flushRun();
+          stats.drops['outside-replay']++;
+          this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
+          continue;
+        }
+        if (t !== this.runTunnel || this.runN === RUN_MAX) this.flushRun();
+        const k = this.runN++;
+        this.runTunnel = t;
+        this.runIdx[k] = i;
+        this.runHi[k] = hdr.counterHi;
+        this.runLo[k] = hdr.counterLo;
+        continue;
+      }
+      this.flushRun();
+      if (type === TYPE_HANDSHAKE) this.host.handshake(hdr.counter, hdr.remoteIndex, buf, off, len, b.peer(i));
+      else if (type === TYPE_RECV_ERROR) {
+        stats.recvErrorsReceived++;
+        this.host.recvError(hdr.remoteIndex, b.peer(i));
+      } else if (type === TYPE_TEST || type === TYPE_CLOSE_TUNNEL) this.controlPacket(i, type, hdr.subtype);
+      else stats.drops['outside-unhandled-type']++;
+    }
+    this.flushRun();
+    this.batch = null;
+    await this.host.coalescer.flush();
+  }
+
+  // Control messages are authenticated before anything acts on them (stricter than 1.6.1 for close, §5.2).
+  private controlPacket(i: number, type: number, subtype: number): void {
+    const b = this.batch!;
+    const { stats, hostmap } = this.host;
+    const hdr = this.hdr;
+    const t = hostmap.byLocalIndex(hdr.remoteIndex);
+    const off = b.offsets[i]!;
+    const len = b.lengths[i]!;
+    if (t === undefined || len < AEAD_OVERHEAD || t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
+      stats.drops[t === undefined ? 'outside-unknown-index' : 'outside-replay']++;
+      this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
+      return;
+    }
+    const aead = this.aead.reset(b.buf);
+    aead.add(off, len);
+    t.open.open(aead);
+    const plen = aead.out[0]!;
+    if (plen < 0) {
+      stats.drops['outside-auth']++;
+      return;
+    }
+    if (t.window.update(hdr.counterHi, hdr.counterLo) !== null) {
+      stats.drops['outside-replay']++;
+      return;
+    }
+    this.alive(t, i);
+    this.host.control(t, type, subtype, b.buf, off + HEADER_LEN, plen);
+  }
+
+  private alive(t: Tunnel, i: number): void {
+    t.lastInbound = this.now;
+    t.testPendingSince = 0;
+    t.recvErrors = 0;
+    // Roaming: authenticated traffic from a new address moves the tunnel there.
+    const b = this.batch!;
+    if (!b.isFrom(i, t.remote)) t.remote = b.peer(i);
+  }
+
+  private flushRun(): void {
+    const n = this.runN;
+    const t = this.runTunnel;
+    if (n === 0 || t === null) return;
+    this.runN = 0;
+    this.runTunnel = null;
+    const b = this.batch!;
+    const { stats, firewall, local, coalescer } = this.host;
+    const buf = b.buf;
+    const aead = this.aead.reset(buf);
+    for (let k = 0; k < n; k++) {
+      const i = this.runIdx[k]!;
+      aead.add(b.offsets[i]!, b.lengths[i]!);
+    }
+    t.open.open(aead);
+    let lastGood = -1;
+    for (let k = 0; k < n; k++) {
+      const plen = aead.out[k]!;
+      if (plen < 0) {
+        stats.drops['outside-auth']++;
+        continue;
+      }
+      // The check before decrypting saw the window as it was before this run; update() also rejects in-run duplicates.
+      if (t.window.update(this.runHi[k]!, this.runLo[k]!) !== null) {
+        stats.drops['outside-replay']++;
+        continue;
+      }
+      lastGood = k;
+      const inner = b.offsets[this.runIdx[k]!]! + HEADER_LEN;
+      if (checkAddresses(buf, inner, plen, 'inbound', t.identity, local) !== null
+        || firewall.filter(buf, inner, plen, 'inbound', t.identity, this.now) !== null) {
+        stats.drops['outside-firewall']++;
+        continue;
+      }
+      stats.delivered++;
+      coalescer.add(buf, inner, plen);
+    }
+    if (lastGood >= 0) this.alive(t, this.runIdx[lastGood]!);
+  }
+}

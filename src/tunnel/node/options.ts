@@ -1,0 +1,43 @@
+/** Everything an OverlayNode runs with, independent of where it came from (YAML config or code). */
+import type { CipherName } from '../aead/index.js';
+import type { FirewallOptions } from '../firewall/index.js';
+import type { Logger } from '../log/logger.js';
+import type { Endpoint } from '../udp/index.js';
+import type { SendRecvErrorMode } from '../wire/index.js';
+import type { OffloadOption } from '../../tun/index.js';
+import type { HandshakeOptions } from './handshakes.js';
+import type { Pki } from './pki.js';
+
+/** Options of OverlayNode.start. */
+export interface NodeOptions {
+  pki: Pki;
+  /** Data and handshake cipher; the same network-wide (config `cipher`). */
+  cipher: CipherName;
+  /** Underlay addresses per peer overlay IP (config static_host_map). */
+  staticHostMap: ReadonlyMap<number, readonly Endpoint[]>;
+  /** UDP bind address (config listen.host / listen.port). */
+  listen: { host: string; port: number };
+  /** When to answer unknown indexes with recv_error (config listen.send_recv_error). */
+  sendRecvError: SendRecvErrorMode;
+  tun: {
+    /** Interface name (config tun.dev); kernel-chosen when unset. */
+    name?: string;
+    /** Overlay MTU (config tun.mtu, default 1300). */
+    mtu: number;
+    /** TUN offloads (tio extension, default 'auto'). */
+    offload: OffloadOption;
+    /** Coalesce received packets before writing them (tio extension, default true). */
+    gro: boolean;
+  };
+  handshakes: HandshakeOptions;
+  timers: {
+    /** Liveness check period (config timers.connection_alive_interval, default 5 s). */
+    aliveMs: number;
+    /** Grace after an unanswered test request (config timers.pending_deletion_interval, default 10 s). */
+    pendingDeletionMs: number;
+  };
+  firewall: FirewallOptions;
+  log: Logger;
+  /** Open the TUN device and the UDP socket inside this network namespace (tests, demos). */
+  netns?: string;
+}

@@ -1,0 +1,151 @@
+/**
+ * TUN -> UDP: each read batch is filtered, cut into segments laid out in an
+ * arena with room for the Nebula header and tag, sealed in place per tunnel
+ * with one native call, and sent with UDP GSO (one sendmsg per run of equal
+ * datagrams) batched across peers with sendmmsg.
+ */
+import { AeadBatch } from '../aead/index.js';
+import { Segmenter } from '../../gso/index.js';
+import type { Packet } from '../../tun/index.js';
+import { readU32BE } from '../../packet/index.js';
+import { checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
+import { SendBatch, type UdpSocket } from '../udp/index.js';
+import { AEAD_TAG_LEN, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_MESSAGE, encodeHeader } from '../wire/index.js';
+import type { NodeStats } from './stats.js';
+import type { Tunnel } from './tunnel.js';
+
+/** Segments that fit in one flush; bounded by arena bytes long before this for real traffic. */
+const MAX_SEGMENTS = 4096;
+/** Arena: one TUN read batch (<= 1 MiB receive buffer) plus a header copy and 32 bytes of room per segment. */
+const ARENA_BYTES = 4 << 20;
+/** Smallest room one segment takes: header + tag + IPv4 + UDP headers. */
+const MIN_SEGMENT_ROOM = HEADER_LEN + AEAD_TAG_LEN + 28;
+/** Packets sealed per native call. */
+const SEAL_CHUNK = 256;
+
+/** What the outbound path needs from the node. */
+export interface OutboundHost {
+  stats: NodeStats;
+  firewall: Firewall;
+  local: AddressSet;
+  udp: UdpSocket;
+  /** The tunnel for an inner destination, or null (and the packet is handled: queued for a handshake or dropped). */
+  route(dst: number, p: Packet): Tunnel | null;
+}
+
+/** The TUN -> UDP data path of one queue. */
+export class OutboundPath {
+  private readonly arena = Buffer.alloc(ARENA_BYTES);
+  private pos = 0;
+  private readonly segOff = new Int32Array(MAX_SEGMENTS);
+  private readonly segLen = new Int32Array(MAX_SEGMENTS);
+  private readonly segTunnel: (Tunnel | null)[] = new Array<Tunnel | null>(MAX_SEGMENTS).fill(null);
+  private nseg = 0;
+  private current: Tunnel | null = null;
+  private readonly segmenter = new Segmenter();
+  private readonly aead = new AeadBatch(SEAL_CHUNK);
+  private readonly sends = new SendBatch(1024);
+  private readonly onSegment = (_buf: Buffer, off: number, len: number): void => {
+    const n = this.nseg++;
+    this.segOff[n] = off;
+    this.segLen[n] = len;
+    this.segTunnel[n] = this.current;
+  };
+
+  constructor(private readonly host: OutboundHost) {}
+
+  /** Encrypts and sends one TUN read batch; resolves when the kernel has every datagram. */
+  async handle(batch: readonly Packet[], nowMs: number): Promise<void> {
+    const { stats, firewall, local } = this.host;
+    for (const p of batch) {
+      stats.insidePackets++;
+      const buf = p.buf;
+      const off = p.off;
+      if (p.len < 20 || buf[off]! >>> 4 !== 4) {
+        stats.drops['inside-not-ipv4']++;
+        continue;
+      }
+      const t = this.host.route(readU32BE(buf, off + 16), p);
+      if (t === null) continue;
+      // One check covers every segment of a superpacket: they share addresses, ports and protocol.
+      if (checkAddresses(buf, off, p.len, 'outbound', t.identity, local) !== null
+        || firewall.filter(buf, off, p.len, 'outbound', t.identity, nowMs) !== null) {
+        stats.drops['inside-firewall']++;
+        continue;
+      }
+      const need = this.segmenter.roomFor(p, HEADER_LEN, AEAD_TAG_LEN);
+      if (need === 0) {
+        stats.drops['inside-segment']++;
+        continue;
+      }
+      if (this.pos + need > this.arena.length || this.nseg + Math.ceil(need / MIN_SEGMENT_ROOM) > MAX_SEGMENTS) await this.flush();
+      this.current = t;
+      const r = this.segmenter.segmentInto(p, this.arena, this.pos, HEADER_LEN, AEAD_TAG_LEN, this.onSegment);
+      if (r < 0) {
+        stats.drops['inside-segment']++;
+        continue;
+      }
+      this.pos += need;
+      t.lastOutbound = nowMs;
+    }
+    await this.flush();
+  }
+
+  private async flush(): Promise<void> {
+    const n = this.nseg;
+    if (n === 0) return;
+    const { segOff, segLen, segTunnel, arena, sends } = this;
+    for (let i = 0; i < n;) {
+      const t = segTunnel[i]!;
+      let j = i + 1;
+      while (j < n && segTunnel[j] === t) j++;
+      this.seal(t, i, j);
+      i = j;
+    }
+    // Runs of contiguous, equal-size datagrams to one peer go out as one UDP_SEGMENT send;
+    // a shorter datagram may end a run (the kernel allows a short last segment).
+    sends.clear();
+    let sent = 0;
+    for (let i = 0; i < n;) {
+      const t = segTunnel[i]!;
+      const start = segOff[i]! - HEADER_LEN;
+      const size = segLen[i]! + HEADER_LEN + AEAD_TAG_LEN;
+      let end = start + size;
+      let j = i + 1;
+      while (j < n && segTunnel[j] === t && segOff[j]! - HEADER_LEN === end) {
+        const s = segLen[j]! + HEADER_LEN + AEAD_TAG_LEN;
+        if (s > size) break;
+        end += s;
+        j++;
+        if (s < size) break;
+      }
+      if (!t.isClosed) {
+        if (j - i > 1) sends.addSegments(t.remote, start, end - start, size);
+        else sends.add(t.remote, start, size);
+        sent += j - i;
+      }
+      i = j;
+    }
+    this.host.stats.datagramsOut += sent;
+    this.nseg = 0;
+    this.pos = 0;
+    segTunnel.fill(null, 0, n);
+    if (sends.count > 0) await this.host.udp.sendBatch(arena, sends);
+  }
+
+  // Headers with consecutive counters, then one native seal per chunk.
+  private seal(t: Tunnel, from: number, to: number): void {
+    if (t.isClosed) return;
+    const first = t.reserveCounters(to - from);
+    const { segOff, segLen, arena, aead } = this;
+    for (let i = from; i < to;) {
+      aead.reset(arena);
+      for (; i < to && !aead.full; i++) {
+        const at = segOff[i]! - HEADER_LEN;
+        encodeHeader(arena, at, TYPE_MESSAGE, SUBTYPE_MESSAGE_NONE, t.remoteIndex, first + (i - from));
+        aead.add(at, segLen[i]!);
+      }
+      t.seal.seal(aead);
+    }
+  }
+}

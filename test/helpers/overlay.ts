@@ -1,0 +1,40 @@
+// Building OverlayNode options in tests without a YAML file: allow-all
+// firewall, static host map, nebula's default timers, logs captured.
+import { Logger, type LogLevel } from '../../src/tunnel/log/logger.js';
+import { loadPki } from '../../src/tunnel/node/pki.js';
+import type { NodeOptions } from '../../src/tunnel/node/options.js';
+import { Endpoint } from '../../src/tunnel/udp/index.js';
+import type { CipherName } from '../../src/tunnel/aead/index.js';
+import type { FirewallRule } from '../../src/tunnel/firewall/index.js';
+import type { OffloadOption } from '../../src/index.js';
+import type { HostFiles, TestPki } from './nebula-pki.js';
+
+/** The allow-everything rule of NEBULA-PROTOCOL.md §7 ({port: any, proto: any, host: any}). */
+export const ALLOW_ALL: FirewallRule = { portStart: 0, portEnd: 0, proto: 'any', host: 'any', groups: null, cidr: null, caName: null, caSha: null };
+
+function ipU32(ip: string): number {
+  return ip.split('.').reduce((a, o) => ((a << 8) | Number(o)) >>> 0, 0);
+}
+
+/** Options for a node of `pki` host `me` in `netns`, listening on listenHost:4242, knowing `peers`. */
+export function nodeOptions(pki: TestPki, me: HostFiles, netns: string, listenHost: string, peers: readonly [HostFiles, string][], extra: {
+  cipher?: CipherName; offload?: OffloadOption; gro?: boolean; mtu?: number; logLevel?: LogLevel; lines?: string[];
+} = {}): NodeOptions {
+  const lines = extra.lines;
+  const log = new Logger(extra.logLevel ?? 'info', 'text', lines ? (l) => lines.push(l) : () => undefined);
+  return {
+    pki: loadPki({ ca: pki.caCrt, cert: me.crt, key: me.key }),
+    cipher: extra.cipher ?? 'aes',
+    staticHostMap: new Map(peers.map(([h, underlay]) => [ipU32(h.ip), [Endpoint.of(underlay, 4242)]])),
+    listen: { host: listenHost, port: 4242 },
+    sendRecvError: 'always',
+    tun: { name: `tio${me.name}`.slice(0, 15), mtu: extra.mtu ?? 1300, offload: extra.offload ?? 'auto', gro: extra.gro ?? true },
+    handshakes: { tryIntervalMs: 100, retries: 10, triggerBuffer: 64 },
+    timers: { aliveMs: 5000, pendingDeletionMs: 10000 },
+    firewall: { inbound: [ALLOW_ALL], outbound: [ALLOW_ALL] },
+    log,
+    netns,
+  };
+}
+
+export { ipU32 };
