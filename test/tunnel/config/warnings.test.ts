@@ -1,0 +1,87 @@
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { configFromObject, parseConfig } from '../../../src/tunnel/config/index.js';
+import { MINIMAL } from './fixtures.js';
+
+const PKI = { ca: 'ca.crt', cert: 'host.crt', key: 'host.key' };
+const paths = (w: readonly { path: string }[]): string[] => w.map((x) => x.path);
+
+test('unknown keys anywhere are warnings with their path, not errors', () => {
+  const { warnings } = configFromObject({
+    pki: { ...PKI, colour: 'blue' },
+    bogus: 1,
+    tun: { mtu: 1300, mtuu: 1400, routes: [{ mtu: 1500, route: '198.19.0.0/24', note: 'x' }] },
+    listen: { prot: 4242 },
+    'weird key': true,
+    firewall: { conntrack: { max_connections: 10 } },
+    tio: { turbo: true },
+  });
+  assert.deepEqual(paths(warnings), [
+    'bogus',
+    '["weird key"]',
+    'pki.colour',
+    'listen.prot',
+    'tun.mtuu',
+    'tun.routes[0].note',
+    'firewall.conntrack.max_connections',
+    'tio.turbo',
+  ]);
+  for (const w of warnings) assert.equal(w.message, 'unknown key, ignored');
+});
+
+test('nebula options tio does not implement are named as such', () => {
+  const { warnings } = configFromObject({
+    pki: PKI,
+    sshd: { enabled: true },
+    stats: { type: 'prometheus' },
+    preferred_ranges: ['10.0.0.0/8'],
+    lighthouse: { serve_dns: true, remote_allow_list: {} },
+    firewall: { conntrack: { routine_cache_timeout: '1s' } },
+  });
+  assert.deepEqual(paths(warnings), ['sshd', 'stats', 'preferred_ranges', 'lighthouse.serve_dns', 'lighthouse.remote_allow_list', 'firewall.conntrack.routine_cache_timeout']);
+  for (const w of warnings) assert.match(w.message, /nebula option not supported by tio/);
+});
+
+test('lighthouse mode and relays warn that they are unsupported', () => {
+  const { config, warnings } = configFromObject({
+    pki: PKI,
+    static_host_map: { '198.19.0.1': ['198.18.0.1:4242'] },
+    lighthouse: { am_lighthouse: true, hosts: ['198.19.0.1'] },
+    relay: { am_relay: true, relays: ['198.19.0.1'] },
+  });
+  assert.equal(config.lighthouse.amLighthouse, true);
+  assert.deepEqual(paths(warnings), ['lighthouse.am_lighthouse', 'lighthouse.hosts', 'relay.am_relay', 'relay.relays']);
+  assert.match(warnings[0]!.message, /lighthouse mode is unsupported/);
+  assert.match(warnings[1]!.message, /lighthouse mode is unsupported/);
+});
+
+test('deprecated forms warn but work: pki.blacklist, punchy: true, punch_back, group: [one]', () => {
+  const fp = 'ab'.repeat(32);
+  const { config, warnings } = configFromObject({
+    pki: { ...PKI, blocklist: ['cd'.repeat(32)], blacklist: [fp.toUpperCase()] },
+    punchy: 'yes',
+    punch_back: true,
+    firewall: { inbound: [{ port: 22, proto: 'tcp', group: ['admins'] }] },
+  });
+  assert.deepEqual(config.pki.blocklist, ['cd'.repeat(32), fp]);
+  assert.deepEqual(config.punchy, { punch: true, respond: true, delayMs: 1000 });
+  assert.deepEqual(config.firewall.inbound[0]!.groups, ['admins']);
+  assert.deepEqual(paths(warnings), ['pki.blacklist', 'punchy', 'punch_back', 'firewall.inbound[0].group']);
+});
+
+test('punchy.respond wins over the legacy punch_back', () => {
+  const { config } = configFromObject({ pki: PKI, punchy: { respond: false }, punch_back: true });
+  assert.equal(config.punchy.respond, false);
+});
+
+test('a tun.mtu too big for nebula peers warns', () => {
+  const { config, warnings } = parseConfig(`${MINIMAL}\ntun: {mtu: 9000}\n`);
+  assert.equal(config.tun.mtu, 9000);
+  assert.deepEqual(paths(warnings), ['tun.mtu']);
+  assert.match(warnings[0]!.message, /9001-byte/);
+});
+
+test('a static host without addresses warns', () => {
+  const { warnings } = configFromObject({ pki: PKI, static_host_map: { '198.19.0.9': [] } });
+  assert.deepEqual(paths(warnings), ['static_host_map["198.19.0.9"]']);
+});
