@@ -5,7 +5,8 @@ import { spawn as spawnChild, type ChildProcess, type SpawnOptions } from 'node:
 import { accessSync, constants as fsConstants } from 'node:fs';
 import { onCleanup } from './cleanup.js';
 import { NetnsError } from './errors.js';
-import { run, tryRun, DEFAULT_TIMEOUT_MS } from './run.js';
+import { collect, run, tryRun, DEFAULT_TIMEOUT_MS } from './run.js';
+import { CommandError } from './errors.js';
 
 export { waitFor } from './wait.js';
 
@@ -49,6 +50,18 @@ export class Netns {
   exec(cmd: string, args: readonly string[], opts: { timeoutMs?: number } = {}): string {
     this.assertLive();
     return run('ip', ['netns', 'exec', this.name, cmd, ...args], { timeoutMs: opts.timeoutMs ?? DEFAULT_TIMEOUT_MS });
+  }
+
+  /**
+   * Like exec, but without blocking the event loop (needed whenever this process
+   * itself serves the traffic, e.g. a tio node pinged from a namespace); rejects
+   * with CommandError on a non-zero exit.
+   */
+  async execAsync(cmd: string, args: readonly string[], opts: { timeoutMs?: number } = {}): Promise<string> {
+    const what = `ip netns exec ${this.name} ${[cmd, ...args].join(' ')}`;
+    const f = await collect(this.spawn(cmd, args, { stdio: ['ignore', 'pipe', 'pipe'] }), opts.timeoutMs ?? DEFAULT_TIMEOUT_MS, what);
+    if (f.code !== 0) throw new CommandError(`${what}: ${f.signal ? `killed by ${f.signal}` : `exit status ${f.code}`}: ${f.stderr.trim()}`, f.code, f.stderr.trim());
+    return f.stdout;
   }
 
   /** Spawns cmd inside the namespace; the child is tracked and SIGKILLed at destroy. */

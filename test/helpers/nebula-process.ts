@@ -1,0 +1,76 @@
+// Runs the real nebula binary (the protocol oracle) inside a test namespace
+// with a config written for it, capturing its log.
+import type { ChildProcess } from 'node:child_process';
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import type { Netns } from './netns.js';
+import type { HostFiles, TestPki } from './nebula-pki.js';
+import { waitFor } from './wait.js';
+
+/** A nebula process and its log lines. */
+export interface NebulaProcess {
+  child: ChildProcess;
+  log: string[];
+  /** Resolves once the log contains `text`. */
+  waitForLog(text: string | RegExp, timeoutMs: number): Promise<void>;
+  /** SIGTERM, then SIGKILL after 5 s; resolves when it has exited. */
+  stop(): Promise<void>;
+}
+
+/** Writes a nebula config (allow-all firewall, no lighthouse, static hosts) and starts nebula in `ns`. */
+export function startNebula(ns: Netns, pki: TestPki, me: HostFiles, listen: string, peers: readonly [HostFiles, string][],
+  opts: { cipher?: 'aes' | 'chachapoly'; dev?: string; mtu?: number; level?: string } = {}): NebulaProcess {
+  const hostMap = peers.map(([h, addr]) => `  "${h.ip}": ["${addr}:4242"]`).join('\n');
+  const yml = `pki:
+  ca: ${pki.caCrt}
+  cert: ${me.crt}
+  key: ${me.key}
+static_host_map:
+${hostMap}
+lighthouse:
+  am_lighthouse: false
+  hosts: []
+listen:
+  host: ${listen}
+  port: 4242
+punchy:
+  punch: false
+cipher: ${opts.cipher ?? 'aes'}
+tun:
+  dev: ${opts.dev ?? 'neb0'}
+  mtu: ${opts.mtu ?? 1300}
+logging:
+  level: ${opts.level ?? 'info'}
+firewall:
+  outbound:
+    - port: any
+      proto: any
+      host: any
+  inbound:
+    - port: any
+      proto: any
+      host: any
+`;
+  const file = join(pki.dir, `${me.name}-nebula.yml`);
+  writeFileSync(file, yml);
+  const child = ns.spawn('nebula', ['-config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const log: string[] = [];
+  const take = (d: Buffer): void => {
+    for (const l of d.toString().split('\n')) if (l) log.push(l);
+  };
+  child.stdout!.on('data', take);
+  child.stderr!.on('data', take);
+  const exited = new Promise<void>((r) => child.once('exit', () => r()));
+  return {
+    child,
+    log,
+    waitForLog: (text, timeoutMs) => waitFor(() => log.some((l) => (typeof text === 'string' ? l.includes(text) : text.test(l))), timeoutMs, `nebula log ${String(text)}`),
+    async stop() {
+      if (child.exitCode !== null || child.signalCode !== null) return;
+      child.kill('SIGTERM');
+      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
+      await exited;
+      clearTimeout(t);
+    },
+  };
+}
