@@ -17,9 +17,18 @@ export interface NebulaProcess {
   stop(): Promise<void>;
 }
 
-/** Writes a nebula config (allow-all firewall, no lighthouse, static hosts) and starts nebula in `ns`. */
-export function startNebula(ns: Netns, pki: TestPki, me: HostFiles, listen: string, peers: readonly [HostFiles, string][],
-  opts: { cipher?: 'aes' | 'chachapoly'; dev?: string; mtu?: number; level?: string } = {}): NebulaProcess {
+/** Options of a generated node config. */
+export interface NebulaConfigOptions {
+  cipher?: 'aes' | 'chachapoly';
+  dev?: string;
+  mtu?: number;
+  level?: string;
+  /** Extra top-level YAML appended verbatim (e.g. a tio: section). */
+  extra?: string;
+}
+
+/** Writes a Nebula config (allow-all firewall, no lighthouse, static hosts) into the PKI dir; returns its path. Used for nebula and for `tio up` alike. */
+export function writeNodeConfig(pki: TestPki, me: HostFiles, listen: string, peers: readonly [HostFiles, string][], opts: NebulaConfigOptions = {}, tag = 'nebula'): string {
   const hostMap = peers.map(([h, addr]) => `  "${h.ip}": ["${addr}:4242"]`).join('\n');
   const yml = `pki:
   ca: ${pki.caCrt}
@@ -50,9 +59,16 @@ firewall:
     - port: any
       proto: any
       host: any
-`;
-  const file = join(pki.dir, `${me.name}-nebula.yml`);
+${opts.extra ?? ''}`;
+  const file = join(pki.dir, `${me.name}-${tag}.yml`);
   writeFileSync(file, yml);
+  return file;
+}
+
+/** Writes a nebula config (see writeNodeConfig) and starts nebula in `ns`. */
+export function startNebula(ns: Netns, pki: TestPki, me: HostFiles, listen: string, peers: readonly [HostFiles, string][],
+  opts: NebulaConfigOptions = {}): NebulaProcess {
+  const file = writeNodeConfig(pki, me, listen, peers, opts);
   const child = ns.spawn('nebula', ['-config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
   const log: string[] = [];
   const take = (d: Buffer): void => {

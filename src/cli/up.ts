@@ -1,0 +1,30 @@
+/** `tio up -config FILE`: run a node from a Nebula config until SIGINT/SIGTERM. */
+import { loadConfigFile } from '../tunnel/config/index.js';
+import { OverlayNode } from '../tunnel/node/node.js';
+import { loggerFromConfig, nodeOptionsFromConfig } from '../tunnel/node/from-config.js';
+
+/** Runs `tio up`; resolves with the process exit code. */
+export async function up(args: { config: string; netns?: string; test?: boolean }): Promise<number> {
+  const { config, warnings } = await loadConfigFile(args.config);
+  const log = loggerFromConfig(config);
+  for (const w of warnings) log.warn(w.message, { path: w.path });
+  const opts = nodeOptionsFromConfig(config, log, { netns: args.netns });
+  // -test: like nebula, validate the config (PKI included) and exit.
+  if (args.test) {
+    log.info('Config is valid', { config: args.config });
+    return 0;
+  }
+  // Like nebula without lighthouses, tunnels start when traffic needs them.
+  const node = OverlayNode.start(opts);
+  await new Promise<void>((resolve) => {
+    const stop = (sig: NodeJS.Signals): void => {
+      log.info('Caught signal, shutting down', { signal: sig });
+      process.off('SIGINT', stop);
+      process.off('SIGTERM', stop);
+      void node.stop().then(resolve);
+    };
+    process.on('SIGINT', stop);
+    process.on('SIGTERM', stop);
+  });
+  return 0;
+}

@@ -1,0 +1,40 @@
+/** NodeConfig (parsed YAML) -> NodeOptions. */
+import type { NodeConfig } from '../config/index.js';
+import type { LogLevel as ConfigLogLevel } from '../config/index.js';
+import { Logger, type LogLevel } from '../log/logger.js';
+import { Endpoint } from '../udp/index.js';
+import type { NodeOptions } from './options.js';
+import { loadPki } from './pki.js';
+
+/** Logger levels; nebula's `trace` logs like `debug` here. */
+function logLevel(l: ConfigLogLevel): LogLevel {
+  return l === 'trace' ? 'debug' : l;
+}
+
+/** A logger as the config's `logging` section asks for. */
+export function loggerFromConfig(c: NodeConfig): Logger {
+  return new Logger(logLevel(c.logging.level), c.logging.format);
+}
+
+/** Node options from a loaded config: PKI read and checked, endpoints resolved. */
+export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns?: string } = {}): NodeOptions {
+  const pki = loadPki({ ca: c.pki.ca.value, cert: c.pki.cert.value, key: c.pki.key.value, blocklist: c.pki.blocklist });
+  const staticHostMap = new Map<number, Endpoint[]>();
+  for (const [ip, addrs] of c.staticHostMap) staticHostMap.set(ip, addrs.map((a) => Endpoint.of(a.host, a.port)));
+  return {
+    pki,
+    cipher: c.cipher,
+    staticHostMap,
+    listen: { host: c.listen.host, port: c.listen.port },
+    sendRecvError: c.listen.sendRecvError,
+    tun: { name: c.tun.dev ?? undefined, mtu: c.tun.mtu, offload: c.tio.offload, gro: c.tio.gro },
+    handshakes: { ...c.handshakes },
+    timers: { aliveMs: c.timers.connectionAliveIntervalMs, pendingDeletionMs: c.timers.pendingDeletionIntervalMs },
+    firewall: {
+      inbound: c.firewall.inbound, outbound: c.firewall.outbound,
+      tcpTimeoutMs: c.firewall.tcpTimeoutMs, udpTimeoutMs: c.firewall.udpTimeoutMs, defaultTimeoutMs: c.firewall.defaultTimeoutMs,
+    },
+    log,
+    netns: extra.netns,
+  };
+}
