@@ -18,6 +18,8 @@ export interface ModeSpec {
 export const MODES: readonly ModeSpec[] = [
   { name: 'ts_offload', impl: 'ts', arg: 'offload' },
   { name: 'ts_plain', impl: 'ts', arg: 'plain' },
+  // Offloads on, but every superpacket is segmented and coalesced again in TS (gso/ + gro/).
+  { name: 'ts_segment', impl: 'ts', arg: 'segment' },
   { name: 'c_offload', impl: 'c', arg: '1' },
   { name: 'c_plain', impl: 'c', arg: '0' },
 ];

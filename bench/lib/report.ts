@@ -6,6 +6,8 @@ import type { ModeResult } from './run-mode.js';
 const RATIOS: readonly (readonly [string, string, string])[] = [
   ['ts_offload / c_offload', 'ts_offload', 'c_offload'],
   ['ts_offload / ts_plain', 'ts_offload', 'ts_plain'],
+  ['ts_segment / c_offload', 'ts_segment', 'c_offload'],
+  ['ts_segment / c_plain', 'ts_segment', 'c_plain'],
 ];
 
 function gbps(results: readonly ModeResult[], mode: string): number | undefined {
