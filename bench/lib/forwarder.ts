@@ -31,6 +31,15 @@ export function configuresLinks(mode: ModeSpec): boolean {
   return mode.impl === 'ts';
 }
 
+/**
+ * Extra node flags for the TS forwarder child from TIO_BENCH_TS_NODE_ARGS
+ * (whitespace-separated), e.g. `--cpu-prof --cpu-prof-dir=/tmp/prof` to profile
+ * it; the profile is written when it exits after SIGTERM.
+ */
+function tsNodeArgs(): string[] {
+  return (process.env.TIO_BENCH_TS_NODE_ARGS ?? '').split(/\s+/).filter(Boolean);
+}
+
 function command(mode: ModeSpec, t: Topology): { cmd: string; args: string[] } {
   const common = ['--ns-a', t.nsA, '--ns-b', t.nsB, '--if-a', t.ifA, '--if-b', t.ifB];
   if (mode.impl === 'c') return { cmd: REF_BIN, args: [...common, '--offload', mode.arg] };
@@ -39,7 +48,7 @@ function command(mode: ModeSpec, t: Topology): { cmd: string; args: string[] } {
   }
   return {
     cmd: process.execPath,
-    args: [TS_FORWARDER, ...common, '--addr-a', t.addrA, '--addr-b', t.addrB, '--mode', mode.arg],
+    args: [...tsNodeArgs(), TS_FORWARDER, ...common, '--addr-a', t.addrA, '--addr-b', t.addrB, '--mode', mode.arg],
   };
 }
 
