@@ -1,0 +1,208 @@
+// The tunnels the bench compares, each set up the same way: namespaces A and B
+// joined by a veth pair (MTU 1500), a tunnel endpoint in each with overlay MTU
+// 1300, then traffic from A to B's overlay address. `veth` is the bare
+// underlay, for scale.
+import { execFileSync } from 'node:child_process';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Netns } from '../../test/helpers/netns.js';
+import type { HostFiles, TestPki } from '../../test/helpers/nebula-pki.js';
+import { writeNodeConfig } from '../../test/helpers/nebula-process.js';
+import { waitFor } from '../../test/helpers/wait.js';
+import { BenchError } from './errors.js';
+import { Daemon } from './tunnel-daemon.js';
+import { IPERF3, NEBULA, NEBULA_CERT, WG, WIREGUARD_GO, type DebTool } from './tunnel-tools.js';
+
+/** Underlay (veth) addresses. */
+export const UNDER_A = '198.18.30.1';
+export const UNDER_B = '198.18.30.2';
+export const UNDER_PREFIX = 24;
+/** Overlay addresses (certificates and wireguard interfaces). */
+export const OVER_A = '198.19.0.1';
+export const OVER_B = '198.19.0.2';
+export const OVER_PREFIX = 16;
+/** MTU of the veth underlay and of every tunnel interface. */
+export const UNDER_MTU = 1500;
+export const OVER_MTU = 1300;
+
+/** The compiled `tio` command. */
+export const TIO_MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+
+/** What a contender gets to set itself up in one measurement. */
+export interface SetupContext {
+  a: Netns;
+  b: Netns;
+  /** CA and host certificates a (OVER_A) and b (OVER_B). */
+  pki: TestPki;
+  /** Scratch dir for configs and keys (removed at exit). */
+  workDir: string;
+  /** Round number (1-based), for file names. */
+  round: number;
+  /** When set: profile tio processes into this dir. */
+  profileDir?: string;
+}
+
+/** A tunnel that is up: where to send traffic, and how to take it down. */
+export interface RunningTunnel {
+  /** Address in B that iperf3 binds to and A connects to. */
+  serverAddr: string;
+  /** undefined while healthy, else why not (a process died), with its output. */
+  problem(): string | undefined;
+  /** Stops its processes (gracefully first); idempotent. */
+  stop(): Promise<void>;
+  /** Profile files this run will have written once stopped. */
+  profiles: string[];
+}
+
+/** One contender of the bench. */
+export interface Contender {
+  name: string;
+  /** Debian tools it needs (iperf3 comes on top for all). */
+  tools: readonly DebTool[];
+  /** Starts the tunnel in ctx.a / ctx.b; the caller waits until it carries traffic. */
+  start(ctx: SetupContext): Promise<RunningTunnel>;
+}
+
+/** Daemons' health and teardown as one RunningTunnel. */
+function daemonsTunnel(serverAddr: string, daemons: readonly Daemon[], graceMs: number, profiles: string[] = [], after?: () => void): RunningTunnel {
+  let stopped: Promise<void> | undefined;
+  return {
+    serverAddr,
+    profiles,
+    problem() {
+      const dead = daemons.find((d) => !d.running());
+      return dead ? `${dead.status()}:\n${dead.output()}` : undefined;
+    },
+    stop() {
+      stopped ??= Promise.all(daemons.map((d) => d.stop(graceMs))).then(() => after?.());
+      return stopped;
+    },
+  };
+}
+
+function hosts(pki: TestPki): { ha: HostFiles; hb: HostFiles } {
+  const ha = pki.hosts.get('a');
+  const hb = pki.hosts.get('b');
+  if (!ha || !hb) throw new BenchError('ERR_BENCH_PKI', 'PKI lacks hosts a and b');
+  return { ha, hb };
+}
+
+/** Two `tio up` processes from Nebula configs with a `tio:` section. */
+function tioContender(name: string, tio: { offload: 'auto' | 'off'; gro: boolean }): Contender {
+  return {
+    name,
+    tools: [NEBULA_CERT],
+    async start(ctx) {
+      if (!existsSync(TIO_MAIN)) throw new BenchError('ERR_BENCH_NO_TIO', `${TIO_MAIN} missing: run tsc first`);
+      const { ha, hb } = hosts(ctx.pki);
+      const extra = `tio:\n  offload: ${tio.offload}\n  gro: ${tio.gro}\n`;
+      const common = { cipher: 'aes', mtu: OVER_MTU, level: 'info', extra } as const;
+      const cfgA = writeNodeConfig(ctx.pki, ha, UNDER_A, [[hb, UNDER_B]], { ...common, dev: 'tioa' }, name);
+      const cfgB = writeNodeConfig(ctx.pki, hb, UNDER_B, [[ha, UNDER_A]], { ...common, dev: 'tiob' }, name);
+      const profiles: string[] = [];
+      const nodeArgs = (side: string): string[] => {
+        if (!ctx.profileDir) return [];
+        const file = `${name}-r${ctx.round}-${side}.cpuprofile`;
+        profiles.push(join(ctx.profileDir, file));
+        return ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${file}`];
+      };
+      const da = Daemon.start(ctx.a, `${name} a`, process.execPath, [...nodeArgs('a'), TIO_MAIN, 'up', '-config', cfgA]);
+      const db = Daemon.start(ctx.b, `${name} b`, process.execPath, [...nodeArgs('b'), TIO_MAIN, 'up', '-config', cfgB]);
+      // Writing a CPU profile at exit takes a while; give it time before SIGKILL.
+      return daemonsTunnel(OVER_B, [da, db], ctx.profileDir ? 30_000 : 5_000, profiles);
+    },
+  };
+}
+
+/** Debian's nebula on both ends, same configs. */
+const nebula: Contender = {
+  name: 'nebula',
+  tools: [NEBULA, NEBULA_CERT],
+  async start(ctx) {
+    const { ha, hb } = hosts(ctx.pki);
+    const common = { cipher: 'aes', mtu: OVER_MTU, level: 'info', dev: 'neb0' } as const;
+    const cfgA = writeNodeConfig(ctx.pki, ha, UNDER_A, [[hb, UNDER_B]], common, 'nebula');
+    const cfgB = writeNodeConfig(ctx.pki, hb, UNDER_B, [[ha, UNDER_A]], common, 'nebula');
+    const da = Daemon.start(ctx.a, 'nebula a', 'nebula', ['-config', cfgA]);
+    const db = Daemon.start(ctx.b, 'nebula b', 'nebula', ['-config', cfgB]);
+    return daemonsTunnel(OVER_B, [da, db], 5_000);
+  },
+};
+
+const WG_PORT = 51820;
+const WG_SOCK_DIR = '/var/run/wireguard';
+/** Our wireguard interfaces: unique per bench process, since the UAPI socket dir is shared by all namespaces. */
+const WG_IFS = [`wga${process.pid}`, `wgb${process.pid}`] as const;
+
+/** Removes the UAPI sockets a killed wireguard-go of ours may have left (idempotent; for exit hooks). */
+export function removeWireguardSockets(): void {
+  for (const ifName of WG_IFS) rmSync(join(WG_SOCK_DIR, `${ifName}.sock`), { force: true });
+}
+
+/** wireguard-go in each namespace, configured with wg; interface names carry our pid (the UAPI socket dir is not per namespace). */
+const wireguardGo: Contender = {
+  name: 'wireguard_go',
+  tools: [WIREGUARD_GO, WG],
+  async start(ctx) {
+    const keys = (side: string): { keyFile: string; pub: string } => {
+      const priv = execFileSync('wg', ['genkey'], { encoding: 'utf8', timeout: 10_000 });
+      const pub = execFileSync('wg', ['pubkey'], { input: priv, encoding: 'utf8', timeout: 10_000 }).trim();
+      const keyFile = join(ctx.workDir, `wg-${side}.key`);
+      writeFileSync(keyFile, priv, { mode: 0o600 });
+      return { keyFile, pub };
+    };
+    const sides = [
+      { ns: ctx.a, ifName: WG_IFS[0], me: OVER_A, peer: OVER_B, peerUnder: UNDER_B, ...keys('a') },
+      { ns: ctx.b, ifName: WG_IFS[1], me: OVER_B, peer: OVER_A, peerUnder: UNDER_A, ...keys('b') },
+    ] as const;
+    const daemons: Daemon[] = [];
+    const tunnel = daemonsTunnel(OVER_B, daemons, 5_000, [], removeWireguardSockets);
+    try {
+      for (const s of sides) {
+        const sock = join(WG_SOCK_DIR, `${s.ifName}.sock`);
+        if (existsSync(sock)) throw new BenchError('ERR_BENCH_WG', `${sock} exists: another wireguard-go uses ${s.ifName}`);
+        const d = Daemon.start(s.ns, `wireguard-go ${s.ifName}`, 'wireguard-go', ['-f', s.ifName], {
+          env: { ...process.env, WG_PROCESS_FOREGROUND: '1' },
+        });
+        daemons.push(d);
+        await waitFor(() => existsSync(sock) || !d.running(), 10_000, `${sock}`);
+        if (!d.running()) throw new BenchError('ERR_BENCH_WG', `${d.status()}:\n${d.output()}`);
+      }
+      for (const [s, peer] of [
+        [sides[0], sides[1]],
+        [sides[1], sides[0]],
+      ] as const) {
+        await s.ns.execAsync('wg', ['set', s.ifName, 'private-key', s.keyFile, 'listen-port', String(WG_PORT),
+          'peer', peer.pub, 'endpoint', `${s.peerUnder}:${WG_PORT}`, 'allowed-ips', `${s.peer}/32`]);
+        await s.ns.execAsync('ip', ['addr', 'add', `${s.me}/${OVER_PREFIX}`, 'dev', s.ifName]);
+        await s.ns.execAsync('ip', ['link', 'set', s.ifName, 'mtu', String(OVER_MTU), 'up']);
+      }
+    } catch (e) {
+      await tunnel.stop();
+      throw e;
+    }
+    return tunnel;
+  },
+};
+
+/** The bare veth: no tunnel, underlay addresses. */
+const veth: Contender = {
+  name: 'veth',
+  tools: [],
+  async start() {
+    return { serverAddr: UNDER_B, profiles: [], problem: () => undefined, stop: async () => undefined };
+  },
+};
+
+/** Every contender, in the order each round runs them. */
+export const CONTENDERS: readonly Contender[] = [
+  tioContender('tio', { offload: 'auto', gro: true }),
+  tioContender('tio_plain', { offload: 'off', gro: false }),
+  nebula,
+  wireguardGo,
+  veth,
+];
+
+/** Tools every run needs. */
+export const BASE_TOOLS: readonly DebTool[] = [IPERF3];

@@ -1,0 +1,37 @@
+// iperf3 for the tunnel bench: one or N (-P) TCP streams from namespace A to
+// B, without blocking this process's event loop (its timers bound every step).
+import { collect } from '../../test/helpers/run.js';
+import { waitFor, type Netns } from '../../test/helpers/netns.js';
+import { BenchError } from './errors.js';
+import { parseIperfJson, type IperfResult } from './iperf.js';
+
+const PORT = 5201;
+
+/** Runs `iperf3 -s -1` on serverAddr in `server` and `iperf3 -c serverAddr -t seconds [-P streams] -J` in `client`. */
+export async function iperfTcp(client: Netns, server: Netns, serverAddr: string, seconds: number, streams: number): Promise<IperfResult> {
+  const srv = server.spawn('iperf3', ['-s', '-1', '-B', serverAddr, '-p', String(PORT)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const srvDone = collect(srv, seconds * 1000 + 60_000, 'iperf3 server');
+  let srvExited = false;
+  void srvDone.then(() => (srvExited = true), () => (srvExited = true));
+  try {
+    await waitFor(
+      async () => srvExited || (await server.execAsync('ss', ['-Hltn', 'sport', '=', `:${PORT}`], { timeoutMs: 5_000 })).includes(`${serverAddr}:${PORT}`),
+      10_000,
+      'iperf3 server to listen',
+    );
+    if (srvExited) {
+      const r = await srvDone;
+      throw new BenchError('ERR_BENCH_IPERF', `iperf3 server exited early (${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
+    }
+    const args = ['-c', serverAddr, '-p', String(PORT), '-t', String(seconds), '-J'];
+    if (streams > 1) args.push('-P', String(streams));
+    const cli = client.spawn('iperf3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
+    const r = await collect(cli, seconds * 1000 + 30_000, 'iperf3 client');
+    const result = parseIperfJson(r.stdout, r.stderr);
+    await srvDone;
+    return result;
+  } finally {
+    if (srv.exitCode === null && srv.signalCode === null) srv.kill('SIGKILL');
+    await srvDone.catch(() => undefined);
+  }
+}

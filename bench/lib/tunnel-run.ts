@@ -1,0 +1,92 @@
+// One measurement of one contender: fresh namespaces and veth, the tunnel up
+// and proven to carry traffic (ping, bounded), an iperf3 run, then teardown
+// whatever happened.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { Netns, vethPair } from '../../test/helpers/netns.js';
+import type { TestPki } from '../../test/helpers/nebula-pki.js';
+import { BenchError } from './errors.js';
+import type { IperfResult } from './iperf.js';
+import { UNDER_A, UNDER_B, UNDER_MTU, UNDER_PREFIX, type Contender, type RunningTunnel } from './tunnel-contenders.js';
+import { iperfTcp } from './tunnel-iperf.js';
+
+/** What one measurement needs besides the contender. */
+export interface RunSpec {
+  seconds: number;
+  streams: number;
+  round: number;
+  pki: TestPki;
+  workDir: string;
+  profileDir?: string;
+}
+
+/** Outcome of one measurement. */
+export interface Sample {
+  contender: string;
+  round: number;
+  result?: IperfResult;
+  error?: string;
+  /** A teardown step that failed after the measurement (the result still counts). */
+  teardown?: string;
+  /** CPU profiles the tio processes wrote (with --profile). */
+  profiles: string[];
+}
+
+/** How long a tunnel may take from start to its first answered ping. */
+const READY_TIMEOUT_MS = 30_000;
+/** Pause between failed pings. */
+const RETRY_MS = 200;
+
+/** Pings B's overlay address from A once a second until one answers; throws with the tunnel's problem if a process dies. */
+async function waitUsable(a: Netns, tunnel: RunningTunnel, what: string): Promise<void> {
+  const deadline = Date.now() + READY_TIMEOUT_MS;
+  let last = '';
+  for (let i = 0; Date.now() < deadline && i < 200; i++) {
+    const problem = tunnel.problem();
+    if (problem) throw new BenchError('ERR_BENCH_TUNNEL', `${what} died before carrying traffic: ${problem}`);
+    try {
+      await a.execAsync('ping', ['-n', '-c', '1', '-W', '1', tunnel.serverAddr], { timeoutMs: 5_000 });
+      return;
+    } catch (e) {
+      last = e instanceof Error ? e.message : String(e);
+    }
+    // Before the tunnel device exists ping fails at once (no route): pace the retries.
+    await sleep(RETRY_MS);
+  }
+  throw new BenchError('ERR_BENCH_TUNNEL', `${what}: no ping answer from ${tunnel.serverAddr} within ${READY_TIMEOUT_MS} ms (${last.split('\n')[0]})`);
+}
+
+/** Runs contender once; never throws, always stops its processes and destroys its namespaces. */
+export async function measure(c: Contender, spec: RunSpec): Promise<Sample> {
+  const out: Sample = { contender: c.name, round: spec.round, profiles: [] };
+  let a: Netns | undefined;
+  let b: Netns | undefined;
+  let tunnel: RunningTunnel | undefined;
+  try {
+    a = Netns.create('tuna');
+    b = Netns.create('tunb');
+    vethPair(a, b, { aAddr: `${UNDER_A}/${UNDER_PREFIX}`, bAddr: `${UNDER_B}/${UNDER_PREFIX}`, mtu: UNDER_MTU });
+    tunnel = await c.start({ a, b, pki: spec.pki, workDir: spec.workDir, round: spec.round, profileDir: spec.profileDir });
+    out.profiles = tunnel.profiles;
+    await waitUsable(a, tunnel, c.name);
+    out.result = await iperfTcp(a, b, tunnel.serverAddr, spec.seconds, spec.streams);
+    const problem = tunnel.problem();
+    if (problem) throw new BenchError('ERR_BENCH_TUNNEL', `${c.name} died during the run: ${problem}`);
+  } catch (e) {
+    delete out.result;
+    out.error = e instanceof Error ? e.message : String(e);
+  } finally {
+    try {
+      await tunnel?.stop();
+    } catch (e) {
+      out.teardown ??= `stopping ${c.name}: ${e instanceof Error ? e.message : String(e)}`;
+    }
+    for (const ns of [a, b]) {
+      try {
+        ns?.destroy();
+      } catch (e) {
+        out.teardown ??= `destroying ${ns?.name}: ${e instanceof Error ? e.message : String(e)}`;
+      }
+    }
+  }
+  return out;
+}

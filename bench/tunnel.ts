@@ -1,0 +1,153 @@
+// `npm run bench:tunnel -- [--json] [--seconds 10] [--rounds 3] [--streams N] [--only a,b] [--profile]`
+// Encrypted overlay tunnels side by side in one run: tio (offloads on and off),
+// nebula 1.6.1 and wireguard-go, plus the bare veth for scale. Every contender
+// gets the same topology (two namespaces, veth MTU 1500, overlay MTU 1300) and
+// the same iperf3 TCP load from A to B; rounds alternate over the contenders
+// and the median is reported, so drift on a busy machine hits all alike.
+import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { parseArgs } from 'node:util';
+import { onCleanup } from '../test/helpers/cleanup.js';
+import { rootSkipReason } from '../test/helpers/netns.js';
+import { makePki } from '../test/helpers/nebula-pki.js';
+import { BenchError } from './lib/errors.js';
+import { REPO_ROOT } from './lib/paths.js';
+import { BASE_TOOLS, CONTENDERS, OVER_A, OVER_B, OVER_PREFIX, removeWireguardSockets, type Contender } from './lib/tunnel-contenders.js';
+import { formatProfile, summarizeProfile } from './lib/tunnel-profile.js';
+import { formatJson, formatTable, summarize } from './lib/tunnel-report.js';
+import { measure, type Sample } from './lib/tunnel-run.js';
+import { renderSvg } from './lib/tunnel-svg.js';
+import { ensureTools, toolVersion } from './lib/tunnel-tools.js';
+
+interface Options {
+  json: boolean;
+  seconds: number;
+  rounds: number;
+  streams: number;
+  contenders: Contender[];
+  profile: boolean;
+}
+
+function intOption(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new BenchError('ERR_BENCH_ARGS', `--${name} must be an integer ${min}..${max}, got ${value}`);
+  return n;
+}
+
+function parseOptions(argv: string[]): Options {
+  const { values } = parseArgs({
+    args: argv,
+    options: {
+      json: { type: 'boolean', default: false },
+      seconds: { type: 'string', default: '10' },
+      rounds: { type: 'string', default: '3' },
+      streams: { type: 'string', default: '1' },
+      only: { type: 'string', default: CONTENDERS.map((c) => c.name).join(',') },
+      profile: { type: 'boolean', default: false },
+    },
+    strict: true,
+  });
+  const names = values.only.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) {
+    if (!CONTENDERS.some((c) => c.name === n)) throw new BenchError('ERR_BENCH_ARGS', `unknown contender ${n}; contenders: ${CONTENDERS.map((c) => c.name).join(', ')}`);
+  }
+  // Always in the canonical order, each once.
+  const contenders = CONTENDERS.filter((c) => names.includes(c.name));
+  if (contenders.length === 0) throw new BenchError('ERR_BENCH_ARGS', '--only is empty');
+  return {
+    json: values.json,
+    seconds: intOption('seconds', values.seconds, 1, 600),
+    rounds: intOption('rounds', values.rounds, 1, 50),
+    streams: intOption('streams', values.streams, 1, 128),
+    contenders,
+    profile: values.profile,
+  };
+}
+
+/** Writes through a temp file and a rename, so a reader never sees half a chart. */
+function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
+
+function versions(contenders: readonly Contender[]): string {
+  const v = [`kernel ${release()}`, `node ${process.version}`, `iperf3: ${toolVersion(['iperf3', '--version'])}`];
+  const names = contenders.map((c) => c.name);
+  if (names.includes('nebula')) v.push(`nebula: ${toolVersion(['nebula', '-version'])}`);
+  if (names.includes('wireguard_go')) v.push(`wireguard-go: ${toolVersion(['wireguard-go', '--version'])}`);
+  return v.join('; ');
+}
+
+async function main(): Promise<number> {
+  const opts = parseOptions(process.argv.slice(2));
+  const skip = rootSkipReason();
+  if (skip) throw new BenchError('ERR_BENCH_ENV', `cannot run: ${skip}`);
+  ensureTools([...BASE_TOOLS, ...opts.contenders.flatMap((c) => c.tools)]);
+  process.stderr.write(`${versions(opts.contenders)}\n`);
+
+  // Registered before any namespace exists, so they run after the namespace
+  // teardown (hooks run newest first) on every exit path, SIGINT included.
+  const workDir = mkdtempSync(join(tmpdir(), 'tio-bench-tunnel-'));
+  onCleanup(() => rmSync(workDir, { recursive: true, force: true }));
+  onCleanup(removeWireguardSockets);
+  const profileDir = opts.profile ? mkdtempSync(join(tmpdir(), 'tio-bench-prof-')) : undefined;
+  const pki = makePki([
+    ['a', `${OVER_A}/${OVER_PREFIX}`],
+    ['b', `${OVER_B}/${OVER_PREFIX}`],
+  ], 'tio-bench-ca');
+  onCleanup(() => pki.dispose());
+
+  const samples: Sample[] = [];
+  for (let round = 1; round <= opts.rounds; round++) {
+    for (const c of opts.contenders) {
+      process.stderr.write(`round ${round}/${opts.rounds} ${c.name}: ${opts.seconds} s...`);
+      const s = await measure(c, { seconds: opts.seconds, streams: opts.streams, round, pki, workDir, profileDir });
+      samples.push(s);
+      if (s.result) process.stderr.write(` ${s.result.gbps.toFixed(2)} Gbit/s, ${s.result.retransmits} retransmits\n`);
+      else process.stderr.write(` FAILED: ${s.error}\n`);
+      if (s.teardown) process.stderr.write(`  teardown: ${s.teardown}\n`);
+    }
+  }
+
+  const sums = summarize(opts.contenders.map((c) => c.name), samples);
+  console.log(formatTable(sums, opts.rounds));
+  if (opts.json) console.log(formatJson(sums));
+
+  const date = new Date();
+  const svg = renderSvg(sums, { date, kernel: release(), seconds: opts.seconds, rounds: opts.rounds, streams: opts.streams });
+  const dir = join(REPO_ROOT, 'bench', 'results');
+  mkdirSync(dir, { recursive: true });
+  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
+  const chart = join(dir, `tunnel-${stamp}.svg`);
+  writeAtomic(chart, svg);
+  writeAtomic(join(dir, 'tunnel-latest.svg'), svg);
+  console.log(`chart: ${chart}`);
+
+  if (profileDir) {
+    console.log(`CPU profiles of the tio processes (in ${profileDir}):`);
+    for (const file of samples.flatMap((s) => s.profiles)) {
+      if (!existsSync(file)) {
+        console.log(`${file}: not written (the process did not exit cleanly)`);
+        continue;
+      }
+      try {
+        console.log(formatProfile(file, summarizeProfile(file)));
+      } catch (e) {
+        console.log(`${file}: unreadable: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
+  return samples.every((s) => s.result) ? 0 : 1;
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (e: unknown) => {
+    process.stderr.write(`bench:tunnel: ${e instanceof Error ? e.message : String(e)}\n`);
+    process.exitCode = 1;
+  },
+);
