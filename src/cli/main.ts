@@ -1,12 +1,14 @@
 #!/usr/bin/env node
 /** The `tio` command: `tio up -config FILE`, `tio demo`, `tio version`. */
 import { TioError } from '../errors.js';
+import { demo } from './demo.js';
 import { up } from './up.js';
 
 const USAGE = `usage: tio <command> [options]
 
 commands:
   up -config FILE [-test] [-netns NS]   run an overlay node from a Nebula config (-test: validate and exit)
+  demo [--bytes SIZE] [--no-iperf]      as root: two namespaces, a tunnel, throughput with offloads on/off
   version                               print the version
 `;
 
@@ -35,6 +37,8 @@ async function main(argv: string[]): Promise<number> {
       }
       return up({ config, netns: flag(args, 'netns'), test: has(args, 'test') });
     }
+    case 'demo':
+      return demo(args);
     case 'version':
     case '-version':
     case '--version':
