@@ -118,7 +118,7 @@ export function demoPrerequisiteProblem(): string | undefined {
 }
 
 /** One row of the result table. */
-interface Row {
+export interface DemoRow {
   label: string;
   transfer?: TransferResult;
   iperfGbps?: number;
@@ -128,7 +128,7 @@ interface Row {
 const gbit = (v: number | undefined): string => (v === undefined ? '-' : `${v.toFixed(2)} Gbit/s`);
 
 /** The result table, one line per row. */
-export function formatTable(rows: readonly Row[], iperfColumn: boolean): string[] {
+export function formatTable(rows: readonly DemoRow[], iperfColumn: boolean): string[] {
   const head = ['', 'TCP + SHA-256', ...(iperfColumn ? ['iperf3'] : []), 'SHA-256'];
   const body = rows.map((r) => [
     r.label,
@@ -187,7 +187,7 @@ export async function demo(args: readonly string[], out: ProgressOut = process.s
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   process.on('exit', onExit);
-  let rows: Row[] | undefined;
+  let rows: DemoRow[] | undefined;
   let failure: unknown;
   try {
     rows = await run(rig, progress, opts);
@@ -207,12 +207,12 @@ export async function demo(args: readonly string[], out: ProgressOut = process.s
 }
 
 /** Prints the result table; 0 when every hash matched, else 1. */
-function report(progress: Progress, rows: readonly Row[], opts: DemoOptions): number {
+function report(progress: Progress, rows: readonly DemoRow[], opts: DemoOptions): number {
   const iperfColumn = rows.some((r) => r.iperfGbps !== undefined || r.iperfNote !== undefined);
   progress.line('');
   progress.line(`Results (${formatSize(opts.bytes)} per transfer; tunnel: AES-256-GCM, TUN MTU ${TUN_MTU}; veth MTU ${VETH_MTU}):`);
   for (const l of formatTable(rows, iperfColumn)) progress.line(l);
-  const ratio = (f: (r: Row) => number | undefined, what: string): string | undefined => {
+  const ratio = (f: (r: DemoRow) => number | undefined, what: string): string | undefined => {
     const on = rows[0] && f(rows[0]);
     const off = rows[1] && f(rows[1]);
     return on !== undefined && off !== undefined && off > 0 ? `${(on / off).toFixed(1)}x (${what})` : undefined;
@@ -230,7 +230,7 @@ function report(progress: Progress, rows: readonly Row[], opts: DemoOptions): nu
   return 0;
 }
 
-async function run(rig: Rig, progress: Progress, opts: DemoOptions): Promise<Row[]> {
+async function run(rig: Rig, progress: Progress, opts: DemoOptions): Promise<DemoRow[]> {
   const useIperf = opts.iperf && iperf3Available();
   progress.line(`tio demo: ${formatSize(opts.bytes)} through an encrypted overlay (Nebula 1.6.1 wire) between two namespaces`);
   const stale = removeStaleNetns();
@@ -250,10 +250,10 @@ async function run(rig: Rig, progress: Progress, opts: DemoOptions): Promise<Row
   }, (n) => `${n.a} (${UNDERLAY.a}) <-> ${n.b} (${UNDERLAY.b}), MTU ${VETH_MTU}`);
 
   const timeoutMs = 60_000 + Math.ceil(opts.bytes / (4 * MiB)) * 1000;
-  const rows: Row[] = [];
+  const rows: DemoRow[] = [];
 
-  const measure = async (label: string, host: string, guard: Promise<never> | undefined): Promise<Row> => {
-    const row: Row = { label };
+  const measure = async (label: string, host: string, guard: Promise<never> | undefined): Promise<DemoRow> => {
+    const row: DemoRow = { label };
     const race = <T>(p: Promise<T>): Promise<T> => (guard ? Promise.race([p, guard]) : p);
     row.transfer = await progress.step(`${label}: ${formatSize(opts.bytes)} over TCP, SHA-256 on both ends`,
       () => race(tcpTransfer(rig, { serverNs: ns.b, clientNs: ns.a, host, port: TCP_PORT, bytes: opts.bytes, timeoutMs })),

@@ -5,9 +5,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { execFileSync, spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { demoPrerequisiteProblem, NEEDS_ROOT } from '../../src/cli/demo.js';
+import { demoPrerequisiteProblem, formatTable, NEEDS_ROOT, parseDemoArgs, parseSize } from '../../src/cli/demo.js';
+import { writeDemoPki } from '../../src/cli/demo/pki.js';
+import { CaPool, checkOwnCertificate, parseCertificatePem, parseX25519PrivateKeyPem, verifyCertificate } from '../../src/tunnel/cert/index.js';
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const ENDPOINT = fileURLToPath(new URL('../../src/cli/demo/endpoint.js', import.meta.url));
@@ -122,4 +126,48 @@ test('tio demo without privileges: one sentence saying what it needs, exit 2', {
   assert.equal(r.status, 2, `${r.stdout}\n${r.stderr}`);
   assert.equal(r.stderr, `${NEEDS_ROOT}\n`);
   assert.equal(r.stdout, '');
+});
+
+test('demo PKI: tio\'s own cert code makes a CA and host certs that verify, with keys that pair', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'tio-demo-pki-test-'));
+  try {
+    const pki = writeDemoPki(dir, [{ name: 'a', cidr: '198.19.0.1/16' }, { name: 'b', cidr: '198.19.0.2/16' }]);
+    const pool = CaPool.fromPem(readFileSync(pki.caPath));
+    for (const h of pki.hosts) {
+      const cert = parseCertificatePem(readFileSync(h.crtPath));
+      const v = verifyCertificate(cert, pool);
+      assert.equal(v.cert.details.name, h.name);
+      assert.equal(`${cert.details.ips[0]!.ip}/${cert.details.ips[0]!.prefix}`, h.cidr);
+      checkOwnCertificate(cert, parseX25519PrivateKeyPem(readFileSync(h.keyPath)));
+      assert.equal(statSync(h.keyPath).mode & 0o077, 0, 'private key is not readable by others');
+    }
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+});
+
+test('demo arguments: sizes, options, usage errors', () => {
+  assert.equal(parseSize('8M'), 8 << 20);
+  assert.equal(parseSize('256MiB'), 256 << 20);
+  assert.equal(parseSize('1G'), 1 << 30);
+  assert.equal(parseSize('4096'), 4096);
+  assert.equal(parseSize('0'), undefined);
+  assert.equal(parseSize('lots'), undefined);
+  assert.deepEqual(parseDemoArgs([]), { bytes: 256 << 20, iperfSeconds: 3, iperf: true });
+  assert.deepEqual(parseDemoArgs(['--bytes=8M', '-iperf-seconds', '1', '--no-iperf']), { bytes: 8 << 20, iperfSeconds: 1, iperf: false });
+  assert.match(parseDemoArgs(['--bytes', 'x']) as string, /--bytes needs a positive size/);
+  assert.match(parseDemoArgs(['--frobnicate']) as string, /unknown option/);
+});
+
+test('demo table: aligned columns, a mismatch is shown', () => {
+  const t = (gbps: number, match: boolean) => ({ bytes: 1, sentSha256: 'a', receivedBytes: 1, receivedSha256: match ? 'a' : 'b', seconds: 1, gbps, match });
+  const lines = formatTable([
+    { label: 'offloads on', transfer: t(2.5, true), iperfGbps: 3.25 },
+    { label: 'offloads off', transfer: t(0.75, false), iperfNote: 'failed' },
+  ], true);
+  assert.deepEqual(lines, [
+    '                 TCP + SHA-256        iperf3    SHA-256',
+    '  offloads on      2.50 Gbit/s   3.25 Gbit/s      match',
+    '  offloads off     0.75 Gbit/s        failed   MISMATCH',
+  ]);
 });
