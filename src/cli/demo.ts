@@ -200,10 +200,15 @@ export async function demo(args: readonly string[], out: ProgressOut = process.s
     process.off('exit', onExit);
   }
   if (rows === undefined) {
+    progress.close();
     process.stderr.write(`tio demo failed: ${failure instanceof Error ? failure.message : String(failure)}\n`);
     return 1;
   }
-  return report(progress, rows, opts);
+  try {
+    return report(progress, rows, opts);
+  } finally {
+    progress.close();
+  }
 }
 
 /** Prints the result table; 0 when every hash matched, else 1. */

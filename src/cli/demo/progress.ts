@@ -8,6 +8,8 @@ const FRAMES = ['⠋', '⠙', '⠹', '⠸', '⠼', '⠴', '⠦', '⠧', '⠇', '
 export interface ProgressOut {
   write(s: string): boolean;
   isTTY?: boolean;
+  on?(event: 'error', fn: (e: Error) => void): unknown;
+  off?(event: 'error', fn: (e: Error) => void): unknown;
 }
 
 function fmtSeconds(ms: number): string {
@@ -19,12 +21,30 @@ export class Progress {
   private timer: NodeJS.Timeout | null = null;
   private current: string | null = null;
 
-  constructor(private readonly out: ProgressOut, private readonly tty = out.isTTY === true) {}
+  private muted = false;
+  private readonly onError = (): void => {
+    // The reader went away (e.g. tio demo | head): stop writing, keep going, still clean up.
+    this.muted = true;
+  };
+
+  constructor(private readonly out: ProgressOut, private readonly tty = out.isTTY === true) {
+    out.on?.('error', this.onError);
+  }
+
+  /** Stops listening for output errors. */
+  close(): void {
+    this.clearSpinner();
+    this.out.off?.('error', this.onError);
+  }
+
+  private write(s: string): void {
+    if (!this.muted) this.out.write(s);
+  }
 
   /** A plain line (headers, the table). */
   line(text: string): void {
     this.clearSpinner();
-    this.out.write(`${text}\n`);
+    this.write(`${text}\n`);
   }
 
   /**
@@ -55,7 +75,7 @@ export class Progress {
     if (!this.tty) return;
     let i = 0;
     const draw = (): void => {
-      this.out.write(`\r\x1b[2K${FRAMES[i++ % FRAMES.length]} ${label} ${fmtSeconds(Date.now() - start)}`);
+      this.write(`\r\x1b[2K${FRAMES[i++ % FRAMES.length]} ${label} ${fmtSeconds(Date.now() - start)}`);
     };
     draw();
     this.timer = setInterval(draw, 100);
@@ -65,12 +85,12 @@ export class Progress {
   private clearSpinner(): void {
     if (this.timer !== null) clearInterval(this.timer);
     this.timer = null;
-    if (this.tty && this.current !== null) this.out.write('\r\x1b[2K');
+    if (this.tty && this.current !== null) this.write('\r\x1b[2K');
   }
 
   private finish(mark: string, text: string): void {
     this.clearSpinner();
     this.current = null;
-    this.out.write(`${mark} ${text}\n`);
+    this.write(`${mark} ${text}\n`);
   }
 }
