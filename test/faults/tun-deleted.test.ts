@@ -1,0 +1,172 @@
+// The TUN device disappears under a running reader (`ip link del`, as an admin
+// or a network manager might do it).
+// - TunDevice: a pending Queue.read() on every queue rejects with ClosedError
+//   ("deleted"), later reads and writes too, close() stays idempotent and every
+//   fd is released.
+// - OverlayNode: nothing escapes into the process, and stop() still works.
+//   What the node should also do (nebula 1.6.1 logs "Error while reading
+//   outbound packet" and exits 2) is a todo test below: today the node goes
+//   silent, and `tio up` exits 0 at the next inbound packet.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { setTimeout as sleep } from 'node:timers/promises';
+import { ClosedError, TunDevice } from '../../src/index.js';
+import { OverlayNode } from '../../src/tunnel/node/node.js';
+import { Netns, destroyAll, rootSkipReason, vethPair } from '../helpers/netns.js';
+import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
+import { writeNodeConfig } from '../helpers/nebula-process.js';
+import { ipU32, nodeOptions } from '../helpers/overlay.js';
+import { run, tryRun } from '../helpers/run.js';
+import { startTio, type TioProcess } from './tio-process.js';
+import { OVERLAY_A, OVERLAY_B, fdCount, within } from './topology.js';
+
+const rootSkip = rootSkipReason();
+const skip = rootSkip ?? nebulaCertSkipReason()
+  ?? (tryRun('ping', ['-V'], { timeoutMs: 5000 }) === undefined ? 'ping is not installed (apt install iputils-ping)' : undefined);
+after(destroyAll);
+
+test('ip link del under pending reads: every queue rejects with ClosedError, writes too, no fd left', { skip: rootSkip, timeout: 30_000 }, async () => {
+  const ns = Netns.create('tdel');
+  try {
+    const before = fdCount();
+    const d = TunDevice.open({ name: 'tdel0', netns: ns.name, queues: 2, up: false });
+    const reads = d.queues.map((q) => q.read());
+    await sleep(50);
+    run('ip', ['-n', ns.name, 'link', 'del', 'tdel0']);
+    for (const r of reads) {
+      const e = await within(r.then(() => null, (err: unknown) => err), 5000, 'wake-up after link del');
+      assert.ok(e instanceof ClosedError, `read rejected with ClosedError, got ${String(e)}`);
+      assert.match(e.message, /deleted/);
+    }
+    for (const q of d.queues) {
+      assert.equal(q.isClosed, true);
+      await assert.rejects(q.read(), ClosedError);
+      await assert.rejects(q.write(Buffer.alloc(40, 0x45)), ClosedError);
+    }
+    // The device object itself was not closed by the kernel: close() is still the owner's call, and idempotent.
+    assert.equal(d.isClosed, false);
+    d.close();
+    d.close();
+    assert.equal(fdCount(), before, 'every queue fd and the close eventfd are released');
+  } finally {
+    ns.destroy();
+  }
+});
+
+test('ip link del with no read pending: the next read and write reject with ClosedError', { skip: rootSkip, timeout: 30_000 }, async () => {
+  const ns = Netns.create('tdel');
+  try {
+    const before = fdCount();
+    const d = TunDevice.open({ name: 'tdel1', netns: ns.name, up: false });
+    run('ip', ['-n', ns.name, 'link', 'del', 'tdel1']);
+    const q = d.queues[0]!;
+    await assert.rejects(q.write(Buffer.alloc(40, 0x45)), (e: unknown) => e instanceof ClosedError && /deleted/.test(e.message));
+    await assert.rejects(q.read(), ClosedError);
+    d.close();
+    assert.equal(fdCount(), before);
+  } finally {
+    ns.destroy();
+  }
+});
+
+async function pingOk(ns: Netns, ip: string): Promise<boolean> {
+  try {
+    await ns.execAsync('ping', ['-c', '2', '-i', '0.2', '-W', '1', ip], { timeoutMs: 10_000 });
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+async function nodePair(tag: string, net: number, fn: (a: Netns, b: Netns, na: OverlayNode, nb: OverlayNode, lines: string[]) => Promise<void>): Promise<void> {
+  const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
+  const a = Netns.create(`${tag}a`);
+  const b = Netns.create(`${tag}b`);
+  const lines: string[] = [];
+  let na: OverlayNode | undefined;
+  let nb: OverlayNode | undefined;
+  try {
+    vethPair(a, b, { aAddr: `198.18.${net}.1/24`, bAddr: `198.18.${net}.2/24`, mtu: 1500 });
+    const ha = pki.hosts.get('a')!;
+    const hb = pki.hosts.get('b')!;
+    na = OverlayNode.start(nodeOptions(pki, ha, a.name, `198.18.${net}.1`, [[hb, `198.18.${net}.2`]], { lines, logLevel: 'debug' }));
+    nb = OverlayNode.start(nodeOptions(pki, hb, b.name, `198.18.${net}.2`, [[ha, `198.18.${net}.1`]], { lines, logLevel: 'debug' }));
+    await fn(a, b, na, nb, lines);
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- node logs ---\n${lines.join('\n')}`, { cause: e });
+  } finally {
+    await na?.stop();
+    await nb?.stop();
+    a.destroy();
+    b.destroy();
+    pki.dispose();
+  }
+}
+
+test('OverlayNode whose TUN is deleted: no exception escapes, traffic to it fails, stop() still releases everything', { skip, timeout: 60_000 }, async () => {
+  const before = fdCount();
+  await nodePair('ndel', 63, async (a, b, _na, nb) => {
+    assert.ok(await pingOk(a, OVERLAY_B), 'tunnel works before');
+    run('ip', ['-n', b.name, 'link', 'del', nb.device.name]);
+    await within((async () => {
+      while (!nb.device.queues[0]!.isClosed) await sleep(10);
+    })(), 5000, 'queue closed by the deletion');
+    // Inbound traffic for the gone device must not throw anywhere (an uncaught error would fail this test file).
+    assert.equal(await pingOk(a, OVERLAY_B), false, 'nothing answers behind a deleted TUN');
+    const r = await within(nb.stop().then(() => 'stopped'), 5000, 'stop after deletion');
+    assert.equal(r, 'stopped');
+    assert.equal(nb.udp.isClosed, true);
+  });
+  assert.equal(fdCount(), before, 'no fd left after both nodes stopped');
+});
+
+test('OverlayNode whose TUN is deleted logs an error, tells its peers (close_tunnel) and shuts down', {
+  skip,
+  timeout: 60_000,
+  todo: 'bug: the inside loop ends silently on ClosedError; proposed fix in the reliability report (node.ts loop())',
+}, async () => {
+  await nodePair('ndel', 64, async (a, b, na, nb, lines) => {
+    assert.ok(await pingOk(a, OVERLAY_B), 'tunnel works before');
+    run('ip', ['-n', b.name, 'link', 'del', nb.device.name]);
+    await within((async () => {
+      while (!nb.udp.isClosed) await sleep(20);
+    })(), 5000, 'node b shutting down by itself');
+    assert.ok(lines.some((l) => l.includes('level=error') && /tun|device/i.test(l)), 'an error names the device');
+    await within((async () => {
+      while (na.hostmap.get(ipU32(OVERLAY_B)) !== undefined) await sleep(20);
+    })(), 5000, 'a drops its tunnel after close_tunnel');
+  });
+});
+
+test('`tio up` whose TUN is deleted exits non-zero with an error (as nebula 1.6.1 does: exit 2)', {
+  skip,
+  timeout: 60_000,
+  todo: 'bug: today it logs nothing and exits 0 at the next inbound packet; proposed fix in the reliability report (node.ts + cli/up.ts)',
+}, async () => {
+  const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
+  const a = Netns.create('udela');
+  const b = Netns.create('udelb');
+  let ta: TioProcess | undefined;
+  let tb: TioProcess | undefined;
+  try {
+    vethPair(a, b, { aAddr: '198.18.65.1/24', bAddr: '198.18.65.2/24', mtu: 1500 });
+    const ha = pki.hosts.get('a')!;
+    const hb = pki.hosts.get('b')!;
+    ta = startTio(a, writeNodeConfig(pki, ha, '198.18.65.1', [[hb, '198.18.65.2']], { dev: 'tioa' }, 'tio'));
+    tb = startTio(b, writeNodeConfig(pki, hb, '198.18.65.2', [[ha, '198.18.65.1']], { dev: 'tiob' }, 'tio'));
+    await ta.waitForLog('interface is active', 15_000);
+    await tb.waitForLog('interface is active', 15_000);
+    assert.ok(await pingOk(a, OVERLAY_B));
+    run('ip', ['-n', b.name, 'link', 'del', 'tiob']);
+    // No traffic: the node must notice by itself.
+    const code = await within(tb.exited, 5000, 'tio b exiting after its TUN was deleted');
+    assert.notEqual(code, 0, 'a supervisor must see a failure');
+    assert.ok(tb.log.some((l) => l.includes('level=error')), `an error is logged:\n${tb.log.join('\n')}`);
+  } finally {
+    await ta?.kill();
+    await tb?.kill();
+    a.destroy();
+    b.destroy();
+    pki.dispose();
+  }
+});
