@@ -1,10 +1,11 @@
 // `npm run bench:segment -- [--json]`
 // Software segmentation throughput (payload GB/s) of 64 KiB superpackets into
-// 1448-byte segments, coalescing of those segments back into superpackets, next
-// to a plain Buffer.copy of the same bytes, in one run.
+// 1448-byte segments, coalescing of those segments back into superpackets, both
+// in a row (the ts_segment forwarder's work), next to a plain Buffer.copy of the
+// same bytes, in one run.
 import { parseArgs } from 'node:util';
 import {
-  type BenchCase, benchSink, coalesceCases, referenceCases, segmentCases,
+  type BenchCase, benchSink, coalesceCases, forwardPathCases, referenceCases, segmentCases,
 } from './lib/segment-cases.js';
 import { SAMPLES, median, sampleGBs, sampleGBsAsync, warmUp, warmUpAsync } from './lib/segment-measure.js';
 import { type PendingRow, type SegmentResult, formatSegmentJson, formatSegmentTable } from './lib/segment-report.js';
@@ -22,7 +23,7 @@ async function sampleCase(c: BenchCase): Promise<number> {
 async function main(): Promise<number> {
   const { values } = parseArgs({ args: process.argv.slice(2), options: { json: { type: 'boolean', default: false } }, strict: true });
   const coalesce = coalesceCases();
-  const cases: BenchCase[] = [...segmentCases(), ...coalesce, ...referenceCases()];
+  const cases: BenchCase[] = [...segmentCases(), ...coalesce, ...forwardPathCases(), ...referenceCases()];
   const pending: PendingRow[] = coalesce.length === 0 ? [{ label: 'coalesce (GRO)', why: 'not measured yet: src/gro in progress' }] : [];
 
   for (const c of cases) await warmUpCase(c);

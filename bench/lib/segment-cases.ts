@@ -143,3 +143,31 @@ export function coalesceCases(): BenchCase[] {
     coalesceCase('coalesce_udp6_noverify', 'coalesce UDP/IPv6, no csum verify', udp6, false),
   ];
 }
+
+/**
+ * The ts_segment forwarder's per-superpacket work in process (no syscalls):
+ * segmentInto an arena, every segment straight into a Coalescer, one flush.
+ * Unlike the rows above, checksumming alternates between two buffers (the
+ * superpacket's and the arena), as it does in the forwarder.
+ */
+export function forwardPathCases(): BenchCase[] {
+  const p = superpacket(4, 'tcp');
+  const label = 'segment+coalesce TCP/IPv4 (forward)';
+  const segmenter = new Segmenter();
+  const arena = Buffer.alloc(segmenter.roomFor(p, 0, 0));
+  const coalescer = new Coalescer(nullSink, { tcp: true, udp: true });
+  const add = (buf: Buffer, off: number, len: number): void => coalescer.add(buf, off, len);
+  const unit = async (): Promise<number> => {
+    const n = segmenter.segmentInto(p, arena, 0, 0, 0, add);
+    if (n !== SEGMENTS) throw new BenchError('ERR_BENCH_SETUP', `${label}: expected ${SEGMENTS} segments, got ${n} (${segmentRejectReason(n) ?? 'count'})`);
+    await coalescer.flush();
+    return PAYLOAD;
+  };
+  const check = (): void => {
+    const s = coalescer.stats();
+    if (s.flushes === 0 || s.superpackets !== s.flushes || s.segmentsCoalesced !== s.flushes * (SEGMENTS - 1) || s.passthrough !== 0) {
+      throw new BenchError('ERR_BENCH_SETUP', `${label}: segments were not coalesced into one superpacket per flush: ${JSON.stringify(s)}`);
+    }
+  };
+  return [{ key: 'segment_coalesce_tcp4', label, async: true, unit, check }];
+}
