@@ -62,10 +62,12 @@ export function encodeHeaderHiLo(
 /**
  * Fills `out` from the header at buf[off..]; `len` is the datagram length from off.
  * Returns false (out untouched) when fewer than 16 bytes are there: nebula drops such datagrams
- * silently (1-byte ones are punchy keepalives) (NEBULA-PROTOCOL.md §1).
+ * silently (1-byte ones are punchy keepalives) (NEBULA-PROTOCOL.md §1). Also false for an offset
+ * that is not a whole index into buf, or a length that is not a number.
  */
 export function decodeHeader(buf: Uint8Array, off: number, len: number, out: Header): boolean {
-  if (len < HEADER_LEN || off < 0 || off + HEADER_LEN > buf.length) return false;
+  // Written so that NaN and fractions fail too: buf[NaN] or buf[0.5] would read as undefined.
+  if (!(len >= HEADER_LEN) || off >>> 0 !== off || off + HEADER_LEN > buf.length) return false;
   const b0 = buf[off];
   out.version = b0 >>> 4;
   out.type = b0 & 0x0f;
