@@ -37,24 +37,48 @@ const SMALL_LEN = 64;
 // Each accumulator adds u32 words as float64; 2^20 words of < 2^32 stay below 2^53, so exact.
 const WORDS_PER_CHUNK = 1 << 20;
 
-// One-entry cache keyed by the ArrayBuffer: packets of a batch share one receive
-// buffer, so a call normally reuses the word view instead of allocating one. The
-// last Uint8Array is remembered too because reading `.buffer` is a slow getter;
-// the word count is re-checked so a grown (resizable) buffer gets a fresh view.
-let lastBytes: Uint8Array | null = null;
-let viewBuffer: ArrayBufferLike | null = null;
-let viewWords: Uint32Array = new Uint32Array(0);
+// Two-entry cache keyed by the ArrayBuffer: packets of a batch share one receive
+// buffer, and a forwarder alternates between two (receive buffer and segment
+// arena: a one-entry cache reallocated a view on every call there, measured ~5%),
+// so a call normally reuses a word view instead of allocating one. The last
+// Uint8Array of each entry is remembered too because reading `.buffer` is a slow
+// getter; the word count is re-checked so a grown (resizable) buffer gets a fresh view.
+let bytesA: Uint8Array | null = null;
+let bufferA: ArrayBufferLike | null = null;
+let wordsA: Uint32Array = new Uint32Array(0);
+let bytesB: Uint8Array | null = null;
+let bufferB: ArrayBufferLike | null = null;
+let wordsB: Uint32Array = new Uint32Array(0);
 
 function wordsOver(buf: Uint8Array, endWord: number): Uint32Array {
-  if (buf !== lastBytes || endWord > viewWords.length) {
-    const ab = buf.buffer;
-    if (ab !== viewBuffer || endWord > viewWords.length) {
-      viewWords = new Uint32Array(ab, 0, ab.byteLength >>> 2);
-      viewBuffer = ab;
-    }
-    lastBytes = buf;
+  if (buf === bytesA && endWord <= wordsA.length) return wordsA;
+  if (buf === bytesB && endWord <= wordsB.length) {
+    // Most recent first.
+    const b = bytesB;
+    const ab = bufferB;
+    const w = wordsB;
+    bytesB = bytesA;
+    bufferB = bufferA;
+    wordsB = wordsA;
+    bytesA = b;
+    bufferA = ab;
+    wordsA = w;
+    return w;
   }
-  return viewWords;
+  const ab = buf.buffer;
+  let w: Uint32Array;
+  if (ab === bufferA && endWord <= wordsA.length) w = wordsA;
+  else if (ab === bufferB && endWord <= wordsB.length) w = wordsB;
+  else w = new Uint32Array(ab, 0, ab.byteLength >>> 2);
+  if (ab !== bufferA) {
+    bytesB = bytesA;
+    bufferB = bufferA;
+    wordsB = wordsA;
+  }
+  bytesA = buf;
+  bufferA = ab;
+  wordsA = w;
+  return w;
 }
 
 function swap16(x: number): number {

@@ -101,12 +101,15 @@ test('sum16 is correct on subarrays at odd byteOffsets of Buffer.alloc, pooled B
   }
 });
 
-test('sum16 gives the right answer when alternating between ArrayBuffers', () => {
+test('sum16 gives the right answer when alternating between two, then three ArrayBuffers and views of them', () => {
   const rng = makeRng(4);
   const a = randomBytes(rng, 3000);
   const b = randomBytes(rng, 3000);
-  for (let i = 0; i < 50; i++) {
-    const v = i % 2 === 0 ? a : b;
+  const c = randomBytes(rng, 3000);
+  const aView = a.subarray(3);
+  const pattern = [a, b, a, c, b, aView, c, a, b, b, aView];
+  for (let i = 0; i < 110; i++) {
+    const v = pattern[i % pattern.length]!;
     const off = i % 5;
     assert.equal(sum16(v, off, 2000), checksumReference(v, off, 2000));
   }
