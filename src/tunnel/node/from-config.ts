@@ -35,6 +35,7 @@ export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns
       tcpTimeoutMs: c.firewall.tcpTimeoutMs, udpTimeoutMs: c.firewall.udpTimeoutMs, defaultTimeoutMs: c.firewall.defaultTimeoutMs,
     },
     log,
+    routines: c.routines,
     netns: extra.netns,
   };
 }

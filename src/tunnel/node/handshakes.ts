@@ -42,8 +42,10 @@ export interface HandshakeHost {
   send(to: Endpoint, bytes: Uint8Array): void;
   /** A tunnel came up (new or replacing one); `queued` are inner packets held for it. */
   tunnelUp(t: Tunnel, queued: Buffer[]): void;
-  /** Monotonic milliseconds. */
+  /** Monotonic milliseconds (the clock tunnels' liveness stamps use). */
   now(): number;
+  /** Tunnels keep copies of their raw keys (a multi-queue node replicates them to worker threads). */
+  keepKeys?: boolean;
 }
 
 interface Pending {
@@ -178,6 +180,7 @@ export class HandshakeManager {
       tunnel = new Tunnel({
         vpnIp, localIndex: p.localIndex, remoteIndex: hs.details.responderIndex, remote: from, cipher: this.host.cipher,
         sendKey: r.k1, recvKey: r.k2, cert: verified, identity: peerIdentity(verified), handshakeTime: hs.details.time, initiator: true,
+        keepKeys: this.host.keepKeys,
       }, this.host.now());
     } catch (e) {
       if (isPeerFault(e)) {
@@ -263,6 +266,7 @@ export class HandshakeManager {
     const tunnel = new Tunnel({
       vpnIp, localIndex, remoteIndex: hs.details.initiatorIndex, remote: from, cipher: this.host.cipher,
       sendKey: r.k2, recvKey: r.k1, cert: verified, identity: peerIdentity(verified), handshakeTime: hs.details.time, initiator: false,
+      keepKeys: this.host.keepKeys,
     }, this.host.now());
     tunnel.msg1Body = Buffer.from(body);
     tunnel.msg2 = msg2;

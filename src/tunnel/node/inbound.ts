@@ -7,53 +7,87 @@
 import { AeadBatch } from '../aead/index.js';
 import type { Coalescer } from '../../gro/index.js';
 import { checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
-import type { Endpoint, UdpBatch } from '../udp/index.js';
+import type { Endpoint } from '../udp/index.js';
 import {
   AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_MESSAGE, TYPE_RECV_ERROR,
   TYPE_TEST, decodeHeader, newHeader,
 } from '../wire/index.js';
-import type { Hostmap } from './hostmap.js';
 import type { NodeStats } from './stats.js';
-import type { Tunnel } from './tunnel.js';
+import type { DataTunnel } from './tunnel.js';
 
 /** Datagrams decrypted per native call. */
 const RUN_MAX = 256;
 
-/** What the inbound path needs from the node. */
-export interface InboundHost {
+/**
+ * Datagrams to process: a UdpBatch, or datagrams a routine held back and
+ * processes later (routine-worker.ts). Datagram i is buf[offsets[i], +lengths[i]).
+ */
+export interface DatagramBatch {
+  readonly buf: Buffer;
+  readonly count: number;
+  readonly offsets: Int32Array;
+  readonly lengths: Int32Array;
+  /** Equal values: the same sender (UdpBatch: the address slot). */
+  readonly senders: Int32Array;
+  /** Sender of datagram i. */
+  peer(i: number): Endpoint;
+  /** True when datagram i came from `ep`. */
+  isFrom(i: number, ep: Endpoint): boolean;
+}
+
+/** What the inbound path needs from the node (or from a worker thread of a multi-queue node). */
+export interface InboundHost<T extends DataTunnel> {
   stats: NodeStats;
-  hostmap: Hostmap;
+  hostmap: { byLocalIndex(index: number): T | undefined };
   firewall: Firewall;
   local: AddressSet;
   coalescer: Coalescer;
+  /**
+   * Accept data and control messages only from the tunnel's current remote
+   * address, and never roam (multi-queue nodes: a tunnel's replay window lives
+   * in the one thread whose socket the peer's address hashes to).
+   */
+  pinRemote: boolean;
+  /** Called once per batch before delivered packets are written to the TUN (flow replication). */
+  beforeDeliver?(): void;
   /** A handshake datagram. */
   handshake(counter: number, remoteIndex: number, buf: Buffer, off: number, len: number, from: Endpoint): void;
   /** A datagram for an index we don't know, or failing the replay check: answer with recv_error (§5.3). */
   unknownIndex(remoteIndex: number, from: Endpoint): void;
+  /**
+   * If set, takes data and control datagrams for an index we don't know instead
+   * of unknownIndex (and counts them if it drops them): a routine may not have
+   * the tunnel main just made yet.
+   */
+  unknownTunnel?(remoteIndex: number, from: Endpoint, buf: Buffer, off: number, len: number): void;
   /** A recv_error naming `remoteIndex`. */
   recvError(remoteIndex: number, from: Endpoint): void;
   /** An authenticated control message (test, close) on `t`; plaintext at buf[off, off+len). */
-  control(t: Tunnel, type: number, subtype: number, buf: Buffer, off: number, len: number): void;
+  control(t: T, type: number, subtype: number, buf: Buffer, off: number, len: number): void;
 }
 
 /** The UDP -> TUN data path of one socket. */
-export class InboundPath {
+export class InboundPath<T extends DataTunnel> {
   private readonly hdr = newHeader();
   private readonly aead = new AeadBatch(RUN_MAX);
   private readonly runIdx = new Int32Array(RUN_MAX);
   private readonly runHi = new Uint32Array(RUN_MAX);
   private readonly runLo = new Uint32Array(RUN_MAX);
   private runN = 0;
-  private runTunnel: Tunnel | null = null;
-  private batch: UdpBatch | null = null;
+  private runTunnel: T | null = null;
+  private batch: DatagramBatch | null = null;
   private now = 0;
+  // The last (tunnel, sender slot) pair that passed the pinRemote check in this batch.
+  private pinnedTunnel: T | null = null;
+  private pinnedSender = -1;
 
-  constructor(private readonly host: InboundHost) {}
+  constructor(private readonly host: InboundHost<T>) {}
 
   /** Processes one receive batch and flushes what it delivered to the TUN. */
-  async handle(b: UdpBatch, nowMs: number): Promise<void> {
+  async handle(b: DatagramBatch, nowMs: number): Promise<void> {
     this.batch = b;
     this.now = nowMs;
+    this.pinnedTunnel = null;
     const { stats, hostmap } = this.host;
     const hdr = this.hdr;
     const buf = b.buf;
@@ -71,8 +105,12 @@ export class InboundPath {
         const t = hostmap.byLocalIndex(hdr.remoteIndex);
         if (t === undefined) {
           this.flushRun();
-          stats.drops['outside-unknown-index']++;
-          this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
+          this.unknown(i);
+          continue;
+        }
+        if (!this.fromRemote(t, i)) {
+          this.flushRun();
+          stats.drops['outside-wrong-remote']++;
           continue;
         }
         if (len < AEAD_OVERHEAD || t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
@@ -99,6 +137,8 @@ export class InboundPath {
     }
     this.flushRun();
     this.batch = null;
+    this.pinnedTunnel = null;
+    this.host.beforeDeliver?.();
     await this.host.coalescer.flush();
   }
 
@@ -110,9 +150,17 @@ export class InboundPath {
     const t = hostmap.byLocalIndex(hdr.remoteIndex);
     const off = b.offsets[i]!;
     const len = b.lengths[i]!;
-    if (t === undefined || len < AEAD_OVERHEAD || t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
-      stats.drops[t === undefined ? 'outside-unknown-index' : 'outside-replay']++;
+    if (t === undefined) {
+      this.unknown(i);
+      return;
+    }
+    if (len < AEAD_OVERHEAD || t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
+      stats.drops['outside-replay']++;
       this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
+      return;
+    }
+    if (!this.fromRemote(t, i)) {
+      stats.drops['outside-wrong-remote']++;
       return;
     }
     const aead = this.aead.reset(b.buf);
@@ -131,10 +179,35 @@ export class InboundPath {
     this.host.control(t, type, subtype, b.buf, off + HEADER_LEN, plen);
   }
 
-  private alive(t: Tunnel, i: number): void {
+  // Datagram i (header in this.hdr) names an index we have no tunnel for.
+  private unknown(i: number): void {
+    const b = this.batch!;
+    const h = this.host;
+    if (h.unknownTunnel) {
+      h.unknownTunnel(this.hdr.remoteIndex, b.peer(i), b.buf, b.offsets[i]!, b.lengths[i]!);
+      return;
+    }
+    h.stats.drops['outside-unknown-index']++;
+    h.unknownIndex(this.hdr.remoteIndex, b.peer(i));
+  }
+
+  // With pinRemote, datagram i must come from t.remote; checked once per (tunnel, sender) run.
+  private fromRemote(t: T, i: number): boolean {
+    if (!this.host.pinRemote) return true;
+    const b = this.batch!;
+    const sender = b.senders[i]!;
+    if (t === this.pinnedTunnel && sender === this.pinnedSender) return true;
+    if (!b.isFrom(i, t.remote)) return false;
+    this.pinnedTunnel = t;
+    this.pinnedSender = sender;
+    return true;
+  }
+
+  private alive(t: T, i: number): void {
     t.lastInbound = this.now;
     t.testPendingSince = 0;
     t.recvErrors = 0;
+    if (this.host.pinRemote) return;
     // Roaming: authenticated traffic from a new address moves the tunnel there.
     const b = this.batch!;
     if (!b.isFrom(i, t.remote)) t.remote = b.peer(i);

@@ -1,14 +1,23 @@
 /**
- * OverlayNode: a Nebula 1.6.1-compatible node on one TUN queue and one UDP
- * socket. Data path per DESIGN.md (outbound.ts, inbound.ts); handshakes,
- * control messages and timers here, off the hot path.
+ * OverlayNode: a Nebula 1.6.1-compatible node. Data path per DESIGN.md
+ * (outbound.ts, inbound.ts); handshakes, control messages and timers here, off
+ * the hot path.
+ *
+ * With `routines` N > 1 the TUN device has N queues and N SO_REUSEPORT UDP
+ * sockets share the listen address. Main keeps the control plane (handshakes,
+ * the authoritative hostmap, liveness and firewall timers, close_tunnel on
+ * stop) and runs the data path of queue 0 / socket 0; routines 1..N-1 run in
+ * worker threads (routines.ts, routine-worker.ts) on replicated tunnels, with
+ * send counters and liveness stamps shared (TunnelSlots) and newly admitted
+ * firewall flows broadcast between threads (flow-share.ts). Tunnels do not roam
+ * in that mode (see routines.ts).
  */
-import { performance } from 'node:perf_hooks';
+import { randomBytes } from 'node:crypto';
 import { AeadBatch } from '../aead/index.js';
 import { Coalescer } from '../../gro/index.js';
 import { Segmenter } from '../../gso/index.js';
-import { ClosedError } from '../../errors.js';
-import { Packet, TunDevice, inNetns } from '../../tun/index.js';
+import { ClosedError, OptionError } from '../../errors.js';
+import { MAX_QUEUES, Packet, TunDevice, inNetns } from '../../tun/index.js';
 import { u32ToIp } from '../cert/index.js';
 import { Firewall } from '../firewall/index.js';
 import { UdpSocket, type Endpoint } from '../udp/index.js';
@@ -16,89 +25,156 @@ import {
   AEAD_OVERHEAD, SUBTYPE_NONE, SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_TEST,
   RECV_ERROR_TEARDOWN_COUNT, encodeHeader, recvErrorPacket, shouldSendRecvError,
 } from '../wire/index.js';
+import { clock } from './clock.js';
+import { FlowShare } from './flow-share.js';
 import { HandshakeManager } from './handshakes.js';
 import { Hostmap } from './hostmap.js';
 import { InboundPath } from './inbound.js';
 import type { NodeOptions } from './options.js';
 import { OutboundPath } from './outbound.js';
+import { Routines } from './routines.js';
 import { NodeStats } from './stats.js';
 import type { Tunnel } from './tunnel.js';
 
+const RESOLVED: Promise<void> = Promise.resolve();
+
 /** A running overlay node. */
 export class OverlayNode {
-  /** The TUN device carrying overlay traffic. */
+  /** The TUN device carrying overlay traffic (queues 1..N-1 are detached to the routines). */
   readonly device: TunDevice;
-  /** The underlay socket. */
+  /** The underlay socket of queue 0 (main thread). */
   readonly udp: UdpSocket;
-  /** Established tunnels. */
-  readonly hostmap = new Hostmap();
+  /** Established tunnels (the authoritative map; routines hold replicas). */
+  readonly hostmap: Hostmap<Tunnel>;
   /** Handshake state (initiator and responder). */
   readonly handshakes: HandshakeManager;
-  /** Data-path counters. */
-  readonly stats = new NodeStats();
+  /** Number of TUN queue / UDP socket pairs. */
+  readonly routines: number;
+  /** Resolves once every routine runs (at once for a single-queue node); rejects if the node failed to start. */
+  readonly ready: Promise<void>;
+  private readonly ownStats = new NodeStats();
   private readonly firewall: Firewall;
   private readonly coalescer: Coalescer;
   private readonly outbound: OutboundPath;
-  private readonly inbound: InboundPath;
+  private readonly inbound: InboundPath<Tunnel>;
+  private readonly workers: Routines | null = null;
+  private readonly flows: FlowShare | null = null;
   private readonly controlAead = new AeadBatch(1);
   private readonly queueSegmenter = new Segmenter();
   private readonly network: number;
   private readonly mask: number;
+  // Packets sent off the TUN read loop (held for a handshake, handed over by routines), one batch at a time.
+  private sidePath: OutboundPath | null = null;
+  private sideChain: Promise<void> = RESOLVED;
   private timer: NodeJS.Timeout | null = null;
   private loops: Promise<void>[] = [];
   private stopping: Promise<void> | null = null;
 
-  private constructor(private readonly o: NodeOptions, device: TunDevice, udp: UdpSocket) {
+  private constructor(private readonly o: NodeOptions, device: TunDevice, udp: UdpSocket, routines: number) {
     this.device = device;
     this.udp = udp;
+    this.routines = routines;
+    const multi = routines > 1;
     const { pki } = o;
     this.mask = pki.prefix === 0 ? 0 : (0xffffffff << (32 - pki.prefix)) >>> 0;
     this.network = (pki.vpnIp & this.mask) >>> 0;
     this.firewall = new Firewall(o.firewall);
     const caps = device.capabilities;
     const gro = device.groWrites;
-    this.coalescer = new Coalescer(device.queues[0]!, { tcp: gro && caps.tso, udp: gro && caps.uso });
+    const lanes = { tcp: gro && caps.tso, udp: gro && caps.uso };
+    this.coalescer = new Coalescer(device.queues[0]!, lanes);
+    this.hostmap = new Hostmap<Tunnel>(multi ? {
+      added: (t) => this.replicate(t),
+      removed: (t) => this.workers?.tunnelRemoved(t),
+    } : {});
     this.handshakes = new HandshakeManager({
       pki, cipher: o.cipher, hostmap: this.hostmap, log: o.log,
       remotesFor: (ip) => o.staticHostMap.get(ip) ?? [],
       send: (to, bytes) => this.sendRaw(to, bytes),
       tunnelUp: (t, queued) => this.tunnelUp(t, queued),
-      now: () => performance.now(),
+      now: clock,
+      keepKeys: multi,
     }, o.handshakes);
+    if (multi) {
+      const channel = `tio-flows-${process.pid}-${randomBytes(8).toString('hex')}`;
+      this.flows = new FlowShare(channel, this.firewall, o.firewall, clock);
+      const handles = device.queues.slice(1).map((q) => q.detach());
+      this.workers = new Routines(handles, {
+        listen: { host: o.listen.host, port: udp.port }, netns: o.netns, cipher: o.cipher, sendRecvError: o.sendRecvError,
+        firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp, prefix: pki.prefix, coalesce: lanes,
+        triggerBuffer: o.handshakes.triggerBuffer, logLevel: o.log.enabled('debug') ? 'debug' : 'info',
+      }, channel, {
+        log: o.log,
+        trigger: (_vpnIp, packets) => this.sideSend(packets.map((b) => new Packet(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength))),
+        handshake: (counter, ri, bytes, from) => this.handshakes.onPacket(counter, ri, bytes, 0, bytes.length, from),
+        recvError: (ri, from) => this.onRecvError(ri, from),
+        close: (localIndex) => {
+          const t = this.hostmap.byLocalIndex(localIndex);
+          if (t !== undefined) this.closeReceived(t);
+        },
+        failed: (reason) => {
+          o.log.error('Routine failed, stopping', { error: reason });
+          void this.stop();
+        },
+      });
+    }
+    const flows = this.flows;
     this.outbound = new OutboundPath({
-      stats: this.stats, firewall: this.firewall, local: pki.local, udp,
+      stats: this.ownStats, firewall: this.firewall, local: pki.local, udp,
       route: (dst, p) => this.route(dst, p),
+      beforeSend: flows ? () => flows.flush() : undefined,
     });
-    this.inbound = new InboundPath({
-      stats: this.stats, hostmap: this.hostmap, firewall: this.firewall, local: pki.local, coalescer: this.coalescer,
+    this.inbound = new InboundPath<Tunnel>({
+      stats: this.ownStats, hostmap: this.hostmap, firewall: this.firewall, local: pki.local, coalescer: this.coalescer,
+      pinRemote: multi,
+      beforeDeliver: flows ? () => flows.flush() : undefined,
       handshake: (counter, ri, buf, off, len, from) => this.handshakes.onPacket(counter, ri, buf, off, len, from),
       unknownIndex: (ri, from) => this.sendRecvError(ri, from),
       recvError: (ri, from) => this.onRecvError(ri, from),
       control: (t, type, sub) => this.onControl(t, type, sub),
     });
+    this.ready = this.workers === null ? RESOLVED : this.workers.ready;
   }
 
-  /** Opens the device and socket, starts the data loops and timers. */
+  /**
+   * Opens the device and sockets and starts the data loops and timers. With
+   * routines > 1 the loops start once every routine's socket is bound (`ready`).
+   */
   static start(o: NodeOptions): OverlayNode {
     const { pki } = o;
+    const routines = o.routines ?? 1;
+    if (!Number.isInteger(routines) || routines < 1 || routines > MAX_QUEUES) {
+      throw new OptionError('routines', `must be an integer 1..${MAX_QUEUES}, got ${String(routines)}`);
+    }
     const device = TunDevice.open({
       name: o.tun.name ?? 'tio%d', mtu: o.tun.mtu, offload: o.tun.offload, gro: o.tun.gro, netns: o.netns,
-      addresses: [`${u32ToIp(pki.vpnIp)}/${pki.prefix}`],
+      addresses: [`${u32ToIp(pki.vpnIp)}/${pki.prefix}`], queues: routines,
     });
-    let udp: UdpSocket;
+    let udp: UdpSocket | null = null;
+    let node: OverlayNode;
     try {
-      udp = inNetns(o.netns, () => UdpSocket.open({ host: o.listen.host, port: o.listen.port }));
+      udp = inNetns(o.netns, () => UdpSocket.open({ host: o.listen.host, port: o.listen.port, reusePort: routines > 1 }));
+      node = new OverlayNode(o, device, udp, routines);
     } catch (e) {
+      udp?.close();
       device.close();
       throw e;
     }
-    const node = new OverlayNode(o, device, udp);
     node.run();
-    o.log.info('Nebula interface is active', {
-      build: 'tio', interface: device.name, network: `${u32ToIp(pki.vpnIp)}/${pki.prefix}`, udpAddr: `${o.listen.host}:${udp.port}`,
-      offload: device.capabilities.tso ? (device.capabilities.uso ? 'tso+uso' : 'tso') : 'off', gro: device.groWrites, cipher: o.cipher,
-    });
     return node;
+  }
+
+  /** Data-path counters; with routines, the sum over every thread (routines' as of their last batch). */
+  get stats(): NodeStats {
+    if (this.workers === null) return this.ownStats;
+    const s = this.ownStats.snapshot();
+    this.workers.addStats(s);
+    return s;
+  }
+
+  /** Data-path counters per thread: [0] is main (queue 0), [i] routine i (as of its last batch). */
+  statsByRoutine(): NodeStats[] {
+    return [this.ownStats.snapshot(), ...(this.workers?.statsEach() ?? [])];
   }
 
   /** Starts a handshake to a peer now (normally traffic triggers it). */
@@ -107,12 +183,17 @@ export class OverlayNode {
   }
 
   /**
-   * Stops: sends close_tunnel to every peer (§5.2), stops timers and
-   * handshakes, closes the socket and the device. Idempotent.
+   * Stops: sends close_tunnel to every peer (§5.2), stops timers, handshakes
+   * and routines, closes the sockets and the device. Idempotent.
    */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
     return this.stopping;
+  }
+
+  /** @internal Test hook: routine i (1..N-1) throws an uncaught exception. */
+  crashRoutine(i: number): void {
+    this.workers?.crash(i);
   }
 
   private async shutdown(): Promise<void> {
@@ -126,22 +207,48 @@ export class OverlayNode {
     this.handshakes.close();
     // Let the close_tunnel datagrams leave before the socket goes.
     await new Promise((r) => setImmediate(r));
+    if (this.workers) await this.workers.stop();
+    this.flows?.close();
     this.udp.close();
     this.device.close();
-    await Promise.allSettled(this.loops);
+    await Promise.allSettled([...this.loops, this.sideChain]);
     this.o.log.info('Goodbye');
   }
 
   private run(): void {
-    const q = this.device.queues[0]!;
-    this.loops.push(this.loop('inside', async () => {
-      for await (const batch of q) await this.outbound.handle(batch, performance.now());
-    }));
-    this.loops.push(this.loop('outside', async () => {
-      for await (const b of this.udp) await this.inbound.handle(b, performance.now());
-    }));
     this.timer = setInterval(() => this.tick(), Math.max(100, Math.min(this.o.timers.aliveMs, 1000)));
     this.timer.unref();
+    const workers = this.workers;
+    if (workers === null) {
+      this.startLoops();
+      return;
+    }
+    workers.ready.then(() => {
+      if (this.stopping) return;
+      workers.go();
+      this.startLoops();
+    }, (e: unknown) => {
+      if (this.stopping) return;
+      this.o.log.error('Routines failed to start', { error: String(e) });
+      void this.stop();
+    });
+  }
+
+  private startLoops(): void {
+    const q = this.device.queues[0]!;
+    this.loops.push(this.loop('inside', async () => {
+      for await (const batch of q) await this.outbound.handle(batch, clock());
+    }));
+    this.loops.push(this.loop('outside', async () => {
+      for await (const b of this.udp) await this.inbound.handle(b, clock());
+    }));
+    const { o, device } = this;
+    const { pki } = o;
+    o.log.info('Nebula interface is active', {
+      build: 'tio', interface: device.name, network: `${u32ToIp(pki.vpnIp)}/${pki.prefix}`, udpAddr: `${o.listen.host}:${this.udp.port}`,
+      offload: device.capabilities.tso ? (device.capabilities.uso ? 'tso+uso' : 'tso') : 'off', gro: device.groWrites, cipher: o.cipher,
+      routines: this.routines,
+    });
   }
 
   // A data loop ends when its queue or socket closes; anything else is a bug worth stopping for.
@@ -157,7 +264,7 @@ export class OverlayNode {
 
   private route(dst: number, p: Packet): Tunnel | null {
     if (((dst & this.mask) >>> 0) !== this.network || dst === this.o.pki.vpnIp) {
-      this.stats.drops['inside-no-route']++;
+      this.ownStats.drops['inside-no-route']++;
       return null;
     }
     const t = this.hostmap.get(dst);
@@ -170,15 +277,33 @@ export class OverlayNode {
         ok = this.handshakes.trigger(dst, buf.subarray(off, off + len)) && ok;
       });
     }
-    if (!ok) this.stats.drops['inside-no-remote']++;
+    if (!ok) this.ownStats.drops['inside-no-remote']++;
     return null;
   }
 
-  private tunnelUp(t: Tunnel, queued: Buffer[]): void {
+  // A new tunnel in main: share it with the routines (a tunnel they cannot have would be half there: drop it).
+  private replicate(t: Tunnel): void {
+    if (this.workers === null || this.workers.tunnelAdded(t)) return;
+    this.o.log.error('No room to share the tunnel with the routines, dropping it', { vpnIp: u32ToIp(t.vpnIp) });
+    queueMicrotask(() => this.hostmap.remove(t));
+  }
+
+  private tunnelUp(_t: Tunnel, queued: Buffer[]): void {
     if (queued.length === 0) return;
-    const batch = queued.map((b) => new Packet(b, 0, b.length));
-    void this.outbound.handle(batch, performance.now()).catch((e: unknown) => {
-      if (!(e instanceof ClosedError)) this.o.log.error('sending queued packets failed', { vpnIp: u32ToIp(t.vpnIp), error: String(e) });
+    this.sideSend(queued.map((b) => new Packet(b, 0, b.length)));
+  }
+
+  // OutboundPath is not re-entrant (one arena): these batches take a path of their own, in turn.
+  private sideSend(batch: Packet[]): void {
+    if (this.stopping) return;
+    const flows = this.flows;
+    const path = this.sidePath ??= new OutboundPath({
+      stats: this.ownStats, firewall: this.firewall, local: this.o.pki.local, udp: this.udp,
+      route: (dst, p) => this.route(dst, p),
+      beforeSend: flows ? () => flows.flush() : undefined,
+    });
+    this.sideChain = this.sideChain.then(() => path.handle(batch, clock())).catch((e: unknown) => {
+      if (!(e instanceof ClosedError)) this.o.log.error('sending held packets failed', { error: String(e) });
     });
   }
 
@@ -196,13 +321,13 @@ export class OverlayNode {
     const a = this.controlAead.reset(buf);
     a.add(0, 0);
     t.seal.seal(a);
-    t.lastOutbound = performance.now();
+    t.lastOutbound = clock();
     this.sendRaw(t.remote, buf);
   }
 
   private sendRecvError(remoteIndex: number, from: Endpoint): void {
     if (!shouldSendRecvError(this.o.sendRecvError, from.ip)) return;
-    this.stats.recvErrorsSent++;
+    this.ownStats.recvErrorsSent++;
     this.sendRaw(from, recvErrorPacket(remoteIndex));
   }
 
@@ -212,6 +337,9 @@ export class OverlayNode {
     this.handshakes.abandonIndex(remoteIndex);
     const t = this.hostmap.byRemoteIndex(remoteIndex);
     if (t === undefined || !t.remote.equals(from)) return;
+    // Authenticated traffic since the last one (seen by any thread) starts the count again.
+    if (t.lastInbound > t.lastRecvError) t.recvErrors = 0;
+    t.lastRecvError = clock();
     t.recvErrors++;
     this.o.log.debug('Recv error received', { vpnIp: u32ToIp(t.vpnIp), count: t.recvErrors });
     this.handshakes.trigger(t.vpnIp);
@@ -224,23 +352,27 @@ export class OverlayNode {
   private onControl(t: Tunnel, type: number, subtype: number): void {
     if (type === TYPE_TEST) {
       if (subtype === SUBTYPE_TEST_REQUEST) {
-        this.stats.testReplies++;
+        this.ownStats.testReplies++;
         this.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REPLY);
       }
       return;
     }
-    if (type === TYPE_CLOSE_TUNNEL) {
-      this.o.log.info('Close tunnel received, tearing down.', { vpnIp: u32ToIp(t.vpnIp) });
-      this.hostmap.remove(t);
-    }
+    if (type === TYPE_CLOSE_TUNNEL) this.closeReceived(t);
+  }
+
+  private closeReceived(t: Tunnel): void {
+    this.o.log.info('Close tunnel received, tearing down.', { vpnIp: u32ToIp(t.vpnIp) });
+    this.hostmap.remove(t);
   }
 
   // Liveness (§5.1): outbound traffic without inbound -> test request; still nothing
   // after pending_deletion_interval -> the tunnel goes (a new one comes with new traffic).
+  // The stamps include the routines' traffic (shared cells).
   private tick(): void {
-    const now = performance.now();
+    const now = clock();
     const { aliveMs, pendingDeletionMs } = this.o.timers;
     for (const t of [...this.hostmap.all()]) {
+      if (t.testPendingSince > 0 && t.lastInbound >= t.testPendingSince) t.testPendingSince = 0;
       if (t.testPendingSince > 0) {
         if (now - t.testPendingSince > pendingDeletionMs && t.lastInbound < t.testPendingSince) {
           this.o.log.info('Tunnel status', { vpnIp: u32ToIp(t.vpnIp), tunnelCheck: 'dead' });

@@ -38,6 +38,12 @@ export interface NodeOptions {
   };
   firewall: FirewallOptions;
   log: Logger;
+  /**
+   * TUN queue / UDP socket pairs (config `routines`, default 1). With N > 1 the
+   * device opens N queues, N SO_REUSEPORT sockets share the listen address, and
+   * routines 1..N-1 run in worker threads (routines.ts); tunnels then do not roam.
+   */
+  routines?: number;
   /** Open the TUN device and the UDP socket inside this network namespace (tests, demos). */
   netns?: string;
 }

@@ -12,7 +12,7 @@ import { checkAddresses, type AddressSet, type Firewall } from '../firewall/inde
 import { SendBatch, type UdpSocket } from '../udp/index.js';
 import { AEAD_TAG_LEN, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_MESSAGE, encodeHeader } from '../wire/index.js';
 import type { NodeStats } from './stats.js';
-import type { Tunnel } from './tunnel.js';
+import type { DataTunnel } from './tunnel.js';
 
 /** Segments that fit in one flush; bounded by arena bytes long before this for real traffic. */
 const MAX_SEGMENTS = 4096;
@@ -30,7 +30,9 @@ export interface OutboundHost {
   local: AddressSet;
   udp: UdpSocket;
   /** The tunnel for an inner destination, or null (and the packet is handled: queued for a handshake or dropped). */
-  route(dst: number, p: Packet): Tunnel | null;
+  route(dst: number, p: Packet): DataTunnel | null;
+  /** Called at every flush, before its datagrams are sent (flow replication). */
+  beforeSend?(): void;
 }
 
 /** The TUN -> UDP data path of one queue. */
@@ -39,9 +41,10 @@ export class OutboundPath {
   private pos = 0;
   private readonly segOff = new Int32Array(MAX_SEGMENTS);
   private readonly segLen = new Int32Array(MAX_SEGMENTS);
-  private readonly segTunnel: (Tunnel | null)[] = new Array<Tunnel | null>(MAX_SEGMENTS).fill(null);
+  private readonly segTunnel: (DataTunnel | null)[] = new Array<DataTunnel | null>(MAX_SEGMENTS).fill(null);
   private nseg = 0;
-  private current: Tunnel | null = null;
+  private current: DataTunnel | null = null;
+  private now = 0;
   private readonly segmenter = new Segmenter();
   private readonly aead = new AeadBatch(SEAL_CHUNK);
   private readonly sends = new SendBatch(1024);
@@ -57,6 +60,7 @@ export class OutboundPath {
   /** Encrypts and sends one TUN read batch; resolves when the kernel has every datagram. */
   async handle(batch: readonly Packet[], nowMs: number): Promise<void> {
     const { stats, firewall, local } = this.host;
+    this.now = nowMs;
     for (const p of batch) {
       stats.insidePackets++;
       const buf = p.buf;
@@ -86,12 +90,13 @@ export class OutboundPath {
         continue;
       }
       this.pos += need;
-      t.lastOutbound = nowMs;
     }
     await this.flush();
   }
 
   private async flush(): Promise<void> {
+    // Flows the firewall admitted for these packets reach the other threads before the packets leave.
+    this.host.beforeSend?.();
     const n = this.nseg;
     if (n === 0) return;
     const { segOff, segLen, segTunnel, arena, sends } = this;
@@ -134,8 +139,10 @@ export class OutboundPath {
   }
 
   // Headers with consecutive counters, then one native seal per chunk.
-  private seal(t: Tunnel, from: number, to: number): void {
+  private seal(t: DataTunnel, from: number, to: number): void {
     if (t.isClosed) return;
+    // Once per run, not per packet: in a multi-queue node this is a cell shared between threads.
+    t.lastOutbound = this.now;
     const first = t.reserveCounters(to - from);
     const { segOff, segLen, arena, aead } = this;
     for (let i = from; i < to;) {

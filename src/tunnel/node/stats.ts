@@ -10,6 +10,7 @@ export type NodeDropReason =
   | 'outside-short'
   | 'outside-unknown-index'
   | 'outside-replay'
+  | 'outside-wrong-remote'
   | 'outside-auth'
   | 'outside-firewall'
   | 'outside-unhandled-type';
@@ -17,8 +18,14 @@ export type NodeDropReason =
 /** Every drop reason, for building tables. */
 export const NODE_DROP_REASONS: readonly NodeDropReason[] = [
   'inside-not-ipv4', 'inside-no-route', 'inside-no-remote', 'inside-firewall', 'inside-segment',
-  'outside-short', 'outside-unknown-index', 'outside-replay', 'outside-auth', 'outside-firewall', 'outside-unhandled-type',
+  'outside-short', 'outside-unknown-index', 'outside-replay', 'outside-wrong-remote', 'outside-auth', 'outside-firewall', 'outside-unhandled-type',
 ];
+
+/** The plain counters of NodeStats, in the order toArray writes them (drops follow, NODE_DROP_REASONS order). */
+const COUNTERS = ['insidePackets', 'datagramsOut', 'datagramsIn', 'delivered', 'recvErrorsSent', 'recvErrorsReceived', 'testReplies'] as const;
+
+/** Length of the array NodeStats.writeTo fills. */
+export const NODE_STATS_SLOTS = COUNTERS.length + NODE_DROP_REASONS.length;
 
 /** Counters of one node (or one worker's data path). */
 export class NodeStats {
@@ -41,6 +48,20 @@ export class NodeStats {
   constructor() {
     this.drops = {} as Record<NodeDropReason, number>;
     for (const r of NODE_DROP_REASONS) this.drops[r] = 0;
+  }
+
+  /** Writes every counter into `a` (NODE_STATS_SLOTS numbers from `at`), e.g. a shared array another thread reads. */
+  writeTo(a: Float64Array, at = 0): void {
+    let i = at;
+    for (const k of COUNTERS) a[i++] = this[k];
+    for (const r of NODE_DROP_REASONS) a[i++] = this.drops[r];
+  }
+
+  /** Adds the counters written by writeTo at a[at..] to these. */
+  addFrom(a: Float64Array, at = 0): void {
+    let i = at;
+    for (const k of COUNTERS) this[k] += a[i++]!;
+    for (const r of NODE_DROP_REASONS) this.drops[r] += a[i++]!;
   }
 
   /** A detached copy. */

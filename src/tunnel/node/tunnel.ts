@@ -1,12 +1,53 @@
-/** An established tunnel to one peer: indexes, keys, counters, replay window, liveness. */
+/**
+ * An established tunnel to one peer: indexes, keys, counters, replay window,
+ * liveness. DataTunnel is what a data path needs (and all a worker thread of a
+ * multi-queue node has); Tunnel adds what the control plane keeps (certificate,
+ * handshake time, the cached msg2).
+ */
 import { BatchAead, type CipherName } from '../aead/index.js';
 import type { VerifiedCertificate } from '../cert/index.js';
 import type { PeerIdentity } from '../firewall/index.js';
 import type { Endpoint } from '../udp/index.js';
 import { COUNTER_FIRST_DATA, ReplayWindow } from '../wire/index.js';
 
-/** Keys and identity a completed handshake yields. */
-export interface TunnelParams {
+/**
+ * Per-tunnel cells shared by the threads of a multi-queue node, one slot per
+ * tunnel: the last send counter used (so counters stay unique across threads:
+ * every thread reserves runs with Atomics.add) and the liveness stamps (epoch ms,
+ * see clock.ts) main's timers read.
+ */
+export class TunnelSlots {
+  /** Default slot count: 1.5 MiB of shared memory. */
+  static readonly DEFAULT_CAPACITY = 1 << 16;
+  /** counters[slot]: the last counter reserved on the tunnel in `slot`. */
+  readonly counters: BigInt64Array;
+  /** stamps[2 * slot]: last authenticated inbound; stamps[2 * slot + 1]: last outbound. */
+  readonly stamps: Float64Array;
+
+  /** New zeroed cells for `capacity` tunnels, or views of cells made by another thread. */
+  constructor(capacity: number | { counters: SharedArrayBuffer; stamps: SharedArrayBuffer }) {
+    if (typeof capacity === 'number') {
+      this.counters = new BigInt64Array(new SharedArrayBuffer(8 * capacity));
+      this.stamps = new Float64Array(new SharedArrayBuffer(16 * capacity));
+    } else {
+      this.counters = new BigInt64Array(capacity.counters);
+      this.stamps = new Float64Array(capacity.stamps);
+    }
+  }
+
+  /** Number of slots. */
+  get capacity(): number {
+    return this.counters.length;
+  }
+
+  /** The shared buffers, for postMessage / workerData. */
+  get buffers(): { counters: SharedArrayBuffer; stamps: SharedArrayBuffer } {
+    return { counters: this.counters.buffer as SharedArrayBuffer, stamps: this.stamps.buffer as SharedArrayBuffer };
+  }
+}
+
+/** What every data path needs to seal and open a peer's traffic. */
+export interface DataTunnelParams {
   vpnIp: number;
   localIndex: number;
   remoteIndex: number;
@@ -16,60 +57,94 @@ export interface TunnelParams {
   sendKey: Uint8Array;
   /** Key we decrypt with. */
   recvKey: Uint8Array;
-  cert: VerifiedCertificate;
   identity: PeerIdentity;
-  /** The peer's handshake Time (ns), for "Handshake too old" (NEBULA-PROTOCOL.md §3.6). */
-  handshakeTime: bigint;
-  initiator: boolean;
 }
 
-/** One established tunnel. Not shared across threads. */
-export class Tunnel {
+/** The data-path half of a tunnel. Its replay window belongs to one thread. */
+export class DataTunnel {
   readonly vpnIp: number;
   readonly localIndex: number;
   readonly remoteIndex: number;
+  /** Where the peer is; moves on authenticated traffic from elsewhere (roaming) only on a single-queue node. */
   remote: Endpoint;
-  readonly cert: VerifiedCertificate;
   readonly identity: PeerIdentity;
-  readonly handshakeTime: bigint;
-  readonly initiator: boolean;
   readonly seal: BatchAead;
   readonly open: BatchAead;
   readonly window = new ReplayWindow();
-  /** recv_error messages received for this tunnel (torn down at the 4th, §5.3). */
+  /** recv_error messages received for this tunnel since the last authenticated packet (torn down at the 4th, §5.3). */
   recvErrors = 0;
-  /** Monotonic ms of the last authenticated inbound packet / last outbound packet. */
-  lastInbound: number;
-  lastOutbound = 0;
-  /** Liveness: a test request was sent and not yet answered by any inbound packet. */
+  /** When the last recv_error counted in recvErrors arrived (clock ms). */
+  lastRecvError = 0;
+  /** Liveness: when a test request was sent and not yet answered by any inbound packet (0: none pending). */
   testPendingSince = 0;
-  /** Responder: the msg1 body we answered and the msg2 we sent, replayed for duplicates (§3.6). */
-  msg1Body: Buffer | null = null;
-  msg2: Buffer | null = null;
   private counter = COUNTER_FIRST_DATA - 1;
+  private sharedCounters: BigInt64Array | null = null;
+  private stamps: Float64Array;
+  private slotIndex = -1;
+  private at = 0;
   private closed = false;
 
-  constructor(p: TunnelParams, nowMs: number) {
+  constructor(p: DataTunnelParams, nowMs: number) {
     this.vpnIp = p.vpnIp;
     this.localIndex = p.localIndex;
     this.remoteIndex = p.remoteIndex;
     this.remote = p.remote;
-    this.cert = p.cert;
     this.identity = p.identity;
-    this.handshakeTime = p.handshakeTime;
-    this.initiator = p.initiator;
     this.seal = new BatchAead(p.cipher, p.sendKey, 'seal');
     this.open = new BatchAead(p.cipher, p.recvKey, 'open');
-    this.lastInbound = nowMs;
+    this.stamps = new Float64Array(2);
+    this.stamps[0] = nowMs;
+  }
+
+  /** Last authenticated inbound packet, clock ms (from any thread once bound to a slot). */
+  get lastInbound(): number {
+    return this.stamps[this.at]!;
+  }
+
+  set lastInbound(v: number) {
+    this.stamps[this.at] = v;
+  }
+
+  /** Last outbound packet, clock ms (from any thread once bound to a slot). */
+  get lastOutbound(): number {
+    return this.stamps[this.at + 1]!;
+  }
+
+  set lastOutbound(v: number) {
+    this.stamps[this.at + 1] = v;
+  }
+
+  /** The shared slot this tunnel's counter and stamps live in, or -1. */
+  get slot(): number {
+    return this.slotIndex;
+  }
+
+  /**
+   * Moves the counter and the stamps into `slot` of `slots`. `init` (the thread
+   * that owns the slot) first copies this tunnel's current values there; others
+   * just attach to what is in the slot.
+   */
+  bindSlot(slots: TunnelSlots, slot: number, init: boolean): void {
+    if (init) {
+      Atomics.store(slots.counters, slot, BigInt(this.counter));
+      slots.stamps[2 * slot] = this.lastInbound;
+      slots.stamps[2 * slot + 1] = this.lastOutbound;
+    }
+    this.sharedCounters = slots.counters;
+    this.stamps = slots.stamps;
+    this.at = 2 * slot;
+    this.slotIndex = slot;
   }
 
   /** The next send counter (the first is 3, §2); one counter for every encrypted type. */
   nextCounter(): number {
-    return ++this.counter;
+    return this.reserveCounters(1);
   }
 
   /** Reserves `n` consecutive counters and returns the first. */
   reserveCounters(n: number): number {
+    const shared = this.sharedCounters;
+    if (shared !== null) return Number(Atomics.add(shared, this.slotIndex, BigInt(n))) + 1;
     const first = this.counter + 1;
     this.counter += n;
     return first;
@@ -86,5 +161,44 @@ export class Tunnel {
     this.closed = true;
     this.seal.close();
     this.open.close();
+  }
+}
+
+/** Keys and identity a completed handshake yields. */
+export interface TunnelParams extends DataTunnelParams {
+  cert: VerifiedCertificate;
+  /** The peer's handshake Time (ns), for "Handshake too old" (NEBULA-PROTOCOL.md §3.6). */
+  handshakeTime: bigint;
+  initiator: boolean;
+  /** Keep copies of the raw keys (replicas for worker threads are built from them); wiped on close. */
+  keepKeys?: boolean;
+}
+
+/** One established tunnel as the control plane (main thread) holds it. */
+export class Tunnel extends DataTunnel {
+  readonly cert: VerifiedCertificate;
+  readonly handshakeTime: bigint;
+  readonly initiator: boolean;
+  /** Responder: the msg1 body we answered and the msg2 we sent, replayed for duplicates (§3.6). */
+  msg1Body: Buffer | null = null;
+  msg2: Buffer | null = null;
+  /** Raw keys when asked for (keepKeys), for replicas in worker threads; null otherwise and after close. */
+  keys: { send: Uint8Array; recv: Uint8Array } | null;
+
+  constructor(p: TunnelParams, nowMs: number) {
+    super(p, nowMs);
+    this.cert = p.cert;
+    this.handshakeTime = p.handshakeTime;
+    this.initiator = p.initiator;
+    this.keys = p.keepKeys ? { send: Uint8Array.from(p.sendKey), recv: Uint8Array.from(p.recvKey) } : null;
+  }
+
+  override close(): void {
+    if (this.keys) {
+      this.keys.send.fill(0);
+      this.keys.recv.fill(0);
+      this.keys = null;
+    }
+    super.close();
   }
 }

@@ -1,0 +1,81 @@
+/**
+ * Messages between the main thread of a multi-queue node and its worker
+ * threads ("routines" 1..N-1). Plain data only (structured clone).
+ */
+import type { CipherName } from '../aead/index.js';
+import type { AddressSet, FirewallOptions, PeerIdentity } from '../firewall/index.js';
+import type { LogFields, LogLevel } from '../log/logger.js';
+import type { QueueHandle } from '../../tun/index.js';
+import type { SendRecvErrorMode } from '../wire/index.js';
+
+/** An Endpoint as plain data. */
+export interface EndpointData {
+  ip: string;
+  port: number;
+  scopeId: number;
+}
+
+/** workerData of a routine. */
+export interface RoutineInit {
+  /** Routine number (= TUN queue index), 1..N-1. */
+  index: number;
+  /** The detached TUN queue. */
+  queue: QueueHandle;
+  /** Set to 1 by the worker as soon as it owns the queue's fds (before then, main still does). */
+  attached: SharedArrayBuffer;
+  /** Bind address of the SO_REUSEPORT group (port is the one main's socket got). */
+  listen: { host: string; port: number };
+  netns: string | undefined;
+  cipher: CipherName;
+  sendRecvError: SendRecvErrorMode;
+  firewall: FirewallOptions;
+  local: AddressSet;
+  vpnIp: number;
+  prefix: number;
+  /** Coalescer lanes (device capabilities and GRO probe result). */
+  coalesce: { tcp: boolean; udp: boolean };
+  /** Packets per peer the routine hands to main per second while no tunnel exists (handshakes.trigger_buffer). */
+  triggerBuffer: number;
+  /** TunnelSlots.buffers. */
+  slots: { counters: SharedArrayBuffer; stamps: SharedArrayBuffer };
+  /** NODE_STATS_SLOTS numbers the routine keeps current (NodeStats.writeTo). */
+  stats: SharedArrayBuffer;
+  /** BroadcastChannel name for conntrack replication (flow-share.ts). */
+  flowChannel: string;
+  /** Lowest log level worth posting to main. */
+  logLevel: LogLevel;
+}
+
+/** Main -> routine. */
+export type ToRoutine =
+  /** Start the data loops (every socket of the group is bound). */
+  | { t: 'go' }
+  /** Install a tunnel (replacing one to the same vpnIp). */
+  | {
+    t: 'add'; slot: number; vpnIp: number; localIndex: number; remoteIndex: number; remote: EndpointData;
+    sendKey: Uint8Array; recvKey: Uint8Array; identity: PeerIdentity;
+  }
+  /** Remove a tunnel; answered with 'released'. */
+  | { t: 'del'; localIndex: number; slot: number }
+  /** Close socket and queue, then exit. */
+  | { t: 'stop' }
+  /** Test hook: throw from the event loop (an uncaught exception, as a bug would). */
+  | { t: 'crash' };
+
+/** Routine -> main. */
+export type FromRoutine =
+  /** Socket bound, data path built; waiting for 'go'. */
+  | { t: 'ready' }
+  /** Startup failed; the worker is exiting. */
+  | { t: 'fatal'; error: string }
+  /** Inner packets for a peer without a tunnel here (wire-sized, copied). */
+  | { t: 'trigger'; vpnIp: number; packets: Uint8Array[] }
+  /** A handshake datagram (copied) and its sender. */
+  | { t: 'handshake'; counter: number; remoteIndex: number; bytes: Uint8Array; from: EndpointData }
+  /** A recv_error datagram. */
+  | { t: 'recvError'; remoteIndex: number; from: EndpointData }
+  /** An authenticated close_tunnel. */
+  | { t: 'close'; localIndex: number }
+  /** A slot named by 'del' is no longer used by this routine. */
+  | { t: 'released'; slot: number }
+  | { t: 'log'; level: LogLevel; msg: string; fields: LogFields };

@@ -1,0 +1,278 @@
+/**
+ * The worker threads of a multi-queue node, seen from main: spawning them with
+ * their TUN queue, replicating tunnels to them, collecting their counters,
+ * relaying what they hand to the control plane, and stopping them.
+ *
+ * Tunnels: main's hostmap is the authority. Each tunnel gets a slot in
+ * TunnelSlots (shared send counter, liveness stamps) when it is installed and
+ * every routine gets a replica (raw keys, indexes, remote, identity, slot). On
+ * removal the routines drop their replica and acknowledge; the slot is reused
+ * only once all of them have, so a late batch in a routine can never touch a
+ * slot that already belongs to another tunnel.
+ *
+ * Replay windows are per thread. That is sound because in multi-queue mode
+ * every thread accepts a tunnel's data only from the tunnel's current remote
+ * address (InboundHost.pinRemote), and SO_REUSEPORT hashes that address (the
+ * 4-tuple) to one socket, so one thread sees all of a tunnel's traffic. The
+ * price: no roaming. A peer whose address changes is not followed; its
+ * datagrams are dropped ('outside-wrong-remote') until liveness tears the
+ * tunnel down or the peer's new handshake replaces it.
+ */
+import { Worker } from 'node:worker_threads';
+import { native } from '../../native.js';
+import type { QueueHandle } from '../../tun/index.js';
+import type { Logger } from '../log/logger.js';
+import { LOG_LEVELS } from '../log/logger.js';
+import { Endpoint } from '../udp/index.js';
+import type { EndpointData, FromRoutine, RoutineInit, ToRoutine } from './routine-protocol.js';
+import { NODE_STATS_SLOTS, NodeStats } from './stats.js';
+import { TunnelSlots, type Tunnel } from './tunnel.js';
+
+const WORKER_URL = new URL('./routine-worker.js', import.meta.url);
+/** How long routines may take to bind their sockets. */
+const READY_TIMEOUT_MS = 15_000;
+/** How long a routine may take to exit after 'stop' before it is terminated. */
+const STOP_TIMEOUT_MS = 3_000;
+
+/** What the routines hand back to the node. */
+export interface RoutinesHost {
+  log: Logger;
+  /** Inner packets for vpnIp that met no tunnel in a routine. */
+  trigger(vpnIp: number, packets: Uint8Array[]): void;
+  handshake(counter: number, remoteIndex: number, bytes: Buffer, from: Endpoint): void;
+  recvError(remoteIndex: number, from: Endpoint): void;
+  /** An authenticated close_tunnel for the tunnel with this local index. */
+  close(localIndex: number): void;
+  /** A routine failed (crashed, exited, could not start); the node should stop. */
+  failed(reason: string): void;
+}
+
+/** Everything a routine needs besides its queue (RoutineInit without the per-routine fields). */
+export type RoutineConfig = Omit<RoutineInit, 'index' | 'queue' | 'attached' | 'slots' | 'stats' | 'flowChannel'>;
+
+interface Routine {
+  index: number;
+  worker: Worker;
+  handle: QueueHandle;
+  attached: Int32Array;
+  stats: Float64Array;
+  ready: boolean;
+  exited: boolean;
+  exit: Promise<void>;
+}
+
+function endpoint(e: EndpointData): Endpoint {
+  return Endpoint.of(e.ip, e.port, e.scopeId);
+}
+
+/** Routines 1..N-1 of a node. */
+export class Routines {
+  /** Shared per-tunnel cells. */
+  readonly slots: TunnelSlots;
+  /** Resolves once every routine has bound its socket; rejects if one fails first. */
+  readonly ready: Promise<void>;
+  private readonly list: Routine[] = [];
+  private readonly free: number[] = [];
+  private nextFresh = 0;
+  // Slots withdrawn from the routines, with the routines that still have to let go of them.
+  private readonly releasing = new Map<number, Set<number>>();
+  private stopping: Promise<void> | null = null;
+  private settleReady!: (err?: Error) => void;
+  private readyTimer: NodeJS.Timeout | null = null;
+
+  /** Spawns one worker per handle (routine i gets handles[i - 1]). */
+  constructor(handles: QueueHandle[], config: RoutineConfig, flowChannel: string, private readonly host: RoutinesHost,
+    capacity = TunnelSlots.DEFAULT_CAPACITY) {
+    this.slots = new TunnelSlots(capacity);
+    this.ready = new Promise<void>((resolve, reject) => {
+      this.settleReady = (err) => {
+        if (this.readyTimer) clearTimeout(this.readyTimer);
+        this.readyTimer = null;
+        if (err) reject(err);
+        else resolve();
+      };
+    });
+    // Whoever starts the node awaits ready or not; a failure is also reported through failed().
+    this.ready.catch(() => undefined);
+    this.readyTimer = setTimeout(() => this.settleReady(new Error(`routines not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
+    this.readyTimer.unref();
+    handles.forEach((handle, i) => this.spawn(i + 1, handle, config, flowChannel));
+    if (handles.length === 0) this.settleReady();
+  }
+
+  /** Number of worker threads. */
+  get count(): number {
+    return this.list.length;
+  }
+
+  /** Lets every routine start its data loops. */
+  go(): void {
+    this.broadcast({ t: 'go' });
+  }
+
+  /** Gives `t` a shared slot and replicates it to every routine. */
+  tunnelAdded(t: Tunnel): boolean {
+    const keys = t.keys;
+    const slot = this.allocSlot();
+    if (slot < 0 || keys === null) {
+      if (slot >= 0) this.free.push(slot);
+      return false;
+    }
+    t.bindSlot(this.slots, slot, true);
+    const r = t.remote;
+    for (const w of this.live()) {
+      const m: ToRoutine = {
+        t: 'add', slot, vpnIp: t.vpnIp, localIndex: t.localIndex, remoteIndex: t.remoteIndex,
+        remote: { ip: r.ip, port: r.port, scopeId: r.scopeId }, sendKey: keys.send, recvKey: keys.recv, identity: t.identity,
+      };
+      w.worker.postMessage(m);
+    }
+    return true;
+  }
+
+  /** Withdraws `t` from every routine; its slot is reused once all have let go of it. */
+  tunnelRemoved(t: Tunnel): void {
+    const slot = t.slot;
+    if (slot < 0) return;
+    const live = this.live();
+    if (live.length === 0) {
+      this.free.push(slot);
+      return;
+    }
+    this.releasing.set(slot, new Set(live.map((w) => w.index)));
+    for (const w of live) w.worker.postMessage({ t: 'del', localIndex: t.localIndex, slot } satisfies ToRoutine);
+  }
+
+  /** Adds every routine's latest counters to `into`. */
+  addStats(into: NodeStats): void {
+    for (const w of this.list) into.addFrom(w.stats);
+  }
+
+  /** Each routine's latest counters, routine order. */
+  statsEach(): NodeStats[] {
+    return this.list.map((w) => {
+      const s = new NodeStats();
+      s.addFrom(w.stats);
+      return s;
+    });
+  }
+
+  /** @internal Test hook: makes routine i throw an uncaught exception. */
+  crash(i: number): void {
+    this.list[i - 1]?.worker.postMessage({ t: 'crash' } satisfies ToRoutine);
+  }
+
+  /** Stops every routine (socket and queue closed, thread exited); terminates the ones that take too long. Idempotent. */
+  stop(): Promise<void> {
+    this.stopping ??= this.shutdown();
+    return this.stopping;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.settleReady(new Error('stopped before every routine was ready'));
+    this.broadcast({ t: 'stop' });
+    await Promise.all(this.list.map(async (w) => {
+      if (w.exited) return;
+      let timer: NodeJS.Timeout | undefined;
+      const late = new Promise<boolean>((r) => (timer = setTimeout(() => r(true), STOP_TIMEOUT_MS)));
+      if (await Promise.race([w.exit.then(() => false), late])) {
+        this.host.log.warn('Routine did not exit in time, terminating it', { routine: w.index });
+        await w.worker.terminate();
+        await w.exit;
+      }
+      clearTimeout(timer);
+    }));
+  }
+
+  private spawn(index: number, handle: QueueHandle, config: RoutineConfig, flowChannel: string): void {
+    const attached = new Int32Array(new SharedArrayBuffer(4));
+    const stats = new Float64Array(new SharedArrayBuffer(8 * NODE_STATS_SLOTS));
+    const init: RoutineInit = {
+      ...config, index, queue: handle, attached: attached.buffer as SharedArrayBuffer, slots: this.slots.buffers,
+      stats: stats.buffer as SharedArrayBuffer, flowChannel,
+    };
+    let worker: Worker;
+    try {
+      worker = new Worker(WORKER_URL, { workerData: init, name: `tio routine ${index}` });
+    } catch (e) {
+      native.closeFd(handle.fd);
+      native.closeFd(handle.closeFd);
+      this.fail(`routine ${index} could not be started: ${(e as Error).message}`);
+      return;
+    }
+    let exited!: () => void;
+    const w: Routine = { index, worker, handle, attached, stats, ready: false, exited: false, exit: new Promise<void>((r) => (exited = r)) };
+    this.list.push(w);
+    worker.on('message', (m: FromRoutine) => this.onMessage(w, m));
+    worker.on('error', (e: Error) => this.fail(`routine ${index} crashed: ${e.stack ?? String(e)}`));
+    worker.on('exit', (code) => {
+      w.exited = true;
+      // A worker that died before attaching its queue never took ownership of the fds.
+      if (Atomics.load(attached, 0) === 0) {
+        native.closeFd(handle.fd);
+        native.closeFd(handle.closeFd);
+      }
+      for (const slot of [...this.releasing.keys()]) this.release(slot, w.index);
+      if (this.stopping === null) this.fail(`routine ${index} exited unexpectedly (code ${code})`);
+      exited();
+    });
+  }
+
+  private onMessage(w: Routine, m: FromRoutine): void {
+    const h = this.host;
+    switch (m.t) {
+      case 'ready':
+        w.ready = true;
+        if (this.list.every((x) => x.ready)) this.settleReady();
+        break;
+      case 'fatal':
+        this.fail(m.error);
+        break;
+      case 'trigger':
+        h.trigger(m.vpnIp, m.packets);
+        break;
+      case 'handshake':
+        h.handshake(m.counter, m.remoteIndex, Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), endpoint(m.from));
+        break;
+      case 'recvError':
+        h.recvError(m.remoteIndex, endpoint(m.from));
+        break;
+      case 'close':
+        h.close(m.localIndex);
+        break;
+      case 'released':
+        this.release(m.slot, w.index);
+        break;
+      case 'log':
+        if (LOG_LEVELS.includes(m.level)) h.log.log(m.level, m.msg, { ...m.fields, routine: w.index });
+        break;
+    }
+  }
+
+  private fail(reason: string): void {
+    this.settleReady(new Error(reason));
+    if (this.stopping === null) this.host.failed(reason);
+  }
+
+  private broadcast(m: ToRoutine): void {
+    for (const w of this.live()) w.worker.postMessage(m);
+  }
+
+  private live(): Routine[] {
+    return this.list.filter((w) => !w.exited);
+  }
+
+  private allocSlot(): number {
+    const s = this.free.pop();
+    if (s !== undefined) return s;
+    return this.nextFresh < this.slots.capacity ? this.nextFresh++ : -1;
+  }
+
+  // Routine `index` let go of `slot` (acknowledged, or exited: an exited routine holds nothing).
+  private release(slot: number, index: number): void {
+    const waiting = this.releasing.get(slot);
+    if (waiting === undefined || !waiting.delete(index) || waiting.size > 0) return;
+    this.releasing.delete(slot);
+    this.free.push(slot);
+  }
+}
