@@ -1,0 +1,238 @@
+// Multi-queue tio nodes (routines: 2): each has a 2-queue TUN and two
+// SO_REUSEPORT sockets, queue/socket 1 served by a worker thread. Parallel TCP
+// transfers arrive intact; a datagram replayed from another source address is
+// refused (replay windows are per thread, so only the tunnel's own address may
+// send data); stop() and a crashing routine leave no fd behind.
+import { test, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { readdirSync } from 'node:fs';
+import { AeadBatch, BatchAead } from '../../../src/tunnel/aead/index.js';
+import { OverlayNode } from '../../../src/tunnel/node/node.js';
+import { UdpSocket, Endpoint } from '../../../src/tunnel/udp/index.js';
+import { AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_MESSAGE, encodeHeader } from '../../../src/tunnel/wire/index.js';
+import { checksumReference } from '../../../src/packet/index.js';
+import { Netns, addAddress, destroyAll, rootSkipReason, vethPair, waitFor } from '../../helpers/netns.js';
+import { makePki, nebulaCertSkipReason, type TestPki } from '../../helpers/nebula-pki.js';
+import { ipU32, nodeOptions } from '../../helpers/overlay.js';
+import { tcpTransfer } from '../../helpers/tcp-transfer.js';
+
+const skip = rootSkipReason() ?? nebulaCertSkipReason();
+after(destroyAll);
+
+const MiB = 1024 * 1024;
+const A_IP = '198.19.0.1';
+const B_IP = '198.19.0.2';
+
+interface Pair {
+  a: Netns;
+  b: Netns;
+  na: OverlayNode;
+  nb: OverlayNode;
+  lines: string[];
+  /** b's veth end. */
+  bIf: string;
+}
+
+function startPair(pki: TestPki, a: Netns, b: Netns, net: string, routines: [number, number], lines: string[], cipher: 'aes' | 'chachapoly' = 'aes'): [OverlayNode, OverlayNode] {
+  const ha = pki.hosts.get('a')!;
+  const hb = pki.hosts.get('b')!;
+  const na = OverlayNode.start({ ...nodeOptions(pki, ha, a.name, `${net}.1`, [[hb, `${net}.2`]], { cipher, lines }), routines: routines[0] });
+  let nb: OverlayNode;
+  try {
+    nb = OverlayNode.start({ ...nodeOptions(pki, hb, b.name, `${net}.2`, [[ha, `${net}.1`]], { cipher, lines }), routines: routines[1] });
+  } catch (e) {
+    void na.stop();
+    throw e;
+  }
+  return [na, nb];
+}
+
+async function pair(net: string, routines: [number, number], fn: (p: Pair) => Promise<void>, cipher: 'aes' | 'chachapoly' = 'aes'): Promise<void> {
+  const pki = makePki([['a', `${A_IP}/16`], ['b', `${B_IP}/16`]]);
+  const a = Netns.create('mqa');
+  const b = Netns.create('mqb');
+  const { bIf } = vethPair(a, b, { aAddr: `${net}.1/24`, bAddr: `${net}.2/24`, mtu: 1500 });
+  const lines: string[] = [];
+  const [na, nb] = startPair(pki, a, b, net, routines, lines, cipher);
+  try {
+    await na.ready;
+    await nb.ready;
+    await fn({ a, b, na, nb, lines, bIf });
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- node logs ---\n${lines.join('\n')}`, { cause: e });
+  } finally {
+    await na.stop();
+    await nb.stop();
+    a.destroy();
+    b.destroy();
+    pki.dispose();
+  }
+}
+
+for (const cipher of ['aes', 'chachapoly'] as const) {
+  test(`routines 2: four parallel TCP transfers through the tunnel arrive intact (${cipher})`, { skip, timeout: 180_000 }, async () => {
+    await pair('198.18.23', [2, 2], async ({ a, b, na, nb }) => {
+      const ports = [5601, 5602, 5603, 5604];
+      const results = await Promise.all(ports.map((port) => tcpTransfer(a, b, A_IP, port, 16 * MiB, 150_000)));
+      for (const r of results) {
+        assert.equal(r.received.bytes, 16 * MiB);
+        assert.equal(r.received.sha256, r.sent.sha256);
+      }
+      // And the other way, while the first tunnel is in use.
+      const back = await tcpTransfer(b, a, B_IP, 5605, 8 * MiB, 60_000);
+      assert.equal(back.received.sha256, back.sent.sha256);
+      const ta = na.hostmap.get(ipU32(B_IP));
+      const tb = nb.hostmap.get(ipU32(A_IP));
+      assert.ok(ta && tb, 'both nodes have the tunnel');
+      for (const n of [na, nb]) {
+        const s = n.stats;
+        assert.equal(s.drops['outside-auth'], 0, 'nothing failed authentication');
+        assert.equal(s.drops['outside-wrong-remote'], 0, 'all data came from the tunnel address');
+        assert.ok(s.delivered > 0 && s.datagramsOut > 0);
+      }
+      // Routine 1 carried part of it (flows spread over the TUN queues by hash; a peer's datagrams over the
+      // sockets by 4-tuple: all 10 flow directions and both peers landing on main is a 2^-12 chance).
+      const routine = [na, nb].map((n) => n.statsByRoutine()[1]!);
+      assert.ok(routine.some((s) => s.insidePackets + s.datagramsIn > 0), `routine 1 did some of the work: ${JSON.stringify(routine)}`);
+      // The routines had every tunnel before its traffic needed it: no recv_error, no second handshake.
+      assert.equal(na.stats.recvErrorsSent + nb.stats.recvErrorsSent, 0, 'no recv_error was sent');
+      assert.equal(na.handshakes.stats.initiated + nb.handshakes.stats.initiated, 1, 'one handshake');
+      // Sent counters were unique across threads: the receiver's windows refused nothing as a replay
+      // (a duplicate counter from two threads would land in one window, the peer's address pins one socket).
+      assert.equal(na.stats.drops['outside-replay'] + nb.stats.drops['outside-replay'], 0, 'no counter was used twice');
+    }, cipher);
+  });
+}
+
+// An IPv4/UDP packet B_IP:5555 -> A_IP:port with valid checksums.
+function innerUdp(port: number, payload: string): Buffer {
+  const data = Buffer.from(payload);
+  const p = Buffer.alloc(28 + data.length);
+  p[0] = 0x45;
+  p.writeUInt16BE(p.length, 2);
+  p[8] = 64;
+  p[9] = 17;
+  p.writeUInt32BE(ipU32(B_IP), 12);
+  p.writeUInt32BE(ipU32(A_IP), 16);
+  p.writeUInt16BE((~checksumReference(p, 0, 20)) & 0xffff, 10);
+  p.writeUInt16BE(5555, 20);
+  p.writeUInt16BE(port, 22);
+  p.writeUInt16BE(8 + data.length, 24);
+  data.copy(p, 28);
+  const pseudo = checksumReference(p, 12, 8) + 17 + 8 + data.length;
+  const c = (~checksumReference(p, 20, 8 + data.length, pseudo)) & 0xffff;
+  p.writeUInt16BE(c === 0 ? 0xffff : c, 26);
+  return p;
+}
+
+// A data message on `remoteIndex` sealed with `key` at `counter`: what the peer would send.
+function dataMessage(key: Uint8Array, cipher: 'aes', remoteIndex: number, counter: number, inner: Buffer): Buffer {
+  const buf = Buffer.alloc(inner.length + AEAD_OVERHEAD);
+  encodeHeader(buf, 0, TYPE_MESSAGE, SUBTYPE_MESSAGE_NONE, remoteIndex, counter);
+  inner.copy(buf, HEADER_LEN);
+  const aead = new BatchAead(cipher, key, 'seal');
+  const batch = new AeadBatch(1).reset(buf);
+  batch.add(0, inner.length);
+  aead.seal(batch);
+  aead.close();
+  return buf;
+}
+
+test('routines 2: a replayed datagram from another source address is refused; from the tunnel address the window decides', { skip, timeout: 60_000 }, async () => {
+  await pair('198.18.24', [2, 2], async ({ b, na, bIf }) => {
+    addAddress(b, bIf, '198.18.24.3/24');
+    await b.execAsync('ping', ['-c', '3', '-i', '0.2', '-W', '5', A_IP], { timeoutMs: 20_000 });
+    const t = na.hostmap.get(ipU32(B_IP));
+    assert.ok(t && t.keys, 'a has the tunnel, with its keys kept for the routine');
+    const remoteBefore = t.remote.key;
+    assert.equal(remoteBefore, '198.18.24.2:4242');
+    const to = Endpoint.of('198.18.24.1', 4242);
+    const drops = () => na.stats.drops;
+    // Counter 3 was b's first data message (its first ping): accepted once already, by the thread b's address hashes to.
+    const replay = dataMessage(t.keys.recv, 'aes', t.localIndex, 3, innerUdp(9, 'replay'));
+    // Well above b's counters so far, and close enough that counter 3 stays inside the 1024-wide window.
+    const fresh = dataMessage(t.keys.recv, 'aes', t.localIndex, 500, innerUdp(9, 'fresh'));
+    const delivered0 = na.stats.delivered;
+    const wrong0 = drops()['outside-wrong-remote'];
+    // From other addresses (another IP, and b's IP with other ports): 16 source ports each, so
+    // both of a's sockets get some (SO_REUSEPORT spreads them by 4-tuple).
+    const socks: UdpSocket[] = [];
+    try {
+      for (const host of ['198.18.24.3', '198.18.24.2']) {
+        for (let i = 0; i < 16; i++) socks.push(UdpSocket.open({ host, netns: b.name }));
+      }
+      for (const s of socks) {
+        await s.sendTo(to, replay);
+        await s.sendTo(to, fresh);
+      }
+    } finally {
+      for (const s of socks) s.close();
+    }
+    const n = 2 * socks.length;
+    await waitFor(() => drops()['outside-wrong-remote'] - wrong0 === n, 10_000, `${n} datagrams refused as from the wrong address`);
+    assert.equal(na.stats.delivered, delivered0, 'nothing from another address was delivered');
+    assert.equal(t.remote.key, remoteBefore, 'the tunnel did not roam');
+    // The same two datagrams from the tunnel's own address (a socket joining b's SO_REUSEPORT group):
+    // the fresh one is delivered (the datagrams are genuine), the replay is refused as a duplicate by the
+    // window of the thread that saw counter 3. (That refusal earns b a recv_error, and b re-handshakes:
+    // so the replay goes last.)
+    const replay0 = drops()['outside-replay'];
+    const own = UdpSocket.open({ host: '198.18.24.2', port: 4242, reusePort: true, netns: b.name });
+    try {
+      await own.sendTo(to, fresh);
+      await waitFor(() => na.stats.delivered === delivered0 + 1, 10_000, 'fresh datagram delivered');
+      await own.sendTo(to, replay);
+      await waitFor(() => drops()['outside-replay'] === replay0 + 1, 10_000, 'replay refused by the window');
+    } finally {
+      own.close();
+    }
+    assert.equal(drops()['outside-wrong-remote'] - wrong0, n);
+  });
+});
+
+function fdCount(): number {
+  return readdirSync('/proc/self/fd').length;
+}
+
+test('routines 2: stop() and a crashing routine leave the process fd count unchanged', { skip, timeout: 90_000 }, async () => {
+  const pki = makePki([['a', `${A_IP}/16`], ['b', `${B_IP}/16`]]);
+  const a = Netns.create('mqfa');
+  const b = Netns.create('mqfb');
+  vethPair(a, b, { aAddr: '198.18.25.1/24', bAddr: '198.18.25.2/24', mtu: 1500 });
+  const lines: string[] = [];
+  try {
+    const cycle = async (crash: boolean): Promise<void> => {
+      const [na, nb] = startPair(pki, a, b, '198.18.25', [2, 2], lines);
+      try {
+        await na.ready;
+        await nb.ready;
+        assert.ok(na.connect(ipU32(B_IP)));
+        await waitFor(() => na.hostmap.size === 1 && nb.hostmap.size === 1, 10_000, 'tunnel up');
+        if (crash) {
+          const goodbyes = lines.filter((l) => l.includes('Goodbye')).length;
+          na.crashRoutine(1);
+          await waitFor(() => lines.filter((l) => l.includes('Goodbye')).length > goodbyes, 10_000, 'node stopped after the crash');
+          assert.ok(lines.some((l) => l.includes('Routine failed') && l.includes('crash requested')), 'the crash was logged');
+          // b learnt of it: a sent close_tunnel on its way down.
+          await waitFor(() => nb.hostmap.size === 0, 10_000, 'b saw close_tunnel');
+        }
+      } finally {
+        await na.stop();
+        await nb.stop();
+      }
+    };
+    // Warm-up: the first cycle may allocate process-wide fds once (libuv, the addon).
+    await cycle(false);
+    const before = fdCount();
+    await cycle(false);
+    assert.equal(fdCount(), before, 'stop() closed every fd');
+    await cycle(true);
+    assert.equal(fdCount(), before, 'a routine crash and the stop it caused closed every fd');
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- node logs ---\n${lines.join('\n')}`, { cause: e });
+  } finally {
+    a.destroy();
+    b.destroy();
+    pki.dispose();
+  }
+});
