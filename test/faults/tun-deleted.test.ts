@@ -17,6 +17,7 @@ import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
 import { writeNodeConfig } from '../helpers/nebula-process.js';
 import { ipU32, nodeOptions } from '../helpers/overlay.js';
 import { run, tryRun } from '../helpers/run.js';
+import { waitFor } from '../helpers/wait.js';
 import { startTio, type TioProcess } from './tio-process.js';
 import { OVERLAY_A, OVERLAY_B, fdCount, within } from './topology.js';
 
@@ -108,9 +109,7 @@ test('OverlayNode whose TUN is deleted: no exception escapes, traffic to it fail
   await nodePair('ndel', 63, async (a, b, _na, nb) => {
     assert.ok(await pingOk(a, OVERLAY_B), 'tunnel works before');
     run('ip', ['-n', b.name, 'link', 'del', nb.device.name]);
-    await within((async () => {
-      while (!nb.device.queues[0]!.isClosed) await sleep(10);
-    })(), 5000, 'queue closed by the deletion');
+    await waitFor(() => nb.device.queues[0]!.isClosed, 5000, 'queue closed by the deletion');
     // Inbound traffic for the gone device must not throw anywhere (an uncaught error would fail this test file).
     assert.equal(await pingOk(a, OVERLAY_B), false, 'nothing answers behind a deleted TUN');
     const r = await within(nb.stop().then(() => 'stopped'), 5000, 'stop after deletion');
@@ -128,13 +127,9 @@ test('OverlayNode whose TUN is deleted logs an error, tells its peers (close_tun
   await nodePair('ndel', 64, async (a, b, na, nb, lines) => {
     assert.ok(await pingOk(a, OVERLAY_B), 'tunnel works before');
     run('ip', ['-n', b.name, 'link', 'del', nb.device.name]);
-    await within((async () => {
-      while (!nb.udp.isClosed) await sleep(20);
-    })(), 5000, 'node b shutting down by itself');
+    await waitFor(() => nb.udp.isClosed, 5000, 'node b shutting down by itself');
     assert.ok(lines.some((l) => l.includes('level=error') && /tun|device/i.test(l)), 'an error names the device');
-    await within((async () => {
-      while (na.hostmap.get(ipU32(OVERLAY_B)) !== undefined) await sleep(20);
-    })(), 5000, 'a drops its tunnel after close_tunnel');
+    await waitFor(() => na.hostmap.get(ipU32(OVERLAY_B)) === undefined, 5000, 'a drops its tunnel after close_tunnel');
   });
 });
 
