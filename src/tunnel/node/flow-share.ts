@@ -9,20 +9,25 @@
  * dropped under the usual "outbound any, inbound restricted" policy).
  *
  * So each thread tells the others which flows its firewall newly admitted: the
- * flows are collected per batch and posted on a BroadcastChannel before the
- * batch's packets leave (before the UDP send on the outbound path, before the
- * TUN write on the inbound path). A receiving thread tracks them as if it had
- * admitted them itself, with its own idle timeout from then on; each thread
- * refreshes its copy only with the traffic it sees.
+ * flows are collected per batch and posted to every other thread (a mesh of
+ * MessageChannels, one per pair of threads) before the batch's packets leave
+ * (before the UDP send on the outbound path, before the TUN write on the
+ * inbound path). A receiving thread tracks them as if it had admitted them
+ * itself, with its own idle timeout from then on; each thread refreshes its
+ * copy only with the traffic it sees.
  *
- * Limits: delivery is asynchronous. A reply that reaches another thread before
- * that thread has processed the message is judged by the rules (one lost first
- * reply; TCP and most UDP protocols retry). A thread whose copy idles out while
- * the flow stays busy on other threads forgets it, as a single-threaded node
- * would after the same idle time in that direction. With allow-all rules none
- * of this changes what passes.
+ * Messages are normally taken in by the event loop. A packet the rules refuse
+ * may be a reply whose flow is still in a port's queue (the reply raced the
+ * message), so before such a drop the data path calls refresh(), which takes
+ * what is queued synchronously (receiveMessageOnPort), and asks the firewall
+ * again if anything new came. Since a flow is posted before the packet that
+ * admitted it leaves, its reply always finds it.
+ *
+ * Limits: a thread whose copy idles out while the flow stays busy on other
+ * threads forgets it, as a single-threaded node would after the same idle time
+ * in that direction. With allow-all rules none of this changes what passes.
  */
-import { BroadcastChannel } from 'node:worker_threads';
+import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
 import {
   DEFAULT_OTHER_TIMEOUT_MS, DEFAULT_TCP_TIMEOUT_MS, DEFAULT_UDP_TIMEOUT_MS, PROTO_TCP, PROTO_UDP, newFlow,
   type Firewall, type FirewallOptions, type Flow,
@@ -39,13 +44,14 @@ export interface FlowShareStats {
   announced: number;
   /** Flows received from other threads and tracked here. */
   imported: number;
+  /** refresh() calls that took in new flows (a packet raced its flow's message). */
+  rechecked: number;
 }
 
 /** One thread's end of the flow replication channel of a node. */
 export class FlowShare {
   /** Counters. */
-  readonly stats: FlowShareStats = { announced: 0, imported: 0 };
-  private readonly channel: BroadcastChannel;
+  readonly stats: FlowShareStats = { announced: 0, imported: 0, rechecked: 0 };
   private pending = new Uint32Array(MAX_FLOWS_PER_MESSAGE * WORDS);
   private count = 0;
   private readonly track: (flow: Flow, nowMs: number, ttlMs: number) => boolean;
@@ -56,11 +62,11 @@ export class FlowShare {
   private closed = false;
 
   /**
-   * Joins channel `name` (unique per node) for `firewall`, whose conntrack.add
-   * is wrapped so every newly admitted flow is recorded. `now` is the clock the
-   * firewall is driven with.
+   * Shares the flows of `firewall` (its conntrack.add is wrapped so every newly
+   * admitted flow is recorded) over `ports`, one to each other thread. `now` is
+   * the clock the firewall is driven with.
    */
-  constructor(name: string, firewall: Firewall, opts: FirewallOptions, private readonly now: () => number) {
+  constructor(private readonly ports: readonly MessagePort[], firewall: Firewall, opts: FirewallOptions, private readonly now: () => number) {
     this.tcpMs = opts.tcpTimeoutMs ?? DEFAULT_TCP_TIMEOUT_MS;
     this.udpMs = opts.udpTimeoutMs ?? DEFAULT_UDP_TIMEOUT_MS;
     this.otherMs = opts.defaultTimeoutMs ?? DEFAULT_OTHER_TIMEOUT_MS;
@@ -74,10 +80,40 @@ export class FlowShare {
       if (ok) this.record(flow);
       return ok;
     };
-    this.channel = new BroadcastChannel(name);
-    this.channel.onmessage = (e: MessageEvent) => this.receive(e.data);
-    // The data loops keep a thread alive, not this channel.
-    (this.channel as unknown as { unref(): void }).unref();
+    for (const port of ports) {
+      port.on('message', (data: unknown) => this.receive(data));
+      // The data loops keep a thread alive, not these ports.
+      port.unref();
+    }
+  }
+
+  /** Builds the mesh for `threads` threads: ports[i] are thread i's ends, one per other thread. */
+  static mesh(threads: number): MessagePort[][] {
+    const ports: MessagePort[][] = Array.from({ length: threads }, () => []);
+    for (let i = 0; i < threads; i++) {
+      for (let j = i + 1; j < threads; j++) {
+        const c = new MessageChannel();
+        ports[i]!.push(c.port1);
+        ports[j]!.push(c.port2);
+      }
+    }
+    return ports;
+  }
+
+  /**
+   * Takes in the flows other threads have posted and this thread's loop has not
+   * processed yet; true when any was new. Call before refusing a packet, then
+   * ask the firewall again.
+   */
+  refresh(): boolean {
+    if (this.closed) return false;
+    const before = this.stats.imported;
+    for (const port of this.ports) {
+      for (let m = receiveMessageOnPort(port); m !== undefined; m = receiveMessageOnPort(port)) this.receive(m.message);
+    }
+    if (this.stats.imported === before) return false;
+    this.stats.rechecked++;
+    return true;
   }
 
   /** Posts the flows recorded since the last flush to every other thread. */
@@ -86,14 +122,15 @@ export class FlowShare {
     if (n === 0 || this.closed) return;
     this.count = 0;
     this.stats.announced += n;
-    this.channel.postMessage(this.pending.slice(0, n * WORDS));
+    const msg = this.pending.slice(0, n * WORDS);
+    for (const port of this.ports) port.postMessage(msg);
   }
 
   /** Leaves the channel; idempotent. */
   close(): void {
     if (this.closed) return;
     this.closed = true;
-    this.channel.close();
+    for (const port of this.ports) port.close();
   }
 
   private record(f: Flow): void {

@@ -50,6 +50,8 @@ export interface InboundHost<T extends DataTunnel> {
   pinRemote: boolean;
   /** Called once per batch before delivered packets are written to the TUN (flow replication). */
   beforeDeliver?(): void;
+  /** Before a packet is refused by the rules: true when flows from other threads came in (ask again). */
+  refreshFlows?(): boolean;
   /** A handshake datagram. */
   handshake(counter: number, remoteIndex: number, buf: Buffer, off: number, len: number, from: Endpoint): void;
   /** A datagram for an index we don't know, or failing the replay check: answer with recv_error (§5.3). */
@@ -243,7 +245,8 @@ export class InboundPath<T extends DataTunnel> {
       lastGood = k;
       const inner = b.offsets[this.runIdx[k]!]! + HEADER_LEN;
       if (checkAddresses(buf, inner, plen, 'inbound', t.identity, local) !== null
-        || firewall.filter(buf, inner, plen, 'inbound', t.identity, this.now) !== null) {
+        || (firewall.filter(buf, inner, plen, 'inbound', t.identity, this.now) !== null
+          && !(this.host.refreshFlows?.() && firewall.filter(buf, inner, plen, 'inbound', t.identity, this.now) === null))) {
         stats.drops['outside-firewall']++;
         continue;
       }

@@ -12,7 +12,6 @@
  * firewall flows broadcast between threads (flow-share.ts). Tunnels do not roam
  * in that mode (see routines.ts).
  */
-import { randomBytes } from 'node:crypto';
 import { AeadBatch } from '../aead/index.js';
 import { Coalescer } from '../../gro/index.js';
 import { Segmenter } from '../../gso/index.js';
@@ -31,7 +30,7 @@ import { HandshakeManager } from './handshakes.js';
 import { Hostmap } from './hostmap.js';
 import { InboundPath } from './inbound.js';
 import type { NodeOptions } from './options.js';
-import { OutboundPath } from './outbound.js';
+import { OutboundPath, SHARED_SEAL_AHEAD } from './outbound.js';
 import { Routines } from './routines.js';
 import { NodeStats } from './stats.js';
 import type { Tunnel } from './tunnel.js';
@@ -96,14 +95,14 @@ export class OverlayNode {
       keepKeys: multi,
     }, o.handshakes);
     if (multi) {
-      const channel = `tio-flows-${process.pid}-${randomBytes(8).toString('hex')}`;
-      this.flows = new FlowShare(channel, this.firewall, o.firewall, clock);
+      const mesh = FlowShare.mesh(routines);
+      this.flows = new FlowShare(mesh[0]!, this.firewall, o.firewall, clock);
       const handles = device.queues.slice(1).map((q) => q.detach());
       this.workers = new Routines(handles, {
         listen: { host: o.listen.host, port: udp.port }, netns: o.netns, cipher: o.cipher, sendRecvError: o.sendRecvError,
         firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp, prefix: pki.prefix, coalesce: lanes,
         triggerBuffer: o.handshakes.triggerBuffer, logLevel: o.log.enabled('debug') ? 'debug' : 'info',
-      }, channel, {
+      }, mesh.slice(1), {
         log: o.log,
         trigger: (_vpnIp, packets) => this.sideSend(packets.map((b) => new Packet(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength))),
         handshake: (counter, ri, bytes, from) => this.handshakes.onPacket(counter, ri, bytes, 0, bytes.length, from),
@@ -123,11 +122,14 @@ export class OverlayNode {
       stats: this.ownStats, firewall: this.firewall, local: pki.local, udp,
       route: (dst, p) => this.route(dst, p),
       beforeSend: flows ? () => flows.flush() : undefined,
+      refreshFlows: flows ? () => flows.refresh() : undefined,
+      sealAhead: multi ? SHARED_SEAL_AHEAD : undefined,
     });
     this.inbound = new InboundPath<Tunnel>({
       stats: this.ownStats, hostmap: this.hostmap, firewall: this.firewall, local: pki.local, coalescer: this.coalescer,
       pinRemote: multi,
       beforeDeliver: flows ? () => flows.flush() : undefined,
+      refreshFlows: flows ? () => flows.refresh() : undefined,
       handshake: (counter, ri, buf, off, len, from) => this.handshakes.onPacket(counter, ri, buf, off, len, from),
       unknownIndex: (ri, from) => this.sendRecvError(ri, from),
       recvError: (ri, from) => this.onRecvError(ri, from),
@@ -301,6 +303,8 @@ export class OverlayNode {
       stats: this.ownStats, firewall: this.firewall, local: this.o.pki.local, udp: this.udp,
       route: (dst, p) => this.route(dst, p),
       beforeSend: flows ? () => flows.flush() : undefined,
+      refreshFlows: flows ? () => flows.refresh() : undefined,
+      sealAhead: flows ? SHARED_SEAL_AHEAD : undefined,
     });
     this.sideChain = this.sideChain.then(() => path.handle(batch, clock())).catch((e: unknown) => {
       if (!(e instanceof ClosedError)) this.o.log.error('sending held packets failed', { error: String(e) });

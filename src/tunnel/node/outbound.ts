@@ -22,6 +22,11 @@ const ARENA_BYTES = 4 << 20;
 const MIN_SEGMENT_ROOM = HEADER_LEN + AEAD_TAG_LEN + 28;
 /** Packets sealed per native call. */
 const SEAL_CHUNK = 256;
+/**
+ * sealAhead for the threads of a multi-queue node: a quarter of the replay
+ * window, so a few threads sending to one peer at once stay inside it.
+ */
+export const SHARED_SEAL_AHEAD = 256;
 
 /** What the outbound path needs from the node. */
 export interface OutboundHost {
@@ -33,6 +38,15 @@ export interface OutboundHost {
   route(dst: number, p: Packet): DataTunnel | null;
   /** Called at every flush, before its datagrams are sent (flow replication). */
   beforeSend?(): void;
+  /** Before a packet is refused by the rules: true when flows from other threads came in (ask again). */
+  refreshFlows?(): boolean;
+  /**
+   * Most datagrams sealed before they are sent (default: a whole flush). With
+   * several threads sending on one tunnel (shared counter), this bounds how far
+   * apart in counter order concurrent sends can arrive: the receiver's replay
+   * window is 1024 wide.
+   */
+  sealAhead?: number;
 }
 
 /** The TUN -> UDP data path of one queue. */
@@ -73,7 +87,8 @@ export class OutboundPath {
       if (t === null) continue;
       // One check covers every segment of a superpacket: they share addresses, ports and protocol.
       if (checkAddresses(buf, off, p.len, 'outbound', t.identity, local) !== null
-        || firewall.filter(buf, off, p.len, 'outbound', t.identity, nowMs) !== null) {
+        || (firewall.filter(buf, off, p.len, 'outbound', t.identity, nowMs) !== null
+          && !(this.host.refreshFlows?.() && firewall.filter(buf, off, p.len, 'outbound', t.identity, nowMs) === null))) {
         stats.drops['inside-firewall']++;
         continue;
       }
@@ -99,11 +114,23 @@ export class OutboundPath {
     this.host.beforeSend?.();
     const n = this.nseg;
     if (n === 0) return;
+    this.nseg = 0;
+    this.pos = 0;
+    const piece = this.host.sealAhead ?? n;
+    try {
+      for (let lo = 0; lo < n; lo += piece) await this.sealAndSend(lo, Math.min(n, lo + piece));
+    } finally {
+      this.segTunnel.fill(null, 0, n);
+    }
+  }
+
+  // Seals segments [lo, hi) and hands them to the kernel.
+  private sealAndSend(lo: number, hi: number): Promise<number> | undefined {
     const { segOff, segLen, segTunnel, arena, sends } = this;
-    for (let i = 0; i < n;) {
+    for (let i = lo; i < hi;) {
       const t = segTunnel[i]!;
       let j = i + 1;
-      while (j < n && segTunnel[j] === t) j++;
+      while (j < hi && segTunnel[j] === t) j++;
       this.seal(t, i, j);
       i = j;
     }
@@ -111,13 +138,13 @@ export class OutboundPath {
     // a shorter datagram may end a run (the kernel allows a short last segment).
     sends.clear();
     let sent = 0;
-    for (let i = 0; i < n;) {
+    for (let i = lo; i < hi;) {
       const t = segTunnel[i]!;
       const start = segOff[i]! - HEADER_LEN;
       const size = segLen[i]! + HEADER_LEN + AEAD_TAG_LEN;
       let end = start + size;
       let j = i + 1;
-      while (j < n && segTunnel[j] === t && segOff[j]! - HEADER_LEN === end) {
+      while (j < hi && segTunnel[j] === t && segOff[j]! - HEADER_LEN === end) {
         const s = segLen[j]! + HEADER_LEN + AEAD_TAG_LEN;
         if (s > size) break;
         end += s;
@@ -132,10 +159,7 @@ export class OutboundPath {
       i = j;
     }
     this.host.stats.datagramsOut += sent;
-    this.nseg = 0;
-    this.pos = 0;
-    segTunnel.fill(null, 0, n);
-    if (sends.count > 0) await this.host.udp.sendBatch(arena, sends);
+    return sends.count > 0 ? this.host.udp.sendBatch(arena, sends) : undefined;
   }
 
   // Headers with consecutive counters, then one native seal per chunk.

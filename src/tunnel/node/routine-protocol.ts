@@ -2,6 +2,7 @@
  * Messages between the main thread of a multi-queue node and its worker
  * threads ("routines" 1..N-1). Plain data only (structured clone).
  */
+import type { MessagePort } from 'node:worker_threads';
 import type { CipherName } from '../aead/index.js';
 import type { AddressSet, FirewallOptions, PeerIdentity } from '../firewall/index.js';
 import type { LogFields, LogLevel } from '../log/logger.js';
@@ -40,8 +41,8 @@ export interface RoutineInit {
   slots: { counters: SharedArrayBuffer; stamps: SharedArrayBuffer };
   /** NODE_STATS_SLOTS numbers the routine keeps current (NodeStats.writeTo). */
   stats: SharedArrayBuffer;
-  /** BroadcastChannel name for conntrack replication (flow-share.ts). */
-  flowChannel: string;
+  /** This routine's ends of the conntrack replication mesh, one per other thread (flow-share.ts); transferred. */
+  flowPorts: MessagePort[];
   /** Lowest log level worth posting to main. */
   logLevel: LogLevel;
 }

@@ -24,7 +24,7 @@ import { clock } from './clock.js';
 import { FlowShare } from './flow-share.js';
 import { Hostmap } from './hostmap.js';
 import { InboundPath, type DatagramBatch } from './inbound.js';
-import { OutboundPath } from './outbound.js';
+import { OutboundPath, SHARED_SEAL_AHEAD } from './outbound.js';
 import type { EndpointData, FromRoutine, RoutineInit, ToRoutine } from './routine-protocol.js';
 import { NodeStats } from './stats.js';
 import { DataTunnel, TunnelSlots } from './tunnel.js';
@@ -134,16 +134,19 @@ class Routine {
     this.network = (init.vpnIp & this.mask) >>> 0;
     this.maxLevel = LOG_LEVELS.indexOf(init.logLevel);
     this.firewall = new Firewall(init.firewall);
-    this.flows = new FlowShare(init.flowChannel, this.firewall, init.firewall, clock);
+    this.flows = new FlowShare(init.flowPorts, this.firewall, init.firewall, clock);
     const coalescer = new Coalescer(queue, init.coalesce);
     this.outbound = new OutboundPath({
       stats: this.stats, firewall: this.firewall, local: init.local, udp,
       route: (dst, p) => this.route(dst, p),
       beforeSend: () => this.flows.flush(),
+      refreshFlows: () => this.flows.refresh(),
+      sealAhead: SHARED_SEAL_AHEAD,
     });
     this.inbound = new InboundPath<DataTunnel>({
       stats: this.stats, hostmap: this.hostmap, firewall: this.firewall, local: init.local, coalescer, pinRemote: true,
       beforeDeliver: () => this.flows.flush(),
+      refreshFlows: () => this.flows.refresh(),
       handshake: (counter, remoteIndex, buf, off, len, from) => {
         post({ t: 'handshake', counter, remoteIndex, bytes: copyBytes(buf, off, len), from: endpointData(from) });
       },

@@ -18,7 +18,7 @@
  * datagrams are dropped ('outside-wrong-remote') until liveness tears the
  * tunnel down or the peer's new handshake replaces it.
  */
-import { Worker } from 'node:worker_threads';
+import { Worker, type MessagePort } from 'node:worker_threads';
 import { native } from '../../native.js';
 import type { QueueHandle } from '../../tun/index.js';
 import type { Logger } from '../log/logger.js';
@@ -48,7 +48,7 @@ export interface RoutinesHost {
 }
 
 /** Everything a routine needs besides its queue (RoutineInit without the per-routine fields). */
-export type RoutineConfig = Omit<RoutineInit, 'index' | 'queue' | 'attached' | 'slots' | 'stats' | 'flowChannel'>;
+export type RoutineConfig = Omit<RoutineInit, 'index' | 'queue' | 'attached' | 'slots' | 'stats' | 'flowPorts'>;
 
 interface Routine {
   index: number;
@@ -80,8 +80,8 @@ export class Routines {
   private settleReady!: (err?: Error) => void;
   private readyTimer: NodeJS.Timeout | null = null;
 
-  /** Spawns one worker per handle (routine i gets handles[i - 1]). */
-  constructor(handles: QueueHandle[], config: RoutineConfig, flowChannel: string, private readonly host: RoutinesHost,
+  /** Spawns one worker per handle (routine i gets handles[i - 1] and flowPorts[i - 1]). */
+  constructor(handles: QueueHandle[], config: RoutineConfig, flowPorts: MessagePort[][], private readonly host: RoutinesHost,
     capacity = TunnelSlots.DEFAULT_CAPACITY) {
     this.slots = new TunnelSlots(capacity);
     this.ready = new Promise<void>((resolve, reject) => {
@@ -96,7 +96,7 @@ export class Routines {
     this.ready.catch(() => undefined);
     this.readyTimer = setTimeout(() => this.settleReady(new Error(`routines not ready after ${READY_TIMEOUT_MS} ms`)), READY_TIMEOUT_MS);
     this.readyTimer.unref();
-    handles.forEach((handle, i) => this.spawn(i + 1, handle, config, flowChannel));
+    handles.forEach((handle, i) => this.spawn(i + 1, handle, config, flowPorts[i]!));
     if (handles.length === 0) this.settleReady();
   }
 
@@ -184,17 +184,18 @@ export class Routines {
     }));
   }
 
-  private spawn(index: number, handle: QueueHandle, config: RoutineConfig, flowChannel: string): void {
+  private spawn(index: number, handle: QueueHandle, config: RoutineConfig, flowPorts: MessagePort[]): void {
     const attached = new Int32Array(new SharedArrayBuffer(4));
     const stats = new Float64Array(new SharedArrayBuffer(8 * NODE_STATS_SLOTS));
     const init: RoutineInit = {
       ...config, index, queue: handle, attached: attached.buffer as SharedArrayBuffer, slots: this.slots.buffers,
-      stats: stats.buffer as SharedArrayBuffer, flowChannel,
+      stats: stats.buffer as SharedArrayBuffer, flowPorts,
     };
     let worker: Worker;
     try {
-      worker = new Worker(WORKER_URL, { workerData: init, name: `tio routine ${index}` });
+      worker = new Worker(WORKER_URL, { workerData: init, transferList: flowPorts, name: `tio routine ${index}` });
     } catch (e) {
+      for (const p of flowPorts) p.close();
       native.closeFd(handle.fd);
       native.closeFd(handle.closeFd);
       this.fail(`routine ${index} could not be started: ${(e as Error).message}`);
