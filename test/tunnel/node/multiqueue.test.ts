@@ -13,7 +13,9 @@ import { AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_MESSAGE, encodeHe
 import { checksumReference } from '../../../src/packet/index.js';
 import { Netns, addAddress, destroyAll, rootSkipReason, vethPair, waitFor } from '../../helpers/netns.js';
 import { makePki, nebulaCertSkipReason, type TestPki } from '../../helpers/nebula-pki.js';
-import { ipU32, nodeOptions } from '../../helpers/overlay.js';
+import { ALLOW_ALL, ipU32, nodeOptions } from '../../helpers/overlay.js';
+import type { NodeOptions } from '../../../src/tunnel/node/options.js';
+import type { FirewallRule } from '../../../src/tunnel/firewall/index.js';
 import { tcpTransfer } from '../../helpers/tcp-transfer.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
@@ -33,13 +35,16 @@ interface Pair {
   bIf: string;
 }
 
-function startPair(pki: TestPki, a: Netns, b: Netns, net: string, routines: [number, number], lines: string[], cipher: 'aes' | 'chachapoly' = 'aes'): [OverlayNode, OverlayNode] {
+type Tweak = (o: NodeOptions, node: 'a' | 'b') => NodeOptions;
+
+function startPair(pki: TestPki, a: Netns, b: Netns, net: string, routines: [number, number], lines: string[], cipher: 'aes' | 'chachapoly' = 'aes',
+  tweak: Tweak = (o) => o): [OverlayNode, OverlayNode] {
   const ha = pki.hosts.get('a')!;
   const hb = pki.hosts.get('b')!;
-  const na = OverlayNode.start({ ...nodeOptions(pki, ha, a.name, `${net}.1`, [[hb, `${net}.2`]], { cipher, lines }), routines: routines[0] });
+  const na = OverlayNode.start(tweak({ ...nodeOptions(pki, ha, a.name, `${net}.1`, [[hb, `${net}.2`]], { cipher, lines }), routines: routines[0] }, 'a'));
   let nb: OverlayNode;
   try {
-    nb = OverlayNode.start({ ...nodeOptions(pki, hb, b.name, `${net}.2`, [[ha, `${net}.1`]], { cipher, lines }), routines: routines[1] });
+    nb = OverlayNode.start(tweak({ ...nodeOptions(pki, hb, b.name, `${net}.2`, [[ha, `${net}.1`]], { cipher, lines }), routines: routines[1] }, 'b'));
   } catch (e) {
     void na.stop();
     throw e;
@@ -47,13 +52,13 @@ function startPair(pki: TestPki, a: Netns, b: Netns, net: string, routines: [num
   return [na, nb];
 }
 
-async function pair(net: string, routines: [number, number], fn: (p: Pair) => Promise<void>, cipher: 'aes' | 'chachapoly' = 'aes'): Promise<void> {
+async function pair(net: string, routines: [number, number], fn: (p: Pair) => Promise<void>, cipher: 'aes' | 'chachapoly' = 'aes', tweak?: Tweak): Promise<void> {
   const pki = makePki([['a', `${A_IP}/16`], ['b', `${B_IP}/16`]]);
   const a = Netns.create('mqa');
   const b = Netns.create('mqb');
   const { bIf } = vethPair(a, b, { aAddr: `${net}.1/24`, bAddr: `${net}.2/24`, mtu: 1500 });
   const lines: string[] = [];
-  const [na, nb] = startPair(pki, a, b, net, routines, lines, cipher);
+  const [na, nb] = startPair(pki, a, b, net, routines, lines, cipher, tweak);
   try {
     await na.ready;
     await nb.ready;
@@ -103,6 +108,24 @@ for (const cipher of ['aes', 'chachapoly'] as const) {
     }, cipher);
   });
 }
+
+const ICMP_ONLY: FirewallRule = { ...ALLOW_ALL, proto: 'icmp' };
+
+test('routines 2: inbound rules admitting only ICMP still pass the replies of outbound TCP connections, whichever thread they reach', { skip, timeout: 180_000 }, async () => {
+  // a may open connections (outbound any) but admits nothing new inbound except ICMP: every reply must
+  // match a flow a admitted on the way out, possibly in another thread (flows are broadcast between threads).
+  const tweak: Tweak = (o, node) => (node === 'a' ? { ...o, firewall: { inbound: [ICMP_ONLY], outbound: [ALLOW_ALL] } } : o);
+  await pair('198.18.29', [2, 2], async ({ a, b, na }) => {
+    const ports = [5611, 5612, 5613, 5614, 5615, 5616, 5617, 5618];
+    const results = await Promise.all(ports.map((port) => tcpTransfer(b, a, B_IP, port, 2 * MiB, 150_000)));
+    for (const r of results) assert.equal(r.received.sha256, r.sent.sha256);
+    assert.equal(na.stats.drops['outside-firewall'], 0, 'no reply was refused, not even the first of a flow');
+    // The rules do bite: b cannot open a connection to a.
+    const refused = await a.execAsync('true', []).then(() => b.execAsync('timeout', ['2', 'bash', '-c', `exec 3<>/dev/tcp/${A_IP}/5619`]).then(() => false, () => true));
+    assert.ok(refused, 'b could not connect to a');
+    assert.ok(na.stats.drops['outside-firewall'] > 0, 'a dropped the SYN from b');
+  }, 'aes', tweak);
+});
 
 // An IPv4/UDP packet B_IP:5555 -> A_IP:port with valid checksums.
 function innerUdp(port: number, payload: string): Buffer {
