@@ -68,6 +68,11 @@ export class OverlayNode {
   private timer: NodeJS.Timeout | null = null;
   private loops: Promise<void>[] = [];
   private stopping: Promise<void> | null = null;
+  private markStopped!: () => void;
+  /** Resolves once the node has stopped, by stop() or by itself (then `failure` says why). */
+  readonly stopped = new Promise<void>((r) => (this.markStopped = r));
+  /** Why the node stopped by itself (a data loop or a routine failed); null otherwise. */
+  failure: string | null = null;
 
   private constructor(private readonly o: NodeOptions, device: TunDevice, udp: UdpSocket, routines: number) {
     this.device = device;
@@ -111,10 +116,7 @@ export class OverlayNode {
           const t = this.hostmap.byLocalIndex(localIndex);
           if (t !== undefined) this.closeReceived(t);
         },
-        failed: (reason) => {
-          o.log.error('Routine failed, stopping', { error: reason });
-          void this.stop();
-        },
+        failed: (reason) => this.fail('Routine failed, stopping', reason),
       });
     }
     const flows = this.flows;
@@ -215,6 +217,7 @@ export class OverlayNode {
     this.device.close();
     await Promise.allSettled([...this.loops, this.sideChain]);
     this.o.log.info('Goodbye');
+    this.markStopped();
   }
 
   private run(): void {
@@ -230,9 +233,7 @@ export class OverlayNode {
       workers.go();
       this.startLoops();
     }, (e: unknown) => {
-      if (this.stopping) return;
-      this.o.log.error('Routines failed to start', { error: String(e) });
-      void this.stop();
+      if (!this.stopping) this.fail('Routines failed to start', String(e));
     });
   }
 
@@ -259,9 +260,15 @@ export class OverlayNode {
       await body();
     } catch (e) {
       if (e instanceof ClosedError) return;
-      this.o.log.error(`${name} loop failed`, { error: (e as Error).stack ?? String(e) });
-      void this.stop();
+      this.fail(`${name} loop failed`, (e as Error).stack ?? String(e));
     }
+  }
+
+  // Something that should not fail did: log it and stop the node (failure says why).
+  private fail(msg: string, error: string): void {
+    this.o.log.error(msg, { error });
+    this.failure ??= `${msg}: ${error}`;
+    void this.stop();
   }
 
   private route(dst: number, p: Packet): Tunnel | null {

@@ -219,7 +219,16 @@ export class Routines {
     });
   }
 
+  // What a routine hands over runs main's control plane; an exception there is a bug: stop the node, as a data loop would.
   private onMessage(w: Routine, m: FromRoutine): void {
+    try {
+      this.dispatch(w, m);
+    } catch (e) {
+      this.fail(`handling '${m.t}' from routine ${w.index} failed: ${(e as Error).stack ?? String(e)}`);
+    }
+  }
+
+  private dispatch(w: Routine, m: FromRoutine): void {
     const h = this.host;
     switch (m.t) {
       case 'ready':
