@@ -156,13 +156,13 @@ export class InboundPath<T extends DataTunnel> {
       this.unknown(i);
       return;
     }
+    if (!this.fromRemote(t, i)) {
+      stats.drops['outside-wrong-remote']++;
+      return;
+    }
     if (len < AEAD_OVERHEAD || t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
       stats.drops['outside-replay']++;
       this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
-      return;
-    }
-    if (!this.fromRemote(t, i)) {
-      stats.drops['outside-wrong-remote']++;
       return;
     }
     const aead = this.aead.reset(b.buf);

@@ -221,6 +221,8 @@ export class OverlayNode {
   }
 
   private run(): void {
+    // A routine that could not even be spawned has already stopped the node.
+    if (this.stopping) return;
     this.timer = setInterval(() => this.tick(), Math.max(100, Math.min(this.o.timers.aliveMs, 1000)));
     this.timer.unref();
     const workers = this.workers;

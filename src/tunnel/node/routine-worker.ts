@@ -42,8 +42,9 @@ Atomics.store(new Int32Array(init.attached), 0, 1);
  * re-handshake). After this, the datagram is answered with recv_error.
  */
 const PARK_MS = 200;
-/** Most datagrams waiting at once; beyond, unknown indexes are answered at once. */
+/** Most datagrams (and bytes) waiting at once; beyond, unknown indexes are answered at once. */
 const PARK_MAX = 256;
+const PARK_MAX_BYTES = 1 << 20;
 
 const RESOLVED: Promise<void> = Promise.resolve();
 
@@ -123,6 +124,7 @@ class Routine {
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
   private parked: Parked[] = [];
+  private parkedBytes = 0;
   private parkTimer: NodeJS.Timeout | null = null;
   // InboundPath is not re-entrant: socket batches and re-processed parked datagrams take turns.
   private inboundTail: Promise<void> = RESOLVED;
@@ -191,6 +193,7 @@ class Routine {
     if (this.parkTimer) clearTimeout(this.parkTimer);
     this.parkTimer = null;
     this.parked = [];
+    this.parkedBytes = 0;
     this.flows.close();
     this.udp.close();
     queue.close();
@@ -242,12 +245,13 @@ class Routine {
   }
 
   private park(remoteIndex: number, from: Endpoint, buf: Buffer, off: number, len: number): void {
-    if (this.parked.length >= PARK_MAX) {
+    if (this.parked.length >= PARK_MAX || this.parkedBytes + len > PARK_MAX_BYTES) {
       this.stats.drops['outside-unknown-index']++;
       this.sendRecvError(remoteIndex, from);
       return;
     }
     this.parked.push({ remoteIndex, from, bytes: copyBytes(buf, off, len), at: clock() });
+    this.parkedBytes += len;
     this.parkTimer ??= setTimeout(() => this.expireParked(), PARK_MS);
   }
 
@@ -263,6 +267,7 @@ class Routine {
         continue;
       }
       this.stats.drops['outside-unknown-index']++;
+      this.parkedBytes -= p.bytes.length;
       const key = `${p.remoteIndex}/${p.from.key}`;
       if (answered.has(key)) continue;
       answered.add(key);
@@ -278,6 +283,7 @@ class Routine {
     const mine = this.parked.filter((p) => p.remoteIndex === localIndex);
     if (mine.length === 0) return;
     this.parked = this.parked.filter((p) => p.remoteIndex !== localIndex);
+    for (const p of mine) this.parkedBytes -= p.bytes.length;
     // They were counted when they first arrived.
     this.stats.datagramsIn -= mine.length;
     this.inboundTurn(new ParkedBatch(mine)).catch((e: unknown) => {
