@@ -13,7 +13,13 @@ import {
   HandshakePayloadError, IxInitiator, IxResponder, NoiseError, decodeHandshake, encodeHandshake, unixNanos,
   type NoiseCipher,
 } from '../../src/tunnel/noise/index.js';
+import { performance } from 'node:perf_hooks';
+import { Logger } from '../../src/tunnel/log/logger.js';
+import { HandshakeManager, type HandshakeStats } from '../../src/tunnel/node/handshakes.js';
+import { Hostmap } from '../../src/tunnel/node/hostmap.js';
 import { ProtobufError } from '../../src/tunnel/protobuf/index.js';
+import { Endpoint } from '../../src/tunnel/udp/index.js';
+import { encodeHeader } from '../../src/tunnel/wire/index.js';
 import { describeParams, FUZZ_TIMEOUT_MS, fuzzParams } from './config.js';
 import { hex, typed } from './guard.js';
 import { applyMutations, mutations } from './mutate.js';
@@ -26,6 +32,12 @@ const pki = makeFuzzPki();
 const alice = pki.host('alice', '198.19.0.1/16');
 const bob = pki.host('bob', '198.19.0.2/16');
 
+function header(type: number, subtype: number, index: number, counter: number): Buffer {
+  const h = Buffer.alloc(16);
+  encodeHeader(h, 0, type, subtype, index, counter);
+  return h;
+}
+
 function msg1Payload(h: FuzzHost, certBytes?: Uint8Array): Uint8Array {
   return encodeHandshake({ details: { cert: certBytes ?? marshalHandshakeCertificate(h.cert), initiatorIndex: 0x01020304, time: unixNanos() } });
 }
@@ -35,40 +47,26 @@ function msg1Body(h: FuzzHost, cipher: NoiseCipher, payload: Uint8Array): { body
   return { body: initiator.writeMessage1(payload), initiator };
 }
 
-/**
- * Stage 1 as handshakes.ts onMsg1 runs it: the steps inside its try (a peer
- * fault there is dropped and counted), its own checks, then writeMessage2, which
- * the node calls outside the try. Returns the outcome; throws on an undocumented error.
- */
-function respondLikeNode(body: Uint8Array, cipher: NoiseCipher): { stage: 'rejected' | 'checks' | 'msg2-failed' | 'answered'; why?: string } {
-  const responder = new IxResponder({ cipher, staticKey: bob.keys });
-  const r = typed(() => {
-    const m1 = responder.readMessage1(body);
-    const hs = decodeHandshake(m1.payload);
-    const cert = recombineHandshakeCertificate(hs.details.cert, m1.remoteStatic);
-    return { hs, verified: verifyCertificate(cert, pki.pool) };
-  }, PEER_FAULT, 'stage 1');
-  if (!r.ok) return { stage: 'rejected', why: (r.error as { reason?: string }).reason ?? r.error.code };
-  const vpnIp = r.value.verified.cert.details.ips[0]?.ipU32;
-  if (vpnIp === undefined || r.value.hs.details.initiatorIndex === 0) return { stage: 'checks' };
-  const payload = encodeHandshake({ details: { cert: marshalHandshakeCertificate(bob.cert), initiatorIndex: r.value.hs.details.initiatorIndex, responderIndex: 7, time: unixNanos() } });
-  const w = typed(() => responder.writeMessage2(payload), PEER_FAULT, 'writeMessage2');
-  if (!w.ok) return { stage: 'msg2-failed', why: (w.error as { reason?: string }).reason ?? w.error.code };
-  return { stage: 'answered' };
-}
-
-// Which layer of msg1 a run mutates.
-const depth = fc.constantFrom('body' as const, 'payload' as const, 'cert' as const);
+// Which layer of msg1 a run mutates; 'keys' puts a low-order point where e or s sits.
+const depth = fc.constantFrom('body' as const, 'payload' as const, 'cert' as const, 'keys' as const);
+type Depth = 'body' | 'payload' | 'cert' | 'keys';
 const cipher = fc.constantFrom('aes' as const, 'chachapoly' as const);
 
-function mutatedMsg1(d: 'body' | 'payload' | 'cert', c: NoiseCipher, muts: Parameters<typeof applyMutations>[1]): Uint8Array {
+function mutatedMsg1(d: Depth, c: NoiseCipher, muts: Parameters<typeof applyMutations>[1]): Uint8Array {
+  if (d === 'keys') {
+    // The first edit picks the point and the slot (e at 0, s at 32); the rest apply as usual.
+    const body = msg1Body(alice, c, msg1Payload(alice)).body;
+    const pick = muts[0]!.op === 'truncate' ? muts[0]!.keep : 'at' in muts[0]! ? muts[0]!.at : 0;
+    body.set(LOW_ORDER_POINTS[pick % LOW_ORDER_POINTS.length]!, pick & 64 ? 32 : 0);
+    return applyMutations(body, muts.slice(1), LOW_ORDER_POINTS);
+  }
   if (d === 'cert') return msg1Body(alice, c, msg1Payload(alice, applyMutations(marshalHandshakeCertificate(alice.cert), muts))).body;
   if (d === 'payload') return msg1Body(alice, c, applyMutations(msg1Payload(alice), muts)).body;
   return applyMutations(msg1Body(alice, c, msg1Payload(alice)).body, muts, LOW_ORDER_POINTS);
 }
 
 test('fuzz: mutated msg1 (body, cleartext payload, certificate) fails stage 1 only with the documented peer-fault errors', { timeout: FUZZ_TIMEOUT_MS }, (t) => {
-  const params = fuzzParams(0x1a51, 800, 0.1);
+  const params = fuzzParams(0x1a51, 500, 0.1);
   t.diagnostic(describeParams(params));
   const outcomes = new Map<string, number>();
   fc.assert(fc.property(depth, cipher, mutations({ tokens: LOW_ORDER_POINTS.length, maxCount: 3 }), (d, c, muts) => {
@@ -91,26 +89,102 @@ test('fuzz: mutated msg1 (body, cleartext payload, certificate) fails stage 1 on
   t.diagnostic(`outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`);
 });
 
-// Stricter than "typed": a node (handshakes.ts onMsg1) calls writeMessage2 outside its
-// try/catch, so a msg1 that passes stage 1 and the node's checks but makes writeMessage2
-// throw escapes the inbound loop and stops the node. A low-order ephemeral key in the
-// (unauthenticated) msg1 does exactly that. Known bug in src/tunnel/node (not ours to fix):
-// the fix moves writeMessage2 inside the try; see the hostile-handshake node test.
-test('fuzz: a msg1 that passes stage 1 and the node\'s checks can always be answered (writeMessage2 does not throw)', {
+/** A HandshakeManager (the node's real one) for `me`, with a recording host and no network. */
+function manager(me: FuzzHost, cipher: NoiseCipher, remotes: Endpoint[] = []) {
+  const hostmap = new Hostmap();
+  const sent: Buffer[] = [];
+  const d = me.cert.details;
+  const vpnIp = d.ips[0]!.ipU32;
+  const m = new HandshakeManager({
+    pki: { pool: pki.pool, cert: me.cert, privateKey: me.keys.privateKey, publicKey: me.keys.publicKey, vpnIp, prefix: 16, local: { ips: [vpnIp], subnets: [] } },
+    cipher, hostmap, log: new Logger('info', 'text', () => undefined),
+    remotesFor: () => remotes,
+    send: (_to, bytes) => sent.push(Buffer.from(bytes)),
+    tunnelUp: () => undefined,
+    now: () => performance.now(),
+  }, { tryIntervalMs: 60_000, retries: 1, triggerBuffer: 1 });
+  const dispose = (): void => {
+    m.close();
+    for (const t of [...hostmap.all()]) hostmap.remove(t);
+  };
+  return { m, hostmap, sent, dispose };
+}
+
+const FROM = Endpoint.of('198.18.0.9', 4242);
+const outcomeSum = (st: HandshakeStats): number => st.rejected + st.responded + st.tooOld + st.cachedReplies + st.racesYielded;
+
+// The node's own HandshakeManager (src/tunnel/node/handshakes.ts), driven without a
+// network: a mutated msg1 must never make onPacket throw (that would end the
+// node's inbound loop and stop the node), and must land in exactly one outcome
+// counter. A low-order ephemeral key in the (unauthenticated) msg1 passes stage 1
+// and then makes writeMessage2 throw NoiseError bad-key, which onMsg1 calls
+// outside its try/catch: known bug, fix proposed; see also hostile-handshake.
+test('fuzz: the node\'s HandshakeManager takes any mutated msg1 without throwing and counts it in exactly one outcome', {
   timeout: FUZZ_TIMEOUT_MS,
   todo: 'fails until src/tunnel/node/handshakes.ts catches writeMessage2 errors (a low-order ephemeral key in msg1 makes it throw NoiseError bad-key)',
 }, (t) => {
-  const params = fuzzParams(0x1a52, 400, 0.05);
+  const params = fuzzParams(0x1a52, 300, 0.05);
   t.diagnostic(describeParams(params));
-  fc.assert(fc.property(cipher, mutations({ tokens: LOW_ORDER_POINTS.length, maxCount: 2 }), (c, muts) => {
-    const body = applyMutations(msg1Body(alice, c, msg1Payload(alice)).body, muts, LOW_ORDER_POINTS);
-    const out = respondLikeNode(body, c);
-    if (out.stage === 'msg2-failed') throw new Error(`msg1 ${hex(body.subarray(0, 64))}… passed stage 1 but writeMessage2 threw (${out.why}): the node would stop`);
+  const outcomes = new Map<string, number>();
+  fc.assert(fc.property(depth, cipher, mutations({ tokens: LOW_ORDER_POINTS.length, maxCount: 3 }), (d, c, muts) => {
+    const bobs = manager(bob, c);
+    try {
+      const datagram = Buffer.concat([header(0, 0, 0, 1), mutatedMsg1(d, c, muts)]);
+      const before = { ...bobs.m.stats };
+      try {
+        bobs.m.onPacket(1, 0, datagram, 0, datagram.length, FROM);
+      } catch (e) {
+        throw new Error(`onPacket threw (the node would stop): ${(e as Error).message}`, { cause: e });
+      }
+      const after = bobs.m.stats;
+      if (outcomeSum(after) - outcomeSum(before) !== 1) throw new Error(`msg1 counted ${outcomeSum(after) - outcomeSum(before)} times: ${JSON.stringify(after)}`);
+      const answered = after.responded > before.responded;
+      if (answered !== (bobs.sent.length === 1)) throw new Error(`responded ${answered} but sent ${bobs.sent.length} datagrams`);
+      const key = (Object.keys(after) as (keyof HandshakeStats)[]).find((k) => after[k] !== before[k]) ?? '?';
+      outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
+    } finally {
+      bobs.dispose();
+    }
+  }), params);
+  t.diagnostic(`outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`);
+});
+
+test('fuzz: the node\'s HandshakeManager as initiator counts every mutated msg2 as rejected without throwing, and the genuine msg2 still completes', { timeout: FUZZ_TIMEOUT_MS }, (t) => {
+  const params = fuzzParams(0x1a54, 150, 0.05);
+  t.diagnostic(describeParams(params));
+  fc.assert(fc.property(cipher, fc.array(mutations({ tokens: LOW_ORDER_POINTS.length, maxCount: 3 }), { minLength: 1, maxLength: 3 }), (c, attempts) => {
+    const alices = manager(alice, c, [FROM]);
+    try {
+      const bobIp = bob.cert.details.ips[0]!.ipU32;
+      if (!alices.m.trigger(bobIp)) throw new Error('no handshake started');
+      const msg1 = alices.sent[0]!;
+      const responder = new IxResponder({ cipher: c, staticKey: bob.keys });
+      const theirs = decodeHandshake(responder.readMessage1(msg1.subarray(16)).payload).details.initiatorIndex;
+      const body = responder.writeMessage2(encodeHandshake({ details: { cert: marshalHandshakeCertificate(bob.cert), initiatorIndex: theirs, responderIndex: 5, time: unixNanos() } })).bytes;
+      for (const muts of attempts) {
+        const forged = applyMutations(body, muts, LOW_ORDER_POINTS);
+        if (hex(forged) === hex(body)) continue;
+        const datagram = Buffer.concat([header(0, 0, theirs, 2), forged]);
+        const rejected = alices.m.stats.rejected;
+        try {
+          alices.m.onPacket(2, theirs, datagram, 0, datagram.length, FROM);
+        } catch (e) {
+          throw new Error(`onPacket threw on a forged msg2 (the node would stop): ${(e as Error).message}`, { cause: e });
+        }
+        if (alices.m.stats.rejected !== rejected + 1) throw new Error('a forged msg2 was not counted as rejected');
+        if (alices.hostmap.get(bobIp) !== undefined) throw new Error('a forged msg2 made a tunnel');
+      }
+      const datagram = Buffer.concat([header(0, 0, theirs, 2), body]);
+      alices.m.onPacket(2, theirs, datagram, 0, datagram.length, FROM);
+      if (alices.m.stats.completed !== 1 || alices.hostmap.get(bobIp) === undefined) throw new Error('the genuine msg2 did not complete the handshake');
+    } finally {
+      alices.dispose();
+    }
   }), params);
 });
 
 test('fuzz: a mutated msg2 never completes the handshake and leaves the initiator able to read the genuine msg2 with the responder\'s keys', { timeout: FUZZ_TIMEOUT_MS }, (t) => {
-  const params = fuzzParams(0x1a53, 300, 0.05);
+  const params = fuzzParams(0x1a53, 150, 0.05);
   t.diagnostic(describeParams(params));
   const reasons = new Map<string, number>();
   fc.assert(fc.property(cipher, fc.array(mutations({ tokens: LOW_ORDER_POINTS.length, maxCount: 3 }), { minLength: 1, maxLength: 3 }), (c, attempts) => {
