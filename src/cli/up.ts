@@ -16,15 +16,15 @@ export async function up(args: { config: string; netns?: string; test?: boolean 
   }
   // Like nebula without lighthouses, tunnels start when traffic needs them.
   const node = OverlayNode.start(opts);
-  await new Promise<void>((resolve) => {
-    const stop = (sig: NodeJS.Signals): void => {
-      log.info('Caught signal, shutting down', { signal: sig });
-      process.off('SIGINT', stop);
-      process.off('SIGTERM', stop);
-      void node.stop().then(resolve);
-    };
-    process.on('SIGINT', stop);
-    process.on('SIGTERM', stop);
-  });
-  return 0;
+  const onSignal = (sig: NodeJS.Signals): void => {
+    log.info('Caught signal, shutting down', { signal: sig });
+    void node.stop();
+  };
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
+  // Stopped by a signal (exit 0) or by itself, e.g. its TUN deleted (exit 1, so a supervisor sees it).
+  await node.stopped;
+  process.off('SIGINT', onSignal);
+  process.off('SIGTERM', onSignal);
+  return node.failure === null ? 0 : 1;
 }

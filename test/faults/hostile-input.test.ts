@@ -206,7 +206,6 @@ test('a replayed data packet is delivered once; its replays are dropped by the w
 test('a duplicate arriving while the tunnel carries traffic both ways does not make the sender re-handshake', {
   skip,
   timeout: 60_000,
-  todo: 'finding: every recv_error from the tunnel address starts a handshake at once, so one late duplicate (or a replay with a spoofed source) costs a handshake and the packets in flight on the replaced tunnel; proposed fix in the reliability report (node.ts onRecvError)',
 }, async () => {
   await withPair(79, async (c) => {
     const t0 = c.tA();

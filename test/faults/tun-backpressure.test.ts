@@ -12,7 +12,7 @@
 //   stay parked without spinning (txWaits stays put, little CPU) and all
 //   reject with ClosedError when the device closes; no fd is left.
 // Also: a link that is down refuses writes (EIO) promptly, and an overlay node
-// whose TUN link goes down must survive it (todo: today it stops itself).
+// whose TUN link goes down must survive it.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
@@ -204,7 +204,6 @@ const nodeSkip = rootSkip ?? nebulaCertSkipReason()
 test('an OverlayNode whose TUN link goes down keeps running and carries traffic again after link up', {
   skip: nodeSkip,
   timeout: 60_000,
-  todo: 'bug: the TUN write error (EIO) rejects the inbound batch, the outside loop treats it as fatal and stops the node; proposed fix in the reliability report (inbound.ts)',
 }, async () => {
   const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
   const a = Netns.create('bpna');

@@ -122,7 +122,6 @@ test('OverlayNode whose TUN is deleted: no exception escapes, traffic to it fail
 test('OverlayNode whose TUN is deleted logs an error, tells its peers (close_tunnel) and shuts down', {
   skip,
   timeout: 60_000,
-  todo: 'bug: the inside loop ends silently on ClosedError; proposed fix in the reliability report (node.ts loop())',
 }, async () => {
   await nodePair('ndel', 64, async (a, b, na, nb, lines) => {
     assert.ok(await pingOk(a, OVERLAY_B), 'tunnel works before');
@@ -136,7 +135,6 @@ test('OverlayNode whose TUN is deleted logs an error, tells its peers (close_tun
 test('`tio up` whose TUN is deleted exits non-zero with an error (as nebula 1.6.1 does: exit 2)', {
   skip,
   timeout: 60_000,
-  todo: 'bug: today it logs nothing and exits 0 at the next inbound packet; proposed fix in the reliability report (node.ts + cli/up.ts)',
 }, async () => {
   const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
   const a = Netns.create('udela');

@@ -74,6 +74,7 @@ export interface HandshakeStats {
 /** Runs every handshake of one node. */
 export class HandshakeManager {
   private readonly pendingByIp = new Map<number, Pending>();
+  private closed = false;
   private readonly pendingByIndex = new Map<number, Pending>();
   private readonly handshakeCert: Uint8Array;
   /** Outcome counters. */
@@ -93,6 +94,8 @@ export class HandshakeManager {
    * held until it completes. Returns false when no remote is known.
    */
   trigger(vpnIp: number, packet?: Uint8Array): boolean {
+    // A stopping node must not bring up tunnels after its close_tunnel went out.
+    if (this.closed) return false;
     const existing = this.pendingByIp.get(vpnIp);
     if (existing) {
       if (packet && existing.queued.length < this.opts.triggerBuffer) existing.queued.push(Buffer.from(packet));
@@ -119,6 +122,7 @@ export class HandshakeManager {
 
   /** Handles a handshake datagram (header already decoded: counter selects the stage, §3.4). */
   onPacket(counter: number, remoteIndex: number, buf: Buffer, off: number, len: number, from: Endpoint): void {
+    if (this.closed) return;
     const body = buf.subarray(off + HEADER_LEN, off + len);
     if (counter === COUNTER_HANDSHAKE_MSG1) this.onMsg1(body, from);
     else if (counter === COUNTER_HANDSHAKE_MSG2) this.onMsg2(remoteIndex, body, from);
@@ -132,6 +136,7 @@ export class HandshakeManager {
 
   /** Stops every timer and forgets pending handshakes. */
   close(): void {
+    this.closed = true;
     for (const p of [...this.pendingByIp.values()]) this.drop(p);
   }
 
@@ -246,20 +251,30 @@ export class HandshakeManager {
       return;
     }
     const pending = this.pendingByIp.get(vpnIp);
-    let queued: Buffer[] = [];
-    if (pending) {
-      // Simultaneous initiation: the handshake started by the higher VPN IP wins (§3.6).
-      if (!(vpnIp > pki.vpnIp)) {
-        this.stats.racesYielded++;
-        log.info('Prevented a pending handshake race', { vpnIp: u32ToIp(vpnIp) });
-        return;
-      }
-      queued = pending.queued;
-      this.drop(pending);
+    // Simultaneous initiation: the handshake started by the higher VPN IP wins (§3.6).
+    if (pending && !(vpnIp > pki.vpnIp)) {
+      this.stats.racesYielded++;
+      log.info('Prevented a pending handshake race', { vpnIp: u32ToIp(vpnIp) });
+      return;
     }
     const localIndex = hostmap.newIndex();
     const payload = encodeHandshake({ details: { cert: this.handshakeCert, initiatorIndex: hs.details.initiatorIndex, responderIndex: localIndex, time: unixNanos() } });
-    const r = responder.writeMessage2(payload);
+    let r: ReturnType<IxResponder['writeMessage2']>;
+    try {
+      // The DHs run here: a low-order ephemeral key in msg1 only fails now.
+      r = responder.writeMessage2(payload);
+    } catch (e) {
+      hostmap.releaseIndex(localIndex);
+      if (!isPeerFault(e)) throw e;
+      this.stats.rejected++;
+      log.info('Invalid handshake (stage 1)', { udpAddr: from.toString(), error: (e as Error).message });
+      return;
+    }
+    let queued: Buffer[] = [];
+    if (pending) {
+      queued = pending.queued;
+      this.drop(pending);
+    }
     const msg2 = Buffer.alloc(HEADER_LEN + r.bytes.length);
     encodeHeader(msg2, 0, TYPE_HANDSHAKE, SUBTYPE_HANDSHAKE_IX_PSK0, hs.details.initiatorIndex, COUNTER_HANDSHAKE_MSG2);
     msg2.set(r.bytes, HEADER_LEN);

@@ -5,6 +5,7 @@
  * flushed to the TUN once per batch.
  */
 import { AeadBatch } from '../aead/index.js';
+import { ClosedError } from '../../errors.js';
 import type { Coalescer } from '../../gro/index.js';
 import { checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
 import type { Endpoint } from '../udp/index.js';
@@ -76,6 +77,7 @@ export class InboundPath<T extends DataTunnel> {
   private readonly runHi = new Uint32Array(RUN_MAX);
   private readonly runLo = new Uint32Array(RUN_MAX);
   private runN = 0;
+  private writeErrorsSeen = 0;
   private runTunnel: T | null = null;
   private batch: DatagramBatch | null = null;
   private now = 0;
@@ -141,7 +143,15 @@ export class InboundPath<T extends DataTunnel> {
     this.batch = null;
     this.pinnedTunnel = null;
     this.host.beforeDeliver?.();
-    await this.host.coalescer.flush();
+    try {
+      await this.host.coalescer.flush();
+    } catch (e) {
+      // The TUN refusing packets (link down: EIO) loses this batch, not the node;
+      // a closed queue ends the loop as usual.
+      if (e instanceof ClosedError) throw e;
+      stats.drops['outside-tun-write'] += this.host.coalescer.stats().writeErrors - this.writeErrorsSeen;
+    }
+    this.writeErrorsSeen = this.host.coalescer.stats().writeErrors;
   }
 
   // Control messages are authenticated before anything acts on them (stricter than 1.6.1 for close, §5.2).

@@ -36,6 +36,12 @@ import { NodeStats } from './stats.js';
 import type { Tunnel } from './tunnel.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
+/**
+ * A recv_error on a tunnel that delivered authenticated traffic more recently than
+ * this is a late duplicate or a spoof, not a restarted peer: it does not start a
+ * handshake (a restarted peer sends nothing we can authenticate, so its tunnel goes quiet).
+ */
+const RECV_ERROR_QUIET_MS = 500;
 
 /** A running overlay node. */
 export class OverlayNode {
@@ -256,13 +262,20 @@ export class OverlayNode {
     });
   }
 
-  // A data loop ends when its queue or socket closes; anything else is a bug worth stopping for.
+  // A data loop ends when stop() closes its queue or socket; ending any other way (the TUN
+  // deleted under us, an exception) stops the node with an error, as nebula exits.
   private async loop(name: string, body: () => Promise<void>): Promise<void> {
     try {
       await body();
     } catch (e) {
-      if (e instanceof ClosedError) return;
-      this.fail(`${name} loop failed`, (e as Error).stack ?? String(e));
+      if (!(e instanceof ClosedError)) {
+        this.fail(`${name} loop failed`, (e as Error).stack ?? String(e));
+        return;
+      }
+    }
+    if (this.stopping === null) {
+      const what = name === 'inside' ? `TUN device ${this.device.name} closed (deleted?)` : 'UDP socket closed';
+      this.fail(`${name} loop ended`, what);
     }
   }
 
@@ -346,16 +359,19 @@ export class OverlayNode {
 
   // §5.3: counted per tunnel (looked up by its remote index) and honoured only from
   // the tunnel's current address; DESIGN.md: re-handshake at once, replace on completion.
+  // A tunnel that carried authenticated traffic within RECV_ERROR_QUIET_MS is alive: a
+  // recv_error there is a late duplicate (or a spoofed one) and only counts.
   private onRecvError(remoteIndex: number, from: Endpoint): void {
     this.handshakes.abandonIndex(remoteIndex);
     const t = this.hostmap.byRemoteIndex(remoteIndex);
     if (t === undefined || !t.remote.equals(from)) return;
     // Authenticated traffic since the last one (seen by any thread) starts the count again.
     if (t.lastInbound > t.lastRecvError) t.recvErrors = 0;
-    t.lastRecvError = clock();
+    const now = clock();
+    t.lastRecvError = now;
     t.recvErrors++;
     this.o.log.debug('Recv error received', { vpnIp: u32ToIp(t.vpnIp), count: t.recvErrors });
-    this.handshakes.trigger(t.vpnIp);
+    if (now - t.lastInbound >= RECV_ERROR_QUIET_MS) this.handshakes.trigger(t.vpnIp);
     if (t.recvErrors >= RECV_ERROR_TEARDOWN_COUNT) {
       this.o.log.info('Tunnel torn down after recv_error', { vpnIp: u32ToIp(t.vpnIp) });
       this.hostmap.remove(t);

@@ -13,12 +13,13 @@ export type NodeDropReason =
   | 'outside-wrong-remote'
   | 'outside-auth'
   | 'outside-firewall'
+  | 'outside-tun-write'
   | 'outside-unhandled-type';
 
 /** Every drop reason, for building tables. */
 export const NODE_DROP_REASONS: readonly NodeDropReason[] = [
   'inside-not-ipv4', 'inside-no-route', 'inside-no-remote', 'inside-firewall', 'inside-segment',
-  'outside-short', 'outside-unknown-index', 'outside-replay', 'outside-wrong-remote', 'outside-auth', 'outside-firewall', 'outside-unhandled-type',
+  'outside-short', 'outside-unknown-index', 'outside-replay', 'outside-wrong-remote', 'outside-auth', 'outside-firewall', 'outside-tun-write', 'outside-unhandled-type',
 ];
 
 /** The plain counters of NodeStats, in the order toArray writes them (drops follow, NODE_DROP_REASONS order). */
