@@ -6,6 +6,8 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import type { ChildProcess } from 'node:child_process';
 import { AeadBatch, BatchAead } from '../../../src/tunnel/aead/index.js';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
 import { UdpSocket, Endpoint } from '../../../src/tunnel/udp/index.js';
@@ -17,6 +19,7 @@ import { ALLOW_ALL, ipU32, nodeOptions } from '../../helpers/overlay.js';
 import type { NodeOptions } from '../../../src/tunnel/node/options.js';
 import type { FirewallRule } from '../../../src/tunnel/firewall/index.js';
 import { tcpTransfer } from '../../helpers/tcp-transfer.js';
+import { writeNodeConfig } from '../../helpers/nebula-process.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);
@@ -276,6 +279,53 @@ test('routines 2: stop() and a crashing routine leave the process fd count uncha
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- node logs ---\n${lines.join('\n')}`, { cause: e });
   } finally {
+    a.destroy();
+    b.destroy();
+    pki.dispose();
+  }
+});
+
+const MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
+
+function output(child: ChildProcess): string[] {
+  const lines: string[] = [];
+  const take = (d: Buffer): void => {
+    for (const l of d.toString().split('\n')) if (l) lines.push(l);
+  };
+  child.stdout?.on('data', take);
+  child.stderr?.on('data', take);
+  return lines;
+}
+
+test('tio up with `routines: 2`: two processes carry parallel TCP; SIGTERM stops the routines and exits 0', { skip, timeout: 120_000 }, async () => {
+  const pki = makePki([['a', `${A_IP}/16`], ['b', `${B_IP}/16`]]);
+  const a = Netns.create('mqupa');
+  const b = Netns.create('mqupb');
+  vethPair(a, b, { aAddr: '198.18.39.1/24', bAddr: '198.18.39.2/24', mtu: 1500 });
+  const ha = pki.hosts.get('a')!;
+  const hb = pki.hosts.get('b')!;
+  const ca = writeNodeConfig(pki, ha, '198.18.39.1', [[hb, '198.18.39.2']], { dev: 'tioa', extra: 'routines: 2\n' }, 'mq');
+  const cb = writeNodeConfig(pki, hb, '198.18.39.2', [[ha, '198.18.39.1']], { dev: 'tiob', extra: 'routines: 2\n' }, 'mq');
+  const pa = a.spawn(process.execPath, [MAIN, 'up', '-config', ca], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const pb = b.spawn(process.execPath, [MAIN, 'up', '-config', cb], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const la = output(pa);
+  const lb = output(pb);
+  try {
+    await waitFor(() => [la, lb].every((l) => l.some((x) => x.includes('interface is active') && x.includes('routines=2'))), 15_000, 'both nodes up with 2 routines');
+    const runs = await Promise.all([5621, 5622, 5623].map((port) => tcpTransfer(a, b, A_IP, port, 4 * MiB, 60_000)));
+    for (const r of runs) assert.equal(r.received.sha256, r.sent.sha256);
+    const exits = [pa, pb].map((p) => new Promise<number | null>((res) => p.once('exit', (code) => res(code))));
+    pa.kill('SIGTERM');
+    assert.equal(await exits[0], 0, 'a exits 0');
+    await waitFor(() => lb.some((l) => l.includes('Close tunnel received')), 5000, 'b saw close_tunnel');
+    pb.kill('SIGTERM');
+    assert.equal(await exits[1], 0, 'b exits 0');
+    assert.ok(![...la, ...lb].some((l) => /level=error/.test(l)), 'no error logged');
+  } catch (e) {
+    throw new Error(`${(e as Error).message}\n--- a ---\n${la.join('\n')}\n--- b ---\n${lb.join('\n')}`, { cause: e });
+  } finally {
+    pa.kill('SIGKILL');
+    pb.kill('SIGKILL');
     a.destroy();
     b.destroy();
     pki.dispose();
