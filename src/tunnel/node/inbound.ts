@@ -117,7 +117,13 @@ export class InboundPath<T extends DataTunnel> {
           stats.drops['outside-wrong-remote']++;
           continue;
         }
-        if (len < AEAD_OVERHEAD || t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
+        // Too short to carry a tag: nothing to authenticate, so no answer either.
+        if (len < AEAD_OVERHEAD) {
+          this.flushRun();
+          stats.drops['outside-short']++;
+          continue;
+        }
+        if (t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
           this.flushRun();
           stats.drops['outside-replay']++;
           this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
@@ -170,7 +176,11 @@ export class InboundPath<T extends DataTunnel> {
       stats.drops['outside-wrong-remote']++;
       return;
     }
-    if (len < AEAD_OVERHEAD || t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
+    if (len < AEAD_OVERHEAD) {
+      stats.drops['outside-short']++;
+      return;
+    }
+    if (t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
       stats.drops['outside-replay']++;
       this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
       return;
