@@ -91,7 +91,10 @@ export class OverlayNode {
     this.firewall = new Firewall(o.firewall);
     const caps = device.capabilities;
     const gro = device.groWrites;
-    const lanes = { tcp: gro && caps.tso, udp: gro && caps.uso };
+    // Decrypted packets are not re-verified before merging: the AEAD tag already proves every
+    // byte is what the peer sent (a peer could as well send a valid checksum), and the merged
+    // packet goes to the kernel as CHECKSUM_PARTIAL either way. Measured ~5-7% of the receiver.
+    const lanes = { tcp: gro && caps.tso, udp: gro && caps.uso, verifyChecksums: false };
     this.coalescer = new Coalescer(device.queues[0]!, lanes);
     this.hostmap = new Hostmap<Tunnel>(multi ? {
       added: (t) => this.replicate(t),

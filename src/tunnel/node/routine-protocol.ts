@@ -34,7 +34,7 @@ export interface RoutineInit {
   vpnIp: number;
   prefix: number;
   /** Coalescer lanes (device capabilities and GRO probe result). */
-  coalesce: { tcp: boolean; udp: boolean };
+  coalesce: { tcp: boolean; udp: boolean; verifyChecksums: boolean };
   /** Packets per peer the routine hands to main per second while no tunnel exists (handshakes.trigger_buffer). */
   triggerBuffer: number;
   /** TunnelSlots.buffers. */
