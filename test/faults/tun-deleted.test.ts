@@ -3,10 +3,11 @@
 // - TunDevice: a pending Queue.read() on every queue rejects with ClosedError
 //   ("deleted"), later reads and writes too, close() stays idempotent and every
 //   fd is released.
-// - OverlayNode: nothing escapes into the process, and stop() still works.
-//   What the node should also do (nebula 1.6.1 logs "Error while reading
-//   outbound packet" and exits 2) is a todo test below: today the node goes
-//   silent, and `tio up` exits 0 at the next inbound packet.
+// - OverlayNode: nothing escapes into the process, stop() still works, and
+//   the node notices by itself: it logs an error, sends close_tunnel to its
+//   peers and stops; `tio up` exits non-zero (nebula 1.6.1 logs "Error while
+//   reading outbound packet" and exits 2). Before bc3c83e the node went silent
+//   and `tio up` exited 0 at the next inbound packet.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
