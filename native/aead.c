@@ -91,16 +91,6 @@ static int get_aead(napi_env env, napi_value v, tio_aead **out) {
   return 1;
 }
 
-static int get_i32_array(napi_env env, napi_value v, int32_t **data, size_t *len) {
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
-  napi_typedarray_type type;
-  void *ptr = NULL;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok || type != napi_int32_array) return 0;
-  *data = ptr;
-  return 1;
-}
-
 /* The packet counter sits big-endian in the header; AES wants it that way in
  * the nonce, ChaCha (flynn/noise, nebula noise.go) wants it little-endian. */
 static void build_nonce(int cipher, const uint8_t *hdr, uint8_t nonce[NONCE_LEN]) {
@@ -272,8 +262,8 @@ static napi_value aead_seal(napi_env env, napi_callback_info info) {
   uint8_t *buf;
   size_t buflen, noffs, nlens;
   TIO_CHECK(env, tio_args(env, info, 5, argv) && get_aead(env, argv[0], &a) && tio_get_i32(env, argv[1], &n) &&
-                     tio_get_bytes(env, argv[2], &buf, &buflen) && get_i32_array(env, argv[3], &offs, &noffs) &&
-                     get_i32_array(env, argv[4], &lens, &nlens),
+                     tio_get_bytes(env, argv[2], &buf, &buflen) && tio_get_i32_array(env, argv[3], &offs, &noffs) &&
+                     tio_get_i32_array(env, argv[4], &lens, &nlens),
             "aeadSeal(handle, n, buf, offs, lens)");
   if (!count_ok(n, noffs, nlens, nlens)) return tio_neg_errno(env, EINVAL);
   return seal_batch(env, a, n, buf, buflen, offs, lens, buf, buflen, offs, 1);
@@ -287,8 +277,8 @@ static napi_value aead_open(napi_env env, napi_callback_info info) {
   uint8_t *buf;
   size_t buflen, noffs, nlens, nout;
   TIO_CHECK(env, tio_args(env, info, 6, argv) && get_aead(env, argv[0], &a) && tio_get_i32(env, argv[1], &n) &&
-                     tio_get_bytes(env, argv[2], &buf, &buflen) && get_i32_array(env, argv[3], &offs, &noffs) &&
-                     get_i32_array(env, argv[4], &lens, &nlens) && get_i32_array(env, argv[5], &out, &nout),
+                     tio_get_bytes(env, argv[2], &buf, &buflen) && tio_get_i32_array(env, argv[3], &offs, &noffs) &&
+                     tio_get_i32_array(env, argv[4], &lens, &nlens) && tio_get_i32_array(env, argv[5], &out, &nout),
             "aeadOpen(handle, n, buf, offs, lens, out)");
   if (!count_ok(n, noffs, nlens, nout)) return tio_neg_errno(env, EINVAL);
   return open_batch(env, a, n, buf, buflen, offs, lens, buf, buflen, offs, out, 1);
@@ -302,9 +292,9 @@ static napi_value aead_seal_to(napi_env env, napi_callback_info info) {
   uint8_t *src, *dst;
   size_t srclen, dstlen, nsoffs, nlens, ndoffs;
   TIO_CHECK(env, tio_args(env, info, 7, argv) && get_aead(env, argv[0], &a) && tio_get_i32(env, argv[1], &n) &&
-                     tio_get_bytes(env, argv[2], &src, &srclen) && get_i32_array(env, argv[3], &soffs, &nsoffs) &&
-                     get_i32_array(env, argv[4], &lens, &nlens) && tio_get_bytes(env, argv[5], &dst, &dstlen) &&
-                     get_i32_array(env, argv[6], &doffs, &ndoffs),
+                     tio_get_bytes(env, argv[2], &src, &srclen) && tio_get_i32_array(env, argv[3], &soffs, &nsoffs) &&
+                     tio_get_i32_array(env, argv[4], &lens, &nlens) && tio_get_bytes(env, argv[5], &dst, &dstlen) &&
+                     tio_get_i32_array(env, argv[6], &doffs, &ndoffs),
             "aeadSealTo(handle, n, src, srcOffs, lens, dst, dstOffs)");
   if (!count_ok(n, nsoffs, nlens, ndoffs)) return tio_neg_errno(env, EINVAL);
   return seal_batch(env, a, n, src, srclen, soffs, lens, dst, dstlen, doffs, 0);
@@ -318,9 +308,9 @@ static napi_value aead_open_to(napi_env env, napi_callback_info info) {
   uint8_t *src, *dst;
   size_t srclen, dstlen, nsoffs, nlens, ndoffs, nout;
   TIO_CHECK(env, tio_args(env, info, 8, argv) && get_aead(env, argv[0], &a) && tio_get_i32(env, argv[1], &n) &&
-                     tio_get_bytes(env, argv[2], &src, &srclen) && get_i32_array(env, argv[3], &soffs, &nsoffs) &&
-                     get_i32_array(env, argv[4], &lens, &nlens) && tio_get_bytes(env, argv[5], &dst, &dstlen) &&
-                     get_i32_array(env, argv[6], &doffs, &ndoffs) && get_i32_array(env, argv[7], &out, &nout),
+                     tio_get_bytes(env, argv[2], &src, &srclen) && tio_get_i32_array(env, argv[3], &soffs, &nsoffs) &&
+                     tio_get_i32_array(env, argv[4], &lens, &nlens) && tio_get_bytes(env, argv[5], &dst, &dstlen) &&
+                     tio_get_i32_array(env, argv[6], &doffs, &ndoffs) && tio_get_i32_array(env, argv[7], &out, &nout),
             "aeadOpenTo(handle, n, src, srcOffs, lens, dst, dstOffs, out)");
   if (!count_ok(n, nsoffs, nlens, ndoffs) || (size_t)n > nout) return tio_neg_errno(env, EINVAL);
   return open_batch(env, a, n, src, srclen, soffs, lens, dst, dstlen, doffs, out, 0);

@@ -26,6 +26,17 @@ int tio_get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
   return 1;
 }
 
+/* Accepts only an Int32Array (the metadata arrays of the batched calls). */
+int tio_get_i32_array(napi_env env, napi_value v, int32_t **data, size_t *len) {
+  bool is_ta = false;
+  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
+  napi_typedarray_type type;
+  void *ptr;
+  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok || type != napi_int32_array) return 0;
+  *data = ptr;
+  return 1;
+}
+
 int tio_is_nullish(napi_env env, napi_value v) {
   napi_valuetype t;
   if (napi_typeof(env, v, &t) != napi_ok) return 0;

@@ -17,16 +17,6 @@
 /* Receive offsets are kept 16-byte aligned so checksum loops can use wide views. */
 #define ALIGN16(x) (((x) + 15u) & ~(size_t)15u)
 
-static int get_i32_array(napi_env env, napi_value v, int32_t **data, size_t *len) {
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
-  napi_typedarray_type type;
-  void *ptr;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok || type != napi_int32_array) return 0;
-  *data = ptr;
-  return 1;
-}
-
 /* readBatch(fd, rx, hdrs|null, meta Int32Array, maxPackets) -> n | -errno.
  * Packet i lands at rx[meta[2i]] with meta[2i+1] = bytes returned by the
  * read (header included in vnet mode); its vnet header at hdrs[10*i]. Stops at
@@ -40,7 +30,7 @@ static napi_value read_batch(napi_env env, napi_callback_info info) {
   TIO_CHECK(env, tio_args(env, info, 5, argv) && tio_get_i32(env, argv[0], &fd) &&
                      tio_get_bytes(env, argv[1], &rx, &rxlen) &&
                      (tio_is_nullish(env, argv[2]) || tio_get_bytes(env, argv[2], &hdrs, &hlen)) &&
-                     get_i32_array(env, argv[3], &meta, &mlen) && tio_get_i32(env, argv[4], &max),
+                     tio_get_i32_array(env, argv[3], &meta, &mlen) && tio_get_i32(env, argv[4], &max),
             "readBatch(fd, rx, hdrs, meta, maxPackets)");
   if ((size_t)max * 2 > mlen) max = (int32_t)(mlen / 2);
   if (hdrs && (size_t)max * VNET_HDR_LEN > hlen) max = (int32_t)(hlen / VNET_HDR_LEN);

@@ -23,6 +23,7 @@
 int tio_args(napi_env env, napi_callback_info info, size_t want, napi_value *argv);
 int tio_get_i32(napi_env env, napi_value v, int32_t *out);
 int tio_get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len);
+int tio_get_i32_array(napi_env env, napi_value v, int32_t **data, size_t *len);
 int tio_is_nullish(napi_env env, napi_value v);
 int tio_get_string(napi_env env, napi_value v, char *buf, size_t size);
 napi_value tio_int(napi_env env, int64_t v);

@@ -70,16 +70,6 @@ typedef union {
   struct cmsghdr align;
 } recv_ctrl;
 
-static int get_i32_array(napi_env env, napi_value v, int32_t **data, size_t *len) {
-  bool is_ta = false;
-  if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
-  napi_typedarray_type type;
-  void *ptr;
-  if (napi_get_typedarray_info(env, v, &type, len, &ptr, NULL, NULL) != napi_ok || type != napi_int32_array) return 0;
-  *data = ptr;
-  return 1;
-}
-
 /* Length the kernel expects for the sockaddr in a slot, or 0 for an unknown family. */
 static socklen_t slot_len(const uint8_t *slot) {
   sa_family_t fam;
@@ -267,7 +257,7 @@ static napi_value udp_send_batch(napi_env env, napi_callback_info info) {
   uint8_t *buf, *addrs;
   size_t blen, mlen, alen;
   TIO_CHECK(env, tio_args(env, info, 6, argv) && tio_get_i32(env, argv[0], &fd) &&
-                     tio_get_bytes(env, argv[1], &buf, &blen) && get_i32_array(env, argv[2], &meta, &mlen) &&
+                     tio_get_bytes(env, argv[1], &buf, &blen) && tio_get_i32_array(env, argv[2], &meta, &mlen) &&
                      tio_get_bytes(env, argv[3], &addrs, &alen) && tio_get_i32(env, argv[4], &first) &&
                      tio_get_i32(env, argv[5], &count),
             "udpSendBatch(fd, buf, meta, addrs, first, count)");
@@ -315,7 +305,7 @@ static napi_value udp_recv_batch(napi_env env, napi_callback_info info) {
   size_t blen, mlen, alen;
   TIO_CHECK(env, tio_args(env, info, 6, argv) && tio_get_i32(env, argv[0], &fd) &&
                      tio_get_bytes(env, argv[1], &buf, &blen) && tio_get_i32(env, argv[2], &slot_bytes) &&
-                     tio_get_i32(env, argv[3], &max) && get_i32_array(env, argv[4], &meta, &mlen) &&
+                     tio_get_i32(env, argv[3], &max) && tio_get_i32_array(env, argv[4], &meta, &mlen) &&
                      tio_get_bytes(env, argv[5], &addrs, &alen),
             "udpRecvBatch(fd, buf, slotBytes, max, meta, addrs)");
   TIO_CHECK(env, slot_bytes > 0 && max >= 0, "udpRecvBatch: slotBytes > 0, max >= 0");

@@ -21,10 +21,11 @@ import { u32ToIp } from '../cert/index.js';
 import { Firewall } from '../firewall/index.js';
 import { UdpSocket, type Endpoint } from '../udp/index.js';
 import {
-  AEAD_OVERHEAD, SUBTYPE_NONE, SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_TEST,
-  RECV_ERROR_TEARDOWN_COUNT, encodeHeader, recvErrorPacket, shouldSendRecvError,
+  SUBTYPE_NONE, SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_TEST,
+  RECV_ERROR_TEARDOWN_COUNT, recvErrorPacket, shouldSendRecvError,
 } from '../wire/index.js';
 import { clock } from './clock.js';
+import { sealControl } from './control.js';
 import { FlowShare } from './flow-share.js';
 import { HandshakeManager } from './handshakes.js';
 import { Hostmap } from './hostmap.js';
@@ -345,13 +346,7 @@ export class OverlayNode {
   /** Encrypts an empty-payload control message (test, close) on t's counter. */
   private sendControl(t: Tunnel, type: number, subtype: number): void {
     if (t.isClosed || this.udp.isClosed) return;
-    const buf = Buffer.alloc(AEAD_OVERHEAD);
-    encodeHeader(buf, 0, type, subtype, t.remoteIndex, t.nextCounter());
-    const a = this.controlAead.reset(buf);
-    a.add(0, 0);
-    t.seal.seal(a);
-    t.lastOutbound = clock();
-    this.sendRaw(t.remote, buf);
+    this.sendRaw(t.remote, sealControl(t, this.controlAead, type, subtype));
   }
 
   private sendRecvError(remoteIndex: number, from: Endpoint): void {

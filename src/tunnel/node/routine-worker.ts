@@ -17,10 +17,11 @@ import { Firewall } from '../firewall/index.js';
 import { LOG_LEVELS, type LogFields, type LogLevel } from '../log/logger.js';
 import { Endpoint, UdpSocket } from '../udp/index.js';
 import {
-  AEAD_OVERHEAD, SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_TEST, encodeHeader,
+  SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_TEST,
   recvErrorPacket, shouldSendRecvError,
 } from '../wire/index.js';
 import { clock } from './clock.js';
+import { sealControl } from './control.js';
 import { FlowShare } from './flow-share.js';
 import { Hostmap } from './hostmap.js';
 import { InboundPath, type DatagramBatch } from './inbound.js';
@@ -338,13 +339,7 @@ class Routine {
 
   private sendControl(t: DataTunnel, type: number, subtype: number): void {
     if (t.isClosed || this.udp.isClosed) return;
-    const buf = Buffer.alloc(AEAD_OVERHEAD);
-    encodeHeader(buf, 0, type, subtype, t.remoteIndex, t.nextCounter());
-    const a = this.controlAead.reset(buf);
-    a.add(0, 0);
-    t.seal.seal(a);
-    t.lastOutbound = clock();
-    this.send(t.remote, buf);
+    this.send(t.remote, sealControl(t, this.controlAead, type, subtype));
   }
 
   private sendRecvError(remoteIndex: number, from: Endpoint): void {
