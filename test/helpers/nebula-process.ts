@@ -2,6 +2,7 @@
 // with a config written for it, capturing its log.
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
+import { nodeConfigYaml } from '../../src/cli/demo/config.js';
 import { join } from 'node:path';
 import type { Netns } from './netns.js';
 import type { HostFiles, TestPki } from './nebula-pki.js';
@@ -29,37 +30,11 @@ export interface NebulaConfigOptions {
 
 /** Writes a Nebula config (allow-all firewall, no lighthouse, static hosts) into the PKI dir; returns its path. Used for nebula and for `tio up` alike. */
 export function writeNodeConfig(pki: TestPki, me: HostFiles, listen: string, peers: readonly [HostFiles, string][], opts: NebulaConfigOptions = {}, tag = 'nebula'): string {
-  const hostMap = peers.map(([h, addr]) => `  "${h.ip}": ["${addr}:4242"]`).join('\n');
-  const yml = `pki:
-  ca: ${pki.caCrt}
-  cert: ${me.crt}
-  key: ${me.key}
-static_host_map:
-${hostMap}
-lighthouse:
-  am_lighthouse: false
-  hosts: []
-listen:
-  host: ${listen}
-  port: 4242
-punchy:
-  punch: false
-cipher: ${opts.cipher ?? 'aes'}
-tun:
-  dev: ${opts.dev ?? 'neb0'}
-  mtu: ${opts.mtu ?? 1300}
-logging:
-  level: ${opts.level ?? 'info'}
-firewall:
-  outbound:
-    - port: any
-      proto: any
-      host: any
-  inbound:
-    - port: any
-      proto: any
-      host: any
-${opts.extra ?? ''}`;
+  const yml = nodeConfigYaml({
+    ca: pki.caCrt, cert: me.crt, key: me.key, listenHost: listen, port: 4242,
+    peers: peers.map(([h, addr]) => ({ overlayIp: h.ip, underlay: `${addr}:4242` })),
+    dev: opts.dev ?? 'neb0', mtu: opts.mtu ?? 1300, cipher: opts.cipher, logLevel: opts.level ?? 'info', logFormat: 'text', extra: opts.extra,
+  });
   const file = join(pki.dir, `${me.name}-${tag}.yml`);
   writeFileSync(file, yml);
   return file;

@@ -1,5 +1,6 @@
-// The demo's node configs: plain Nebula 1.6.1 YAML (static hosts, no
-// lighthouse, allow-all firewall) plus tio's own `tio:` section for offloads.
+// Node configs for the demo (and the tests): plain Nebula 1.6.1 YAML (static
+// hosts, no lighthouse, allow-all firewall) plus tio's own `tio:` section for
+// offloads; nebula reads the same file (it ignores the tio: section).
 import { writeFileSync } from 'node:fs';
 
 /** What one node's config says. */
@@ -16,14 +17,21 @@ export interface DemoNodeConfig {
   /** TUN device name and MTU. */
   readonly dev: string;
   readonly mtu: number;
-  /** Offloads and GRO on (tio: {offload: auto, gro: true}) or off (tio: {offload: off, gro: false}). */
-  readonly offload: boolean;
+  /** Offloads and GRO on (tio: {offload: auto, gro: true}) or off (tio: {offload: off, gro: false}); no tio: section when undefined. */
+  readonly offload?: boolean;
+  /** `cipher` (default aes). */
+  readonly cipher?: 'aes' | 'chachapoly';
+  /** logging.level (default info) and logging.format (default json). */
+  readonly logLevel?: string;
+  readonly logFormat?: 'text' | 'json';
+  /** Extra top-level YAML appended verbatim (e.g. `routines: 2`). */
+  readonly extra?: string;
 }
 
 /** The YAML text of a node config. */
 export function nodeConfigYaml(c: DemoNodeConfig): string {
   const hosts = c.peers.map((p) => `  "${p.overlayIp}": ["${p.underlay}"]`).join('\n');
-  return `# tio demo node (Nebula 1.6.1 config; the tio: section is tio's own)
+  return `# Nebula 1.6.1 config (a tio: section, if any, is tio's own)
 pki:
   ca: ${c.ca}
   cert: ${c.cert}
@@ -38,13 +46,13 @@ listen:
   port: ${c.port}
 punchy:
   punch: false
-cipher: aes
+cipher: ${c.cipher ?? 'aes'}
 tun:
   dev: ${c.dev}
   mtu: ${c.mtu}
 logging:
-  level: info
-  format: json
+  level: ${c.logLevel ?? 'info'}
+  format: ${c.logFormat ?? 'json'}
 firewall:
   outbound:
     - port: any
@@ -54,10 +62,7 @@ firewall:
     - port: any
       proto: any
       host: any
-tio:
-  offload: ${c.offload ? 'auto' : 'off'}
-  gro: ${c.offload ? 'true' : 'false'}
-`;
+${c.offload === undefined ? '' : `tio:\n  offload: ${c.offload ? 'auto' : 'off'}\n  gro: ${c.offload ? 'true' : 'false'}\n`}${c.extra ?? ''}`;
 }
 
 /** Writes the config to `path`. */
