@@ -11,7 +11,7 @@ import {
   ed25519PrivateKeyToPem, type NebulaCertificate,
 } from '../../src/tunnel/cert/index.js';
 import { describeParams, FUZZ_TIMEOUT_MS, fuzzParams } from './config.js';
-import { hex, typed } from './guard.js';
+import { assertSentinelIntact, hex, place, SENTINELS, typed } from './guard.js';
 import { applyMutations, mutations } from './mutate.js';
 import { makeFuzzPki } from './pki.js';
 
@@ -26,6 +26,10 @@ const PEM_TOKENS = [
   '-----BEGIN NEBULA CERTIFICATE-----\n', '-----END NEBULA CERTIFICATE-----\n', '-----BEGIN NEBULA X25519 PRIVATE KEY-----\n',
   '-----END ', '-----', '\n', '\r\n', ' ', '\t', '=', '==', 'Proc-Type: 4,ENCRYPTED\n', ':', '\u00ff', 'AAAA',
 ].map((s) => Uint8Array.from(Buffer.from(s, 'latin1')));
+
+function parseOnce(b: Uint8Array) {
+  return typed(() => parseCertificate(b), [CertError], 'parseCertificate');
+}
 
 // Parsing must be a fixed point after one canonical re-marshal.
 function checkFixedPoint(c: NebulaCertificate, what: string, allowMissingPublicKey = false): void {
@@ -49,7 +53,17 @@ test('fuzz: mutated certificate bytes parse to a re-marshal fixed point or fail 
   const outcomes = new Map<string, number>();
   fc.assert(fc.property(fc.nat({ max: originals.length - 1 }), mutations({ maxCount: 4 }), fc.boolean(), (which, muts, handshakeForm) => {
     const bytes = applyMutations(marshalCertificate(originals[which]!), muts);
-    const r = typed(() => parseCertificate(bytes, { allowMissingPublicKey: handshakeForm }), [CertError], 'parseCertificate');
+    // Parsed from a view into a sentinel-filled buffer, twice: the result may not
+    // depend on the bytes around the view (e.g. code using .buffer without byteOffset).
+    const [r, r2] = SENTINELS.map((fill) => {
+      const p = place(bytes, fill);
+      const view = p.buf.subarray(p.off, p.off + p.len);
+      const out = typed(() => parseCertificate(view, { allowMissingPublicKey: handshakeForm }), [CertError], 'parseCertificate');
+      assertSentinelIntact(p, 'parseCertificate');
+      return out;
+    }) as [ReturnType<typeof parseOnce>, ReturnType<typeof parseOnce>];
+    const summary = (x: ReturnType<typeof parseOnce>): string => (x.ok ? hex(marshalCertificate(x.value)) : x.error.message);
+    if (summary(r) !== summary(r2)) throw new Error(`parseCertificate depends on bytes outside its input: ${summary(r)} vs ${summary(r2)}`);
     const key = r.ok ? 'parsed' : (r.error as CertError).reason;
     outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
     if (!r.ok) return;

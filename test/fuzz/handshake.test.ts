@@ -21,7 +21,7 @@ import { ProtobufError } from '../../src/tunnel/protobuf/index.js';
 import { Endpoint } from '../../src/tunnel/udp/index.js';
 import { encodeHeader } from '../../src/tunnel/wire/index.js';
 import { describeParams, FUZZ_TIMEOUT_MS, fuzzParams } from './config.js';
-import { hex, typed } from './guard.js';
+import { assertSentinelIntact, hex, place, SENTINELS, typed } from './guard.js';
 import { applyMutations, mutations } from './mutate.js';
 import { LOW_ORDER_POINTS, makeFuzzPki, type FuzzHost } from './pki.js';
 
@@ -70,7 +70,9 @@ test('fuzz: mutated msg1 (body, cleartext payload, certificate) fails stage 1 on
   t.diagnostic(describeParams(params));
   const outcomes = new Map<string, number>();
   fc.assert(fc.property(depth, cipher, mutations({ tokens: LOW_ORDER_POINTS.length, maxCount: 3 }), (d, c, muts) => {
-    const body = mutatedMsg1(d, c, muts);
+    // A view into a sentinel-filled buffer, as a node's receive buffer would hold it.
+    const placed = place(mutatedMsg1(d, c, muts), SENTINELS[0]);
+    const body = placed.buf.subarray(placed.off, placed.off + placed.len);
     const responder = new IxResponder({ cipher: c, staticKey: bob.keys });
     const r = typed(() => {
       const m1 = responder.readMessage1(body);
@@ -83,6 +85,7 @@ test('fuzz: mutated msg1 (body, cleartext payload, certificate) fails stage 1 on
       }
       return responder.writeMessage2(new Uint8Array(0));
     }, PEER_FAULT, `stage 1 (${d})`);
+    assertSentinelIntact(placed, 'stage 1');
     const key = r.ok ? 'answered' : `${r.error.constructor.name}:${(r.error as { reason?: string }).reason ?? ''}`;
     outcomes.set(key, (outcomes.get(key) ?? 0) + 1);
   }), params);

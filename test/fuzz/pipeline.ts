@@ -204,17 +204,32 @@ export class CheckingSink {
   }
 }
 
-// Comparable form of a packet: a DF-set IPv4 id (free to change when merged,
-// with the header checksum covering it) and a valid or absent IPv4 UDP checksum
-// (absent is accepted, then recomputed when resegmented) are blanked.
+// Comparable form of a packet, blanking what merging may legitimately change:
+// a DF-set IPv4 id (with the header checksum covering it); the TCP urgent
+// pointer when URG is clear (meaningless then, RFC 9293; Linux GRO does not
+// compare it either, and a merged packet carries the first one's); and an L4
+// checksum that verifies (an IPv4 UDP checksum of 0, "none", counts as valid),
+// since merged packets get fresh checksums. A corrupt checksum is kept, so
+// corrupted packets still have to come out exactly as they went in.
 function canonical(b: Buffer): string {
   const c = Buffer.from(b);
-  if (c.length >= 20 && c[0] === 0x45) {
+  let l4 = -1;
+  let proto = -1;
+  if (b.length >= 20 && b[0] === 0x45 && b.readUInt16BE(2) === b.length) {
     if ((c[6]! & 0x40) !== 0) c[4] = c[5] = c[10] = c[11] = 0;
-    if (b[9] === 17 && b.length >= 28 && b.readUInt16BE(2) === b.length
-      && (b.readUInt16BE(26) === 0 || l4ChecksumVerifies(b, 0, b.length, 20, 17))) {
-      c[26] = c[27] = 0;
-    }
+    l4 = 20;
+    proto = b[9]!;
+  } else if (b.length >= 40 && b[0]! >>> 4 === 6 && b.readUInt16BE(4) + 40 === b.length) {
+    l4 = 40;
+    proto = b[6]!;
+  }
+  if (proto === 6 && b.length >= l4 + 20) {
+    const valid = l4ChecksumVerifies(b, 0, b.length, l4, 6);
+    if ((b[l4 + 13]! & 0x20) === 0) c[l4 + 18] = c[l4 + 19] = 0;
+    if (valid) c[l4 + 16] = c[l4 + 17] = 0;
+  } else if (proto === 17 && b.length >= l4 + 8) {
+    const none = l4 === 20 && b.readUInt16BE(l4 + 6) === 0;
+    if (none || l4ChecksumVerifies(b, 0, b.length, l4, 17)) c[l4 + 6] = c[l4 + 7] = 0;
   }
   return c.toString('hex');
 }
