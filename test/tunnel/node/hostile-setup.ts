@@ -129,9 +129,14 @@ export async function stage(opts: { subnet: number; cipher?: Cipher; hostile: [s
   };
 }
 
-/** Waits until A has counted `n` more received datagrams than in `before` (they were all processed). */
+/**
+ * Waits until A has counted `n` more received datagrams than in `before`, then a
+ * little longer: if B's traffic (a liveness test request) came in between, the
+ * last of ours may still be in the next receive batch.
+ */
 export async function processed(s: Stage, before: NodeStats, n: number, timeoutMs = 3000): Promise<void> {
   await waitFor(() => s.a.stats.datagramsIn >= before.datagramsIn + n, timeoutMs, `node A to process ${n} datagrams`);
+  await new Promise((r) => setTimeout(r, 100));
 }
 
 /** Waits a little for anything that should NOT happen (a reply, a recv_error) to have had its chance. */
