@@ -11,7 +11,8 @@
         "native/io.c",
         "native/poll.c",
         "native/aead.c",
-        "native/udp.c"
+        "native/udp.c",
+        "native/checksum.c"
       ],
       "cflags": ["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "defines": ["NAPI_VERSION=8"],

@@ -82,6 +82,8 @@ export interface NativeUdp {
 
 /** Functions exported by native/*.c. Negative numbers are -errno (or libuv errors for poll*). */
 export interface NativeAddon extends NativeAead, NativeUdp {
+  /** RFC 1071 sum of buf[off, off+len): folded, not complemented; -1 for a range outside buf (native/checksum.c). */
+  checksumSum(buf: Uint8Array, off: number, len: number): number;
   closeFd(fd: number): number;
   dupFd(fd: number): number;
   eventfdCreate(): number;
@@ -128,5 +130,26 @@ function load(): NativeAddon {
   return createRequire(import.meta.url)(file) as NativeAddon;
 }
 
-/** The loaded addon. */
-export const native: NativeAddon = load();
+let loadError: TioError | null = null;
+function tryLoad(): NativeAddon | null {
+  try {
+    return load();
+  } catch (e) {
+    loadError = e instanceof TioError ? e : new TioError('ERR_TIO_NO_ADDON', `tio's native addon failed to load: ${String(e)}`);
+    return null;
+  }
+}
+const loaded = tryLoad();
+
+/** True when the addon loaded; pure-TypeScript layers (packet/) use it to pick their fast paths. */
+export const nativeAvailable: boolean = loaded !== null;
+
+/**
+ * The loaded addon. Importing never throws, so the packet helpers work without
+ * a build; calling any function of a missing addon throws the load error.
+ */
+export const native: NativeAddon = loaded ?? new Proxy({} as NativeAddon, {
+  get(): never {
+    throw loadError!;
+  },
+});

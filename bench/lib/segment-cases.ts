@@ -1,7 +1,7 @@
 // The rows of the segmentation bench: what is measured and on which input.
 import { Coalescer, type CoalescerSink } from '../../src/gro/index.js';
 import { Segmenter, segmentRejectReason } from '../../src/gso/index.js';
-import { sum16 } from '../../src/packet/index.js';
+import { checksumReference, sum16, sum16Js } from '../../src/packet/index.js';
 import type { Packet } from '../../src/tun/packet.js';
 import { buildSuperpacket, patternPayload } from '../../test/gso/superpackets.js';
 import { BenchError } from './errors.js';
@@ -63,7 +63,8 @@ export function segmentCases(): BenchCase[] {
 /**
  * Yardstick and breakdown rows over the same payload bytes: one Buffer.copy of
  * the whole payload (the yardstick), the same copy in 1448-byte pieces, and
- * sum16 over 1448-byte pieces (the two halves of the segmenter's per-segment work).
+ * the checksums over 1448-byte pieces (the two halves of the segmenter's per-segment work):
+ * sum16 (native when the addon is built), the TypeScript fast path and the plain reference.
  */
 export function referenceCases(): BenchCase[] {
   const p = superpacket(4, 'tcp');
@@ -80,14 +81,18 @@ export function referenceCases(): BenchCase[] {
         return PAYLOAD;
       },
     },
-    {
-      key: 'sum16_1448',
-      label: 'sum16 in 1448-byte pieces',
+    ...([
+      ['sum16_1448', 'sum16 (native) in 1448-byte pieces', sum16],
+      ['sum16js_1448', 'sum16Js (TypeScript) in 1448-byte pieces', sum16Js],
+      ['sumref_1448', 'checksumReference in 1448-byte pieces', checksumReference],
+    ] as const).map(([key, label, f]) => ({
+      key,
+      label,
       unit: () => {
-        for (let i = 0; i < SEGMENTS; i++) sink = (sink + sum16(src, start + i * SEGMENT_SIZE, SEGMENT_SIZE)) | 0;
+        for (let i = 0; i < SEGMENTS; i++) sink = (sink + f(src, start + i * SEGMENT_SIZE, SEGMENT_SIZE, 0)) | 0;
         return PAYLOAD;
       },
-    },
+    })),
   ];
 }
 

@@ -1,5 +1,6 @@
 // RFC 1071 Internet checksum. Sums here are ones'-complement sums of big-endian
 // 16-bit words, folded to 16 bits but not complemented; `finish` complements.
+import { native, nativeAvailable } from '../native.js';
 import { HOST_LITTLE_ENDIAN } from './host-endian.js';
 
 /** Folds a non-negative sum (exact integer below 2^53) to 16 bits with end-around carry. */
@@ -125,8 +126,25 @@ function sumWords(w: Uint32Array, start: number, count: number): number {
   return total;
 }
 
-/** Fast RFC 1071 sum with the same contract and results as checksumReference. */
+// From this length on the native sum wins despite its call cost (measured: 1448
+// bytes 122 ns native vs 241 ns sum16Js; below ~256 bytes the call overhead eats the gain).
+const NATIVE_MIN_LEN = 256;
+const nativeSum = nativeAvailable ? native.checksumSum : null;
+
+/**
+ * Fast RFC 1071 sum with the same contract and results as checksumReference:
+ * native/checksum.c for long ranges when the addon is built, sum16Js otherwise.
+ */
 export function sum16(buf: Uint8Array, off: number, len: number, initial = 0): number {
+  if (len >= NATIVE_MIN_LEN && nativeSum !== null) {
+    const s = nativeSum(buf, off, len);
+    if (s >= 0) return fold(s + initial);
+  }
+  return sum16Js(buf, off, len, initial);
+}
+
+/** The TypeScript fast sum (word views, unrolled), same contract as checksumReference; sum16 uses it without the addon. */
+export function sum16Js(buf: Uint8Array, off: number, len: number, initial = 0): number {
   if (len < SMALL_LEN) return fold(sumBytes(buf, off, len) + initial);
   const abs = buf.byteOffset + off;
   // Bytes before the first 4-byte-aligned address; they sit at even/odd word positions from off.

@@ -7,8 +7,10 @@ import {
   pseudoHeaderSumV4,
   pseudoHeaderSumV6,
   sum16,
+  sum16Js,
 } from '../../src/packet/index.js';
 import { buildPacket, makeRng, pseudoHeaderBytes, randomBytes } from './packets.js';
+import { native, nativeAvailable } from '../../src/native.js';
 
 test('RFC 1071 example bytes sum to 0xddf2 in both implementations', () => {
   const b = Uint8Array.of(0x00, 0x01, 0xf2, 0x03, 0xf4, 0xf5, 0xf6, 0xf7);
@@ -157,4 +159,24 @@ test('pseudoHeaderSumV6 equals the sum of the RFC 8200 pseudo-header bytes', () 
   const p = buildPacket({ version: 6, proto: 6, payload: new Uint8Array(0) });
   const big = 0x12345;
   assert.equal(pseudoHeaderSumV6(p.bytes, 0, 6, big), fold(checksumReference(p.bytes, 8, 32) + 6 + 1 + 0x2345));
+});
+
+test('sum16Js, the TypeScript fast path kept beside the native one, equals checksumReference for every length 0..2000 at offsets 0..3', () => {
+  const rng = makeRng(11);
+  const data = randomBytes(rng, 2010);
+  for (let off = 0; off < 4; off++) {
+    for (let len = 0; len <= 2000; len++) {
+      assert.equal(sum16Js(data, off, len, len & 0xff), checksumReference(data, off, len, len & 0xff), `len ${len} off ${off}`);
+    }
+  }
+});
+
+test('the native checksum equals checksumReference for every length 0..2100 at offsets 0..8, and refuses a range outside the buffer', { skip: nativeAvailable ? undefined : 'native addon not built' }, () => {
+  const rng = makeRng(12);
+  const data = randomBytes(rng, 2120);
+  for (let off = 0; off < 9; off++) {
+    for (let len = 0; len <= 2100; len++) assert.equal(native.checksumSum(data, off, len), checksumReference(data, off, len), `len ${len} off ${off}`);
+  }
+  assert.equal(native.checksumSum(data, 2100, 100), -1);
+  assert.equal(native.checksumSum(data, -1, 10), -1);
 });
