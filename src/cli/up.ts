@@ -26,5 +26,17 @@ export async function up(args: { config: string; netns?: string; test?: boolean 
   await node.stopped;
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  // What crossed and what was dropped, by reason: for operators and soak runs.
+  const s = node.stats;
+  const tun = node.device.stats();
+  const udp = node.udp.stats();
+  const drops = Object.entries(s.drops).filter(([, n]) => n > 0).map(([k, n]) => `${k}:${n}`).join(',');
+  const tunDrops = Object.entries(tun.drops).filter(([, n]) => n > 0).map(([k, n]) => `${k}:${n}`).join(',');
+  log.info('Stats', {
+    insidePackets: s.insidePackets, datagramsOut: s.datagramsOut, datagramsIn: s.datagramsIn, delivered: s.delivered,
+    recvErrorsSent: s.recvErrorsSent, recvErrorsReceived: s.recvErrorsReceived, drops: drops || 'none',
+    tunDrops: tunDrops || 'none', tunTxErrors: tun.txErrors, udpKernelDrops: udp.rxKernelDrops, udpTxErrors: udp.txErrors,
+    handshakes: JSON.stringify(node.handshakes.stats),
+  });
   return node.failure === null ? 0 : 1;
 }

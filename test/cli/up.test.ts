@@ -48,6 +48,11 @@ test('tio up: two nodes from Nebula configs carry TCP; SIGTERM sends close_tunne
     pa.kill('SIGTERM');
     assert.equal(await exited, 0, 'SIGTERM exits cleanly');
     assert.ok(la.some((l) => l.includes('Sending close tunnel message')));
+    const stats = la.find((l) => l.includes('msg="Stats"'));
+    assert.ok(stats, 'counters logged at exit');
+    assert.match(stats, /delivered=[1-9]\d*/);
+    // The kernel's own IPv6 chatter on the TUN is dropped as not-ipv4 (as nebula does); nothing else may be.
+    assert.doesNotMatch(stats, /outside-|inside-(firewall|segment|no-remote)/);
     await waitFor(() => lb.some((l) => l.includes('Close tunnel received')), 5000, 'peer saw close_tunnel');
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- a ---\n${la.join('\n')}\n--- b ---\n${lb.join('\n')}`, { cause: e });
