@@ -3,7 +3,7 @@
 // (close_tunnel) and exits 0; a bad config exits 1 naming the field.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { spawnSync, type ChildProcess } from 'node:child_process';
+import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,21 +11,12 @@ import { Netns, destroyAll, rootSkipReason, vethPair, waitFor } from '../helpers
 import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
 import { writeNodeConfig } from '../helpers/nebula-process.js';
 import { tcpTransfer } from '../helpers/tcp-transfer.js';
+import { collectLines } from '../helpers/lines.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);
 
 const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
-
-function output(child: ChildProcess): string[] {
-  const lines: string[] = [];
-  const take = (d: Buffer): void => {
-    for (const l of d.toString().split('\n')) if (l) lines.push(l);
-  };
-  child.stdout?.on('data', take);
-  child.stderr?.on('data', take);
-  return lines;
-}
 
 test('tio up: two nodes from Nebula configs carry TCP; SIGTERM sends close_tunnel and exits 0', { skip, timeout: 120_000 }, async () => {
   const pki = makePki([['a', '198.19.0.1/16'], ['b', '198.19.0.2/16']]);
@@ -38,8 +29,8 @@ test('tio up: two nodes from Nebula configs carry TCP; SIGTERM sends close_tunne
   const cb = writeNodeConfig(pki, hb, '198.18.22.2', [[ha, '198.18.22.1']], { dev: 'tiob', level: 'debug' }, 'tio');
   const pa = a.spawn(process.execPath, [MAIN, 'up', '-config', ca], { stdio: ['ignore', 'pipe', 'pipe'] });
   const pb = b.spawn(process.execPath, [MAIN, 'up', '--config', cb], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const la = output(pa);
-  const lb = output(pb);
+  const la = collectLines(pa);
+  const lb = collectLines(pb);
   try {
     await waitFor(() => la.some((l) => l.includes('interface is active')) && lb.some((l) => l.includes('interface is active')), 15_000, 'both nodes up');
     const r = await tcpTransfer(b, a, '198.19.0.2', 5501, 8 << 20, 60_000);

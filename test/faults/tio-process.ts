@@ -2,6 +2,7 @@
 // captured, for tests that kill and restart nodes.
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { collectLines } from '../helpers/lines.js';
 import type { Netns } from '../helpers/netns.js';
 import { waitFor } from '../helpers/wait.js';
 
@@ -24,12 +25,7 @@ export interface TioProcess {
 /** Starts `tio up -config file` in ns. */
 export function startTio(ns: Netns, config: string): TioProcess {
   const child = ns.spawn(process.execPath, [MAIN, 'up', '-config', config], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log: string[] = [];
-  const take = (d: Buffer): void => {
-    for (const l of d.toString().split('\n')) if (l) log.push(l);
-  };
-  child.stdout!.on('data', take);
-  child.stderr!.on('data', take);
+  const log = collectLines(child);
   const exited = new Promise<number | null>((r) => child.once('exit', (code) => r(code)));
   const gone = (): boolean => child.exitCode !== null || child.signalCode !== null;
   return {

@@ -3,6 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { nodeConfigYaml } from '../../src/cli/demo/config.js';
+import { collectLines } from './lines.js';
 import { join } from 'node:path';
 import type { Netns } from './netns.js';
 import type { HostFiles, TestPki } from './nebula-pki.js';
@@ -45,12 +46,7 @@ export function startNebula(ns: Netns, pki: TestPki, me: HostFiles, listen: stri
   opts: NebulaConfigOptions = {}): NebulaProcess {
   const file = writeNodeConfig(pki, me, listen, peers, opts);
   const child = ns.spawn('nebula', ['-config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log: string[] = [];
-  const take = (d: Buffer): void => {
-    for (const l of d.toString().split('\n')) if (l) log.push(l);
-  };
-  child.stdout!.on('data', take);
-  child.stderr!.on('data', take);
+  const log = collectLines(child);
   const exited = new Promise<void>((r) => child.once('exit', () => r()));
   return {
     child,

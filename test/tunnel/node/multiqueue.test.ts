@@ -7,7 +7,6 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import type { ChildProcess } from 'node:child_process';
 import { AeadBatch, BatchAead } from '../../../src/tunnel/aead/index.js';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
 import { UdpSocket, Endpoint } from '../../../src/tunnel/udp/index.js';
@@ -20,6 +19,7 @@ import type { NodeOptions } from '../../../src/tunnel/node/options.js';
 import type { FirewallRule } from '../../../src/tunnel/firewall/index.js';
 import { tcpTransfer } from '../../helpers/tcp-transfer.js';
 import { writeNodeConfig } from '../../helpers/nebula-process.js';
+import { collectLines } from '../../helpers/lines.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);
@@ -287,16 +287,6 @@ test('routines 2: stop() and a crashing routine leave the process fd count uncha
 
 const MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 
-function output(child: ChildProcess): string[] {
-  const lines: string[] = [];
-  const take = (d: Buffer): void => {
-    for (const l of d.toString().split('\n')) if (l) lines.push(l);
-  };
-  child.stdout?.on('data', take);
-  child.stderr?.on('data', take);
-  return lines;
-}
-
 test('tio up with `routines: 2`: two processes carry parallel TCP; SIGTERM stops the routines and exits 0', { skip, timeout: 120_000 }, async () => {
   const pki = makePki([['a', `${A_IP}/16`], ['b', `${B_IP}/16`]]);
   const a = Netns.create('mqupa');
@@ -308,8 +298,8 @@ test('tio up with `routines: 2`: two processes carry parallel TCP; SIGTERM stops
   const cb = writeNodeConfig(pki, hb, '198.18.39.2', [[ha, '198.18.39.1']], { dev: 'tiob', extra: 'routines: 2\n' }, 'mq');
   const pa = a.spawn(process.execPath, [MAIN, 'up', '-config', ca], { stdio: ['ignore', 'pipe', 'pipe'] });
   const pb = b.spawn(process.execPath, [MAIN, 'up', '-config', cb], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const la = output(pa);
-  const lb = output(pb);
+  const la = collectLines(pa);
+  const lb = collectLines(pb);
   try {
     await waitFor(() => [la, lb].every((l) => l.some((x) => x.includes('interface is active') && x.includes('routines=2'))), 15_000, 'both nodes up with 2 routines');
     const runs = await Promise.all([5621, 5622, 5623].map((port) => tcpTransfer(a, b, A_IP, port, 4 * MiB, 60_000)));
