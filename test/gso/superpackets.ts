@@ -4,6 +4,7 @@
 // helpers that take the resulting segments apart. Only the reference checksum is used.
 import { checksumReference } from '../../src/packet/index.js';
 import { Packet } from '../../src/tun/packet.js';
+import { ACK } from '../gro/packets.js';
 
 /** virtio gso_type values (include/uapi/linux/virtio_net.h). */
 export const GSO_TCPV4 = 1;
@@ -16,22 +17,8 @@ export const GSO_UDP_L4 = 5;
 /** ECN bit of gso_type. */
 export const GSO_ECN = 0x80;
 
-/** TCP flag bits (RFC 9293, RFC 3168). */
-export const FIN = 0x01;
-/** SYN. */
-export const SYN = 0x02;
-/** RST. */
-export const RST = 0x04;
-/** PSH. */
-export const PSH = 0x08;
-/** ACK. */
-export const ACK = 0x10;
-/** URG. */
-export const URG = 0x20;
-/** ECE. */
-export const ECE = 0x40;
-/** CWR. */
-export const CWR = 0x80;
+/** TCP flag bits (RFC 9293, RFC 3168), shared with the coalescer fixtures. */
+export { ACK, CWR, ECE, FIN, PSH, RST, SYN, URG } from '../gro/packets.js';
 
 /** IPv6 extension header numbers usable in `ipv6Ext` (RFC 8200). */
 export const EXT_HOP_BY_HOP = 0;
