@@ -1,18 +1,14 @@
 // CaPool loading rules of cert/ca.go: only self-signed IsCA certificates load;
 // expired CAs load (nebula warns) and are reported; lookups by fingerprint.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   CaPool, CertError, fingerprintHex, parseCertificatePem, parseEd25519PrivateKeyPem, signCertificate,
 } from '../../../src/tunnel/cert/index.js';
-import { nebulaCertSkip, standardPki, type StandardPki } from './pki.js';
+import { nebulaCertSkip, useStandardPki } from './pki.js';
 
 const skip = nebulaCertSkip;
-let p: StandardPki;
-before(() => {
-  if (!skip) p = standardPki();
-});
-after(() => p?.pki.remove());
+const p = useStandardPki();
 
 const reasonIs = (reason: string) => (e: unknown): boolean => e instanceof CertError && e.reason === reason;
 

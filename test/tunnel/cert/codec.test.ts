@@ -1,19 +1,15 @@
 // Certificates written by the real nebula-cert 1.6.1: parsed field by field,
 // re-marshalled byte-identical (PEM text too), fingerprint equal to `nebula-cert print -json`.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   CertError, certificateToPem, fingerprintHex, formatCertNetwork, marshalCertificate, marshalDetails, parseCertificate,
   parseCertificatePem, parseCertificatesPem,
 } from '../../../src/tunnel/cert/index.js';
-import { hex, nebulaCertSkip, pemBody, standardPki, type StandardPki } from './pki.js';
+import { hex, nebulaCertSkip, pemBody, useStandardPki } from './pki.js';
 
 const skip = nebulaCertSkip;
-let p: StandardPki;
-before(() => {
-  if (!skip) p = standardPki();
-});
-after(() => p?.pki.remove());
+const p = useStandardPki();
 
 test('a host certificate parses into the fields nebula-cert wrote', { skip }, () => {
   const cert = parseCertificatePem(p.a.crt);

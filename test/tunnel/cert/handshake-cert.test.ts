@@ -1,19 +1,15 @@
 // Handshake certificates: sent without PublicKey, recombined with the Noise static
 // key on receipt, then verified (NEBULA-PROTOCOL.md §3.5, §8.8).
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   CaPool, CertError, marshalCertificate, marshalHandshakeCertificate, parseCertificate, parseCertificatePem,
   recombineHandshakeCertificate, verifyCertificate,
 } from '../../../src/tunnel/cert/index.js';
-import { hex, nebulaCertSkip, standardPki, type StandardPki } from './pki.js';
+import { hex, nebulaCertSkip, useStandardPki } from './pki.js';
 
 const skip = nebulaCertSkip;
-let p: StandardPki;
-before(() => {
-  if (!skip) p = standardPki();
-});
-after(() => p?.pki.remove());
+const p = useStandardPki();
 
 test('the handshake form omits field 7 and nothing else', { skip }, () => {
   const a = parseCertificatePem(p.a.crt);

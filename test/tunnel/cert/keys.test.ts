@@ -1,20 +1,16 @@
 // Key PEMs written by nebula-cert: sizes, banners, byte-identical re-encoding, and
 // that the keys belong to their certificates.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   CertError, ed25519PrivateKeyToPem, ed25519PublicKey, ed25519PublicKeyToPem, parseCertificatePem, parseEd25519PrivateKeyPem,
   parseEd25519PublicKeyPem, parseX25519PrivateKeyPem, parseX25519PublicKeyPem, x25519PrivateKeyToPem, x25519PublicKeyToPem,
 } from '../../../src/tunnel/cert/index.js';
 import { x25519PublicKey } from '../../../src/tunnel/noise/index.js';
-import { hex, nebulaCertSkip, standardPki, type StandardPki } from './pki.js';
+import { hex, nebulaCertSkip, useStandardPki } from './pki.js';
 
 const skip = nebulaCertSkip;
-let p: StandardPki;
-before(() => {
-  if (!skip) p = standardPki();
-});
-after(() => p?.pki.remove());
+const p = useStandardPki();
 
 test('host X25519 private key: 32 bytes, derives the certificate public key, re-encodes identically', { skip }, () => {
   const key = parseX25519PrivateKeyPem(p.a.key);

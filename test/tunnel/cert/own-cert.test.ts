@@ -1,19 +1,15 @@
 // Startup checks of our own certificate (pki.go): not expired, an IP, a prefix mask,
 // and a private key that derives the certificate's public key.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   CertError, certNetwork, checkOwnCertificate, parseCertificatePem, parseEd25519PrivateKeyPem, parseX25519PrivateKeyPem,
   verifyPrivateKey, type CertErrorReason,
 } from '../../../src/tunnel/cert/index.js';
-import { nebulaCertSkip, standardPki, type StandardPki } from './pki.js';
+import { nebulaCertSkip, useStandardPki } from './pki.js';
 
 const skip = nebulaCertSkip;
-let p: StandardPki;
-before(() => {
-  if (!skip) p = standardPki();
-});
-after(() => p?.pki.remove());
+const p = useStandardPki();
 
 function fails(reason: CertErrorReason, fn: () => unknown): void {
   assert.throws(fn, (e: unknown) => e instanceof CertError && e.reason === reason);

@@ -4,6 +4,7 @@
 import { execFileSync } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
+import { after, before } from 'node:test';
 import { join } from 'node:path';
 
 /** Runs a command with a time limit and returns stdout; the error message carries its stderr. */
@@ -127,4 +128,18 @@ export function standardPki(): StandardPki {
     b: pki.sign(ca, 'b', '198.19.0.2/16'),
     other: pki.ca('other-ca'),
   };
+}
+
+/**
+ * The common fixture for a whole test file: made before the first test (unless
+ * nebula-cert is missing; tests then skip with nebulaCertSkip) and removed after
+ * the last. The returned object is filled in place, so tests read it directly.
+ */
+export function useStandardPki(): StandardPki {
+  const fixture = {} as StandardPki;
+  before(() => {
+    if (!nebulaCertSkip) Object.assign(fixture, standardPki());
+  });
+  after(() => fixture.pki?.remove());
+  return fixture;
 }

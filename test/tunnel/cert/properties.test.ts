@@ -1,12 +1,12 @@
 // Property: random or mutated certificate bytes and PEM text never raise anything but CertError.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import fc from 'fast-check';
 import {
   CaPool, CertError, marshalCertificate, parseCertificate, parseCertificatePem, parseCertificatesPem, recombineHandshakeCertificate,
   verifyCertificate,
 } from '../../../src/tunnel/cert/index.js';
-import { nebulaCertSkip, pemBody, standardPki, type StandardPki } from './pki.js';
+import { nebulaCertSkip, pemBody, useStandardPki } from './pki.js';
 
 function onlyCertError(fn: () => unknown): void {
   try {
@@ -31,11 +31,7 @@ test('property: random text as PEM fails with CertError', () => {
 });
 
 const skip = nebulaCertSkip;
-let p: StandardPki;
-before(() => {
-  if (!skip) p = standardPki();
-});
-after(() => p?.pki.remove());
+const p = useStandardPki();
 
 test('property: a nebula-cert certificate with bytes flipped, cut or inserted parses and verifies, or fails typed', { skip }, () => {
   const body = pemBody(p.a.crt);

@@ -1,18 +1,14 @@
 // Ed25519 is deterministic, so re-signing nebula-cert's details with the CA key
 // must reproduce nebula-cert's signature: proof that the signed bytes are right.
 import assert from 'node:assert/strict';
-import { after, before, test } from 'node:test';
+import { test } from 'node:test';
 import {
   CertError, checkSignature, ed25519Sign, ed25519Verify, parseCertificatePem, parseEd25519PrivateKeyPem, signCertificate,
 } from '../../../src/tunnel/cert/index.js';
-import { hex, nebulaCertSkip, standardPki, type StandardPki } from './pki.js';
+import { hex, nebulaCertSkip, useStandardPki } from './pki.js';
 
 const skip = nebulaCertSkip;
-let p: StandardPki;
-before(() => {
-  if (!skip) p = standardPki();
-});
-after(() => p?.pki.remove());
+const p = useStandardPki();
 
 test('signCertificate reproduces nebula-cert signatures byte for byte', { skip }, () => {
   const key = parseEd25519PrivateKeyPem(p.ca.key);
