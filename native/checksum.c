@@ -57,6 +57,51 @@ static napi_value checksum_sum(napi_env env, napi_callback_info info) {
   return tio_int(env, sum_be16(buf + off, (size_t)len));
 }
 
+/* checksumPieces(src, srcOff, pieceLen, total, sums, dst, dstOff, dstStride) -> pieces | -1
+ * Cuts src[srcOff, +total) into pieces of pieceLen bytes (the last may be
+ * shorter) and stores piece i's folded sum in sums[i]. With dst (not null),
+ * piece i is also copied to dst[dstOff + i * dstStride, ...) first. One call
+ * per superpacket instead of a copy and a sum call per segment (the
+ * segmenter's payloads). -1: a range outside its buffer, more pieces than
+ * sums holds, dstStride < pieceLen, or the source overlapping the copies. */
+static napi_value checksum_pieces(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  uint8_t *src, *dst = NULL;
+  size_t slen, dlen = 0, nsums;
+  int32_t *sums;
+  int32_t soff, piece, total, doff = 0, stride = 0;
+  TIO_CHECK(env, tio_args(env, info, 8, argv) && tio_get_bytes(env, argv[0], &src, &slen) &&
+                     tio_get_i32(env, argv[1], &soff) && tio_get_i32(env, argv[2], &piece) &&
+                     tio_get_i32(env, argv[3], &total) && tio_get_i32_array(env, argv[4], &sums, &nsums) &&
+                     (tio_is_nullish(env, argv[5]) || tio_get_bytes(env, argv[5], &dst, &dlen)) &&
+                     tio_get_i32(env, argv[6], &doff) && tio_get_i32(env, argv[7], &stride),
+            "checksumPieces(src, srcOff, pieceLen, total, sums, dst, dstOff, dstStride)");
+  if (soff < 0 || piece <= 0 || total < 0 || (int64_t)soff + total > (int64_t)slen) return tio_int(env, -1);
+  int64_t count = ((int64_t)total + piece - 1) / piece;
+  if (count > (int64_t)nsums) return tio_int(env, -1);
+  if (dst && count > 0) {
+    int64_t last = total - (count - 1) * (int64_t)piece;
+    int64_t end = (int64_t)doff + (count - 1) * (int64_t)stride + last;
+    if (doff < 0 || stride < piece || end > (int64_t)dlen) return tio_int(env, -1);
+    const uint8_t *s0 = src + soff, *s1 = s0 + total, *d0 = dst + doff, *d1 = dst + end;
+    if (s0 < d1 && d0 < s1) return tio_int(env, -1);
+  }
+  for (int64_t i = 0; i < count; i++) {
+    size_t at = (size_t)soff + (size_t)(i * piece);
+    size_t n = (size_t)(total - i * piece < piece ? total - i * piece : piece);
+    const uint8_t *from = src + at;
+    if (dst) {
+      uint8_t *to = dst + doff + i * (int64_t)stride;
+      memcpy(to, from, n);
+      /* Summed from the copy: it was just written, so it is in L1. */
+      from = to;
+    }
+    sums[i] = (int32_t)sum_be16(from, n);
+  }
+  return tio_int(env, count);
+}
+
 void tio_register_checksum(napi_env env, napi_value exports) {
   tio_export(env, exports, "checksumSum", checksum_sum);
+  tio_export(env, exports, "checksumPieces", checksum_pieces);
 }

@@ -84,6 +84,11 @@ export interface NativeUdp {
 export interface NativeAddon extends NativeAead, NativeUdp {
   /** RFC 1071 sum of buf[off, off+len): folded, not complemented; -1 for a range outside buf (native/checksum.c). */
   checksumSum(buf: Uint8Array, off: number, len: number): number;
+  /** Sums (and, with dst, first copies to dst[dstOff + i*dstStride]) the pieceLen-byte pieces of src[srcOff, +total); piece count or -1 (native/checksum.c). */
+  checksumPieces(
+    src: Uint8Array, srcOff: number, pieceLen: number, total: number, sums: Int32Array,
+    dst: Uint8Array | null, dstOff: number, dstStride: number,
+  ): number;
   closeFd(fd: number): number;
   dupFd(fd: number): number;
   eventfdCreate(): number;

@@ -3,13 +3,17 @@
 import {
   IPPROTO_TCP, IPPROTO_UDP, IPV4_CHECKSUM, IPV4_ID, IPV4_TOTAL_LENGTH, IPV6_HEADER_LEN, IPV6_PAYLOAD_LENGTH,
   TCP_CHECKSUM, TCP_FLAG_CWR, TCP_FLAG_FIN, TCP_FLAG_PSH, TCP_FLAGS, TCP_SEQ, UDP_CHECKSUM, UDP_LENGTH,
-  fold, ipv4Ihl, pseudoHeaderSumV4, pseudoHeaderSumV6, readU16BE, readU32BE, sum16, writeU16BE, writeU32BE,
+  fold, ipv4Ihl, pseudoHeaderSumV4, pseudoHeaderSumV6, readU16BE, readU32BE, sum16, sumPieces, writeU16BE, writeU32BE,
 } from '../packet/index.js';
 import type { Packet } from '../tun/packet.js';
 import { SEGMENT_SCRATCH_LEN } from './constants.js';
 import { SegmenterBusyError } from './errors.js';
 import { newSegmentPlan, planSegments, rangeInside } from './plan.js';
 import { SEGMENT_NO_ROOM, SEGMENT_TRUNCATED } from './reject.js';
+
+// Segments per sumPieces call: a 64 KiB superpacket at the smallest sensible
+// gso size (~536 bytes) is ~120 segments, so one call covers real traffic.
+const SUMS_CHUNK = 256;
 
 /** Receives one segment: buf[off, off+len). The bytes are valid, and may be modified, only during the call. */
 export type SegmentSink = (buf: Buffer, off: number, len: number) => void;
@@ -22,6 +26,8 @@ export class Segmenter {
   // One segment at a time: at most 120 header bytes + 65535 payload bytes.
   private readonly scratch: Buffer = Buffer.alloc(SEGMENT_SCRATCH_LEN);
   private readonly plan = newSegmentPlan();
+  // Payload sums of up to SUMS_CHUNK segments, computed (and copied, in segmentInto) by one sumPieces call.
+  private readonly sums = new Int32Array(SUMS_CHUNK);
   private busy = false;
 
   /**
@@ -131,14 +137,26 @@ export class Segmenter {
 
     const count = payloadLen === 0 ? 1 : Math.ceil(payloadLen / size);
     const last = count - 1;
+    const stride = hdrLen + size + tailroom + headroom;
+    const sums = this.sums;
+    let chunkStart = 0;
+    let chunkEnd = 0;
     let from = base + hdrLen;
     for (let i = 0; i < count; i++) {
       const segPayload = i === last ? payloadLen - i * size : size;
       const segLen = hdrLen + segPayload;
       const l4Len = segLen - l4Off;
+      if (i === chunkEnd && payloadLen > 0) {
+        // The payload sums of the next chunk of segments; into an arena, their payloads are copied by the same call.
+        const k = Math.min(count - i, SUMS_CHUNK);
+        chunkStart = i;
+        chunkEnd = i + k;
+        const bytes = chunkEnd === count ? payloadLen - i * size : k * size;
+        sumPieces(src, from, size, bytes, sums, arena ? out : null, o + hdrLen, stride);
+      }
       // Rebuilt every time so that a callback may modify the segment in place.
       if (i > 0) copyHeader(src, base, out, o, hdrLen);
-      src.copy(out, o + hdrLen, from, from + segPayload);
+      if (!arena) src.copy(out, o + hdrLen, from, from + segPayload);
 
       if (v4) {
         const id = (id0 + i) & 0xffff;
@@ -166,7 +184,7 @@ export class Segmenter {
         writeU16BE(out, o + l4Off + UDP_LENGTH, l4Len);
         hdrSum += l4Len;
       }
-      let csum = ~sum16(src, from, segPayload, hdrSum) & 0xffff;
+      let csum = ~fold((payloadLen > 0 ? sums[i - chunkStart]! : 0) + hdrSum) & 0xffff;
       // RFC 768: a transmitted 0 means "no checksum"; its ones'-complement twin 0xffff is sent instead.
       if (csum === 0 && !tcp) csum = 0xffff;
       writeU16BE(out, o + csumAt, csum);

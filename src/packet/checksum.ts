@@ -174,3 +174,57 @@ export function pseudoHeaderSumV6(buf: Uint8Array, ipOff: number, proto: number,
   // Source and destination are the 32 bytes at offset 8 (RFC 8200 section 8.1).
   return fold(sumBytes(buf, ipOff + 8, 32) + proto + (l4Len >>> 16) + (l4Len & 0xffff));
 }
+
+const nativePieces = nativeAvailable ? native.checksumPieces : null;
+
+/**
+ * Cuts src[srcOff, +total) into pieceLen-byte pieces (the last may be shorter)
+ * and stores piece i's folded sum in sums[i]; with dst, piece i is first copied
+ * to dst[dstOff + i * dstStride]. Returns the piece count. One native call for
+ * all pieces (a segmenter's payloads), where a copy plus a sum per piece costs
+ * two calls and, on Node 20, a view allocation for Buffer.copy.
+ * Throws RangeError for a range outside its buffer, more pieces than sums
+ * holds, dstStride < pieceLen, or copies that would overlap the source.
+ */
+export function sumPieces(
+  src: Buffer, srcOff: number, pieceLen: number, total: number, sums: Int32Array,
+  dst: Buffer | null, dstOff: number, dstStride: number,
+): number {
+  if (nativePieces !== null) {
+    const n = nativePieces(src, srcOff, pieceLen, total, sums, dst, dstOff, dstStride);
+    if (n < 0) throw new RangeError(`sumPieces: bad ranges (src ${srcOff}+${total}, piece ${pieceLen}, dst ${dstOff} stride ${dstStride})`);
+    return n;
+  }
+  return sumPiecesJs(src, srcOff, pieceLen, total, sums, dst, dstOff, dstStride);
+}
+
+/** sumPieces without the addon: one copy and one sum16Js per piece. */
+export function sumPiecesJs(
+  src: Buffer, srcOff: number, pieceLen: number, total: number, sums: Int32Array,
+  dst: Buffer | null, dstOff: number, dstStride: number,
+): number {
+  const count = total === 0 ? 0 : Math.ceil(total / pieceLen);
+  const last = total - (count - 1) * pieceLen;
+  if (!Number.isInteger(srcOff) || !Number.isInteger(total) || !(pieceLen >= 1) || srcOff < 0 || total < 0
+    || srcOff + total > src.length || count > sums.length
+    || (dst !== null && count > 0 && (dstOff < 0 || dstStride < pieceLen || dstOff + (count - 1) * dstStride + last > dst.length
+      || (dst.buffer === src.buffer && rangesOverlap(src.byteOffset + srcOff, total, dst.byteOffset + dstOff, (count - 1) * dstStride + last))))) {
+    throw new RangeError(`sumPieces: bad ranges (src ${srcOff}+${total}, piece ${pieceLen}, dst ${dstOff} stride ${dstStride})`);
+  }
+  for (let i = 0; i < count; i++) {
+    const at = srcOff + i * pieceLen;
+    const n = i === count - 1 ? last : pieceLen;
+    if (dst === null) {
+      sums[i] = sum16Js(src, at, n);
+      continue;
+    }
+    const to = dstOff + i * dstStride;
+    src.copy(dst, to, at, at + n);
+    sums[i] = sum16Js(dst, to, n);
+  }
+  return count;
+}
+
+function rangesOverlap(a: number, alen: number, b: number, blen: number): boolean {
+  return a < b + blen && b < a + alen;
+}

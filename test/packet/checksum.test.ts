@@ -8,6 +8,8 @@ import {
   pseudoHeaderSumV6,
   sum16,
   sum16Js,
+  sumPieces,
+  sumPiecesJs,
 } from '../../src/packet/index.js';
 import { buildPacket, makeRng, pseudoHeaderBytes, randomBytes } from './packets.js';
 import { native, nativeAvailable } from '../../src/native.js';
@@ -180,3 +182,46 @@ test('the native checksum equals checksumReference for every length 0..2100 at o
   assert.equal(native.checksumSum(data, 2100, 100), -1);
   assert.equal(native.checksumSum(data, -1, 10), -1);
 });
+
+// Both implementations of the piece sums, checked against per-piece reference sums and copies.
+for (const [name, impl] of [['sumPieces', sumPieces], ['sumPiecesJs', sumPiecesJs]] as const) {
+  test(`${name} sums (and copies) every piece of a range like checksumReference per piece, the last piece short`, () => {
+    const rng = makeRng(21);
+    const src = Buffer.from(randomBytes(rng, 5000));
+    const sums = new Int32Array(64);
+    for (const [off, piece, total] of [[0, 1448, 4400], [3, 1000, 1000], [7, 333, 4991], [1, 1448, 0], [0, 1, 9]] as const) {
+      const expected = Math.ceil(total / piece);
+      const stride = piece + 37;
+      const dst = Buffer.alloc(11 + expected * stride);
+      assert.equal(impl(src, off, piece, total, sums, null, 0, 0), expected);
+      for (let i = 0; i < expected; i++) {
+        const n = Math.min(piece, total - i * piece);
+        assert.equal(sums[i], checksumReference(src, off + i * piece, n), `sum-only piece ${i} of ${off}/${piece}/${total}`);
+      }
+      sums.fill(-7);
+      assert.equal(impl(src, off, piece, total, sums, dst, 11, stride), expected);
+      for (let i = 0; i < expected; i++) {
+        const n = Math.min(piece, total - i * piece);
+        assert.equal(sums[i], checksumReference(src, off + i * piece, n), `piece ${i} of ${off}/${piece}/${total}`);
+        assert.ok(dst.subarray(11 + i * stride, 11 + i * stride + n).equals(src.subarray(off + i * piece, off + i * piece + n)), `copy ${i}`);
+        // The gap between pieces is left alone.
+        if (i < expected - 1) assert.ok(dst.subarray(11 + i * stride + n, 11 + (i + 1) * stride).every((b) => b === 0));
+      }
+      assert.equal(sums[expected] ?? -7, -7, 'nothing past the last piece is written');
+    }
+  });
+
+  test(`${name} refuses ranges outside a buffer, too few sums, a short stride and copies over the source, without writing`, () => {
+    const src = Buffer.alloc(4000, 1);
+    const dst = Buffer.alloc(4000);
+    const sums = new Int32Array(4);
+    assert.throws(() => impl(src, 3000, 500, 1001, sums, null, 0, 0), RangeError);
+    assert.throws(() => impl(src, -1, 500, 10, sums, null, 0, 0), RangeError);
+    assert.throws(() => impl(src, 0, 100, 500, sums, null, 0, 0), RangeError, 'five pieces, four sums');
+    assert.throws(() => impl(src, 0, 100, 400, sums, dst, 0, 99), RangeError, 'stride shorter than a piece');
+    assert.throws(() => impl(src, 0, 1000, 2000, sums, dst, 3000, 1000), RangeError, 'second copy past the end');
+    assert.throws(() => impl(src, 0, 1000, 2000, sums, src, 500, 1000), RangeError, 'copies over the source');
+    assert.ok(dst.every((b) => b === 0));
+    assert.deepEqual([...sums], [0, 0, 0, 0]);
+  });
+}
