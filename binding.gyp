@@ -12,7 +12,8 @@
         "native/poll.c",
         "native/aead.c",
         "native/udp.c",
-        "native/checksum.c"
+        "native/checksum.c",
+        "native/copy.c"
       ],
       "cflags": ["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "defines": ["NAPI_VERSION=8"],

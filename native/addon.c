@@ -10,6 +10,7 @@ static napi_value init(napi_env env, napi_value exports) {
   tio_register_aead(env, exports);
   tio_register_udp(env, exports);
   tio_register_checksum(env, exports);
+  tio_register_copy(env, exports);
   return exports;
 }
 

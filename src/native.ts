@@ -89,6 +89,8 @@ export interface NativeAddon extends NativeAead, NativeUdp {
     src: Uint8Array, srcOff: number, pieceLen: number, total: number, sums: Int32Array,
     dst: Uint8Array | null, dstOff: number, dstStride: number,
   ): number;
+  /** Copies src[offs[i], +lens[i]) for i < n back to back into dst from dstOff; bytes copied, or -1 for a bad range or overlap (native/copy.c). */
+  copyPieces(src: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dst: Uint8Array, dstOff: number): number;
   closeFd(fd: number): number;
   dupFd(fd: number): number;
   eventfdCreate(): number;

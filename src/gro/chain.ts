@@ -1,7 +1,7 @@
 // One chain of same-flow packets that will leave as a single superpacket: the
 // seed's headers, then every payload, contiguous in this chain's store.
 import {
-  IPPROTO_TCP, IPV4_ID, TCP_CHECKSUM, TCP_FLAGS, TCP_FLAG_ECE, TCP_FLAG_PSH, UDP_CHECKSUM, ipv4DontFragment,
+  IPPROTO_TCP, IPV4_ID, TCP_CHECKSUM, TCP_FLAGS, TCP_FLAG_ECE, TCP_FLAG_PSH, UDP_CHECKSUM, copyPieces, ipv4DontFragment,
   ipv4HeaderChecksumUpdate, pseudoHeaderSumV4, pseudoHeaderSumV6, readU16BE, setIpv4TotalLength,
   setIpv6PayloadLength, setUdpLength, writeU16BE,
 } from '../packet/index.js';
@@ -16,7 +16,7 @@ export const EMPTY: Buffer = Buffer.alloc(0);
 
 /** A chain being built; preallocated and reused, one per flow slot. */
 export class Chain {
-  /** Room for the whole superpacket; the seed is copied in only when a second packet joins. */
+  /** Room for the whole superpacket; filled by finish(), and only for a chain of two or more. */
   readonly store: Buffer;
   /** What flush() hands to the sink for this chain. */
   readonly packet: Packet;
@@ -40,13 +40,23 @@ export class Chain {
   // With DF clear the IPv4 id identifies the datagram; segmentation gives id+i, so merged ids must run.
   private idsRun = false;
   private ece = 0;
-  // The seed where the caller left it, until a second packet makes the copy worth it.
+  // The seed where the caller left it (valid until the flush, per Coalescer.add).
   private seedBuf: Buffer = EMPTY;
   private seedOff = 0;
   private seedLen = 0;
-  // Where the seed's headers are now: the caller's buffer, or the store once copied.
+  // The seed's headers, which later packets are compared with.
   private hdrBuf: Buffer = EMPTY;
   private hdrOff = 0;
+  // Bytes not yet in the store: ranges of pieceBuf (the seed whole, then payloads),
+  // copied with one gathering call at finish(), or earlier if a packet from
+  // another buffer joins. `stored` bytes of the store are already written.
+  private readonly pieceOff = new Int32Array(MAX_CHAIN_SEGMENTS);
+  private readonly pieceLen = new Int32Array(MAX_CHAIN_SEGMENTS);
+  private pieces = 0;
+  private pieceBuf: Buffer = EMPTY;
+  private stored = 0;
+  // A merged segment carried PSH: set on the superpacket's header once it is in the store.
+  private pushSeen = false;
 
   constructor(store: Buffer) {
     this.store = store;
@@ -74,6 +84,12 @@ export class Chain {
     this.seedLen = len;
     this.hdrBuf = buf;
     this.hdrOff = off;
+    this.pieceBuf = buf;
+    this.pieceOff[0] = off;
+    this.pieceLen[0] = len;
+    this.pieces = 1;
+    this.stored = 0;
+    this.pushSeen = false;
     // Nothing may follow a PSH segment (it ends what the sender wanted delivered).
     this.open = (p.flags & TCP_FLAG_PSH) === 0;
   }
@@ -108,26 +124,30 @@ export class Chain {
 
   /** Appends the payload of `p` (canAppend said yes); a short or PSH segment closes the chain. */
   append(buf: Buffer, off: number, p: ParsedPacket): void {
-    const store = this.store;
-    // Buffer.copy is native memcpy (~90 ns per 1448 bytes); a word-at-a-time JS copy
-    // that avoids Node 20's internal per-call view measured 3-4x slower, too slow
-    // for the coalescing target, so that one short-lived view per copy is accepted.
-    if (this.hdrBuf !== store) {
-      this.seedBuf.copy(store, 0, this.seedOff, this.seedOff + this.seedLen);
-      this.hdrBuf = store;
-      this.hdrOff = 0;
+    if (buf !== this.pieceBuf) {
+      this.storePieces();
+      this.pieceBuf = buf;
     }
-    buf.copy(store, this.total, off + p.hdrLen, off + p.hdrLen + p.payloadLen);
+    const k = this.pieces++;
+    this.pieceOff[k] = off + p.hdrLen;
+    this.pieceLen[k] = p.payloadLen;
     this.total += p.payloadLen;
     this.segments++;
     this.nextSeq = (this.nextSeq + p.payloadLen) >>> 0;
     this.nextId = (this.nextId + 1) & 0xffff;
     if ((p.flags & TCP_FLAG_PSH) !== 0) {
       // Segmentation puts PSH on the last segment only, which is where it came from.
-      store[this.ipHdrLen + TCP_FLAGS] |= TCP_FLAG_PSH;
+      this.pushSeen = true;
       this.open = false;
     }
     if (p.payloadLen < this.gsoSize) this.open = false;
+  }
+
+  // Copies the pending pieces into the store, after what is there.
+  private storePieces(): void {
+    if (this.pieces === 0) return;
+    this.stored += copyPieces(this.pieceBuf, this.pieceOff, this.pieceLen, this.pieces, this.store, this.stored);
+    this.pieces = 0;
   }
 
   /**
@@ -144,8 +164,10 @@ export class Chain {
       pk.gso = null;
       return pk;
     }
+    this.storePieces();
     const s = this.store;
     const ipLen = this.ipHdrLen;
+    if (this.pushSeen) s[ipLen + TCP_FLAGS] |= TCP_FLAG_PSH;
     const l4Len = this.total - ipLen;
     const tcp = this.proto === IPPROTO_TCP;
     let pseudo: number;
@@ -178,6 +200,8 @@ export class Chain {
     this.open = false;
     this.seedBuf = EMPTY;
     this.hdrBuf = EMPTY;
+    this.pieceBuf = EMPTY;
+    this.pieces = 0;
     this.packet.buf = this.store;
     this.packet.gso = null;
   }

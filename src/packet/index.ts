@@ -1,6 +1,7 @@
-// The packet layer: IPv4/IPv6/TCP/UDP field access and the Internet checksum.
+// The packet layer: IPv4/IPv6/TCP/UDP field access, the Internet checksum and gathering copies.
 export * from './bytes.js';
 export * from './checksum.js';
+export * from './gather.js';
 export * from './host-endian.js';
 export * from './ip.js';
 export * from './ipv4.js';

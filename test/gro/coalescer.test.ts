@@ -183,3 +183,33 @@ test('maxFlows must be an integer from 1 to MAX_FLOWS_LIMIT', () => {
     assert.throws(() => new Coalescer(sink, { tcp: true, udp: true, maxFlows }), OptionError);
   }
 });
+
+test('a chain whose packets sit in different buffers (one each, or two shared) is written exactly as from one buffer, PSH included', async () => {
+  const pkts = [...stream({ version: 4 }, 5, 1200), build({ version: 4, seq: 7000, payload: 1200, flags: 0x18 })];
+  const { out: shared } = await run(pkts);
+  assert.deepEqual(shape(shared), [6]);
+  assertMerged(shared[0]!, pkts, true);
+  const layouts: Buffer[][] = [
+    pkts.map((p) => Buffer.from(p)),
+    // Seed and two payloads in one buffer, the other three in another, then back.
+    (() => {
+      const a = Buffer.concat(pkts.slice(0, 3));
+      const b = Buffer.concat(pkts.slice(3, 5));
+      let at = 0;
+      const views = pkts.slice(0, 3).map((p) => a.subarray(at, (at += p.length)));
+      at = 0;
+      views.push(...pkts.slice(3, 5).map((p) => b.subarray(at, (at += p.length))));
+      views.push(Buffer.from(pkts[5]!));
+      return views;
+    })(),
+  ];
+  for (const views of layouts) {
+    const sink = new CaptureSink();
+    const c = new Coalescer(sink, { tcp: true, udp: true });
+    for (const v of views) c.add(Buffer.from(v.buffer, 0, v.byteOffset + v.length), v.byteOffset, v.length);
+    await c.flush();
+    assert.equal(sink.written.length, 1);
+    assert.ok(sink.written[0]!.bytes.equals(shared[0]!.bytes), 'same superpacket bytes');
+    assert.deepEqual(sink.written[0]!.gso, shared[0]!.gso);
+  }
+});
