@@ -1,9 +1,12 @@
-// `npm run bench:tunnel -- [--json] [--seconds 10] [--rounds 3] [--streams N] [--only a,b] [--profile]`
+// `npm run bench:tunnel -- [--json] [--seconds 10] [--omit 2] [--rounds 3] [--streams N] [--only a,b] [--profile]`
 // Encrypted overlay tunnels side by side in one run: tio (offloads on and off),
 // nebula 1.6.1 and wireguard-go, plus the bare veth for scale. Every contender
 // gets the same topology (two namespaces, veth MTU 1500, overlay MTU 1300) and
 // the same iperf3 TCP load from A to B; rounds alternate over the contenders
 // and the median is reported, so drift on a busy machine hits all alike.
+// Each run measures `seconds` of steady state after iperf3 omits the first
+// `omit` seconds (TCP slow start, and each fresh process's warm-up), the same
+// for every contender.
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +26,7 @@ import { ensureTools, toolVersion } from './lib/tunnel-tools.js';
 interface Options {
   json: boolean;
   seconds: number;
+  omit: number;
   rounds: number;
   streams: number;
   contenders: Contender[];
@@ -41,6 +45,7 @@ function parseOptions(argv: string[]): Options {
     options: {
       json: { type: 'boolean', default: false },
       seconds: { type: 'string', default: '10' },
+      omit: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '3' },
       streams: { type: 'string', default: '1' },
       only: { type: 'string', default: CONTENDERS.map((c) => c.name).join(',') },
@@ -58,6 +63,7 @@ function parseOptions(argv: string[]): Options {
   return {
     json: values.json,
     seconds: intOption('seconds', values.seconds, 1, 600),
+    omit: intOption('omit', values.omit, 0, 60),
     rounds: intOption('rounds', values.rounds, 1, 50),
     streams: intOption('streams', values.streams, 1, 128),
     contenders,
@@ -102,8 +108,8 @@ async function main(): Promise<number> {
   const samples: Sample[] = [];
   for (let round = 1; round <= opts.rounds; round++) {
     for (const c of opts.contenders) {
-      process.stderr.write(`round ${round}/${opts.rounds} ${c.name}: ${opts.seconds} s...`);
-      const s = await measure(c, { seconds: opts.seconds, streams: opts.streams, round, pki, workDir, profileDir });
+      process.stderr.write(`round ${round}/${opts.rounds} ${c.name}: ${opts.omit} s omitted + ${opts.seconds} s...`);
+      const s = await measure(c, { seconds: opts.seconds, omit: opts.omit, streams: opts.streams, round, pki, workDir, profileDir });
       samples.push(s);
       if (s.result) process.stderr.write(` ${s.result.gbps.toFixed(2)} Gbit/s, ${s.result.retransmits} retransmits\n`);
       else process.stderr.write(` FAILED: ${s.error}\n`);
@@ -113,10 +119,11 @@ async function main(): Promise<number> {
 
   const sums = summarize(opts.contenders.map((c) => c.name), samples);
   console.log(formatTable(sums, opts.rounds));
+  console.log(`(${opts.seconds} s per run after ${opts.omit} s omitted; ${opts.streams} stream${opts.streams > 1 ? 's' : ''})`);
   if (opts.json) console.log(formatJson(sums));
 
   const date = new Date();
-  const svg = renderSvg(sums, { date, kernel: release(), seconds: opts.seconds, rounds: opts.rounds, streams: opts.streams });
+  const svg = renderSvg(sums, { date, kernel: release(), seconds: opts.seconds, omit: opts.omit, rounds: opts.rounds, streams: opts.streams });
   const dir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');

@@ -7,10 +7,14 @@ import { parseIperfJson, type IperfResult } from './iperf.js';
 
 const PORT = 5201;
 
-/** Runs `iperf3 -s -1` on serverAddr in `server` and `iperf3 -c serverAddr -t seconds [-P streams] -J` in `client`. */
-export async function iperfTcp(client: Netns, server: Netns, serverAddr: string, seconds: number, streams: number): Promise<IperfResult> {
+/**
+ * Runs `iperf3 -s -1` on serverAddr in `server` and `iperf3 -c serverAddr -t
+ * seconds -O omit [-P streams] -J` in `client`: the result covers the
+ * `seconds` after the first `omit` (iperf3 leaves those out of its totals).
+ */
+export async function iperfTcp(client: Netns, server: Netns, serverAddr: string, seconds: number, streams: number, omit = 0): Promise<IperfResult> {
   const srv = server.spawn('iperf3', ['-s', '-1', '-B', serverAddr, '-p', String(PORT)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const srvDone = collect(srv, seconds * 1000 + 60_000, 'iperf3 server');
+  const srvDone = collect(srv, (seconds + omit) * 1000 + 60_000, 'iperf3 server');
   let srvExited = false;
   void srvDone.then(() => (srvExited = true), () => (srvExited = true));
   try {
@@ -24,9 +28,10 @@ export async function iperfTcp(client: Netns, server: Netns, serverAddr: string,
       throw new BenchError('ERR_BENCH_IPERF', `iperf3 server exited early (${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
     }
     const args = ['-c', serverAddr, '-p', String(PORT), '-t', String(seconds), '-J'];
+    if (omit > 0) args.push('-O', String(omit));
     if (streams > 1) args.push('-P', String(streams));
     const cli = client.spawn('iperf3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const r = await collect(cli, seconds * 1000 + 30_000, 'iperf3 client');
+    const r = await collect(cli, (seconds + omit) * 1000 + 30_000, 'iperf3 client');
     const result = parseIperfJson(r.stdout, r.stderr);
     await srvDone;
     return result;

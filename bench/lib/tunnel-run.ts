@@ -12,6 +12,8 @@ import { iperfTcp } from './tunnel-iperf.js';
 /** What one measurement needs besides the contender. */
 export interface RunSpec {
   seconds: number;
+  /** Seconds iperf3 runs before it starts counting (-O). */
+  omit: number;
   streams: number;
   round: number;
   pki: TestPki;
@@ -68,7 +70,7 @@ export async function measure(c: Contender, spec: RunSpec): Promise<Sample> {
     tunnel = await c.start({ a, b, pki: spec.pki, workDir: spec.workDir, round: spec.round, profileDir: spec.profileDir });
     out.profiles = tunnel.profiles;
     await waitUsable(a, tunnel, c.name);
-    out.result = await iperfTcp(a, b, tunnel.serverAddr, spec.seconds, spec.streams);
+    out.result = await iperfTcp(a, b, tunnel.serverAddr, spec.seconds, spec.streams, spec.omit);
     const problem = tunnel.problem();
     if (problem) throw new BenchError('ERR_BENCH_TUNNEL', `${c.name} died during the run: ${problem}`);
   } catch (e) {

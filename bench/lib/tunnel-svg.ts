@@ -9,6 +9,8 @@ export interface ChartMeta {
   date: Date;
   kernel: string;
   seconds: number;
+  /** Seconds of each run iperf3 left out before counting. */
+  omit: number;
   rounds: number;
   streams: number;
 }
@@ -64,7 +66,7 @@ export function renderSvg(sums: readonly Summary[], meta: ChartMeta): string {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`);
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="${W / 2}" y="26" font-size="17" font-weight="bold" text-anchor="middle">${esc(`Tunnel throughput: ${what} A→B (iperf3), overlay MTU 1300, tio and nebula with aes`)}</text>`);
-  out.push(`<text x="${W / 2}" y="48" font-size="12.5" fill="#495057" text-anchor="middle">${esc(`${when} · Linux ${meta.kernel} · median of ${meta.rounds} round${meta.rounds > 1 ? 's' : ''} × ${meta.seconds} s, whiskers min–max`)}</text>`);
+  out.push(`<text x="${W / 2}" y="48" font-size="12.5" fill="#495057" text-anchor="middle">${esc(`${when} · Linux ${meta.kernel} · median of ${meta.rounds} round${meta.rounds > 1 ? 's' : ''} × ${meta.seconds} s (after ${meta.omit} s omitted), whiskers min–max`)}</text>`);
 
   // Grid and axis.
   const axisY = TOP + ROW * sums.length;
