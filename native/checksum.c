@@ -57,34 +57,42 @@ static napi_value checksum_sum(napi_env env, napi_callback_info info) {
   return tio_int(env, sum_be16(buf + off, (size_t)len));
 }
 
-/* checksumPieces(src, srcOff, pieceLen, total, sums, dst, dstOff, dstStride) -> pieces | -1
+/* checksumPieces(src, srcOff, pieceLen, total, sums, dst, dstOff, dstStride, prefixOff, prefixLen) -> pieces | -1
  * Cuts src[srcOff, +total) into pieces of pieceLen bytes (the last may be
  * shorter) and stores piece i's folded sum in sums[i]. With dst (not null),
- * piece i is also copied to dst[dstOff + i * dstStride, ...) first. One call
- * per superpacket instead of a copy and a sum call per segment (the
- * segmenter's payloads). -1: a range outside its buffer, more pieces than
- * sums holds, dstStride < pieceLen, or the source overlapping the copies. */
+ * piece i is also copied to dst[dstOff + i * dstStride, ...) first, right
+ * after a copy of src[prefixOff, +prefixLen) (not summed). One call per
+ * superpacket instead of a header copy, a payload copy and a sum call per
+ * segment (the segmenter's pieces). -1: a range outside its buffer, more
+ * pieces than sums holds, dstStride < prefixLen + pieceLen, dstOff <
+ * prefixLen, a prefix without dst, or the source overlapping the copies. */
 static napi_value checksum_pieces(napi_env env, napi_callback_info info) {
-  napi_value argv[8];
+  napi_value argv[10];
   uint8_t *src, *dst = NULL;
   size_t slen, dlen = 0, nsums;
   int32_t *sums;
-  int32_t soff, piece, total, doff = 0, stride = 0;
-  TIO_CHECK(env, tio_args(env, info, 8, argv) && tio_get_bytes(env, argv[0], &src, &slen) &&
+  int32_t soff, piece, total, doff = 0, stride = 0, poff = 0, plen = 0;
+  TIO_CHECK(env, tio_args(env, info, 10, argv) && tio_get_bytes(env, argv[0], &src, &slen) &&
                      tio_get_i32(env, argv[1], &soff) && tio_get_i32(env, argv[2], &piece) &&
                      tio_get_i32(env, argv[3], &total) && tio_get_i32_array(env, argv[4], &sums, &nsums) &&
                      (tio_is_nullish(env, argv[5]) || tio_get_bytes(env, argv[5], &dst, &dlen)) &&
-                     tio_get_i32(env, argv[6], &doff) && tio_get_i32(env, argv[7], &stride),
-            "checksumPieces(src, srcOff, pieceLen, total, sums, dst, dstOff, dstStride)");
+                     tio_get_i32(env, argv[6], &doff) && tio_get_i32(env, argv[7], &stride) &&
+                     tio_get_i32(env, argv[8], &poff) && tio_get_i32(env, argv[9], &plen),
+            "checksumPieces(src, srcOff, pieceLen, total, sums, dst, dstOff, dstStride, prefixOff, prefixLen)");
   if (soff < 0 || piece <= 0 || total < 0 || (int64_t)soff + total > (int64_t)slen) return tio_int(env, -1);
+  if (plen < 0 || (plen > 0 && (!dst || poff < 0 || (int64_t)poff + plen > (int64_t)slen))) return tio_int(env, -1);
   int64_t count = ((int64_t)total + piece - 1) / piece;
   if (count > (int64_t)nsums) return tio_int(env, -1);
   if (dst && count > 0) {
     int64_t last = total - (count - 1) * (int64_t)piece;
+    int64_t begin = (int64_t)doff - plen;
     int64_t end = (int64_t)doff + (count - 1) * (int64_t)stride + last;
-    if (doff < 0 || stride < piece || end > (int64_t)dlen) return tio_int(env, -1);
-    const uint8_t *s0 = src + soff, *s1 = s0 + total, *d0 = dst + doff, *d1 = dst + end;
+    if (begin < 0 || (int64_t)stride < (int64_t)piece + plen || end > (int64_t)dlen) return tio_int(env, -1);
+    const uint8_t *d0 = dst + begin, *d1 = dst + end;
+    const uint8_t *s0 = src + soff, *s1 = s0 + total;
     if (s0 < d1 && d0 < s1) return tio_int(env, -1);
+    const uint8_t *p0 = src + poff, *p1 = p0 + plen;
+    if (plen > 0 && p0 < d1 && d0 < p1) return tio_int(env, -1);
   }
   for (int64_t i = 0; i < count; i++) {
     size_t at = (size_t)soff + (size_t)(i * piece);
@@ -92,6 +100,7 @@ static napi_value checksum_pieces(napi_env env, napi_callback_info info) {
     const uint8_t *from = src + at;
     if (dst) {
       uint8_t *to = dst + doff + i * (int64_t)stride;
+      if (plen > 0) memcpy(to - plen, src + poff, (size_t)plen);
       memcpy(to, from, n);
       /* Summed from the copy: it was just written, so it is in L1. */
       from = to;

@@ -84,10 +84,10 @@ export interface NativeUdp {
 export interface NativeAddon extends NativeAead, NativeUdp {
   /** RFC 1071 sum of buf[off, off+len): folded, not complemented; -1 for a range outside buf (native/checksum.c). */
   checksumSum(buf: Uint8Array, off: number, len: number): number;
-  /** Sums (and, with dst, first copies to dst[dstOff + i*dstStride]) the pieceLen-byte pieces of src[srcOff, +total); piece count or -1 (native/checksum.c). */
+  /** Sums (and, with dst, first copies to dst[dstOff + i*dstStride], after a copy of src[prefixOff, +prefixLen)) the pieceLen-byte pieces of src[srcOff, +total); piece count or -1 (native/checksum.c). */
   checksumPieces(
     src: Uint8Array, srcOff: number, pieceLen: number, total: number, sums: Int32Array,
-    dst: Uint8Array | null, dstOff: number, dstStride: number,
+    dst: Uint8Array | null, dstOff: number, dstStride: number, prefixOff: number, prefixLen: number,
   ): number;
   /** Copies src[offs[i], +lens[i]) for i < n back to back into dst from dstOff; bytes copied, or -1 for a bad range or overlap (native/copy.c). */
   copyPieces(src: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dst: Uint8Array, dstOff: number): number;

@@ -152,10 +152,12 @@ export class Segmenter {
         chunkStart = i;
         chunkEnd = i + k;
         const bytes = chunkEnd === count ? payloadLen - i * size : k * size;
-        sumPieces(src, from, size, bytes, sums, arena ? out : null, o + hdrLen, stride);
+        // Into an arena, the same call lays the original headers in front of the payloads (fields patched below).
+        if (arena) sumPieces(src, from, size, bytes, sums, out, o + hdrLen, stride, base, hdrLen);
+        else sumPieces(src, from, size, bytes, sums, null, 0, 0);
       }
       // Rebuilt every time so that a callback may modify the segment in place.
-      if (i > 0) copyHeader(src, base, out, o, hdrLen);
+      if (i > 0 && !arena) copyHeader(src, base, out, o, hdrLen);
       if (!arena) src.copy(out, o + hdrLen, from, from + segPayload);
 
       if (v4) {

@@ -179,37 +179,51 @@ const nativePieces = nativeAvailable ? native.checksumPieces : null;
 
 /**
  * Cuts src[srcOff, +total) into pieceLen-byte pieces (the last may be shorter)
- * and stores piece i's folded sum in sums[i]; with dst, piece i is first copied
- * to dst[dstOff + i * dstStride]. Returns the piece count. One native call for
- * all pieces (a segmenter's payloads), where a copy plus a sum per piece costs
- * two calls and, on Node 20, a view allocation for Buffer.copy.
+ * and stores piece i's folded sum in sums[i]. With dst, piece i is first
+ * copied to dst[dstOff + i * dstStride], right after a copy of
+ * src[prefixOff, +prefixLen) (a header template; not summed). Returns the piece
+ * count. One native call for all of a superpacket's segments, where a header
+ * copy, a payload copy and a sum per segment cost a JS loop, two calls and, on
+ * Node 20, a view allocation for Buffer.copy.
  * Throws RangeError for a range outside its buffer, more pieces than sums
- * holds, dstStride < pieceLen, or copies that would overlap the source.
+ * holds, dstStride < prefixLen + pieceLen, a prefix without dst, or copies that
+ * would overlap the source.
  */
 export function sumPieces(
   src: Buffer, srcOff: number, pieceLen: number, total: number, sums: Int32Array,
-  dst: Buffer | null, dstOff: number, dstStride: number,
+  dst: Buffer | null, dstOff: number, dstStride: number, prefixOff = 0, prefixLen = 0,
 ): number {
   if (nativePieces !== null) {
-    const n = nativePieces(src, srcOff, pieceLen, total, sums, dst, dstOff, dstStride);
-    if (n < 0) throw new RangeError(`sumPieces: bad ranges (src ${srcOff}+${total}, piece ${pieceLen}, dst ${dstOff} stride ${dstStride})`);
+    const n = nativePieces(src, srcOff, pieceLen, total, sums, dst, dstOff, dstStride, prefixOff, prefixLen);
+    if (n < 0) throw piecesError(srcOff, total, pieceLen, dstOff, dstStride);
     return n;
   }
-  return sumPiecesJs(src, srcOff, pieceLen, total, sums, dst, dstOff, dstStride);
+  return sumPiecesJs(src, srcOff, pieceLen, total, sums, dst, dstOff, dstStride, prefixOff, prefixLen);
 }
 
-/** sumPieces without the addon: one copy and one sum16Js per piece. */
+function piecesError(srcOff: number, total: number, pieceLen: number, dstOff: number, dstStride: number): RangeError {
+  return new RangeError(`sumPieces: bad ranges (src ${srcOff}+${total}, piece ${pieceLen}, dst ${dstOff} stride ${dstStride})`);
+}
+
+/** sumPieces without the addon: the same checks, then copies and a sum16Js per piece. */
 export function sumPiecesJs(
   src: Buffer, srcOff: number, pieceLen: number, total: number, sums: Int32Array,
-  dst: Buffer | null, dstOff: number, dstStride: number,
+  dst: Buffer | null, dstOff: number, dstStride: number, prefixOff = 0, prefixLen = 0,
 ): number {
   const count = total === 0 ? 0 : Math.ceil(total / pieceLen);
   const last = total - (count - 1) * pieceLen;
-  if (!Number.isInteger(srcOff) || !Number.isInteger(total) || !(pieceLen >= 1) || srcOff < 0 || total < 0
+  const bad = !Number.isInteger(srcOff) || !Number.isInteger(total) || !(pieceLen >= 1) || srcOff < 0 || total < 0
     || srcOff + total > src.length || count > sums.length
-    || (dst !== null && count > 0 && (dstOff < 0 || dstStride < pieceLen || dstOff + (count - 1) * dstStride + last > dst.length
-      || (dst.buffer === src.buffer && rangesOverlap(src.byteOffset + srcOff, total, dst.byteOffset + dstOff, (count - 1) * dstStride + last))))) {
-    throw new RangeError(`sumPieces: bad ranges (src ${srcOff}+${total}, piece ${pieceLen}, dst ${dstOff} stride ${dstStride})`);
+    || prefixLen < 0 || (prefixLen > 0 && (dst === null || prefixOff < 0 || prefixOff + prefixLen > src.length));
+  if (bad) throw piecesError(srcOff, total, pieceLen, dstOff, dstStride);
+  if (dst !== null && count > 0) {
+    const begin = dstOff - prefixLen;
+    const span = dstOff + (count - 1) * dstStride + last - begin;
+    if (begin < 0 || dstStride < pieceLen + prefixLen || begin + span > dst.length
+      || (dst.buffer === src.buffer && (rangesOverlap(src.byteOffset + srcOff, total, dst.byteOffset + begin, span)
+        || (prefixLen > 0 && rangesOverlap(src.byteOffset + prefixOff, prefixLen, dst.byteOffset + begin, span))))) {
+      throw piecesError(srcOff, total, pieceLen, dstOff, dstStride);
+    }
   }
   for (let i = 0; i < count; i++) {
     const at = srcOff + i * pieceLen;
@@ -219,6 +233,7 @@ export function sumPiecesJs(
       continue;
     }
     const to = dstOff + i * dstStride;
+    if (prefixLen > 0) src.copy(dst, to - prefixLen, prefixOff, prefixOff + prefixLen);
     src.copy(dst, to, at, at + n);
     sums[i] = sum16Js(dst, to, n);
   }

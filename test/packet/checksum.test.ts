@@ -211,6 +211,29 @@ for (const [name, impl] of [['sumPieces', sumPieces], ['sumPiecesJs', sumPiecesJ
     }
   });
 
+  test(`${name} lays a copy of the prefix range in front of every copied piece, unsummed`, () => {
+    const rng = makeRng(22);
+    const src = Buffer.from(randomBytes(rng, 3000));
+    const sums = new Int32Array(8);
+    const piece = 700;
+    const total = 2500;
+    const prefix = 52;
+    const stride = prefix + piece + 32;
+    const dst = Buffer.alloc(prefix + 4 * stride);
+    assert.equal(impl(src, 100, piece, total, sums, dst, prefix, stride, 3, prefix), 4);
+    for (let i = 0; i < 4; i++) {
+      const n = Math.min(piece, total - i * piece);
+      const at = prefix + i * stride;
+      assert.ok(dst.subarray(at - prefix, at).equals(src.subarray(3, 3 + prefix)), `prefix ${i}`);
+      assert.ok(dst.subarray(at, at + n).equals(src.subarray(100 + i * piece, 100 + i * piece + n)), `piece ${i}`);
+      assert.equal(sums[i], checksumReference(src, 100 + i * piece, n), `sum ${i} covers the piece only`);
+    }
+    assert.throws(() => impl(src, 100, piece, total, sums, dst, prefix - 1, stride, 3, prefix), RangeError, 'no room for the first prefix');
+    assert.throws(() => impl(src, 100, piece, total, sums, dst, prefix, piece + prefix - 1, 3, prefix), RangeError, 'stride too short for prefix + piece');
+    assert.throws(() => impl(src, 100, piece, total, sums, null, 0, 0, 3, prefix), RangeError, 'a prefix needs dst');
+    assert.throws(() => impl(src, 100, piece, total, sums, dst, prefix, stride, 2990, prefix), RangeError, 'prefix outside src');
+  });
+
   test(`${name} refuses ranges outside a buffer, too few sums, a short stride and copies over the source, without writing`, () => {
     const src = Buffer.alloc(4000, 1);
     const dst = Buffer.alloc(4000);
