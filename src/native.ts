@@ -33,8 +33,10 @@ export type AeadHandle = { readonly __brand: 'tio.AeadHandle' };
 /** Batched AEAD over Node's own OpenSSL (native/aead.c). */
 export interface NativeAead {
   // --- aead section: owned by the AEAD work; signatures documented in native/aead.c ---
-  /** One key and direction: cipher 0 = AES-256-GCM, 1 = ChaCha20-Poly1305; -EINVAL (bad cipher or key length), -ENOMEM or -EIO on failure. */
-  aeadCreate(cipher: 0 | 1, key: Uint8Array, encrypt: boolean): AeadHandle | number;
+  /** One key and direction: cipher 0 = AES-256-GCM, 1 = ChaCha20-Poly1305 (evpOnly: skip the direct provider path); -EINVAL, -ENOMEM or -EIO on failure. */
+  aeadCreate(cipher: 0 | 1, key: Uint8Array, encrypt: boolean, evpOnly?: boolean): AeadHandle | number;
+  /** 1 if the handle calls the provider's cipher functions directly, 0 if it goes through EVP; -EBADF once freed. */
+  aeadIsDirect(handle: AeadHandle): number;
   /** Wipes and frees the context now instead of at GC; idempotent; later calls on the handle return -EBADF. */
   aeadFree(handle: AeadHandle): number;
   /** Seals packets buf[offs[i], +16+lens[i]+16) in place (header written by the caller); n, or -EINVAL/-ERANGE/-EBADF/-EPERM/-EIO. */
