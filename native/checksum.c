@@ -5,9 +5,57 @@
 #include "tio.h"
 #include <string.h>
 
+#if defined(__x86_64__)
+#include <immintrin.h>
+
+static int have_avx2 = 0;
+
+/* Lanes of 32 bits take at most 2 * 0xffff per 32-byte step, so 16384 steps
+ * stay below 2^31 before they are added into the 64-bit total. */
+#define AVX2_STEPS_PER_FOLD 16384
+
+/* Sum of the little-endian 16-bit words of p[0, *done) (*done: a multiple of
+ * 64, the bytes covered), unfolded. Two vectors of 16 words per step; each
+ * word is zero-extended into a 32-bit lane by a mask and a shift. */
+__attribute__((target("avx2"))) static uint64_t sum_le16_avx2(const uint8_t *p, size_t len, size_t *done) {
+  const __m256i mask = _mm256_set1_epi32(0xffff);
+  uint64_t total = 0;
+  size_t i = 0;
+  while (len - i >= 64) {
+    size_t steps = (len - i) / 64;
+    if (steps > AVX2_STEPS_PER_FOLD) steps = AVX2_STEPS_PER_FOLD;
+    size_t end = i + steps * 64;
+    __m256i a0 = _mm256_setzero_si256(), a1 = _mm256_setzero_si256();
+    for (; i < end; i += 64) {
+      __m256i x = _mm256_loadu_si256((const __m256i *)(p + i));
+      __m256i y = _mm256_loadu_si256((const __m256i *)(p + i + 32));
+      a0 = _mm256_add_epi32(a0, _mm256_add_epi32(_mm256_and_si256(x, mask), _mm256_srli_epi32(x, 16)));
+      a1 = _mm256_add_epi32(a1, _mm256_add_epi32(_mm256_and_si256(y, mask), _mm256_srli_epi32(y, 16)));
+    }
+    uint32_t lanes[16];
+    _mm256_storeu_si256((__m256i *)lanes, a0);
+    _mm256_storeu_si256((__m256i *)(lanes + 8), a1);
+    for (int k = 0; k < 16; k++) total += lanes[k];
+  }
+  *done = i;
+  return total;
+}
+#endif
+
 /* Big-endian 16-bit word sum of buf[0, len), folded to 16 bits. */
 static uint32_t sum_be16(const uint8_t *p, size_t len) {
   uint64_t acc = 0;
+#if defined(__x86_64__)
+  /* From a few vectors on, AVX2 doubles the speed (bench:segment, native sum).
+   * 65535 is 1 mod 0xffff, so 16-bit and 32-bit little-endian word sums fold
+   * to the same value, and `done` is even, so the words below stay aligned. */
+  if (have_avx2 && len >= 256) {
+    size_t done = 0;
+    acc = sum_le16_avx2(p, len, &done);
+    p += done;
+    len -= done;
+  }
+#endif
   /* 8 bytes at a time into a 64-bit accumulator; byte order is fixed up at the end
    * (the ones'-complement sum is byte-order independent up to a final swap). */
   while (len >= 32) {
@@ -111,6 +159,10 @@ static napi_value checksum_pieces(napi_env env, napi_callback_info info) {
 }
 
 void tio_register_checksum(napi_env env, napi_value exports) {
+#if defined(__x86_64__)
+  __builtin_cpu_init();
+  have_avx2 = __builtin_cpu_supports("avx2");
+#endif
   tio_export(env, exports, "checksumSum", checksum_sum);
   tio_export(env, exports, "checksumPieces", checksum_pieces);
 }

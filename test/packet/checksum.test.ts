@@ -248,3 +248,14 @@ for (const [name, impl] of [['sumPieces', sumPieces], ['sumPiecesJs', sumPiecesJ
     assert.deepEqual([...sums], [0, 0, 0, 0]);
   });
 }
+
+test('the native checksum stays exact over ranges long enough to need its wide-lane folding (3 MiB of 0xff, and random bytes)', { skip: nativeAvailable ? undefined : 'native addon not built' }, () => {
+  // The vector path folds its 32-bit lanes every 1 MiB; all-0xff words are the worst case for lane overflow.
+  const ones = new Uint8Array(3 * 1024 * 1024 + 77).fill(0xff);
+  assert.equal(native.checksumSum(ones, 1, ones.length - 1), checksumReference(ones, 1, ones.length - 1));
+  const rng = makeRng(31);
+  const data = randomBytes(rng, (1 << 21) + 13);
+  for (const [off, len] of [[0, data.length], [3, data.length - 3], [64, 1 << 20], [5, (1 << 20) + 64]] as const) {
+    assert.equal(native.checksumSum(data, off, len), checksumReference(data, off, len), `off ${off} len ${len}`);
+  }
+});
