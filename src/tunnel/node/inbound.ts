@@ -8,6 +8,7 @@ import { AeadBatch } from '../aead/index.js';
 import { ClosedError } from '../../errors.js';
 import type { Coalescer } from '../../gro/index.js';
 import { checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
+import { IPPROTO_TCP, IPPROTO_UDP, readU16BE } from '../../packet/index.js';
 import type { Endpoint } from '../udp/index.js';
 import {
   AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_MESSAGE, TYPE_RECV_ERROR,
@@ -251,6 +252,8 @@ export class InboundPath<T extends DataTunnel> {
     }
     t.open.open(aead);
     let lastGood = -1;
+    // The last packet of this run the address check and firewall passed (-1: none).
+    let passed = -1;
     for (let k = 0; k < n; k++) {
       const plen = aead.out[k]!;
       if (plen < 0) {
@@ -264,6 +267,11 @@ export class InboundPath<T extends DataTunnel> {
       }
       lastGood = k;
       const inner = b.offsets[this.runIdx[k]!]! + HEADER_LEN;
+      if (passed >= 0 && sameFlow(buf, passed, inner, plen)) {
+        stats.delivered++;
+        coalescer.add(buf, inner, plen);
+        continue;
+      }
       if (checkAddresses(buf, inner, plen, 'inbound', t.identity, local) !== null
         || (firewall.filter(buf, inner, plen, 'inbound', t.identity, this.now) !== null
           && !(this.host.refreshFlows?.() && firewall.filter(buf, inner, plen, 'inbound', t.identity, this.now) === null))) {
@@ -271,8 +279,29 @@ export class InboundPath<T extends DataTunnel> {
         continue;
       }
       stats.delivered++;
+      passed = inner;
       coalescer.add(buf, inner, plen);
     }
     if (lastGood >= 0) this.alive(t, this.runIdx[lastGood]!);
   }
+}
+
+/**
+ * Whether the TCP or UDP packet buf[at, +len) has the addresses, protocol and
+ * ports of the unfragmented packet at buf[prev] (which passed), so it would
+ * pass too: within one run (one tunnel, one clock value) the address check is
+ * a function of those fields, and the firewall finds the flow the earlier
+ * packet tracked or refreshed to the same expiry. Anything else (other
+ * protocols, fragments, short packets) takes the full checks.
+ */
+function sameFlow(buf: Buffer, prev: number, at: number, len: number): boolean {
+  const b0 = buf[at]!;
+  const proto = buf[at + 9]!;
+  const ihl = (b0 & 0x0f) << 2;
+  if (b0 !== buf[prev] || proto !== buf[prev + 9] || (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP)) return false;
+  if (ihl < 20 || len < ihl + 4 || (readU16BE(buf, at + 6) & 0x1fff) !== 0 || (readU16BE(buf, prev + 6) & 0x1fff) !== 0) return false;
+  // Source and destination addresses (12..19), then the two ports at the same IHL.
+  for (let i = 12; i < 20; i++) if (buf[at + i] !== buf[prev + i]) return false;
+  return buf[at + ihl] === buf[prev + ihl] && buf[at + ihl + 1] === buf[prev + ihl + 1]
+    && buf[at + ihl + 2] === buf[prev + ihl + 2] && buf[at + ihl + 3] === buf[prev + ihl + 3];
 }
