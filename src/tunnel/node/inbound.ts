@@ -96,6 +96,10 @@ export class InboundPath<T extends DataTunnel> {
     const { stats, hostmap } = this.host;
     const hdr = this.hdr;
     const buf = b.buf;
+    // The tunnel of the last data datagram's index: a batch is mostly runs of one tunnel.
+    // Only non-data datagrams (handshakes, control) can change the hostmap mid-batch; they clear it.
+    let cachedIndex = -1;
+    let cached: T | undefined;
     for (let i = 0; i < b.count; i++) {
       const off = b.offsets[i]!;
       const len = b.lengths[i]!;
@@ -107,7 +111,11 @@ export class InboundPath<T extends DataTunnel> {
       }
       const type = hdr.type;
       if (type === TYPE_MESSAGE && hdr.subtype === SUBTYPE_MESSAGE_NONE) {
-        const t = hostmap.byLocalIndex(hdr.remoteIndex);
+        if (hdr.remoteIndex !== cachedIndex) {
+          cachedIndex = hdr.remoteIndex;
+          cached = hostmap.byLocalIndex(cachedIndex);
+        }
+        const t = cached;
         if (t === undefined) {
           this.flushRun();
           this.unknown(i);
@@ -139,6 +147,7 @@ export class InboundPath<T extends DataTunnel> {
         continue;
       }
       this.flushRun();
+      cachedIndex = -1;
       if (type === TYPE_HANDSHAKE) this.host.handshake(hdr.counter, hdr.remoteIndex, buf, off, len, b.peer(i));
       else if (type === TYPE_RECV_ERROR) {
         stats.recvErrorsReceived++;
