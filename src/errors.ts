@@ -77,6 +77,13 @@ export class BadPacketError extends TioError {
   }
 }
 
+/** The TUN link is down (or the device is going away): the kernel refuses writes with EIO until device.up(); nothing was sent. */
+export class LinkDownError extends TioError {
+  constructor(device: string) {
+    super('ERR_TIO_LINK_DOWN', `${device} is down: the kernel refuses writes (EIO) until the link is up again (TunDevice.up())`);
+  }
+}
+
 /** An option passed to tio is invalid; the message names it. */
 export class OptionError extends TioError {
   constructor(option: string, detail: string) {

@@ -1,7 +1,7 @@
 /** One TUN queue: batched non-blocking reads, plain and GSO writes, close and worker hand-over. */
 import { native } from '../native.js';
 import {
-  BadPacketError, BusyError, ClosedError, OffloadUnavailableError, SyscallError, TioError,
+  BadPacketError, BusyError, ClosedError, LinkDownError, OffloadUnavailableError, SyscallError, TioError,
 } from '../errors.js';
 import {
   VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, VNET_HDR_LEN, checkValid, correctHdrLen,
@@ -431,9 +431,9 @@ export class Queue implements AsyncIterable<Packet[]> {
   private writeError(r: number): TioError {
     this.counters.txErrors++;
     const e = this.ioError('write', r);
-    if (e instanceof SyscallError && (e.errno === 22 /* EINVAL */ || e.errno === EIO)) {
-      return new BadPacketError(`the kernel refused it (${e.message})`);
-    }
+    // TUN answers EIO to every write while the link is down (drivers/net/tun.c), EINVAL to a malformed packet.
+    if (e instanceof SyscallError && e.errno === EIO) return new LinkDownError(this.name);
+    if (e instanceof SyscallError && e.errno === 22 /* EINVAL */) return new BadPacketError(`the kernel refused it (${e.message})`);
     return e;
   }
 

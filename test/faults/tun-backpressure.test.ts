@@ -20,7 +20,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { ClosedError, TioError, TunDevice, type Queue } from '../../src/index.js';
+import { ClosedError, LinkDownError, TunDevice, type Queue } from '../../src/index.js';
 import { OverlayNode } from '../../src/tunnel/node/node.js';
 import { Netns, destroyAll, rootSkipReason, vethPair } from '../helpers/netns.js';
 import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
@@ -184,8 +184,9 @@ test('writes to a TUN whose link is down are refused at once (EIO), counted, and
     for (const r of results) {
       assert.equal(r.status, 'rejected');
       const e = (r as PromiseRejectedResult).reason as unknown;
-      assert.ok(e instanceof TioError && !(e instanceof ClosedError), `a typed error that is not ClosedError: ${String(e)}`);
-      assert.match((e as Error).message, /EIO/);
+      assert.ok(e instanceof LinkDownError, `LinkDownError, got ${String(e)}`);
+      assert.equal(e.code, 'ERR_TIO_LINK_DOWN');
+      assert.match(e.message, /tbp2 is down/);
     }
     assert.equal(q.stats().txErrors, 100);
     assert.equal(q.isClosed, false, 'a down link does not close the queue');
