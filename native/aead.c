@@ -84,6 +84,8 @@ typedef struct {
   OSSL_FUNC_cipher_get_ctx_params_fn *get_params;
   OSSL_FUNC_cipher_set_ctx_params_fn *set_params;
   void *provctx;
+  /* Held for the process's life: it keeps the provider (and so these functions) loaded. */
+  EVP_CIPHER *fetched;
   int ok;
 } direct_impl;
 
@@ -140,7 +142,8 @@ static void find_direct(int cipher) {
     break;
   }
   d->ok = d->newctx && d->freectx && d->einit && d->dinit && d->update && d->final && d->get_params && d->set_params;
-  EVP_CIPHER_free(c);
+  if (d->ok) d->fetched = c;
+  else EVP_CIPHER_free(c);
 }
 
 static void find_direct_all(void) {
