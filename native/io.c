@@ -17,21 +17,27 @@
 /* Receive offsets are kept 16-byte aligned so checksum loops can use wide views. */
 #define ALIGN16(x) (((x) + 15u) & ~(size_t)15u)
 
-/* readBatch(fd, rx, hdrs|null, meta Int32Array, maxPackets) -> n | -errno.
+/* readBatch(fd, rx, hdrs|null, meta Int32Array, maxPackets, state?) -> n | -errno.
  * Packet i lands at rx[meta[2i]] with meta[2i+1] = bytes returned by the
  * read (header included in vnet mode); its vnet header at hdrs[10*i]. Stops at
  * EAGAIN, maxPackets, or when less than MAX_PACKET of rx is left. An error
- * after the first packet ends the batch and resurfaces on the next call. */
+ * after the first packet ends the batch and resurfaces on the next call.
+ * state (Int32Array, optional): state[0] = 1 if the read stopped at EAGAIN
+ * (the queue was empty), else 0, so the caller can wait for readiness
+ * instead of asking again at once. */
 static napi_value read_batch(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  int32_t fd, max, *meta;
+  napi_value argv[6];
+  size_t argc = 6;
+  int32_t fd, max, *meta, *state = NULL;
   uint8_t *rx, *hdrs = NULL;
-  size_t rxlen, hlen = 0, mlen;
-  TIO_CHECK(env, tio_args(env, info, 5, argv) && tio_get_i32(env, argv[0], &fd) &&
-                     tio_get_bytes(env, argv[1], &rx, &rxlen) &&
+  size_t rxlen, hlen = 0, mlen, slen = 0;
+  TIO_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 5 &&
+                     tio_get_i32(env, argv[0], &fd) && tio_get_bytes(env, argv[1], &rx, &rxlen) &&
                      (tio_is_nullish(env, argv[2]) || tio_get_bytes(env, argv[2], &hdrs, &hlen)) &&
-                     tio_get_i32_array(env, argv[3], &meta, &mlen) && tio_get_i32(env, argv[4], &max),
-            "readBatch(fd, rx, hdrs, meta, maxPackets)");
+                     tio_get_i32_array(env, argv[3], &meta, &mlen) && tio_get_i32(env, argv[4], &max) &&
+                     (argc < 6 || tio_is_nullish(env, argv[5]) || (tio_get_i32_array(env, argv[5], &state, &slen) && slen >= 1)),
+            "readBatch(fd, rx, hdrs, meta, maxPackets, state?)");
+  if (state) state[0] = 0;
   if ((size_t)max * 2 > mlen) max = (int32_t)(mlen / 2);
   if (hdrs && (size_t)max * VNET_HDR_LEN > hlen) max = (int32_t)(hlen / VNET_HDR_LEN);
   size_t off = 0;
@@ -45,7 +51,11 @@ static napi_value read_batch(napi_env env, napi_callback_info info) {
       do r = read(fd, rx + off, rxlen - off); while (r < 0 && errno == EINTR);
     }
     if (r < 0) {
-      if (errno == EAGAIN || errno == EWOULDBLOCK || n > 0) break;
+      if (errno == EAGAIN || errno == EWOULDBLOCK) {
+        if (state) state[0] = 1;
+        break;
+      }
+      if (n > 0) break;
       return tio_neg_errno(env, errno);
     }
     if (r == 0) break;

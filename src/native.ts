@@ -107,7 +107,8 @@ export interface NativeAddon extends NativeAead, NativeUdp {
   ifSetUp(name: string, up: boolean): number;
   ifIndex(name: string): number;
   ifAddrChange(name: string, add: boolean, family: 4 | 6, addr: Uint8Array, prefixLen: number): number;
-  readBatch(fd: number, rx: Uint8Array, hdrs: Uint8Array | null, meta: Int32Array, maxPackets: number): number;
+  /** Drains a TUN queue (native/io.c); state[0] = 1 when it stopped because the queue was empty. */
+  readBatch(fd: number, rx: Uint8Array, hdrs: Uint8Array | null, meta: Int32Array, maxPackets: number, state?: Int32Array): number;
   writePacket(fd: number, hdr: Uint8Array | null, buf: Uint8Array, off: number, len: number): number;
   writeParts(fd: number, hdr: Uint8Array | null, parts: readonly Uint8Array[], nparts: number, copy: Uint8Array | null): number;
   pollCreate(fd: number, callback: (status: number, events: number) => void): PollHandle | number;

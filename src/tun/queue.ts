@@ -72,6 +72,8 @@ export class Queue implements AsyncIterable<Packet[]> {
   private readonly rx: Buffer;
   private readonly rxHdrs: Buffer | null;
   private readonly meta = new Int32Array(2 * MAX_BATCH);
+  // [0] = 1 when the last drain stopped because the queue was empty (native readBatch state).
+  private readonly rxState = new Int32Array(1);
   private readonly pool: Packet[] = [];
   private readonly vh: VirtioNetHdr = newHeader();
   private readPending = false;
@@ -139,6 +141,9 @@ export class Queue implements AsyncIterable<Packet[]> {
   read(): Promise<Packet[]> {
     if (this.closed) return Promise.reject(this.closedError());
     if (this.readPending) return Promise.reject(new BusyError('read()'));
+    // The last drain found the queue empty: wait for readiness rather than ask again at once
+    // (one EAGAIN read per wake-up saved; the poll stays armed, see FdWatcher).
+    if (this.rxState[0] === 1) return this.readWhenReady();
     let batch: Packet[] | null;
     try {
       batch = this.drain();
@@ -295,7 +300,7 @@ export class Queue implements AsyncIterable<Packet[]> {
 
   /** Reads what is queued; null when nothing is (EAGAIN) or everything read was dropped. */
   private drain(): Packet[] | null {
-    const n = native.readBatch(this.fd, this.rx, this.rxHdrs, this.meta, MAX_BATCH);
+    const n = native.readBatch(this.fd, this.rx, this.rxHdrs, this.meta, MAX_BATCH, this.rxState);
     if (n < 0) throw this.ioError('read', n);
     if (n === 0) return null;
     const out = this.decodeBatch(n);

@@ -45,6 +45,8 @@ export class UdpSocket implements AsyncIterable<UdpBatch> {
   private recvPending = false;
   private readonly label: string;
   private readonly watcher: FdWatcher;
+  // The last receive call took fewer messages than asked: the socket was empty then.
+  private emptied = false;
   private readonly counters = new UdpCounters();
   private readonly sender: Sender;
 
@@ -134,6 +136,9 @@ export class UdpSocket implements AsyncIterable<UdpBatch> {
   recv(): Promise<UdpBatch> {
     if (this.closed) return Promise.reject(this.closedErr());
     if (this.recvPending) return Promise.reject(new BusyError('recv()'));
+    // The last drain took fewer messages than it asked for, so the socket was empty: wait for
+    // readiness rather than ask again at once (one EAGAIN recvmmsg per wake-up saved).
+    if (this.emptied) return this.recvWhenReady();
     try {
       if (this.drain()) return Promise.resolve(this.batch);
     } catch (e) {
@@ -226,6 +231,7 @@ export class UdpSocket implements AsyncIterable<UdpBatch> {
         if (-n === Errno.EBADF) throw this.lost(-n);
         throw new SyscallError('recvmmsg', -n, this.label);
       }
+      this.emptied = n < this.batchMessages;
       if (n === 0) return false;
       if (this.batch.fill(n, this.rxMeta, this.counters) > 0) return true;
     }
