@@ -91,11 +91,13 @@ export class FdWatcher {
 
   private onEvent(status: number, events: number): void {
     // An error status (e.g. EBADF) wakes everyone; the retried syscall reports the real error.
+    // libuv has stopped the handle itself then (uv__poll_io on POLLERR): the next wait must start it again.
+    if (status < 0) this.active = this.keep = 0;
     const fired = status < 0 ? POLL_READABLE | POLL_WRITABLE : events & (POLL_READABLE | POLL_WRITABLE);
     const r = fired & POLL_READABLE ? this.reader : null;
     const w = fired & POLL_WRITABLE ? this.writer : null;
-    if (fired & POLL_READABLE) this.fired(POLL_READABLE, r !== null);
-    if (fired & POLL_WRITABLE) this.fired(POLL_WRITABLE, w !== null);
+    if (fired & POLL_READABLE) this.fired(POLL_READABLE, r !== null, status < 0);
+    if (fired & POLL_WRITABLE) this.fired(POLL_WRITABLE, w !== null, status < 0);
     if (r) this.reader = null;
     if (w) this.writer = null;
     this.update();
@@ -104,9 +106,9 @@ export class FdWatcher {
   }
 
   // A direction fired: keep it armed for a waiter that was woken, or disarm it and remember it is ready.
-  private fired(bit: number, woke: boolean): void {
+  private fired(bit: number, woke: boolean, error: boolean): void {
     if (woke) {
-      this.keep |= bit;
+      if (!error) this.keep |= bit;
     } else {
       this.keep &= ~bit;
       this.ready |= bit;
