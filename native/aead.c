@@ -30,6 +30,12 @@
  *     plaintext i = src[srcOffs[i], +lens[i]); packet i = dst[dstOffs[i],
  *     +16 + lens[i] + 16) with its header already written. Saves the copy of
  *     the plaintext behind a header (e.g. straight from a TUN read buffer).
+ *   aeadSealMessages(handle, buf, plainOffs, lens, from, to, remoteIndex, counterHi, counterLo) -> to - from | -errno
+ *     packets i in [from, to): plaintext buf[plainOffs[i], +lens[i]) with 16
+ *     bytes of room before it (the header written here: a data message,
+ *     NEBULA-PROTOCOL.md §1, to remoteIndex with counter first + (i - from),
+ *     first = counterHi * 2^32 + counterLo) and 16 after it (the tag). One call
+ *     per run of a tunnel's segments, with no per-packet work left to JS.
  *   aeadOpenTo(handle, n, src, srcOffs, lens, dst, dstOffs, out) -> authenticated | -errno
  *     packet i = src[srcOffs[i], +lens[i]); plaintext i to dst[dstOffs[i],
  *     +lens[i] - 32); out[i] as for aeadOpen.
@@ -64,6 +70,10 @@
 #define NONCE_LEN 12
 /* Offset of the u64 message counter inside the header (§1). */
 #define COUNTER_OFF 8
+/* Header byte 0 of a data message: version 1 << 4 | type 1 (message), then subtype 0 (none)
+ * (§1; src/tunnel/wire/constants.ts HEADER_VERSION, TYPE_MESSAGE, SUBTYPE_MESSAGE_NONE). */
+#define MESSAGE_BYTE0 0x11
+#define MESSAGE_SUBTYPE_NONE 0
 
 /* Cipher ids of aeadCreate, also in src/tunnel/aead/cipher.ts. */
 enum { CIPHER_AES = 0, CIPHER_CHACHA = 1 };
@@ -392,6 +402,51 @@ static napi_value open_batch(napi_env env, tio_aead *a, int32_t n, const uint8_t
   return tio_int(env, ok);
 }
 
+static void put_be32(uint8_t *p, uint32_t v) {
+  p[0] = (uint8_t)(v >> 24);
+  p[1] = (uint8_t)(v >> 16);
+  p[2] = (uint8_t)(v >> 8);
+  p[3] = (uint8_t)v;
+}
+
+/* aeadSealMessages(handle, buf, plainOffs, lens, from, to, remoteIndex, counterHi, counterLo) -> to - from | -errno */
+static napi_value aead_seal_messages(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  tio_aead *a;
+  uint8_t *buf;
+  size_t buflen, noffs, nlens;
+  int32_t *offs, *lens, from, to;
+  uint32_t remote, hi, lo;
+  TIO_CHECK(env, tio_args(env, info, 9, argv) && get_aead(env, argv[0], &a) && tio_get_bytes(env, argv[1], &buf, &buflen) &&
+                     tio_get_i32_array(env, argv[2], &offs, &noffs) && tio_get_i32_array(env, argv[3], &lens, &nlens) &&
+                     tio_get_i32(env, argv[4], &from) && tio_get_i32(env, argv[5], &to) &&
+                     napi_get_value_uint32(env, argv[6], &remote) == napi_ok && napi_get_value_uint32(env, argv[7], &hi) == napi_ok &&
+                     napi_get_value_uint32(env, argv[8], &lo) == napi_ok,
+            "aeadSealMessages(handle, buf, plainOffs, lens, from, to, remoteIndex, counterHi, counterLo)");
+  if (from < 0 || to < from || (size_t)to > noffs || (size_t)to > nlens) return tio_neg_errno(env, EINVAL);
+  napi_value bad = usable(env, a, 1);
+  if (bad) return bad;
+  for (int32_t i = from; i < to; i++) {
+    if (offs[i] < HEADER_LEN || !in_range(offs[i], lens[i], TAG_LEN, buflen)) return tio_neg_errno(env, ERANGE);
+  }
+  uint64_t counter = ((uint64_t)hi << 32) | lo;
+  for (int32_t i = from; i < to; i++, counter++) {
+    /* Read once and check again: the index arrays may be shared with another thread. */
+    int32_t off = offs[i], len = lens[i];
+    if (off < HEADER_LEN || !in_range(off, len, TAG_LEN, buflen)) return tio_neg_errno(env, ERANGE);
+    uint8_t *h = buf + off - HEADER_LEN;
+    h[0] = MESSAGE_BYTE0;
+    h[1] = MESSAGE_SUBTYPE_NONE;
+    h[2] = 0;
+    h[3] = 0;
+    put_be32(h + 4, remote);
+    put_be32(h + COUNTER_OFF, (uint32_t)(counter >> 32));
+    put_be32(h + COUNTER_OFF + 4, (uint32_t)counter);
+    if (!seal_one(a, h, buf + off, buf + off, len, buf + off + len)) return tio_neg_errno(env, EIO);
+  }
+  return tio_int(env, to - from);
+}
+
 /* aeadSeal(handle, n, buf, offs, lens) -> n | -errno */
 static napi_value aead_seal(napi_env env, napi_callback_info info) {
   napi_value argv[5];
@@ -461,5 +516,6 @@ void tio_register_aead(napi_env env, napi_value exports) {
   tio_export(env, exports, "aeadSeal", aead_seal);
   tio_export(env, exports, "aeadOpen", aead_open);
   tio_export(env, exports, "aeadSealTo", aead_seal_to);
+  tio_export(env, exports, "aeadSealMessages", aead_seal_messages);
   tio_export(env, exports, "aeadOpenTo", aead_open_to);
 }

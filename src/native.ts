@@ -45,6 +45,11 @@ export interface NativeAead {
   aeadOpen(handle: AeadHandle, n: number, buf: Uint8Array, offs: Int32Array, lens: Int32Array, out: Int32Array): number;
   /** Seals plaintext src[srcOffs[i], +lens[i]) into packets dst[dstOffs[i], +16+lens[i]+16) whose header is written; n or a negative errno. */
   aeadSealTo(handle: AeadHandle, n: number, src: Uint8Array, srcOffs: Int32Array, lens: Int32Array, dst: Uint8Array, dstOffs: Int32Array): number;
+  /** Writes data-message headers (counter first + i - from) in front of plaintexts buf[plainOffs[i], +lens[i]) for i in [from, to) and seals them in place; to - from or a negative errno. */
+  aeadSealMessages(
+    handle: AeadHandle, buf: Uint8Array, plainOffs: Int32Array, lens: Int32Array, from: number, to: number,
+    remoteIndex: number, counterHi: number, counterLo: number,
+  ): number;
   /** Opens packets src[srcOffs[i], +lens[i]) into dst[dstOffs[i], +lens[i]-32); out[i] as aeadOpen; the number authenticated or a negative errno. */
   aeadOpenTo(
     handle: AeadHandle, n: number, src: Uint8Array, srcOffs: Int32Array, lens: Int32Array,

@@ -1,16 +1,15 @@
 /**
  * TUN -> UDP: each read batch is filtered, cut into segments laid out in an
- * arena with room for the Nebula header and tag, sealed in place per tunnel
- * with one native call, and sent with UDP GSO (one sendmsg per run of equal
- * datagrams) batched across peers with sendmmsg.
+ * arena with room for the Nebula header and tag, given their headers and
+ * sealed in place with one native call per tunnel run, and sent with UDP GSO
+ * (one sendmsg per run of equal datagrams) batched across peers with sendmmsg.
  */
-import { AeadBatch } from '../aead/index.js';
 import { Segmenter } from '../../gso/index.js';
 import type { Packet } from '../../tun/index.js';
 import { readU32BE } from '../../packet/index.js';
 import { checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
 import { SendBatch, type UdpSocket } from '../udp/index.js';
-import { AEAD_TAG_LEN, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_MESSAGE, encodeHeader } from '../wire/index.js';
+import { AEAD_TAG_LEN, HEADER_LEN } from '../wire/index.js';
 import type { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
 
@@ -20,8 +19,6 @@ const MAX_SEGMENTS = 4096;
 const ARENA_BYTES = 4 << 20;
 /** Smallest room one segment takes: header + tag + IPv4 + UDP headers. */
 const MIN_SEGMENT_ROOM = HEADER_LEN + AEAD_TAG_LEN + 28;
-/** Packets sealed per native call. */
-const SEAL_CHUNK = 256;
 /**
  * sealAhead for the threads of a multi-queue node: a quarter of the replay
  * window, so a few threads sending to one peer at once stay inside it.
@@ -60,7 +57,6 @@ export class OutboundPath {
   private current: DataTunnel | null = null;
   private now = 0;
   private readonly segmenter = new Segmenter();
-  private readonly aead = new AeadBatch(SEAL_CHUNK);
   private readonly sends = new SendBatch(1024);
   private readonly onSegment = (_buf: Buffer, off: number, len: number): void => {
     const n = this.nseg++;
@@ -162,21 +158,12 @@ export class OutboundPath {
     return sends.count > 0 ? this.host.udp.sendBatch(arena, sends) : undefined;
   }
 
-  // Headers with consecutive counters, then one native seal per chunk.
+  // Headers with consecutive counters and the seal, in one native call per run.
   private seal(t: DataTunnel, from: number, to: number): void {
     if (t.isClosed) return;
     // Once per run, not per packet: in a multi-queue node this is a cell shared between threads.
     t.lastOutbound = this.now;
     const first = t.reserveCounters(to - from);
-    const { segOff, segLen, arena, aead } = this;
-    for (let i = from; i < to;) {
-      aead.reset(arena);
-      for (; i < to && !aead.full; i++) {
-        const at = segOff[i]! - HEADER_LEN;
-        encodeHeader(arena, at, TYPE_MESSAGE, SUBTYPE_MESSAGE_NONE, t.remoteIndex, first + (i - from));
-        aead.add(at, segLen[i]!);
-      }
-      t.seal.seal(aead);
-    }
+    t.seal.sealMessages(this.arena, this.segOff, this.segLen, from, to, t.remoteIndex, first);
   }
 }
