@@ -147,12 +147,12 @@ export class Segmenter {
       const segLen = hdrLen + segPayload;
       const l4Len = segLen - l4Off;
       if (i === chunkEnd && payloadLen > 0) {
-        // The payload sums of the next chunk of segments; into an arena, their payloads are copied by the same call.
+        // The payload sums of the next chunk of segments. Into an arena the same call also lays
+        // each payload there, behind a copy of the original headers (the varying fields are patched below).
         const k = Math.min(count - i, SUMS_CHUNK);
         chunkStart = i;
         chunkEnd = i + k;
         const bytes = chunkEnd === count ? payloadLen - i * size : k * size;
-        // Into an arena, the same call lays the original headers in front of the payloads (fields patched below).
         if (arena) sumPieces(src, from, size, bytes, sums, out, o + hdrLen, stride, base, hdrLen);
         else sumPieces(src, from, size, bytes, sums, null, 0, 0);
       }
