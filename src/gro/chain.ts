@@ -40,13 +40,11 @@ export class Chain {
   // With DF clear the IPv4 id identifies the datagram; segmentation gives id+i, so merged ids must run.
   private idsRun = false;
   private ece = 0;
-  // The seed where the caller left it (valid until the flush, per Coalescer.add).
+  // The seed where the caller left it (valid until the flush, per Coalescer.add);
+  // later packets are compared with its headers there.
   private seedBuf: Buffer = EMPTY;
   private seedOff = 0;
   private seedLen = 0;
-  // The seed's headers, which later packets are compared with.
-  private hdrBuf: Buffer = EMPTY;
-  private hdrOff = 0;
   // Bytes not yet in the store: ranges of pieceBuf (the seed whole, then payloads),
   // copied with one gathering call at finish(), or earlier if a packet from
   // another buffer joins. `stored` bytes of the store are already written.
@@ -82,8 +80,6 @@ export class Chain {
     this.seedBuf = buf;
     this.seedOff = off;
     this.seedLen = len;
-    this.hdrBuf = buf;
-    this.hdrOff = off;
     this.pieceBuf = buf;
     this.pieceOff[0] = off;
     this.pieceLen[0] = len;
@@ -97,7 +93,7 @@ export class Chain {
   /** Whether the packet at buf[off], parsed as `p`, has this chain's flow key. */
   hasKey(buf: Uint8Array, off: number, p: ParsedPacket): boolean {
     return this.hash === p.hash && this.version === p.version && this.proto === p.proto
-      && sameFlowKey(this.hdrBuf, this.hdrOff, buf, off, p.version, p.proto);
+      && sameFlowKey(this.seedBuf, this.seedOff, buf, off, p.version, p.proto);
   }
 
   /**
@@ -109,8 +105,8 @@ export class Chain {
   canAppend(buf: Uint8Array, off: number, p: ParsedPacket): boolean {
     if (this.segments >= MAX_CHAIN_SEGMENTS || this.total + p.payloadLen > MAX_CHAIN_BYTES) return false;
     if (p.hdrLen !== this.hdrLen || p.payloadLen > this.gsoSize) return false;
-    const h = this.hdrBuf;
-    const ho = this.hdrOff;
+    const h = this.seedBuf;
+    const ho = this.seedOff;
     if (this.version === 4) {
       if (!sameIpv4Shape(h, ho, buf, off)) return false;
       if (this.idsRun && readU16BE(buf, off + IPV4_ID) !== this.nextId) return false;
@@ -199,7 +195,6 @@ export class Chain {
   release(): void {
     this.open = false;
     this.seedBuf = EMPTY;
-    this.hdrBuf = EMPTY;
     this.pieceBuf = EMPTY;
     this.pieces = 0;
     this.packet.buf = this.store;
