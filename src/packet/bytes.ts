@@ -24,3 +24,11 @@ export function writeU32BE(buf: Uint8Array, i: number, v: number): void {
   buf[i + 2] = v >>> 8;
   buf[i + 3] = v;
 }
+
+/** Whether a[aOff, +aLen) and b[bOff, +bLen) share memory (views of one buffer whose ranges intersect). */
+export function rangesOverlap(a: Uint8Array, aOff: number, aLen: number, b: Uint8Array, bOff: number, bLen: number): boolean {
+  if (a.buffer !== b.buffer) return false;
+  const x = a.byteOffset + aOff;
+  const y = b.byteOffset + bOff;
+  return x < y + bLen && y < x + aLen;
+}

@@ -1,6 +1,7 @@
 // RFC 1071 Internet checksum. Sums here are ones'-complement sums of big-endian
 // 16-bit words, folded to 16 bits but not complemented; `finish` complements.
 import { native, nativeAvailable } from '../native.js';
+import { rangesOverlap } from './bytes.js';
 import { HOST_LITTLE_ENDIAN } from './host-endian.js';
 
 /** Folds a non-negative sum (exact integer below 2^53) to 16 bits with end-around carry. */
@@ -220,8 +221,8 @@ export function sumPiecesJs(
     const begin = dstOff - prefixLen;
     const span = dstOff + (count - 1) * dstStride + last - begin;
     if (begin < 0 || dstStride < pieceLen + prefixLen || begin + span > dst.length
-      || (dst.buffer === src.buffer && (rangesOverlap(src.byteOffset + srcOff, total, dst.byteOffset + begin, span)
-        || (prefixLen > 0 && rangesOverlap(src.byteOffset + prefixOff, prefixLen, dst.byteOffset + begin, span))))) {
+      || rangesOverlap(src, srcOff, total, dst, begin, span)
+      || (prefixLen > 0 && rangesOverlap(src, prefixOff, prefixLen, dst, begin, span))) {
       throw piecesError(srcOff, total, pieceLen, dstOff, dstStride);
     }
   }
@@ -238,8 +239,4 @@ export function sumPiecesJs(
     sums[i] = sum16Js(dst, to, n);
   }
   return count;
-}
-
-function rangesOverlap(a: number, alen: number, b: number, blen: number): boolean {
-  return a < b + blen && b < a + alen;
 }

@@ -1,5 +1,6 @@
 // Gathering copy: many ranges of one buffer copied back to back with one call.
 import { native, nativeAvailable } from '../native.js';
+import { rangesOverlap } from './bytes.js';
 
 const nativeCopy = nativeAvailable ? native.copyPieces : null;
 
@@ -31,13 +32,7 @@ export function copyPiecesJs(src: Buffer, offs: Int32Array, lens: Int32Array, n:
     total += lens[i]!;
   }
   if (dstOff + total > dst.length) bad();
-  if (src.buffer === dst.buffer) {
-    const d0 = dst.byteOffset + dstOff;
-    for (let i = 0; i < n; i++) {
-      const s0 = src.byteOffset + offs[i]!;
-      if (s0 < d0 + total && d0 < s0 + lens[i]!) bad();
-    }
-  }
+  for (let i = 0; i < n; i++) if (rangesOverlap(src, offs[i]!, lens[i]!, dst, dstOff, total)) bad();
   let to = dstOff;
   for (let i = 0; i < n; i++) {
     src.copy(dst, to, offs[i]!, offs[i]! + lens[i]!);
