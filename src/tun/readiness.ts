@@ -34,26 +34,12 @@ export class FdWatcher {
 
   /** Resolves when the fd is readable (or errored: the next read reports it). */
   readable(): Promise<void> {
-    if (this.handle && this.ready & POLL_READABLE) {
-      this.ready &= ~POLL_READABLE;
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => {
-      this.reader = { resolve, reject };
-      this.update();
-    });
+    return this.wait(POLL_READABLE);
   }
 
   /** Resolves when the fd is writable. */
   writable(): Promise<void> {
-    if (this.handle && this.ready & POLL_WRITABLE) {
-      this.ready &= ~POLL_WRITABLE;
-      return Promise.resolve();
-    }
-    return new Promise((resolve, reject) => {
-      this.writer = { resolve, reject };
-      this.update();
-    });
+    return this.wait(POLL_WRITABLE);
   }
 
   /** Rejects all waiters with `err` and releases the poll handle; idempotent. */
@@ -68,6 +54,19 @@ export class FdWatcher {
     this.reader = this.writer = null;
     r?.reject(err);
     w?.reject(err);
+  }
+
+  // Readiness that came while nobody waited answers at once; otherwise the waiter is parked.
+  private wait(bit: number): Promise<void> {
+    if (this.handle && this.ready & bit) {
+      this.ready &= ~bit;
+      return Promise.resolve();
+    }
+    return new Promise((resolve, reject) => {
+      if (bit === POLL_READABLE) this.reader = { resolve, reject };
+      else this.writer = { resolve, reject };
+      this.update();
+    });
   }
 
   private update(): void {
