@@ -13,7 +13,8 @@
         "native/aead.c",
         "native/udp.c",
         "native/checksum.c",
-        "native/copy.c"
+        "native/copy.c",
+        "native/gcm.c"
       ],
       "cflags": ["-O2", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter"],
       "defines": ["NAPI_VERSION=8"],

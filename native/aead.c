@@ -13,10 +13,13 @@
  * AES-256-GCM and little-endian for ChaCha20-Poly1305 (§8 pitfall 1).
  *
  * Exports (mirrored by NativeAead in src/native.ts):
- *   aeadCreate(cipher: 0 aes | 1 chacha, key: Uint8Array(32), encrypt: boolean)
- *     -> handle | -EINVAL (cipher or key length) | -ENOMEM | -EIO (OpenSSL)
- *     an optional 4th argument evpOnly forces the EVP path (see direct_impl)
- *   aeadIsDirect(handle) -> 1 direct path, 0 EVP path, -EBADF freed
+ *   aeadCreate(cipher: 0 aes | 1 chacha, key: Uint8Array(32), encrypt: boolean, path?: number)
+ *     -> handle | -EINVAL (cipher, key length or path) | -ENOMEM | -EIO (OpenSSL)
+ *     | -ENOTSUP (the path asked for is not available here)
+ *     path: 0 or absent = the fastest available; 1 EVP; 2 the provider's
+ *     functions directly (see direct_impl); 3 our vectorized AES-256-GCM
+ *     (gcm.c; AES only, on CPUs with VAES and AVX-512).
+ *   aeadPath(handle) -> the path in use (1, 2 or 3), -EBADF freed
  *   aeadFree(handle) -> 0            wipes and frees the context now (idempotent)
  *   aeadSeal(handle, n, buf, offs: Int32Array, lens: Int32Array) -> n | -errno
  *     packet i = buf[offs[i], offs[i] + 16 + lens[i] + 16): header already
@@ -47,6 +50,7 @@
  * Source and destination ranges must either be identical or not overlap at all.
  * Wrong argument types are misuse and throw a TypeError. */
 #include "tio.h"
+#include "gcm.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -78,6 +82,9 @@
 /* Cipher ids of aeadCreate, also in src/tunnel/aead/cipher.ts. */
 enum { CIPHER_AES = 0, CIPHER_CHACHA = 1 };
 
+/* Implementation paths of aeadCreate/aeadPath, also in src/native.ts (AeadPath). */
+enum { PATH_AUTO = 0, PATH_EVP = 1, PATH_PROVIDER = 2, PATH_VAES = 3 };
+
 /* A cipher implementation's own functions, as its provider publishes them
  * (OSSL_OP_CIPHER dispatch table). Calling them directly skips what the EVP
  * layer does around every call: on OpenSSL 3.0 each EVP_EncryptInit_ex with
@@ -108,6 +115,7 @@ typedef struct {
   EVP_CIPHER_CTX *ctx; /* EVP path; NULL once freed or on the direct path */
   const direct_impl *impl; /* direct path: the implementation, with algctx */
   void *algctx;            /* NULL once freed or on the EVP path */
+  tio_gcm_key *gcm;        /* our own AES-256-GCM; NULL once freed or on another path */
   int cipher;
   int encrypt;
 } tio_aead;
@@ -165,8 +173,10 @@ static void aead_free_ctx(tio_aead *a) {
   /* Both free functions wipe the key schedule before freeing it. */
   if (a->ctx) EVP_CIPHER_CTX_free(a->ctx);
   if (a->algctx) a->impl->freectx(a->algctx);
+  tio_gcm_free(a->gcm);
   a->ctx = NULL;
   a->algctx = NULL;
+  a->gcm = NULL;
 }
 
 /* The direct path: a context of the provider's own, keyed once. 0 if unavailable. */
@@ -219,6 +229,10 @@ static int seal_one(tio_aead *a, const uint8_t *hdr, const uint8_t *in, uint8_t 
   uint8_t nonce[NONCE_LEN];
   int outl = 0;
   build_nonce(a->cipher, hdr, nonce);
+  if (a->gcm) {
+    tio_gcm_seal(a->gcm, nonce, hdr, HEADER_LEN, in, out, (size_t)len, tag);
+    return 1;
+  }
   if (a->algctx) {
     const direct_impl *d = a->impl;
     size_t n = 0;
@@ -244,6 +258,7 @@ static int open_one(tio_aead *a, const uint8_t *hdr, const uint8_t *in, uint8_t 
   uint8_t nonce[NONCE_LEN];
   int outl = 0;
   build_nonce(a->cipher, hdr, nonce);
+  if (a->gcm) return tio_gcm_open(a->gcm, nonce, hdr, HEADER_LEN, in, out, (size_t)len, tag);
   if (a->algctx) {
     const direct_impl *d = a->impl;
     size_t n = 0;
@@ -272,47 +287,66 @@ static int count_ok(int32_t n, size_t a, size_t b, size_t c) {
   return n >= 0 && (size_t)n <= a && (size_t)n <= b && (size_t)n <= c;
 }
 
+static int freed(const tio_aead *a) {
+  return !a->ctx && !a->algctx && !a->gcm;
+}
+
 static napi_value usable(napi_env env, tio_aead *a, int encrypt) {
-  if (!a->ctx && !a->algctx) return tio_neg_errno(env, EBADF);
+  if (freed(a)) return tio_neg_errno(env, EBADF);
   if (a->encrypt != encrypt) return tio_neg_errno(env, EPERM);
   return NULL;
 }
 
-/* aeadCreate(cipher, key, encrypt, evpOnly?) -> handle | -errno
- * evpOnly true: the EVP path even where the direct one is available (tests
- * hold the two against each other). */
+/* The EVP context, keyed once. 0 errno, or the errno to return. */
+static int create_evp(tio_aead *a, const uint8_t *key) {
+  a->ctx = EVP_CIPHER_CTX_new();
+  if (!a->ctx) return ENOMEM;
+  const EVP_CIPHER *c = a->cipher == CIPHER_AES ? EVP_aes_256_gcm() : EVP_chacha20_poly1305();
+  /* Cipher first, then the key: the key schedule is computed once, here. */
+  if (EVP_CipherInit_ex(a->ctx, c, NULL, NULL, NULL, a->encrypt) != 1 ||
+      EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_IVLEN, NONCE_LEN, NULL) != 1 ||
+      EVP_CipherInit_ex(a->ctx, NULL, NULL, key, NULL, a->encrypt) != 1) {
+    aead_free_ctx(a);
+    return EIO;
+  }
+  return 0;
+}
+
+/* Keys the path asked for, or the fastest one available (auto). 0 or an errno. */
+static int create_path(tio_aead *a, const uint8_t *key, int32_t path) {
+  if ((path == PATH_AUTO || path == PATH_VAES) && a->cipher == CIPHER_AES && tio_gcm_available()) {
+    a->gcm = tio_gcm_new(key);
+    return a->gcm ? 0 : ENOMEM;
+  }
+  if (path == PATH_VAES) return ENOTSUP;
+  if ((path == PATH_AUTO || path == PATH_PROVIDER) && create_direct(a, key)) return 0;
+  if (path == PATH_PROVIDER) return ENOTSUP;
+  return create_evp(a, key);
+}
+
+/* aeadCreate(cipher, key, encrypt, path?) -> handle | -errno */
 static napi_value aead_create(napi_env env, napi_callback_info info) {
   napi_value argv[4];
   size_t argc = 4;
-  int32_t cipher;
+  int32_t cipher, path = PATH_AUTO;
   uint8_t *key;
   size_t keylen;
-  bool encrypt, evp_only = false;
+  bool encrypt;
   TIO_CHECK(env, napi_get_cb_info(env, info, &argc, argv, NULL, NULL) == napi_ok && argc >= 3 &&
                      tio_get_i32(env, argv[0], &cipher) && tio_get_bytes(env, argv[1], &key, &keylen) &&
                      napi_get_value_bool(env, argv[2], &encrypt) == napi_ok &&
-                     (argc < 4 || tio_is_nullish(env, argv[3]) || napi_get_value_bool(env, argv[3], &evp_only) == napi_ok),
-            "aeadCreate(cipher, key, encrypt, evpOnly?)");
-  if ((cipher != CIPHER_AES && cipher != CIPHER_CHACHA) || keylen != KEY_LEN) return tio_neg_errno(env, EINVAL);
+                     (argc < 4 || tio_is_nullish(env, argv[3]) || tio_get_i32(env, argv[3], &path)),
+            "aeadCreate(cipher, key, encrypt, path?)");
+  if ((cipher != CIPHER_AES && cipher != CIPHER_CHACHA) || keylen != KEY_LEN || path < PATH_AUTO || path > PATH_VAES)
+    return tio_neg_errno(env, EINVAL);
   tio_aead *a = calloc(1, sizeof *a);
   if (!a) return tio_neg_errno(env, ENOMEM);
   a->cipher = cipher;
   a->encrypt = encrypt ? 1 : 0;
-  if (evp_only || !create_direct(a, key)) {
-    a->ctx = EVP_CIPHER_CTX_new();
-    if (!a->ctx) {
-      free(a);
-      return tio_neg_errno(env, ENOMEM);
-    }
-    const EVP_CIPHER *c = cipher == CIPHER_AES ? EVP_aes_256_gcm() : EVP_chacha20_poly1305();
-    /* Cipher first, then the key: the key schedule is computed once, here. */
-    if (EVP_CipherInit_ex(a->ctx, c, NULL, NULL, NULL, a->encrypt) != 1 ||
-        EVP_CIPHER_CTX_ctrl(a->ctx, EVP_CTRL_AEAD_SET_IVLEN, NONCE_LEN, NULL) != 1 ||
-        EVP_CipherInit_ex(a->ctx, NULL, NULL, key, NULL, a->encrypt) != 1) {
-      aead_free_ctx(a);
-      free(a);
-      return tio_neg_errno(env, EIO);
-    }
+  int err = create_path(a, key, path);
+  if (err) {
+    free(a);
+    return tio_neg_errno(env, err);
   }
   napi_value ext;
   if (napi_create_external(env, a, on_external_gc, NULL, &ext) != napi_ok) {
@@ -328,13 +362,13 @@ static napi_value aead_create(napi_env env, napi_callback_info info) {
   return ext;
 }
 
-/* aeadIsDirect(handle) -> 1 | 0 | -EBADF */
-static napi_value aead_is_direct(napi_env env, napi_callback_info info) {
+/* aeadPath(handle) -> PATH_EVP | PATH_PROVIDER | PATH_VAES | -EBADF */
+static napi_value aead_path(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   tio_aead *a;
-  TIO_CHECK(env, tio_args(env, info, 1, argv) && get_aead(env, argv[0], &a), "aeadIsDirect(handle)");
-  if (!a->ctx && !a->algctx) return tio_neg_errno(env, EBADF);
-  return tio_int(env, a->algctx ? 1 : 0);
+  TIO_CHECK(env, tio_args(env, info, 1, argv) && get_aead(env, argv[0], &a), "aeadPath(handle)");
+  if (freed(a)) return tio_neg_errno(env, EBADF);
+  return tio_int(env, a->gcm ? PATH_VAES : a->algctx ? PATH_PROVIDER : PATH_EVP);
 }
 
 /* aeadFree(handle) -> 0 */
@@ -512,7 +546,7 @@ static napi_value aead_open_to(napi_env env, napi_callback_info info) {
 void tio_register_aead(napi_env env, napi_value exports) {
   tio_export(env, exports, "aeadCreate", aead_create);
   tio_export(env, exports, "aeadFree", aead_free);
-  tio_export(env, exports, "aeadIsDirect", aead_is_direct);
+  tio_export(env, exports, "aeadPath", aead_path);
   tio_export(env, exports, "aeadSeal", aead_seal);
   tio_export(env, exports, "aeadOpen", aead_open);
   tio_export(env, exports, "aeadSealTo", aead_seal_to);

@@ -30,13 +30,27 @@ export const POLL_WRITABLE = 2;
 /** Opaque AEAD context (native/aead.c): one key, one direction, reused for every packet. */
 export type AeadHandle = { readonly __brand: 'tio.AeadHandle' };
 
+/** Implementation paths of aeadCreate (native/aead.c PATH_*). */
+export const AEAD_PATH = {
+  /** The fastest available: vaes for AES-256-GCM where the CPU has it, else provider. */
+  auto: 0,
+  /** OpenSSL's EVP layer. */
+  evp: 1,
+  /** The OpenSSL provider's cipher functions, called directly. */
+  provider: 2,
+  /** tio's own AES-256-GCM on VAES + VPCLMULQDQ + AVX-512 (native/gcm.c). */
+  vaes: 3,
+} as const;
+/** One of AEAD_PATH's values. */
+export type AeadPath = (typeof AEAD_PATH)[keyof typeof AEAD_PATH];
+
 /** Batched AEAD over Node's own OpenSSL (native/aead.c). */
 export interface NativeAead {
   // --- aead section: owned by the AEAD work; signatures documented in native/aead.c ---
-  /** One key and direction: cipher 0 = AES-256-GCM, 1 = ChaCha20-Poly1305 (evpOnly: skip the direct provider path); -EINVAL, -ENOMEM or -EIO on failure. */
-  aeadCreate(cipher: 0 | 1, key: Uint8Array, encrypt: boolean, evpOnly?: boolean): AeadHandle | number;
-  /** 1 if the handle calls the provider's cipher functions directly, 0 if it goes through EVP; -EBADF once freed. */
-  aeadIsDirect(handle: AeadHandle): number;
+  /** One key and direction: cipher 0 = AES-256-GCM, 1 = ChaCha20-Poly1305, on `path` (default auto); -EINVAL, -ENOMEM, -EIO or -ENOTSUP (path not available here). */
+  aeadCreate(cipher: 0 | 1, key: Uint8Array, encrypt: boolean, path?: AeadPath): AeadHandle | number;
+  /** The AEAD_PATH value the handle runs on (never auto); -EBADF once freed. */
+  aeadPath(handle: AeadHandle): number;
   /** Wipes and frees the context now instead of at GC; idempotent; later calls on the handle return -EBADF. */
   aeadFree(handle: AeadHandle): number;
   /** Seals packets buf[offs[i], +16+lens[i]+16) in place (header written by the caller); n, or -EINVAL/-ERANGE/-EBADF/-EPERM/-EIO. */

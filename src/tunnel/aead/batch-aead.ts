@@ -1,7 +1,8 @@
-// The data-path AEAD: one native call per batch over a reused OpenSSL
-// context (native/aead.c), so per packet only the cipher itself runs.
+// The data-path AEAD: one native call per batch over a reused context
+// (native/aead.c: our VAES AES-GCM where the CPU has it, else OpenSSL), so
+// per packet only the cipher itself runs.
 import { constants as osConstants } from 'node:os';
-import { native, type AeadHandle } from '../../native.js';
+import { AEAD_PATH, native, type AeadHandle, type AeadPath } from '../../native.js';
 import { errnoName } from '../../errors.js';
 import { type AeadBatch, type AeadOp, batchError } from './batch.js';
 import { CIPHERS, type CipherName } from './cipher.js';
@@ -19,10 +20,10 @@ export class BatchAead implements PacketAead {
   readonly direction: AeadDirection;
   #handle: AeadHandle | null;
 
-  /** Sets up the cipher context for `key` (32 bytes; not retained). */
-  constructor(cipher: CipherName, key: Uint8Array, direction: AeadDirection) {
+  /** Sets up the cipher context for `key` (32 bytes; not retained) on `path` (AEAD_PATH; default the fastest available). */
+  constructor(cipher: CipherName, key: Uint8Array, direction: AeadDirection, path: AeadPath = AEAD_PATH.auto) {
     checkKeyArgs(cipher, key, direction);
-    const h = native.aeadCreate(CIPHERS[cipher].nativeId, key, direction === 'seal');
+    const h = native.aeadCreate(CIPHERS[cipher].nativeId, key, direction === 'seal', path);
     if (typeof h === 'number') throw new AeadError('ERR_TIO_AEAD_CRYPTO', `could not set up ${cipher}: ${errnoName(h)}`);
     this.cipher = cipher;
     this.direction = direction;
@@ -68,6 +69,11 @@ export class BatchAead implements PacketAead {
       : native.aeadOpenTo(h, batch.count, batch.src, batch.srcOffs, batch.lens, batch.buf, batch.offs, batch.out);
     if (r < 0) throw nativeError(r, batch, 'open');
     return r;
+  }
+
+  /** The native implementation this context runs on (an AEAD_PATH value other than auto). */
+  get path(): AeadPath {
+    return native.aeadPath(this.#usable(this.direction)) as AeadPath;
   }
 
   close(): void {

@@ -7,3 +7,4 @@ export * from './errors.js';
 export * from './nonce.js';
 export * from './reference-aead.js';
 export * from './types.js';
+export { AEAD_PATH, type AeadPath } from '../../native.js';
