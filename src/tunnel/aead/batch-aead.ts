@@ -2,11 +2,12 @@
 // (native/aead.c: our VAES AES-GCM where the CPU has it, else OpenSSL), so
 // per packet only the cipher itself runs.
 import { constants as osConstants } from 'node:os';
-import { AEAD_PATH, native, type AeadHandle, type AeadPath } from '../../native.js';
+import { native, type AeadHandle, type AeadPath } from '../../native.js';
 import { errnoName } from '../../errors.js';
 import { type AeadBatch, type AeadOp, batchError } from './batch.js';
 import { CIPHERS, type CipherName } from './cipher.js';
 import { AeadError } from './errors.js';
+import { defaultAeadPath } from './impl.js';
 import { checkKeyArgs, closedError, directionError } from './key.js';
 import type { AeadDirection, PacketAead } from './types.js';
 
@@ -20,8 +21,8 @@ export class BatchAead implements PacketAead {
   readonly direction: AeadDirection;
   #handle: AeadHandle | null;
 
-  /** Sets up the cipher context for `key` (32 bytes; not retained) on `path` (AEAD_PATH; default the fastest available). */
-  constructor(cipher: CipherName, key: Uint8Array, direction: AeadDirection, path: AeadPath = AEAD_PATH.auto) {
+  /** Sets up the cipher context for `key` (32 bytes; not retained) on `path` (AEAD_PATH; default defaultAeadPath()). */
+  constructor(cipher: CipherName, key: Uint8Array, direction: AeadDirection, path: AeadPath = defaultAeadPath()) {
     checkKeyArgs(cipher, key, direction);
     const h = native.aeadCreate(CIPHERS[cipher].nativeId, key, direction === 'seal', path);
     if (typeof h === 'number') throw new AeadError('ERR_TIO_AEAD_CRYPTO', `could not set up ${cipher}: ${errnoName(h)}`);

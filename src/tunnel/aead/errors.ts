@@ -16,6 +16,8 @@ export type AeadErrorCode =
   | 'ERR_TIO_AEAD_DIRECTION'
   /** The context was closed. */
   | 'ERR_TIO_AEAD_CLOSED'
+  /** TIO_AEAD_IMPL names no implementation. */
+  | 'ERR_TIO_AEAD_IMPL'
   /** OpenSSL failed for a reason other than authentication (not expected). */
   | 'ERR_TIO_AEAD_CRYPTO';
 

@@ -4,6 +4,7 @@ export * from './batch-aead.js';
 export * from './cipher.js';
 export * from './constants.js';
 export * from './errors.js';
+export * from './impl.js';
 export * from './nonce.js';
 export * from './reference-aead.js';
 export * from './types.js';

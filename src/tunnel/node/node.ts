@@ -12,7 +12,7 @@
  * firewall flows broadcast between threads (flow-share.ts). Tunnels do not roam
  * in that mode (see routines.ts).
  */
-import { AeadBatch } from '../aead/index.js';
+import { AeadBatch, aeadImplementation, defaultAeadPath } from '../aead/index.js';
 import { Coalescer } from '../../gro/index.js';
 import { Segmenter } from '../../gso/index.js';
 import { ClosedError, OptionError } from '../../errors.js';
@@ -160,6 +160,8 @@ export class OverlayNode {
     if (!Number.isInteger(routines) || routines < 1 || routines > MAX_QUEUES) {
       throw new OptionError('routines', `must be an integer 1..${MAX_QUEUES}, got ${String(routines)}`);
     }
+    // A bad TIO_AEAD_IMPL fails here, before any device exists, not at the first handshake.
+    defaultAeadPath();
     const device = TunDevice.open({
       name: o.tun.name ?? 'tio%d', mtu: o.tun.mtu, offload: o.tun.offload, gro: o.tun.gro, netns: o.netns,
       addresses: [`${u32ToIp(pki.vpnIp)}/${pki.prefix}`], queues: routines,
@@ -262,7 +264,7 @@ export class OverlayNode {
     o.log.info('Nebula interface is active', {
       build: 'tio', interface: device.name, network: `${u32ToIp(pki.vpnIp)}/${pki.prefix}`, udpAddr: `${o.listen.host}:${this.udp.port}`,
       offload: device.capabilities.tso ? (device.capabilities.uso ? 'tso+uso' : 'tso') : 'off', gro: device.groWrites, cipher: o.cipher,
-      routines: this.routines,
+      aead: aeadImplementation(o.cipher), routines: this.routines,
     });
   }
 
