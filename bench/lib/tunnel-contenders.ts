@@ -58,6 +58,8 @@ export interface RunningTunnel {
 /** One contender of the bench. */
 export interface Contender {
   name: string;
+  /** Run only when named in --only. */
+  optional?: boolean;
   /** Debian tools it needs (iperf3 comes on top for all). */
   tools: readonly DebTool[];
   /** Starts the tunnel in ctx.a / ctx.b; the caller waits until it carries traffic. */
@@ -88,10 +90,12 @@ function hosts(pki: TestPki): { ha: HostFiles; hb: HostFiles } {
   return { ha, hb };
 }
 
-/** Two `tio up` processes from Nebula configs with a `tio:` section. */
-function tioContender(name: string, tio: { offload: 'auto' | 'off'; gro: boolean }): Contender {
+/** Two `tio up` processes from Nebula configs with a `tio:` section; aeadImpl sets TIO_AEAD_IMPL for them. */
+function tioContender(name: string, tio: { offload: 'auto' | 'off'; gro: boolean; aeadImpl?: string }, optional = false): Contender {
+  const env = tio.aeadImpl === undefined ? process.env : { ...process.env, TIO_AEAD_IMPL: tio.aeadImpl };
   return {
     name,
+    optional,
     tools: [NEBULA_CERT],
     async start(ctx) {
       if (!existsSync(TIO_MAIN)) throw new BenchError('ERR_BENCH_NO_TIO', `${TIO_MAIN} missing: run tsc first`);
@@ -107,8 +111,8 @@ function tioContender(name: string, tio: { offload: 'auto' | 'off'; gro: boolean
         profiles.push(join(ctx.profileDir, file));
         return ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${file}`];
       };
-      const da = Daemon.start(ctx.a, `${name} a`, process.execPath, [...nodeArgs('a'), TIO_MAIN, 'up', '-config', cfgA]);
-      const db = Daemon.start(ctx.b, `${name} b`, process.execPath, [...nodeArgs('b'), TIO_MAIN, 'up', '-config', cfgB]);
+      const da = Daemon.start(ctx.a, `${name} a`, process.execPath, [...nodeArgs('a'), TIO_MAIN, 'up', '-config', cfgA], { env });
+      const db = Daemon.start(ctx.b, `${name} b`, process.execPath, [...nodeArgs('b'), TIO_MAIN, 'up', '-config', cfgB], { env });
       // Writing a CPU profile at exit takes a while; give it time before SIGKILL.
       return daemonsTunnel(OVER_B, [da, db], ctx.profileDir ? 30_000 : 5_000, profiles);
     },
@@ -199,6 +203,8 @@ const veth: Contender = {
 export const CONTENDERS: readonly Contender[] = [
   tioContender('tio', { offload: 'auto', gro: true }),
   tioContender('tio_plain', { offload: 'off', gro: false }),
+  // tio with the cipher kept in OpenSSL: shows what our VAES AES-GCM is worth.
+  tioContender('tio_openssl', { offload: 'auto', gro: true, aeadImpl: 'openssl' }, true),
   nebula,
   wireguardGo,
   veth,
