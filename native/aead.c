@@ -1,9 +1,10 @@
 /* Batched AEAD for the overlay data path: AES-256-GCM and ChaCha20-Poly1305
  * through Node's own OpenSSL 3 (the EVP symbols resolve from the node binary
- * at load, so there is no library to link).
+ * at load, so there is no library to link), or for AES-256-GCM on CPUs with
+ * VAES and AVX-512 our own code in gcm.c, about twice as fast as OpenSSL 3.0.
  *
- * One EVP context per key and direction is created once and reused: per
- * packet only the IV is set, which skips the key schedule and the context
+ * One context per key and direction is created once and reused: per packet
+ * only the IV is set, which skips the key schedule and the context
  * allocation (~150 ns per packet otherwise).
  *
  * Packets have Nebula 1.6.1's layout (NEBULA-PROTOCOL.md §2):
@@ -297,7 +298,7 @@ static napi_value usable(napi_env env, tio_aead *a, int encrypt) {
   return NULL;
 }
 
-/* The EVP context, keyed once. 0 errno, or the errno to return. */
+/* The EVP context, keyed once. Returns 0, or the errno to return. */
 static int create_evp(tio_aead *a, const uint8_t *key) {
   a->ctx = EVP_CIPHER_CTX_new();
   if (!a->ctx) return ENOMEM;

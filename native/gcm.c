@@ -113,14 +113,15 @@ static inline void mul_add4(const tio_gcm_key *k, __m512i x, size_t j, __m512i a
   acc[1] = _mm512_ternarylogic_epi64(acc[1], _mm512_clmulepi64_epi128(x, h, 0x01), _mm512_clmulepi64_epi128(x, h, 0x10), 0x96);
 }
 
-/* Mask of the first n (< 64 or not) bytes of a 64-byte register. */
+/* Mask of the first min(n, 64) bytes of a 64-byte register. */
 static inline __mmask64 byte_mask(size_t n) {
   return n >= 64 ? ~(__mmask64)0 : (((__mmask64)1 << n) - 1);
 }
 
 /* Adds the unreduced products of the blocks at p (len bytes, the last
  * zero-padded) with the powers from hpow[j] on into acc (lo, mid, hi); y is
- * added to the first block. Lanes past the data load as zero and add nothing. */
+ * added to the first block (len must be > 0 for that). Lanes past the data
+ * load as zero and add nothing; their powers come from the zero padding. */
 static inline __attribute__((always_inline)) void absorb(const tio_gcm_key *k, __m512i acc[3], __m128i y, const uint8_t *p, size_t len, size_t j) {
   for (size_t g = 0; g * 64 < len; g++) {
     __m512i x = bswap512(len - 64 * g >= 64 ? _mm512_loadu_si512((const void *)(p + 64 * g)) : _mm512_maskz_loadu_epi8(byte_mask(len - 64 * g), p + 64 * g));
