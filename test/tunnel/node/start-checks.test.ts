@@ -1,0 +1,20 @@
+// What OverlayNode.start refuses before it opens anything: the checks need
+// no root, because they must fire before the TUN device or socket exists.
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { AEAD_IMPL_ENV } from '../../../src/tunnel/aead/index.js';
+import { OverlayNode } from '../../../src/tunnel/node/node.js';
+import type { NodeOptions } from '../../../src/tunnel/node/options.js';
+
+test('a bad TIO_AEAD_IMPL stops OverlayNode.start with ERR_TIO_AEAD_IMPL before any device is opened', () => {
+  const old = process.env[AEAD_IMPL_ENV];
+  process.env[AEAD_IMPL_ENV] = 'fastest';
+  try {
+    // Options that would make TunDevice.open fail (no tun section): the AEAD error must come first.
+    const opts = { routines: 1, pki: {} } as unknown as NodeOptions;
+    assert.throws(() => OverlayNode.start(opts), { code: 'ERR_TIO_AEAD_IMPL' });
+  } finally {
+    if (old === undefined) delete process.env[AEAD_IMPL_ENV];
+    else process.env[AEAD_IMPL_ENV] = old;
+  }
+});
