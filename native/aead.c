@@ -17,9 +17,10 @@
  *   aeadCreate(cipher: 0 aes | 1 chacha, key: Uint8Array(32), encrypt: boolean, path?: number)
  *     -> handle | -EINVAL (cipher, key length or path) | -ENOMEM | -EIO (OpenSSL)
  *     | -ENOTSUP (the path asked for is not available here)
- *     path: 0 or absent = the fastest available; 1 EVP; 2 the provider's
- *     functions directly (see direct_impl); 3 our vectorized AES-256-GCM
- *     (gcm.c; AES only, on CPUs with VAES and AVX-512).
+ *     path: 0 or absent = the fastest available; 1 EVP; 2 OpenSSL calling the
+ *     provider's functions directly (see direct_impl), or EVP where they are
+ *     not reachable; 3 our vectorized AES-256-GCM (gcm.c; AES only, on CPUs
+ *     with VAES and AVX-512; -ENOTSUP elsewhere).
  *   aeadPath(handle) -> the path in use (1, 2 or 3), -EBADF freed
  *   aeadFree(handle) -> 0            wipes and frees the context now (idempotent)
  *   aeadSeal(handle, n, buf, offs: Int32Array, lens: Int32Array) -> n | -errno
@@ -320,8 +321,8 @@ static int create_path(tio_aead *a, const uint8_t *key, int32_t path) {
     return a->gcm ? 0 : ENOMEM;
   }
   if (path == PATH_VAES) return ENOTSUP;
+  /* PATH_PROVIDER means "OpenSSL, as fast as it goes": EVP where the provider's functions are not reachable. */
   if ((path == PATH_AUTO || path == PATH_PROVIDER) && create_direct(a, key)) return 0;
-  if (path == PATH_PROVIDER) return ENOTSUP;
   return create_evp(a, key);
 }
 

@@ -36,7 +36,7 @@ export const AEAD_PATH = {
   auto: 0,
   /** OpenSSL's EVP layer. */
   evp: 1,
-  /** The OpenSSL provider's cipher functions, called directly. */
+  /** OpenSSL: the provider's cipher functions called directly, or EVP where they are not reachable. */
   provider: 2,
   /** tio's own AES-256-GCM on VAES + VPCLMULQDQ + AVX-512 (native/gcm.c). */
   vaes: 3,
@@ -47,7 +47,7 @@ export type AeadPath = (typeof AEAD_PATH)[keyof typeof AEAD_PATH];
 /** Batched AEAD over Node's own OpenSSL (native/aead.c). */
 export interface NativeAead {
   // --- aead section: owned by the AEAD work; signatures documented in native/aead.c ---
-  /** One key and direction: cipher 0 = AES-256-GCM, 1 = ChaCha20-Poly1305, on `path` (default auto); -EINVAL, -ENOMEM, -EIO or -ENOTSUP (path not available here). */
+  /** One key and direction: cipher 0 = AES-256-GCM, 1 = ChaCha20-Poly1305, on `path` (default auto); -EINVAL, -ENOMEM, -EIO or -ENOTSUP (vaes asked for where it cannot run). */
   aeadCreate(cipher: 0 | 1, key: Uint8Array, encrypt: boolean, path?: AeadPath): AeadHandle | number;
   /** The AEAD_PATH value the handle runs on (never auto); -EBADF once freed. */
   aeadPath(handle: AeadHandle): number;

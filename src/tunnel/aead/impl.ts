@@ -16,7 +16,7 @@ const CHOICES: Readonly<Record<string, AeadPath>> = { auto: AEAD_PATH.auto, open
 export function defaultAeadPath(env: NodeJS.ProcessEnv = process.env): AeadPath {
   const v = env[AEAD_IMPL_ENV];
   if (v === undefined || v === '') return AEAD_PATH.auto;
-  const p = CHOICES[v];
+  const p = Object.hasOwn(CHOICES, v) ? CHOICES[v] : undefined;
   if (p === undefined) {
     throw new AeadError('ERR_TIO_AEAD_IMPL', `${AEAD_IMPL_ENV}=${JSON.stringify(v)} is not one of ${Object.keys(CHOICES).join(', ')}`);
   }

@@ -30,13 +30,16 @@ test('TIO_AEAD_IMPL unset or empty is auto; openssl and evp select OpenSSL paths
   assert.equal(defaultAeadPath({ [AEAD_IMPL_ENV]: 'evp' }), AEAD_PATH.evp);
 });
 
-test('an unknown TIO_AEAD_IMPL is an AeadError naming the variable and the choices', () => {
-  assert.throws(() => defaultAeadPath({ [AEAD_IMPL_ENV]: 'fast' }), (e: unknown) => {
-    assert.ok(e instanceof AeadError);
-    assert.equal(e.code, 'ERR_TIO_AEAD_IMPL');
-    assert.match(e.message, /TIO_AEAD_IMPL="fast".*auto, openssl, evp/);
-    return true;
-  });
+test('an unknown TIO_AEAD_IMPL is an AeadError naming the variable and the choices, inherited object keys included', () => {
+  for (const bad of ['fast', 'toString', '__proto__', 'constructor', 'OpenSSL']) {
+    assert.throws(() => defaultAeadPath({ [AEAD_IMPL_ENV]: bad }), (e: unknown) => {
+      assert.ok(e instanceof AeadError);
+      assert.equal(e.code, 'ERR_TIO_AEAD_IMPL');
+      assert.ok(e.message.includes(`TIO_AEAD_IMPL=${JSON.stringify(bad)}`), e.message);
+      assert.match(e.message, /auto, openssl, evp/);
+      return true;
+    });
+  }
 });
 
 test('with TIO_AEAD_IMPL=openssl a BatchAead runs on OpenSSL and seals the same bytes as the default path', { skip }, () => {
