@@ -4,8 +4,7 @@ import {
   BadPacketError, BusyError, ClosedError, LinkDownError, OffloadUnavailableError, SyscallError, TioError,
 } from '../errors.js';
 import {
-  VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, VNET_HDR_LEN, checkValid, correctHdrLen,
-  correctHdrLenReason, decodeHeader, encodeHeader, finishChecksum, gsoProto, newHeader, type VirtioNetHdr,
+  VIRTIO_NET_HDR_F_NEEDS_CSUM, VNET_HDR_LEN, decodeHeader, encodeHeader, newHeader, type VirtioNetHdr,
 } from '../virtio/index.js';
 import { IPV4_MIN_HEADER_LEN, IPV6_HEADER_LEN } from '../packet/index.js';
 import { Counters, type DropReason, type QueueStats } from './counters.js';
@@ -13,6 +12,7 @@ import { MAX_GSO_BYTES, MAX_GSO_HEADER, checkGsoGeometry, prepareGsoHeaders, typ
 import type { Capabilities } from './offload.js';
 import { Packet } from './packet.js';
 import { FdWatcher, SignalWatcher } from './readiness.js';
+import { applyVnetHeader } from './vnet-decode.js';
 import type { WriteStrategy } from './write-strategy.js';
 
 /** Packets per read batch (DESIGN.md: drain until EAGAIN, 64 packets or < 64 KiB headroom). */
@@ -340,27 +340,9 @@ export class Queue implements AsyncIterable<Packet[]> {
   }
 
   private decodeVnet(p: Packet, hdrs: Buffer, i: number): DropReason | null {
-    const h = decodeHeader(hdrs, i * VNET_HDR_LEN, this.vh);
-    const rx = this.rx;
-    const reason = checkValid(h, rx, p.off, p.len);
-    if (reason !== null) return reason;
-    if (h.gsoType === VIRTIO_NET_HDR_GSO_NONE) {
-      if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM && !finishChecksum(rx, p.off, p.len, h.csumStart, h.csumOffset)) {
-        return 'bad-csum-start';
-      }
-      return null;
-    }
-    const hdrLen = correctHdrLen(h, rx, p.off, p.len);
-    if (hdrLen < 0) return correctHdrLenReason(h, rx, p.off, p.len) ?? 'bad-l4-header';
-    const g = p.setGso();
-    g.size = h.gsoSize;
-    g.hdrLen = hdrLen;
-    g.csumStart = h.csumStart;
-    g.csumOffset = h.csumOffset;
-    g.proto = gsoProto(h.gsoType) ?? 'tcp';
-    g.gsoType = h.gsoType;
-    this.counters.rxSuperpackets++;
-    return null;
+    const reason = applyVnetHeader(decodeHeader(hdrs, i * VNET_HDR_LEN, this.vh), p);
+    if (reason === null && p.gso !== null) this.counters.rxSuperpackets++;
+    return reason;
   }
 
   private writeOne(buf: Uint8Array, off: number, len: number): Promise<void> {

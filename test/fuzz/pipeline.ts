@@ -1,5 +1,5 @@
 // The receive pipeline of a TUN queue as the fuzz targets drive it: the vnet
-// decode exactly as Queue.decodeVnet does it, then segmentation (segment and
+// decode Queue runs (applyVnetHeader), then segmentation (segment and
 // segmentInto), then the coalescer, each step checked for staying inside its
 // buffers, counting every rejection by reason, and keeping the bytes.
 import { Coalescer, type CoalescerStats } from '../../src/gro/index.js';
@@ -11,9 +11,9 @@ import { checksumReference } from '../../src/packet/index.js';
 import { DROP_REASONS, type DropReason } from '../../src/tun/counters.js';
 import { checkGsoGeometry } from '../../src/tun/gso-write.js';
 import { Packet, type GsoInfo } from '../../src/tun/packet.js';
+import { applyVnetHeader } from '../../src/tun/vnet-decode.js';
 import {
-  VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE, VNET_HDR_LEN, checkValid, correctHdrLen, correctHdrLenReason,
-  decodeHeader, encodeHeader, finishChecksum, gsoProto, newHeader,
+  VNET_HDR_LEN, decodeHeader, encodeHeader, finishChecksum, newHeader,
 } from '../../src/virtio/index.js';
 import { l4ChecksumVerifies, ipv4HeaderVerifies } from '../helpers/checksum.js';
 import { resegment } from '../gro/resegment.js';
@@ -22,48 +22,33 @@ import { assertRange, firstDirtyOutside } from './guard.js';
 const vh = newHeader();
 
 /**
- * Queue.decodeVnet for one read of `raw` bytes (virtio header first), with the
+ * Queue's decode of one read of `raw` bytes (virtio header first), with the
  * packet already at p.buf[p.off, p.off + raw - 10): a drop reason, or null with
- * p.gso set for a superpacket. Mirrors src/tun/queue.ts line by line; the queue
- * fuzz target checks the real Queue agrees with it.
+ * p.gso set for a superpacket. The same applyVnetHeader the queue runs, with a
+ * finisher that also checks finishChecksum's work; the queue fuzz target
+ * checks the real Queue agrees.
  */
 export function decodeLikeQueue(hdr: Uint8Array, p: Packet): DropReason | null {
   p.gso = null;
   if (p.len <= 0) return 'truncated-header';
-  const h = decodeHeader(hdr, 0, vh);
-  const reason = checkValid(h, p.buf, p.off, p.len);
-  if (reason !== null) return reason;
-  if (h.gsoType === VIRTIO_NET_HDR_GSO_NONE) {
-    if (h.flags & VIRTIO_NET_HDR_F_NEEDS_CSUM && !finishChecksumChecked(p, h.csumStart, h.csumOffset)) return 'bad-csum-start';
-    return null;
-  }
-  const hdrLen = correctHdrLen(h, p.buf, p.off, p.len);
-  if (hdrLen < 0) return correctHdrLenReason(h, p.buf, p.off, p.len) ?? 'bad-l4-header';
-  const g = p.setGso();
-  g.size = h.gsoSize;
-  g.hdrLen = hdrLen;
-  g.csumStart = h.csumStart;
-  g.csumOffset = h.csumOffset;
-  g.proto = gsoProto(h.gsoType) ?? 'tcp';
-  g.gsoType = h.gsoType;
-  return null;
+  return applyVnetHeader(decodeHeader(hdr, 0, vh), p, finishChecksumChecked);
 }
 
 // finishChecksum, plus the check that it changed nothing but its 2-byte field
 // and that the completed field makes the covered range sum to all ones with the
 // pseudo-header sum the field held (RFC 1071 reference sum).
-function finishChecksumChecked(p: Packet, csumStart: number, csumOffset: number): boolean {
-  const before = Buffer.from(p.buf.subarray(p.off, p.off + p.len));
-  const ok = finishChecksum(p.buf, p.off, p.len, csumStart, csumOffset);
+function finishChecksumChecked(buf: Uint8Array, off: number, len: number, csumStart: number, csumOffset: number): boolean {
+  const before = Buffer.from(buf.subarray(off, off + len));
+  const ok = finishChecksum(buf, off, len, csumStart, csumOffset);
   const at = csumStart + csumOffset;
-  for (let i = 0; i < p.len; i++) {
-    if (p.buf[p.off + i] !== before[i] && !(ok && (i === at || i === at + 1))) {
+  for (let i = 0; i < len; i++) {
+    if (buf[off + i] !== before[i] && !(ok && (i === at || i === at + 1))) {
       throw new Error(`finishChecksum changed byte ${i} of the packet, outside its field at ${at} (ok=${ok})`);
     }
   }
   if (ok && csumOffset % 2 === 0) {
     const held = (before[at]! << 8) | before[at + 1]!;
-    const sum = checksumReference(p.buf, p.off + csumStart, p.len - csumStart, held);
+    const sum = checksumReference(buf, off + csumStart, len - csumStart, held);
     if (sum !== 0xffff) throw new Error(`finishChecksum result does not verify: sum 0x${sum.toString(16)}`);
   }
   return ok;
