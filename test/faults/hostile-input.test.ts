@@ -25,13 +25,13 @@ import {
   AEAD_TAG_LEN, HEADER_LEN, SUBTYPE_HANDSHAKE_IX_PSK0, SUBTYPE_MESSAGE_NONE, SUBTYPE_NONE, SUBTYPE_TEST_REQUEST,
   TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_MESSAGE, TYPE_TEST, encodeHeader, recvErrorPacket,
 } from '../../src/tunnel/wire/index.js';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../helpers/netns.js';
+import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
 import { makePki, nebulaCertSkipReason, type TestPki } from '../helpers/nebula-pki.js';
 import { ipU32, nodeOptions } from '../helpers/overlay.js';
 import { tryRun } from '../helpers/run.js';
 import { seededRandom } from '../helpers/udp-relay.js';
 import { waitFor } from '../helpers/wait.js';
-import { OVERLAY_A, OVERLAY_B } from './topology.js';
+import { OVERLAY_A, OVERLAY_B, withNodePair } from './topology.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason()
   ?? (tryRun('ping', ['-V'], { timeoutMs: 5000 }) === undefined ? 'ping is not installed (apt install iputils-ping)' : undefined);
@@ -61,37 +61,14 @@ interface Ctx {
 const until = (pred: () => boolean, ms: number, what: string): Promise<void> => waitFor(pred, ms, what);
 
 async function withPair(net: number, fn: (c: Ctx) => Promise<void>): Promise<void> {
-  const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
-  const a = Netns.create('hosta');
-  const b = Netns.create('hostb');
-  const lines: string[] = [];
-  const aAddr = `198.18.${net}.1`;
-  const bAddr = `198.18.${net}.2`;
-  let na: OverlayNode | undefined;
-  let nb: OverlayNode | undefined;
-  try {
-    vethPair(a, b, { aAddr: `${aAddr}/24`, bAddr: `${bAddr}/24`, mtu: 1500 });
-    const ha = pki.hosts.get('a')!;
-    const hb = pki.hosts.get('b')!;
-    na = OverlayNode.start(nodeOptions(pki, ha, a.name, aAddr, [[hb, bAddr]], { lines, logLevel: 'debug' }));
-    nb = OverlayNode.start(nodeOptions(pki, hb, b.name, bAddr, [[ha, aAddr]], { lines, logLevel: 'debug' }));
-    const A = na;
-    const B = nb;
+  await withNodePair({ tag: 'host', net, logLevel: 'debug', logTail: 60 }, async ({ pki, a, b, na: A, nb: B, lines, aAddr, bAddr }) => {
     assert.ok(A.connect(IP_B));
     await until(() => A.hostmap.get(IP_B) !== undefined && B.hostmap.get(IP_A) !== undefined, 10_000, 'handshake');
     await fn({
       pki, a, b, na: A, nb: B, lines, aAddr, bAddr, epA: Endpoint.of(aAddr, 4242), epB: Endpoint.of(bAddr, 4242),
       tA: () => A.hostmap.get(IP_B)!, tB: () => B.hostmap.get(IP_A)!,
     });
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- node logs ---\n${lines.slice(-60).join('\n')}`, { cause: e });
-  } finally {
-    await na?.stop();
-    await nb?.stop();
-    a.destroy();
-    b.destroy();
-    pki.dispose();
-  }
+  });
 }
 
 /** An authentic packet on t (t's keys, t's next counter) with `payload` as plaintext. */

@@ -21,12 +21,11 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClosedError, LinkDownError, TunDevice, type Queue } from '../../src/index.js';
-import { OverlayNode } from '../../src/tunnel/node/node.js';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../helpers/netns.js';
-import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
-import { ipU32, nodeOptions } from '../helpers/overlay.js';
+import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
+import { nebulaCertSkipReason } from '../helpers/nebula-pki.js';
+import { ipU32 } from '../helpers/overlay.js';
 import { run, tryRun } from '../helpers/run.js';
-import { OVERLAY_A, OVERLAY_B, fdCount, within } from './topology.js';
+import { OVERLAY_A, OVERLAY_B, fdCount, withNodePair, within } from './topology.js';
 
 const rootSkip = rootSkipReason();
 after(destroyAll);
@@ -206,19 +205,8 @@ test('an OverlayNode whose TUN link goes down keeps running and carries traffic 
   skip: nodeSkip,
   timeout: 60_000,
 }, async () => {
-  const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
-  const a = Netns.create('bpna');
-  const b = Netns.create('bpnb');
-  const lines: string[] = [];
-  let na: OverlayNode | undefined;
-  let nb: OverlayNode | undefined;
-  const ping = async (): Promise<boolean> => a.execAsync('ping', ['-c', '2', '-i', '0.2', '-W', '1', OVERLAY_B], { timeoutMs: 10_000 }).then(() => true, () => false);
-  try {
-    vethPair(a, b, { aAddr: '198.18.67.1/24', bAddr: '198.18.67.2/24', mtu: 1500 });
-    const ha = pki.hosts.get('a')!;
-    const hb = pki.hosts.get('b')!;
-    na = OverlayNode.start(nodeOptions(pki, ha, a.name, '198.18.67.1', [[hb, '198.18.67.2']], { lines }));
-    nb = OverlayNode.start(nodeOptions(pki, hb, b.name, '198.18.67.2', [[ha, '198.18.67.1']], { lines }));
+  await withNodePair({ tag: 'bpn', net: 67 }, async ({ a, nb }) => {
+    const ping = async (): Promise<boolean> => a.execAsync('ping', ['-c', '2', '-i', '0.2', '-W', '1', OVERLAY_B], { timeoutMs: 10_000 }).then(() => true, () => false);
     assert.ok(await ping(), 'tunnel works before');
     nb.device.up(false);
     assert.equal(await ping(), false, 'nothing answers while the link is down');
@@ -226,13 +214,5 @@ test('an OverlayNode whose TUN link goes down keeps running and carries traffic 
     nb.device.up(true);
     assert.ok(await ping(), 'traffic resumes after link up');
     assert.ok(nb.hostmap.get(ipU32(OVERLAY_A)), 'the tunnel survived');
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- node logs ---\n${lines.join('\n')}`, { cause: e });
-  } finally {
-    await na?.stop();
-    await nb?.stop();
-    a.destroy();
-    b.destroy();
-    pki.dispose();
-  }
+  });
 });

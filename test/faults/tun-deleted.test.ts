@@ -12,15 +12,14 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClosedError, TunDevice } from '../../src/index.js';
-import { OverlayNode } from '../../src/tunnel/node/node.js';
 import { Netns, destroyAll, rootSkipReason, vethPair } from '../helpers/netns.js';
 import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
 import { writeNodeConfig } from '../helpers/nebula-process.js';
-import { ipU32, nodeOptions } from '../helpers/overlay.js';
+import { ipU32 } from '../helpers/overlay.js';
 import { run, tryRun } from '../helpers/run.js';
 import { waitFor } from '../helpers/wait.js';
 import { startTio, type TioProcess } from './tio-process.js';
-import { OVERLAY_A, OVERLAY_B, fdCount, within } from './topology.js';
+import { OVERLAY_A, OVERLAY_B, fdCount, withNodePair, within } from './topology.js';
 
 const rootSkip = rootSkipReason();
 const skip = rootSkip ?? nebulaCertSkipReason()
@@ -80,34 +79,9 @@ async function pingOk(ns: Netns, ip: string): Promise<boolean> {
   }
 }
 
-async function nodePair(tag: string, net: number, fn: (a: Netns, b: Netns, na: OverlayNode, nb: OverlayNode, lines: string[]) => Promise<void>): Promise<void> {
-  const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
-  const a = Netns.create(`${tag}a`);
-  const b = Netns.create(`${tag}b`);
-  const lines: string[] = [];
-  let na: OverlayNode | undefined;
-  let nb: OverlayNode | undefined;
-  try {
-    vethPair(a, b, { aAddr: `198.18.${net}.1/24`, bAddr: `198.18.${net}.2/24`, mtu: 1500 });
-    const ha = pki.hosts.get('a')!;
-    const hb = pki.hosts.get('b')!;
-    na = OverlayNode.start(nodeOptions(pki, ha, a.name, `198.18.${net}.1`, [[hb, `198.18.${net}.2`]], { lines, logLevel: 'debug' }));
-    nb = OverlayNode.start(nodeOptions(pki, hb, b.name, `198.18.${net}.2`, [[ha, `198.18.${net}.1`]], { lines, logLevel: 'debug' }));
-    await fn(a, b, na, nb, lines);
-  } catch (e) {
-    throw new Error(`${(e as Error).message}\n--- node logs ---\n${lines.join('\n')}`, { cause: e });
-  } finally {
-    await na?.stop();
-    await nb?.stop();
-    a.destroy();
-    b.destroy();
-    pki.dispose();
-  }
-}
-
 test('OverlayNode whose TUN is deleted: no exception escapes, traffic to it fails, stop() still releases everything', { skip, timeout: 60_000 }, async () => {
   const before = fdCount();
-  await nodePair('ndel', 63, async (a, b, _na, nb) => {
+  await withNodePair({ tag: 'ndel', net: 63, logLevel: 'debug' }, async ({ a, b, nb }) => {
     assert.ok(await pingOk(a, OVERLAY_B), 'tunnel works before');
     run('ip', ['-n', b.name, 'link', 'del', nb.device.name]);
     await waitFor(() => nb.device.queues[0]!.isClosed, 5000, 'queue closed by the deletion');
@@ -124,7 +98,7 @@ test('OverlayNode whose TUN is deleted logs an error, tells its peers (close_tun
   skip,
   timeout: 60_000,
 }, async () => {
-  await nodePair('ndel', 64, async (a, b, na, nb, lines) => {
+  await withNodePair({ tag: 'ndel', net: 64, logLevel: 'debug' }, async ({ a, b, na, nb, lines }) => {
     assert.ok(await pingOk(a, OVERLAY_B), 'tunnel works before');
     run('ip', ['-n', b.name, 'link', 'del', nb.device.name]);
     await waitFor(() => nb.udp.isClosed, 5000, 'node b shutting down by itself');
