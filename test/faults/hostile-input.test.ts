@@ -26,12 +26,12 @@ import {
   TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_MESSAGE, TYPE_TEST, encodeHeader, recvErrorPacket,
 } from '../../src/tunnel/wire/index.js';
 import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { makePki, nebulaCertSkipReason, type TestPki } from '../helpers/nebula-pki.js';
+import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
 import { ipU32, nodeOptions } from '../helpers/overlay.js';
 import { tryRun } from '../helpers/run.js';
 import { seededRandom } from '../helpers/udp-relay.js';
 import { waitFor } from '../helpers/wait.js';
-import { OVERLAY_A, OVERLAY_B, withNodePair } from './topology.js';
+import { OVERLAY_A, OVERLAY_B, withNodePair, type NodePair } from './topology.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason()
   ?? (tryRun('ping', ['-V'], { timeoutMs: 5000 }) === undefined ? 'ping is not installed (apt install iputils-ping)' : undefined);
@@ -40,18 +40,10 @@ after(destroyAll);
 const IP_A = ipU32(OVERLAY_A);
 const IP_B = ipU32(OVERLAY_B);
 
-interface Ctx {
-  pki: TestPki;
-  a: Netns;
-  b: Netns;
-  na: OverlayNode;
-  nb: OverlayNode;
-  lines: string[];
+interface Ctx extends NodePair {
   /** Underlay endpoints of the nodes. */
   epA: Endpoint;
   epB: Endpoint;
-  aAddr: string;
-  bAddr: string;
   /** A's tunnel to B: its keys and counter make packets B accepts. */
   tA(): Tunnel;
   tB(): Tunnel;
@@ -61,11 +53,12 @@ interface Ctx {
 const until = (pred: () => boolean, ms: number, what: string): Promise<void> => waitFor(pred, ms, what);
 
 async function withPair(net: number, fn: (c: Ctx) => Promise<void>): Promise<void> {
-  await withNodePair({ tag: 'host', net, logLevel: 'debug', logTail: 60 }, async ({ pki, a, b, na: A, nb: B, lines, aAddr, bAddr }) => {
+  await withNodePair({ tag: 'host', net, logLevel: 'debug', logTail: 60 }, async (p) => {
+    const { na: A, nb: B } = p;
     assert.ok(A.connect(IP_B));
     await until(() => A.hostmap.get(IP_B) !== undefined && B.hostmap.get(IP_A) !== undefined, 10_000, 'handshake');
     await fn({
-      pki, a, b, na: A, nb: B, lines, aAddr, bAddr, epA: Endpoint.of(aAddr, 4242), epB: Endpoint.of(bAddr, 4242),
+      ...p, epA: Endpoint.of(p.aAddr, 4242), epB: Endpoint.of(p.bAddr, 4242),
       tA: () => A.hostmap.get(IP_B)!, tB: () => B.hostmap.get(IP_A)!,
     });
   });
