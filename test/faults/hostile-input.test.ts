@@ -53,7 +53,7 @@ interface Ctx extends NodePair {
 const until = (pred: () => boolean, ms: number, what: string): Promise<void> => waitFor(pred, ms, what);
 
 async function withPair(net: number, fn: (c: Ctx) => Promise<void>): Promise<void> {
-  await withNodePair({ tag: 'host', net, logLevel: 'debug', logTail: 60 }, async (p) => {
+  await withNodePair({ tag: 'host', net, logTail: 60, node: { logLevel: 'debug' } }, async (p) => {
     const { na: A, nb: B } = p;
     assert.ok(A.connect(IP_B));
     await until(() => A.hostmap.get(IP_B) !== undefined && B.hostmap.get(IP_A) !== undefined, 10_000, 'handshake');

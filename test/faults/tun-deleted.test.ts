@@ -81,7 +81,7 @@ async function pingOk(ns: Netns, ip: string): Promise<boolean> {
 
 test('OverlayNode whose TUN is deleted: no exception escapes, traffic to it fails, stop() still releases everything', { skip, timeout: 60_000 }, async () => {
   const before = fdCount();
-  await withNodePair({ tag: 'ndel', net: 63, logLevel: 'debug' }, async ({ a, b, nb }) => {
+  await withNodePair({ tag: 'ndel', net: 63, node: { logLevel: 'debug' } }, async ({ a, b, nb }) => {
     assert.ok(await pingOk(a, OVERLAY_B), 'tunnel works before');
     run('ip', ['-n', b.name, 'link', 'del', nb.device.name]);
     await waitFor(() => nb.device.queues[0]!.isClosed, 5000, 'queue closed by the deletion');
@@ -98,7 +98,7 @@ test('OverlayNode whose TUN is deleted logs an error, tells its peers (close_tun
   skip,
   timeout: 60_000,
 }, async () => {
-  await withNodePair({ tag: 'ndel', net: 64, logLevel: 'debug' }, async ({ a, b, na, nb, lines }) => {
+  await withNodePair({ tag: 'ndel', net: 64, node: { logLevel: 'debug' } }, async ({ a, b, na, nb, lines }) => {
     assert.ok(await pingOk(a, OVERLAY_B), 'tunnel works before');
     run('ip', ['-n', b.name, 'link', 'del', nb.device.name]);
     await waitFor(() => nb.udp.isClosed, 5000, 'node b shutting down by itself');

@@ -16,10 +16,18 @@ function ipU32(ip: string): number {
   return ip.split('.').reduce((a, o) => ((a << 8) | Number(o)) >>> 0, 0);
 }
 
+/** What nodeOptions lets a test change; lines collects the node's log. */
+export interface NodeOptionsExtra {
+  cipher?: CipherName;
+  offload?: OffloadOption;
+  gro?: boolean;
+  mtu?: number;
+  logLevel?: LogLevel;
+  lines?: string[];
+}
+
 /** Options for a node of `pki` host `me` in `netns`, listening on listenHost:4242, knowing `peers`. */
-export function nodeOptions(pki: TestPki, me: HostFiles, netns: string, listenHost: string, peers: readonly [HostFiles, string][], extra: {
-  cipher?: CipherName; offload?: OffloadOption; gro?: boolean; mtu?: number; logLevel?: LogLevel; lines?: string[];
-} = {}): NodeOptions {
+export function nodeOptions(pki: TestPki, me: HostFiles, netns: string, listenHost: string, peers: readonly [HostFiles, string][], extra: NodeOptionsExtra = {}): NodeOptions {
   const lines = extra.lines;
   const log = new Logger(extra.logLevel ?? 'info', 'text', lines ? (l) => lines.push(l) : () => undefined);
   return {

@@ -1,0 +1,63 @@
+// Two tio nodes in their own namespaces joined by one veth: the set-up of the
+// tests that need a working tunnel, with the node logs attached to a failure
+// and everything torn down on every path.
+import { OverlayNode } from '../../src/tunnel/node/node.js';
+import { Netns, vethPair } from './netns.js';
+import { makePki, type TestPki } from './nebula-pki.js';
+import { nodeOptions, type NodeOptionsExtra } from './overlay.js';
+
+/** Overlay addresses of the two nodes (198.19.0.0/16). */
+export const OVERLAY_A = '198.19.0.1';
+export const OVERLAY_B = '198.19.0.2';
+
+/** Two started OverlayNodes in their own namespaces, joined by one veth. */
+export interface NodePair {
+  pki: TestPki;
+  a: Netns;
+  b: Netns;
+  na: OverlayNode;
+  nb: OverlayNode;
+  /** Both nodes' log lines, in order. */
+  lines: string[];
+  /** Underlay addresses, 198.18.<net>.1 and .2. */
+  aAddr: string;
+  bAddr: string;
+}
+
+/**
+ * Runs fn with nodes a (OVERLAY_A) and b (OVERLAY_B) in namespaces
+ * `${tag}a` / `${tag}b` on 198.18.<net>.0/24, both built by nodeOptions with
+ * o.node (cipher, offload, gro, mtu, logLevel). A failure is rethrown with the
+ * nodes' log appended (its last logTail lines; all by default); nodes,
+ * namespaces and PKI are torn down on every path.
+ */
+export async function withNodePair(
+  o: { tag: string; net: number; logTail?: number; node?: Omit<NodeOptionsExtra, 'lines'> },
+  fn: (p: NodePair) => Promise<void>,
+): Promise<void> {
+  const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
+  const a = Netns.create(`${o.tag}a`);
+  const b = Netns.create(`${o.tag}b`);
+  const lines: string[] = [];
+  const aAddr = `198.18.${o.net}.1`;
+  const bAddr = `198.18.${o.net}.2`;
+  let na: OverlayNode | undefined;
+  let nb: OverlayNode | undefined;
+  try {
+    vethPair(a, b, { aAddr: `${aAddr}/24`, bAddr: `${bAddr}/24`, mtu: 1500 });
+    const ha = pki.hosts.get('a')!;
+    const hb = pki.hosts.get('b')!;
+    na = OverlayNode.start(nodeOptions(pki, ha, a.name, aAddr, [[hb, bAddr]], { ...o.node, lines }));
+    nb = OverlayNode.start(nodeOptions(pki, hb, b.name, bAddr, [[ha, aAddr]], { ...o.node, lines }));
+    await fn({ pki, a, b, na, nb, lines, aAddr, bAddr });
+  } catch (e) {
+    const shown = o.logTail === undefined ? lines : lines.slice(-o.logTail);
+    throw new Error(`${(e as Error).message}\n--- node logs ---\n${shown.join('\n')}`, { cause: e });
+  } finally {
+    await na?.stop();
+    await nb?.stop();
+    a.destroy();
+    b.destroy();
+    pki.dispose();
+  }
+}
