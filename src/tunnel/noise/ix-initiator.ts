@@ -5,7 +5,8 @@
 // it to msg1 and strips it from msg2.
 import { DH_LEN, MSG2_MIN_LEN, TAG_LEN, type NoiseCipher } from './constants.js';
 import { NoiseError } from './errors.js';
-import { resolveIxOptions, type IxOptions, type ResolvedIxOptions } from './ix-options.js';
+import { newEphemeral, resolveIxOptions, type IxOptions, type ResolvedIxOptions } from './ix-options.js';
+import type { KeyPair } from './x25519.js';
 import { SymmetricState } from './symmetric-state.js';
 import { x25519 } from './x25519.js';
 
@@ -23,24 +24,26 @@ export interface IxInitiatorResult {
   readonly handshakeHash: Uint8Array;
 }
 
-/** Initiator of one IX handshake: writeMessage1 once, then readMessage2 until one succeeds. */
+/** Initiator of one IX handshake: writeMessage1 once, then readMessage2 until the caller accepts a result. */
 export class IxInitiator {
   /** The negotiated cipher. */
   readonly cipher: NoiseCipher;
   private readonly o: ResolvedIxOptions;
-  private ss: SymmetricState;
-  private stage: 'start' | 'sent' | 'done' = 'start';
+  private readonly e: KeyPair;
+  private readonly ss: SymmetricState;
+  private stage: 'start' | 'sent' = 'start';
 
   /** Prepares a handshake; NoiseError 'bad-key' / 'bad-argument' for unusable options. */
   constructor(opts: IxOptions) {
     this.o = resolveIxOptions(opts);
+    this.e = newEphemeral(this.o);
     this.cipher = this.o.cipher;
     this.ss = SymmetricState.initialize(this.o.cipher, this.o.prologue);
   }
 
   /** Our ephemeral public key (the first 32 bytes of msg1). */
   get ephemeralPublicKey(): Uint8Array {
-    return Uint8Array.from(this.o.e.publicKey);
+    return Uint8Array.from(this.e.publicKey);
   }
 
   /**
@@ -50,11 +53,11 @@ export class IxInitiator {
   writeMessage1(payload: Uint8Array): Uint8Array {
     if (this.stage !== 'start') throw new NoiseError('bad-state', 'writeMessage1 called twice; resend the bytes of the first call');
     const ss = this.ss;
-    ss.mixHash(this.o.e.publicKey);
+    ss.mixHash(this.e.publicKey);
     const s = ss.encryptAndHash(this.o.s.publicKey);
     const p = ss.encryptAndHash(payload);
     const out = new Uint8Array(DH_LEN + s.length + p.length);
-    out.set(this.o.e.publicKey, 0);
+    out.set(this.e.publicKey, 0);
     out.set(s, DH_LEN);
     out.set(p, DH_LEN + s.length);
     this.stage = 'sent';
@@ -62,18 +65,19 @@ export class IxInitiator {
   }
 
   /**
-   * Processes a msg2 body (without the nebula header). All or nothing: on a NoiseError
-   * ('truncated', 'decrypt-failed', 'bad-key') this initiator is unchanged, so a forged
-   * msg2 cannot spoil the handshake and the genuine one can still be read.
+   * Processes a msg2 body (without the nebula header). It never changes this initiator: on a
+   * NoiseError ('truncated', 'decrypt-failed', 'bad-key') or on success, a later msg2 can still be
+   * read, so neither a forged msg2 nor a valid one from the wrong host can spoil the handshake.
    */
   readMessage2(message: Uint8Array): IxInitiatorResult {
     if (this.stage !== 'sent') {
-      throw new NoiseError('bad-state', this.stage === 'start' ? 'readMessage2 before writeMessage1' : 'handshake already complete');
+      throw new NoiseError('bad-state', 'readMessage2 before writeMessage1');
     }
     if (message.length < MSG2_MIN_LEN) {
       throw new NoiseError('truncated', `msg2 body is ${message.length} bytes, at least ${MSG2_MIN_LEN} needed`);
     }
-    const { e, s } = this.o;
+    const { e } = this;
+    const { s } = this.o;
     const ss = this.ss.clone();
     const re = Uint8Array.from(message.subarray(0, DH_LEN));
     ss.mixHash(re);
@@ -84,8 +88,8 @@ export class IxInitiator {
     ss.mixKey(x25519(e.privateKey, remoteStatic)); // es: our ephemeral, their static
     const payload = ss.decryptAndHash(message.subarray(sEnd));
     const [k1, k2] = ss.split();
-    this.ss = ss;
-    this.stage = 'done';
+    // Reading commits nothing: a msg2 that decrypts but that the caller then refuses (a certificate
+    // for another IP than the one dialled) must leave the genuine responder's msg2 readable.
     return { payload, remoteStatic, k1, k2, handshakeHash: ss.handshakeHash };
   }
 }

@@ -7,7 +7,10 @@ import { generateX25519KeyPair, x25519PublicKey, type KeyPair } from './x25519.j
 export interface IxOptions {
   /** Handshake and data cipher; must match the peer's (a mismatch fails at msg2, NEBULA-PROTOCOL.md §6). */
   readonly cipher: NoiseCipher;
-  /** Our static key pair: the pki.key private key and the PublicKey of our certificate (NEBULA-PROTOCOL.md §3.5). */
+  /**
+   * Our static key pair: the pki.key private key and the PublicKey of our certificate (NEBULA-PROTOCOL.md §3.5).
+   * A pair returned by vetStaticKey() is not checked again (the check costs an X25519 operation).
+   */
   readonly staticKey: KeyPair;
   /** Ephemeral key pair; leave unset (fresh random). Tests inject fixed ones. */
   readonly ephemeralKey?: KeyPair;
@@ -15,22 +18,43 @@ export interface IxOptions {
   readonly prologue?: Uint8Array;
 }
 
-/** Validated options: the cipher is known and both key pairs are consistent. */
+/** Validated options: the cipher is known and the key pairs given are consistent. */
 export interface ResolvedIxOptions {
   readonly cipher: NoiseCipher;
   readonly s: KeyPair;
-  readonly e: KeyPair;
+  /** The injected ephemeral pair; null: the role makes a fresh one when it first needs it (newEphemeral). */
+  readonly e: KeyPair | null;
   readonly prologue: Uint8Array;
 }
 
-/** Checks `opts` and fills in a fresh ephemeral key; NoiseError 'bad-argument' or 'bad-key' when unusable. */
+// Pairs vetStaticKey() checked. A responder is built for every msg1 that parses; checking the
+// static pair each time cost an X25519 operation per datagram before anything else was looked at.
+const vetted = new WeakSet<KeyPair>();
+
+/**
+ * Checks a static key pair once and returns a frozen copy that IxOptions accepts without checking it
+ * again; NoiseError 'bad-key' when the public key is not the private key's. Do not mutate its bytes.
+ */
+export function vetStaticKey(pair: KeyPair): KeyPair {
+  if (vetted.has(pair)) return pair;
+  const copy = Object.freeze(checkPair(pair, 'static'));
+  vetted.add(copy);
+  return copy;
+}
+
+/** Checks `opts`; NoiseError 'bad-argument' or 'bad-key' when unusable. Makes no ephemeral key (see newEphemeral). */
 export function resolveIxOptions(opts: IxOptions): ResolvedIxOptions {
   if (!Object.hasOwn(PROTOCOL_NAMES, opts.cipher)) {
     throw new NoiseError('bad-argument', `unknown cipher ${JSON.stringify(opts.cipher)}; use 'aes' or 'chachapoly'`);
   }
-  const s = checkPair(opts.staticKey, 'static');
-  const e = opts.ephemeralKey === undefined ? generateX25519KeyPair() : checkPair(opts.ephemeralKey, 'ephemeral');
+  const s = vetted.has(opts.staticKey) ? opts.staticKey : checkPair(opts.staticKey, 'static');
+  const e = opts.ephemeralKey === undefined ? null : checkPair(opts.ephemeralKey, 'ephemeral');
   return { cipher: opts.cipher, s, e, prologue: Uint8Array.from(opts.prologue ?? new Uint8Array(0)) };
+}
+
+/** The injected ephemeral pair, or a fresh random one (generated only when the handshake gets that far). */
+export function newEphemeral(o: ResolvedIxOptions): KeyPair {
+  return o.e ?? generateX25519KeyPair();
 }
 
 // A public key that does not belong to the private key makes every handshake fail

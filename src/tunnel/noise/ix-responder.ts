@@ -4,7 +4,7 @@
 // The nebula header is the caller's business, as for the initiator.
 import { DH_LEN, MSG1_MIN_LEN, type NoiseCipher } from './constants.js';
 import { NoiseError } from './errors.js';
-import { resolveIxOptions, type IxOptions, type ResolvedIxOptions } from './ix-options.js';
+import { newEphemeral, resolveIxOptions, type IxOptions, type ResolvedIxOptions } from './ix-options.js';
 import { SymmetricState } from './symmetric-state.js';
 import { x25519 } from './x25519.js';
 
@@ -70,7 +70,9 @@ export class IxResponder {
     if (this.stage !== 'read' || this.re === undefined || this.rs === undefined) {
       throw new NoiseError('bad-state', this.stage === 'start' ? 'writeMessage2 before readMessage1' : 'handshake already complete');
     }
-    const { e, s } = this.o;
+    // The ephemeral pair is made only now: a msg1 refused on its certificate costs no X25519 operation.
+    const e = newEphemeral(this.o);
+    const { s } = this.o;
     const ss = this.ss.clone();
     ss.mixHash(e.publicKey);
     ss.mixKey(x25519(e.privateKey, this.re)); // ee

@@ -148,7 +148,8 @@ for (const cipher of CIPHERS) {
     assert.throws(() => i.readMessage2(Uint8Array.from([...w.bytes, 0])), isNoise('decrypt-failed'));
     const res = i.readMessage2(w.bytes);
     assert.equal(hex(res.k1), hex(w.k1));
-    assert.throws(() => i.readMessage2(w.bytes), isNoise('bad-state'));
+    // Reading commits nothing: a msg2 the caller refuses (wrong host) cannot block the genuine one.
+    assert.equal(hex(i.readMessage2(w.bytes).k2), hex(w.k2), 'a second read gives the same keys');
   });
 }
 
