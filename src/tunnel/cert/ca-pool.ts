@@ -16,10 +16,18 @@ export interface CaEntry {
   readonly fingerprint: string;
 }
 
+/**
+ * Certificates whose signature a pool remembers as verified. A peer's certificate comes in every
+ * msg1 it sends; 4096 covers a large network's members while bounding what a flood can make us keep.
+ */
+const SIGNATURE_CACHE_MAX = 4096;
+
 /** Trusted CAs keyed by fingerprint, plus blocklisted certificate fingerprints. */
 export class CaPool {
   private readonly cas = new Map<string, CaEntry>();
   private readonly blocked = new Set<string>();
+  // Fingerprints (SHA-256 over details and signature) whose Ed25519 signature verified; insertion order = age.
+  private readonly goodSignatures = new Set<string>();
 
   /** A pool with every CA of a PEM text (one or many certificates back to back); see {@link add}. */
   static fromPem(pem: string | Uint8Array): CaPool {
@@ -80,6 +88,25 @@ export class CaPool {
   /** Empties the blocklist (config reload). */
   resetBlocklist(): void {
     this.blocked.clear();
+  }
+
+  /**
+   * True when a certificate with this fingerprint (lowercase hex) already passed its signature check
+   * against this pool. The fingerprint hashes the details (issuer included) and the signature, so equal
+   * fingerprints are the same signed bytes under the same CA.
+   */
+  signatureKnownGood(fingerprint: string): boolean {
+    return this.goodSignatures.has(fingerprint);
+  }
+
+  /** Remembers that the certificate with this fingerprint (lowercase hex) has a good signature; the oldest entry goes beyond the bound. */
+  rememberGoodSignature(fingerprint: string): void {
+    if (this.goodSignatures.has(fingerprint)) return;
+    if (this.goodSignatures.size >= SIGNATURE_CACHE_MAX) {
+      const oldest = this.goodSignatures.values().next().value;
+      if (oldest !== undefined) this.goodSignatures.delete(oldest);
+    }
+    this.goodSignatures.add(fingerprint);
   }
 
   /** True when the fingerprint (hex, any case) is blocklisted. */

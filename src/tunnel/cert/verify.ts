@@ -18,12 +18,20 @@ export interface VerifiedCertificate {
   readonly ca: CaEntry;
 }
 
+/** What the cheap checks of a certificate found: its fingerprint and the CA that names it. */
+export interface PrecheckedCertificate {
+  /** Fingerprint, lowercase hex. */
+  readonly fingerprint: string;
+  /** The CA named by the certificate's issuer. */
+  readonly ca: CaEntry;
+}
+
 /**
- * Verifies `cert` against `pool` at `now`, in nebula's order: (1) not blocklisted, (2) issuer CA
- * loaded, (3) CA not expired, (4) cert not expired, (5) signature, (6) validity within the CA's,
- * (7) groups within the CA's, (8) Ips, then Subnets, within the CA's. Throws CertError on the first failure.
+ * The checks of verifyCertificate that cost no signature: (1) not blocklisted, (2) issuer CA loaded,
+ * (3) CA not expired, (4) cert not expired. Throws CertError on the first failure. A node runs these
+ * on an unauthenticated msg1 before it spends a signature check or a curve operation on it.
  */
-export function verifyCertificate(cert: NebulaCertificate, pool: CaPool, now: Date = new Date()): VerifiedCertificate {
+export function precheckCertificate(cert: NebulaCertificate, pool: CaPool, now: Date = new Date()): PrecheckedCertificate {
   const d = cert.details;
   const fingerprint = fingerprintHex(cert);
   if (pool.isBlocklisted(fingerprint)) throw new CertError('blocklisted', `certificate "${d.name}" (${fingerprint}) has been blocked`);
@@ -33,7 +41,23 @@ export function verifyCertificate(cert: NebulaCertificate, pool: CaPool, now: Da
   if (isExpired(d, now)) {
     throw new CertError('expired', `certificate "${d.name}" is valid from ${formatSeconds(d.notBefore)} to ${formatSeconds(d.notAfter)}, not at ${now.toISOString()}`);
   }
-  if (!checkSignature(cert, cad.publicKey)) throw new CertError('bad-signature', `certificate "${d.name}" signature did not match CA "${cad.name}"`);
+  return { fingerprint, ca };
+}
+
+/**
+ * Verifies `cert` against `pool` at `now`, in nebula's order: (1) not blocklisted, (2) issuer CA
+ * loaded, (3) CA not expired, (4) cert not expired, (5) signature, (6) validity within the CA's,
+ * (7) groups within the CA's, (8) Ips, then Subnets, within the CA's. Throws CertError on the first failure.
+ * A signature the pool already saw verify (same fingerprint) is not checked again.
+ */
+export function verifyCertificate(cert: NebulaCertificate, pool: CaPool, now: Date = new Date()): VerifiedCertificate {
+  const d = cert.details;
+  const { fingerprint, ca } = precheckCertificate(cert, pool, now);
+  const cad = ca.cert.details;
+  if (!pool.signatureKnownGood(fingerprint)) {
+    if (!checkSignature(cert, cad.publicKey)) throw new CertError('bad-signature', `certificate "${d.name}" signature did not match CA "${cad.name}"`);
+    pool.rememberGoodSignature(fingerprint);
+  }
   if (cad.notAfter < d.notAfter) throw new CertError('validity-outside-ca', `certificate "${d.name}" expires after signing certificate "${cad.name}"`);
   if (cad.notBefore > d.notBefore) throw new CertError('validity-outside-ca', `certificate "${d.name}" is valid before signing certificate "${cad.name}"`);
   if (cad.groups.length > 0) {
