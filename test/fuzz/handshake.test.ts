@@ -103,6 +103,7 @@ function manager(me: FuzzHost, cipher: NoiseCipher, remotes: Endpoint[] = []) {
     cipher, hostmap, log: new Logger('info', 'text', () => undefined),
     remotesFor: () => remotes,
     send: (_to, bytes) => sent.push(Buffer.from(bytes)),
+    probe: () => undefined,
     tunnelUp: () => undefined,
     now: () => performance.now(),
   }, { tryIntervalMs: 60_000, retries: 1, triggerBuffer: 1 });
@@ -114,7 +115,7 @@ function manager(me: FuzzHost, cipher: NoiseCipher, remotes: Endpoint[] = []) {
 }
 
 const FROM = Endpoint.of('198.18.0.9', 4242);
-const outcomeSum = (st: HandshakeStats): number => st.rejected + st.responded + st.tooOld + st.cachedReplies + st.racesYielded;
+const outcomeSum = (st: HandshakeStats): number => st.rejected + st.responded + st.tooOld + st.cachedReplies + st.racesYielded + st.overBudget;
 
 // The node's own HandshakeManager (src/tunnel/node/handshakes.ts), driven without a
 // network: a mutated msg1 must never make onPacket throw (that would end the

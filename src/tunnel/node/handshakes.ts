@@ -2,13 +2,24 @@
  * Noise IX handshakes with Nebula 1.6.1 semantics (NEBULA-PROTOCOL.md §3): initiating
  * with retries and a packet queue, answering msg1 (duplicates get the cached msg2),
  * "too old" and simultaneous-initiation rules. Off the hot path: plain TypeScript.
+ *
+ * Where tio is stricter than 1.6.1 (SECURITY.md): an answered msg1 proves nothing, so
+ * the tunnel it makes never displaces an established one at once. It waits as the
+ * peer's candidate (Hostmap.addCandidate) and becomes the tunnel when a packet
+ * authenticates on it, or when the established tunnel is shown dead (a test request on
+ * it goes unanswered for OLD_TUNNEL_SILENT_MS). "Too old" compares a msg1's Time only
+ * with a tunnel that proved its keys, so a forged Time cannot lock anyone out. A msg1 is
+ * checked for everything that costs nothing (length, protobuf, certificate issuer,
+ * expiry, blocklist) before the HandshakeBudget is asked for the signature check and
+ * the curve operations.
  */
 import {
-  CertError, marshalHandshakeCertificate, recombineHandshakeCertificate, verifyCertificate, u32ToIp,
+  CertError, marshalHandshakeCertificate, precheckCertificate, recombineHandshakeCertificate, verifyCertificate, u32ToIp,
 } from '../cert/index.js';
 import type { CipherName } from '../aead/index.js';
 import {
-  HandshakePayloadError, IxInitiator, IxResponder, NoiseError, decodeHandshake, encodeHandshake, unixNanos,
+  DH_LEN, HandshakePayloadError, IxInitiator, IxResponder, NoiseError, decodeHandshake, encodeHandshake, unixNanos, vetStaticKey,
+  type KeyPair,
 } from '../noise/index.js';
 import { ProtobufError } from '../protobuf/index.js';
 import type { Logger } from '../log/logger.js';
@@ -16,6 +27,7 @@ import type { Endpoint } from '../udp/index.js';
 import {
   COUNTER_HANDSHAKE_MSG1, COUNTER_HANDSHAKE_MSG2, HEADER_LEN, SUBTYPE_HANDSHAKE_IX_PSK0, TYPE_HANDSHAKE, encodeHeader,
 } from '../wire/index.js';
+import { HandshakeBudget, type HandshakeBudgetOptions } from './handshake-budget.js';
 import type { Hostmap } from './hostmap.js';
 import { peerIdentity, type Pki } from './pki.js';
 import { Tunnel } from './tunnel.js';
@@ -28,7 +40,21 @@ export interface HandshakeOptions {
   retries: number;
   /** Packets held while a handshake is pending (trigger_buffer, default 64). */
   triggerBuffer: number;
+  /** Limits on unauthenticated handshake work (default DEFAULT_HANDSHAKE_BUDGET). */
+  budget?: HandshakeBudgetOptions;
 }
+
+/**
+ * How long an established tunnel may stay silent after a candidate for its peer arrived (and a
+ * test request went out on it) before it counts as dead and the candidate takes over. A live
+ * peer answers a test request within one round trip; 2 s leaves room for a loaded path and
+ * keeps a restarted peer's recovery well inside the 5 s nebula users see.
+ */
+export const OLD_TUNNEL_SILENT_MS = 2000;
+/** How long a candidate whose peer's established tunnel stays alive waits for its proof before it is dropped. */
+export const CANDIDATE_TTL_MS = 10_000;
+/** At most one log line per second for each kind of refused handshake; the rest are counted in the next line of that kind. */
+const REFUSAL_LOG_INTERVAL_MS = 1000;
 
 /** What the manager needs from the node. */
 export interface HandshakeHost {
@@ -40,6 +66,8 @@ export interface HandshakeHost {
   remotesFor(vpnIp: number): readonly Endpoint[];
   /** Sends a handshake datagram. */
   send(to: Endpoint, bytes: Uint8Array): void;
+  /** Sends a test request on an established tunnel (a candidate for its peer arrived: is it still alive?). */
+  probe(t: Tunnel): void;
   /** A tunnel came up (new or replacing one); `queued` are inner packets held for it. */
   tunnelUp(t: Tunnel, queued: Buffer[]): void;
   /** Monotonic milliseconds (the clock tunnels' liveness stamps use). */
@@ -69,6 +97,19 @@ export interface HandshakeStats {
   rejected: number;
   tooOld: number;
   racesYielded: number;
+  /** msg1 refused unexamined: the source or this event-loop turn had no budget left. */
+  overBudget: number;
+  /** Tunnels made from a msg1 while the peer had an established tunnel (waiting for proof). */
+  candidates: number;
+  /** Candidates that became the tunnel: a packet authenticated on them, or the old tunnel fell silent. */
+  promoted: number;
+  /** Candidates dropped unproven (their peer's established tunnel stayed alive). */
+  candidatesExpired: number;
+}
+
+interface CandidateState {
+  since: number;
+  timer: NodeJS.Timeout;
 }
 
 /** Runs every handshake of one node. */
@@ -77,11 +118,23 @@ export class HandshakeManager {
   private closed = false;
   private readonly pendingByIndex = new Map<number, Pending>();
   private readonly handshakeCert: Uint8Array;
+  private readonly staticKey: KeyPair;
+  private readonly budget: HandshakeBudget;
+  // Responder tunnels by the ephemeral key of the msg1 they answered, for duplicate msg1 (closed ones pruned lazily).
+  private readonly answered = new Map<string, Tunnel>();
+  private readonly candidateState = new Map<Tunnel, CandidateState>();
+  // Per kind of refusal (a finite set: message and error code/reason): last line logged, refusals since.
+  private readonly refusalLog = new Map<string, { at: number; unlogged: number }>();
   /** Outcome counters. */
-  readonly stats: HandshakeStats = { initiated: 0, completed: 0, responded: 0, cachedReplies: 0, timedOut: 0, rejected: 0, tooOld: 0, racesYielded: 0 };
+  readonly stats: HandshakeStats = {
+    initiated: 0, completed: 0, responded: 0, cachedReplies: 0, timedOut: 0, rejected: 0, tooOld: 0, racesYielded: 0,
+    overBudget: 0, candidates: 0, promoted: 0, candidatesExpired: 0,
+  };
 
   constructor(private readonly host: HandshakeHost, private readonly opts: HandshakeOptions) {
     this.handshakeCert = marshalHandshakeCertificate(host.pki.cert);
+    this.staticKey = vetStaticKey({ privateKey: host.pki.privateKey, publicKey: host.pki.publicKey });
+    this.budget = new HandshakeBudget(opts.budget, host.now);
   }
 
   /** True while a handshake to vpnIp is pending. */
@@ -103,9 +156,9 @@ export class HandshakeManager {
     }
     const remotes = this.host.remotesFor(vpnIp);
     if (remotes.length === 0) return false;
-    const { pki, hostmap } = this.host;
+    const { hostmap } = this.host;
     const localIndex = hostmap.newIndex();
-    const initiator = new IxInitiator({ cipher: this.host.cipher, staticKey: { privateKey: pki.privateKey, publicKey: pki.publicKey } });
+    const initiator = new IxInitiator({ cipher: this.host.cipher, staticKey: this.staticKey });
     const payload = encodeHandshake({ details: { cert: this.handshakeCert, initiatorIndex: localIndex, time: unixNanos() } });
     const body = initiator.writeMessage1(payload);
     const msg1 = Buffer.alloc(HEADER_LEN + body.length);
@@ -128,16 +181,38 @@ export class HandshakeManager {
     else if (counter === COUNTER_HANDSHAKE_MSG2) this.onMsg2(remoteIndex, body, from);
   }
 
-  /** Drops a pending handshake whose local index is `index` (recv_error for it, §5.3). */
-  abandonIndex(index: number): void {
+  /**
+   * A recv_error from `from` names `index` (§5.3): a pending handshake with that local index is
+   * dropped only when `from` is an address its msg1 went to. The index travels in clear in msg1,
+   * so anyone else could name it.
+   */
+  abandonIndex(index: number, from: Endpoint): void {
     const p = this.pendingByIndex.get(index);
-    if (p) this.drop(p);
+    if (p && this.host.remotesFor(p.vpnIp).some((r) => r.equals(from))) this.drop(p);
   }
 
-  /** Stops every timer and forgets pending handshakes. */
+  /**
+   * A packet authenticated on `t` for the first time. If `t` is its peer's candidate, the peer
+   * has shown it holds the keys: `t` becomes the tunnel.
+   */
+  proven(t: Tunnel): void {
+    t.awaitingProof = false;
+    if (this.host.hostmap.candidate(t.vpnIp) === t) this.promote(t, 'authenticated');
+  }
+
+  /** Stops every timer and forgets pending handshakes and candidates. */
   close(): void {
     this.closed = true;
     for (const p of [...this.pendingByIp.values()]) this.drop(p);
+    for (const c of this.candidateState.values()) clearTimeout(c.timer);
+    this.candidateState.clear();
+    this.answered.clear();
+    this.budget.close();
+  }
+
+  /** Number of responder tunnels remembered for duplicate msg1 (bounded by live tunnels and candidates). */
+  get answeredSize(): number {
+    return this.answered.size;
   }
 
   // Linear backoff: the n-th resend waits n * try_interval (handshake_manager.go).
@@ -196,6 +271,8 @@ export class HandshakeManager {
       throw e;
     }
     this.drop(p);
+    // msg2 is sealed to our ephemeral key by the responder's static key: this tunnel is proven, and replaces any other.
+    this.forgetCandidate(hostmap.candidate(tunnel.vpnIp));
     hostmap.add(tunnel);
     this.stats.completed++;
     log.info('Handshake message received', {
@@ -209,43 +286,44 @@ export class HandshakeManager {
   private onMsg1(body: Buffer, from: Endpoint): void {
     const { log, pki, hostmap } = this.host;
     // A byte-identical retransmission of the msg1 we answered gets the same msg2 (§3.6).
-    for (const t of hostmap.all()) {
-      if (t.msg1Body && t.msg2 && t.msg1Body.equals(body)) {
+    const key = body.length >= DH_LEN ? body.toString('hex', 0, DH_LEN) : '';
+    const seen = this.answered.get(key);
+    if (seen !== undefined) {
+      if (!seen.isClosed && seen.msg1Body !== null && seen.msg2 !== null && seen.msg1Body.equals(body)) {
         this.stats.cachedReplies++;
-        this.host.send(from, t.msg2);
-        log.debug('Handshake message sent', { handshake: 'stage:2 style:ix_psk0', cached: true, vpnIp: u32ToIp(t.vpnIp), udpAddr: from.toString() });
+        this.host.send(from, seen.msg2);
+        log.debug('Handshake message sent', { handshake: 'stage:2 style:ix_psk0', cached: true, vpnIp: u32ToIp(seen.vpnIp), udpAddr: from.toString() });
         return;
       }
+      if (seen.isClosed) this.answered.delete(key);
     }
-    const responder = new IxResponder({ cipher: this.host.cipher, staticKey: { privateKey: pki.privateKey, publicKey: pki.publicKey } });
-    let m1: { payload: Uint8Array; remoteStatic: Uint8Array };
+    // Everything up to the budget costs no signature check and no curve operation.
+    const responder = new IxResponder({ cipher: this.host.cipher, staticKey: this.staticKey });
     let hs: ReturnType<typeof decodeHandshake>;
-    let verified: ReturnType<typeof verifyCertificate>;
+    let cert: ReturnType<typeof recombineHandshakeCertificate>;
     try {
-      m1 = responder.readMessage1(body);
+      const m1 = responder.readMessage1(body);
       hs = decodeHandshake(m1.payload);
-      const cert = recombineHandshakeCertificate(hs.details.cert, m1.remoteStatic);
-      verified = verifyCertificate(cert, pki.pool);
+      cert = recombineHandshakeCertificate(hs.details.cert, m1.remoteStatic);
+      precheckCertificate(cert, pki.pool);
     } catch (e) {
-      if (isPeerFault(e)) {
-        this.stats.rejected++;
-        log.info('Invalid handshake (stage 1)', { udpAddr: from.toString(), error: (e as Error).message });
-        return;
-      }
-      throw e;
+      if (!isPeerFault(e)) throw e;
+      this.refused('Invalid handshake (stage 1)', from, e);
+      return;
     }
-    const vpnIp = verified.cert.details.ips[0]?.ipU32;
+    const vpnIp = cert.details.ips[0]?.ipU32;
     if (vpnIp === undefined || hs.details.initiatorIndex === 0) {
-      this.stats.rejected++;
+      this.refused('Invalid handshake (stage 1)', from, vpnIp === undefined ? 'certificate has no IP' : 'initiator index 0');
       return;
     }
     if (vpnIp === pki.vpnIp) {
-      this.stats.rejected++;
-      log.info('Refusing to handshake with myself', { udpAddr: from.toString() });
+      this.refused('Refusing to handshake with myself', from, 'certificate names our own IP');
       return;
     }
     const existing = hostmap.get(vpnIp);
-    if (existing && hs.details.time <= existing.handshakeTime) {
+    // Only a tunnel whose peer proved its keys holds a Time worth defending: a forged msg1 with a
+    // huge Time must not lock out the peer's later handshakes.
+    if (existing && !existing.awaitingProof && hs.details.time <= existing.handshakeTime) {
       this.stats.tooOld++;
       log.info('Handshake too old', { vpnIp: u32ToIp(vpnIp), udpAddr: from.toString() });
       return;
@@ -257,17 +335,23 @@ export class HandshakeManager {
       log.info('Prevented a pending handshake race', { vpnIp: u32ToIp(vpnIp) });
       return;
     }
+    if (!this.budget.admit(from)) {
+      this.stats.overBudget++;
+      this.refused('Handshake refused: over budget', from, 'too many handshakes from this address or in this turn', false);
+      return;
+    }
+    let verified: ReturnType<typeof verifyCertificate>;
     const localIndex = hostmap.newIndex();
-    const payload = encodeHandshake({ details: { cert: this.handshakeCert, initiatorIndex: hs.details.initiatorIndex, responderIndex: localIndex, time: unixNanos() } });
     let r: ReturnType<IxResponder['writeMessage2']>;
     try {
+      verified = verifyCertificate(cert, pki.pool);
+      const payload = encodeHandshake({ details: { cert: this.handshakeCert, initiatorIndex: hs.details.initiatorIndex, responderIndex: localIndex, time: unixNanos() } });
       // The DHs run here: a low-order ephemeral key in msg1 only fails now.
       r = responder.writeMessage2(payload);
     } catch (e) {
       hostmap.releaseIndex(localIndex);
       if (!isPeerFault(e)) throw e;
-      this.stats.rejected++;
-      log.info('Invalid handshake (stage 1)', { udpAddr: from.toString(), error: (e as Error).message });
+      this.refused('Invalid handshake (stage 1)', from, e);
       return;
     }
     let queued: Buffer[] = [];
@@ -283,16 +367,104 @@ export class HandshakeManager {
       sendKey: r.k2, recvKey: r.k1, cert: verified, identity: peerIdentity(verified), handshakeTime: hs.details.time, initiator: false,
       keepKeys: this.host.keepKeys,
     }, this.host.now());
+    tunnel.awaitingProof = true;
     tunnel.msg1Body = Buffer.from(body);
     tunnel.msg2 = msg2;
     this.host.send(from, msg2);
-    hostmap.add(tunnel);
+    this.answered.set(key, tunnel);
+    this.pruneAnswered();
     this.stats.responded++;
     log.info('Handshake message sent', {
       handshake: 'stage:2 style:ix_psk0', certName: verified.cert.details.name, fingerprint: verified.fingerprint,
       initiatorIndex: tunnel.remoteIndex, responderIndex: localIndex, udpAddr: from.toString(), vpnIp: u32ToIp(vpnIp),
     });
+    if (existing && !existing.awaitingProof) {
+      this.addCandidate(tunnel, existing);
+      if (queued.length > 0) this.host.tunnelUp(existing, queued);
+      return;
+    }
+    // Nothing proven to displace: the tunnel is the peer's now (and stays unproven until a packet authenticates).
+    this.forgetCandidate(hostmap.candidate(vpnIp));
+    hostmap.add(tunnel);
     this.host.tunnelUp(tunnel, queued);
+  }
+
+  // `t` waits for its proof beside `old`; `old` is asked whether it is still alive.
+  private addCandidate(t: Tunnel, old: Tunnel): void {
+    const { hostmap, log } = this.host;
+    this.forgetCandidate(hostmap.candidate(t.vpnIp));
+    hostmap.addCandidate(t);
+    this.stats.candidates++;
+    const since = this.host.now();
+    log.info('Handshake answered while a tunnel exists; keeping the tunnel until the new one is proven', { vpnIp: u32ToIp(t.vpnIp), udpAddr: t.remote.toString() });
+    const timer = setTimeout(() => this.checkCandidate(t, old, since), OLD_TUNNEL_SILENT_MS);
+    timer.unref();
+    this.candidateState.set(t, { since, timer });
+    this.host.probe(old);
+  }
+
+  // OLD_TUNNEL_SILENT_MS after `t` arrived: take over from a silent `old`, else wait for proof until CANDIDATE_TTL_MS.
+  private checkCandidate(t: Tunnel, old: Tunnel, since: number): void {
+    const { hostmap, log } = this.host;
+    const st = this.candidateState.get(t);
+    if (st === undefined) return;
+    if (hostmap.candidate(t.vpnIp) !== t) {
+      this.candidateState.delete(t);
+      return;
+    }
+    const current = hostmap.get(t.vpnIp);
+    if (current !== old || old.isClosed || old.lastInbound < since) {
+      this.promote(t, 'old tunnel silent');
+      return;
+    }
+    const now = this.host.now();
+    if (now - since >= CANDIDATE_TTL_MS) {
+      this.stats.candidatesExpired++;
+      log.info('Dropping an unproven handshake: the established tunnel is alive', { vpnIp: u32ToIp(t.vpnIp), udpAddr: t.remote.toString() });
+      this.forgetCandidate(t);
+      hostmap.remove(t);
+      return;
+    }
+    st.timer = setTimeout(() => this.checkCandidate(t, old, since), Math.min(OLD_TUNNEL_SILENT_MS, CANDIDATE_TTL_MS - (now - since)));
+    st.timer.unref();
+  }
+
+  private promote(t: Tunnel, why: string): void {
+    this.forgetCandidate(t);
+    if (!this.host.hostmap.promote(t)) return;
+    this.stats.promoted++;
+    this.host.log.info('Taking new handshake', { vpnIp: u32ToIp(t.vpnIp), udpAddr: t.remote.toString(), reason: why });
+  }
+
+  private forgetCandidate(t: Tunnel | undefined): void {
+    if (t === undefined) return;
+    const st = this.candidateState.get(t);
+    if (st === undefined) return;
+    clearTimeout(st.timer);
+    this.candidateState.delete(t);
+  }
+
+  // The answered map holds at most about one entry per tunnel and candidate: prune closed ones as it grows.
+  private pruneAnswered(): void {
+    const live = this.host.hostmap.size * 2 + 16;
+    if (this.answered.size <= live) return;
+    for (const [k, t] of this.answered) if (t.isClosed) this.answered.delete(k);
+  }
+
+  // A refused msg1: counted, and logged at most once per REFUSAL_LOG_INTERVAL_MS per kind (a flood must not become a log flood).
+  private refused(msg: string, from: Endpoint, error: unknown, count = true): void {
+    if (count) this.stats.rejected++;
+    const e = error as { message?: unknown; code?: unknown; reason?: unknown };
+    const text = typeof e.message === 'string' ? e.message : String(error);
+    const kind = typeof e.code === 'string' ? `${msg}|${e.code}|${String(e.reason ?? '')}` : `${msg}|${text}`;
+    const now = this.host.now();
+    const last = this.refusalLog.get(kind);
+    if (last !== undefined && now - last.at < REFUSAL_LOG_INTERVAL_MS) {
+      last.unlogged++;
+      return;
+    }
+    this.host.log.info(msg, { udpAddr: from.toString(), error: text, ...(last !== undefined && last.unlogged > 0 ? { alsoRefused: last.unlogged } : {}) });
+    this.refusalLog.set(kind, { at: now, unlogged: 0 });
   }
 }
 

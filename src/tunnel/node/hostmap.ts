@@ -4,14 +4,24 @@ import type { DataTunnel, Tunnel } from './tunnel.js';
 
 /** Called when a tunnel is installed or leaves the map (replication to worker threads). */
 export interface HostmapEvents<T> {
-  added?(t: T): void;
+  /** `t` entered the map: as the peer's tunnel, or (`candidate`) reachable by its index only. */
+  added?(t: T, candidate: boolean): void;
+  /** Candidate `t` became the peer's tunnel. */
+  promoted?(t: T): void;
   removed?(t: T): void;
 }
 
-/** Lookup tables of the node's tunnels (one per peer VPN IP). */
+/**
+ * Lookup tables of the node's tunnels: one per peer VPN IP, plus at most one candidate per
+ * peer. A candidate is a tunnel a peer's unauthenticated msg1 made while an established
+ * tunnel to that peer exists: inbound packets find it by index (so the peer can prove it
+ * holds the keys), outbound traffic keeps using the established tunnel until promote().
+ * Single-threaded; a worker thread keeps a replica of main's.
+ */
 export class Hostmap<T extends DataTunnel = Tunnel> {
   private readonly byIp = new Map<number, T>();
   private readonly byIndex = new Map<number, T>();
+  private readonly candidates = new Map<number, T>();
   private readonly reserved = new Set<number>();
 
   constructor(private readonly events: HostmapEvents<T> = {}) {}
@@ -32,9 +42,19 @@ export class Hostmap<T extends DataTunnel = Tunnel> {
     return undefined;
   }
 
-  /** Every tunnel. */
+  /** Every tunnel (candidates not included). */
   all(): IterableIterator<T> {
     return this.byIp.values();
+  }
+
+  /** The candidate tunnel to a peer's overlay IP. */
+  candidate(vpnIp: number): T | undefined {
+    return this.candidates.get(vpnIp);
+  }
+
+  /** Every candidate tunnel. */
+  allCandidates(): IterableIterator<T> {
+    return this.candidates.values();
   }
 
   /** Number of tunnels. */
@@ -42,21 +62,45 @@ export class Hostmap<T extends DataTunnel = Tunnel> {
     return this.byIp.size;
   }
 
-  /** Installs `t`, replacing (and returning) an older tunnel to the same IP. */
+  /** Installs `t`, replacing (and returning) an older tunnel to the same IP; a candidate for that IP goes too. */
   add(t: T): T | undefined {
+    const cand = this.candidates.get(t.vpnIp);
+    if (cand !== undefined && cand !== t) this.remove(cand);
     const old = this.byIp.get(t.vpnIp);
     if (old) this.remove(old);
     this.byIp.set(t.vpnIp, t);
     this.byIndex.set(t.localIndex, t);
     this.reserved.delete(t.localIndex);
-    this.events.added?.(t);
+    this.events.added?.(t, false);
     return old;
   }
 
-  /** Removes and closes `t` if it is installed. */
+  /** Makes `t` the candidate for its IP (replacing an older candidate), reachable by index only. */
+  addCandidate(t: T): void {
+    const cand = this.candidates.get(t.vpnIp);
+    if (cand !== undefined) this.remove(cand);
+    this.candidates.set(t.vpnIp, t);
+    this.byIndex.set(t.localIndex, t);
+    this.reserved.delete(t.localIndex);
+    this.events.added?.(t, true);
+  }
+
+  /** Candidate `t` becomes its peer's tunnel; the established one is removed. False when `t` is no candidate. */
+  promote(t: T): boolean {
+    if (this.candidates.get(t.vpnIp) !== t) return false;
+    this.candidates.delete(t.vpnIp);
+    const old = this.byIp.get(t.vpnIp);
+    if (old) this.remove(old);
+    this.byIp.set(t.vpnIp, t);
+    this.events.promoted?.(t);
+    return true;
+  }
+
+  /** Removes and closes `t` if it is installed (as a tunnel or a candidate). */
   remove(t: T): void {
-    const installed = this.byIp.get(t.vpnIp) === t;
-    if (installed) this.byIp.delete(t.vpnIp);
+    const installed = this.byIp.get(t.vpnIp) === t || this.candidates.get(t.vpnIp) === t;
+    if (this.byIp.get(t.vpnIp) === t) this.byIp.delete(t.vpnIp);
+    if (this.candidates.get(t.vpnIp) === t) this.candidates.delete(t.vpnIp);
     if (this.byIndex.get(t.localIndex) === t) this.byIndex.delete(t.localIndex);
     t.close();
     if (installed) this.events.removed?.(t);

@@ -66,6 +66,8 @@ export interface InboundHost<T extends DataTunnel> {
   unknownTunnel?(remoteIndex: number, from: Endpoint, buf: Buffer, off: number, len: number): void;
   /** A recv_error naming `remoteIndex`. */
   recvError(remoteIndex: number, from: Endpoint): void;
+  /** The first packet authenticated on `t`, which was awaiting that proof (candidates are promoted on it). */
+  proven?(t: T): void;
   /** An authenticated control message (test, close) on `t`; plaintext at buf[off, off+len). */
   control(t: T, type: number, subtype: number, buf: Buffer, off: number, len: number): void;
 }
@@ -239,6 +241,10 @@ export class InboundPath<T extends DataTunnel> {
     t.lastInbound = this.now;
     t.testPendingSince = 0;
     t.recvErrors = 0;
+    if (t.awaitingProof) {
+      t.awaitingProof = false;
+      this.host.proven?.(t);
+    }
     if (this.host.pinRemote) return;
     // Roaming: authenticated traffic from a new address moves the tunnel there.
     const b = this.batch!;

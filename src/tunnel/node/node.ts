@@ -43,6 +43,13 @@ const RESOLVED: Promise<void> = Promise.resolve();
  * handshake (a restarted peer sends nothing we can authenticate, so its tunnel goes quiet).
  */
 const RECV_ERROR_QUIET_MS = 500;
+/**
+ * A tunnel made from a msg1 that carried our traffic for this long without one packet authenticating
+ * on it is dropped: its msg1 may have been a replay from another address, which would otherwise
+ * blackhole the peer until liveness gave up (15-25 s). A real initiator sends its held packets right
+ * after msg2, so it proves itself within a round trip.
+ */
+const UNPROVEN_SILENT_MS = 2000;
 
 /** A running overlay node. */
 export class OverlayNode {
@@ -98,13 +105,15 @@ export class OverlayNode {
     const lanes = { tcp: gro && caps.tso, udp: gro && caps.uso, verifyChecksums: false };
     this.coalescer = new Coalescer(device.queues[0]!, lanes);
     this.hostmap = new Hostmap<Tunnel>(multi ? {
-      added: (t) => this.replicate(t),
+      added: (t, candidate) => this.replicate(t, candidate),
+      promoted: (t) => this.workers?.tunnelPromoted(t),
       removed: (t) => this.workers?.tunnelRemoved(t),
     } : {});
     this.handshakes = new HandshakeManager({
       pki, cipher: o.cipher, hostmap: this.hostmap, log: o.log,
       remotesFor: (ip) => o.staticHostMap.get(ip) ?? [],
       send: (to, bytes) => this.sendRaw(to, bytes),
+      probe: (t) => this.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REQUEST),
       tunnelUp: (t, queued) => this.tunnelUp(t, queued),
       now: clock,
       keepKeys: multi,
@@ -126,6 +135,10 @@ export class OverlayNode {
           const t = this.hostmap.byLocalIndex(localIndex);
           if (t !== undefined) this.closeReceived(t);
         },
+        proven: (localIndex) => {
+          const t = this.hostmap.byLocalIndex(localIndex);
+          if (t !== undefined) this.handshakes.proven(t);
+        },
         failed: (reason) => this.fail('Routine failed, stopping', reason),
       });
     }
@@ -145,6 +158,7 @@ export class OverlayNode {
       handshake: (counter, ri, buf, off, len, from) => this.handshakes.onPacket(counter, ri, buf, off, len, from),
       unknownIndex: (ri, from) => this.sendRecvError(ri, from),
       recvError: (ri, from) => this.onRecvError(ri, from),
+      proven: (t) => this.handshakes.proven(t),
       control: (t, type, sub) => this.onControl(t, type, sub),
     });
     this.ready = this.workers === null ? RESOLVED : this.workers.ready;
@@ -220,6 +234,7 @@ export class OverlayNode {
       this.sendControl(t, TYPE_CLOSE_TUNNEL, SUBTYPE_NONE);
       this.hostmap.remove(t);
     }
+    for (const t of [...this.hostmap.allCandidates()]) this.hostmap.remove(t);
     this.handshakes.close();
     // Let the close_tunnel datagrams leave before the socket goes.
     await new Promise((r) => setImmediate(r));
@@ -312,8 +327,8 @@ export class OverlayNode {
   }
 
   // A new tunnel in main: share it with the routines (a tunnel they cannot have would be half there: drop it).
-  private replicate(t: Tunnel): void {
-    if (this.workers === null || this.workers.tunnelAdded(t)) return;
+  private replicate(t: Tunnel, candidate: boolean): void {
+    if (this.workers === null || this.workers.tunnelAdded(t, candidate)) return;
     this.o.log.error('No room to share the tunnel with the routines, dropping it', { vpnIp: u32ToIp(t.vpnIp) });
     queueMicrotask(() => this.hostmap.remove(t));
   }
@@ -362,7 +377,7 @@ export class OverlayNode {
   // A tunnel that carried authenticated traffic within RECV_ERROR_QUIET_MS is alive: a
   // recv_error there is a late duplicate (or a spoofed one) and only counts.
   private onRecvError(remoteIndex: number, from: Endpoint): void {
-    this.handshakes.abandonIndex(remoteIndex);
+    this.handshakes.abandonIndex(remoteIndex, from);
     const t = this.hostmap.byRemoteIndex(remoteIndex);
     if (t === undefined || !t.remote.equals(from)) return;
     // Authenticated traffic since the last one (seen by any thread) starts the count again.
@@ -401,6 +416,11 @@ export class OverlayNode {
     const now = clock();
     const { aliveMs, pendingDeletionMs } = this.o.timers;
     for (const t of [...this.hostmap.all()]) {
+      if (t.awaitingProof && t.lastOutbound > t.lastInbound && now - t.lastInbound > UNPROVEN_SILENT_MS) {
+        this.o.log.info('Tunnel never proven, dropping it', { vpnIp: u32ToIp(t.vpnIp), udpAddr: t.remote.toString() });
+        this.hostmap.remove(t);
+        continue;
+      }
       if (t.testPendingSince > 0 && t.lastInbound >= t.testPendingSince) t.testPendingSince = 0;
       if (t.testPendingSince > 0) {
         if (now - t.testPendingSince > pendingDeletionMs && t.lastInbound < t.testPendingSince) {

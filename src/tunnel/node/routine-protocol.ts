@@ -51,11 +51,16 @@ export interface RoutineInit {
 export type ToRoutine =
   /** Start the data loops (every socket of the group is bound). */
   | { t: 'go' }
-  /** Install a tunnel (replacing one to the same vpnIp). */
+  /**
+   * Install a tunnel (replacing one to the same vpnIp), or with `candidate` a candidate reachable by
+   * index only (Hostmap.addCandidate). `awaitingProof`: report its first authenticated packet ('proven').
+   */
   | {
     t: 'add'; slot: number; vpnIp: number; localIndex: number; remoteIndex: number; remote: EndpointData;
-    sendKey: Uint8Array; recvKey: Uint8Array; identity: PeerIdentity;
+    sendKey: Uint8Array; recvKey: Uint8Array; identity: PeerIdentity; candidate: boolean; awaitingProof: boolean;
   }
+  /** A candidate becomes its peer's tunnel (Hostmap.promote). */
+  | { t: 'promote'; localIndex: number }
   /** Remove a tunnel; answered with 'released'. */
   | { t: 'del'; localIndex: number; slot: number }
   /** Close socket and queue, then exit. */
@@ -77,6 +82,8 @@ export type FromRoutine =
   | { t: 'recvError'; remoteIndex: number; from: EndpointData }
   /** An authenticated close_tunnel. */
   | { t: 'close'; localIndex: number }
+  /** The first packet authenticated on a tunnel that was awaiting proof. */
+  | { t: 'proven'; localIndex: number }
   /** A slot named by 'del' is no longer used by this routine. */
   | { t: 'released'; slot: number }
   | { t: 'log'; level: LogLevel; msg: string; fields: LogFields };

@@ -156,6 +156,7 @@ class Routine {
       unknownIndex: (ri, from) => this.sendRecvError(ri, from),
       unknownTunnel: (ri, from, buf, off, len) => this.park(ri, from, buf, off, len),
       recvError: (remoteIndex, from) => post({ t: 'recvError', remoteIndex, from: endpointData(from) }),
+      proven: (t) => post({ t: 'proven', localIndex: t.localIndex }),
       control: (t, type, subtype) => this.onControl(t, type, subtype),
     });
   }
@@ -168,6 +169,11 @@ class Routine {
       case 'add':
         this.addTunnel(m);
         break;
+      case 'promote': {
+        const t = this.hostmap.byLocalIndex(m.localIndex);
+        if (t !== undefined) this.hostmap.promote(t);
+        break;
+      }
       case 'del': {
         const t = this.hostmap.byLocalIndex(m.localIndex);
         if (t !== undefined && t.slot === m.slot) this.hostmap.remove(t);
@@ -303,8 +309,12 @@ class Routine {
     m.sendKey.fill(0);
     m.recvKey.fill(0);
     t.bindSlot(this.slots, m.slot, false);
-    this.hostmap.add(t);
-    this.triggered.delete(m.vpnIp);
+    t.awaitingProof = m.awaitingProof;
+    if (m.candidate) this.hostmap.addCandidate(t);
+    else {
+      this.hostmap.add(t);
+      this.triggered.delete(m.vpnIp);
+    }
     this.unpark(t.localIndex);
   }
 

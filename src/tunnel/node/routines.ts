@@ -43,6 +43,8 @@ export interface RoutinesHost {
   recvError(remoteIndex: number, from: Endpoint): void;
   /** An authenticated close_tunnel for the tunnel with this local index. */
   close(localIndex: number): void;
+  /** The first packet authenticated on the tunnel with this local index, which was awaiting proof. */
+  proven(localIndex: number): void;
   /** A routine failed (crashed, exited, could not start); the node should stop. */
   failed(reason: string): void;
 }
@@ -110,8 +112,8 @@ export class Routines {
     this.broadcast({ t: 'go' });
   }
 
-  /** Gives `t` a shared slot and replicates it to every routine. */
-  tunnelAdded(t: Tunnel): boolean {
+  /** Gives `t` a shared slot and replicates it to every routine (as a candidate: by index only). */
+  tunnelAdded(t: Tunnel, candidate: boolean): boolean {
     const keys = t.keys;
     const slot = this.allocSlot();
     if (slot < 0 || keys === null) {
@@ -124,10 +126,16 @@ export class Routines {
       const m: ToRoutine = {
         t: 'add', slot, vpnIp: t.vpnIp, localIndex: t.localIndex, remoteIndex: t.remoteIndex,
         remote: { ip: r.ip, port: r.port, scopeId: r.scopeId }, sendKey: keys.send, recvKey: keys.recv, identity: t.identity,
+        candidate, awaitingProof: t.awaitingProof,
       };
       w.worker.postMessage(m);
     }
     return true;
+  }
+
+  /** Candidate `t` became its peer's tunnel: every routine promotes its replica. */
+  tunnelPromoted(t: Tunnel): void {
+    this.broadcast({ t: 'promote', localIndex: t.localIndex });
   }
 
   /** Withdraws `t` from every routine; its slot is reused once all have let go of it. */
@@ -249,6 +257,9 @@ export class Routines {
         break;
       case 'close':
         h.close(m.localIndex);
+        break;
+      case 'proven':
+        h.proven(m.localIndex);
         break;
       case 'released':
         this.release(m.slot, w.index);

@@ -77,6 +77,12 @@ export class DataTunnel {
   lastRecvError = 0;
   /** Liveness: when a test request was sent and not yet answered by any inbound packet (0: none pending). */
   testPendingSince = 0;
+  /**
+   * True until a packet authenticates on this tunnel. A tunnel we answered a msg1 for starts so:
+   * msg1 carries no proof that its sender holds the static key, the first packet under the
+   * session keys does. A tunnel we initiated is proven by msg2 itself.
+   */
+  awaitingProof = false;
   private counter = COUNTER_FIRST_DATA - 1;
   private sharedCounters: BigInt64Array | null = null;
   private stamps: Float64Array;

@@ -47,7 +47,9 @@ test('truncated msg1 (< 16 bytes, header only, header + 10, half) is dropped and
     const now = st.a.stats.snapshot();
     assert.equal(now.drops['outside-short'] - before.drops['outside-short'], 1, 'the 9-byte cut counted as outside-short');
     assert.equal(st.a.handshakes.stats.rejected - rejected, 3, 'header only, header + 10 and half counted as rejected handshakes');
-    assert.equal(st.logged(/Invalid handshake \(stage 1\)/) - logged, 3, 'each logged');
+    // Logged, but at most once a second per kind of refusal (the two too-short bodies are one kind).
+    const lines = st.logged(/Invalid handshake \(stage 1\)/) - logged;
+    assert.ok(lines >= 1 && lines <= 3, `refusals logged (rate-limited per kind): ${lines} lines`);
     await quietPeriod();
     assert.equal(st.peer.since(mark, isMsg(2n)).length, 0, 'no msg2 for a truncated msg1');
     assert.equal(st.a.hostmap.get(ipU32(me.vpnIp)), undefined, 'no tunnel');

@@ -1,0 +1,107 @@
+/**
+ * How much curve and signature work unauthenticated handshake datagrams may cost.
+ *
+ * A msg1 proves nothing (Noise IX sends the certificate and static key in clear), and
+ * answering one costs an Ed25519 check (until cached) and four X25519 operations, all on
+ * the main thread that also runs data plane 0. The budget admits that work per source
+ * address (a token bucket each) and per event-loop turn (a fixed allowance, refilled by
+ * setImmediate), so a flood is refused at the price of a map lookup while established
+ * tunnels keep moving, and a new peer from another address still gets its tokens.
+ *
+ * Single-threaded: owned by the control plane (main thread). Sources are bounded in
+ * number; a source not seen for a while is forgotten when room is needed.
+ */
+import type { Endpoint } from '../udp/index.js';
+
+/** Budget settings; defaults in DEFAULT_HANDSHAKE_BUDGET. */
+export interface HandshakeBudgetOptions {
+  /** Tokens a source address earns per second. */
+  perSourceRate: number;
+  /** Tokens a source can save up (its burst). */
+  perSourceBurst: number;
+  /** Expensive handshakes admitted per event-loop turn, whatever their source. */
+  perTurn: number;
+  /** Source addresses tracked at once. */
+  maxSources: number;
+}
+
+/**
+ * Defaults. A nebula peer sends at most 10 msg1 per handshake over ~9.4 s (try_interval 100 ms,
+ * retries 10: NEBULA-PROTOCOL.md §3.6), and a few peers may share one NAT address: a burst of 20 and
+ * 10 per second leave them room. 20 expensive handshakes (~20 x 0.25 ms measured here) cap one
+ * turn's handshake work at a few milliseconds. 16384 sources: 1 MiB or so of map.
+ */
+export const DEFAULT_HANDSHAKE_BUDGET: HandshakeBudgetOptions = {
+  perSourceRate: 10, perSourceBurst: 20, perTurn: 20, maxSources: 16384,
+};
+
+interface Bucket {
+  tokens: number;
+  at: number;
+}
+
+/** Per-source and per-turn admission of expensive handshake work. */
+export class HandshakeBudget {
+  private readonly sources = new Map<string, Bucket>();
+  private usedThisTurn = 0;
+  private turnReset: NodeJS.Immediate | null = null;
+  /** Refusals because the source had no token left. */
+  refusedSource = 0;
+  /** Refusals because this turn's allowance was spent. */
+  refusedTurn = 0;
+
+  constructor(private readonly o: HandshakeBudgetOptions = DEFAULT_HANDSHAKE_BUDGET, private readonly now: () => number = Date.now) {}
+
+  /** Takes one unit of work for a datagram from `from`; false (counted) when over budget. */
+  admit(from: Endpoint): boolean {
+    if (this.usedThisTurn >= this.o.perTurn) {
+      this.refusedTurn++;
+      return false;
+    }
+    const key = from.ip;
+    const now = this.now();
+    let b = this.sources.get(key);
+    if (b === undefined) {
+      if (this.sources.size >= this.o.maxSources) this.makeRoom(now);
+      b = { tokens: this.o.perSourceBurst, at: now };
+      this.sources.set(key, b);
+    } else {
+      b.tokens = Math.min(this.o.perSourceBurst, b.tokens + ((now - b.at) / 1000) * this.o.perSourceRate);
+      b.at = now;
+    }
+    if (b.tokens < 1) {
+      this.refusedSource++;
+      return false;
+    }
+    b.tokens -= 1;
+    this.usedThisTurn++;
+    this.turnReset ??= setImmediate(() => {
+      this.turnReset = null;
+      this.usedThisTurn = 0;
+    });
+    return true;
+  }
+
+  /** Stops the turn timer (node stopping). */
+  close(): void {
+    if (this.turnReset) clearImmediate(this.turnReset);
+    this.turnReset = null;
+  }
+
+  /** Number of source addresses tracked. */
+  get size(): number {
+    return this.sources.size;
+  }
+
+  // Forgets sources whose bucket has refilled (they lose nothing by it); if none has, the oldest half.
+  private makeRoom(now: number): void {
+    const full = (this.o.perSourceBurst / this.o.perSourceRate) * 1000;
+    for (const [k, b] of this.sources) if (now - b.at >= full) this.sources.delete(k);
+    if (this.sources.size < this.o.maxSources) return;
+    let n = this.sources.size >> 1;
+    for (const k of this.sources.keys()) {
+      if (n-- <= 0) break;
+      this.sources.delete(k);
+    }
+  }
+}
