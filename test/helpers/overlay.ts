@@ -24,6 +24,10 @@ export interface NodeOptionsExtra {
   mtu?: number;
   logLevel?: LogLevel;
   lines?: string[];
+  /** pki.disconnect_invalid (default false). */
+  disconnectInvalid?: boolean;
+  /** timers.connection_alive_interval in ms (default 5000, nebula's). */
+  aliveMs?: number;
 }
 
 /** Options for a node of `pki` host `me` in `netns`, listening on listenHost:4242, knowing `peers`. */
@@ -32,13 +36,14 @@ export function nodeOptions(pki: TestPki, me: HostFiles, netns: string, listenHo
   const log = new Logger(extra.logLevel ?? 'info', 'text', lines ? (l) => lines.push(l) : () => undefined);
   return {
     pki: loadPki({ ca: pki.caCrt, cert: me.crt, key: me.key }),
+    disconnectInvalid: extra.disconnectInvalid ?? false,
     cipher: extra.cipher ?? 'aes',
     staticHostMap: new Map(peers.map(([h, underlay]) => [ipU32(h.ip), [Endpoint.of(underlay, 4242)]])),
     listen: { host: listenHost, port: 4242 },
     sendRecvError: 'always',
     tun: { name: `tio${me.name}`.slice(0, 15), mtu: extra.mtu ?? 1300, offload: extra.offload ?? 'auto', gro: extra.gro ?? true },
     handshakes: { tryIntervalMs: 100, retries: 10, triggerBuffer: 64 },
-    timers: { aliveMs: 5000, pendingDeletionMs: 10000 },
+    timers: { aliveMs: extra.aliveMs ?? 5000, pendingDeletionMs: 10000 },
     firewall: { inbound: [ALLOW_ALL], outbound: [ALLOW_ALL] },
     log,
     netns,

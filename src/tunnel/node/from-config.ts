@@ -23,6 +23,7 @@ export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns
   for (const [ip, addrs] of c.staticHostMap) staticHostMap.set(ip, addrs.map((a) => Endpoint.of(a.host, a.port)));
   return {
     pki,
+    disconnectInvalid: c.pki.disconnectInvalid,
     cipher: c.cipher,
     staticHostMap,
     listen: { host: c.listen.host, port: c.listen.port },

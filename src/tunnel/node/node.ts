@@ -17,7 +17,7 @@ import { Coalescer } from '../../gro/index.js';
 import { Segmenter } from '../../gso/index.js';
 import { ClosedError, OptionError } from '../../errors.js';
 import { MAX_QUEUES, Packet, TunDevice, inNetns } from '../../tun/index.js';
-import { u32ToIp } from '../cert/index.js';
+import { CertError, u32ToIp, verifyCertificate } from '../cert/index.js';
 import { Firewall } from '../firewall/index.js';
 import { UdpSocket, type Endpoint } from '../udp/index.js';
 import {
@@ -80,6 +80,7 @@ export class OverlayNode {
   private sidePath: OutboundPath | null = null;
   private sideChain: Promise<void> = RESOLVED;
   private timer: NodeJS.Timeout | null = null;
+  private lastCertCheck = 0;
   private loops: Promise<void>[] = [];
   private stopping: Promise<void> | null = null;
   private markStopped!: () => void;
@@ -432,6 +433,28 @@ export class OverlayNode {
         this.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REQUEST);
       }
     }
+    if (this.o.disconnectInvalid && now - this.lastCertCheck >= aliveMs) {
+      this.lastCertCheck = now;
+      this.closeInvalid();
+    }
     this.firewall.sweep(now);
+  }
+
+  // pki.disconnect_invalid (connection_manager.go handleInvalidCertificate in 1.6.1): a tunnel whose
+  // certificate no longer verifies (expired, blocklisted, CA gone) is told close_tunnel and removed.
+  private closeInvalid(): void {
+    const date = new Date();
+    for (const t of [...this.hostmap.all()]) {
+      try {
+        verifyCertificate(t.cert.cert, this.o.pki.pool, date);
+      } catch (e) {
+        if (!(e instanceof CertError)) throw e;
+        this.o.log.info('Remote certificate is no longer valid, tearing down the tunnel', {
+          vpnIp: u32ToIp(t.vpnIp), fingerprint: t.cert.fingerprint, error: e.message,
+        });
+        this.sendControl(t, TYPE_CLOSE_TUNNEL, SUBTYPE_NONE);
+        this.hostmap.remove(t);
+      }
+    }
   }
 }

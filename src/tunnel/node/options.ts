@@ -11,6 +11,11 @@ import type { Pki } from './pki.js';
 /** Options of OverlayNode.start. */
 export interface NodeOptions {
   pki: Pki;
+  /**
+   * Re-check every tunnel's certificate (expiry, blocklist, CA) once per liveness period and close the
+   * tunnels whose certificate no longer verifies, with close_tunnel (config pki.disconnect_invalid, default false).
+   */
+  disconnectInvalid?: boolean;
   /** Data and handshake cipher; the same network-wide (config `cipher`). */
   cipher: CipherName;
   /** Underlay addresses per peer overlay IP (config static_host_map). */
