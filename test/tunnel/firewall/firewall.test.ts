@@ -8,10 +8,13 @@ import {
   Firewall,
   FirewallRuleError,
   PORT_ANY,
+  DROP_REMOTE_IP,
   PORT_FRAGMENT,
+  checkAddresses,
   type FirewallRule,
+  type PeerIdentity,
 } from '../../../src/tunnel/firewall/index.js';
-import { packet, peer, type PacketSpec } from './packets.js';
+import { LOCAL, ip, packet, peer, type PacketSpec } from './packets.js';
 
 const anyone = (over: Partial<FirewallRule> = {}): FirewallRule => ({
   portStart: PORT_ANY,
@@ -134,4 +137,33 @@ test('maxFlows: an admitted flow beyond the bound is dropped as conntrack-full',
 
 test('bad rules throw FirewallRuleError from the constructor', () => {
   assert.throws(() => new Firewall({ inbound: [], outbound: [anyone({ host: null })] }), FirewallRuleError);
+});
+
+// SECURITY.md "Firewall": the address pre-checks run on every inbound packet before the rules,
+// so a flow admitted for peer P cannot carry packets from peer Q. Conntrack keys carry no
+// identity (see the test above), so this is what stops Q: with its own source IP the key is
+// another flow; with P's source IP the pre-check refuses it before conntrack is asked.
+test('a flow tracked for peer P admits P\'s replies but no packet from peer Q with the same ports, whatever source IP Q puts in', () => {
+  const fw = new Firewall({ inbound: [], outbound: [anyone()] });
+  const P = peer({ name: 'p', ips: [ip(THEM)] });
+  const Q = peer({ name: 'q', ips: [ip('198.19.0.3')] });
+  // What InboundPath does with each decrypted packet: checkAddresses, then the rules.
+  const inbound = (b: Uint8Array, from: PeerIdentity, now: number): string | null =>
+    checkAddresses(b, 0, b.length, 'inbound', from, LOCAL) ?? fw.filter(b, 0, b.length, 'inbound', from, now);
+  const syn = out();
+  assert.equal(checkAddresses(syn, 0, syn.length, 'outbound', P, LOCAL), null);
+  assert.equal(fw.filter(syn, 0, syn.length, 'outbound', P, 1), null, 'outbound TCP to P admitted and tracked');
+  const fromQ = back({ src: '198.19.0.3' });
+  assert.equal(inbound(fromQ, Q, 2), DROP_NO_RULE, 'Q with its own IP and P\'s ports: not P\'s flow, and no inbound rule');
+  const spoof = back();
+  assert.equal(inbound(spoof, Q, 3), DROP_REMOTE_IP, 'Q with P\'s IP as source: refused before conntrack');
+  for (const proto of [6, 17]) {
+    const u = out({ proto, sport: 41000, dport: 53 });
+    assert.equal(fw.filter(u, 0, u.length, 'outbound', P, 4), null);
+    assert.equal(inbound(back({ proto, sport: 53, dport: 41000 }), Q, 5), DROP_REMOTE_IP, `proto ${proto}: spoofed reply from Q`);
+    assert.equal(inbound(back({ proto, src: '198.19.0.3', sport: 53, dport: 41000 }), Q, 5), DROP_NO_RULE, `proto ${proto}: Q's own reply`);
+  }
+  // The flow is P's and still works for P: the refusals above are about Q, not a broken flow.
+  assert.equal(inbound(back(), P, 6), null, 'P\'s reply on its own flow is admitted');
+  assert.equal(inbound(back({ proto: 17, sport: 53, dport: 41000 }), P, 6), null);
 });

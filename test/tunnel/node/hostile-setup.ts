@@ -12,6 +12,7 @@ import {
 import { generateX25519KeyPair } from '../../../src/tunnel/noise/index.js';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
 import type { NodeStats } from '../../../src/tunnel/node/stats.js';
+import type { FirewallOptions } from '../../../src/tunnel/firewall/index.js';
 import { Endpoint } from '../../../src/tunnel/udp/index.js';
 import { Netns, vethPair } from '../../helpers/netns.js';
 import { makePki, type TestPki } from '../../helpers/nebula-pki.js';
@@ -55,7 +56,15 @@ let nextPort = 5600;
  * holds (198.19.0.<octet>); `expired` adds an identity whose certificate
  * expired a second after the CA was made, signed with the CA key by our code.
  */
-export async function stage(opts: { subnet: number; cipher?: Cipher; hostile: [string, number][]; expired?: [string, number] }): Promise<Stage> {
+export async function stage(opts: {
+  subnet: number; cipher?: Cipher; hostile: [string, number][]; expired?: [string, number];
+  /** A's firewall (allow-all by default). */
+  firewall?: FirewallOptions;
+  /** A's routines (1 by default); the stage resolves once they run. */
+  routines?: number;
+  /** Ports of B's address at which A reaches every hostile identity ([HOSTILE_PORT] by default); the peer listens on HOSTILE_PORT only. */
+  hostilePorts?: number[];
+}): Promise<Stage> {
   const cipher = opts.cipher ?? 'aes';
   const pki = makePki([['a', `${IP_A}/16`], ['b', `${IP_B}/16`], ...opts.hostile.map(([n, o]) => [n, `198.19.0.${o}/16`] as [string, string])]);
   const underA = `198.18.${opts.subnet}.1`;
@@ -92,8 +101,10 @@ export async function stage(opts: { subnet: number; cipher?: Cipher; hostile: [s
     const optsA = nodeOptions(pki, ha, nsA.name, underA, [[hb, underB]], { cipher, lines: logA, logLevel: 'debug' });
     // A reaches every hostile identity at the hostile socket.
     const map = new Map(optsA.staticHostMap);
-    for (const id of ids.values()) map.set(ipU32(id.vpnIp), [Endpoint.of(underB, HOSTILE_PORT)]);
-    a = OverlayNode.start({ ...optsA, staticHostMap: map });
+    const ports = opts.hostilePorts ?? [HOSTILE_PORT];
+    for (const id of ids.values()) map.set(ipU32(id.vpnIp), ports.map((port) => Endpoint.of(underB, port)));
+    a = OverlayNode.start({ ...optsA, staticHostMap: map, ...(opts.firewall ? { firewall: opts.firewall } : {}), ...(opts.routines ? { routines: opts.routines } : {}) });
+    await a.ready;
     b = OverlayNode.start(nodeOptions(pki, hb, nsB.name, underB, [[ha, underA]], { cipher }));
     peer = HostilePeer.open(nsB.name, underB, HOSTILE_PORT, cipher);
   } catch (e) {
