@@ -106,16 +106,11 @@ test('as initiator, A makes no tunnel with a responder whose valid certificate n
   }
 });
 
-// Not a SECURITY.md claim; found while writing the test above. nebula 1.6.1 (handshake_ix.go
-// ixHandshakeStage2) answers an incorrect host by starting a fresh handshake to the intended IP
-// with that remote blocked; tio keeps the pending handshake, whose IxInitiator has already
-// completed with the wrong msg2 ("handshake already complete"), so the dialled peer's genuine
-// msg2 is refused until the handshake times out (retries x try_interval, about 5.5 s by default).
-test('after an incorrect host answers, the dialled peer\'s genuine msg2 still completes the handshake', {
-  skip,
-  timeout: 60_000,
-  todo: 'false today: the pending handshake is spoiled by the wrong msg2 until it times out',
-}, async () => {
+// Found while writing the test above: the pending handshake's IxInitiator used to commit to the
+// wrong msg2 ("handshake already complete"), so the dialled peer's genuine msg2 was refused until
+// the handshake timed out; anyone with a valid certificate who saw A's msg1 could do that.
+// Reading a msg2 now commits nothing (ix-initiator.ts).
+test('after an incorrect host answers, the dialled peer\'s genuine msg2 still completes the handshake', { skip, timeout: 60_000 }, async () => {
   const st = s!;
   try {
     const late = st.ids.get('late')!;
