@@ -13,13 +13,11 @@ import {
   HandshakePayloadError, IxInitiator, IxResponder, NoiseError, decodeHandshake, encodeHandshake, unixNanos,
   type NoiseCipher,
 } from '../../src/tunnel/noise/index.js';
-import { performance } from 'node:perf_hooks';
-import { Logger } from '../../src/tunnel/log/logger.js';
-import { HandshakeManager, type HandshakeStats } from '../../src/tunnel/node/handshakes.js';
-import { Hostmap } from '../../src/tunnel/node/hostmap.js';
+import type { HandshakeStats } from '../../src/tunnel/node/handshakes.js';
 import { ProtobufError } from '../../src/tunnel/protobuf/index.js';
 import { Endpoint } from '../../src/tunnel/udp/index.js';
 import { encodeHeader } from '../../src/tunnel/wire/index.js';
+import { testManager, type TestManager } from '../helpers/handshake-manager.js';
 import { describeParams, FUZZ_TIMEOUT_MS, fuzzParams } from './config.js';
 import { assertSentinelIntact, hex, place, SENTINELS, typed } from './guard.js';
 import { applyMutations, mutations } from './mutate.js';
@@ -92,27 +90,8 @@ test('fuzz: mutated msg1 (body, cleartext payload, certificate) fails stage 1 on
   t.diagnostic(`outcomes ${JSON.stringify(Object.fromEntries(outcomes))}`);
 });
 
-/** A HandshakeManager (the node's real one) for `me`, with a recording host and no network. */
-function manager(me: FuzzHost, cipher: NoiseCipher, remotes: Endpoint[] = []) {
-  const hostmap = new Hostmap();
-  const sent: Buffer[] = [];
-  const d = me.cert.details;
-  const vpnIp = d.ips[0]!.ipU32;
-  const m = new HandshakeManager({
-    pki: { pool: pki.pool, cert: me.cert, privateKey: me.keys.privateKey, publicKey: me.keys.publicKey, vpnIp, prefix: 16, local: { ips: [vpnIp], subnets: [] } },
-    cipher, hostmap, log: new Logger('info', 'text', () => undefined),
-    remotesFor: () => remotes,
-    send: (_to, bytes) => sent.push(Buffer.from(bytes)),
-    probe: () => undefined,
-    tunnelUp: () => undefined,
-    now: () => performance.now(),
-  }, { tryIntervalMs: 60_000, retries: 1, triggerBuffer: 1 });
-  const dispose = (): void => {
-    m.close();
-    for (const t of [...hostmap.all()]) hostmap.remove(t);
-  };
-  return { m, hostmap, sent, dispose };
-}
+/** The node's real HandshakeManager for `me`, with a recording host and no network. */
+const manager = (me: FuzzHost, cipher: NoiseCipher, remotes: Endpoint[] = []): TestManager => testManager(pki.pool, me, cipher, remotes);
 
 const FROM = Endpoint.of('198.18.0.9', 4242);
 const outcomeSum = (st: HandshakeStats): number => st.rejected + st.responded + st.tooOld + st.cachedReplies + st.racesYielded + st.overBudget;
@@ -158,7 +137,7 @@ test('fuzz: the node\'s HandshakeManager as initiator counts every mutated msg2 
     try {
       const bobIp = bob.cert.details.ips[0]!.ipU32;
       if (!alices.m.trigger(bobIp)) throw new Error('no handshake started');
-      const msg1 = alices.sent[0]!;
+      const msg1 = alices.sent[0]!.bytes;
       const responder = new IxResponder({ cipher: c, staticKey: bob.keys });
       const theirs = decodeHandshake(responder.readMessage1(msg1.subarray(16)).payload).details.initiatorIndex;
       const body = responder.writeMessage2(encodeHandshake({ details: { cert: marshalHandshakeCertificate(bob.cert), initiatorIndex: theirs, responderIndex: 5, time: unixNanos() } })).bytes;

@@ -1,0 +1,129 @@
+// The node's HandshakeManager without a network (test/helpers/handshake-manager.ts):
+// what an unauthenticated sender can make it do.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { IxInitiator, decodeHandshake, encodeHandshake, unixNanos } from '../../../src/tunnel/noise/index.js';
+import { marshalHandshakeCertificate } from '../../../src/tunnel/cert/index.js';
+import { Endpoint } from '../../../src/tunnel/udp/index.js';
+import { encodeHeader, HEADER_LEN } from '../../../src/tunnel/wire/index.js';
+import { testManager } from '../../helpers/handshake-manager.js';
+import { makeFuzzPki, type FuzzHost } from '../../fuzz/pki.js';
+
+const pki = makeFuzzPki();
+const alice = pki.host('alice', '198.19.0.1/16');
+const bob = pki.host('bob', '198.19.0.2/16');
+const DIALLED = Endpoint.of('198.18.0.2', 4242);
+const ELSEWHERE = Endpoint.of('198.18.0.66', 4242);
+
+/** A fresh, valid msg1 from `from` (new ephemeral each call). */
+function msg1(from: FuzzHost): Buffer {
+  const i = new IxInitiator({ cipher: 'aes', staticKey: from.keys });
+  const body = i.writeMessage1(encodeHandshake({ details: { cert: marshalHandshakeCertificate(from.cert), initiatorIndex: 7, time: unixNanos() } }));
+  const out = Buffer.alloc(HEADER_LEN + body.length);
+  encodeHeader(out, 0, 0, 0, 0, 1);
+  out.set(body, HEADER_LEN);
+  return out;
+}
+
+test('a recv_error naming a pending handshake\'s index acts only from an address its msg1 went to', () => {
+  const a = testManager(pki.pool, alice, 'aes', [DIALLED]);
+  try {
+    const ipB = bob.cert.details.ips[0]!.ipU32;
+    assert.ok(a.m.trigger(ipB));
+    // The pending handshake's local index travels in clear in msg1's payload (after e and s).
+    const local = decodeHandshake(a.sent[0]!.bytes.subarray(HEADER_LEN + 64)).details.initiatorIndex;
+    a.m.abandonIndex(local, ELSEWHERE);
+    assert.ok(a.m.isPending(ipB), 'a recv_error from elsewhere leaves the handshake pending');
+    a.m.abandonIndex(local, DIALLED);
+    assert.equal(a.m.isPending(ipB), false, 'from the dialled address it drops it');
+  } finally {
+    a.dispose();
+  }
+});
+
+test('valid msg1s from one address beyond its burst are refused unanswered and counted; another address is still answered', () => {
+  const b = testManager(pki.pool, bob, 'aes', [], { budget: { perSourceRate: 1, perSourceBurst: 3, perTurn: 1000, maxSources: 100 } });
+  try {
+    for (let i = 0; i < 10; i++) {
+      const m = msg1(alice);
+      b.m.onPacket(1, 0, m, 0, m.length, ELSEWHERE);
+    }
+    assert.equal(b.m.stats.responded, 3, 'the burst is answered');
+    assert.equal(b.m.stats.overBudget, 7, 'the rest refused and counted');
+    assert.equal(b.sent.length, 3, 'no msg2 for the refused ones');
+    const m = msg1(alice);
+    b.m.onPacket(1, 0, m, 0, m.length, DIALLED);
+    assert.equal(b.m.stats.responded, 4, 'a msg1 from another address is answered');
+  } finally {
+    b.dispose();
+  }
+});
+
+test('junk handshake datagrams are refused before the budget: they spend no token', () => {
+  const b = testManager(pki.pool, bob, 'aes', [], { budget: { perSourceRate: 1, perSourceBurst: 1, perTurn: 1000, maxSources: 100 } });
+  try {
+    const junk = Buffer.alloc(HEADER_LEN + 240, 0x5a);
+    encodeHeader(junk, 0, 0, 0, 0, 1);
+    for (let i = 0; i < 50; i++) b.m.onPacket(1, 0, junk, 0, junk.length, ELSEWHERE);
+    assert.equal(b.m.stats.rejected, 50);
+    assert.equal(b.m.stats.overBudget, 0, 'junk never reaches the budget');
+    const m = msg1(alice);
+    b.m.onPacket(1, 0, m, 0, m.length, ELSEWHERE);
+    assert.equal(b.m.stats.responded, 1, 'the source\'s one token is still there for a real msg1');
+  } finally {
+    b.dispose();
+  }
+});
+
+test('a second msg1 for a peer whose tunnel is proven becomes a candidate; the tunnel stays and is probed', () => {
+  const b = testManager(pki.pool, bob, 'aes');
+  try {
+    const ipA = alice.cert.details.ips[0]!.ipU32;
+    const first = msg1(alice);
+    b.m.onPacket(1, 0, first, 0, first.length, DIALLED);
+    const t0 = b.hostmap.get(ipA)!;
+    assert.equal(t0.awaitingProof, true, 'a tunnel from msg1 awaits its proof');
+    b.m.proven(t0);
+    const second = msg1(alice);
+    b.m.onPacket(1, 0, second, 0, second.length, ELSEWHERE);
+    assert.equal(b.hostmap.get(ipA), t0, 'the proven tunnel stays');
+    const cand = b.hostmap.candidate(ipA)!;
+    assert.ok(cand !== undefined && cand !== t0, 'the new handshake waits as a candidate');
+    assert.equal(b.hostmap.byLocalIndex(cand.localIndex), cand, 'reachable by its index, for the proof');
+    assert.deepEqual(b.probed, [t0], 'the established tunnel is asked whether it is alive');
+    b.m.proven(cand);
+    assert.equal(b.hostmap.get(ipA), cand, 'a packet authenticated on the candidate makes it the tunnel');
+    assert.ok(t0.isClosed, 'the old tunnel is closed');
+    assert.equal(b.m.stats.promoted, 1);
+  } finally {
+    b.dispose();
+  }
+});
+
+test('an unproven tunnel is replaced by the next msg1 whatever its Time; a proven one refuses an older Time', () => {
+  const b = testManager(pki.pool, bob, 'aes');
+  try {
+    const ipA = alice.cert.details.ips[0]!.ipU32;
+    const withTime = (time: bigint): Buffer => {
+      const i = new IxInitiator({ cipher: 'aes', staticKey: alice.keys });
+      const body = i.writeMessage1(encodeHandshake({ details: { cert: marshalHandshakeCertificate(alice.cert), initiatorIndex: 9, time } }));
+      const out = Buffer.alloc(HEADER_LEN + body.length);
+      encodeHeader(out, 0, 0, 0, 0, 1);
+      out.set(body, HEADER_LEN);
+      return out;
+    };
+    const huge = withTime((1n << 64n) - 1n);
+    b.m.onPacket(1, 0, huge, 0, huge.length, ELSEWHERE);
+    const forged = b.hostmap.get(ipA)!;
+    const honest = withTime(unixNanos());
+    b.m.onPacket(1, 0, honest, 0, honest.length, DIALLED);
+    assert.notEqual(b.hostmap.get(ipA), forged, 'an unproven Time of 2^64-1 locks nobody out');
+    assert.equal(b.m.stats.tooOld, 0);
+    b.m.proven(b.hostmap.get(ipA)!);
+    const older = withTime(1n);
+    b.m.onPacket(1, 0, older, 0, older.length, DIALLED);
+    assert.equal(b.m.stats.tooOld, 1, 'a proven tunnel\'s Time is defended');
+  } finally {
+    b.dispose();
+  }
+});
