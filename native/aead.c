@@ -205,10 +205,8 @@ static void on_external_gc(napi_env env, void *data, void *hint) {
 }
 
 static int get_aead(napi_env env, napi_value v, tio_aead **out) {
-  bool tagged = false;
   void *data = NULL;
-  if (napi_check_object_type_tag(env, v, &AEAD_TYPE_TAG, &tagged) != napi_ok || !tagged) return 0;
-  if (napi_get_value_external(env, v, &data) != napi_ok || !data) return 0;
+  if (!tio_get_tagged(env, v, &AEAD_TYPE_TAG, &data)) return 0;
   *out = data;
   return 1;
 }

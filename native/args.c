@@ -49,6 +49,29 @@ int tio_get_string(napi_env env, napi_value v, char *buf, size_t size) {
   return n + 1 < size || (n + 1 == size && buf[n] == '\0');
 }
 
+/* The data of an external made by tio_tagged_external with the same tag.
+ * Every handle kind has its own tag, so a handle of one kind passed where
+ * another is expected is refused instead of being read as the wrong struct. */
+int tio_get_tagged(napi_env env, napi_value v, const napi_type_tag *tag, void **data) {
+  napi_valuetype t;
+  bool tagged = false;
+  if (napi_typeof(env, v, &t) != napi_ok || t != napi_external) return 0;
+  if (napi_check_object_type_tag(env, v, tag, &tagged) != napi_ok || !tagged) return 0;
+  return napi_get_value_external(env, v, data) == napi_ok && *data != NULL;
+}
+
+/* An external for data, tagged. NULL with an exception pending on failure; fin
+ * then still runs for data if the external was made (when it is collected). */
+napi_value tio_tagged_external(napi_env env, void *data, napi_finalize fin, const napi_type_tag *tag) {
+  napi_value ext;
+  if (napi_create_external(env, data, fin, NULL, &ext) != napi_ok) return NULL;
+  if (napi_type_tag_object(env, ext, tag) != napi_ok) {
+    napi_throw_error(env, "ERR_TIO_NATIVE", "could not type-tag a native handle");
+    return NULL;
+  }
+  return ext;
+}
+
 napi_value tio_int(napi_env env, int64_t v) {
   napi_value out;
   napi_create_int64(env, v, &out);

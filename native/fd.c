@@ -16,6 +16,7 @@ static napi_value close_fd(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t fd;
   TIO_CHECK(env, tio_args(env, info, 1, argv) && tio_get_i32(env, argv[0], &fd), "closeFd(fd)");
+  tio_poll_forget_fd(env, fd);
   /* Linux releases the fd even when close() reports EINTR: never retry. */
   if (close(fd) < 0 && errno != EINTR) return tio_neg_errno(env, errno);
   return tio_int(env, 0);
