@@ -12,8 +12,12 @@ int tio_get_i32(napi_env env, napi_value v, int32_t *out) {
   return napi_get_value_int32(env, v, out) == napi_ok;
 }
 
-/* Accepts any Uint8Array (Buffer included) and reports its visible window. */
+/* Accepts any Uint8Array (Buffer included) and reports its visible window.
+ * A detached (or empty) array may have no memory at all; it is reported as
+ * zero bytes at a valid address, because callers take a NULL data pointer to
+ * mean "no buffer given" (an optional header or scratch). */
 int tio_get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
+  static uint8_t no_bytes[1];
   bool is_ta = false;
   if (napi_is_typedarray(env, v, &is_ta) != napi_ok || !is_ta) return 0;
   napi_typedarray_type type;
@@ -21,8 +25,8 @@ int tio_get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len) {
   void *ptr = NULL;
   if (napi_get_typedarray_info(env, v, &type, &length, &ptr, NULL, NULL) != napi_ok) return 0;
   if (type != napi_uint8_array) return 0;
-  *data = (uint8_t *)ptr;
-  *len = length;
+  *data = ptr ? (uint8_t *)ptr : no_bytes;
+  *len = ptr ? length : 0;
   return 1;
 }
 

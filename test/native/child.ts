@@ -9,7 +9,7 @@ const NATIVE_URL = new URL('../../src/native.js', import.meta.url).href;
 export function runWithNative(body: string, timeoutMs = 20_000): Promise<Finished> {
   const script = `const { native } = await import(${JSON.stringify(NATIVE_URL)});\n${body}`;
   // ulimit -c 0: an expected abort must not leave a core file in the working directory.
-  const child = spawn('sh', ['-c', 'ulimit -c 0; exec "$0" --input-type=module -e "$1"', process.execPath, script], {
+  const child = spawn('sh', ['-c', 'ulimit -c 0; exec "$0" --expose-gc --input-type=module -e "$1"', process.execPath, script], {
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   return collect(child, timeoutMs, 'child node');
