@@ -47,10 +47,15 @@ int tio_is_nullish(napi_env env, napi_value v) {
   return t == napi_null || t == napi_undefined;
 }
 
+/* A string that fits buf with its terminating NUL, else 0. The copy call
+ * truncates silently and always terminates, so the full length is asked for
+ * first; an embedded NUL would make C see a shorter, different name or path
+ * than the one JS passed, so it is refused too. */
 int tio_get_string(napi_env env, napi_value v, char *buf, size_t size) {
-  size_t n = 0;
-  if (napi_get_value_string_utf8(env, v, buf, size, &n) != napi_ok) return 0;
-  return n + 1 < size || (n + 1 == size && buf[n] == '\0');
+  size_t full = 0, n = 0;
+  if (size == 0 || napi_get_value_string_utf8(env, v, NULL, 0, &full) != napi_ok || full >= size) return 0;
+  if (napi_get_value_string_utf8(env, v, buf, size, &n) != napi_ok || n != full) return 0;
+  return memchr(buf, '\0', n) == NULL;
 }
 
 /* The data of an external made by tio_tagged_external with the same tag.

@@ -5,6 +5,7 @@
 #include "tio.h"
 #include <errno.h>
 #include <fcntl.h>
+#include <limits.h>
 #include <poll.h>
 #include <sched.h>
 #include <stdint.h>
@@ -63,9 +64,9 @@ static napi_value fd_readable(napi_env env, napi_callback_info info) {
  * an fd of the previous one for netnsRestore. */
 static napi_value netns_enter(napi_env env, napi_callback_info info) {
   napi_value argv[1];
-  char path[4096];
+  char path[PATH_MAX];
   TIO_CHECK(env, tio_args(env, info, 1, argv) && tio_get_string(env, argv[0], path, sizeof path),
-            "netnsEnter(path)");
+            "netnsEnter(path): path must be a string shorter than PATH_MAX (4096) bytes with no NUL");
   int old = open("/proc/thread-self/ns/net", O_RDONLY | O_CLOEXEC);
   if (old < 0) return tio_neg_errno(env, errno);
   int target = open(path, O_RDONLY | O_CLOEXEC);

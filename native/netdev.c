@@ -13,9 +13,13 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+/* Misuse message of every entry point taking an interface name. */
+#define IFNAME_RULE "name: a string shorter than 16 bytes (IFNAMSIZ) with no NUL"
+
+/* ifr_name is IFNAMSIZ bytes including the NUL the kernel needs. */
 static int ifreq_for(napi_env env, napi_value v, struct ifreq *ifr) {
-  char name[IFNAMSIZ + 1];
-  if (!tio_get_string(env, v, name, sizeof name) || strlen(name) >= IFNAMSIZ) return 0;
+  char name[IFNAMSIZ];
+  if (!tio_get_string(env, v, name, sizeof name)) return 0;
   memset(ifr, 0, sizeof *ifr);
   memcpy(ifr->ifr_name, name, strlen(name));
   return 1;
@@ -28,7 +32,7 @@ static napi_value if_set_mtu(napi_env env, napi_callback_info info) {
   struct ifreq ifr;
   int32_t mtu;
   TIO_CHECK(env, tio_args(env, info, 2, argv) && ifreq_for(env, argv[0], &ifr) && tio_get_i32(env, argv[1], &mtu),
-            "ifSetMtu(name, mtu)");
+            "ifSetMtu(name, mtu); " IFNAME_RULE);
   int s = ctl_socket();
   if (s < 0) return tio_neg_errno(env, errno);
   ifr.ifr_mtu = mtu;
@@ -44,7 +48,7 @@ static napi_value if_set_up(napi_env env, napi_callback_info info) {
   bool up = true;
   TIO_CHECK(env, tio_args(env, info, 2, argv) && ifreq_for(env, argv[0], &ifr) &&
                      napi_get_value_bool(env, argv[1], &up) == napi_ok,
-            "ifSetUp(name, up)");
+            "ifSetUp(name, up); " IFNAME_RULE);
   int s = ctl_socket();
   if (s < 0) return tio_neg_errno(env, errno);
   int r = ioctl(s, SIOCGIFFLAGS, &ifr);
@@ -61,7 +65,7 @@ static napi_value if_set_up(napi_env env, napi_callback_info info) {
 static napi_value if_index(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   struct ifreq ifr;
-  TIO_CHECK(env, tio_args(env, info, 1, argv) && ifreq_for(env, argv[0], &ifr), "ifIndex(name)");
+  TIO_CHECK(env, tio_args(env, info, 1, argv) && ifreq_for(env, argv[0], &ifr), "ifIndex(name); " IFNAME_RULE);
   unsigned idx = if_nametoindex(ifr.ifr_name);
   return idx == 0 ? tio_neg_errno(env, errno) : tio_int(env, idx);
 }
@@ -117,7 +121,7 @@ static napi_value if_addr_change(napi_env env, napi_callback_info info) {
   TIO_CHECK(env, tio_args(env, info, 5, argv) && ifreq_for(env, argv[0], &ifr) &&
                      napi_get_value_bool(env, argv[1], &add) == napi_ok && tio_get_i32(env, argv[2], &family) &&
                      tio_get_bytes(env, argv[3], &addr, &alen) && tio_get_i32(env, argv[4], &prefix),
-            "ifAddrChange(name, add, family, bytes, prefixLen)");
+            "ifAddrChange(name, add, family, bytes, prefixLen); " IFNAME_RULE);
   TIO_CHECK(env, (family == 4 && alen == 4) || (family == 6 && alen == 16), "ifAddrChange: address length");
   unsigned idx = if_nametoindex(ifr.ifr_name);
   if (idx == 0) return tio_neg_errno(env, errno);

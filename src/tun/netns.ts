@@ -4,6 +4,8 @@ import { OptionError, PermissionDeniedError, SyscallError } from '../errors.js';
 
 /** Path of a namespace given by name (as `ip netns` names it) or by path. */
 export function netnsPath(ns: string): string {
+  // C would see the path only up to the NUL, a different file than the one named.
+  if (ns.includes('\0')) throw new OptionError('netns', `${JSON.stringify(ns)} contains a NUL byte`);
   if (ns.includes('/')) return ns;
   if (!/^[A-Za-z0-9_.-]+$/.test(ns)) throw new OptionError('netns', `"${ns}" is not a valid namespace name`);
   return `/var/run/netns/${ns}`;
