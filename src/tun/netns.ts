@@ -18,17 +18,16 @@ export function netnsPath(ns: string): string {
  */
 export function inNetns<T>(ns: string | undefined, fn: () => T): T {
   if (ns === undefined) return fn();
-  const old = native.netnsEnter(netnsPath(ns));
-  if (old < 0) {
-    if (-old === 1 /* EPERM */) throw new PermissionDeniedError(`entering network namespace ${ns}`);
-    if (-old === 2 /* ENOENT */) throw new OptionError('netns', `network namespace "${ns}" does not exist (${netnsPath(ns)})`);
-    throw new SyscallError('setns', -old, ns);
+  const back = native.netnsEnter(netnsPath(ns));
+  if (typeof back === 'number') {
+    if (-back === 1 /* EPERM */) throw new PermissionDeniedError(`entering network namespace ${ns}`);
+    if (-back === 2 /* ENOENT */) throw new OptionError('netns', `network namespace "${ns}" does not exist (${netnsPath(ns)})`);
+    throw new SyscallError('setns', -back, ns);
   }
   try {
     return fn();
   } finally {
-    const r = native.netnsRestore(old);
-    // Staying in the wrong namespace would silently misroute every later socket.
-    if (r < 0) throw new SyscallError('setns (restore)', -r, 'the original network namespace');
+    // Returns only once the thread is back: a failed restore aborts the process (native/fd.c).
+    native.netnsRestore(back);
   }
 }
