@@ -46,7 +46,8 @@
  *     +lens[i] - 32); out[i] as for aeadOpen.
  *
  * Batch errors, returned before any byte is touched: -EINVAL (n < 0 or more
- * than an index array holds), -ERANGE (a packet lies outside its buffer),
+ * than an index array holds, or, for sealTo/openTo, a source range that
+ * partially overlaps its destination), -ERANGE (a packet lies outside its buffer),
  * -EBADF (freed handle), -EPERM (seal on a decrypting handle or the reverse).
  * -EIO means OpenSSL failed mid-batch (not expected; packets before it are done).
  * Source and destination ranges must either be identical or not overlap at all.
@@ -205,10 +206,8 @@ static void on_external_gc(napi_env env, void *data, void *hint) {
 }
 
 static int get_aead(napi_env env, napi_value v, tio_aead **out) {
-  bool tagged = false;
   void *data = NULL;
-  if (napi_check_object_type_tag(env, v, &AEAD_TYPE_TAG, &tagged) != napi_ok || !tagged) return 0;
-  if (napi_get_value_external(env, v, &data) != napi_ok || !data) return 0;
+  if (!tio_get_tagged(env, v, &AEAD_TYPE_TAG, &data)) return 0;
   *out = data;
   return 1;
 }
@@ -282,6 +281,29 @@ static int open_one(tio_aead *a, const uint8_t *hdr, const uint8_t *in, uint8_t 
 /* off + extra + len fits in [0, buflen]; 64-bit so no int32 sum can wrap. */
 static int in_range(int32_t off, int32_t len, int64_t extra, size_t buflen) {
   return off >= 0 && len >= 0 && (int64_t)off + (int64_t)len + extra <= (int64_t)buflen;
+}
+
+/* Whether [a, +alen) and [b, +blen) share a byte (empty ranges share none). */
+static int overlaps(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen) {
+  return a < b + blen && b < a + alen;
+}
+
+/* sealTo: plaintext src+soff and the written ciphertext+tag must be the same
+ * bytes (in place) or disjoint. The ciphers stream through their input in
+ * blocks, so a destination a little ahead of or behind the source would
+ * overwrite plaintext before it is read (OpenSSL EVP refuses that, our gcm.c
+ * would produce garbage). Offsets are already range-checked. */
+static int seal_overlap(const uint8_t *src, int32_t soff, const uint8_t *dst, int32_t doff, int32_t len) {
+  const uint8_t *in = src + soff, *out = dst + doff + HEADER_LEN;
+  return in != out && overlaps(in, (size_t)len, out, (size_t)len + TAG_LEN);
+}
+
+/* openTo: the plaintext written to dst+doff must be where the ciphertext is
+ * (in place, as aeadOpen) or clear of the whole packet: header, ciphertext
+ * and tag are all inputs, and not every path reads them before writing. */
+static int open_overlap(const uint8_t *src, int32_t soff, int32_t len, const uint8_t *dst, int32_t doff) {
+  const uint8_t *pkt = src + soff, *out = dst + doff;
+  return out != pkt + HEADER_LEN && overlaps(out, (size_t)(len - OVERHEAD), pkt, (size_t)len);
 }
 
 /* n fits every index array of the batch. */
@@ -389,8 +411,10 @@ static napi_value seal_batch(napi_env env, tio_aead *a, int32_t n, const uint8_t
   napi_value bad = usable(env, a, 1);
   if (bad) return bad;
   for (int32_t i = 0; i < n; i++) {
-    if (!in_range(doffs[i], lens[i], OVERHEAD, dstlen)) return tio_neg_errno(env, ERANGE);
-    if (!in_place && !in_range(soffs[i], lens[i], 0, srclen)) return tio_neg_errno(env, ERANGE);
+    int32_t doff = doffs[i], len = lens[i], soff = in_place ? 0 : soffs[i];
+    if (!in_range(doff, len, OVERHEAD, dstlen)) return tio_neg_errno(env, ERANGE);
+    if (!in_place && !in_range(soff, len, 0, srclen)) return tio_neg_errno(env, ERANGE);
+    if (!in_place && seal_overlap(src, soff, dst, doff, len)) return tio_neg_errno(env, EINVAL);
   }
   for (int32_t i = 0; i < n; i++) {
     /* Read each index once and check it again: a SharedArrayBuffer-backed
@@ -398,6 +422,7 @@ static napi_value seal_batch(napi_env env, tio_aead *a, int32_t n, const uint8_t
     int32_t doff = doffs[i], len = lens[i], soff = in_place ? 0 : soffs[i];
     if (!in_range(doff, len, OVERHEAD, dstlen) || (!in_place && !in_range(soff, len, 0, srclen)))
       return tio_neg_errno(env, ERANGE);
+    if (!in_place && seal_overlap(src, soff, dst, doff, len)) return tio_neg_errno(env, EINVAL);
     const uint8_t *in = in_place ? dst + doff + HEADER_LEN : src + soff;
     uint8_t *pkt = dst + doff;
     if (!seal_one(a, pkt, in, pkt + HEADER_LEN, len, pkt + HEADER_LEN + len)) return tio_neg_errno(env, EIO);
@@ -412,10 +437,12 @@ static napi_value open_batch(napi_env env, tio_aead *a, int32_t n, const uint8_t
   napi_value bad = usable(env, a, 0);
   if (bad) return bad;
   for (int32_t i = 0; i < n; i++) {
-    if (!in_range(soffs[i], lens[i], 0, srclen)) return tio_neg_errno(env, ERANGE);
+    int32_t soff = soffs[i], len = lens[i], doff = in_place ? 0 : doffs[i];
+    if (!in_range(soff, len, 0, srclen)) return tio_neg_errno(env, ERANGE);
     /* Short packets have no plaintext to place, so their dst is not checked. */
-    if (!in_place && lens[i] >= OVERHEAD && !in_range(doffs[i], lens[i], -OVERHEAD, dstlen))
-      return tio_neg_errno(env, ERANGE);
+    if (in_place || len < OVERHEAD) continue;
+    if (!in_range(doff, len, -OVERHEAD, dstlen)) return tio_neg_errno(env, ERANGE);
+    if (open_overlap(src, soff, len, dst, doff)) return tio_neg_errno(env, EINVAL);
   }
   int32_t ok = 0;
   for (int32_t i = 0; i < n; i++) {
@@ -428,6 +455,7 @@ static napi_value open_batch(napi_env env, tio_aead *a, int32_t n, const uint8_t
     int32_t plen = len - OVERHEAD;
     int32_t doff = in_place ? 0 : doffs[i];
     if (!in_place && !in_range(doff, plen, 0, dstlen)) return tio_neg_errno(env, ERANGE);
+    if (!in_place && open_overlap(src, soff, len, dst, doff)) return tio_neg_errno(env, EINVAL);
     const uint8_t *pkt = src + soff;
     uint8_t *plain = in_place ? dst + soff + HEADER_LEN : dst + doff;
     int r = open_one(a, pkt, pkt + HEADER_LEN, plain, plen, pkt + HEADER_LEN + plen);

@@ -97,7 +97,11 @@ static napi_value write_packet(napi_env env, napi_callback_info info) {
 /* writeParts(fd, hdr|null, parts[], nparts, copy|null) -> bytes | -errno.
  * With `copy` (a scratch buffer) the parts are gathered into it and sent with
  * one write(): the `copy` strategy that avoids Linux 4.19's TUN writev+GSO
- * use-after-free. Geometry is validated in TypeScript before this call. */
+ * use-after-free. Geometry is validated in TypeScript before this call.
+ * Reading an array element can run JS (a getter, or one on the prototype
+ * for a hole) that detaches or shrinks any buffer of the call, so every
+ * element is read first and only then are data pointers taken, with no JS
+ * able to run between that and the syscall. */
 static napi_value write_parts(napi_env env, napi_callback_info info) {
   napi_value argv[5];
   int32_t fd, nparts;
@@ -105,11 +109,16 @@ static napi_value write_parts(napi_env env, napi_callback_info info) {
   size_t hlen = 0, slen = 0;
   bool is_arr = false;
   TIO_CHECK(env, tio_args(env, info, 5, argv) && tio_get_i32(env, argv[0], &fd) &&
-                     (tio_is_nullish(env, argv[1]) || tio_get_bytes(env, argv[1], &hdr, &hlen)) &&
-                     napi_is_array(env, argv[2], &is_arr) == napi_ok && is_arr && tio_get_i32(env, argv[3], &nparts) &&
-                     (tio_is_nullish(env, argv[4]) || tio_get_bytes(env, argv[4], &scratch, &slen)),
+                     napi_is_array(env, argv[2], &is_arr) == napi_ok && is_arr && tio_get_i32(env, argv[3], &nparts),
             "writeParts(fd, hdr, parts, nparts, copy)");
   TIO_CHECK(env, nparts >= 0 && nparts <= MAX_PARTS, "writeParts: too many parts");
+  napi_value els[MAX_PARTS];
+  for (int32_t i = 0; i < nparts; i++) {
+    if (napi_get_element(env, argv[2], (uint32_t)i, &els[i]) != napi_ok) return NULL; /* a getter threw */
+  }
+  TIO_CHECK(env, (tio_is_nullish(env, argv[1]) || tio_get_bytes(env, argv[1], &hdr, &hlen)) &&
+                     (tio_is_nullish(env, argv[4]) || tio_get_bytes(env, argv[4], &scratch, &slen)),
+            "writeParts(fd, hdr, parts, nparts, copy)");
   TIO_CHECK(env, !hdr || hlen >= VNET_HDR_LEN, "writeParts: header shorter than 10 bytes");
   struct iovec iov[MAX_PARTS + 1];
   int cnt = 0;
@@ -119,11 +128,9 @@ static napi_value write_parts(napi_env env, napi_callback_info info) {
     total += VNET_HDR_LEN;
   }
   for (int32_t i = 0; i < nparts; i++) {
-    napi_value el;
     uint8_t *p;
     size_t plen;
-    TIO_CHECK(env, napi_get_element(env, argv[2], (uint32_t)i, &el) == napi_ok && tio_get_bytes(env, el, &p, &plen),
-              "writeParts: every part must be a Uint8Array");
+    TIO_CHECK(env, tio_get_bytes(env, els[i], &p, &plen), "writeParts: every part must be a Uint8Array");
     iov[cnt++] = (struct iovec){p, plen};
     total += plen;
   }

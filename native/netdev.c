@@ -11,11 +11,17 @@
 #include <string.h>
 #include <sys/ioctl.h>
 #include <sys/socket.h>
+#include <sys/time.h>
+#include <time.h>
 #include <unistd.h>
 
+/* Misuse message of every entry point taking an interface name. */
+#define IFNAME_RULE "name: a string shorter than 16 bytes (IFNAMSIZ) with no NUL"
+
+/* ifr_name is IFNAMSIZ bytes including the NUL the kernel needs. */
 static int ifreq_for(napi_env env, napi_value v, struct ifreq *ifr) {
-  char name[IFNAMSIZ + 1];
-  if (!tio_get_string(env, v, name, sizeof name) || strlen(name) >= IFNAMSIZ) return 0;
+  char name[IFNAMSIZ];
+  if (!tio_get_string(env, v, name, sizeof name)) return 0;
   memset(ifr, 0, sizeof *ifr);
   memcpy(ifr->ifr_name, name, strlen(name));
   return 1;
@@ -28,7 +34,7 @@ static napi_value if_set_mtu(napi_env env, napi_callback_info info) {
   struct ifreq ifr;
   int32_t mtu;
   TIO_CHECK(env, tio_args(env, info, 2, argv) && ifreq_for(env, argv[0], &ifr) && tio_get_i32(env, argv[1], &mtu),
-            "ifSetMtu(name, mtu)");
+            "ifSetMtu(name, mtu); " IFNAME_RULE);
   int s = ctl_socket();
   if (s < 0) return tio_neg_errno(env, errno);
   ifr.ifr_mtu = mtu;
@@ -44,7 +50,7 @@ static napi_value if_set_up(napi_env env, napi_callback_info info) {
   bool up = true;
   TIO_CHECK(env, tio_args(env, info, 2, argv) && ifreq_for(env, argv[0], &ifr) &&
                      napi_get_value_bool(env, argv[1], &up) == napi_ok,
-            "ifSetUp(name, up)");
+            "ifSetUp(name, up); " IFNAME_RULE);
   int s = ctl_socket();
   if (s < 0) return tio_neg_errno(env, errno);
   int r = ioctl(s, SIOCGIFFLAGS, &ifr);
@@ -61,7 +67,7 @@ static napi_value if_set_up(napi_env env, napi_callback_info info) {
 static napi_value if_index(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   struct ifreq ifr;
-  TIO_CHECK(env, tio_args(env, info, 1, argv) && ifreq_for(env, argv[0], &ifr), "ifIndex(name)");
+  TIO_CHECK(env, tio_args(env, info, 1, argv) && ifreq_for(env, argv[0], &ifr), "ifIndex(name); " IFNAME_RULE);
   unsigned idx = if_nametoindex(ifr.ifr_name);
   return idx == 0 ? tio_neg_errno(env, errno) : tio_int(env, idx);
 }
@@ -76,31 +82,67 @@ static void add_attr(char *msg, int type, const void *data, int len) {
   n->nlmsg_len = NLMSG_ALIGN(n->nlmsg_len) + RTA_ALIGN(rta->rta_len);
 }
 
-/* Sends one request and waits for its ack; returns 0 or -errno. */
+/* How long to wait for the kernel's ack. rtnetlink handles the request
+ * inside sendto and queues the ack before it returns, so this only bounds a
+ * lost or never-coming ack; a few seconds, like iproute2's interactive wait. */
+#define NETLINK_ACK_TIMEOUT_S 5
+
+static int64_t monotonic_ms(void) {
+  struct timespec ts;
+  clock_gettime(CLOCK_MONOTONIC, &ts);
+  return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Sends one request and waits for the kernel's NLMSG_ERROR ack carrying the
+ * request's seq: 0 when the kernel acked success, its -errno when it
+ * refused, -ETIMEDOUT when no ack came in time, -EPROTO for a malformed ack,
+ * or -errno of a failed socket call. Anything else received is skipped;
+ * nothing but that ack counts as success. */
 static int netlink_request(struct nlmsghdr *req) {
   int s = socket(AF_NETLINK, SOCK_RAW | SOCK_CLOEXEC, NETLINK_ROUTE);
   if (s < 0) return -errno;
-  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
-  int r = (int)sendto(s, req, req->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel);
-  if (r < 0) {
+  struct timeval tv = {.tv_sec = NETLINK_ACK_TIMEOUT_S};
+  int r;
+  if (setsockopt(s, SOL_SOCKET, SO_RCVTIMEO, &tv, sizeof tv) < 0) {
     r = -errno;
     close(s);
     return r;
   }
-  char buf[4096];
-  for (int tries = 0; tries < 16; tries++) {
-    ssize_t n = recv(s, buf, sizeof buf, 0);
-    if (n < 0) {
-      if (errno == EINTR) continue;
-      r = -errno;
+  struct sockaddr_nl kernel = {.nl_family = AF_NETLINK};
+  ssize_t sent;
+  do sent = sendto(s, req, req->nlmsg_len, 0, (struct sockaddr *)&kernel, sizeof kernel); while (sent < 0 && errno == EINTR);
+  if (sent < 0) {
+    r = -errno;
+    close(s);
+    return r;
+  }
+  const int64_t deadline = monotonic_ms() + NETLINK_ACK_TIMEOUT_S * 1000;
+  _Alignas(struct nlmsghdr) char buf[8192];
+  r = -ETIMEDOUT;
+  for (;;) {
+    struct sockaddr_nl from;
+    socklen_t fromlen = sizeof from;
+    ssize_t n = recvfrom(s, buf, sizeof buf, 0, (struct sockaddr *)&from, &fromlen);
+    if (n < 0 && errno != EINTR) {
+      /* SO_RCVTIMEO expired. */
+      r = (errno == EAGAIN || errno == EWOULDBLOCK) ? -ETIMEDOUT : -errno;
       break;
     }
-    struct nlmsghdr *h = (struct nlmsghdr *)buf;
-    if (NLMSG_OK(h, (unsigned)n) && h->nlmsg_seq == req->nlmsg_seq && h->nlmsg_type == NLMSG_ERROR) {
-      struct nlmsgerr *err = NLMSG_DATA(h);
-      r = err->error; /* already negative errno, 0 = ack */
-      break;
+    /* Only the kernel (port 0) speaks for the kernel. */
+    if (n > 0 && fromlen >= sizeof from && from.nl_pid == 0) {
+      int done = 0;
+      size_t left = (size_t)n;
+      for (struct nlmsghdr *h = (struct nlmsghdr *)buf; NLMSG_OK(h, left); h = NLMSG_NEXT(h, left)) {
+        if (h->nlmsg_seq != req->nlmsg_seq || h->nlmsg_type != NLMSG_ERROR) continue;
+        const struct nlmsgerr *err = NLMSG_DATA(h);
+        /* error is 0 (ack) or a negative errno; anything else is not an ack. */
+        r = h->nlmsg_len < NLMSG_LENGTH(sizeof *err) || err->error > 0 ? -EPROTO : err->error;
+        done = 1;
+        break;
+      }
+      if (done) break;
     }
+    if (monotonic_ms() >= deadline) break; /* r is still -ETIMEDOUT */
   }
   close(s);
   return r;
@@ -117,7 +159,7 @@ static napi_value if_addr_change(napi_env env, napi_callback_info info) {
   TIO_CHECK(env, tio_args(env, info, 5, argv) && ifreq_for(env, argv[0], &ifr) &&
                      napi_get_value_bool(env, argv[1], &add) == napi_ok && tio_get_i32(env, argv[2], &family) &&
                      tio_get_bytes(env, argv[3], &addr, &alen) && tio_get_i32(env, argv[4], &prefix),
-            "ifAddrChange(name, add, family, bytes, prefixLen)");
+            "ifAddrChange(name, add, family, bytes, prefixLen); " IFNAME_RULE);
   TIO_CHECK(env, (family == 4 && alen == 4) || (family == 6 && alen == 16), "ifAddrChange: address length");
   unsigned idx = if_nametoindex(ifr.ifr_name);
   if (idx == 0) return tio_neg_errno(env, errno);
@@ -128,7 +170,7 @@ static napi_value if_addr_change(napi_env env, napi_callback_info info) {
   n->nlmsg_len = NLMSG_LENGTH(sizeof(struct ifaddrmsg));
   n->nlmsg_type = add ? RTM_NEWADDR : RTM_DELADDR;
   n->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK | (add ? NLM_F_CREATE | NLM_F_EXCL : 0);
-  n->nlmsg_seq = 1;
+  n->nlmsg_seq = 1; /* the socket is fresh: only this request can be acked on it */
   ifa->ifa_family = family == 4 ? AF_INET : AF_INET6;
   ifa->ifa_prefixlen = (unsigned char)prefix;
   ifa->ifa_index = idx;

@@ -11,6 +11,7 @@
 
 typedef struct tio_poll {
   uv_poll_t handle;
+  int fd;
   napi_env env;
   napi_ref callback;
   napi_async_context async;
@@ -30,6 +31,10 @@ typedef struct {
 } tio_poll_env;
 
 static tio_poll_env *env_state(napi_env env);
+
+/* Marks poll handles, so another addon external (an AEAD context) passed by
+ * mistake is refused instead of being run as a uv_poll_t. */
+static const napi_type_tag POLL_TYPE_TAG = {0x74696f2e706f6c6cULL, 0x2e68616e646c6531ULL};
 
 static void unlink_poll(tio_poll_env *st, tio_poll *p) {
   if (p->prev) p->prev->next = p->next;
@@ -62,24 +67,40 @@ static void close_poll(tio_poll_env *st, tio_poll *p) {
   uv_close((uv_handle_t *)&p->handle, on_closed);
 }
 
+/* Polls are stopped before the adopted fds are closed: stopping a poll whose
+ * fd number was closed and reused would unregister the new file instead. */
 static void on_teardown(napi_async_cleanup_hook_handle hook, void *arg) {
   tio_poll_env *st = arg;
   st->tearing_down = 1;
-  for (int i = 0; i < st->nfds; i++) {
-    /* Polls on these fds are closed below; uv_poll tolerates an fd already gone. */
-    if (st->fds[i] >= 0) close(st->fds[i]);
-    st->fds[i] = -1;
-  }
   st->hook = hook;
   int n = 0;
   for (tio_poll *p = st->live; p; p = p->next) n++;
   st->closing_count = n;
+  while (st->live) close_poll(st, st->live);
+  for (int i = 0; i < st->nfds; i++) {
+    if (st->fds[i] >= 0) close(st->fds[i]);
+    st->fds[i] = -1;
+  }
   if (n == 0) {
     st->hook = NULL;
     napi_remove_async_cleanup_hook(hook);
-    return;
   }
-  while (st->live) close_poll(st, st->live);
+}
+
+/* libuv keys its watchers and the loop's epoll set by fd number. A poll left
+ * running on a closed fd keeps that number taken in the loop (uv_poll_init on
+ * the reused number fails with EEXIST) and, once stopped, would epoll_ctl(DEL)
+ * whatever file then has the number. So every close goes through here first;
+ * polls of other threads live on other loops and cannot be confused this way. */
+void tio_poll_forget_fd(napi_env env, int fd) {
+  tio_poll_env *st = env_state(env);
+  if (!st) return;
+  tio_poll *p = st->live;
+  while (p) {
+    tio_poll *next = p->next;
+    if (p->fd == fd) close_poll(st, p);
+    p = next;
+  }
 }
 
 static void free_env_state(napi_env env, void *data, void *hint) {
@@ -123,9 +144,12 @@ static void on_external_gc(napi_env env, void *data, void *hint) {
   else close_poll(env_state(env), p);
 }
 
+/* Misuse throws: a value that is not a handle from pollCreate. */
+#define POLL_HANDLE_MSG(fn) fn ": handle is not a poll handle (from pollCreate)"
+
 static int get_poll(napi_env env, napi_value v, tio_poll **out) {
   void *data = NULL;
-  if (napi_get_value_external(env, v, &data) != napi_ok || !data) return 0;
+  if (!tio_get_tagged(env, v, &POLL_TYPE_TAG, &data)) return 0;
   *out = data;
   return 1;
 }
@@ -149,6 +173,7 @@ static napi_value poll_create(napi_env env, napi_callback_info info) {
     return tio_int(env, r);
   }
   p->handle.data = p;
+  p->fd = fd;
   p->env = env;
   napi_create_reference(env, argv[1], 1, &p->callback);
   napi_value name;
@@ -157,10 +182,9 @@ static napi_value poll_create(napi_env env, napi_callback_info info) {
   p->next = st->live;
   if (st->live) st->live->prev = p;
   st->live = p;
-  napi_value ext;
   p->ext_alive = 1;
-  napi_create_external(env, p, on_external_gc, NULL, &ext);
-  return ext;
+  /* On failure the finalizer closes the poll once the untagged external is collected. */
+  return tio_tagged_external(env, p, on_external_gc, &POLL_TYPE_TAG);
 }
 
 /* pollStart(handle, events: 1 readable | 2 writable) -> 0 | uv error */
@@ -168,8 +192,8 @@ static napi_value poll_start(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   tio_poll *p;
   int32_t events;
-  TIO_CHECK(env, tio_args(env, info, 2, argv) && get_poll(env, argv[0], &p) && tio_get_i32(env, argv[1], &events),
-            "pollStart(handle, events)");
+  TIO_CHECK(env, tio_args(env, info, 2, argv) && tio_get_i32(env, argv[1], &events), "pollStart(handle, events)");
+  TIO_CHECK(env, get_poll(env, argv[0], &p), POLL_HANDLE_MSG("pollStart"));
   if (p->closing) return tio_int(env, UV_EBADF);
   int flags = ((events & 1) ? UV_READABLE : 0) | ((events & 2) ? UV_WRITABLE : 0);
   return tio_int(env, uv_poll_start(&p->handle, flags, on_event));
@@ -178,7 +202,8 @@ static napi_value poll_start(napi_env env, napi_callback_info info) {
 static napi_value poll_stop(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   tio_poll *p;
-  TIO_CHECK(env, tio_args(env, info, 1, argv) && get_poll(env, argv[0], &p), "pollStop(handle)");
+  TIO_CHECK(env, tio_args(env, info, 1, argv), "pollStop(handle)");
+  TIO_CHECK(env, get_poll(env, argv[0], &p), POLL_HANDLE_MSG("pollStop"));
   if (!p->closing) uv_poll_stop(&p->handle);
   return tio_int(env, 0);
 }
@@ -188,9 +213,9 @@ static napi_value poll_ref(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   tio_poll *p;
   bool ref;
-  TIO_CHECK(env, tio_args(env, info, 2, argv) && get_poll(env, argv[0], &p) &&
-                     napi_get_value_bool(env, argv[1], &ref) == napi_ok,
+  TIO_CHECK(env, tio_args(env, info, 2, argv) && napi_get_value_bool(env, argv[1], &ref) == napi_ok,
             "pollRef(handle, ref)");
+  TIO_CHECK(env, get_poll(env, argv[0], &p), POLL_HANDLE_MSG("pollRef"));
   if (!p->closing) {
     if (ref) uv_ref((uv_handle_t *)&p->handle);
     else uv_unref((uv_handle_t *)&p->handle);
@@ -198,11 +223,13 @@ static napi_value poll_ref(napi_env env, napi_callback_info info) {
   return tio_int(env, 0);
 }
 
-/* pollClose(handle): stops watching at once; the fd may be closed right after. */
+/* pollClose(handle): stops watching at once; the fd may be closed right after
+ * (closeFd also closes the fd's polls itself, see tio_poll_forget_fd). */
 static napi_value poll_close(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   tio_poll *p;
-  TIO_CHECK(env, tio_args(env, info, 1, argv) && get_poll(env, argv[0], &p), "pollClose(handle)");
+  TIO_CHECK(env, tio_args(env, info, 1, argv), "pollClose(handle)");
+  TIO_CHECK(env, get_poll(env, argv[0], &p), POLL_HANDLE_MSG("pollClose"));
   close_poll(env_state(env), p);
   return tio_int(env, 0);
 }

@@ -26,9 +26,14 @@ int tio_get_bytes(napi_env env, napi_value v, uint8_t **data, size_t *len);
 int tio_get_i32_array(napi_env env, napi_value v, int32_t **data, size_t *len);
 int tio_is_nullish(napi_env env, napi_value v);
 int tio_get_string(napi_env env, napi_value v, char *buf, size_t size);
+int tio_get_tagged(napi_env env, napi_value v, const napi_type_tag *tag, void **data);
+napi_value tio_tagged_external(napi_env env, void *data, napi_finalize fin, const napi_type_tag *tag);
 napi_value tio_int(napi_env env, int64_t v);
 napi_value tio_neg_errno(napi_env env, int err);
 void tio_export(napi_env env, napi_value exports, const char *name, napi_callback fn);
+
+/* Closes this thread's polls on fd (poll.c), so closeFd never leaves one behind. */
+void tio_poll_forget_fd(napi_env env, int fd);
 
 void tio_register_fd(napi_env env, napi_value exports);
 void tio_register_tun(napi_env env, napi_value exports);

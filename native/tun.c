@@ -29,12 +29,11 @@ static napi_value result(napi_env env, int fd, const char *name, int err, int st
 /* tunOpen(name, flags) -> {fd, name, errno, stage}; fd is non-blocking. */
 static napi_value tun_open(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  char name[IFNAMSIZ + 1];
+  char name[IFNAMSIZ]; /* ifr_name's size, NUL included */
   int32_t flags;
   TIO_CHECK(env, tio_args(env, info, 2, argv) && tio_get_string(env, argv[0], name, sizeof name) &&
                      tio_get_i32(env, argv[1], &flags),
-            "tunOpen(name, flags): name must be shorter than 16 bytes");
-  TIO_CHECK(env, strlen(name) < IFNAMSIZ, "tunOpen: interface name must be shorter than 16 bytes");
+            "tunOpen(name, flags): name must be a string shorter than 16 bytes (IFNAMSIZ) with no NUL");
   int fd = open("/dev/net/tun", O_RDWR | O_NONBLOCK | O_CLOEXEC);
   if (fd < 0) return result(env, -1, NULL, errno, STAGE_OPEN);
   struct ifreq ifr;

@@ -27,6 +27,9 @@ export const POLL_READABLE = 1;
 /** Writable bit for pollStart. */
 export const POLL_WRITABLE = 2;
 
+/** The way back from netnsEnter (native/fd.c): the thread's previous network namespace. */
+export type NetnsHandle = { readonly __brand: 'tio.NetnsHandle' };
+
 /** Opaque AEAD context (native/aead.c): one key, one direction, reused for every packet. */
 export type AeadHandle = { readonly __brand: 'tio.AeadHandle' };
 
@@ -117,8 +120,10 @@ export interface NativeAddon extends NativeAead, NativeUdp {
   eventfdCreate(): number;
   eventfdSignal(fd: number): number;
   fdReadable(fd: number): number;
-  netnsEnter(path: string): number;
-  netnsRestore(fd: number): number;
+  /** Moves the calling thread into the namespace at path; the handle moves it back. -errno on failure (thread unmoved). */
+  netnsEnter(path: string): NetnsHandle | number;
+  /** Moves the thread back; -EBADF if already done. Aborts the process if the kernel refuses (native/fd.c says why). */
+  netnsRestore(handle: NetnsHandle): number;
   tunOpen(name: string, flags: number): TunOpenResult;
   tunSetOffload(fd: number, mask: number): number;
   tunGetFlags(fd: number): number;

@@ -69,8 +69,8 @@ interface Resolved {
 
 function validate(o: TunOpenOptions): Resolved {
   const name = o.name ?? 'tio%d';
-  if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > MAX_IFNAME || /[\s/]/.test(name)) {
-    throw new OptionError('name', `"${String(name)}" must be 1..${MAX_IFNAME} bytes without spaces or "/"`);
+  if (typeof name !== 'string' || name.length === 0 || Buffer.byteLength(name) > MAX_IFNAME || /[\s/\0]/.test(name)) {
+    throw new OptionError('name', `${JSON.stringify(String(name))} must be 1..${MAX_IFNAME} bytes without spaces, "/" or NUL`);
   }
   const queues = o.queues ?? 1;
   if (!Number.isInteger(queues) || queues < 1 || queues > MAX_QUEUES) throw new OptionError('queues', `must be an integer 1..${MAX_QUEUES}, got ${String(queues)}`);

@@ -4,6 +4,8 @@ import { OptionError, PermissionDeniedError, SyscallError } from '../errors.js';
 
 /** Path of a namespace given by name (as `ip netns` names it) or by path. */
 export function netnsPath(ns: string): string {
+  // C would see the path only up to the NUL, a different file than the one named.
+  if (ns.includes('\0')) throw new OptionError('netns', `${JSON.stringify(ns)} contains a NUL byte`);
   if (ns.includes('/')) return ns;
   if (!/^[A-Za-z0-9_.-]+$/.test(ns)) throw new OptionError('netns', `"${ns}" is not a valid namespace name`);
   return `/var/run/netns/${ns}`;
@@ -16,17 +18,16 @@ export function netnsPath(ns: string): string {
  */
 export function inNetns<T>(ns: string | undefined, fn: () => T): T {
   if (ns === undefined) return fn();
-  const old = native.netnsEnter(netnsPath(ns));
-  if (old < 0) {
-    if (-old === 1 /* EPERM */) throw new PermissionDeniedError(`entering network namespace ${ns}`);
-    if (-old === 2 /* ENOENT */) throw new OptionError('netns', `network namespace "${ns}" does not exist (${netnsPath(ns)})`);
-    throw new SyscallError('setns', -old, ns);
+  const back = native.netnsEnter(netnsPath(ns));
+  if (typeof back === 'number') {
+    if (-back === 1 /* EPERM */) throw new PermissionDeniedError(`entering network namespace ${ns}`);
+    if (-back === 2 /* ENOENT */) throw new OptionError('netns', `network namespace "${ns}" does not exist (${netnsPath(ns)})`);
+    throw new SyscallError('setns', -back, ns);
   }
   try {
     return fn();
   } finally {
-    const r = native.netnsRestore(old);
-    // Staying in the wrong namespace would silently misroute every later socket.
-    if (r < 0) throw new SyscallError('setns (restore)', -r, 'the original network namespace');
+    // Returns only once the thread is back: a failed restore aborts the process (native/fd.c).
+    native.netnsRestore(back);
   }
 }

@@ -94,8 +94,9 @@ function nativeError(r: number, batch: AeadBatch, op: AeadOp): AeadError {
   switch (-r) {
     case EINVAL:
     case ERANGE:
-      // Only a batch changed by another thread mid-call passes the TS check after failing the native one.
-      return batchError(batch, op) ?? new AeadError('ERR_TIO_AEAD_RANGE', `${op}: the batch changed during the call`);
+      // Passes the TS check after failing the native one: a batch changed by another thread mid-call,
+      // or source and destination views of different ArrayBuffer objects over the same memory.
+      return batchError(batch, op) ?? new AeadError('ERR_TIO_AEAD_RANGE', `${op}: the batch changed during the call, or its source overlaps its destination`);
     case EBADF:
       return closedError();
     case EPERM:

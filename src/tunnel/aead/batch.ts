@@ -1,7 +1,7 @@
 // The reusable descriptor of one seal/open call: where each packet is, as
 // Int32Arrays the native code reads directly. Filled per batch without
 // allocating; one descriptor per queue is enough.
-import { DEFAULT_BATCH_CAPACITY, OVERHEAD } from './constants.js';
+import { DEFAULT_BATCH_CAPACITY, HEADER_LEN, OVERHEAD, TAG_LEN } from './constants.js';
 import { AeadError } from './errors.js';
 
 /** Which call a batch is checked for: lens[] means plaintext length for seal, packet length for open. */
@@ -18,7 +18,8 @@ const EMPTY = new Uint8Array(0);
  *
  * With a source: seal reads plaintext src[srcOffs[i], +lens[i]) into the packet at
  * buf[offs[i]] (header already there); open reads the packet src[srcOffs[i], +lens[i])
- * and writes its plaintext to buf[offs[i]]. Source and destination ranges must not overlap.
+ * and writes its plaintext to buf[offs[i]]. Source and destination ranges must not
+ * overlap, except exactly (the plaintext where the ciphertext goes: in place).
  *
  * After open, out[i] is the plaintext length, or -1 (shorter than 32 bytes or not authentic).
  */
@@ -109,14 +110,46 @@ export function firstOutOfRange(batch: AeadBatch, op: AeadOp): number {
   return -1;
 }
 
-/** The error native/aead.c's up-front check reports for this batch (bad count or a packet out of range), or null. */
+function overlaps(a: number, alen: number, b: number, blen: number): boolean {
+  return a < b + blen && b < a + alen;
+}
+
+/**
+ * Index of the first packet whose source partially overlaps its destination
+ * (native/aead.c seal_overlap/open_overlap), or -1. Only views of the same
+ * ArrayBuffer are compared; ranges are assumed in range.
+ */
+export function firstOverlap(batch: AeadBatch, op: AeadOp): number {
+  const { buf, src, offs, srcOffs, lens } = batch;
+  if (src === null || src.buffer !== buf.buffer) return -1;
+  for (let i = 0; i < batch.count; i++) {
+    const len = lens[i]!;
+    const s = src.byteOffset + srcOffs[i]!;
+    const d = buf.byteOffset + offs[i]!;
+    if (op === 'seal') {
+      if (s !== d + HEADER_LEN && overlaps(s, len, d + HEADER_LEN, len + TAG_LEN)) return i;
+    } else if (len >= OVERHEAD && d !== s + HEADER_LEN && overlaps(d, len - OVERHEAD, s, len)) {
+      return i;
+    }
+  }
+  return -1;
+}
+
+/** The error native/aead.c's up-front check reports for this batch (bad count, a packet out of range, a partial overlap), or null. */
 export function batchError(batch: AeadBatch, op: AeadOp): AeadError | null {
   const n = batch.count;
   if (!Number.isInteger(n) || n < 0 || n > batch.capacity) {
     return new AeadError('ERR_TIO_AEAD_BATCH', `${op}: batch count ${n} is not an integer in 0..${batch.capacity}`);
   }
   const i = firstOutOfRange(batch, op);
-  if (i < 0) return null;
+  if (i < 0) {
+    const o = firstOverlap(batch, op);
+    if (o < 0) return null;
+    return new AeadError(
+      'ERR_TIO_AEAD_OVERLAP',
+      `${op}: packet ${o} (src[${batch.srcOffs[o]}] -> buf[${batch.offs[o]}], len ${batch.lens[o]}) partially overlaps its destination; use the in-place layout or separate buffers; nothing was processed`,
+    );
+  }
   const where = batch.src === null ? `buf[${batch.offs[i]}] (length ${batch.buf.length})` : `src[${batch.srcOffs[i]}] -> buf[${batch.offs[i]}]`;
   return new AeadError('ERR_TIO_AEAD_RANGE', `${op}: packet ${i} (${where}, len ${batch.lens[i]}) lies outside its buffer; nothing was processed`);
 }

@@ -10,6 +10,8 @@ export type AeadErrorCode =
   | 'ERR_TIO_AEAD_KEY'
   /** A packet of the batch lies outside its buffer; nothing was touched. */
   | 'ERR_TIO_AEAD_RANGE'
+  /** A packet's source range partially overlaps its destination (identical, i.e. in place, is fine); nothing was touched. */
+  | 'ERR_TIO_AEAD_OVERLAP'
   /** The batch is full, or was filled in a way its mode does not allow. */
   | 'ERR_TIO_AEAD_BATCH'
   /** seal() on an opening context or open() on a sealing one. */

@@ -170,3 +170,62 @@ test('contexts left to the garbage collector are freed by their finalizer withou
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) gc();
 });
+
+for (const [cipher, name] of [[0, 'aes'], [1, 'chachapoly']] as const) {
+  test(`${name}: sealTo/openTo refuse a source partially overlapping its destination (-EINVAL, nothing written); identical or disjoint is fine`, () => {
+    const seal = handle(cipher, true);
+    const open = handle(cipher, false);
+    const PLAIN = 64;
+    // sealTo: packet at 32 in buf, so ciphertext + tag are written to buf[48, 128); view shifts src by 1.
+    for (const [view, at, ok] of [
+      [0, 48, true], [0, 128, true], [0, 160, true], [1, 47, true],
+      [0, 0, false], [0, 47, false], [0, 49, false], [0, 120, false], [1, 48, false], [0, 127, false],
+    ] as const) {
+      const buf = pattern(LEN, 4);
+      const src = buf.subarray(view);
+      const r = native.aeadSealTo(seal, 1, src, Int32Array.of(at), Int32Array.of(PLAIN), buf, Int32Array.of(32));
+      assert.equal(r, ok ? 1 : -EINVAL, `sealTo src view+${view} at ${at}`);
+      if (!ok) assert.equal(hex(buf), hex(pattern(LEN, 4)), `nothing written for src at ${at}`);
+    }
+    // openTo: the packet is buf[32, 128); its plaintext (64 bytes) goes to dst (view shifts dst by 1).
+    for (const [view, at, ok] of [
+      [0, 48, true], [0, 128, true], [0, 192, true], [1, 47, true],
+      [0, 0, false], [0, 47, false], [0, 49, false], [0, 100, false], [1, 48, false],
+    ] as const) {
+      const buf = pattern(LEN, 5);
+      const out = Int32Array.of(7);
+      const dst = buf.subarray(view);
+      const r = native.aeadOpenTo(open, 1, buf, Int32Array.of(32), Int32Array.of(PLAIN + 32), dst, Int32Array.of(at), out);
+      // An accepted call fails authentication on these random bytes: 0 authenticated, out -1.
+      assert.equal(r, ok ? 0 : -EINVAL, `openTo dst view+${view} at ${at}`);
+      if (!ok) {
+        assert.equal(out[0], 7);
+        assert.equal(hex(buf), hex(pattern(LEN, 5)), `nothing written for dst at ${at}`);
+      }
+    }
+    // The first packet is fine, the second overlaps: refused before the first is sealed.
+    const buf = pattern(LEN, 6);
+    assert.equal(native.aeadSealTo(seal, 2, buf, Int32Array.of(200, 17), Int32Array.of(8, 8), buf, Int32Array.of(0, 0)), -EINVAL);
+    assert.equal(hex(buf), hex(pattern(LEN, 6)));
+  });
+}
+
+test('wrappers: a partially overlapping batch throws ERR_TIO_AEAD_OVERLAP naming the packet, nothing written', () => {
+  for (const aead of both('seal')) {
+    const buf = pattern(LEN, 7);
+    const b = new AeadBatch(2).reset(buf, buf.subarray(8));
+    b.addFrom(200, 10, 100); // src absolute 208 .. 218, ciphertext + tag at 116 .. 142: disjoint
+    b.addFrom(0, 40, 0); // src absolute 8 .. 48, ciphertext at 16 .. 56: partial
+    assert.throws(() => aead.seal(b), (e: unknown) => isCode('ERR_TIO_AEAD_OVERLAP')(e) && /packet 1/.test((e as Error).message));
+    assert.equal(hex(buf), hex(pattern(LEN, 7)));
+  }
+  for (const aead of both('open')) {
+    const buf = pattern(LEN, 7);
+    const b = new AeadBatch(1).reset(buf.subarray(4), buf);
+    b.addFrom(0, 64, 0); // plaintext to absolute 4, packet at 0 .. 64: partial
+    b.out.fill(9);
+    assert.throws(() => aead.open(b), isCode('ERR_TIO_AEAD_OVERLAP'));
+    assert.equal(hex(buf), hex(pattern(LEN, 7)));
+    assert.deepEqual([...b.out], [9]);
+  }
+});
