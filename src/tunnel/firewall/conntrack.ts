@@ -4,10 +4,17 @@
 //
 // Keys are locally oriented (local/remote IP and port, proto, fragment flag, as nebula's
 // firewall.Packet), so an outbound packet and its inbound reply share one entry.
+//
+// Peers choose most of every key, so slots come from HalfSipHash-2-4 under a random per-table key:
+// without the key, a member cannot pick flows that share a probe chain (a fixed hash let 20k chosen
+// flows cost 10k probes a lookup).
 // Expiry is lazy (an expired entry found by a lookup is removed) plus sweep(), which callers may
 // run periodically and which runs before the table grows.
+import { randomBytes } from 'node:crypto';
 import { DEFAULT_MAX_FLOWS } from './constants.js';
+import { FirewallOptionError } from './errors.js';
 import type { Flow } from './flow.js';
+import { halfSipHash4 } from './halfsiphash.js';
 
 /** Smallest table, in slots (a power of two). */
 const MIN_CAPACITY = 64;
@@ -17,15 +24,23 @@ const FULL_SWEEP_INTERVAL_MS = 1000;
 const USED = 0x8000;
 /** Fragment flag bit in the proto/fragment word. */
 const FRAG = 0x100;
+/** HalfSipHash key length in bytes (two u32 words). */
+const KEY_BYTES = 8;
 
-/** Mixes a flow key into 32 bits (multiply-xorshift, murmur3-style finaliser). */
-function hashKey(localIp: number, remoteIp: number, ports: number, protoFrag: number): number {
-  let h = Math.imul(localIp ^ 0x9e3779b9, 0x85ebca6b);
-  h = Math.imul(h ^ (h >>> 15) ^ remoteIp, 0xc2b2ae35);
-  h = Math.imul(h ^ (h >>> 13) ^ ports, 0x27d4eb2f);
-  h ^= protoFrag;
-  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
-  return (h ^ (h >>> 13)) >>> 0;
+/** Options of a Conntrack beyond its flow bound. */
+export interface ConntrackOptions {
+  /** The 8-byte HalfSipHash key (default: random per table). For reproducible tests only: a known key lets peers choose collisions. */
+  readonly hashKey?: Uint8Array;
+}
+
+/** How far entries sit from their home slots: the probes a lookup of each needs. */
+export interface ProbeStats {
+  /** Entries measured (every tracked flow). */
+  readonly flows: number;
+  /** Mean slots a lookup of an entry examines (1 = found at home). */
+  readonly meanProbes: number;
+  /** Most slots a lookup of any entry examines. */
+  readonly maxProbes: number;
 }
 
 /** Tracked flows with their expiry times (milliseconds on the caller's clock). */
@@ -36,20 +51,34 @@ export class Conntrack {
   private ports = new Uint32Array(0);
   private protoFrag = new Uint16Array(0);
   private expires = new Float64Array(0);
+  /** Each entry's full hash, so deletion and growth need not rehash (HalfSipHash is not free). */
+  private hashes = new Uint32Array(0);
   private count = 0;
   private lastFullSweep = -Infinity;
+  private readonly k0: number;
+  private readonly k1: number;
   /** Most flows tracked at once; add() refuses beyond it. */
   readonly maxFlows: number;
 
-  /** An empty table bounded at `maxFlows` flows. */
-  constructor(maxFlows = DEFAULT_MAX_FLOWS) {
+  /** An empty table bounded at `maxFlows` flows; throws FirewallOptionError for a bad option. */
+  constructor(maxFlows = DEFAULT_MAX_FLOWS, options: ConntrackOptions = {}) {
     this.maxFlows = Math.max(1, Math.floor(maxFlows));
+    const key = options.hashKey ?? randomBytes(KEY_BYTES);
+    if (key.length !== KEY_BYTES) throw new FirewallOptionError('hashKey', `must be ${KEY_BYTES} bytes, got ${key.length}`);
+    const view = new DataView(key.buffer, key.byteOffset, KEY_BYTES);
+    this.k0 = view.getUint32(0, true);
+    this.k1 = view.getUint32(4, true);
     this.allocate(MIN_CAPACITY);
   }
 
   /** Number of tracked flows (expired ones not yet swept included). */
   get size(): number {
     return this.count;
+  }
+
+  /** Slots in the table (a power of two, at least twice the flows). */
+  get slots(): number {
+    return this.capacity;
   }
 
   /**
@@ -75,7 +104,12 @@ export class Conntrack {
 
   /** Tracks `flow` until nowMs + ttlMs (refreshing it if present); false when maxFlows live flows are tracked. */
   add(flow: Flow, nowMs: number, ttlMs: number): boolean {
-    const found = this.find(flow);
+    const lip = flow.localIp >>> 0;
+    const rip = flow.remoteIp >>> 0;
+    const ports = ((flow.localPort << 16) | flow.remotePort) >>> 0;
+    const pf = keyProto(flow);
+    const h = halfSipHash4(this.k0, this.k1, lip, rip, ports, pf);
+    const found = this.findKey(h, lip, rip, ports, pf);
     if (found >= 0) {
       this.expires[found] = nowMs + ttlMs;
       return true;
@@ -91,7 +125,8 @@ export class Conntrack {
       this.sweep(nowMs);
       if ((this.count + 1) * 8 > this.capacity * 3) this.rehash(this.capacity * 2);
     }
-    this.insert(flow.localIp, flow.remoteIp, ((flow.localPort << 16) | flow.remotePort) >>> 0, keyProto(flow), nowMs + ttlMs);
+    this.place(h, lip, rip, ports, pf, nowMs + ttlMs);
+    this.count++;
     return true;
   }
 
@@ -113,44 +148,58 @@ export class Conntrack {
     this.allocate(MIN_CAPACITY);
   }
 
+  /** Probe lengths of the tracked flows, by a full scan (a diagnostic: the cost of an attack is in these, not in timings). */
+  probeStats(): ProbeStats {
+    const mask = this.capacity - 1;
+    let total = 0;
+    let max = 0;
+    for (let i = 0; i < this.capacity; i++) {
+      if (this.protoFrag[i] === 0) continue;
+      const probes = ((i - (this.hashes[i] & mask)) & mask) + 1;
+      total += probes;
+      if (probes > max) max = probes;
+    }
+    return { flows: this.count, meanProbes: this.count === 0 ? 0 : total / this.count, maxProbes: max };
+  }
+
   /** Slot of `flow`, or -1. */
   private find(flow: Flow): number {
     const lip = flow.localIp >>> 0;
     const rip = flow.remoteIp >>> 0;
     const ports = ((flow.localPort << 16) | flow.remotePort) >>> 0;
     const pf = keyProto(flow);
+    return this.findKey(halfSipHash4(this.k0, this.k1, lip, rip, ports, pf), lip, rip, ports, pf);
+  }
+
+  /** Slot of the key whose hash is `h`, or -1. */
+  private findKey(h: number, lip: number, rip: number, ports: number, pf: number): number {
     const mask = this.capacity - 1;
-    let i = hashKey(lip, rip, ports, pf) & mask;
-    for (;;) {
+    for (let i = h & mask; ; i = (i + 1) & mask) {
       const p = this.protoFrag[i];
       if (p === 0) return -1;
-      if (p === pf && this.localIp[i] === lip && this.remoteIp[i] === rip && this.ports[i] === ports) return i;
-      i = (i + 1) & mask;
+      if (this.hashes[i] === h && p === pf && this.localIp[i] === lip && this.remoteIp[i] === rip && this.ports[i] === ports) return i;
     }
   }
 
-  /** Puts a key known to be absent into the first free slot of its probe sequence. */
-  private insert(lip: number, rip: number, ports: number, pf: number, expires: number): void {
+  /** Puts a key known to be absent, hashing to `h`, into the first free slot of its probe sequence; counts nothing. */
+  private place(h: number, lip: number, rip: number, ports: number, pf: number, expires: number): void {
     const mask = this.capacity - 1;
-    let i = hashKey(lip >>> 0, rip >>> 0, ports, pf) & mask;
+    let i = h & mask;
     while (this.protoFrag[i] !== 0) i = (i + 1) & mask;
     this.localIp[i] = lip;
     this.remoteIp[i] = rip;
     this.ports[i] = ports;
     this.protoFrag[i] = pf;
     this.expires[i] = expires;
-    this.count++;
+    this.hashes[i] = h;
   }
 
-  /** Empties slot i, shifting back later entries of its cluster so every probe sequence stays unbroken. */
+  /** Empties slot `slot`, shifting back later entries of its cluster so every probe sequence stays unbroken. */
   private removeAt(slot: number): void {
     const mask = this.capacity - 1;
     let hole = slot;
-    let j = slot;
-    for (;;) {
-      j = (j + 1) & mask;
-      if (this.protoFrag[j] === 0) break;
-      const home = hashKey(this.localIp[j], this.remoteIp[j], this.ports[j], this.protoFrag[j]) & mask;
+    for (let j = (slot + 1) & mask; this.protoFrag[j] !== 0; j = (j + 1) & mask) {
+      const home = this.hashes[j] & mask;
       // The entry at j may fill the hole only if its home is not cyclically inside (hole, j].
       const stays = hole <= j ? home > hole && home <= j : home > hole || home <= j;
       if (stays) continue;
@@ -159,6 +208,7 @@ export class Conntrack {
       this.ports[hole] = this.ports[j];
       this.protoFrag[hole] = this.protoFrag[j];
       this.expires[hole] = this.expires[j];
+      this.hashes[hole] = this.hashes[j];
       hole = j;
     }
     this.protoFrag[hole] = 0;
@@ -167,12 +217,14 @@ export class Conntrack {
 
   /** Moves every entry into fresh arrays of `capacity` slots. */
   private rehash(capacity: number): void {
-    const { localIp, remoteIp, ports, protoFrag, expires } = this;
+    const { localIp, remoteIp, ports, protoFrag, expires, hashes } = this;
     const old = this.capacity;
+    const count = this.count;
     this.allocate(capacity);
     for (let i = 0; i < old; i++) {
-      if (protoFrag[i] !== 0) this.insert(localIp[i], remoteIp[i], ports[i], protoFrag[i], expires[i]);
+      if (protoFrag[i] !== 0) this.place(hashes[i], localIp[i], remoteIp[i], ports[i], protoFrag[i], expires[i]);
     }
+    this.count = count;
   }
 
   /** Replaces the arrays with empty ones of `capacity` slots (a power of two). */
@@ -183,6 +235,7 @@ export class Conntrack {
     this.ports = new Uint32Array(capacity);
     this.protoFrag = new Uint16Array(capacity);
     this.expires = new Float64Array(capacity);
+    this.hashes = new Uint32Array(capacity);
     this.count = 0;
   }
 }

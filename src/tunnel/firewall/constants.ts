@@ -24,6 +24,7 @@ export const DEFAULT_UDP_TIMEOUT_MS = 3 * 60_000;
 export const DEFAULT_OTHER_TIMEOUT_MS = 10 * 60_000;
 /**
  * Flows tracked at most before new ones are refused. tio's own bound (nebula 1.6.1 has none, a TODO in
- * firewall.go) so a peer allowed to open flows cannot grow memory without limit; ~50 MB of tables at the cap.
+ * firewall.go) so a peer allowed to open flows cannot grow memory without limit; ~55 MB of tables at the cap
+ * (2^21 slots of 26 bytes, load <= 1/2).
  */
 export const DEFAULT_MAX_FLOWS = 1 << 20;

@@ -1,7 +1,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
-import { Conntrack, newFlow, type Flow } from '../../../src/tunnel/firewall/index.js';
+import {
+  Conntrack,
+  FirewallOptionError,
+  newFlow,
+  type Flow,
+} from '../../../src/tunnel/firewall/index.js';
+import { halfSipHash4 } from '../../../src/tunnel/firewall/halfsiphash.js';
 
 const flow = (localIp: number, remoteIp: number, localPort: number, remotePort: number, proto: number, fragment = false): Flow => ({
   ...newFlow(),
@@ -125,4 +131,83 @@ test('property: Conntrack agrees with a Map model under adds, touches, sweeps an
     }),
     { numRuns: 200 },
   );
+});
+
+// --- Hardening: keyed hash, per-peer share, bounded sweep (issue 13, item 4) ---
+
+/** The fixed hash the table used before it was keyed: invertible, so colliding keys could be computed. */
+function fixedHash(lip: number, rip: number, ports: number, pf: number): number {
+  let h = Math.imul(lip ^ 0x9e3779b9, 0x85ebca6b);
+  h = Math.imul(h ^ (h >>> 15) ^ rip, 0xc2b2ae35);
+  h = Math.imul(h ^ (h >>> 13) ^ ports, 0x27d4eb2f);
+  h ^= pf;
+  h = Math.imul(h ^ (h >>> 16), 0x85ebca6b);
+  return (h ^ (h >>> 13)) >>> 0;
+}
+/** Multiplicative inverse of an odd u32 mod 2^32 (Newton's iteration, 5 steps double the bits to 32+). */
+const inverse = (c: number): number => {
+  let x = c;
+  for (let i = 0; i < 5; i++) x = Math.imul(x, 2 - Math.imul(c, x));
+  return x;
+};
+/** Inverse of x ^= x >>> s for s >= 11 (3 iterations recover 32 bits). */
+const unshift = (y: number, s: number): number => {
+  let x = y;
+  for (let i = 0; i < 3; i++) x = y ^ (x >>> s);
+  return x;
+};
+/** The ports word that makes fixedHash(lip, rip, ports, pf) === out: what a member could compute. */
+function portsForFixedHash(lip: number, rip: number, pf: number, out: number): number {
+  const h1 = Math.imul(lip ^ 0x9e3779b9, 0x85ebca6b);
+  const h2 = Math.imul(h1 ^ (h1 >>> 15) ^ rip, 0xc2b2ae35);
+  const h4 = unshift(Math.imul(unshift(out | 0, 13), inverse(0x85ebca6b)), 16);
+  return (Math.imul(h4 ^ pf, inverse(0x27d4eb2f)) ^ h2 ^ (h2 >>> 13)) >>> 0;
+}
+
+test('keyed hash: 20k flows crafted to share one chain under the old fixed hash get short probes', () => {
+  const lip = 0x0a000001;
+  const rip = 0x0a000002;
+  const pf = 0x8000 | 6;
+  const crafted: Flow[] = [];
+  for (let t = 1; t <= 20_000; t++) {
+    const p = portsForFixedHash(lip, rip, pf, t << 16);
+    // Every one of them had home slot 0 in any table up to 2^16 slots: 10k probes a lookup on average.
+    assert.equal(fixedHash(lip, rip, p, pf) & 0xffff, 0);
+    crafted.push(flow(lip, rip, p >>> 16, p & 0xffff, 6));
+  }
+  const portRange: Flow[] = [];
+  for (let t = 0; t < 20_000; t++) portRange.push(flow(lip, rip, 8000 + (t >> 10), t & 1023, 6));
+  for (const [name, set] of [['crafted', crafted], ['port range', portRange]] as const) {
+    const ct = new Conntrack();
+    for (const f of set) assert.equal(ct.add(f, 0, 1000), true);
+    const s = ct.probeStats();
+    assert.equal(s.flows, 20_000);
+    // Uniform hashing at load 20000/65536: mean ~1.2 probes, longest chain ~10-15.
+    assert.ok(s.meanProbes < 1.5, `${name}: mean ${s.meanProbes}`);
+    assert.ok(s.maxProbes < 40, `${name}: max ${s.maxProbes}`);
+    for (const f of set) assert.equal(ct.has(f, 1), true);
+  }
+});
+
+test('keyed hash: flows colliding under a known key collide only in the table that has that key', () => {
+  const key = Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 8]);
+  const k0 = Buffer.from(key).readUInt32LE(0);
+  const k1 = Buffer.from(key).readUInt32LE(4);
+  // Whoever knows the key can pick 31 flows homed at slot 0 of a 64-slot table (31 keep it at 64 slots).
+  const chosen: Flow[] = [];
+  for (let port = 0; chosen.length < 31; port++) {
+    if ((halfSipHash4(k0, k1, 1, 2, (80 << 16) | port, 0x8000 | 6) & 63) === 0) chosen.push(flow(1, 2, 80, port, 6));
+  }
+  const maxProbes = (ct: Conntrack): number => {
+    for (const f of chosen) ct.add(f, 0, 1000);
+    assert.equal(ct.slots, 64);
+    return ct.probeStats().maxProbes;
+  };
+  assert.equal(maxProbes(new Conntrack(1 << 20, { hashKey: key })), 31, 'one chain of 31');
+  assert.ok(maxProbes(new Conntrack(1 << 20, { hashKey: Uint8Array.from([1, 2, 3, 4, 5, 6, 7, 9]) })) < 16, 'another key');
+  assert.ok(maxProbes(new Conntrack()) < 16, 'a random key');
+});
+
+test('hashKey must be 8 bytes', () => {
+  assert.throws(() => new Conntrack(100, { hashKey: new Uint8Array(16) }), (e: unknown) => e instanceof FirewallOptionError && e.code === 'ERR_TIO_FIREWALL_OPTION');
 });
