@@ -5,20 +5,23 @@
 // Keys are locally oriented (local/remote IP and port, proto, fragment flag, as nebula's
 // firewall.Packet), so an outbound packet and its inbound reply share one entry.
 //
-// Peers choose most of every key, so slots come from HalfSipHash-2-4 under a random per-table key:
-// without the key, a member cannot pick flows that share a probe chain (a fixed hash let 20k chosen
-// flows cost 10k probes a lookup).
+// Peers choose most of every key, so the table defends itself three ways:
+// - slots come from HalfSipHash-2-4 under a random per-table key: without the key, a member cannot
+//   pick flows that share a probe chain (a fixed hash let 20k chosen flows cost 10k probes a lookup);
+// - one remote address holds at most maxFlowsPerPeer flows, so one member cannot fill the table.
 // Expiry is lazy (an expired entry found by a lookup is removed) plus sweep(), which callers may
-// run periodically and which runs before the table grows.
+// run periodically, plus a full sweep before the table grows and, at most once per
+// FULL_SWEEP_INTERVAL_MS, when a bound refuses a flow.
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_MAX_FLOWS } from './constants.js';
+import { DEFAULT_MAX_FLOWS, MIN_FLOWS_PER_PEER, PEER_SHARE_DIVISOR } from './constants.js';
 import { FirewallOptionError } from './errors.js';
 import type { Flow } from './flow.js';
 import { halfSipHash4 } from './halfsiphash.js';
+import { PeerCounts } from './peer-counts.js';
 
 /** Smallest table, in slots (a power of two). */
 const MIN_CAPACITY = 64;
-/** Minimum time between full sweeps while the table is at maxFlows, so a flood of new flows cannot make every packet O(capacity). */
+/** Minimum time between full sweeps triggered by a refused flow, so a flood of new flows cannot make every packet O(capacity). */
 const FULL_SWEEP_INTERVAL_MS = 1000;
 /** Marks an occupied slot in the proto/fragment word (0 = empty). */
 const USED = 0x8000;
@@ -29,6 +32,8 @@ const KEY_BYTES = 8;
 
 /** Options of a Conntrack beyond its flow bound. */
 export interface ConntrackOptions {
+  /** Flows one remote address may hold at once (default defaultMaxFlowsPerPeer(maxFlows)). */
+  readonly maxFlowsPerPeer?: number;
   /** The 8-byte HalfSipHash key (default: random per table). For reproducible tests only: a known key lets peers choose collisions. */
   readonly hashKey?: Uint8Array;
 }
@@ -41,6 +46,11 @@ export interface ProbeStats {
   readonly meanProbes: number;
   /** Most slots a lookup of any entry examines. */
   readonly maxProbes: number;
+}
+
+/** The per-peer share a table of `maxFlows` flows gets by default: maxFlows / 16, at least 1024 (constants.ts says why). */
+export function defaultMaxFlowsPerPeer(maxFlows: number): number {
+  return Math.max(MIN_FLOWS_PER_PEER, Math.floor(maxFlows / PEER_SHARE_DIVISOR));
 }
 
 /** Tracked flows with their expiry times (milliseconds on the caller's clock). */
@@ -57,17 +67,22 @@ export class Conntrack {
   private lastFullSweep = -Infinity;
   private readonly k0: number;
   private readonly k1: number;
+  private readonly peers: PeerCounts;
   /** Most flows tracked at once; add() refuses beyond it. */
   readonly maxFlows: number;
+  /** Most flows one remote address may hold; add() refuses beyond it. */
+  readonly maxFlowsPerPeer: number;
 
   /** An empty table bounded at `maxFlows` flows; throws FirewallOptionError for a bad option. */
   constructor(maxFlows = DEFAULT_MAX_FLOWS, options: ConntrackOptions = {}) {
     this.maxFlows = Math.max(1, Math.floor(maxFlows));
+    this.maxFlowsPerPeer = positive('maxFlowsPerPeer', options.maxFlowsPerPeer ?? defaultMaxFlowsPerPeer(this.maxFlows));
     const key = options.hashKey ?? randomBytes(KEY_BYTES);
     if (key.length !== KEY_BYTES) throw new FirewallOptionError('hashKey', `must be ${KEY_BYTES} bytes, got ${key.length}`);
     const view = new DataView(key.buffer, key.byteOffset, KEY_BYTES);
     this.k0 = view.getUint32(0, true);
     this.k1 = view.getUint32(4, true);
+    this.peers = new PeerCounts(this.k0, this.k1);
     this.allocate(MIN_CAPACITY);
   }
 
@@ -79,6 +94,16 @@ export class Conntrack {
   /** Slots in the table (a power of two, at least twice the flows). */
   get slots(): number {
     return this.capacity;
+  }
+
+  /** Remote addresses holding at least one tracked flow. */
+  get peerCount(): number {
+    return this.peers.size;
+  }
+
+  /** Tracked flows (expired ones not yet swept included) whose remote address is `remoteIp`. */
+  flowsOf(remoteIp: number): number {
+    return this.peers.get(remoteIp);
   }
 
   /**
@@ -102,7 +127,10 @@ export class Conntrack {
     return i >= 0 && this.expires[i] > nowMs;
   }
 
-  /** Tracks `flow` until nowMs + ttlMs (refreshing it if present); false when maxFlows live flows are tracked. */
+  /**
+   * Tracks `flow` until nowMs + ttlMs (refreshing it if present); false when maxFlows flows are
+   * tracked, or maxFlowsPerPeer with the flow's remote address.
+   */
   add(flow: Flow, nowMs: number, ttlMs: number): boolean {
     const lip = flow.localIp >>> 0;
     const rip = flow.remoteIp >>> 0;
@@ -114,38 +142,34 @@ export class Conntrack {
       this.expires[found] = nowMs + ttlMs;
       return true;
     }
-    if (this.count >= this.maxFlows) {
+    if (this.count >= this.maxFlows || this.peers.get(rip) >= this.maxFlowsPerPeer) {
+      // Expired entries may hold the room: look for them, but not on every refused packet of a flood.
       if (nowMs - this.lastFullSweep < FULL_SWEEP_INTERVAL_MS) return false;
       this.lastFullSweep = nowMs;
-      this.sweep(nowMs);
-      if (this.count >= this.maxFlows) return false;
+      this.sweepAll(nowMs);
+      if (this.count >= this.maxFlows || this.peers.get(rip) >= this.maxFlowsPerPeer) return false;
     }
     // Keep the load at or below 1/2; sweep first, and grow unless the sweep left a margin of 1/8.
+    // Either way capacity/8 adds pass before the next full sweep, so its cost is amortised.
     if ((this.count + 1) * 2 > this.capacity) {
-      this.sweep(nowMs);
+      this.sweepAll(nowMs);
       if ((this.count + 1) * 8 > this.capacity * 3) this.rehash(this.capacity * 2);
     }
     this.place(h, lip, rip, ports, pf, nowMs + ttlMs);
     this.count++;
+    this.peers.increment(rip);
     return true;
   }
 
   /** Removes every flow expired at `nowMs`; returns how many. */
   sweep(nowMs: number): number {
-    let removed = 0;
-    for (let i = 0; i < this.capacity; i++) {
-      // removeAt shifts a later entry into i: look at i again.
-      while (this.protoFrag[i] !== 0 && this.expires[i] <= nowMs) {
-        this.removeAt(i);
-        removed++;
-      }
-    }
-    return removed;
+    return this.sweepAll(nowMs);
   }
 
   /** Forgets every flow. */
   clear(): void {
     this.allocate(MIN_CAPACITY);
+    this.peers.clear();
   }
 
   /** Probe lengths of the tracked flows, by a full scan (a diagnostic: the cost of an attack is in these, not in timings). */
@@ -160,6 +184,19 @@ export class Conntrack {
       if (probes > max) max = probes;
     }
     return { flows: this.count, meanProbes: this.count === 0 ? 0 : total / this.count, maxProbes: max };
+  }
+
+  /** Removes every flow expired at `nowMs` in one pass over the table; returns how many. */
+  private sweepAll(nowMs: number): number {
+    let removed = 0;
+    for (let i = 0; i < this.capacity; i++) {
+      // removeAt shifts a later entry into i: look at i again.
+      while (this.protoFrag[i] !== 0 && this.expires[i] <= nowMs) {
+        this.removeAt(i);
+        removed++;
+      }
+    }
+    return removed;
   }
 
   /** Slot of `flow`, or -1. */
@@ -196,6 +233,7 @@ export class Conntrack {
 
   /** Empties slot `slot`, shifting back later entries of its cluster so every probe sequence stays unbroken. */
   private removeAt(slot: number): void {
+    this.peers.decrement(this.remoteIp[slot]);
     const mask = this.capacity - 1;
     let hole = slot;
     for (let j = (slot + 1) & mask; this.protoFrag[j] !== 0; j = (j + 1) & mask) {
@@ -215,7 +253,7 @@ export class Conntrack {
     this.count--;
   }
 
-  /** Moves every entry into fresh arrays of `capacity` slots. */
+  /** Moves every entry into fresh arrays of `capacity` slots; counts (total and per peer) stay as they are. */
   private rehash(capacity: number): void {
     const { localIp, remoteIp, ports, protoFrag, expires, hashes } = this;
     const old = this.capacity;
@@ -243,4 +281,10 @@ export class Conntrack {
 /** The proto/fragment word of a flow's key: never 0, so 0 can mean "empty slot". */
 function keyProto(flow: Flow): number {
   return USED | (flow.fragment ? FRAG : 0) | (flow.proto & 0xff);
+}
+
+/** `value` as a whole number of at least 1, or FirewallOptionError naming `option`. */
+function positive(option: string, value: number): number {
+  if (!Number.isInteger(value) || value < 1) throw new FirewallOptionError(option, `must be a whole number of at least 1, got ${value}`);
+  return value;
 }

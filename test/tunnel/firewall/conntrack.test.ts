@@ -3,7 +3,9 @@ import { test } from 'node:test';
 import fc from 'fast-check';
 import {
   Conntrack,
+  DEFAULT_MAX_FLOWS_PER_PEER,
   FirewallOptionError,
+  defaultMaxFlowsPerPeer,
   newFlow,
   type Flow,
 } from '../../../src/tunnel/firewall/index.js';
@@ -178,7 +180,7 @@ test('keyed hash: 20k flows crafted to share one chain under the old fixed hash 
   const portRange: Flow[] = [];
   for (let t = 0; t < 20_000; t++) portRange.push(flow(lip, rip, 8000 + (t >> 10), t & 1023, 6));
   for (const [name, set] of [['crafted', crafted], ['port range', portRange]] as const) {
-    const ct = new Conntrack();
+    const ct = new Conntrack(1 << 20, { maxFlowsPerPeer: 1 << 20 });
     for (const f of set) assert.equal(ct.add(f, 0, 1000), true);
     const s = ct.probeStats();
     assert.equal(s.flows, 20_000);
@@ -208,6 +210,60 @@ test('keyed hash: flows colliding under a known key collide only in the table th
   assert.ok(maxProbes(new Conntrack()) < 16, 'a random key');
 });
 
-test('hashKey must be 8 bytes', () => {
-  assert.throws(() => new Conntrack(100, { hashKey: new Uint8Array(16) }), (e: unknown) => e instanceof FirewallOptionError && e.code === 'ERR_TIO_FIREWALL_OPTION');
+test('per-peer share: defaults, option errors', () => {
+  assert.equal(new Conntrack().maxFlowsPerPeer, DEFAULT_MAX_FLOWS_PER_PEER);
+  assert.equal(DEFAULT_MAX_FLOWS_PER_PEER, 65536);
+  assert.equal(new Conntrack(100).maxFlowsPerPeer, 1024, 'the floor');
+  assert.equal(defaultMaxFlowsPerPeer(1 << 16), 4096);
+  for (const bad of [0, -1, 1.5, NaN]) {
+    assert.throws(() => new Conntrack(100, { maxFlowsPerPeer: bad }), (e: unknown) => e instanceof FirewallOptionError && e.code === 'ERR_TIO_FIREWALL_OPTION');
+  }
+  assert.throws(() => new Conntrack(100, { hashKey: new Uint8Array(16) }), /8 bytes/);
+});
+
+test('per-peer share: one remote address cannot take more than its share; others still can', () => {
+  const ct = new Conntrack(1000, { maxFlowsPerPeer: 10 });
+  for (let p = 0; p < 10; p++) assert.equal(ct.add(flow(1, 7, 80, p, 6), 0, 100), true);
+  assert.equal(ct.flowsOf(7), 10);
+  assert.equal(ct.add(flow(1, 7, 80, 10, 6), 0, 100), false, 'the 11th');
+  assert.equal(ct.add(flow(1, 7, 80, 11, 17), 50, 100), false, 'any protocol');
+  assert.equal(ct.add(flow(1, 7, 80, 3, 6), 50, 100), true, 'refreshing one of its flows is fine');
+  assert.equal(ct.add(flow(1, 8, 80, 10, 6), 50, 100), true, 'another address');
+  assert.equal(ct.flowsOf(7), 10);
+  assert.equal(ct.flowsOf(8), 1);
+  assert.equal(ct.peerCount, 2);
+  assert.equal(ct.size, 11);
+});
+
+test('per-peer share: released on expiry (lookup, sweep, and the rate-limited full sweep of a refused add)', () => {
+  const ct = new Conntrack(1000, { maxFlowsPerPeer: 3 });
+  for (let p = 0; p < 3; p++) ct.add(flow(1, 7, 80, p, 6), 0, 100);
+  assert.equal(ct.add(flow(1, 7, 80, 9, 6), 10, 100), false);
+  // A lookup meeting an expired flow removes it and releases its place.
+  assert.equal(ct.touch(flow(1, 7, 80, 0, 6), 100, 100), false);
+  assert.equal(ct.flowsOf(7), 2);
+  assert.equal(ct.add(flow(1, 7, 80, 9, 6), 100, 100), true);
+  // sweep() releases the rest.
+  assert.equal(ct.sweep(150), 2);
+  assert.equal(ct.flowsOf(7), 1);
+  for (let p = 20; p < 22; p++) assert.equal(ct.add(flow(1, 7, 80, p, 6), 150, 100), true);
+  assert.equal(ct.add(flow(1, 7, 80, 30, 6), 150, 100), false);
+  // All three expire at 250 and nothing sweeps them: the refused add sweeps once, at most once a second.
+  assert.equal(ct.add(flow(1, 7, 80, 30, 6), 300, 100), false, 'a full sweep ran at 10 ms; next one from 1010 ms');
+  assert.equal(ct.add(flow(1, 7, 80, 30, 6), 1010, 100), true);
+  assert.equal(ct.flowsOf(7), 1);
+  assert.equal(ct.size, 1);
+});
+
+test('per-peer counts survive growth and go with clear()', () => {
+  const ct = new Conntrack(1 << 20, { maxFlowsPerPeer: 5000 });
+  for (let i = 0; i < 4000; i++) ct.add(flow(1, 100 + (i % 7), 80, i, 6), 0, 1000);
+  assert.ok(ct.slots >= 8192, 'grew');
+  for (let r = 0; r < 7; r++) assert.equal(ct.flowsOf(100 + r), r < 4000 % 7 ? 572 : 571);
+  assert.equal(ct.peerCount, 7);
+  ct.clear();
+  assert.equal(ct.flowsOf(100), 0);
+  assert.equal(ct.peerCount, 0);
+  assert.equal(ct.add(flow(1, 100, 80, 1, 6), 0, 1000), true);
+  assert.equal(ct.flowsOf(100), 1);
 });
