@@ -8,12 +8,12 @@
 // Peers choose most of every key, so the table defends itself three ways:
 // - slots come from HalfSipHash-2-4 under a random per-table key: without the key, a member cannot
 //   pick flows that share a probe chain (a fixed hash let 20k chosen flows cost 10k probes a lookup);
-// - one remote address holds at most maxFlowsPerPeer flows, so one member cannot fill the table.
-// Expiry is lazy (an expired entry found by a lookup is removed) plus sweep(), which callers may
-// run periodically, plus a full sweep before the table grows and, at most once per
-// FULL_SWEEP_INTERVAL_MS, when a bound refuses a flow.
+// - one remote address holds at most maxFlowsPerPeer flows, so one member cannot fill the table;
+// - the periodic sweep() examines a bounded number of slots per call, whatever the table's size.
+// Expiry is lazy (an expired entry found by a lookup is removed) plus sweep(), plus a full sweep
+// before the table grows and, at most once per FULL_SWEEP_INTERVAL_MS, when a bound refuses a flow.
 import { randomBytes } from 'node:crypto';
-import { DEFAULT_MAX_FLOWS, MIN_FLOWS_PER_PEER, PEER_SHARE_DIVISOR } from './constants.js';
+import { DEFAULT_MAX_FLOWS, MIN_FLOWS_PER_PEER, PEER_SHARE_DIVISOR, SWEEP_SLOTS_PER_CALL } from './constants.js';
 import { FirewallOptionError } from './errors.js';
 import type { Flow } from './flow.js';
 import { halfSipHash4 } from './halfsiphash.js';
@@ -34,6 +34,8 @@ const KEY_BYTES = 8;
 export interface ConntrackOptions {
   /** Flows one remote address may hold at once (default defaultMaxFlowsPerPeer(maxFlows)). */
   readonly maxFlowsPerPeer?: number;
+  /** Slots one periodic sweep() examines (default SWEEP_SLOTS_PER_CALL). */
+  readonly sweepSlots?: number;
   /** The 8-byte HalfSipHash key (default: random per table). For reproducible tests only: a known key lets peers choose collisions. */
   readonly hashKey?: Uint8Array;
 }
@@ -64,6 +66,8 @@ export class Conntrack {
   /** Each entry's full hash, so deletion and growth need not rehash (HalfSipHash is not free). */
   private hashes = new Uint32Array(0);
   private count = 0;
+  /** Next slot the periodic sweep examines. */
+  private cursor = 0;
   private lastFullSweep = -Infinity;
   private readonly k0: number;
   private readonly k1: number;
@@ -72,11 +76,14 @@ export class Conntrack {
   readonly maxFlows: number;
   /** Most flows one remote address may hold; add() refuses beyond it. */
   readonly maxFlowsPerPeer: number;
+  /** Slots one sweep() examines. */
+  readonly sweepSlots: number;
 
   /** An empty table bounded at `maxFlows` flows; throws FirewallOptionError for a bad option. */
   constructor(maxFlows = DEFAULT_MAX_FLOWS, options: ConntrackOptions = {}) {
     this.maxFlows = Math.max(1, Math.floor(maxFlows));
     this.maxFlowsPerPeer = positive('maxFlowsPerPeer', options.maxFlowsPerPeer ?? defaultMaxFlowsPerPeer(this.maxFlows));
+    this.sweepSlots = positive('sweepSlots', options.sweepSlots ?? SWEEP_SLOTS_PER_CALL);
     const key = options.hashKey ?? randomBytes(KEY_BYTES);
     if (key.length !== KEY_BYTES) throw new FirewallOptionError('hashKey', `must be ${KEY_BYTES} bytes, got ${key.length}`);
     const view = new DataView(key.buffer, key.byteOffset, KEY_BYTES);
@@ -91,7 +98,7 @@ export class Conntrack {
     return this.count;
   }
 
-  /** Slots in the table (a power of two, at least twice the flows). */
+  /** Slots in the table (a power of two, at least twice the flows): sweep() covers them in slots / sweepSlots calls. */
   get slots(): number {
     return this.capacity;
   }
@@ -161,9 +168,30 @@ export class Conntrack {
     return true;
   }
 
-  /** Removes every flow expired at `nowMs`; returns how many. */
+  /**
+   * Removes the flows expired at `nowMs` in the next `sweepSlots` slots (all of them in a smaller
+   * table), continuing where the previous call stopped; returns how many. Calls at a steady rate
+   * cover the whole table every slots / sweepSlots calls, and each costs a bounded amount (the slots,
+   * plus the removals, each of which a lookup would otherwise have done) whatever the table's size.
+   */
   sweep(nowMs: number): number {
-    return this.sweepAll(nowMs);
+    const mask = this.capacity - 1;
+    let i = this.cursor;
+    let removed = 0;
+    // A removal elsewhere (a lookup meeting an expired entry) may shift an entry from just after the
+    // cursor to just before it; that entry is skipped this round and examined in the next one.
+    for (let left = Math.min(this.sweepSlots, this.capacity); left > 0; ) {
+      if (this.protoFrag[i] !== 0 && this.expires[i] <= nowMs) {
+        // removeAt shifts a later entry into i: examine i again.
+        this.removeAt(i);
+        removed++;
+      } else {
+        i = (i + 1) & mask;
+        left--;
+      }
+    }
+    this.cursor = i;
+    return removed;
   }
 
   /** Forgets every flow. */
@@ -265,7 +293,7 @@ export class Conntrack {
     this.count = count;
   }
 
-  /** Replaces the arrays with empty ones of `capacity` slots (a power of two). */
+  /** Replaces the arrays with empty ones of `capacity` slots (a power of two); the sweep starts over. */
   private allocate(capacity: number): void {
     this.capacity = capacity;
     this.localIp = new Uint32Array(capacity);
@@ -275,6 +303,7 @@ export class Conntrack {
     this.expires = new Float64Array(capacity);
     this.hashes = new Uint32Array(capacity);
     this.count = 0;
+    this.cursor = 0;
   }
 }
 

@@ -42,3 +42,10 @@ export const PEER_SHARE_DIVISOR = 16;
 export const MIN_FLOWS_PER_PEER = 1024;
 /** Default per-peer share at DEFAULT_MAX_FLOWS: 65536 flows. */
 export const DEFAULT_MAX_FLOWS_PER_PEER = DEFAULT_MAX_FLOWS / PEER_SHARE_DIVISOR;
+/**
+ * Slots the periodic sweep examines per call. At DEFAULT_MAX_FLOWS the table has 2^21 slots, so one
+ * round takes 32 calls (32 s at the node's 1 Hz tick), well inside the shortest default timeout (3 min):
+ * an idle flow lingers at most that long past its deadline, and lookups and growth remove expired
+ * entries on their own. 2^16 slot checks take well under a millisecond, bounding the tick.
+ */
+export const SWEEP_SLOTS_PER_CALL = 1 << 16;

@@ -81,7 +81,10 @@ export class Firewall {
     return this.conntrack.flowsOf(flow.remoteIp) >= this.conntrack.maxFlowsPerPeer ? DROP_CONNTRACK_PEER_FULL : DROP_CONNTRACK_FULL;
   }
 
-  /** Removes flows idle past their timeout at `nowMs`; returns how many. Call it now and then (e.g. every few seconds). */
+  /**
+   * Removes flows idle past their timeout at `nowMs` from the next part of the flow table (a bounded
+   * number of slots, Conntrack.sweep); returns how many. Call it at a steady rate (the node: 1 Hz).
+   */
   sweep(nowMs: number): number {
     return this.conntrack.sweep(nowMs);
   }

@@ -217,6 +217,7 @@ test('per-peer share: defaults, option errors', () => {
   assert.equal(defaultMaxFlowsPerPeer(1 << 16), 4096);
   for (const bad of [0, -1, 1.5, NaN]) {
     assert.throws(() => new Conntrack(100, { maxFlowsPerPeer: bad }), (e: unknown) => e instanceof FirewallOptionError && e.code === 'ERR_TIO_FIREWALL_OPTION');
+    assert.throws(() => new Conntrack(100, { sweepSlots: bad }), FirewallOptionError);
   }
   assert.throws(() => new Conntrack(100, { hashKey: new Uint8Array(16) }), /8 bytes/);
 });
@@ -243,7 +244,7 @@ test('per-peer share: released on expiry (lookup, sweep, and the rate-limited fu
   assert.equal(ct.touch(flow(1, 7, 80, 0, 6), 100, 100), false);
   assert.equal(ct.flowsOf(7), 2);
   assert.equal(ct.add(flow(1, 7, 80, 9, 6), 100, 100), true);
-  // sweep() releases the rest.
+  // sweep() releases the rest (this table is smaller than one sweep's slots).
   assert.equal(ct.sweep(150), 2);
   assert.equal(ct.flowsOf(7), 1);
   for (let p = 20; p < 22; p++) assert.equal(ct.add(flow(1, 7, 80, p, 6), 150, 100), true);
@@ -266,4 +267,115 @@ test('per-peer counts survive growth and go with clear()', () => {
   assert.equal(ct.peerCount, 0);
   assert.equal(ct.add(flow(1, 100, 80, 1, 6), 0, 1000), true);
   assert.equal(ct.flowsOf(100), 1);
+});
+
+test('sweep: each call examines a bounded part of the table; consecutive calls remove every expired flow', () => {
+  const sweepSlots = 64;
+  const ct = new Conntrack(1 << 20, { sweepSlots, maxFlowsPerPeer: 1 << 20 });
+  const n = 5000;
+  for (let i = 0; i < n; i++) ct.add(flow(1, 2 + (i & 3), 80, i, 6), 0, i % 3 === 0 ? 5000 : 100);
+  const live = Math.ceil(n / 3);
+  const slots = ct.slots;
+  const { maxProbes } = ct.probeStats();
+  let removed = 0;
+  let calls = 0;
+  for (; calls < slots / sweepSlots; calls++) {
+    const r = ct.sweep(1000);
+    // The slots themselves, plus entries shifted into them from a chain running past the last one.
+    assert.ok(r <= sweepSlots + maxProbes - 1, `call ${calls} removed ${r}`);
+    removed += r;
+  }
+  assert.equal(removed, n - live, 'one round removes everything expired');
+  assert.equal(ct.size, live);
+  for (let i = 0; i < n; i++) assert.equal(ct.has(flow(1, 2 + (i & 3), 80, i, 6), 1000), i % 3 === 0, `flow ${i}`);
+  let counted = 0;
+  for (let r = 0; r < 4; r++) counted += ct.flowsOf(2 + r);
+  assert.equal(counted, live);
+  assert.equal(ct.sweep(1000), 0);
+});
+
+test('sweep: a call costs the same in a huge table as in a small one (slots examined, not capacity)', () => {
+  const small = new Conntrack(1 << 20, { sweepSlots: 128, maxFlowsPerPeer: 1 << 20 });
+  const big = new Conntrack(1 << 20, { sweepSlots: 128, maxFlowsPerPeer: 1 << 20 });
+  for (let i = 0; i < 40; i++) small.add(flow(1, 2, 80, i, 6), 0, 100);
+  for (let i = 0; i < 50_000; i++) big.add(flow(1, 2 + (i >> 15), 80, i & 0x7fff, 6), 0, 100);
+  // Everything is expired; one call removes only what sits in (or shifts into) its 128 slots:
+  // at load ~0.38, about 50 entries, never the whole table.
+  const r = big.sweep(200);
+  assert.ok(r > 0 && r <= 128 + big.probeStats().maxProbes, `removed ${r}`);
+  assert.equal(small.slots, 128);
+  assert.equal(small.sweep(200), 40, 'a table no bigger than one call is covered by it');
+});
+
+// Model with per-peer counts: small sweeps and a small share, so both matter.
+type HOp = { kind: 'add' | 'touch' | 'has'; key: number; ttl: number; dt: number } | { kind: 'sweep'; dt: number } | { kind: 'drain'; dt: number };
+
+test('property: Conntrack with a per-peer share and an incremental sweep agrees with a Map model, counts included', () => {
+  const PEERS = 4;
+  const SHARE = 20;
+  const SWEEP = 16;
+  const keyArb = fc.integer({ min: 0, max: 600 });
+  const op: fc.Arbitrary<HOp> = fc.oneof(
+    { weight: 8, arbitrary: fc.record({ kind: fc.constantFrom('add' as const, 'touch' as const, 'has' as const), key: keyArb, ttl: fc.oneof(fc.integer({ min: 1, max: 50 }), fc.integer({ min: 500, max: 5000 })), dt: fc.integer({ min: 0, max: 5 }) }) },
+    { weight: 2, arbitrary: fc.record({ kind: fc.constant('sweep' as const), dt: fc.integer({ min: 0, max: 20 }) }) },
+    { weight: 1, arbitrary: fc.record({ kind: fc.constant('drain' as const), dt: fc.integer({ min: 0, max: 50 }) }) },
+  );
+  const keyFlow = (k: number): Flow => flow(k % 2, 10 + ((k >> 1) % PEERS), k >> 3, 80, 6, false);
+  fc.assert(
+    fc.property(fc.array(op, { minLength: 100, maxLength: 1200, size: 'max' }), (ops) => {
+      const ct = new Conntrack(1 << 20, { maxFlowsPerPeer: SHARE, sweepSlots: SWEEP });
+      const model = new Map<number, { peer: number; deadline: number }>();
+      let now = 0;
+      const checkCounts = (exact: boolean): void => {
+        let sum = 0;
+        let peers = 0;
+        for (let p = 0; p < PEERS; p++) {
+          const rip = 10 + p;
+          let all = 0;
+          let live = 0;
+          for (const e of model.values()) if (e.peer === rip) (all++, e.deadline > now && live++);
+          const n = ct.flowsOf(rip);
+          assert.ok(n <= SHARE, `peer ${rip}: ${n} flows over the share`);
+          if (exact) assert.equal(n, live, `peer ${rip} after a full round`);
+          else assert.ok(n >= live && n <= all, `peer ${rip}: ${n} not in [${live}, ${all}]`);
+          sum += n;
+          if (n > 0) peers++;
+        }
+        assert.equal(sum, ct.size, 'per-peer counts add up to the size');
+        assert.equal(ct.peerCount, peers);
+      };
+      for (const o of ops) {
+        now += o.dt;
+        if (o.kind === 'sweep' || o.kind === 'drain') {
+          const calls = o.kind === 'sweep' ? 1 : Math.ceil(ct.slots / SWEEP);
+          for (let c = 0; c < calls; c++) ct.sweep(now);
+          if (o.kind === 'drain') {
+            for (const [k, e] of model) if (e.deadline <= now) model.delete(k);
+            assert.equal(ct.size, model.size, 'a full round of calls removes every expired flow');
+          }
+          checkCounts(o.kind === 'drain');
+          continue;
+        }
+        const f = keyFlow(o.key);
+        const e = model.get(o.key);
+        const live = e !== undefined && e.deadline > now;
+        if (o.kind === 'has') {
+          assert.equal(ct.has(f, now), live);
+        } else if (o.kind === 'touch') {
+          assert.equal(ct.touch(f, now, o.ttl), live);
+          if (live) e.deadline = now + o.ttl;
+          else model.delete(o.key);
+        } else if (ct.add(f, now, o.ttl)) {
+          model.set(o.key, { peer: f.remoteIp, deadline: now + o.ttl });
+        } else {
+          // Refused: only a new flow of a peer at its share (expired flows not yet found included).
+          assert.equal(live, false);
+          assert.equal(ct.flowsOf(f.remoteIp), SHARE);
+          if (e !== undefined) model.delete(o.key);
+        }
+        checkCounts(false);
+      }
+    }),
+    { numRuns: 100 },
+  );
 });
