@@ -24,6 +24,28 @@ export const DEFAULT_UDP_TIMEOUT_MS = 3 * 60_000;
 export const DEFAULT_OTHER_TIMEOUT_MS = 10 * 60_000;
 /**
  * Flows tracked at most before new ones are refused. tio's own bound (nebula 1.6.1 has none, a TODO in
- * firewall.go) so a peer allowed to open flows cannot grow memory without limit; ~50 MB of tables at the cap.
+ * firewall.go) so a peer allowed to open flows cannot grow memory without limit; ~55 MB of tables at the cap
+ * (2^21 slots of 26 bytes, load <= 1/2), plus the per-peer counters (8 bytes a slot, sized by distinct peers).
  */
 export const DEFAULT_MAX_FLOWS = 1 << 20;
+/**
+ * Default per-peer share of the flow table: one remote address may hold maxFlows / PEER_SHARE_DIVISOR flows
+ * (but at least MIN_FLOWS_PER_PEER). tio's choice: at 16, no single member can take more than 1/16 of the
+ * table, so filling it takes 16 colluding addresses, while the default share (65536 flows) is still more
+ * than one host's ephemeral port range can use against one local address and port.
+ */
+export const PEER_SHARE_DIVISOR = 16;
+/**
+ * Floor of the default per-peer share, so small tables (maxFlows below 16384) still let one busy peer
+ * open a useful number of flows; tio's choice (a few hundred concurrent connections is a busy client).
+ */
+export const MIN_FLOWS_PER_PEER = 1024;
+/** Default per-peer share at DEFAULT_MAX_FLOWS: 65536 flows. */
+export const DEFAULT_MAX_FLOWS_PER_PEER = DEFAULT_MAX_FLOWS / PEER_SHARE_DIVISOR;
+/**
+ * Slots the periodic sweep examines per call. At DEFAULT_MAX_FLOWS the table has 2^21 slots, so one
+ * round takes 32 calls (32 s at the node's 1 Hz tick), well inside the shortest default timeout (3 min):
+ * an idle flow lingers at most that long past its deadline, and lookups and growth remove expired
+ * entries on their own. 2^16 slot checks take well under a millisecond, bounding the tick.
+ */
+export const SWEEP_SLOTS_PER_CALL = 1 << 16;

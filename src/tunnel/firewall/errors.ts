@@ -8,3 +8,10 @@ export class FirewallRuleError extends TioError {
     super('ERR_TIO_FIREWALL_RULE', `firewall ${where}: ${detail}`);
   }
 }
+
+/** A firewall or conntrack option is out of range; the message names it and the accepted values. */
+export class FirewallOptionError extends TioError {
+  constructor(option: string, detail: string) {
+    super('ERR_TIO_FIREWALL_OPTION', `firewall option ${option}: ${detail}`);
+  }
+}

@@ -12,7 +12,7 @@ import {
 import { Conntrack } from './conntrack.js';
 import { newFlow, parseFlow, type Direction } from './flow.js';
 import type { PeerIdentity } from './identity.js';
-import { DROP_CONNTRACK_FULL, DROP_NO_RULE, type FirewallDropReason } from './reasons.js';
+import { DROP_CONNTRACK_FULL, DROP_CONNTRACK_PEER_FULL, DROP_NO_RULE, type FirewallDropReason } from './reasons.js';
 import type { FirewallRule } from './rule.js';
 import { RuleTable } from './rule-table.js';
 
@@ -30,6 +30,8 @@ export interface FirewallOptions {
   readonly defaultTimeoutMs?: number;
   /** Flow table bound (default DEFAULT_MAX_FLOWS). */
   readonly maxFlows?: number;
+  /** Flows one remote address may hold (default defaultMaxFlowsPerPeer(maxFlows): 1/16 of it, at least 1024). */
+  readonly maxFlowsPerPeer?: number;
 }
 
 /** Rules + conntrack. One instance per node (or per worker); not thread-shared. */
@@ -49,7 +51,10 @@ export class Firewall {
   constructor(options: FirewallOptions) {
     this.inbound = new RuleTable('inbound', options.inbound);
     this.outbound = new RuleTable('outbound', options.outbound);
-    this.conntrack = new Conntrack(options.maxFlows ?? DEFAULT_MAX_FLOWS);
+    this.conntrack = new Conntrack(
+      options.maxFlows ?? DEFAULT_MAX_FLOWS,
+      options.maxFlowsPerPeer === undefined ? {} : { maxFlowsPerPeer: options.maxFlowsPerPeer },
+    );
     this.tcpTimeoutMs = options.tcpTimeoutMs ?? DEFAULT_TCP_TIMEOUT_MS;
     this.udpTimeoutMs = options.udpTimeoutMs ?? DEFAULT_UDP_TIMEOUT_MS;
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_OTHER_TIMEOUT_MS;
@@ -71,10 +76,15 @@ export class Firewall {
     if (this.conntrack.touch(flow, nowMs, ttl)) return null;
     const table = direction === 'inbound' ? this.inbound : this.outbound;
     if (!table.match(flow, peer)) return DROP_NO_RULE;
-    return this.conntrack.add(flow, nowMs, ttl) ? null : DROP_CONNTRACK_FULL;
+    if (this.conntrack.add(flow, nowMs, ttl)) return null;
+    // Only on refusal: which bound it was, for the counters.
+    return this.conntrack.flowsOf(flow.remoteIp) >= this.conntrack.maxFlowsPerPeer ? DROP_CONNTRACK_PEER_FULL : DROP_CONNTRACK_FULL;
   }
 
-  /** Removes flows idle past their timeout at `nowMs`; returns how many. Call it now and then (e.g. every few seconds). */
+  /**
+   * Removes flows idle past their timeout at `nowMs` from the next part of the flow table (a bounded
+   * number of slots, Conntrack.sweep); returns how many. Call it at a steady rate (the node: 1 Hz).
+   */
   sweep(nowMs: number): number {
     return this.conntrack.sweep(nowMs);
   }

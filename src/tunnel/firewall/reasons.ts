@@ -15,6 +15,8 @@ export const DROP_LOCAL_IP = 'local-ip-not-ours';
 export const DROP_NO_RULE = 'no-matching-rule';
 /** A rule admits the packet but the flow table is at its bound (tio's DEFAULT_MAX_FLOWS). */
 export const DROP_CONNTRACK_FULL = 'conntrack-full';
+/** A rule admits the packet but its remote address holds its share of the flow table (tio's maxFlowsPerPeer). */
+export const DROP_CONNTRACK_PEER_FULL = 'conntrack-peer-full';
 
 /** Why the inner packet could not be read as an IPv4 flow. */
 export type FlowDropReason = typeof DROP_NOT_IPV4 | typeof DROP_PACKET_SHORT | typeof DROP_BAD_IHL;
@@ -25,4 +27,5 @@ export type FirewallDropReason =
   | FlowDropReason
   | AddressDropReason
   | typeof DROP_NO_RULE
-  | typeof DROP_CONNTRACK_FULL;
+  | typeof DROP_CONNTRACK_FULL
+  | typeof DROP_CONNTRACK_PEER_FULL;

@@ -2,6 +2,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
   DROP_CONNTRACK_FULL,
+  DROP_CONNTRACK_PEER_FULL,
   DROP_NOT_IPV4,
   DROP_NO_RULE,
   DROP_PACKET_SHORT,
@@ -133,6 +134,22 @@ test('maxFlows: an admitted flow beyond the bound is dropped as conntrack-full',
   }
   const p = out({ sport: 3 });
   assert.equal(fw.filter(p, 0, p.length, 'outbound', peer(), 0), DROP_CONNTRACK_FULL);
+});
+
+test('maxFlowsPerPeer: one remote address beyond its share is dropped as conntrack-peer-full; another passes', () => {
+  const fw = new Firewall({ inbound: [], outbound: [anyone()], maxFlowsPerPeer: 2 });
+  assert.equal(fw.conntrack.maxFlowsPerPeer, 2);
+  for (const sport of [1, 2]) {
+    const p = out({ sport });
+    assert.equal(fw.filter(p, 0, p.length, 'outbound', peer(), 0), null);
+  }
+  const p = out({ sport: 3 });
+  assert.equal(fw.filter(p, 0, p.length, 'outbound', peer(), 0), DROP_CONNTRACK_PEER_FULL);
+  const q = packet({ src: US, dst: '198.19.0.3', proto: 6, sport: 3, dport: 80 });
+  assert.equal(fw.filter(q, 0, q.length, 'outbound', peer(), 0), null, 'another remote address has its own share');
+  // The tracked flows' replies still pass: the share limits new flows only.
+  const r = back({ dport: 1 });
+  assert.equal(fw.filter(r, 0, r.length, 'inbound', peer(), 1), null);
 });
 
 test('bad rules throw FirewallRuleError from the constructor', () => {
