@@ -66,8 +66,10 @@ interface Source {
 async function main(): Promise<void> {
   const o = options();
   const writer = datagramWriter(o.kind, o.who);
+  // At least one datagram deep, or a low rate would never fill a whole token.
+  const depth = Math.max(o.rate * BURST_S, 1);
   // The most one source is given in one tick: an equal share of a full bucket.
-  const perTick = Math.ceil((o.rate * BURST_S) / o.sources.length) + 1;
+  const perTick = Math.ceil(depth / o.sources.length) + 1;
   const sources: Source[] = o.sources.map((host) => ({
     sock: udp.UdpSocket.open({ host, port: 0, gro: 'off', gso: 'off' }),
     buf: Buffer.alloc(perTick * writer.bytes),
@@ -101,7 +103,7 @@ async function main(): Promise<void> {
 
   const tick = (): void => {
     const now = performance.now();
-    tokens = Math.min(tokens + (o.rate * (now - last)) / 1000, o.rate * BURST_S);
+    tokens = Math.min(tokens + (o.rate * (now - last)) / 1000, depth);
     last = now;
     if (queued >= maxCount || now - t0 >= o.seconds * 1000) {
       void finish(queued >= maxCount ? 'count' : 'seconds');
