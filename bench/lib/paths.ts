@@ -10,3 +10,5 @@ export const REF_SRC = fileURLToPath(new URL('../../../bench/ref/forward.c', imp
 export const REF_BIN = fileURLToPath(new URL('../../../bench/ref/forward-ref', import.meta.url));
 /** The compiled TypeScript forwarder. */
 export const TS_FORWARDER = fileURLToPath(new URL('../ts-forwarder.js', import.meta.url));
+/** The compiled flood sender of bench:dos. */
+export const DOS_FLOOD = fileURLToPath(new URL('../dos-flood.js', import.meta.url));

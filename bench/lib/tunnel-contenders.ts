@@ -64,6 +64,23 @@ export interface Contender {
   tools: readonly DebTool[];
   /** Starts the tunnel in ctx.a / ctx.b; the caller waits until it carries traffic. */
   start(ctx: SetupContext): Promise<RunningTunnel>;
+  /** Nebula-config contenders: starts one more node of the same kind (bench:dos's newcomer C). */
+  startNode?(spec: NodeSpec): Daemon;
+}
+
+/** One Nebula-config node: who it is, where it listens, whom it knows. */
+export interface NodeSpec {
+  ns: Netns;
+  pki: TestPki;
+  me: HostFiles;
+  /** Underlay address it listens on (port 4242, as writeNodeConfig writes). */
+  listen: string;
+  /** Static hosts: [peer, its underlay address]. */
+  peers: readonly [HostFiles, string][];
+  /** TUN device name (namespaces keep equal names apart). */
+  dev: string;
+  /** Side, for messages and file names (a, b, c...). */
+  side: string;
 }
 
 /** Daemons' health and teardown as one RunningTunnel. */
@@ -93,17 +110,19 @@ function hosts(pki: TestPki): { ha: HostFiles; hb: HostFiles } {
 /** Two `tio up` processes from Nebula configs with a `tio:` section; aeadImpl sets TIO_AEAD_IMPL for them. */
 function tioContender(name: string, tio: { offload: 'auto' | 'off'; gro: boolean; aeadImpl?: string }, optional = false): Contender {
   const env = tio.aeadImpl === undefined ? process.env : { ...process.env, TIO_AEAD_IMPL: tio.aeadImpl };
+  const extra = `tio:\n  offload: ${tio.offload}\n  gro: ${tio.gro}\n`;
+  const node = (spec: NodeSpec, nodeArgs: readonly string[] = []): Daemon => {
+    if (!existsSync(TIO_MAIN)) throw new BenchError('ERR_BENCH_NO_TIO', `${TIO_MAIN} missing: run tsc first`);
+    const cfg = writeNodeConfig(spec.pki, spec.me, spec.listen, spec.peers, { cipher: 'aes', mtu: OVER_MTU, level: 'info', extra, dev: spec.dev }, name);
+    return Daemon.start(spec.ns, `${name} ${spec.side}`, process.execPath, [...nodeArgs, TIO_MAIN, 'up', '-config', cfg], { env });
+  };
   return {
     name,
     optional,
     tools: [NEBULA_CERT],
+    startNode: (spec) => node(spec),
     async start(ctx) {
-      if (!existsSync(TIO_MAIN)) throw new BenchError('ERR_BENCH_NO_TIO', `${TIO_MAIN} missing: run tsc first`);
       const { ha, hb } = hosts(ctx.pki);
-      const extra = `tio:\n  offload: ${tio.offload}\n  gro: ${tio.gro}\n`;
-      const common = { cipher: 'aes', mtu: OVER_MTU, level: 'info', extra } as const;
-      const cfgA = writeNodeConfig(ctx.pki, ha, UNDER_A, [[hb, UNDER_B]], { ...common, dev: 'tioa' }, name);
-      const cfgB = writeNodeConfig(ctx.pki, hb, UNDER_B, [[ha, UNDER_A]], { ...common, dev: 'tiob' }, name);
       const profiles: string[] = [];
       const nodeArgs = (side: string): string[] => {
         if (!ctx.profileDir) return [];
@@ -111,25 +130,29 @@ function tioContender(name: string, tio: { offload: 'auto' | 'off'; gro: boolean
         profiles.push(join(ctx.profileDir, file));
         return ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${file}`];
       };
-      const da = Daemon.start(ctx.a, `${name} a`, process.execPath, [...nodeArgs('a'), TIO_MAIN, 'up', '-config', cfgA], { env });
-      const db = Daemon.start(ctx.b, `${name} b`, process.execPath, [...nodeArgs('b'), TIO_MAIN, 'up', '-config', cfgB], { env });
+      const da = node({ ns: ctx.a, pki: ctx.pki, me: ha, listen: UNDER_A, peers: [[hb, UNDER_B]], dev: 'tioa', side: 'a' }, nodeArgs('a'));
+      const db = node({ ns: ctx.b, pki: ctx.pki, me: hb, listen: UNDER_B, peers: [[ha, UNDER_A]], dev: 'tiob', side: 'b' }, nodeArgs('b'));
       // Writing a CPU profile at exit takes a while; give it time before SIGKILL.
       return daemonsTunnel(OVER_B, [da, db], ctx.profileDir ? 30_000 : 5_000, profiles);
     },
   };
 }
 
+/** One Debian nebula from the same kind of config tio reads. */
+function nebulaNode(spec: NodeSpec): Daemon {
+  const cfg = writeNodeConfig(spec.pki, spec.me, spec.listen, spec.peers, { cipher: 'aes', mtu: OVER_MTU, level: 'info', dev: spec.dev }, 'nebula');
+  return Daemon.start(spec.ns, `nebula ${spec.side}`, 'nebula', ['-config', cfg]);
+}
+
 /** Debian's nebula on both ends, same configs. */
 const nebula: Contender = {
   name: 'nebula',
   tools: [NEBULA, NEBULA_CERT],
+  startNode: nebulaNode,
   async start(ctx) {
     const { ha, hb } = hosts(ctx.pki);
-    const common = { cipher: 'aes', mtu: OVER_MTU, level: 'info', dev: 'neb0' } as const;
-    const cfgA = writeNodeConfig(ctx.pki, ha, UNDER_A, [[hb, UNDER_B]], common, 'nebula');
-    const cfgB = writeNodeConfig(ctx.pki, hb, UNDER_B, [[ha, UNDER_A]], common, 'nebula');
-    const da = Daemon.start(ctx.a, 'nebula a', 'nebula', ['-config', cfgA]);
-    const db = Daemon.start(ctx.b, 'nebula b', 'nebula', ['-config', cfgB]);
+    const da = nebulaNode({ ns: ctx.a, pki: ctx.pki, me: ha, listen: UNDER_A, peers: [[hb, UNDER_B]], dev: 'neb0', side: 'a' });
+    const db = nebulaNode({ ns: ctx.b, pki: ctx.pki, me: hb, listen: UNDER_B, peers: [[ha, UNDER_A]], dev: 'neb0', side: 'b' });
     return daemonsTunnel(OVER_B, [da, db], 5_000);
   },
 };

@@ -6,6 +6,8 @@ import { BenchError } from './errors.js';
 import { parseIperfJson, type IperfResult } from './iperf.js';
 
 const PORT = 5201;
+/** iperf3 --connect-timeout: generous for a live tunnel's first packet (a handshake on a busy machine). */
+const CONNECT_TIMEOUT_MS = 10_000;
 
 /**
  * Runs `iperf3 -s -1` on serverAddr in `server` and `iperf3 -c serverAddr -t
@@ -27,7 +29,9 @@ export async function iperfTcp(client: Netns, server: Netns, serverAddr: string,
       const r = await srvDone;
       throw new BenchError('ERR_BENCH_IPERF', `iperf3 server exited early (${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
     }
-    const args = ['-c', serverAddr, '-p', String(PORT), '-t', String(seconds), '-J'];
+    // A tunnel that carries nothing (bench:dos floods one) fails the control
+    // connection here rather than after the kernel's SYN retries (~2 min).
+    const args = ['-c', serverAddr, '-p', String(PORT), '-t', String(seconds), '-J', '--connect-timeout', String(CONNECT_TIMEOUT_MS)];
     if (omit > 0) args.push('-O', String(omit));
     if (streams > 1) args.push('-P', String(streams));
     const cli = client.spawn('iperf3', args, { stdio: ['ignore', 'pipe', 'pipe'] });

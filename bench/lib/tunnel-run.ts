@@ -1,13 +1,13 @@
 // One measurement of one contender: fresh namespaces and veth, the tunnel up
 // and proven to carry traffic (ping, bounded), an iperf3 run, then teardown
 // whatever happened.
-import { setTimeout as sleep } from 'node:timers/promises';
 import { Netns, vethPair } from '../../test/helpers/netns.js';
 import type { TestPki } from '../../test/helpers/nebula-pki.js';
 import { BenchError } from './errors.js';
 import type { IperfResult } from './iperf.js';
 import { UNDER_A, UNDER_B, UNDER_MTU, UNDER_PREFIX, type Contender, type RunningTunnel } from './tunnel-contenders.js';
 import { iperfTcp } from './tunnel-iperf.js';
+import { untilAnswered } from './ping.js';
 
 /** What one measurement needs besides the contender. */
 export interface RunSpec {
@@ -34,27 +34,15 @@ export interface Sample {
 }
 
 /** How long a tunnel may take from start to its first answered ping. */
-const READY_TIMEOUT_MS = 30_000;
-/** Pause between failed pings. */
-const RETRY_MS = 200;
+export const READY_TIMEOUT_MS = 30_000;
 
-/** Pings B's overlay address from A once a second until one answers; throws with the tunnel's problem if a process dies. */
-async function waitUsable(a: Netns, tunnel: RunningTunnel, what: string): Promise<void> {
-  const deadline = Date.now() + READY_TIMEOUT_MS;
-  let last = '';
-  for (let i = 0; Date.now() < deadline && i < 200; i++) {
-    const problem = tunnel.problem();
-    if (problem) throw new BenchError('ERR_BENCH_TUNNEL', `${what} died before carrying traffic: ${problem}`);
-    try {
-      await a.execAsync('ping', ['-n', '-c', '1', '-W', '1', tunnel.serverAddr], { timeoutMs: 5_000 });
-      return;
-    } catch (e) {
-      last = e instanceof Error ? e.message : String(e);
-    }
-    // Before the tunnel device exists ping fails at once (no route): pace the retries.
-    await sleep(RETRY_MS);
-  }
-  throw new BenchError('ERR_BENCH_TUNNEL', `${what}: no ping answer from ${tunnel.serverAddr} within ${READY_TIMEOUT_MS} ms (${last.split('\n')[0]})`);
+/** Pings the tunnel's server address from `from` until one answers; throws with the tunnel's problem if a process dies. */
+export async function waitUsable(from: Netns, tunnel: RunningTunnel, what: string): Promise<void> {
+  const r = await untilAnswered(from, tunnel.serverAddr, READY_TIMEOUT_MS, () => {
+    const p = tunnel.problem();
+    return p === undefined ? undefined : `${what}: ${p}`;
+  });
+  if (r.ms === undefined) throw new BenchError('ERR_BENCH_TUNNEL', `${what}: no ping answer from ${tunnel.serverAddr} within ${READY_TIMEOUT_MS} ms (${r.last})`);
 }
 
 /** Runs contender once; never throws, always stops its processes and destroys its namespaces. */
