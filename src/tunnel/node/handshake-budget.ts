@@ -35,6 +35,16 @@ export const DEFAULT_HANDSHAKE_BUDGET: HandshakeBudgetOptions = {
   perSourceRate: 10, perSourceBurst: 20, perTurn: 20, maxSources: 16384,
 };
 
+/**
+ * Defaults of the screen every msg1 passes before it is parsed at all. Parsing a msg1 with a
+ * valid certificate (hashes, protobuf, fingerprint) cost ~30 us here: at 20,000/s from 20
+ * addresses that alone took most of a core (bench:dos, signed flood). Five times the expensive
+ * budget's rates leaves honest retransmissions and refusals room while capping the parse work.
+ */
+export const DEFAULT_HANDSHAKE_SCREEN: HandshakeBudgetOptions = {
+  perSourceRate: 50, perSourceBurst: 100, perTurn: 100, maxSources: 16384,
+};
+
 interface Bucket {
   tokens: number;
   at: number;

@@ -27,7 +27,7 @@ import type { Endpoint } from '../udp/index.js';
 import {
   COUNTER_HANDSHAKE_MSG1, COUNTER_HANDSHAKE_MSG2, HEADER_LEN, SUBTYPE_HANDSHAKE_IX_PSK0, TYPE_HANDSHAKE, encodeHeader,
 } from '../wire/index.js';
-import { HandshakeBudget, type HandshakeBudgetOptions } from './handshake-budget.js';
+import { DEFAULT_HANDSHAKE_SCREEN, HandshakeBudget, type HandshakeBudgetOptions } from './handshake-budget.js';
 import type { Hostmap } from './hostmap.js';
 import { peerIdentity, type Pki } from './pki.js';
 import { Tunnel } from './tunnel.js';
@@ -42,6 +42,8 @@ export interface HandshakeOptions {
   triggerBuffer: number;
   /** Limits on unauthenticated handshake work (default DEFAULT_HANDSHAKE_BUDGET). */
   budget?: HandshakeBudgetOptions;
+  /** Limits on msg1 parsed at all, before any check (default DEFAULT_HANDSHAKE_SCREEN). */
+  screen?: HandshakeBudgetOptions;
 }
 
 /**
@@ -97,7 +99,7 @@ export interface HandshakeStats {
   rejected: number;
   tooOld: number;
   racesYielded: number;
-  /** msg1 refused unexamined: the source or this event-loop turn had no budget left. */
+  /** msg1 refused unexamined or unanswered: the source or this event-loop turn had no budget left (screen or budget). */
   overBudget: number;
   /** Tunnels made from a msg1 while the peer had an established tunnel (waiting for proof). */
   candidates: number;
@@ -120,6 +122,7 @@ export class HandshakeManager {
   private readonly handshakeCert: Uint8Array;
   private readonly staticKey: KeyPair;
   private readonly budget: HandshakeBudget;
+  private readonly screen: HandshakeBudget;
   // Responder tunnels by the ephemeral key of the msg1 they answered, for duplicate msg1 (closed ones pruned lazily).
   private readonly answered = new Map<string, Tunnel>();
   private readonly candidateState = new Map<Tunnel, CandidateState>();
@@ -135,6 +138,7 @@ export class HandshakeManager {
     this.handshakeCert = marshalHandshakeCertificate(host.pki.cert);
     this.staticKey = vetStaticKey({ privateKey: host.pki.privateKey, publicKey: host.pki.publicKey });
     this.budget = new HandshakeBudget(opts.budget, host.now);
+    this.screen = new HandshakeBudget(opts.screen ?? DEFAULT_HANDSHAKE_SCREEN, host.now);
   }
 
   /** True while a handshake to vpnIp is pending. */
@@ -208,6 +212,7 @@ export class HandshakeManager {
     this.candidateState.clear();
     this.answered.clear();
     this.budget.close();
+    this.screen.close();
   }
 
   /** Number of responder tunnels remembered for duplicate msg1 (bounded by live tunnels and candidates). */
@@ -285,6 +290,12 @@ export class HandshakeManager {
 
   private onMsg1(body: Buffer, from: Endpoint): void {
     const { log, pki, hostmap } = this.host;
+    // A source sending more msg1 than any honest peer does is refused before even the parse.
+    if (!this.screen.admit(from)) {
+      this.stats.overBudget++;
+      this.refused('Handshake refused: over budget', from, 'too many handshake messages from this address or in this turn', false);
+      return;
+    }
     // A byte-identical retransmission of the msg1 we answered gets the same msg2 (§3.6).
     const key = body.length >= DH_LEN ? body.toString('hex', 0, DH_LEN) : '';
     const seen = this.answered.get(key);

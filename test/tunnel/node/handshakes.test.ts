@@ -127,3 +127,19 @@ test('an unproven tunnel is replaced by the next msg1 whatever its Time; a prove
     b.dispose();
   }
 });
+
+test('msg1s from one address beyond the screen are refused before they are parsed; another address is still parsed', () => {
+  const b = testManager(pki.pool, bob, 'aes', [], { screen: { perSourceRate: 1, perSourceBurst: 10, perTurn: 1000, maxSources: 100 } });
+  try {
+    const junk = Buffer.alloc(HEADER_LEN + 240, 0x5a);
+    encodeHeader(junk, 0, 0, 0, 0, 1);
+    for (let i = 0; i < 50; i++) b.m.onPacket(1, 0, junk, 0, junk.length, ELSEWHERE);
+    assert.equal(b.m.stats.rejected, 10, 'the screen\'s burst is parsed (and refused as junk)');
+    assert.equal(b.m.stats.overBudget, 40, 'the rest are refused unparsed');
+    const m = msg1(alice);
+    b.m.onPacket(1, 0, m, 0, m.length, DIALLED);
+    assert.equal(b.m.stats.responded, 1, 'another address is parsed and answered');
+  } finally {
+    b.dispose();
+  }
+});
