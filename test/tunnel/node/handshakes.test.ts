@@ -15,10 +15,10 @@ const bob = pki.host('bob', '198.19.0.2/16');
 const DIALLED = Endpoint.of('198.18.0.2', 4242);
 const ELSEWHERE = Endpoint.of('198.18.0.66', 4242);
 
-/** A fresh, valid msg1 from `from` (new ephemeral each call). */
-function msg1(from: FuzzHost): Buffer {
+/** A fresh, valid msg1 from `from` (new ephemeral each call) with handshake Time `time`. */
+function msg1(from: FuzzHost, time: bigint = unixNanos()): Buffer {
   const i = new IxInitiator({ cipher: 'aes', staticKey: from.keys });
-  const body = i.writeMessage1(encodeHandshake({ details: { cert: marshalHandshakeCertificate(from.cert), initiatorIndex: 7, time: unixNanos() } }));
+  const body = i.writeMessage1(encodeHandshake({ details: { cert: marshalHandshakeCertificate(from.cert), initiatorIndex: 7, time } }));
   const out = Buffer.alloc(HEADER_LEN + body.length);
   encodeHeader(out, 0, 0, 0, 0, 1);
   out.set(body, HEADER_LEN);
@@ -104,14 +104,7 @@ test('an unproven tunnel is replaced by the next msg1 whatever its Time; a prove
   const b = testManager(pki.pool, bob, 'aes');
   try {
     const ipA = alice.cert.details.ips[0]!.ipU32;
-    const withTime = (time: bigint): Buffer => {
-      const i = new IxInitiator({ cipher: 'aes', staticKey: alice.keys });
-      const body = i.writeMessage1(encodeHandshake({ details: { cert: marshalHandshakeCertificate(alice.cert), initiatorIndex: 9, time } }));
-      const out = Buffer.alloc(HEADER_LEN + body.length);
-      encodeHeader(out, 0, 0, 0, 0, 1);
-      out.set(body, HEADER_LEN);
-      return out;
-    };
+    const withTime = (time: bigint): Buffer => msg1(alice, time);
     const huge = withTime((1n << 64n) - 1n);
     b.m.onPacket(1, 0, huge, 0, huge.length, ELSEWHERE);
     const forged = b.hostmap.get(ipA)!;
