@@ -1,9 +1,6 @@
 /** The only module that loads the C addon; everything native goes through these typed wrappers. */
-import { createRequire } from 'node:module';
-import { existsSync } from 'node:fs';
-import { dirname, join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { TioError } from './errors.js';
+import { addonCandidates, loadAddonFrom, packageRoot } from './native-load.js';
 
 /** Opaque libuv poll handle owned by the addon. */
 export type PollHandle = { readonly __brand: 'tio.PollHandle' };
@@ -146,22 +143,8 @@ export interface NativeAddon extends NativeAead, NativeUdp {
   fdRelease(fd: number): number;
 }
 
-function packageRoot(): string {
-  // dist/src/native.js -> package root two levels up; src/native.ts when run from source.
-  let dir = dirname(fileURLToPath(import.meta.url));
-  for (let i = 0; i < 4; i++) {
-    if (existsSync(join(dir, 'binding.gyp'))) return dir;
-    dir = dirname(dir);
-  }
-  return dirname(dirname(dirname(fileURLToPath(import.meta.url))));
-}
-
 function load(): NativeAddon {
-  const file = join(packageRoot(), 'build', 'Release', 'tio.node');
-  if (!existsSync(file)) {
-    throw new TioError('ERR_TIO_NO_ADDON', `tio's native addon is not built (${file} is missing); run \`npm install\` or \`npm run build\` in the tio package`);
-  }
-  return createRequire(import.meta.url)(file) as NativeAddon;
+  return loadAddonFrom<NativeAddon>(addonCandidates(packageRoot())).addon;
 }
 
 let loadError: TioError | null = null;
