@@ -8,7 +8,7 @@ import assert from 'node:assert/strict';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
-import { fileURLToPath } from 'node:url';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import { prebuildKey } from '../../src/native-load.js';
 import { onCleanup } from '../helpers/cleanup.js';
 import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
@@ -25,12 +25,22 @@ const MAX_FILES = 700;
 /** Newest glibc symbol version the shipped addon may need; README "Installation" states it (pthread_once moved into libc in 2.34). */
 const GLIBC_FLOOR: readonly [number, number] = [2, 34];
 
-/** Runs npm's CLI with this Node: the npm that ships beside it, else whatever `npm` is on PATH. */
-function npm(args: readonly string[], cwd: string, timeoutMs: number): string {
+/** Builds from the shipped sources take as long as the prepack build. */
+const BUILD_TIMEOUT_MS = 5 * 60_000;
+
+/** Runs npm's CLI with this Node (the npm that ships beside it, else `npm` on PATH), with extra environment `env`. */
+function npm(args: readonly string[], cwd: string, timeoutMs: number, env: readonly string[] = []): string {
   const cli = join(dirname(dirname(process.execPath)), 'lib', 'node_modules', 'npm', 'bin', 'npm-cli.js');
-  const cmd = existsSync(cli) ? process.execPath : 'npm';
-  const all = existsSync(cli) ? [cli, ...args] : [...args];
-  return run('sh', ['-c', 'cd "$0" && exec "$@"', cwd, cmd, ...all], { timeoutMs });
+  const cmd = existsSync(cli) ? [process.execPath, cli] : ['npm'];
+  return run('sh', ['-c', 'cd "$0" && exec env "$@"', cwd, ...env, ...cmd, ...args], { timeoutMs });
+}
+
+/** An empty ES-module project under the work dir, for installing the tarball into. */
+function emptyProject(name: string, fields: Record<string, unknown> = {}): string {
+  const dir = join(work, name);
+  mkdirSync(dir);
+  writeFileSync(join(dir, 'package.json'), JSON.stringify({ name: `tio-pack-${name}`, private: true, type: 'module', ...fields }));
+  return dir;
 }
 
 const npmSkip = tryRun('sh', ['-c', 'command -v tar'], { timeoutMs: 5_000 }) === undefined ? 'tar not installed' : undefined;
@@ -97,9 +107,7 @@ test('the shipped addon embeds no path of the machine that built it and needs no
 });
 
 test('installed with --ignore-scripts, tio and tio/tunnel import and open a TUN device on the prebuilt addon, and the CLI runs', { skip: npmSkip ?? rootSkipReason() }, () => {
-  const project = join(work, 'project');
-  mkdirSync(project);
-  writeFileSync(join(project, 'package.json'), JSON.stringify({ name: 'tio-pack-consumer', private: true, type: 'module' }));
+  const project = emptyProject('ignore-scripts');
   npm(['install', '--ignore-scripts', '--no-audit', '--no-fund', '--prefer-offline', tarball], project, INSTALL_TIMEOUT_MS);
   const installed = join(project, 'node_modules', 'tio');
   assert.ok(existsSync(join(installed, 'package.json')), 'tio is installed');
@@ -124,4 +132,34 @@ test('installed with --ignore-scripts, tio and tio/tunnel import and open a TUN 
 
   const usage = run(join(project, 'node_modules', '.bin', 'tio'), ['--help']);
   assert.match(usage, /usage: tio <command>/);
+});
+
+test('with scripts on, install takes the prebuild; TIO_BUILD_FROM_SOURCE=1 builds from the shipped sources; with no compiler the install fails saying how', { skip: npmSkip }, () => {
+  // npm 11 runs a dependency's install script only when the project approves it.
+  const project = emptyProject('scripts', { allowScripts: { tio: true } });
+  const scripts = ['--foreground-scripts', '--no-audit', '--no-fund', '--prefer-offline'];
+  const installLog = npm(['install', ...scripts, tarball], project, INSTALL_TIMEOUT_MS);
+  const installed = join(project, 'node_modules', 'tio');
+  assert.match(installLog, new RegExp(`tio: using the prebuilt addon prebuilds/${prebuildKey()}/tio\\.node; nothing to compile`));
+  assert.equal(existsSync(join(installed, 'build')), false, 'nothing compiled');
+
+  // The tarball alone (native/, binding.gyp, scripts) is enough to build the addon.
+  npm(['rebuild', 'tio', ...scripts], project, BUILD_TIMEOUT_MS, ['TIO_BUILD_FROM_SOURCE=1']);
+  const loader = JSON.stringify(pathToFileURL(join(installed, 'dist', 'src', 'native-load.js')).href);
+  const which = run(process.execPath, ['--input-type=module', '-e', `
+    const l = await import(${loader});
+    const { addon, path } = l.loadAddonFrom(l.addonCandidates(l.packageRoot()));
+    console.log(JSON.stringify({ path, sum: addon.checksumSum(new Uint8Array([1, 2, 3, 4]), 0, 4) }));`]);
+  const seen = JSON.parse(which.trim()) as { path: string; sum: number };
+  assert.equal(seen.path, join(installed, 'build', 'Release', 'tio.node'), 'the local build is loaded first');
+  assert.equal(seen.sum, 0x0102 + 0x0304, 'RFC 1071 sum of 01 02 03 04');
+
+  // Neither a shipped binary nor a compiler: the install fails with the loader's message.
+  rmSync(join(installed, 'build'), { recursive: true, force: true });
+  rmSync(join(installed, 'prebuilds'), { recursive: true, force: true });
+  assert.throws(
+    () => npm(['rebuild', 'tio', ...scripts], project, BUILD_TIMEOUT_MS, ['CC=/nonexistent/cc']),
+    (e: Error) => /building the addon from native\/ failed/.test(e.message) && /could not be loaded/.test(e.message)
+      && /npm rebuild tio/.test(e.message) && /C compiler/.test(e.message),
+  );
 });
