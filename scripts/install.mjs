@@ -30,6 +30,10 @@ if (loader && !checkout && !forced) {
 const build = spawnSync(process.execPath, [join(root, 'scripts', 'build-native.mjs')], { cwd: root, stdio: 'inherit' });
 const built = build.status === 0;
 if (checkout || !loader) process.exit(built ? 0 : 1);
+if (forced && !built) {
+  console.error('tio: TIO_BUILD_FROM_SOURCE=1 asked for a build from native/, and it failed (see above)');
+  process.exit(1);
+}
 
 // An installed package: succeed only if something loads now.
 try {

@@ -39,7 +39,9 @@ interface ReportApi {
 
 /** The C library of this process on Linux: Node's diagnostic report names a glibc version, musl builds have none. */
 export function libc(): 'glibc' | 'musl' {
-  const report = process.report as unknown as ReportApi;
+  const report = process.report as unknown as ReportApi | undefined;
+  // A Node built without diagnostic reports: guess the common case; a wrong guess only fails the load.
+  if (report === undefined) return 'glibc';
   // Without sockets in the report it costs a few milliseconds and no DNS lookups.
   const before = report.excludeNetwork;
   report.excludeNetwork = true;
