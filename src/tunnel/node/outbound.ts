@@ -10,6 +10,7 @@ import { readU32BE } from '../../packet/index.js';
 import { checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
 import { SendBatch, type UdpSocket } from '../udp/index.js';
 import { AEAD_TAG_LEN, HEADER_LEN } from '../wire/index.js';
+import { Rejects, type RejectWriter } from './reject.js';
 import type { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
 
@@ -31,6 +32,8 @@ export interface OutboundHost {
   firewall: Firewall;
   local: AddressSet;
   udp: UdpSocket;
+  /** The TUN queue the packets came from: the rejects of firewall.outbound_action reject go there. */
+  tun?: RejectWriter;
   /** The tunnel for an inner destination, or null (and the packet is handled: queued for a handshake or dropped). */
   route(dst: number, p: Packet): DataTunnel | null;
   /** Called at every flush, before its datagrams are sent (flow replication). */
@@ -65,7 +68,12 @@ export class OutboundPath {
     this.segTunnel[n] = this.current;
   };
 
-  constructor(private readonly host: OutboundHost) {}
+  // Answers for refused packets (firewall.outbound_action: reject), or null.
+  private readonly rejects: Rejects | null;
+
+  constructor(private readonly host: OutboundHost) {
+    this.rejects = host.tun !== undefined && host.firewall.rejects('outbound') ? new Rejects(host.stats) : null;
+  }
 
   /** Encrypts and sends one TUN read batch; resolves when the kernel has every datagram. */
   async handle(batch: readonly Packet[], nowMs: number): Promise<void> {
@@ -86,6 +94,7 @@ export class OutboundPath {
         || (firewall.filter(buf, off, p.len, 'outbound', t.identity, nowMs) !== null
           && !(this.host.refreshFlows?.() && firewall.filter(buf, off, p.len, 'outbound', t.identity, nowMs) === null))) {
         stats.drops['inside-firewall']++;
+        if (this.rejects !== null) this.rejects.toTun(this.host.tun!, buf, off, p.len, nowMs);
         continue;
       }
       const need = this.segmenter.roomFor(p, HEADER_LEN, AEAD_TAG_LEN);
