@@ -309,10 +309,10 @@ export class OverlayNode {
     void this.stop();
   }
 
-  private route(dst: number, p: Packet): Tunnel | null {
+  private route(dst: number, p: Packet): Tunnel | null | false {
     if (((dst & this.mask) >>> 0) !== this.network || dst === this.o.pki.vpnIp) {
       this.ownStats.drops['inside-no-route']++;
-      return null;
+      return false;
     }
     const t = this.hostmap.get(dst);
     if (t !== undefined) return t;

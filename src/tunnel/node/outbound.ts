@@ -34,8 +34,12 @@ export interface OutboundHost {
   udp: UdpSocket;
   /** The TUN queue the packets came from: the rejects of firewall.outbound_action reject go there. */
   tun?: RejectWriter;
-  /** The tunnel for an inner destination, or null (and the packet is handled: queued for a handshake or dropped). */
-  route(dst: number, p: Packet): DataTunnel | null;
+  /**
+   * The tunnel for an inner destination, or null (and the packet is handled: queued for a
+   * handshake or dropped), or false when the destination has no route at all (counted by the
+   * host; answered like a refusal under outbound_action reject, as nebula does).
+   */
+  route(dst: number, p: Packet): DataTunnel | null | false;
   /** Called at every flush, before its datagrams are sent (flow replication). */
   beforeSend?(): void;
   /** Before a packet is refused by the rules: true when flows from other threads came in (ask again). */
@@ -89,6 +93,10 @@ export class OutboundPath {
       }
       const t = this.host.route(readU32BE(buf, off + 16), p);
       if (t === null) continue;
+      if (t === false) {
+        if (this.rejects !== null) this.rejects.toTun(this.host.tun!, buf, off, p.len, nowMs);
+        continue;
+      }
       // One check covers every segment of a superpacket: they share addresses, ports and protocol.
       if (checkAddresses(buf, off, p.len, 'outbound', t.identity, local) !== null
         || (firewall.filter(buf, off, p.len, 'outbound', t.identity, nowMs) !== null

@@ -319,10 +319,10 @@ class Routine {
     this.unpark(t.localIndex);
   }
 
-  private route(dst: number, p: Packet): DataTunnel | null {
+  private route(dst: number, p: Packet): DataTunnel | null | false {
     if (((dst & this.mask) >>> 0) !== this.network || dst === init.vpnIp) {
       this.stats.drops['inside-no-route']++;
-      return null;
+      return false;
     }
     const t = this.hostmap.get(dst);
     if (t !== undefined) return t;

@@ -4,7 +4,8 @@
 // see the refusal at once instead of a timeout:
 // - TCP connect: ECONNREFUSED within a second (an RST numbered as RFC 9293 3.10.7.1);
 // - a connected UDP socket: EHOSTUNREACH (ICMP 3/13, administratively prohibited, as nebula).
-// Inbound rejects travel back to A through the tunnel; outbound ones are written to A's TUN.
+// Inbound rejects travel back to A through the tunnel; outbound ones (also for a destination
+// with no route at all) are written to A's TUN.
 // The overlay carries IPv4 only (nebula 1.6.1); IPv6 rejects meet the kernel in
 // test/tun/write-reject.test.ts.
 import assert from 'node:assert/strict';
@@ -66,6 +67,14 @@ test('refused packets are answered: TCP connect ECONNREFUSED within 1 s, connect
         assert.equal(again.error, 'ECONNREFUSED', JSON.stringify(again));
       }
       await waitFor(() => na.statsByRoutine().every((s) => s.rejectsToTun > 0), 5000, 'rejects from both routines of A');
+    });
+
+    await t.test('outbound without a route: a connect routed into A\'s TUN for a destination outside the overlay is refused at once, as nebula does', async () => {
+      a.exec('ip', ['route', 'add', '198.18.200.0/24', 'dev', 'tioa']);
+      const noRoute = na.stats.drops['inside-no-route'];
+      const r = await probe(a, 'tcp', '198.18.200.5', 80);
+      assert.equal(r.error, 'ECONNREFUSED', JSON.stringify(r));
+      assert.ok(na.stats.drops['inside-no-route'] > noRoute, 'counted as no route');
     });
 
     await t.test('outbound UDP: A answers its own refused datagram with ICMP 3/13 on its TUN', async () => {
