@@ -89,7 +89,7 @@ function rejectV4(pkt: Uint8Array, off: number, len: number, out: Uint8Array, o:
   out[icmp] = ICMP_DEST_UNREACH;
   out[icmp + 1] = ICMP_CODE_ADMIN_PROHIBITED;
   out.fill(0, icmp + 2, icmp + ICMP_HEADER_LEN);
-  out.set(pkt.subarray(off, off + quote), icmp + ICMP_HEADER_LEN);
+  copy(pkt, off, quote, out, icmp + ICMP_HEADER_LEN);
   writeU16BE(out, icmp + 2, finish(sum16(out, icmp, ICMP_HEADER_LEN + quote)));
   return n;
 }
@@ -120,8 +120,8 @@ function writeV4Header(out: Uint8Array, o: number, n: number, proto: number, pkt
   out[o + 9] = proto;
   out[o + 10] = 0;
   out[o + 11] = 0;
-  out.set(pkt.subarray(off + 16, off + 20), o + 12);
-  out.set(pkt.subarray(off + 12, off + 16), o + 16);
+  copy(pkt, off + 16, 4, out, o + 12);
+  copy(pkt, off + 12, 4, out, o + 16);
   writeU16BE(out, o + 10, finish(sum16(out, o, IPV4_MIN_HEADER_LEN)));
 }
 
@@ -168,7 +168,7 @@ function rejectV6(pkt: Uint8Array, off: number, len: number, out: Uint8Array, o:
   out[icmp] = ICMPV6_DEST_UNREACH;
   out[icmp + 1] = ICMPV6_CODE_ADMIN_PROHIBITED;
   out.fill(0, icmp + 2, icmp + ICMP_HEADER_LEN);
-  out.set(pkt.subarray(off, off + quote), icmp + ICMP_HEADER_LEN);
+  copy(pkt, off, quote, out, icmp + ICMP_HEADER_LEN);
   const l = ICMP_HEADER_LEN + quote;
   writeU16BE(out, icmp + 2, finish(sum16(out, icmp, l, pseudoHeaderSumV6(out, o, IPPROTO_ICMPV6, l))));
   return n;
@@ -190,11 +190,16 @@ function writeV6Header(out: Uint8Array, o: number, plen: number, next: number, p
   writeU16BE(out, o + 4, plen);
   out[o + 6] = next;
   out[o + 7] = REJECT_TTL;
-  out.set(pkt.subarray(off + 24, off + 40), o + 8);
-  out.set(pkt.subarray(off + 8, off + 24), o + 24);
+  copy(pkt, off + 24, 16, out, o + 8);
+  copy(pkt, off + 8, 16, out, o + 24);
 }
 
 // ---- shared ----
+
+/** Copies n bytes; a plain loop, because a subarray view or Buffer.copy would allocate per call. */
+function copy(src: Uint8Array, from: number, n: number, dst: Uint8Array, to: number): void {
+  for (let i = 0; i < n; i++) dst[to + i] = src[from + i]!;
+}
 
 /** A UDP header that fits: 8 bytes present and a length field between 8 and the bytes there (RFC 768). */
 function udpHeaderSane(pkt: Uint8Array, l4: number, l4Len: number): boolean {
