@@ -1,4 +1,4 @@
-// The packet layer: IPv4/IPv6/TCP/UDP field access, the Internet checksum and gathering copies.
+// The packet layer: IPv4/IPv6/TCP/UDP field access, the Internet checksum, gathering copies and reject packets.
 export * from './bytes.js';
 export * from './checksum.js';
 export * from './gather.js';
@@ -6,5 +6,6 @@ export * from './host-endian.js';
 export * from './ip.js';
 export * from './ipv4.js';
 export * from './ipv6.js';
+export * from './reject-packet.js';
 export * from './tcp.js';
 export * from './udp.js';

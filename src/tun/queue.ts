@@ -6,7 +6,7 @@ import {
 import {
   VIRTIO_NET_HDR_F_NEEDS_CSUM, VNET_HDR_LEN, decodeHeader, encodeHeader, newHeader, type VirtioNetHdr,
 } from '../virtio/index.js';
-import { IPV4_MIN_HEADER_LEN, IPV6_HEADER_LEN } from '../packet/index.js';
+import { IPV4_MIN_HEADER_LEN, IPV6_HEADER_LEN, REJECT_MAX_LEN } from '../packet/index.js';
 import { Counters, type DropReason, type QueueStats } from './counters.js';
 import { MAX_GSO_BYTES, MAX_GSO_HEADER, checkGsoGeometry, prepareGsoHeaders, type GsoWriteProto } from './gso-write.js';
 import type { Capabilities } from './offload.js';
@@ -41,6 +41,8 @@ export interface QueueHandle {
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
+const WROTE: Promise<boolean> = Promise.resolve(true);
+const SKIPPED: Promise<boolean> = Promise.resolve(false);
 
 /**
  * A queue of a TUN device. read() returns batches of packets that stay valid
@@ -85,6 +87,9 @@ export class Queue implements AsyncIterable<Packet[]> {
   private readonly parts: Uint8Array[] = [];
   private writeChain: Promise<void> | null = null;
   private readonly counters = new Counters();
+  // writeReject's own copy, so a reject parked behind a GSO write never shares bytes with anyone.
+  private readonly rejectScratch = Buffer.alloc(REJECT_MAX_LEN);
+  private rejectParked = false;
 
   /** @internal Use TunDevice.open or Queue.attach. */
   constructor(h: QueueHandle, ownsCloseFd: boolean, onClosed: ((q: Queue) => void) | null) {
@@ -233,6 +238,33 @@ export class Queue implements AsyncIterable<Packet[]> {
     parts.push(this.gsoHdrScratch.subarray(0, ipHdr.length + l4Hdr.length));
     for (let i = 0; i < segments; i++) parts.push(payloads[i]!);
     return this.submit(vnet ? this.txHdr : null, null, 0, total, parts, parts.length, segments > 1);
+  }
+
+  /**
+   * Writes a reject packet (buildRejectPacket's output, at most REJECT_MAX_LEN bytes) as a plain
+   * packet from the queue's own scratch, so the caller may reuse its buffer at once and a write
+   * parked on EAGAIN (a GSO write included) is neither disturbed nor overtaken. Resolves true once
+   * written; false, with nothing written, while the previous reject still waits for room (rejects
+   * are best effort, as ICMP is). Refuses what write() refuses, and longer packets, with BadPacketError.
+   */
+  writeReject(reject: Uint8Array, off = 0, len = reject.length - off): Promise<boolean> {
+    if (this.closed) return Promise.reject(this.closedError());
+    if (!(len >= 0 && off >= 0 && off + len <= reject.length && len <= REJECT_MAX_LEN)) {
+      this.counters.txErrors++;
+      return Promise.reject(new BadPacketError(`a reject of ${len} bytes at ${off} (buffer ${reject.length}, limit ${REJECT_MAX_LEN})`));
+    }
+    if (this.rejectParked) return SKIPPED;
+    this.rejectScratch.set(reject.subarray(off, off + len));
+    const w = this.writeOne(this.rejectScratch, 0, len);
+    if (w === RESOLVED) return WROTE;
+    this.rejectParked = true;
+    return w.then(() => {
+      this.rejectParked = false;
+      return true;
+    }, (e: unknown) => {
+      this.rejectParked = false;
+      throw e;
+    });
   }
 
   /**

@@ -27,12 +27,12 @@ export interface NodePair {
 /**
  * Runs fn with nodes a (OVERLAY_A) and b (OVERLAY_B) in namespaces
  * `${tag}a` / `${tag}b` on 198.18.<net>.0/24, both built by nodeOptions with
- * o.node (cipher, offload, gro, mtu, logLevel). A failure is rethrown with the
+ * o.node (cipher, offload, gro, mtu, logLevel; b takes o.nodeB over it). A failure is rethrown with the
  * nodes' log appended (its last logTail lines; all by default); nodes,
  * namespaces and PKI are torn down on every path.
  */
 export async function withNodePair(
-  o: { tag: string; net: number; logTail?: number; node?: Omit<NodeOptionsExtra, 'lines'> },
+  o: { tag: string; net: number; logTail?: number; node?: Omit<NodeOptionsExtra, 'lines'>; nodeB?: Omit<NodeOptionsExtra, 'lines'> },
   fn: (p: NodePair) => Promise<void>,
 ): Promise<void> {
   const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
@@ -48,7 +48,7 @@ export async function withNodePair(
     const ha = pki.hosts.get('a')!;
     const hb = pki.hosts.get('b')!;
     na = OverlayNode.start(nodeOptions(pki, ha, a.name, aAddr, [[hb, bAddr]], { ...o.node, lines }));
-    nb = OverlayNode.start(nodeOptions(pki, hb, b.name, bAddr, [[ha, aAddr]], { ...o.node, lines }));
+    nb = OverlayNode.start(nodeOptions(pki, hb, b.name, bAddr, [[ha, aAddr]], { ...o.node, ...o.nodeB, lines }));
     await fn({ pki, a, b, na, nb, lines, aAddr, bAddr });
   } catch (e) {
     const shown = o.logTail === undefined ? lines : lines.slice(-o.logTail);

@@ -5,7 +5,7 @@ import { loadPki } from '../../src/tunnel/node/pki.js';
 import type { NodeOptions } from '../../src/tunnel/node/options.js';
 import { Endpoint } from '../../src/tunnel/udp/index.js';
 import type { CipherName } from '../../src/tunnel/aead/index.js';
-import type { FirewallRule } from '../../src/tunnel/firewall/index.js';
+import type { FirewallOptions, FirewallRule } from '../../src/tunnel/firewall/index.js';
 import type { OffloadOption } from '../../src/index.js';
 import type { HostFiles, TestPki } from './nebula-pki.js';
 
@@ -28,6 +28,10 @@ export interface NodeOptionsExtra {
   disconnectInvalid?: boolean;
   /** timers.connection_alive_interval in ms (default 5000, nebula's). */
   aliveMs?: number;
+  /** The firewall (default: allow everything both ways, drop). */
+  firewall?: FirewallOptions;
+  /** TUN queue / UDP socket pairs (default 1). */
+  routines?: number;
 }
 
 /** Options for a node of `pki` host `me` in `netns`, listening on listenHost:4242, knowing `peers`. */
@@ -44,9 +48,10 @@ export function nodeOptions(pki: TestPki, me: HostFiles, netns: string, listenHo
     tun: { name: `tio${me.name}`.slice(0, 15), mtu: extra.mtu ?? 1300, offload: extra.offload ?? 'auto', gro: extra.gro ?? true },
     handshakes: { tryIntervalMs: 100, retries: 10, triggerBuffer: 64 },
     timers: { aliveMs: extra.aliveMs ?? 5000, pendingDeletionMs: 10000 },
-    firewall: { inbound: [ALLOW_ALL], outbound: [ALLOW_ALL] },
+    firewall: extra.firewall ?? { inbound: [ALLOW_ALL], outbound: [ALLOW_ALL] },
     log,
     netns,
+    routines: extra.routines,
   };
 }
 

@@ -1,6 +1,7 @@
 // The typed node configuration: the subset of a Nebula 1.6.1 config that tio uses
 // (NEBULA-PROTOCOL.md §6), plus tio's own `tio:` section. Durations are milliseconds;
 // overlay IPv4 addresses are u32 numbers as in certificates.
+import type { FirewallAction } from '../firewall/firewall.js';
 import type { FirewallRule } from '../firewall/rule.js';
 import type { Ipv4Net } from '../firewall/ipv4.js';
 import type { SendRecvErrorMode } from '../wire/recv-error.js';
@@ -143,6 +144,10 @@ export interface FirewallConfig {
   readonly outbound: readonly FirewallRule[];
   /** Rules for packets from peers. */
   readonly inbound: readonly FirewallRule[];
+  /** `inbound_action`: what a refused packet from a peer gets (default drop). */
+  readonly inboundAction: FirewallAction;
+  /** `outbound_action`: what a refused packet from the TUN gets (default drop). */
+  readonly outboundAction: FirewallAction;
 }
 
 /** Log levels nebula accepts (logrus), `warn` normalised to `warning`. */

@@ -15,6 +15,12 @@ import type { PeerIdentity } from './identity.js';
 import { DROP_CONNTRACK_FULL, DROP_CONNTRACK_PEER_FULL, DROP_NO_RULE, type FirewallDropReason } from './reasons.js';
 import type { FirewallRule } from './rule.js';
 import { RuleTable } from './rule-table.js';
+import { FirewallOptionError } from './errors.js';
+
+/** What happens to a packet the firewall refuses: dropped silently, or dropped and answered with a reject packet. */
+export type FirewallAction = 'drop' | 'reject';
+/** Every FirewallAction (firewall.inbound_action / outbound_action; nebula's values, default drop). */
+export const FIREWALL_ACTIONS: readonly FirewallAction[] = ['drop', 'reject'];
 
 /** What a Firewall is built from; omitted timeouts take nebula's defaults. */
 export interface FirewallOptions {
@@ -32,6 +38,10 @@ export interface FirewallOptions {
   readonly maxFlows?: number;
   /** Flows one remote address may hold (default defaultMaxFlowsPerPeer(maxFlows): 1/16 of it, at least 1024). */
   readonly maxFlowsPerPeer?: number;
+  /** Refused packets from peers: dropped, or answered through the tunnel (firewall.inbound_action, default drop). */
+  readonly inboundAction?: FirewallAction;
+  /** Refused packets from the TUN: dropped, or answered on the TUN (firewall.outbound_action, default drop). */
+  readonly outboundAction?: FirewallAction;
 }
 
 /** Rules + conntrack. One instance per node (or per worker); not thread-shared. */
@@ -42,13 +52,19 @@ export class Firewall {
   readonly outbound: RuleTable;
   /** The flow table. */
   readonly conntrack: Conntrack;
+  /** What a refused inbound packet gets. */
+  readonly inboundAction: FirewallAction;
+  /** What a refused outbound packet gets. */
+  readonly outboundAction: FirewallAction;
   private readonly tcpTimeoutMs: number;
   private readonly udpTimeoutMs: number;
   private readonly defaultTimeoutMs: number;
   private readonly flow = newFlow();
 
-  /** Compiles the rules; throws FirewallRuleError naming the first invalid one. */
+  /** Compiles the rules; throws FirewallRuleError naming the first invalid one, FirewallOptionError for a bad action. */
   constructor(options: FirewallOptions) {
+    this.inboundAction = action('inboundAction', options.inboundAction);
+    this.outboundAction = action('outboundAction', options.outboundAction);
     this.inbound = new RuleTable('inbound', options.inbound);
     this.outbound = new RuleTable('outbound', options.outbound);
     this.conntrack = new Conntrack(
@@ -58,6 +74,11 @@ export class Firewall {
     this.tcpTimeoutMs = options.tcpTimeoutMs ?? DEFAULT_TCP_TIMEOUT_MS;
     this.udpTimeoutMs = options.udpTimeoutMs ?? DEFAULT_UDP_TIMEOUT_MS;
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_OTHER_TIMEOUT_MS;
+  }
+
+  /** Whether a packet refused in `direction` is answered with a reject packet. */
+  rejects(direction: Direction): boolean {
+    return (direction === 'inbound' ? this.inboundAction : this.outboundAction) === 'reject';
   }
 
   /**
@@ -93,4 +114,10 @@ export class Firewall {
   private timeoutFor(proto: number): number {
     return proto === PROTO_TCP ? this.tcpTimeoutMs : proto === PROTO_UDP ? this.udpTimeoutMs : this.defaultTimeoutMs;
   }
+}
+
+function action(name: string, v: FirewallAction | undefined): FirewallAction {
+  if (v === undefined) return 'drop';
+  if (!FIREWALL_ACTIONS.includes(v)) throw new FirewallOptionError(name, `must be drop or reject, got ${JSON.stringify(v)}`);
+  return v;
 }

@@ -34,6 +34,7 @@ export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns
     firewall: {
       inbound: c.firewall.inbound, outbound: c.firewall.outbound,
       tcpTimeoutMs: c.firewall.tcpTimeoutMs, udpTimeoutMs: c.firewall.udpTimeoutMs, defaultTimeoutMs: c.firewall.defaultTimeoutMs,
+      inboundAction: c.firewall.inboundAction, outboundAction: c.firewall.outboundAction,
     },
     log,
     routines: c.routines,

@@ -14,6 +14,7 @@ import {
   AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_MESSAGE, TYPE_RECV_ERROR,
   TYPE_TEST, decodeHeader, newHeader,
 } from '../wire/index.js';
+import { Rejects } from './reject.js';
 import type { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
 
@@ -70,6 +71,11 @@ export interface InboundHost<T extends DataTunnel> {
   proven?(t: T): void;
   /** An authenticated control message (test, close) on `t`; plaintext at buf[off, off+len). */
   control(t: T, type: number, subtype: number, buf: Buffer, off: number, len: number): void;
+  /**
+   * Sends a sealed datagram to `to`: the rejects of firewall.inbound_action reject. Without it,
+   * refused packets are only dropped.
+   */
+  send?(to: Endpoint, bytes: Buffer): void;
 }
 
 /** The UDP -> TUN data path of one socket. */
@@ -87,8 +93,15 @@ export class InboundPath<T extends DataTunnel> {
   // The last (tunnel, sender slot) pair that passed the pinRemote check in this batch.
   private pinnedTunnel: T | null = null;
   private pinnedSender = -1;
+  // Answers for refused packets (firewall.inbound_action: reject), or null.
+  private readonly rejects: Rejects | null;
+  private readonly send: (to: Endpoint, bytes: Buffer) => void;
 
-  constructor(private readonly host: InboundHost<T>) {}
+  constructor(private readonly host: InboundHost<T>) {
+    const send = host.send;
+    this.rejects = send !== undefined && host.firewall.rejects('inbound') ? new Rejects(host.stats) : null;
+    this.send = send ?? (() => undefined);
+  }
 
   /** Processes one receive batch and flushes what it delivered to the TUN. */
   async handle(b: DatagramBatch, nowMs: number): Promise<void> {
@@ -291,6 +304,8 @@ export class InboundPath<T extends DataTunnel> {
         || (firewall.filter(buf, inner, plen, 'inbound', t.identity, this.now) !== null
           && !(this.host.refreshFlows?.() && firewall.filter(buf, inner, plen, 'inbound', t.identity, this.now) === null))) {
         stats.drops['outside-firewall']++;
+        // Only an authenticated packet gets here: the reject goes back to the peer that sent it.
+        this.rejects?.toPeer(t, buf, inner, plen, this.now, this.send);
         continue;
       }
       stats.delivered++;

@@ -145,7 +145,7 @@ export class OverlayNode {
     }
     const flows = this.flows;
     this.outbound = new OutboundPath({
-      stats: this.ownStats, firewall: this.firewall, local: pki.local, udp,
+      stats: this.ownStats, firewall: this.firewall, local: pki.local, udp, tun: device.queues[0]!,
       route: (dst, p) => this.route(dst, p),
       beforeSend: flows ? () => flows.flush() : undefined,
       refreshFlows: flows ? () => flows.refresh() : undefined,
@@ -161,6 +161,7 @@ export class OverlayNode {
       recvError: (ri, from) => this.onRecvError(ri, from),
       proven: (t) => this.handshakes.proven(t),
       control: (t, type, sub) => this.onControl(t, type, sub),
+      send: (to, bytes) => this.sendRaw(to, bytes),
     });
     this.ready = this.workers === null ? RESOLVED : this.workers.ready;
   }
@@ -308,10 +309,10 @@ export class OverlayNode {
     void this.stop();
   }
 
-  private route(dst: number, p: Packet): Tunnel | null {
+  private route(dst: number, p: Packet): Tunnel | null | false {
     if (((dst & this.mask) >>> 0) !== this.network || dst === this.o.pki.vpnIp) {
       this.ownStats.drops['inside-no-route']++;
-      return null;
+      return false;
     }
     const t = this.hostmap.get(dst);
     if (t !== undefined) return t;
@@ -344,7 +345,7 @@ export class OverlayNode {
     if (this.stopping) return;
     const flows = this.flows;
     const path = this.sidePath ??= new OutboundPath({
-      stats: this.ownStats, firewall: this.firewall, local: this.o.pki.local, udp: this.udp,
+      stats: this.ownStats, firewall: this.firewall, local: this.o.pki.local, udp: this.udp, tun: this.device.queues[0]!,
       route: (dst, p) => this.route(dst, p),
       beforeSend: flows ? () => flows.flush() : undefined,
       refreshFlows: flows ? () => flows.refresh() : undefined,

@@ -10,6 +10,7 @@ import { readU32BE } from '../../packet/index.js';
 import { checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
 import { SendBatch, type UdpSocket } from '../udp/index.js';
 import { AEAD_TAG_LEN, HEADER_LEN } from '../wire/index.js';
+import { Rejects, type RejectWriter } from './reject.js';
 import type { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
 
@@ -31,8 +32,14 @@ export interface OutboundHost {
   firewall: Firewall;
   local: AddressSet;
   udp: UdpSocket;
-  /** The tunnel for an inner destination, or null (and the packet is handled: queued for a handshake or dropped). */
-  route(dst: number, p: Packet): DataTunnel | null;
+  /** The TUN queue the packets came from: the rejects of firewall.outbound_action reject go there. */
+  tun?: RejectWriter;
+  /**
+   * The tunnel for an inner destination, or null (and the packet is handled: queued for a
+   * handshake or dropped), or false when the destination has no route at all (counted by the
+   * host; answered like a refusal under outbound_action reject, as nebula does).
+   */
+  route(dst: number, p: Packet): DataTunnel | null | false;
   /** Called at every flush, before its datagrams are sent (flow replication). */
   beforeSend?(): void;
   /** Before a packet is refused by the rules: true when flows from other threads came in (ask again). */
@@ -65,7 +72,12 @@ export class OutboundPath {
     this.segTunnel[n] = this.current;
   };
 
-  constructor(private readonly host: OutboundHost) {}
+  // Answers for refused packets (firewall.outbound_action: reject), or null.
+  private readonly rejects: Rejects | null;
+
+  constructor(private readonly host: OutboundHost) {
+    this.rejects = host.tun !== undefined && host.firewall.rejects('outbound') ? new Rejects(host.stats) : null;
+  }
 
   /** Encrypts and sends one TUN read batch; resolves when the kernel has every datagram. */
   async handle(batch: readonly Packet[], nowMs: number): Promise<void> {
@@ -81,11 +93,16 @@ export class OutboundPath {
       }
       const t = this.host.route(readU32BE(buf, off + 16), p);
       if (t === null) continue;
+      if (t === false) {
+        if (this.rejects !== null) this.rejects.toTun(this.host.tun!, buf, off, p.len, nowMs);
+        continue;
+      }
       // One check covers every segment of a superpacket: they share addresses, ports and protocol.
       if (checkAddresses(buf, off, p.len, 'outbound', t.identity, local) !== null
         || (firewall.filter(buf, off, p.len, 'outbound', t.identity, nowMs) !== null
           && !(this.host.refreshFlows?.() && firewall.filter(buf, off, p.len, 'outbound', t.identity, nowMs) === null))) {
         stats.drops['inside-firewall']++;
+        if (this.rejects !== null) this.rejects.toTun(this.host.tun!, buf, off, p.len, nowMs);
         continue;
       }
       const need = this.segmenter.roomFor(p, HEADER_LEN, AEAD_TAG_LEN);

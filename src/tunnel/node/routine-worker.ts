@@ -140,7 +140,7 @@ class Routine {
     this.flows = new FlowShare(init.flowPorts, this.firewall, init.firewall, clock);
     const coalescer = new Coalescer(queue, init.coalesce);
     this.outbound = new OutboundPath({
-      stats: this.stats, firewall: this.firewall, local: init.local, udp,
+      stats: this.stats, firewall: this.firewall, local: init.local, udp, tun: queue,
       route: (dst, p) => this.route(dst, p),
       beforeSend: () => this.flows.flush(),
       refreshFlows: () => this.flows.refresh(),
@@ -158,6 +158,7 @@ class Routine {
       recvError: (remoteIndex, from) => post({ t: 'recvError', remoteIndex, from: endpointData(from) }),
       proven: (t) => post({ t: 'proven', localIndex: t.localIndex }),
       control: (t, type, subtype) => this.onControl(t, type, subtype),
+      send: (to, bytes) => this.send(to, bytes),
     });
   }
 
@@ -318,10 +319,10 @@ class Routine {
     this.unpark(t.localIndex);
   }
 
-  private route(dst: number, p: Packet): DataTunnel | null {
+  private route(dst: number, p: Packet): DataTunnel | null | false {
     if (((dst & this.mask) >>> 0) !== this.network || dst === init.vpnIp) {
       this.stats.drops['inside-no-route']++;
-      return null;
+      return false;
     }
     const t = this.hostmap.get(dst);
     if (t !== undefined) return t;

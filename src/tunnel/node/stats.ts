@@ -23,7 +23,10 @@ export const NODE_DROP_REASONS: readonly NodeDropReason[] = [
 ];
 
 /** The plain counters of NodeStats, in the order toArray writes them (drops follow, NODE_DROP_REASONS order). */
-const COUNTERS = ['insidePackets', 'datagramsOut', 'datagramsIn', 'delivered', 'recvErrorsSent', 'recvErrorsReceived', 'testReplies'] as const;
+const COUNTERS = [
+  'insidePackets', 'datagramsOut', 'datagramsIn', 'delivered', 'recvErrorsSent', 'recvErrorsReceived', 'testReplies',
+  'rejectsToPeers', 'rejectsToTun', 'rejectsLimited', 'rejectsSkipped',
+] as const;
 
 /** Length of the array NodeStats.writeTo fills. */
 export const NODE_STATS_SLOTS = COUNTERS.length + NODE_DROP_REASONS.length;
@@ -43,6 +46,14 @@ export class NodeStats {
   recvErrorsReceived = 0;
   /** Test requests answered. */
   testReplies = 0;
+  /** Rejects sent through the tunnel for refused inbound packets (firewall.inbound_action: reject). */
+  rejectsToPeers = 0;
+  /** Rejects written to the TUN for refused outbound packets (firewall.outbound_action: reject). */
+  rejectsToTun = 0;
+  /** Rejects not sent because the path's budget (1000/s, burst 50) was spent. */
+  rejectsLimited = 0;
+  /** Rejects for the TUN skipped: the previous one still waited for room, or the write failed. */
+  rejectsSkipped = 0;
   /** Drops by reason. */
   drops: Record<NodeDropReason, number>;
 

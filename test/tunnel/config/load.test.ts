@@ -80,7 +80,9 @@ test('a minimal config gets exactly the 1.6.1 defaults of NEBULA-PROTOCOL.md §6
   assert.equal(c.routines, 1);
   assert.deepEqual(c.handshakes, { tryIntervalMs: 100, retries: 10, triggerBuffer: 64 });
   assert.deepEqual(c.timers, { connectionAliveIntervalMs: 5000, pendingDeletionIntervalMs: 10_000 });
-  assert.deepEqual(c.firewall, { tcpTimeoutMs: 720_000, udpTimeoutMs: 180_000, defaultTimeoutMs: 600_000, outbound: [], inbound: [] });
+  assert.deepEqual(c.firewall, {
+    tcpTimeoutMs: 720_000, udpTimeoutMs: 180_000, defaultTimeoutMs: 600_000, outbound: [], inbound: [], inboundAction: 'drop', outboundAction: 'drop',
+  });
   assert.deepEqual(c.logging, { level: 'info', format: 'text', disableTimestamp: false, timestampFormat: null });
   assert.deepEqual(c.relay, { relays: [], amRelay: false, useRelays: true });
   assert.deepEqual(c.tio, { offload: 'auto', gro: true });

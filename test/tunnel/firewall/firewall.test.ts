@@ -184,3 +184,14 @@ test('a flow tracked for peer P admits P\'s replies but no packet from peer Q wi
   assert.equal(inbound(back(), P, 6), null, 'P\'s reply on its own flow is admitted');
   assert.equal(inbound(back({ proto: 17, sport: 53, dport: 41000 }), P, 6), null);
 });
+
+test('the actions for refused packets default to drop, take reject, and refuse anything else', () => {
+  const plain = new Firewall({ inbound: [], outbound: [] });
+  assert.equal(plain.rejects('inbound'), false);
+  assert.equal(plain.rejects('outbound'), false);
+  const fw = new Firewall({ inbound: [], outbound: [], inboundAction: 'reject', outboundAction: 'drop' });
+  assert.equal(fw.rejects('inbound'), true);
+  assert.equal(fw.rejects('outbound'), false);
+  assert.equal(new Firewall({ inbound: [], outbound: [], outboundAction: 'reject' }).rejects('outbound'), true);
+  assert.throws(() => new Firewall({ inbound: [], outbound: [], inboundAction: 'deny' as 'drop' }), { code: 'ERR_TIO_FIREWALL_OPTION', message: /inboundAction/ });
+});

@@ -85,3 +85,102 @@ test('within one run, packets of an admitted flow pass while others in between a
   assert.equal(stats.drops['outside-firewall'], 5);
   assert.deepEqual(written.map((w) => w.toString('hex')), [inners[0]!, inners[1]!, inners[7]!].map((p) => Buffer.from(p).toString('hex')));
 });
+
+/** An IPv4 TCP SYN peer:40000 -> us:dport with a valid header checksum (what a kernel sends). */
+function syn(dport: number, seq: number): Uint8Array {
+  const b = Buffer.alloc(40);
+  b[0] = 0x45;
+  b.writeUInt16BE(40, 2);
+  b[8] = 64;
+  b[9] = 6;
+  b.writeUInt32BE(ip('198.19.0.1'), 12);
+  b.writeUInt32BE(ip('198.19.0.2'), 16);
+  let s = 0;
+  for (let i = 0; i < 20; i += 2) s += b.readUInt16BE(i);
+  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
+  b.writeUInt16BE(~s & 0xffff, 10);
+  b.writeUInt16BE(40000, 20);
+  b.writeUInt16BE(dport, 22);
+  b.writeUInt32BE(seq, 24);
+  b[32] = 0x50;
+  b[33] = 0x02;
+  return b;
+}
+
+/** An InboundPath on one tunnel whose firewall admits TCP 80 only, with `action`; sent datagrams are collected. */
+function rejectingPath(action: 'drop' | 'reject'): { path: InboundPath<DataTunnel>; stats: NodeStats; sent: { to: Endpoint; bytes: Buffer }[]; tunnel: DataTunnel } {
+  const tunnel = new DataTunnel({
+    vpnIp: ip('198.19.0.1'), localIndex: LOCAL_INDEX, remoteIndex: 1, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer(),
+  }, 0);
+  const stats = new NodeStats();
+  const sent: { to: Endpoint; bytes: Buffer }[] = [];
+  const path = new InboundPath<DataTunnel>({
+    stats, hostmap: { byLocalIndex: (i) => (i === LOCAL_INDEX ? tunnel : undefined) },
+    firewall: new Firewall({ inbound: [tcp80], outbound: [], inboundAction: action }),
+    local: LOCAL, coalescer: new Coalescer({ write: () => Promise.resolve() }, { tcp: false, udp: false }), pinRemote: false,
+    handshake: () => assert.fail('no handshakes here'),
+    unknownIndex: () => assert.fail('every index is known'),
+    recvError: () => assert.fail('no recv_error here'),
+    control: () => assert.fail('no control messages here'),
+    send: (to, bytes) => sent.push({ to, bytes }),
+  });
+  return { path, stats, sent, tunnel };
+}
+
+test('inbound_action reject: a refused SYN is answered with an RST sealed on the tunnel to the peer that sent it', async () => {
+  const { path, stats, sent, tunnel } = rejectingPath('reject');
+  await path.handle(sealed([syn(22, 1000), syn(80, 5)]), 1000);
+  assert.equal(stats.drops['outside-firewall'], 1);
+  assert.equal(stats.delivered, 1, 'the admitted SYN still passes');
+  assert.equal(sent.length, 1);
+  assert.equal(stats.rejectsToPeers, 1);
+  const { to, bytes } = sent[0]!;
+  assert.ok(to.equals(FROM));
+  // The peer opens it with its receive key (KEY here): a data message carrying the RST.
+  const peerSide = new DataTunnel({
+    vpnIp: ip('198.19.0.2'), localIndex: 1, remoteIndex: LOCAL_INDEX, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer(),
+  }, 0);
+  const aead = new AeadBatch(1).reset(bytes);
+  aead.add(0, bytes.length);
+  peerSide.open.open(aead);
+  peerSide.close();
+  tunnel.close();
+  assert.equal(bytes[0]! & 0x0f, TYPE_MESSAGE);
+  assert.equal(aead.out[0], 40, 'a 40-byte IPv4 RST');
+  const rst = bytes.subarray(HEADER_LEN, HEADER_LEN + 40);
+  assert.equal(rst.readUInt32BE(12), ip('198.19.0.2'), 'from our address');
+  assert.equal(rst.readUInt32BE(16), ip('198.19.0.1'), 'to the sender');
+  assert.equal(rst.readUInt16BE(20), 22);
+  assert.equal(rst.readUInt16BE(22), 40000);
+  assert.equal(rst.readUInt32BE(28), 1001, 'ACK = SEQ + 1');
+  assert.equal(rst[33], 0x14, 'RST|ACK');
+});
+
+test('inbound_action reject: a flood of refused packets draws at most the burst (50), the rest are counted as limited', async () => {
+  const { path, stats, sent, tunnel } = rejectingPath('reject');
+  const inners = Array.from({ length: 120 }, (_, i) => syn(1000 + i, i));
+  await path.handle(sealed(inners), 5000);
+  tunnel.close();
+  assert.equal(stats.drops['outside-firewall'], 120);
+  assert.equal(sent.length, 50);
+  assert.equal(stats.rejectsLimited, 70);
+});
+
+test('inbound_action reject: refused packets that must not be answered (truncated, fragments) draw nothing', async () => {
+  const { path, stats, sent, tunnel } = rejectingPath('reject');
+  const truncated = syn(22, 1).slice(0, 30);
+  const frag = packet({ src: '198.19.0.1', dst: '198.19.0.2', proto: 17, fragOffset: 10, payload: 20 });
+  await path.handle(sealed([truncated, frag]), 1000);
+  tunnel.close();
+  assert.equal(stats.drops['outside-firewall'], 2);
+  assert.equal(sent.length, 0);
+  assert.equal(stats.rejectsLimited, 0);
+});
+
+test('inbound_action drop (the default): refused packets are not answered', async () => {
+  const { path, stats, sent, tunnel } = rejectingPath('drop');
+  await path.handle(sealed([syn(22, 1)]), 1000);
+  tunnel.close();
+  assert.equal(stats.drops['outside-firewall'], 1);
+  assert.equal(sent.length, 0);
+});

@@ -1,9 +1,11 @@
 // `firewall` (NEBULA-PROTOCOL.md §6; nebula firewall.go AddFirewallRulesFromConfig, convertRule,
-// parsePort): conntrack timeouts and the rule lists, turned into typed FirewallRule values.
+// parsePort): conntrack timeouts, the rule lists turned into typed FirewallRule values, and the
+// actions for refused packets (inbound_action / outbound_action, docs/firewall-reject.md).
 //
 // Unlike elsewhere, an unknown key inside a rule is an ERROR, not a warning: ignoring a
 // restriction written for a newer nebula (e.g. local_cidr) would silently widen the rule.
 import { DEFAULT_OTHER_TIMEOUT_MS, DEFAULT_TCP_TIMEOUT_MS, DEFAULT_UDP_TIMEOUT_MS } from '../../firewall/constants.js';
+import { FIREWALL_ACTIONS } from '../../firewall/firewall.js';
 import { parseIpv4Cidr } from '../../firewall/ipv4.js';
 import { parsePortRange, type FirewallProto, type FirewallRule } from '../../firewall/rule.js';
 import type { ConfigMap, ConfigReader } from '../reader.js';
@@ -92,7 +94,7 @@ function readRule(r: ConfigReader, v: unknown, path: string): FirewallRule {
 /** Reads `firewall`. */
 export function readFirewall(r: ConfigReader, value: unknown): FirewallConfig {
   const path = 'firewall';
-  const m = r.map(value, path, ['conntrack', 'outbound', 'inbound']);
+  const m = r.map(value, path, ['conntrack', 'outbound', 'inbound', 'inbound_action', 'outbound_action']);
   const ct = r.map(m.conntrack, 'firewall.conntrack', ['tcp_timeout', 'udp_timeout', 'default_timeout'], {
     routine_cache_timeout: unsupported('per-routine conntrack cache'),
   });
@@ -106,5 +108,8 @@ export function readFirewall(r: ConfigReader, value: unknown): FirewallConfig {
     defaultTimeoutMs: r.duration(ct, 'default_timeout', 'firewall.conntrack', DEFAULT_OTHER_TIMEOUT_MS, false),
     outbound: rules('outbound'),
     inbound: rules('inbound'),
+    // Nebula warns and drops on an unknown value; tio refuses it, as every other bad value.
+    inboundAction: r.choice(m, 'inbound_action', path, FIREWALL_ACTIONS, 'drop'),
+    outboundAction: r.choice(m, 'outbound_action', path, FIREWALL_ACTIONS, 'drop'),
   };
 }
