@@ -21,7 +21,7 @@ import type { HostFiles } from '../test/helpers/nebula-pki.js';
 import { BASE_TOOLS, CONTENDERS, OVER_A, OVER_B, OVER_PREFIX, type Contender } from './lib/tunnel-contenders.js';
 import { ensureTools, toolVersion } from './lib/tunnel-tools.js';
 
-/** The contenders a DoS run can compare: those that can start a third node of their kind (tio_plain, tio_openssl with --only). */
+/** The contenders a DoS run can compare: those that can start a third node of their kind (tio, tio_plain, nebula). */
 const DOS_CONTENDERS = CONTENDERS.filter((c) => c.startNode !== undefined);
 /** Issue 13 compares these two. */
 const DEFAULT_CONTENDERS = ['tio', 'nebula'] as const;
