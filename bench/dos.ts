@@ -16,6 +16,7 @@ import { rootSkipReason } from '../test/helpers/netns.js';
 import { FLOOD_KINDS, type FloodKind } from './lib/dos-datagrams.js';
 import { formatDosJson, formatDosTable } from './lib/dos-report.js';
 import { MAX_SOURCES, measureDos, type DosSample, type Phase } from './lib/dos-run.js';
+import { runtime } from './lib/runtime.js';
 import { BenchError } from './lib/errors.js';
 import type { HostFiles } from '../test/helpers/nebula-pki.js';
 import { BASE_TOOLS, CONTENDERS, OVER_A, OVER_B, OVER_PREFIX, type Contender } from './lib/tunnel-contenders.js';
@@ -92,8 +93,7 @@ function parseOptions(argv: string[]): Options {
 function versions(contenders: readonly Contender[]): Record<string, string> {
   const v: Record<string, string> = {
     kernel: release(),
-    node: process.versions.node,
-    openssl: process.versions.openssl,
+    ...runtime(),
     iperf3: toolVersion(['iperf3', '--version']),
   };
   if (contenders.some((c) => c.name === 'nebula')) v.nebula = toolVersion(['nebula', '-version']);
