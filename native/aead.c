@@ -1,8 +1,8 @@
 /* Batched AEAD for the overlay data path: AES-256-GCM and ChaCha20-Poly1305
  * through Node's own OpenSSL 3 (the EVP symbols resolve from the node binary
  * at load, so there is no library to link). Every byte of the cipher is
- * OpenSSL's: from 3.5 (Node 22.20+, 24.5+) its AES-GCM uses VAES and AVX-512
- * where the CPU has them; what tio adds is batching and skipping the EVP layer.
+ * OpenSSL's (the OpenSSL 3.5 of Node 22.20+ and 24.5+ runs AES-GCM on VAES and
+ * AVX-512 where the CPU has them); tio adds batching and skips the EVP layer.
  *
  * One context per key and direction is created once and reused: per packet
  * only the IV is set, which skips the key schedule and the context
