@@ -13,8 +13,7 @@
         "native/aead.c",
         "native/udp.c",
         "native/checksum.c",
-        "native/copy.c",
-        "native/gcm.c"
+        "native/copy.c"
       ],
       "cflags": [
         "-O2", "-std=gnu11", "-Wall", "-Wextra", "-Wno-unused-parameter",

@@ -16,12 +16,13 @@ import { rootSkipReason } from '../test/helpers/netns.js';
 import { FLOOD_KINDS, type FloodKind } from './lib/dos-datagrams.js';
 import { formatDosJson, formatDosTable } from './lib/dos-report.js';
 import { MAX_SOURCES, measureDos, type DosSample, type Phase } from './lib/dos-run.js';
+import { runtime } from './lib/runtime.js';
 import { BenchError } from './lib/errors.js';
 import type { HostFiles } from '../test/helpers/nebula-pki.js';
 import { BASE_TOOLS, CONTENDERS, OVER_A, OVER_B, OVER_PREFIX, type Contender } from './lib/tunnel-contenders.js';
 import { ensureTools, toolVersion } from './lib/tunnel-tools.js';
 
-/** The contenders a DoS run can compare: those that can start a third node of their kind (tio_plain, tio_openssl with --only). */
+/** The contenders a DoS run can compare: those that can start a third node of their kind (tio, tio_plain, nebula). */
 const DOS_CONTENDERS = CONTENDERS.filter((c) => c.startNode !== undefined);
 /** Issue 13 compares these two. */
 const DEFAULT_CONTENDERS = ['tio', 'nebula'] as const;
@@ -92,8 +93,7 @@ function parseOptions(argv: string[]): Options {
 function versions(contenders: readonly Contender[]): Record<string, string> {
   const v: Record<string, string> = {
     kernel: release(),
-    node: process.versions.node,
-    openssl: process.versions.openssl,
+    ...runtime(),
     iperf3: toolVersion(['iperf3', '--version']),
   };
   if (contenders.some((c) => c.name === 'nebula')) v.nebula = toolVersion(['nebula', '-version']);

@@ -7,6 +7,7 @@ import { BenchError } from './lib/errors.js';
 import { MODES, type ModeSpec } from './lib/modes.js';
 import { formatJson, formatTable } from './lib/report.js';
 import { runMode, type ModeResult } from './lib/run-mode.js';
+import { runtimeLine } from './lib/runtime.js';
 import { ensureDebPackage, ensureRefForwarder } from './lib/tools.js';
 
 interface Options {
@@ -54,6 +55,7 @@ async function main(): Promise<number> {
     results.push(r);
   }
   console.log(formatTable(results));
+  console.log(runtimeLine());
   if (opts.json) console.log(formatJson(results));
   return results.every((r) => r.result) ? 0 : 1;
 }

@@ -8,6 +8,7 @@ import {
   type BenchCase, benchSink, coalesceCases, forwardPathCases, referenceCases, segmentCases,
 } from './lib/segment-cases.js';
 import { SAMPLES, median, sampleGBs, sampleGBsAsync, warmUp, warmUpAsync } from './lib/segment-measure.js';
+import { runtimeLine } from './lib/runtime.js';
 import { type PendingRow, type SegmentResult, formatSegmentJson, formatSegmentTable } from './lib/segment-report.js';
 
 async function warmUpCase(c: BenchCase): Promise<void> {
@@ -37,6 +38,7 @@ async function main(): Promise<number> {
   const results: SegmentResult[] = cases.map((c, i) => ({ key: c.key, label: c.label, yardstick: c.yardstick ?? false, gbs: median(samples[i]!) }));
 
   console.log(formatSegmentTable(results, pending));
+  console.log(runtimeLine());
   process.stderr.write(`(sink ${benchSink()})\n`);
   if (values.json) console.log(formatSegmentJson(results));
   return 0;

@@ -21,6 +21,7 @@ import { Netns, destroyAll, rootSkipReason, vethPair } from '../test/helpers/net
 import { makePki, nebulaCertSkipReason } from '../test/helpers/nebula-pki.js';
 import { writeNodeConfig } from '../test/helpers/nebula-process.js';
 import { startTio, type TioProcess } from '../test/faults/tio-process.js';
+import { runtime, runtimeLine } from './lib/runtime.js';
 
 const SELF = fileURLToPath(import.meta.url);
 const GB = 1e9;
@@ -385,10 +386,12 @@ async function main(o: Options): Promise<number> {
       failure,
       samples,
       options: { ...o },
+      runtime: runtime(),
     };
     if (o.json) process.stdout.write(`${JSON.stringify(summary)}\n`);
     else {
       say('');
+      say(runtimeLine());
       say(`moved ${(Number(summary.bytes) / GB).toFixed(3)} GB in ${summary.seconds} s: ${summary.gbitAvg} Gbit/s average, ${summary.gbitMin ?? '-'}..${summary.gbitMax ?? '-'} Gbit/s per interval`);
       if (o.verify) say(`sha256 ${summary.sha256Match ? 'matches' : 'DOES NOT MATCH'} (source ${String(so?.sha256 ?? '-')}, sink ${String(sd?.sha256 ?? '-')})`);
       for (const n of ['a', 'b'] as const) {

@@ -6,8 +6,9 @@
 // and the median is reported, so drift on a busy machine hits all alike.
 // Each run measures `seconds` of steady state after iperf3 omits the first
 // `omit` seconds (TCP slow start, and each fresh process's warm-up), the same
-// for every contender. `--only tio,tio_openssl,...` adds tio with its cipher
-// kept in OpenSSL (TIO_AEAD_IMPL=openssl), which is not run by default.
+// for every contender. tio's nodes run on the Node that runs the bench
+// (process.execPath), so its version and OpenSSL's, printed with the table,
+// say which AES-GCM code ran.
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,6 +18,7 @@ import { rootSkipReason } from '../test/helpers/netns.js';
 import { makePki } from '../test/helpers/nebula-pki.js';
 import { BenchError } from './lib/errors.js';
 import { REPO_ROOT } from './lib/paths.js';
+import { runtime, runtimeLine } from './lib/runtime.js';
 import { BASE_TOOLS, CONTENDERS, OVER_A, OVER_B, OVER_PREFIX, removeWireguardSockets, type Contender } from './lib/tunnel-contenders.js';
 import { formatProfile, summarizeProfile } from './lib/tunnel-profile.js';
 import { formatJson, formatTable, summarize } from './lib/tunnel-report.js';
@@ -49,7 +51,7 @@ function parseOptions(argv: string[]): Options {
       omit: { type: 'string', default: '2' },
       rounds: { type: 'string', default: '3' },
       streams: { type: 'string', default: '1' },
-      only: { type: 'string', default: CONTENDERS.filter((c) => c.optional !== true).map((c) => c.name).join(',') },
+      only: { type: 'string', default: CONTENDERS.map((c) => c.name).join(',') },
       profile: { type: 'boolean', default: false },
     },
     strict: true,
@@ -80,7 +82,7 @@ function writeAtomic(file: string, text: string): void {
 }
 
 function versions(contenders: readonly Contender[]): string {
-  const v = [`kernel ${release()}`, `node ${process.version}`, `iperf3: ${toolVersion(['iperf3', '--version'])}`];
+  const v = [`kernel ${release()}`, runtimeLine(), `iperf3: ${toolVersion(['iperf3', '--version'])}`];
   const names = contenders.map((c) => c.name);
   if (names.includes('nebula')) v.push(`nebula: ${toolVersion(['nebula', '-version'])}`);
   if (names.includes('wireguard_go')) v.push(`wireguard-go: ${toolVersion(['wireguard-go', '--version'])}`);
@@ -121,10 +123,11 @@ async function main(): Promise<number> {
   const sums = summarize(opts.contenders.map((c) => c.name), samples);
   console.log(formatTable(sums, opts.rounds));
   console.log(`(${opts.seconds} s per run after ${opts.omit} s omitted; ${opts.streams} stream${opts.streams > 1 ? 's' : ''})`);
+  console.log(`${runtimeLine()} (tio's nodes run on this Node)`);
   if (opts.json) console.log(formatJson(sums));
 
   const date = new Date();
-  const svg = renderSvg(sums, { date, kernel: release(), seconds: opts.seconds, omit: opts.omit, rounds: opts.rounds, streams: opts.streams });
+  const svg = renderSvg(sums, { date, kernel: release(), runtime: runtime(), seconds: opts.seconds, omit: opts.omit, rounds: opts.rounds, streams: opts.streams });
   const dir = join(REPO_ROOT, 'bench', 'results');
   mkdirSync(dir, { recursive: true });
   const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');

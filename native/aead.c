@@ -1,7 +1,8 @@
 /* Batched AEAD for the overlay data path: AES-256-GCM and ChaCha20-Poly1305
  * through Node's own OpenSSL 3 (the EVP symbols resolve from the node binary
- * at load, so there is no library to link), or for AES-256-GCM on CPUs with
- * VAES and AVX-512 our own code in gcm.c, about twice as fast as OpenSSL 3.0.
+ * at load, so there is no library to link). Every byte of the cipher is
+ * OpenSSL's (the OpenSSL 3.5 of Node 22.20+ and 24.5+ runs AES-GCM on VAES and
+ * AVX-512 where the CPU has them); tio adds batching and skips the EVP layer.
  *
  * One context per key and direction is created once and reused: per packet
  * only the IV is set, which skips the key schedule and the context
@@ -16,12 +17,10 @@
  * Exports (mirrored by NativeAead in src/native.ts):
  *   aeadCreate(cipher: 0 aes | 1 chacha, key: Uint8Array(32), encrypt: boolean, path?: number)
  *     -> handle | -EINVAL (cipher, key length or path) | -ENOMEM | -EIO (OpenSSL)
- *     | -ENOTSUP (the path asked for is not available here)
- *     path: 0 or absent = the fastest available; 1 EVP; 2 OpenSSL calling the
- *     provider's functions directly (see direct_impl), or EVP where they are
- *     not reachable; 3 our vectorized AES-256-GCM (gcm.c; AES only, on CPUs
- *     with VAES and AVX-512; -ENOTSUP elsewhere).
- *   aeadPath(handle) -> the path in use (1, 2 or 3), -EBADF freed
+ *     path: 0 or absent = the fastest available (2); 1 EVP; 2 OpenSSL calling
+ *     the provider's functions directly (see direct_impl), or EVP where they
+ *     are not reachable.
+ *   aeadPath(handle) -> the path in use (1 or 2), -EBADF freed
  *   aeadFree(handle) -> 0            wipes and frees the context now (idempotent)
  *   aeadSeal(handle, n, buf, offs: Int32Array, lens: Int32Array) -> n | -errno
  *     packet i = buf[offs[i], offs[i] + 16 + lens[i] + 16): header already
@@ -29,8 +28,11 @@
  *   aeadOpen(handle, n, buf, offs, lens, out: Int32Array) -> authenticated | -errno
  *     packet i = buf[offs[i], offs[i] + lens[i]) = header || ciphertext || tag;
  *     decrypted in place (plaintext at offs[i] + 16); out[i] = lens[i] - 32,
- *     or -1 if the packet is shorter than 32 bytes or fails authentication
- *     (its bytes are then unspecified).
+ *     or -1 if the packet is shorter than 32 bytes (left as it came) or fails
+ *     authentication. OpenSSL decrypts before it can check the tag, so a
+ *     failed packet's plaintext range (here its ciphertext) is then zeroed:
+ *     no unauthenticated plaintext is left behind (RFC 5116 §2.2), and its
+ *     header and tag stay as they came. The ciphertext is not restored.
  *   aeadSealTo(handle, n, src, srcOffs, lens, dst, dstOffs) -> n | -errno
  *     plaintext i = src[srcOffs[i], +lens[i]); packet i = dst[dstOffs[i],
  *     +16 + lens[i] + 16) with its header already written. Saves the copy of
@@ -43,7 +45,8 @@
  *     per run of a tunnel's segments, with no per-packet work left to JS.
  *   aeadOpenTo(handle, n, src, srcOffs, lens, dst, dstOffs, out) -> authenticated | -errno
  *     packet i = src[srcOffs[i], +lens[i]); plaintext i to dst[dstOffs[i],
- *     +lens[i] - 32); out[i] as for aeadOpen.
+ *     +lens[i] - 32); out[i] as for aeadOpen, a failed packet's dst range
+ *     zeroed; src is never written.
  *
  * Batch errors, returned before any byte is touched: -EINVAL (n < 0 or more
  * than an index array holds, or, for sealTo/openTo, a source range that
@@ -53,7 +56,6 @@
  * Source and destination ranges must either be identical or not overlap at all.
  * Wrong argument types are misuse and throw a TypeError. */
 #include "tio.h"
-#include "gcm.h"
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -86,7 +88,7 @@
 enum { CIPHER_AES = 0, CIPHER_CHACHA = 1 };
 
 /* Implementation paths of aeadCreate/aeadPath, also in src/native.ts (AeadPath). */
-enum { PATH_AUTO = 0, PATH_EVP = 1, PATH_PROVIDER = 2, PATH_VAES = 3 };
+enum { PATH_AUTO = 0, PATH_EVP = 1, PATH_PROVIDER = 2 };
 
 /* A cipher implementation's own functions, as its provider publishes them
  * (OSSL_OP_CIPHER dispatch table). Calling them directly skips what the EVP
@@ -118,7 +120,6 @@ typedef struct {
   EVP_CIPHER_CTX *ctx; /* EVP path; NULL once freed or on the direct path */
   const direct_impl *impl; /* direct path: the implementation, with algctx */
   void *algctx;            /* NULL once freed or on the EVP path */
-  tio_gcm_key *gcm;        /* our own AES-256-GCM; NULL once freed or on another path */
   int cipher;
   int encrypt;
 } tio_aead;
@@ -176,10 +177,8 @@ static void aead_free_ctx(tio_aead *a) {
   /* Both free functions wipe the key schedule before freeing it. */
   if (a->ctx) EVP_CIPHER_CTX_free(a->ctx);
   if (a->algctx) a->impl->freectx(a->algctx);
-  tio_gcm_free(a->gcm);
   a->ctx = NULL;
   a->algctx = NULL;
-  a->gcm = NULL;
 }
 
 /* The direct path: a context of the provider's own, keyed once. 0 if unavailable. */
@@ -230,10 +229,6 @@ static int seal_one(tio_aead *a, const uint8_t *hdr, const uint8_t *in, uint8_t 
   uint8_t nonce[NONCE_LEN];
   int outl = 0;
   build_nonce(a->cipher, hdr, nonce);
-  if (a->gcm) {
-    tio_gcm_seal(a->gcm, nonce, hdr, HEADER_LEN, in, out, (size_t)len, tag);
-    return 1;
-  }
   if (a->algctx) {
     const direct_impl *d = a->impl;
     size_t n = 0;
@@ -259,7 +254,6 @@ static int open_one(tio_aead *a, const uint8_t *hdr, const uint8_t *in, uint8_t 
   uint8_t nonce[NONCE_LEN];
   int outl = 0;
   build_nonce(a->cipher, hdr, nonce);
-  if (a->gcm) return tio_gcm_open(a->gcm, nonce, hdr, HEADER_LEN, in, out, (size_t)len, tag);
   if (a->algctx) {
     const direct_impl *d = a->impl;
     size_t n = 0;
@@ -291,8 +285,8 @@ static int overlaps(const uint8_t *a, size_t alen, const uint8_t *b, size_t blen
 /* sealTo: plaintext src+soff and the written ciphertext+tag must be the same
  * bytes (in place) or disjoint. The ciphers stream through their input in
  * blocks, so a destination a little ahead of or behind the source would
- * overwrite plaintext before it is read (OpenSSL EVP refuses that, our gcm.c
- * would produce garbage). Offsets are already range-checked. */
+ * overwrite plaintext before it is read (OpenSSL EVP refuses that, the
+ * provider functions would produce garbage). Offsets are already range-checked. */
 static int seal_overlap(const uint8_t *src, int32_t soff, const uint8_t *dst, int32_t doff, int32_t len) {
   const uint8_t *in = src + soff, *out = dst + doff + HEADER_LEN;
   return in != out && overlaps(in, (size_t)len, out, (size_t)len + TAG_LEN);
@@ -300,7 +294,7 @@ static int seal_overlap(const uint8_t *src, int32_t soff, const uint8_t *dst, in
 
 /* openTo: the plaintext written to dst+doff must be where the ciphertext is
  * (in place, as aeadOpen) or clear of the whole packet: header, ciphertext
- * and tag are all inputs, and not every path reads them before writing. */
+ * and tag are all inputs, and the cipher streams through them while it writes. */
 static int open_overlap(const uint8_t *src, int32_t soff, int32_t len, const uint8_t *dst, int32_t doff) {
   const uint8_t *pkt = src + soff, *out = dst + doff;
   return out != pkt + HEADER_LEN && overlaps(out, (size_t)(len - OVERHEAD), pkt, (size_t)len);
@@ -312,7 +306,7 @@ static int count_ok(int32_t n, size_t a, size_t b, size_t c) {
 }
 
 static int freed(const tio_aead *a) {
-  return !a->ctx && !a->algctx && !a->gcm;
+  return !a->ctx && !a->algctx;
 }
 
 static napi_value usable(napi_env env, tio_aead *a, int encrypt) {
@@ -338,11 +332,6 @@ static int create_evp(tio_aead *a, const uint8_t *key) {
 
 /* Keys the path asked for, or the fastest one available (auto). 0 or an errno. */
 static int create_path(tio_aead *a, const uint8_t *key, int32_t path) {
-  if ((path == PATH_AUTO || path == PATH_VAES) && a->cipher == CIPHER_AES && tio_gcm_available()) {
-    a->gcm = tio_gcm_new(key);
-    return a->gcm ? 0 : ENOMEM;
-  }
-  if (path == PATH_VAES) return ENOTSUP;
   /* PATH_PROVIDER means "OpenSSL, as fast as it goes": EVP where the provider's functions are not reachable. */
   if ((path == PATH_AUTO || path == PATH_PROVIDER) && create_direct(a, key)) return 0;
   return create_evp(a, key);
@@ -361,7 +350,7 @@ static napi_value aead_create(napi_env env, napi_callback_info info) {
                      napi_get_value_bool(env, argv[2], &encrypt) == napi_ok &&
                      (argc < 4 || tio_is_nullish(env, argv[3]) || tio_get_i32(env, argv[3], &path)),
             "aeadCreate(cipher, key, encrypt, path?)");
-  if ((cipher != CIPHER_AES && cipher != CIPHER_CHACHA) || keylen != KEY_LEN || path < PATH_AUTO || path > PATH_VAES)
+  if ((cipher != CIPHER_AES && cipher != CIPHER_CHACHA) || keylen != KEY_LEN || path < PATH_AUTO || path > PATH_PROVIDER)
     return tio_neg_errno(env, EINVAL);
   tio_aead *a = calloc(1, sizeof *a);
   if (!a) return tio_neg_errno(env, ENOMEM);
@@ -386,13 +375,13 @@ static napi_value aead_create(napi_env env, napi_callback_info info) {
   return ext;
 }
 
-/* aeadPath(handle) -> PATH_EVP | PATH_PROVIDER | PATH_VAES | -EBADF */
+/* aeadPath(handle) -> PATH_EVP | PATH_PROVIDER | -EBADF */
 static napi_value aead_path(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   tio_aead *a;
   TIO_CHECK(env, tio_args(env, info, 1, argv) && get_aead(env, argv[0], &a), "aeadPath(handle)");
   if (freed(a)) return tio_neg_errno(env, EBADF);
-  return tio_int(env, a->gcm ? PATH_VAES : a->algctx ? PATH_PROVIDER : PATH_EVP);
+  return tio_int(env, a->algctx ? PATH_PROVIDER : PATH_EVP);
 }
 
 /* aeadFree(handle) -> 0 */
@@ -459,6 +448,8 @@ static napi_value open_batch(napi_env env, tio_aead *a, int32_t n, const uint8_t
     const uint8_t *pkt = src + soff;
     uint8_t *plain = in_place ? dst + soff + HEADER_LEN : dst + doff;
     int r = open_one(a, pkt, pkt + HEADER_LEN, plain, plen, pkt + HEADER_LEN + plen);
+    /* A forgery's decryption is keystream XOR attacker bytes: wipe it, paid only on failure. */
+    if (r <= 0) memset(plain, 0, (size_t)plen);
     if (r < 0) return tio_neg_errno(env, EIO);
     out[i] = r ? plen : -1;
     ok += r;

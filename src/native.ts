@@ -32,14 +32,12 @@ export type AeadHandle = { readonly __brand: 'tio.AeadHandle' };
 
 /** Implementation paths of aeadCreate (native/aead.c PATH_*). */
 export const AEAD_PATH = {
-  /** The fastest available: vaes for AES-256-GCM where the CPU has it, else provider. */
+  /** The fastest available: provider. */
   auto: 0,
   /** OpenSSL's EVP layer. */
   evp: 1,
   /** OpenSSL: the provider's cipher functions called directly, or EVP where they are not reachable. */
   provider: 2,
-  /** tio's own AES-256-GCM on VAES + VPCLMULQDQ + AVX-512 (native/gcm.c). */
-  vaes: 3,
 } as const;
 /** One of AEAD_PATH's values. */
 export type AeadPath = (typeof AEAD_PATH)[keyof typeof AEAD_PATH];
@@ -47,7 +45,7 @@ export type AeadPath = (typeof AEAD_PATH)[keyof typeof AEAD_PATH];
 /** Batched AEAD over Node's own OpenSSL (native/aead.c). */
 export interface NativeAead {
   // --- aead section: owned by the AEAD work; signatures documented in native/aead.c ---
-  /** One key and direction: cipher 0 = AES-256-GCM, 1 = ChaCha20-Poly1305, on `path` (default auto); -EINVAL, -ENOMEM, -EIO or -ENOTSUP (vaes asked for where it cannot run). */
+  /** One key and direction: cipher 0 = AES-256-GCM, 1 = ChaCha20-Poly1305, on `path` (default auto); -EINVAL, -ENOMEM or -EIO. */
   aeadCreate(cipher: 0 | 1, key: Uint8Array, encrypt: boolean, path?: AeadPath): AeadHandle | number;
   /** The AEAD_PATH value the handle runs on (never auto); -EBADF once freed. */
   aeadPath(handle: AeadHandle): number;
@@ -55,7 +53,7 @@ export interface NativeAead {
   aeadFree(handle: AeadHandle): number;
   /** Seals packets buf[offs[i], +16+lens[i]+16) in place (header written by the caller); n, or -EINVAL/-ERANGE/-EBADF/-EPERM/-EIO. */
   aeadSeal(handle: AeadHandle, n: number, buf: Uint8Array, offs: Int32Array, lens: Int32Array): number;
-  /** Opens packets buf[offs[i], +lens[i]) in place; out[i] = plaintext length or -1; the number authenticated, or a negative errno. */
+  /** Opens packets buf[offs[i], +lens[i]) in place; out[i] = plaintext length or -1 (a failed packet's plaintext range zeroed); the number authenticated, or a negative errno. */
   aeadOpen(handle: AeadHandle, n: number, buf: Uint8Array, offs: Int32Array, lens: Int32Array, out: Int32Array): number;
   /** Seals plaintext src[srcOffs[i], +lens[i]) into packets dst[dstOffs[i], +16+lens[i]+16) whose header is written; n or a negative errno. */
   aeadSealTo(handle: AeadHandle, n: number, src: Uint8Array, srcOffs: Int32Array, lens: Int32Array, dst: Uint8Array, dstOffs: Int32Array): number;

@@ -1,6 +1,7 @@
 // Rendering results: a human table with side-by-side ratios, and the single
 // machine-readable JSON line that scripts and DESIGN.md numbers come from.
 import type { ModeResult } from './run-mode.js';
+import { withRuntime } from './runtime.js';
 
 /** Ratios shown under the table: [label, numerator mode, denominator mode]. */
 const RATIOS: readonly (readonly [string, string, string])[] = [
@@ -34,9 +35,9 @@ export function formatTable(results: readonly ModeResult[]): string {
   return lines.join('\n');
 }
 
-/** One JSON line `{"mode":Gbit/s,...}` with 2 decimals; a failed mode is null. */
+/** One JSON line `{"mode":Gbit/s,...,"runtime":{...}}` with 2 decimals; a failed mode is null. */
 export function formatJson(results: readonly ModeResult[]): string {
   const o: Record<string, number | null> = {};
   for (const r of results) o[r.mode] = r.result ? Number(r.result.gbps.toFixed(2)) : null;
-  return JSON.stringify(o);
+  return JSON.stringify(withRuntime(o));
 }

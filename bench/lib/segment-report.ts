@@ -1,5 +1,6 @@
 // Output of the segmentation bench: a table with ratios to the yardstick row,
 // and the single JSON line scripts read.
+import { withRuntime } from './runtime.js';
 
 /** A measured row. */
 export interface SegmentResult {
@@ -28,9 +29,9 @@ export function formatSegmentTable(results: readonly SegmentResult[], pending: r
   return lines.join('\n');
 }
 
-/** One JSON line `{"<key>_gbs": GB/s, ...}`, 2 decimals. */
+/** One JSON line `{"<key>_gbs": GB/s, ..., "runtime": {...}}`, 2 decimals. */
 export function formatSegmentJson(results: readonly SegmentResult[]): string {
   const o: Record<string, number> = {};
   for (const r of results) o[`${r.key}_gbs`] = Number(r.gbs.toFixed(2));
-  return JSON.stringify(o);
+  return JSON.stringify(withRuntime(o));
 }

@@ -58,8 +58,6 @@ export interface RunningTunnel {
 /** One contender of the bench. */
 export interface Contender {
   name: string;
-  /** Run only when named in --only. */
-  optional?: boolean;
   /** Debian tools it needs (iperf3 comes on top for all). */
   tools: readonly DebTool[];
   /** Starts the tunnel in ctx.a / ctx.b; the caller waits until it carries traffic. */
@@ -107,18 +105,16 @@ function hosts(pki: TestPki): { ha: HostFiles; hb: HostFiles } {
   return { ha, hb };
 }
 
-/** Two `tio up` processes from Nebula configs with a `tio:` section; aeadImpl sets TIO_AEAD_IMPL for them. */
-function tioContender(name: string, tio: { offload: 'auto' | 'off'; gro: boolean; aeadImpl?: string }, optional = false): Contender {
-  const env = tio.aeadImpl === undefined ? process.env : { ...process.env, TIO_AEAD_IMPL: tio.aeadImpl };
+/** Two `tio up` processes from Nebula configs with a `tio:` section. */
+function tioContender(name: string, tio: { offload: 'auto' | 'off'; gro: boolean }): Contender {
   const extra = `tio:\n  offload: ${tio.offload}\n  gro: ${tio.gro}\n`;
   const node = (spec: NodeSpec, nodeArgs: readonly string[] = []): Daemon => {
     if (!existsSync(TIO_MAIN)) throw new BenchError('ERR_BENCH_NO_TIO', `${TIO_MAIN} missing: run tsc first`);
     const cfg = writeNodeConfig(spec.pki, spec.me, spec.listen, spec.peers, { cipher: 'aes', mtu: OVER_MTU, level: 'info', extra, dev: spec.dev }, name);
-    return Daemon.start(spec.ns, `${name} ${spec.side}`, process.execPath, [...nodeArgs, TIO_MAIN, 'up', '-config', cfg], { env });
+    return Daemon.start(spec.ns, `${name} ${spec.side}`, process.execPath, [...nodeArgs, TIO_MAIN, 'up', '-config', cfg]);
   };
   return {
     name,
-    optional,
     tools: [NEBULA_CERT],
     startNode: (spec) => node(spec),
     async start(ctx) {
@@ -226,8 +222,6 @@ const veth: Contender = {
 export const CONTENDERS: readonly Contender[] = [
   tioContender('tio', { offload: 'auto', gro: true }),
   tioContender('tio_plain', { offload: 'off', gro: false }),
-  // tio with the cipher kept in OpenSSL: shows what our VAES AES-GCM is worth.
-  tioContender('tio_openssl', { offload: 'auto', gro: true, aeadImpl: 'openssl' }, true),
   nebula,
   wireguardGo,
   veth,

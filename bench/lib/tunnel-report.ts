@@ -1,6 +1,7 @@
 // Tunnel bench results: per-contender summaries over the rounds (median,
 // min/max), the human table with ratios measured in the same run, and the one
 // JSON line scripts read.
+import { withRuntime } from './runtime.js';
 import type { Sample } from './tunnel-run.js';
 
 /** One contender over all rounds. */
@@ -91,9 +92,9 @@ export function formatTable(sums: readonly Summary[], rounds: number): string {
   return lines.join('\n');
 }
 
-/** One JSON line `{"tio":G,...}`: median Gbit/s with 2 decimals, null for a contender with no successful round. */
+/** One JSON line `{"tio":G,...,"runtime":{...}}`: median Gbit/s with 2 decimals, null for a contender with no successful round. */
 export function formatJson(sums: readonly Summary[]): string {
   const o: Record<string, number | null> = {};
   for (const s of sums) o[s.contender] = s.median === undefined ? null : Number(s.median.toFixed(2));
-  return JSON.stringify(o);
+  return JSON.stringify(withRuntime(o));
 }

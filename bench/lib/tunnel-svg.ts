@@ -2,12 +2,15 @@
 // contender (median), a min-max whisker, the value next to it. The scale fits
 // the tunnels; a bar beyond it (the bare veth, usually) is drawn broken and
 // labelled "off scale", so the tunnels stay readable.
+import type { Runtime } from './runtime.js';
 import type { Summary } from './tunnel-report.js';
 
 /** What the title says about the run. */
 export interface ChartMeta {
   date: Date;
   kernel: string;
+  /** Node and OpenSSL of the bench (tio's nodes run on the same Node). */
+  runtime: Runtime;
   seconds: number;
   /** Seconds of each run iperf3 left out before counting. */
   omit: number;
@@ -66,7 +69,7 @@ export function renderSvg(sums: readonly Summary[], meta: ChartMeta): string {
   out.push(`<svg xmlns="http://www.w3.org/2000/svg" width="${W}" height="${H}" viewBox="0 0 ${W} ${H}" font-family="DejaVu Sans, Helvetica, Arial, sans-serif">`);
   out.push(`<rect width="${W}" height="${H}" fill="#ffffff"/>`);
   out.push(`<text x="${W / 2}" y="26" font-size="17" font-weight="bold" text-anchor="middle">${esc(`Tunnel throughput: ${what} A→B (iperf3), overlay MTU 1300, tio and nebula with aes`)}</text>`);
-  out.push(`<text x="${W / 2}" y="48" font-size="12.5" fill="#495057" text-anchor="middle">${esc(`${when} · Linux ${meta.kernel} · median of ${meta.rounds} round${meta.rounds > 1 ? 's' : ''} × ${meta.seconds} s (after ${meta.omit} s omitted), whiskers min–max`)}</text>`);
+  out.push(`<text x="${W / 2}" y="48" font-size="12.5" fill="#495057" text-anchor="middle">${esc(`${when} · Linux ${meta.kernel} · Node ${meta.runtime.node}, OpenSSL ${meta.runtime.openssl} · median of ${meta.rounds} round${meta.rounds > 1 ? 's' : ''} × ${meta.seconds} s (after ${meta.omit} s omitted), whiskers min–max`)}</text>`);
 
   // Grid and axis.
   const axisY = TOP + ROW * sums.length;

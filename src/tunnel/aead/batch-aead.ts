@@ -1,6 +1,6 @@
 // The data-path AEAD: one native call per batch over a reused context
-// (native/aead.c: our VAES AES-GCM where the CPU has it, else OpenSSL), so
-// per packet only the cipher itself runs.
+// (native/aead.c, every byte of the cipher in Node's OpenSSL), so per packet
+// only the cipher itself runs.
 import { constants as osConstants } from 'node:os';
 import { native, type AeadHandle, type AeadPath } from '../../native.js';
 import { errnoName } from '../../errors.js';

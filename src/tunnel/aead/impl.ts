@@ -1,7 +1,7 @@
-// Which native implementation a data-path AEAD runs on by default, and how a
-// user overrides it without touching code: TIO_AEAD_IMPL=openssl keeps every
-// byte of the cipher in OpenSSL (for those who must use a vetted library), the
-// default lets AES-256-GCM run on tio's own VAES code where the CPU has it.
+// Which native path a data-path AEAD runs on by default, and how a user picks
+// another without touching code. Every path is Node's OpenSSL: the default
+// (auto, also named openssl) calls the provider's cipher functions directly,
+// TIO_AEAD_IMPL=evp goes through the EVP layer (slower; for comparison).
 import { AEAD_PATH, native, type AeadHandle, type AeadPath } from '../../native.js';
 import { CIPHERS, type CipherName } from './cipher.js';
 import { AeadError } from './errors.js';
@@ -27,10 +27,9 @@ export function defaultAeadPath(env: NodeJS.ProcessEnv = process.env): AeadPath 
 const PATH_NAMES: Readonly<Record<number, string>> = {
   [AEAD_PATH.evp]: 'openssl-evp',
   [AEAD_PATH.provider]: 'openssl',
-  [AEAD_PATH.vaes]: 'tio-vaes',
 };
 
-/** What a new `cipher` context runs on under defaultAeadPath(): 'tio-vaes', 'openssl' or 'openssl-evp'. */
+/** What a new `cipher` context runs on under defaultAeadPath(): 'openssl' or 'openssl-evp'. */
 export function aeadImplementation(cipher: CipherName): string {
   const h = native.aeadCreate(CIPHERS[cipher].nativeId, new Uint8Array(32), true, defaultAeadPath());
   if (typeof h === 'number') return 'unavailable';

@@ -73,12 +73,15 @@ export class ReferenceAead implements PacketAead {
       d.setAAD(from.subarray(at, at + HEADER_LEN));
       d.setAuthTag(from.subarray(at + HEADER_LEN + plen, at + len));
       const plain = d.update(from.subarray(at + HEADER_LEN, at + HEADER_LEN + plen));
+      const to = src === null ? at + HEADER_LEN : offs[i]!;
       try {
         d.final();
       } catch {
-        continue; // authentication failed: out[i] stays -1
+        // Authentication failed: out[i] stays -1, and the plaintext range is zeroed as native/aead.c does.
+        buf.fill(0, to, to + plen);
+        continue;
       }
-      buf.set(plain, src === null ? at + HEADER_LEN : offs[i]!);
+      buf.set(plain, to);
       out[i] = plen;
       ok++;
     }

@@ -13,7 +13,7 @@ export interface PacketAead {
   readonly direction: AeadDirection;
   /** Seals every packet of the batch (see AeadBatch); returns batch.count. */
   seal(batch: AeadBatch): number;
-  /** Opens every packet of the batch, setting batch.out[i]; returns how many authenticated. */
+  /** Opens every packet of the batch, setting batch.out[i]; returns how many authenticated. A refused packet's plaintext range is zeroed (no unauthenticated plaintext is left); a short one is untouched. */
   open(batch: AeadBatch): number;
   /** Releases the key now; later calls throw ERR_TIO_AEAD_CLOSED. Idempotent. */
   close(): void;

@@ -1,9 +1,7 @@
-// The native paths of native/aead.c: EVP, the provider's cipher functions
-// called directly, and our own vectorized AES-256-GCM (native/gcm.c). They
-// must be interchangeable byte for byte, tag checks included; EVP, plain
-// OpenSSL, is the reference for the other two.
+// The native paths of native/aead.c, both Node's OpenSSL: EVP, and the
+// provider's cipher functions called directly. They must be interchangeable
+// byte for byte, tag checks included; EVP, plain OpenSSL, is the reference.
 import assert from 'node:assert/strict';
-import { readFileSync } from 'node:fs';
 import { test } from 'node:test';
 import fc from 'fast-check';
 import { AEAD_PATH, native, nativeAvailable, type AeadHandle, type AeadPath } from '../../../src/native.js';
@@ -12,15 +10,7 @@ import { HDR, TAG, cipherArb, hex, layout, packetArb } from './packets.js';
 const skip = nativeAvailable ? undefined : 'native addon not built';
 const RUNS = { seed: 0xd1ec, numRuns: 80 };
 const ID = { aes: 0, chachapoly: 1 } as const;
-const ENOTSUP = 95;
 const EINVAL = 22;
-
-/** Read from /proc/cpuinfo, not from the code under test: the flags native/gcm.c needs. */
-function cpuHasVaes(): boolean {
-  const flags = /^flags\s*:(.*)$/m.exec(readFileSync('/proc/cpuinfo', 'utf8'))?.[1]?.split(/\s+/) ?? [];
-  return ['avx512f', 'avx512bw', 'avx512vl', 'vaes', 'vpclmulqdq', 'aes', 'pclmulqdq'].every((f) => flags.includes(f));
-}
-const vaes = cpuHasVaes();
 
 function handle(cipher: 0 | 1, key: Uint8Array, encrypt: boolean, path: AeadPath): AeadHandle {
   const h = native.aeadCreate(cipher, key, encrypt, path);
@@ -28,27 +18,25 @@ function handle(cipher: 0 | 1, key: Uint8Array, encrypt: boolean, path: AeadPath
   return h as AeadHandle;
 }
 
-test('auto picks our VAES GCM for AES where the CPU has it, else the provider path; explicit paths are honoured; a freed handle says EBADF', { skip }, () => {
+test('auto picks the provider path for both ciphers; explicit paths are honoured; a freed handle says EBADF; unknown paths are EINVAL', { skip }, () => {
   assert.match(process.versions.openssl ?? '', /^3\./, 'this pins the OpenSSL 3 provider layout');
   const key = new Uint8Array(32).fill(9);
   for (const c of [0, 1] as const) {
     for (const enc of [true, false]) {
       const auto = handle(c, key, enc, AEAD_PATH.auto);
-      assert.equal(native.aeadPath(auto), c === 0 && vaes ? AEAD_PATH.vaes : AEAD_PATH.provider);
+      assert.equal(native.aeadPath(auto), AEAD_PATH.provider);
       for (const p of [AEAD_PATH.evp, AEAD_PATH.provider] as const) {
         const h = handle(c, key, enc, p);
         assert.equal(native.aeadPath(h), p);
         native.aeadFree(h);
         assert.ok(native.aeadPath(h) < 0);
       }
-      const v = native.aeadCreate(c, key, enc, AEAD_PATH.vaes);
-      if (c === 0 && vaes) assert.equal(native.aeadPath(v as AeadHandle), AEAD_PATH.vaes);
-      else assert.equal(v, -ENOTSUP);
       native.aeadFree(auto);
       assert.ok(native.aeadPath(auto) < 0);
     }
   }
-  assert.equal(native.aeadCreate(0, key, true, 4 as AeadPath), -EINVAL);
+  // 3 was tio's own AES-GCM, removed: asking for it is an error, not a silent fallback.
+  for (const bad of [-1, 3, 4]) assert.equal(native.aeadCreate(0, key, true, bad as AeadPath), -EINVAL, `path ${bad}`);
 });
 
 function sameAsEvp(path: AeadPath, cipher: fc.Arbitrary<'aes' | 'chachapoly'>): void {
@@ -92,31 +80,4 @@ function sameAsEvp(path: AeadPath, cipher: fc.Arbitrary<'aes' | 'chachapoly'>): 
 
 test('the provider path seals the same bytes as EVP, each opens the other, and both refuse a flipped bit', { skip }, () => {
   sameAsEvp(AEAD_PATH.provider, cipherArb);
-});
-
-test('our VAES AES-256-GCM seals the same bytes as EVP at every length to 9000, each opens the other, and both refuse a flipped bit', {
-  skip: skip ?? (vaes ? undefined : 'CPU lacks VAES/VPCLMULQDQ/AVX-512: the path cannot run here'),
-}, () => {
-  sameAsEvp(AEAD_PATH.vaes, fc.constant('aes'));
-});
-
-test('our VAES GCM writes nothing when authentication fails, so a refused packet keeps its ciphertext', {
-  skip: skip ?? (vaes ? undefined : 'CPU lacks VAES/VPCLMULQDQ/AVX-512: the path cannot run here'),
-}, () => {
-  const key = new Uint8Array(32).fill(3);
-  const s = handle(0, key, true, AEAD_PATH.vaes);
-  const o = handle(0, key, false, AEAD_PATH.vaes);
-  for (const len of [0, 1, 63, 64, 255, 256, 1300, 2100, 9000]) {
-    const buf = Buffer.alloc(HDR + len + TAG, 0x5a);
-    buf[0] = 0x11;
-    assert.equal(native.aeadSeal(s, 1, buf, Int32Array.of(0), Int32Array.of(len)), 1);
-    buf[buf.length - 1]! ^= 0x80;
-    const before = Buffer.from(buf);
-    const out = new Int32Array(1);
-    assert.equal(native.aeadOpen(o, 1, buf, Int32Array.of(0), Int32Array.of(buf.length), out), 0);
-    assert.equal(out[0], -1);
-    assert.ok(buf.equals(before), `len ${len}: bytes changed on a refused packet`);
-  }
-  native.aeadFree(s);
-  native.aeadFree(o);
 });
