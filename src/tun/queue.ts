@@ -79,6 +79,8 @@ export class Queue implements AsyncIterable<Packet[]> {
   private readPending = false;
 
   private readonly txHdr = Buffer.alloc(VNET_HDR_LEN);
+  // All zero, deliberately without DATA_VALID: TUN ignores it, and it would vouch for
+  // checksums tio never checked (docs/tun-writes.md).
   private readonly plainHdr: Buffer | null;
   private readonly gsoHdrScratch = Buffer.alloc(MAX_GSO_HEADER);
   // Set for the `copy` strategy: every write is gathered here and sent with one write() (native/io.c).
