@@ -74,30 +74,50 @@ static ssize_t writev_all(int fd, struct iovec *iov, int cnt) {
   return r < 0 ? -errno : r;
 }
 
-/* writePacket(fd, hdr|null, buf, off, len) -> bytes | -errno */
+/* Sends iov[0..cnt) (total bytes) to fd as one packet, the one place the
+ * write strategy is applied. Without `scratch`: one writev. With it (the
+ * `copy` strategy): the pieces are gathered into scratch and sent with one
+ * write(), so the kernel never sees an iovec array (Linux before 5.4 can use
+ * freed memory on a TUN writev carrying a GSO virtio header; observed on
+ * 4.19). Every TUN write of the queue goes through here. */
+static napi_value send_packet(napi_env env, int32_t fd, struct iovec *iov, int cnt, size_t total, uint8_t *scratch,
+                              size_t slen) {
+  if (!scratch) return tio_int(env, writev_all(fd, iov, cnt));
+  TIO_CHECK(env, total <= slen, "copy scratch too small");
+  size_t at = 0;
+  for (int i = 0; i < cnt; i++) {
+    memcpy(scratch + at, iov[i].iov_base, iov[i].iov_len);
+    at += iov[i].iov_len;
+  }
+  ssize_t r;
+  do r = write(fd, scratch, total); while (r < 0 && errno == EINTR);
+  return tio_int(env, r < 0 ? -errno : r);
+}
+
+/* writePacket(fd, hdr|null, buf, off, len, copy|null) -> bytes | -errno.
+ * `copy`: a scratch buffer selecting the single-write strategy (send_packet). */
 static napi_value write_packet(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
+  napi_value argv[6];
   int32_t fd, off, len;
-  uint8_t *hdr = NULL, *buf;
-  size_t hlen = 0, blen;
-  TIO_CHECK(env, tio_args(env, info, 5, argv) && tio_get_i32(env, argv[0], &fd) &&
+  uint8_t *hdr = NULL, *buf, *scratch = NULL;
+  size_t hlen = 0, blen, slen = 0;
+  TIO_CHECK(env, tio_args(env, info, 6, argv) && tio_get_i32(env, argv[0], &fd) &&
                      (tio_is_nullish(env, argv[1]) || tio_get_bytes(env, argv[1], &hdr, &hlen)) &&
                      tio_get_bytes(env, argv[2], &buf, &blen) && tio_get_i32(env, argv[3], &off) &&
-                     tio_get_i32(env, argv[4], &len),
-            "writePacket(fd, hdr, buf, off, len)");
+                     tio_get_i32(env, argv[4], &len) &&
+                     (tio_is_nullish(env, argv[5]) || tio_get_bytes(env, argv[5], &scratch, &slen)),
+            "writePacket(fd, hdr, buf, off, len, copy)");
   TIO_CHECK(env, off >= 0 && len >= 0 && (size_t)off + (size_t)len <= blen, "writePacket: range outside buffer");
   TIO_CHECK(env, !hdr || hlen >= VNET_HDR_LEN, "writePacket: header shorter than 10 bytes");
   struct iovec iov[2];
   int cnt = 0;
   if (hdr) iov[cnt++] = (struct iovec){hdr, VNET_HDR_LEN};
   iov[cnt++] = (struct iovec){buf + off, (size_t)len};
-  return tio_int(env, writev_all(fd, iov, cnt));
+  return send_packet(env, fd, iov, cnt, (hdr ? VNET_HDR_LEN : 0) + (size_t)len, scratch, slen);
 }
 
 /* writeParts(fd, hdr|null, parts[], nparts, copy|null) -> bytes | -errno.
- * With `copy` (a scratch buffer) the parts are gathered into it and sent with
- * one write(): the `copy` strategy that avoids Linux 4.19's TUN writev+GSO
- * use-after-free. Geometry is validated in TypeScript before this call.
+ * `copy` as for writePacket. Geometry is validated in TypeScript before this call.
  * Reading an array element can run JS (a getter, or one on the prototype
  * for a hole) that detaches or shrinks any buffer of the call, so every
  * element is read first and only then are data pointers taken, with no JS
@@ -134,15 +154,7 @@ static napi_value write_parts(napi_env env, napi_callback_info info) {
     iov[cnt++] = (struct iovec){p, plen};
     total += plen;
   }
-  if (!scratch) return tio_int(env, writev_all(fd, iov, cnt));
-  TIO_CHECK(env, total <= slen, "writeParts: copy scratch too small");
-  size_t at = 0;
-  for (int i = 0; i < cnt; i++) {
-    memcpy(scratch + at, iov[i].iov_base, iov[i].iov_len);
-    at += iov[i].iov_len;
-  }
-  struct iovec one = {scratch, total};
-  return tio_int(env, writev_all(fd, &one, 1));
+  return send_packet(env, fd, iov, cnt, total, scratch, slen);
 }
 
 void tio_register_io(napi_env env, napi_value exports) {

@@ -128,7 +128,9 @@ export interface NativeAddon extends NativeAead, NativeUdp {
   ifAddrChange(name: string, add: boolean, family: 4 | 6, addr: Uint8Array, prefixLen: number): number;
   /** Drains a TUN queue (native/io.c); state[0] = 1 when it stopped because the queue was empty. */
   readBatch(fd: number, rx: Uint8Array, hdrs: Uint8Array | null, meta: Int32Array, maxPackets: number, state?: Int32Array): number;
-  writePacket(fd: number, hdr: Uint8Array | null, buf: Uint8Array, off: number, len: number): number;
+  /** Writes hdr + buf[off, +len) as one packet: one writev, or with `copy` (a scratch) one write() of a gathered copy (native/io.c). */
+  writePacket(fd: number, hdr: Uint8Array | null, buf: Uint8Array, off: number, len: number, copy: Uint8Array | null): number;
+  /** Writes hdr + parts[0..nparts) as one packet, like writePacket. */
   writeParts(fd: number, hdr: Uint8Array | null, parts: readonly Uint8Array[], nparts: number, copy: Uint8Array | null): number;
   pollCreate(fd: number, callback: (status: number, events: number) => void): PollHandle | number;
   pollStart(handle: PollHandle, events: number): number;

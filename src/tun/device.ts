@@ -23,7 +23,7 @@ export interface TunOpenOptions {
   offload?: OffloadOption;
   /** Open with a virtio_net_hdr; false opens a plain TUN (no offloads). Default true. */
   vnetHdr?: boolean;
-  /** GSO write strategy; 'auto' picks 'copy' on kernels older than 5.4. Default 'auto'. */
+  /** How every write reaches the fd (writev, or one write() of a copy); 'auto' picks 'copy' on kernels older than 5.4. Default 'auto'. */
   writeStrategy?: 'auto' | WriteStrategy;
   /** MTU to set (68..65535). */
   mtu?: number;
@@ -273,7 +273,7 @@ export class TunDevice {
   private runGroProbe(): void {
     if (!this.groProbePending) return;
     this.groProbePending = false;
-    const r = probeGroWrite(this.queues[0]!.fileDescriptor);
+    const r = probeGroWrite(this.queues[0]!);
     if (!r.ok) {
       this.groWrites = false;
       this.groProbeErrno = r.errno;

@@ -3,9 +3,9 @@
  * into TUN with EINVAL; finding out once at open lets the coalescer fall back
  * to plain writes instead of failing every flush.
  */
-import { native } from '../native.js';
 import { IPPROTO_TCP, fold, ipv4HeaderChecksumUpdate, pseudoHeaderSumV4, writeU16BE } from '../packet/index.js';
 import { VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_TCPV4, encodeHeader, newHeader } from '../virtio/index.js';
+import type { Queue } from './queue.js';
 
 /** Outcome of the probe: accepted, refused by the kernel (errno), or not tried (device down). */
 export type GroProbeResult = { ok: true } | { ok: false; errno: number };
@@ -40,9 +40,9 @@ function probePacket(): { hdr: Buffer; pkt: Buffer } {
   return { hdr, pkt };
 }
 
-/** Writes the probe superpacket to `fd` (a queue of a TSO device). */
-export function probeGroWrite(fd: number): GroProbeResult {
+/** Writes the probe superpacket to `q` (a queue of a TSO device), under the queue's write strategy. */
+export function probeGroWrite(q: Queue): GroProbeResult {
   const { hdr, pkt } = probePacket();
-  const r = native.writePacket(fd, hdr, pkt, 0, pkt.length);
+  const r = q.probeWrite(hdr, pkt, 0, pkt.length);
   return r >= 0 ? { ok: true } : { ok: false, errno: -r };
 }

@@ -57,7 +57,7 @@ export class Queue implements AsyncIterable<Packet[]> {
   readonly index: number;
   /** Offloads negotiated for the device. */
   readonly capabilities: Capabilities;
-  /** How GSO writes are issued. */
+  /** How every write of this queue reaches the kernel: writev, or one write() of a gathered copy. */
   readonly writeStrategy: WriteStrategy;
 
   private fd: number;
@@ -81,8 +81,11 @@ export class Queue implements AsyncIterable<Packet[]> {
   private readPending = false;
 
   private readonly txHdr = Buffer.alloc(VNET_HDR_LEN);
+  // All zero, deliberately without DATA_VALID: TUN ignores it, and it would vouch for
+  // checksums tio never checked (docs/tun-writes.md).
   private readonly plainHdr: Buffer | null;
   private readonly gsoHdrScratch = Buffer.alloc(MAX_GSO_HEADER);
+  // Set for the `copy` strategy: every write is gathered here and sent with one write() (native/io.c).
   private readonly copyScratch: Buffer | null;
   private readonly parts: Uint8Array[] = [];
   private writeChain: Promise<void> | null = null;
@@ -268,6 +271,16 @@ export class Queue implements AsyncIterable<Packet[]> {
   }
 
   /**
+   * @internal One write of `hdr` + buf[off, +len) under this queue's write
+   * strategy, with no checks, counters or EAGAIN wait: bytes written or
+   * -errno. For the device's GRO probe.
+   */
+  probeWrite(hdr: Buffer, buf: Uint8Array, off: number, len: number): number {
+    if (this.closed) return -EBADF;
+    return this.syscallWrite(hdr, buf, off, len, null, 0);
+  }
+
+  /**
    * Hands the queue to another thread: returns a handle for Queue.attach and
    * makes this object inert (its fd is no longer closed here). The device's
    * close still reaches the attached queue through the close eventfd.
@@ -434,10 +447,14 @@ export class Queue implements AsyncIterable<Packet[]> {
     }
   }
 
+  /**
+   * The one place a queue's bytes reach the fd: every write method ends here,
+   * so the write strategy (copyScratch) covers all of them.
+   */
   private syscallWrite(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
     parts: Uint8Array[] | null, nparts: number): number {
     if (parts) return native.writeParts(this.fd, hdr, parts, nparts, this.copyScratch);
-    return native.writePacket(this.fd, hdr, buf!, off, len);
+    return native.writePacket(this.fd, hdr, buf!, off, len, this.copyScratch);
   }
 
   private countWrite(len: number, superpacket: boolean): void {

@@ -1,12 +1,16 @@
-/** Choice between writev and a single copied write for GSO writes. */
+/** Choice between writev and a single copied write() for every TUN write. */
 import { release } from 'node:os';
 
-/** `writev`: header and fragments gathered by the kernel; `copy`: one contiguous write(). */
+/**
+ * `writev`: virtio header and packet (or its fragments) gathered by the kernel;
+ * `copy`: gathered into a per-queue scratch and sent with one contiguous write().
+ */
 export type WriteStrategy = 'writev' | 'copy';
 
 /**
  * Linux before 5.4 can use freed memory when a TUN GSO packet arrives through
- * writev with several iovecs (seen on 4.19 LTS), so those kernels get `copy`.
+ * writev with several iovecs (seen on 4.19 LTS: a refcount underflow in
+ * tun_chr_write_iter -> skb_set_owner_w), so those kernels get `copy`.
  */
 const FIRST_SAFE_WRITEV: readonly [number, number] = [5, 4];
 

@@ -168,7 +168,7 @@ test('write refuses non-IP bytes with BadPacketError before any syscall', async 
     const ok = Buffer.concat([ipv4(17), udp(), pay(4)]);
     await f.queue.write(ok);
     const out = f.drain();
-    assert.deepEqual(out.subarray(0, 10), Buffer.alloc(10), 'plain write: zero vnet header');
+    assert.deepEqual(out.subarray(0, 10), Buffer.alloc(10), 'plain write: zero vnet header, no DATA_VALID (docs/tun-writes.md)');
     assert.deepEqual(out.subarray(10), ok);
   } finally {
     f.dispose();

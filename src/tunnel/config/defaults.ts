@@ -41,6 +41,8 @@ export const DEFAULT_USE_RELAYS = true;
 export const DEFAULT_TIO_OFFLOAD = 'auto';
 /** `tio.gro`: coalesce received packets (DESIGN.md "Coalescing"). */
 export const DEFAULT_TIO_GRO = true;
+/** `tio.write_strategy`: by kernel version, `copy` before Linux 5.4 (src/tun/write-strategy.ts). */
+export const DEFAULT_TIO_WRITE_STRATEGY = 'auto';
 
 /** Smallest and largest interface MTU (RFC 791 minimum 68; 16-bit IP length), as the TUN layer enforces. */
 export const MTU_MIN = 68;

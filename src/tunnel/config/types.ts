@@ -181,6 +181,8 @@ export interface TioConfig {
   readonly offload: 'auto' | 'off';
   /** Coalesce received packets (GRO) before writing them to the TUN. */
   readonly gro: boolean;
+  /** How TUN writes are issued: by kernel version ('auto'), writev, or one write() of a copy ('copy'). */
+  readonly writeStrategy: 'auto' | 'writev' | 'copy';
 }
 
 /** A whole node configuration with every default applied. */

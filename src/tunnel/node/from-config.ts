@@ -28,7 +28,7 @@ export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns
     staticHostMap,
     listen: { host: c.listen.host, port: c.listen.port },
     sendRecvError: c.listen.sendRecvError,
-    tun: { name: c.tun.dev ?? undefined, mtu: c.tun.mtu, offload: c.tio.offload, gro: c.tio.gro },
+    tun: { name: c.tun.dev ?? undefined, mtu: c.tun.mtu, offload: c.tio.offload, gro: c.tio.gro, writeStrategy: c.tio.writeStrategy },
     handshakes: { ...c.handshakes },
     timers: { aliveMs: c.timers.connectionAliveIntervalMs, pendingDeletionMs: c.timers.pendingDeletionIntervalMs },
     firewall: {

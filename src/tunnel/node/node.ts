@@ -179,7 +179,7 @@ export class OverlayNode {
     // A bad TIO_AEAD_IMPL fails here, before any device exists, not at the first handshake.
     defaultAeadPath();
     const device = TunDevice.open({
-      name: o.tun.name ?? 'tio%d', mtu: o.tun.mtu, offload: o.tun.offload, gro: o.tun.gro, netns: o.netns,
+      name: o.tun.name ?? 'tio%d', mtu: o.tun.mtu, offload: o.tun.offload, gro: o.tun.gro, writeStrategy: o.tun.writeStrategy, netns: o.netns,
       addresses: [`${u32ToIp(pki.vpnIp)}/${pki.prefix}`], queues: routines,
     });
     let udp: UdpSocket | null = null;
@@ -280,7 +280,7 @@ export class OverlayNode {
     const { pki } = o;
     o.log.info('Nebula interface is active', {
       build: 'tio', interface: device.name, network: `${u32ToIp(pki.vpnIp)}/${pki.prefix}`, udpAddr: `${o.listen.host}:${this.udp.port}`,
-      offload: device.capabilities.tso ? (device.capabilities.uso ? 'tso+uso' : 'tso') : 'off', gro: device.groWrites, cipher: o.cipher,
+      offload: device.capabilities.tso ? (device.capabilities.uso ? 'tso+uso' : 'tso') : 'off', gro: device.groWrites, writeStrategy: device.writeStrategy, cipher: o.cipher,
       aead: aeadImplementation(o.cipher), routines: this.routines,
     });
   }

@@ -4,7 +4,7 @@ import type { FirewallOptions } from '../firewall/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Endpoint } from '../udp/index.js';
 import type { SendRecvErrorMode } from '../wire/index.js';
-import type { OffloadOption } from '../../tun/index.js';
+import type { OffloadOption, WriteStrategy } from '../../tun/index.js';
 import type { HandshakeOptions } from './handshakes.js';
 import type { Pki } from './pki.js';
 
@@ -33,6 +33,8 @@ export interface NodeOptions {
     offload: OffloadOption;
     /** Coalesce received packets before writing them (tio extension, default true). */
     gro: boolean;
+    /** How TUN writes are issued (config tio.write_strategy; default 'auto': 'copy' before Linux 5.4). */
+    writeStrategy?: 'auto' | WriteStrategy;
   };
   handshakes: HandshakeOptions;
   timers: {

@@ -109,6 +109,7 @@ firewall:
 tio:
   offload: off
   gro: false
+  write_strategy: copy
 `;
 
 /** The smallest loadable config: only the credentials are required. */

@@ -72,6 +72,11 @@ test('durations accept Go strings and a bare 0', () => {
   assert.equal(load({ handshakes: { try_interval: '1.5s' } }).handshakes.tryIntervalMs, 1500);
 });
 
+test('tio.write_strategy takes auto, writev or copy; auto when absent', () => {
+  for (const v of ['auto', 'writev', 'copy'] as const) assert.equal(load({ tio: { write_strategy: v } }).tio.writeStrategy, v);
+  assert.equal(load({ tio: { gro: true } }).tio.writeStrategy, 'auto');
+});
+
 test('tio.offload also takes a boolean', () => {
   assert.equal(load({ tio: { offload: false } }).tio.offload, 'off');
   assert.equal(load({ tio: { offload: true } }).tio.offload, 'auto');
