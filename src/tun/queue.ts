@@ -1,7 +1,7 @@
 /** One TUN queue: batched non-blocking reads, plain and GSO writes, close and worker hand-over. */
 import { native } from '../native.js';
 import {
-  BadPacketError, BusyError, ClosedError, LinkDownError, OffloadUnavailableError, SyscallError, TioError,
+  BadPacketError, BusyError, ClosedError, LinkDownError, OffloadUnavailableError, ShortWriteError, SyscallError, TioError,
 } from '../errors.js';
 import {
   VIRTIO_NET_HDR_F_NEEDS_CSUM, VNET_HDR_LEN, decodeHeader, encodeHeader, newHeader, type VirtioNetHdr,
@@ -27,6 +27,8 @@ const EAGAIN = 11;
 const EBADF = 9;
 const EBADFD = 77; // a queue whose device was deleted (drivers/net/tun.c)
 const EIO = 5;
+// What writeAll returns for a write the kernel took only part of; not an errno.
+const SHORT_WRITE = -0x10000;
 
 /** Everything needed to rebuild a queue in another thread; plain data, safe for postMessage. */
 export interface QueueHandle {
@@ -84,6 +86,9 @@ export class Queue implements AsyncIterable<Packet[]> {
   private readonly copyScratch: Buffer | null;
   private readonly parts: Uint8Array[] = [];
   private writeChain: Promise<void> | null = null;
+  // Byte counts of the last short write, for its ShortWriteError.
+  private shortWrote = 0;
+  private shortExpected = 0;
   private readonly counters = new Counters();
 
   /** @internal Use TunDevice.open or Queue.attach. */
@@ -367,7 +372,7 @@ export class Queue implements AsyncIterable<Packet[]> {
   private submit(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
     parts: Uint8Array[] | null, nparts: number, superpacket: boolean): Promise<void> {
     if (this.writeChain === null) {
-      const r = this.syscallWrite(hdr, buf, off, len, parts, nparts);
+      const r = this.writeAll(hdr, buf, off, len, parts, nparts);
       if (r >= 0) {
         this.countWrite(len, superpacket);
         return RESOLVED;
@@ -391,7 +396,7 @@ export class Queue implements AsyncIterable<Packet[]> {
     parts: Uint8Array[] | null, nparts: number, superpacket: boolean): Promise<void> {
     for (;;) {
       if (this.closed) throw this.closedError();
-      const r = this.syscallWrite(hdr, buf, off, len, parts, nparts);
+      const r = this.writeAll(hdr, buf, off, len, parts, nparts);
       if (r >= 0) {
         this.countWrite(len, superpacket);
         return;
@@ -400,6 +405,21 @@ export class Queue implements AsyncIterable<Packet[]> {
       this.counters.txWaits++;
       await this.watcher.writable();
     }
+  }
+
+  /**
+   * One write syscall, checked for a short count: a TUN write takes the whole
+   * packet or fails (drivers/net/tun.c tun_get_user), so fewer bytes than the
+   * virtio header plus `len` mean the packet did not go out; SHORT_WRITE then.
+   */
+  private writeAll(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
+    parts: Uint8Array[] | null, nparts: number): number {
+    const r = this.syscallWrite(hdr, buf, off, len, parts, nparts);
+    const expected = (hdr ? VNET_HDR_LEN : 0) + len;
+    if (r < 0 || r === expected) return r;
+    this.shortWrote = r;
+    this.shortExpected = expected;
+    return SHORT_WRITE;
   }
 
   private syscallWrite(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
@@ -417,6 +437,7 @@ export class Queue implements AsyncIterable<Packet[]> {
 
   private writeError(r: number): TioError {
     this.counters.txErrors++;
+    if (r === SHORT_WRITE) return new ShortWriteError(`${this.name} queue ${this.index}`, this.shortWrote, this.shortExpected);
     const e = this.ioError('write', r);
     // TUN answers EIO to every write while the link is down (drivers/net/tun.c), EINVAL to a malformed packet.
     if (e instanceof SyscallError && e.errno === EIO) return new LinkDownError(this.name);
