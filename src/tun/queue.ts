@@ -66,6 +66,8 @@ export class Queue implements AsyncIterable<Packet[]> {
   private readonly rxBufferSize: number;
   private closed = false;
   private detached = false;
+  // The fd was closed behind the queue's back (EBADF): its number may be someone else's now.
+  private fdGone = false;
   private closeError: TioError | null = null;
   private readonly watcher: FdWatcher;
   private readonly closeWatch: SignalWatcher | null;
@@ -277,7 +279,7 @@ export class Queue implements AsyncIterable<Packet[]> {
       native.fdRelease(this.closeFd);
     }
     if (!this.detached) {
-      native.closeFd(this.fd);
+      if (!this.fdGone) native.closeFd(this.fd);
       if (this.ownsCloseFd) native.closeFd(this.closeFd);
     }
     this.fd = -1;
@@ -449,6 +451,7 @@ export class Queue implements AsyncIterable<Packet[]> {
     const errno = -r;
     if (errno === EBADF || errno === EBADFD) {
       const err = new ClosedError(errno === EBADFD ? `device ${this.name} (deleted)` : `queue ${this.index} of ${this.name}`);
+      this.fdGone = errno === EBADF;
       this.shutdown(err);
       return err;
     }
