@@ -28,7 +28,9 @@ export interface TracedRun {
  * Runs `body` as an ES module in a child node inside `ns`, under strace tracing
  * `syscalls` on TUN fds with the given `-e inject=` specs (e.g.
  * "readv:error=EINTR:when=1"). In scope: tio's exports (`tio`), `native`,
- * `icmpEchoV4`, `isEchoReplyV4`. The child should print its findings as JSON.
+ * `icmpEchoV4`, `isEchoReplyV4`, and `untilEchoReplies(n)`, which waits until
+ * the namespace's kernel has sent n echo replies in all (/proc/net/snmp
+ * OutEchoReps). The child should print its findings as JSON.
  */
 export async function runTraced(ns: Netns, syscalls: readonly string[], injects: readonly string[], body: string, timeoutMs = 30_000): Promise<TracedRun> {
   const dir = mkdtempSync(join(tmpdir(), 'tio-strace-'));
@@ -38,6 +40,18 @@ export async function runTraced(ns: Netns, syscalls: readonly string[], injects:
       const tio = await import(${JSON.stringify(INDEX_URL)});
       const { native } = await import(${JSON.stringify(NATIVE_URL)});
       const { icmpEchoV4, isEchoReplyV4 } = await import(${JSON.stringify(ICMP_URL)});
+      const { readFileSync } = await import('node:fs');
+      const echoRepliesSent = () => {
+        const [names, values] = readFileSync('/proc/net/snmp', 'utf8').split('\\n').filter((l) => l.startsWith('Icmp:')).map((l) => l.split(/\\s+/));
+        return Number(values[names.indexOf('OutEchoReps')]);
+      };
+      const untilEchoReplies = async (n) => {
+        const deadline = Date.now() + 10000;
+        while (echoRepliesSent() < n) {
+          if (Date.now() > deadline) throw new Error('the kernel sent ' + echoRepliesSent() + ' of ' + n + ' echo replies');
+          await new Promise((r) => setTimeout(r, 20));
+        }
+      };
       ${body}
     `;
     const args = ['-qq', '-o', logFile, '-P', '/dev/net/tun', '-e', `trace=${syscalls.join(',')}`];
