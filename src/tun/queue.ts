@@ -409,6 +409,19 @@ export class Queue implements AsyncIterable<Packet[]> {
     }
   }
 
+  private syscallWrite(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
+    parts: Uint8Array[] | null, nparts: number): number {
+    if (parts) return native.writeParts(this.fd, hdr, parts, nparts, this.copyScratch);
+    return native.writePacket(this.fd, hdr, buf!, off, len);
+  }
+
+  private countWrite(len: number, superpacket: boolean): void {
+    const c = this.counters;
+    c.txPackets++;
+    c.txBytes += len;
+    if (superpacket) c.txSuperpackets++;
+  }
+
   /**
    * One write syscall, checked for a short count: a TUN write takes the whole
    * packet or fails (drivers/net/tun.c tun_get_user), so fewer bytes than the
@@ -422,19 +435,6 @@ export class Queue implements AsyncIterable<Packet[]> {
     this.shortWrote = r;
     this.shortExpected = expected;
     return SHORT_WRITE;
-  }
-
-  private syscallWrite(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
-    parts: Uint8Array[] | null, nparts: number): number {
-    if (parts) return native.writeParts(this.fd, hdr, parts, nparts, this.copyScratch);
-    return native.writePacket(this.fd, hdr, buf!, off, len);
-  }
-
-  private countWrite(len: number, superpacket: boolean): void {
-    const c = this.counters;
-    c.txPackets++;
-    c.txBytes += len;
-    if (superpacket) c.txSuperpackets++;
   }
 
   private writeError(r: number): TioError {
