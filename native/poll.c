@@ -17,6 +17,7 @@ typedef struct tio_poll {
   napi_async_context async;
   struct tio_poll *next, *prev;
   int closing;
+  int forgotten;   /* closed because its fd was closed (tio_poll_forget_fd), not by its owner */
   int closed;      /* libuv is done with the handle */
   int ext_alive;   /* the JS external still points here */
 } tio_poll;
@@ -43,10 +44,15 @@ static void unlink_poll(tio_poll_env *st, tio_poll *p) {
   p->next = p->prev = NULL;
 }
 
+static void call_back(tio_poll *p, int status, int events);
+
 static void on_closed(uv_handle_t *h) {
   tio_poll *p = (tio_poll *)h->data;
   tio_poll_env *st = env_state(p->env);
   if (!st->tearing_down) {
+    /* Its fd was closed behind the owner's back: tell the owner (EBADF), or a
+     * waiter would wait forever on a poll that can no longer fire. */
+    if (p->forgotten) call_back(p, UV_EBADF, 0);
     napi_delete_reference(p->env, p->callback);
     napi_async_destroy(p->env, p->async);
   }
@@ -91,14 +97,18 @@ static void on_teardown(napi_async_cleanup_hook_handle hook, void *arg) {
  * running on a closed fd keeps that number taken in the loop (uv_poll_init on
  * the reused number fails with EEXIST) and, once stopped, would epoll_ctl(DEL)
  * whatever file then has the number. So every close goes through here first;
- * polls of other threads live on other loops and cannot be confused this way. */
+ * polls of other threads live on other loops and cannot be confused this way.
+ * A poll closed here reports EBADF to its callback once libuv has closed it. */
 void tio_poll_forget_fd(napi_env env, int fd) {
   tio_poll_env *st = env_state(env);
   if (!st) return;
   tio_poll *p = st->live;
   while (p) {
     tio_poll *next = p->next;
-    if (p->fd == fd) close_poll(st, p);
+    if (p->fd == fd) {
+      p->forgotten = 1;
+      close_poll(st, p);
+    }
     p = next;
   }
 }
@@ -118,6 +128,11 @@ static tio_poll_env *env_state(napi_env env) {
 static void on_event(uv_poll_t *h, int status, int events) {
   tio_poll *p = (tio_poll *)h->data;
   if (p->closing) return;
+  call_back(p, status, events);
+}
+
+/* Runs the JS callback(status, events) from a loop callback. */
+static void call_back(tio_poll *p, int status, int events) {
   napi_env env = p->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);

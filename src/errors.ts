@@ -98,6 +98,13 @@ export class BusyError extends TioError {
   }
 }
 
+/** The kernel took only part of a packet written to a queue: the packet is lost (a TUN write is all or nothing). */
+export class ShortWriteError extends TioError {
+  constructor(target: string, wrote: number, expected: number) {
+    super('ERR_TIO_SHORT_WRITE', `write to ${target} took ${wrote} of ${expected} bytes: the packet was cut and is lost`);
+  }
+}
+
 /** A system call failed for a reason not covered by a more specific error. */
 export class SyscallError extends TioError {
   /** Positive errno value. */

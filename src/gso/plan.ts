@@ -2,7 +2,7 @@
 // written, so that arbitrary input can only be refused, never overrun a buffer.
 import {
   IPPROTO_TCP, IPPROTO_UDP, TCP_CHECKSUM, TCP_MIN_HEADER_LEN, UDP_CHECKSUM, UDP_HEADER_LEN,
-  ipv4IsFragment, l4Info, tcpDataOffset, type L4Info,
+  l4Info, tcpDataOffset, type L4Info,
 } from '../packet/index.js';
 import type { Packet } from '../tun/packet.js';
 import {
@@ -46,7 +46,7 @@ export function rangeInside(buf: Uint8Array, off: number, len: number): boolean 
 }
 
 // Reused so the IPv6 extension-header walk does not allocate per packet.
-const l4Scratch: L4Info = { version: 0, proto: 0, l4Offset: 0, ipHdrLen: 0 };
+const l4Scratch: L4Info = { version: 0, proto: 0, l4Offset: 0, ipHdrLen: 0, fragment: false };
 
 /**
  * Fills `out` for the superpacket p (p.gso must be set) and returns 0, or returns a
@@ -89,8 +89,9 @@ export function planSegments(p: Packet, out: SegmentPlan): number {
   if (!l4Info(buf, off, hdrLen, l4Scratch)) return SEGMENT_BAD_HEADER;
   const l4Off = l4Scratch.ipHdrLen;
   if (l4Off !== g.csumStart || l4Scratch.proto !== (tcp ? IPPROTO_TCP : IPPROTO_UDP)) return SEGMENT_BAD_HEADER;
-  // A fragment cannot be segmented: only the first one carries the L4 header.
-  if (version === 4 && ipv4IsFragment(buf, off)) return SEGMENT_BAD_HEADER;
+  // A fragment cannot be segmented: only the first one carries the L4 header, and
+  // cutting it would repeat one fragment identification (IPv4 MF/offset, IPv6 Fragment header).
+  if (l4Scratch.fragment) return SEGMENT_BAD_HEADER;
 
   let l4HdrLen = UDP_HEADER_LEN;
   if (tcp) {

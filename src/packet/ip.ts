@@ -1,5 +1,5 @@
 // Version-independent view of an IP packet: which version, where L4 starts.
-import { IPV4_MIN_HEADER_LEN, IPV4_PROTOCOL, ipv4Ihl } from './ipv4.js';
+import { IPV4_MIN_HEADER_LEN, IPV4_PROTOCOL, ipv4Ihl, ipv4IsFragment } from './ipv4.js';
 import { type Ipv6L4, ipv6L4 } from './ipv6.js';
 
 /** IP version nibble of the packet at off (4, 6, or anything else for garbage). */
@@ -17,10 +17,12 @@ export interface L4Info {
   l4Offset: number;
   /** Bytes from the start of the IP header to the L4 header (IPv6 extension headers included). */
   ipHdrLen: number;
+  /** A fragment: IPv4 MF or a fragment offset set, or an IPv6 Fragment header in the chain. */
+  fragment: boolean;
 }
 
 // Reused so the IPv6 walk does not allocate per call.
-const v6Scratch: Ipv6L4 = { proto: 0, offset: 0 };
+const v6Scratch: Ipv6L4 = { proto: 0, offset: 0, fragment: false };
 
 /** Fills `out` for the IP packet buf[off, off+len); false for other versions, a bad IHL or a truncated IPv6 chain. */
 export function l4Info(buf: Uint8Array, off: number, len: number, out: L4Info): boolean {
@@ -34,6 +36,7 @@ export function l4Info(buf: Uint8Array, off: number, len: number, out: L4Info): 
     out.proto = buf[off + IPV4_PROTOCOL];
     out.l4Offset = off + ihl;
     out.ipHdrLen = ihl;
+    out.fragment = ipv4IsFragment(buf, off);
     return true;
   }
   if (version === 6) {
@@ -42,6 +45,7 @@ export function l4Info(buf: Uint8Array, off: number, len: number, out: L4Info): 
     out.proto = v6Scratch.proto;
     out.l4Offset = v6Scratch.offset;
     out.ipHdrLen = v6Scratch.offset - off;
+    out.fragment = v6Scratch.fragment;
     return true;
   }
   return false;

@@ -72,13 +72,16 @@ export interface Ipv6L4 {
   proto: number;
   /** Absolute index in buf of the upper-layer header. */
   offset: number;
+  /** A Fragment header is in the chain: the upper-layer bytes are (part of) one fragment. */
+  fragment: boolean;
 }
 
 /** Walks the extension headers of buf[off, off+len) into `out`; false if truncated or longer than 8 headers. */
 export function ipv6L4(buf: Uint8Array, off: number, len: number, out: Ipv6L4): boolean {
   // A non-first fragment still reports the upper-layer protocol though its header is
-  // elsewhere; callers that care check for IPV6_EXT_FRAGMENT themselves.
+  // elsewhere; out.fragment tells callers that care.
   if (len < IPV6_HEADER_LEN) return false;
+  let fragment = false;
   const end = off + len;
   let next = buf[off + IPV6_NEXT_HEADER];
   let p = off + IPV6_HEADER_LEN;
@@ -93,6 +96,7 @@ export function ipv6L4(buf: Uint8Array, off: number, len: number, out: Ipv6L4): 
         break;
       case IPV6_EXT_FRAGMENT:
         extLen = FRAGMENT_HEADER_LEN;
+        fragment = true;
         break;
       case IPV6_EXT_AUTH:
         if (p + 2 > end) return false;
@@ -101,6 +105,7 @@ export function ipv6L4(buf: Uint8Array, off: number, len: number, out: Ipv6L4): 
       default:
         out.proto = next;
         out.offset = p;
+        out.fragment = fragment;
         return true;
     }
     if (n === MAX_EXT_HEADERS || p + extLen > end) return false;

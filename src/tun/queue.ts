@@ -1,7 +1,7 @@
 /** One TUN queue: batched non-blocking reads, plain and GSO writes, close and worker hand-over. */
 import { native } from '../native.js';
 import {
-  BadPacketError, BusyError, ClosedError, LinkDownError, OffloadUnavailableError, SyscallError, TioError,
+  BadPacketError, BusyError, ClosedError, LinkDownError, OffloadUnavailableError, ShortWriteError, SyscallError, TioError,
 } from '../errors.js';
 import {
   VIRTIO_NET_HDR_F_NEEDS_CSUM, VNET_HDR_LEN, decodeHeader, encodeHeader, newHeader, type VirtioNetHdr,
@@ -27,6 +27,8 @@ const EAGAIN = 11;
 const EBADF = 9;
 const EBADFD = 77; // a queue whose device was deleted (drivers/net/tun.c)
 const EIO = 5;
+// What writeAll returns for a write the kernel took only part of; not an errno.
+const SHORT_WRITE = -0x10000;
 
 /** Everything needed to rebuild a queue in another thread; plain data, safe for postMessage. */
 export interface QueueHandle {
@@ -66,6 +68,8 @@ export class Queue implements AsyncIterable<Packet[]> {
   private readonly rxBufferSize: number;
   private closed = false;
   private detached = false;
+  // The fd was closed behind the queue's back (EBADF): its number may be someone else's now.
+  private fdGone = false;
   private closeError: TioError | null = null;
   private readonly watcher: FdWatcher;
   private readonly closeWatch: SignalWatcher | null;
@@ -89,6 +93,9 @@ export class Queue implements AsyncIterable<Packet[]> {
   private readonly copyScratch: Buffer | null;
   private readonly parts: Uint8Array[] = [];
   private writeChain: Promise<void> | null = null;
+  // Byte counts of the last short write, for its ShortWriteError.
+  private shortWrote = 0;
+  private shortExpected = 0;
   private readonly counters = new Counters();
   // writeReject's own copy, so a reject parked behind a GSO write never shares bytes with anyone.
   private readonly rejectScratch = Buffer.alloc(REJECT_MAX_LEN);
@@ -317,7 +324,7 @@ export class Queue implements AsyncIterable<Packet[]> {
       native.fdRelease(this.closeFd);
     }
     if (!this.detached) {
-      native.closeFd(this.fd);
+      if (!this.fdGone) native.closeFd(this.fd);
       if (this.ownsCloseFd) native.closeFd(this.closeFd);
     }
     this.fd = -1;
@@ -412,7 +419,7 @@ export class Queue implements AsyncIterable<Packet[]> {
   private submit(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
     parts: Uint8Array[] | null, nparts: number, superpacket: boolean): Promise<void> {
     if (this.writeChain === null) {
-      const r = this.syscallWrite(hdr, buf, off, len, parts, nparts);
+      const r = this.writeAll(hdr, buf, off, len, parts, nparts);
       if (r >= 0) {
         this.countWrite(len, superpacket);
         return RESOLVED;
@@ -436,7 +443,7 @@ export class Queue implements AsyncIterable<Packet[]> {
     parts: Uint8Array[] | null, nparts: number, superpacket: boolean): Promise<void> {
     for (;;) {
       if (this.closed) throw this.closedError();
-      const r = this.syscallWrite(hdr, buf, off, len, parts, nparts);
+      const r = this.writeAll(hdr, buf, off, len, parts, nparts);
       if (r >= 0) {
         this.countWrite(len, superpacket);
         return;
@@ -464,8 +471,24 @@ export class Queue implements AsyncIterable<Packet[]> {
     if (superpacket) c.txSuperpackets++;
   }
 
+  /**
+   * One write syscall, checked for a short count: a TUN write takes the whole
+   * packet or fails (drivers/net/tun.c tun_get_user), so fewer bytes than the
+   * virtio header plus `len` mean the packet did not go out; SHORT_WRITE then.
+   */
+  private writeAll(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
+    parts: Uint8Array[] | null, nparts: number): number {
+    const r = this.syscallWrite(hdr, buf, off, len, parts, nparts);
+    const expected = (hdr ? VNET_HDR_LEN : 0) + len;
+    if (r < 0 || r === expected) return r;
+    this.shortWrote = r;
+    this.shortExpected = expected;
+    return SHORT_WRITE;
+  }
+
   private writeError(r: number): TioError {
     this.counters.txErrors++;
+    if (r === SHORT_WRITE) return new ShortWriteError(`${this.name} queue ${this.index}`, this.shortWrote, this.shortExpected);
     const e = this.ioError('write', r);
     // TUN answers EIO to every write while the link is down (drivers/net/tun.c), EINVAL to a malformed packet.
     if (e instanceof SyscallError && e.errno === EIO) return new LinkDownError(this.name);
@@ -477,6 +500,7 @@ export class Queue implements AsyncIterable<Packet[]> {
     const errno = -r;
     if (errno === EBADF || errno === EBADFD) {
       const err = new ClosedError(errno === EBADFD ? `device ${this.name} (deleted)` : `queue ${this.index} of ${this.name}`);
+      this.fdGone = errno === EBADF;
       this.shutdown(err);
       return err;
     }

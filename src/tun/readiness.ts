@@ -25,6 +25,8 @@ export class FdWatcher {
   private ready = 0;
   // Handles start referenced (they keep the loop alive).
   private referenced = true;
+  // Why the watcher stopped (close, or a poll that could not start): later waits reject with it.
+  private failed: Error | null = null;
 
   constructor(fd: number, private readonly label: string) {
     const h = native.pollCreate(fd, (status, events) => this.onEvent(status, events));
@@ -42,13 +44,10 @@ export class FdWatcher {
     return this.wait(POLL_WRITABLE);
   }
 
-  /** Rejects all waiters with `err` and releases the poll handle; idempotent. */
+  /** Rejects all waiters, and every later wait, with `err` and releases the poll handle; idempotent. */
   close(err: Error): void {
-    if (this.handle) {
-      native.pollClose(this.handle);
-      this.handle = null;
-    }
-    this.active = this.keep = this.ready = 0;
+    this.release();
+    this.failed ??= err;
     const r = this.reader;
     const w = this.writer;
     this.reader = this.writer = null;
@@ -56,8 +55,17 @@ export class FdWatcher {
     w?.reject(err);
   }
 
+  private release(): void {
+    if (this.handle) {
+      native.pollClose(this.handle);
+      this.handle = null;
+    }
+    this.active = this.keep = this.ready = 0;
+  }
+
   // Readiness that came while nobody waited answers at once; otherwise the waiter is parked.
   private wait(bit: number): Promise<void> {
+    if (this.failed) return Promise.reject(this.failed);
     if (this.handle && this.ready & bit) {
       this.ready &= ~bit;
       return Promise.resolve();
@@ -77,7 +85,15 @@ export class FdWatcher {
       this.active = want;
       const r = want === 0 ? native.pollStop(this.handle) : native.pollStart(this.handle, want);
       if (r < 0) {
-        this.close(new SyscallError('uv_poll_start', r, this.label));
+        // The handle is gone (its fd was closed behind our back, native/poll.c): wake the waiters so
+        // their retried syscall reports the fd's real state (EBADF), and refuse later waits.
+        this.failed = new SyscallError('uv_poll_start', r, this.label);
+        this.release();
+        const rd = this.reader;
+        const wr = this.writer;
+        this.reader = this.writer = null;
+        rd?.resolve();
+        wr?.resolve();
         return;
       }
     }

@@ -56,7 +56,7 @@ function expectedFlags(flags: number, i: number, last: number): number {
   return f;
 }
 
-const parsed: L4Info = { version: 0, proto: 0, l4Offset: 0, ipHdrLen: 0 };
+const parsed: L4Info = { version: 0, proto: 0, l4Offset: 0, ipHdrLen: 0, fragment: false };
 
 test('random valid TCP and UDP superpackets segment into valid packets carrying the payload', () => {
   const seg = new Segmenter();

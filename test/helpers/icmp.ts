@@ -6,9 +6,9 @@ function finish(sum: number): number {
   return ~sum & 0xffff;
 }
 
-/** An IPv4 ICMP echo request src -> dst (dotted quads) with a 16-byte payload. */
-export function icmpEchoV4(src: string, dst: string, id: number, seq: number): Buffer {
-  const p = Buffer.alloc(20 + 8 + 16);
+/** An IPv4 ICMP echo request src -> dst (dotted quads) with a payloadLen-byte payload (default 16). */
+export function icmpEchoV4(src: string, dst: string, id: number, seq: number, payloadLen = 16): Buffer {
+  const p = Buffer.alloc(20 + 8 + payloadLen);
   p[0] = 0x45;
   p.writeUInt16BE(p.length, 2);
   p.writeUInt16BE(0x4000, 6); // DF

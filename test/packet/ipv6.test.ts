@@ -33,27 +33,27 @@ function chain(exts: Array<[number, number]>, l4Proto: number): Uint8Array {
   return b;
 }
 
-const out = (): Ipv6L4 => ({ proto: -1, offset: -1 });
+const out = (): Ipv6L4 => ({ proto: -1, offset: -1, fragment: true });
 
 test('ipv6L4 returns the fixed header next header when there are no extensions', () => {
   const b = chain([], 17);
   const o = out();
   assert.equal(ipv6L4(b, 0, b.length, o), true);
-  assert.deepEqual(o, { proto: 17, offset: 40 });
+  assert.deepEqual(o, { proto: 17, offset: 40, fragment: false });
 });
 
 test('ipv6L4 walks hop-by-hop and destination options to TCP', () => {
   const b = chain([[0, 8], [60, 16]], 6);
   const o = out();
   assert.equal(ipv6L4(b, 0, b.length, o), true);
-  assert.deepEqual(o, { proto: 6, offset: 64 });
+  assert.deepEqual(o, { proto: 6, offset: 64, fragment: false });
 });
 
-test('ipv6L4 sizes routing, fragment (8 bytes) and AH (4-byte units + 2) headers', () => {
+test('ipv6L4 sizes routing, fragment (8 bytes) and AH (4-byte units + 2) headers and reports the Fragment header', () => {
   const b = chain([[0, 8], [43, 24], [44, 8], [51, 24], [60, 8]], 17);
   const o = out();
   assert.equal(ipv6L4(b, 0, b.length, o), true);
-  assert.deepEqual(o, { proto: 17, offset: 40 + 8 + 24 + 8 + 24 + 8 });
+  assert.deepEqual(o, { proto: 17, offset: 40 + 8 + 24 + 8 + 24 + 8, fragment: true });
 });
 
 test('ipv6L4 reports an absolute offset for a packet not at the buffer start', () => {
@@ -62,7 +62,7 @@ test('ipv6L4 reports an absolute offset for a packet not at the buffer start', (
   b.set(inner, 5);
   const o = out();
   assert.equal(ipv6L4(b, 5, inner.length, o), true);
-  assert.deepEqual(o, { proto: 6, offset: 5 + 48 });
+  assert.deepEqual(o, { proto: 6, offset: 5 + 48, fragment: false });
 });
 
 test('ipv6L4 rejects a chain truncated inside an extension header', () => {

@@ -1,0 +1,115 @@
+// How much one read() drains (native/io.c readBatch): until the kernel queue is
+// empty, 64 packets, or less than 64 KiB of receive buffer is left. Real TUN
+// queues in a namespace this test creates; the kernel's own echo replies are
+// the pending packets (each echo request written produces one, queued on the
+// TUN before the write returns).
+import { test, after, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { MAX_BATCH, TunDevice, type Queue } from '../../src/index.js';
+import { MIN_RX_BUFFER } from '../../src/tun/queue.js';
+import { Netns, destroyAll, rootSkipReason, waitFor } from '../helpers/netns.js';
+import { icmpEchoV4 } from '../helpers/icmp.js';
+
+const skip = rootSkipReason();
+let ns: Netns;
+before(() => {
+  if (skip) return;
+  ns = Netns.create('sdrain');
+  // No IPv6: router solicitations and MLD reports would add packets of their own to the queue.
+  for (const k of ['all', 'default']) ns.exec('sh', ['-c', `echo 1 > /proc/sys/net/ipv6/conf/${k}/disable_ipv6`]);
+});
+after(destroyAll);
+
+const LOCAL = '198.18.92.1';
+const PEER = '198.18.92.2';
+const ECHO_ID = 0x5eed;
+
+/** The drain cap of the seeds (tunDrainCap) and of DESIGN.md. */
+const CAP = 64;
+/** Room one more read needs: the largest packet a TUN hands out (64 KiB, native/io.c MAX_PACKET). */
+const HEADROOM = 65536;
+/** Receive offsets are 16-byte aligned (native/io.c ALIGN16). */
+const align16 = (n: number): number => (n + 15) & ~15;
+
+/** ICMP OutEchoReps of the namespace (/proc/net/snmp). */
+function echoRepliesSent(): number {
+  const lines = ns.exec('cat', ['/proc/net/snmp']).split('\n').filter((l) => l.startsWith('Icmp:'));
+  const names = lines[0]!.split(/\s+/);
+  const values = lines[1]!.split(/\s+/);
+  return Number(values[names.indexOf('OutEchoReps')]);
+}
+
+/** Writes n echo requests to the kernel and waits until it has sent every reply (into the TUN). */
+async function queueReplies(q: Queue, n: number, payloadLen: number): Promise<void> {
+  const before = echoRepliesSent();
+  for (let seq = 0; seq < n; seq++) await q.write(icmpEchoV4(PEER, LOCAL, ECHO_ID, seq, payloadLen));
+  await waitFor(() => echoRepliesSent() >= before + n, 10_000, `${n} echo replies sent`);
+}
+
+/** Reads batches until n echo replies came; returns each batch's size and the reply sequence numbers in order. */
+async function readReplies(q: Queue, n: number): Promise<{ sizes: number[]; seqs: number[] }> {
+  const sizes: number[] = [];
+  const seqs: number[] = [];
+  const deadline = Date.now() + 10_000;
+  while (seqs.length < n) {
+    assert.ok(Date.now() < deadline, `only ${seqs.length} of ${n} replies within 10 s`);
+    let timer: NodeJS.Timeout | undefined;
+    const batch = await Promise.race([
+      q.read(),
+      new Promise<never>((_, rej) => (timer = setTimeout(() => rej(new Error(`no batch within 5 s after ${seqs.length} replies`)), 5000))),
+    ]).finally(() => clearTimeout(timer));
+    sizes.push(batch.length);
+    for (const p of batch) {
+      const icmp = p.off + (p.buf[p.off]! & 0x0f) * 4;
+      assert.equal(p.buf[p.off + 9], 1, 'only ICMP is queued');
+      assert.equal(p.buf[icmp], 0, 'an echo reply');
+      assert.equal(p.buf.readUInt16BE(icmp + 4), ECHO_ID);
+      seqs.push(p.buf.readUInt16BE(icmp + 6));
+    }
+  }
+  return { sizes, seqs };
+}
+
+const inOrder = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
+
+test('with 150 packets pending a read returns at most 64: batches of 64, 64 and 22, nothing lost or reordered', { skip, timeout: 60_000 }, async () => {
+  assert.equal(MAX_BATCH, CAP);
+  const d = TunDevice.open({ name: 'tsdrain0', netns: ns.name, addresses: [`${LOCAL}/24`], gro: false });
+  try {
+    const q = d.queues[0]!;
+    await queueReplies(q, 150, 16);
+    const { sizes, seqs } = await readReplies(q, 150);
+    assert.deepEqual(sizes, [64, 64, 22]);
+    assert.deepEqual(seqs, inOrder(150));
+    assert.equal(q.stats().rxPackets, 150);
+  } finally {
+    d.close();
+  }
+});
+
+test('a read stops when less than 64 KiB of receive buffer is left: one packet per read at the minimum buffer, k+1 with room for k more', { skip, timeout: 60_000 }, async () => {
+  const payloadLen = 1000;
+  const slot = align16(20 + 8 + payloadLen);
+  // [rx buffer bytes, the most packets one read can then return]
+  const cases: [number, number][] = [
+    [MIN_RX_BUFFER, 1],
+    [HEADROOM + 3 * slot, 4],
+    [HEADROOM + 3 * slot - 1, 3],
+  ];
+  assert.equal(MIN_RX_BUFFER, HEADROOM);
+  for (const [rxBufferSize, most] of cases) {
+    const d = TunDevice.open({ name: 'tsdrain1', netns: ns.name, addresses: [`${LOCAL}/24`], gro: false, rxBufferSize });
+    try {
+      const q = d.queues[0]!;
+      const n = 5 * most + 2;
+      await queueReplies(q, n, payloadLen);
+      const { sizes, seqs } = await readReplies(q, n);
+      const want: number[] = [];
+      for (let left = n; left > 0; left -= most) want.push(Math.min(most, left));
+      assert.deepEqual(sizes, want, `rx buffer ${rxBufferSize}: batches of ${most}`);
+      assert.deepEqual(seqs, inOrder(n));
+    } finally {
+      d.close();
+    }
+  }
+});
