@@ -6,6 +6,7 @@
         "native/addon.c",
         "native/args.c",
         "native/fd.c",
+        "native/memory.c",
         "native/tun.c",
         "native/netdev.c",
         "native/io.c",

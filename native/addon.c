@@ -11,6 +11,7 @@ static napi_value init(napi_env env, napi_value exports) {
   tio_register_udp(env, exports);
   tio_register_checksum(env, exports);
   tio_register_copy(env, exports);
+  tio_register_memory(env, exports);
   return exports;
 }
 

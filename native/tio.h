@@ -44,5 +44,6 @@ void tio_register_aead(napi_env env, napi_value exports);
 void tio_register_udp(napi_env env, napi_value exports);
 void tio_register_checksum(napi_env env, napi_value exports);
 void tio_register_copy(napi_env env, napi_value exports);
+void tio_register_memory(napi_env env, napi_value exports);
 
 #endif

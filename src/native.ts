@@ -110,6 +110,8 @@ export interface NativeAddon extends NativeAead, NativeUdp {
   ): number;
   /** Copies src[offs[i], +lens[i]) for i < n back to back into dst from dstOff; bytes copied, or -1 for a bad range or overlap (native/copy.c). */
   copyPieces(src: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dst: Uint8Array, dstOff: number): number;
+  /** Detaches an ArrayBuffer the caller owns, freeing its memory now; -1 if it cannot be detached (native/memory.c). */
+  bufferRelease(buf: ArrayBuffer): number;
   closeFd(fd: number): number;
   dupFd(fd: number): number;
   eventfdCreate(): number;
@@ -170,3 +172,13 @@ export const native: NativeAddon = loaded ?? new Proxy({} as NativeAddon, {
     throw loadError!;
   },
 });
+
+/**
+ * Frees an ArrayBuffer's memory now (it is detached: every view of it becomes
+ * empty) instead of whenever GC collects it; without the addon, GC still does.
+ * Only for a buffer the caller owns with every view of it: never a Buffer from
+ * Node's shared pool (Buffer.allocUnsafe / Buffer.from of small sizes).
+ */
+export function releaseBuffer(buf: ArrayBuffer): void {
+  if (loaded !== null && buf.byteLength > 0) loaded.bufferRelease(buf);
+}

@@ -1,7 +1,8 @@
 // GRO in userspace: same-flow TCP/UDP packets of one receive batch are merged
 // into superpackets so the TUN write path takes one syscall (and the kernel
 // one pass through its stack) per chain instead of per packet.
-import { OptionError } from '../errors.js';
+import { ClosedError, OptionError } from '../errors.js';
+import { releaseBuffer } from '../native.js';
 import { IPPROTO_TCP, TCP_FLAG_ACK, TCP_FLAG_ECE, TCP_FLAG_PSH } from '../packet/index.js';
 import { Packet } from '../tun/packet.js';
 import { Chain, EMPTY } from './chain.js';
@@ -48,6 +49,9 @@ export class Coalescer {
   private readonly udp: boolean;
   private readonly verify: boolean;
   private readonly chains: Chain[];
+  // The chains' common store, freed by close().
+  private readonly store: ArrayBuffer;
+  private closed = false;
   private chainCount = 0;
   private readonly table: FlowTable;
   private readonly parsed = new ParsedPacket();
@@ -70,6 +74,7 @@ export class Coalescer {
     this.udp = opts.udp;
     this.verify = opts.verifyChecksums ?? true;
     const storeBuffer = new ArrayBuffer(maxFlows * STORE_STRIDE);
+    this.store = storeBuffer;
     this.chains = [];
     for (let i = 0; i < maxFlows; i++) {
       this.chains.push(new Chain(Buffer.from(storeBuffer, i * STORE_STRIDE, MAX_CHAIN_BYTES)));
@@ -84,6 +89,7 @@ export class Coalescer {
    */
   add(buf: Buffer, off: number, len: number): void {
     if (this.flushing) throw new CoalescerBusyError('add()');
+    if (this.closed) throw new ClosedError('coalescer');
     this.counters.packetsIn++;
     const p = this.parsed;
     if (!parseLane(buf, off, len, this.tcp, this.udp, p)) {
@@ -148,6 +154,7 @@ export class Coalescer {
    */
   async flush(): Promise<void> {
     if (this.flushing) throw new CoalescerBusyError('flush()');
+    if (this.closed) throw new ClosedError('coalescer');
     this.flushing = true;
     const n = this.counters;
     n.flushes++;
@@ -180,6 +187,19 @@ export class Coalescer {
       this.flushing = false;
     }
     if (failed) throw failure;
+  }
+
+  /**
+   * Frees the chain store (64 KiB per flow) now instead of whenever GC gets to
+   * it, dropping anything held. add() and flush() throw ClosedError afterwards.
+   * Not during a flush (CoalescerBusyError). Idempotent.
+   */
+  close(): void {
+    if (this.flushing) throw new CoalescerBusyError('close()');
+    if (this.closed) return;
+    this.closed = true;
+    this.reset();
+    releaseBuffer(this.store);
   }
 
   /** A snapshot of the counters. */

@@ -1,5 +1,5 @@
 /** One TUN queue: batched non-blocking reads, plain and GSO writes, close and worker hand-over. */
-import { native } from '../native.js';
+import { native, releaseBuffer } from '../native.js';
 import {
   BadPacketError, BusyError, ClosedError, LinkDownError, OffloadUnavailableError, ShortWriteError, SyscallError, TioError,
 } from '../errors.js';
@@ -151,10 +151,14 @@ export class Queue implements AsyncIterable<Packet[]> {
 
   /**
    * The next batch of packets (at least one). Resolves as soon as the queue is
-   * readable; rejects with ClosedError once the queue or device is closed.
+   * readable; rejects with ClosedError once the queue or device is closed, and
+   * that rejection frees the receive buffer at once (not at GC).
    */
   read(): Promise<Packet[]> {
-    if (this.closed) return Promise.reject(this.closedError());
+    if (this.closed) {
+      releaseBuffer(this.rx.buffer as ArrayBuffer);
+      return Promise.reject(this.closedError());
+    }
     if (this.readPending) return Promise.reject(new BusyError('read()'));
     // The last drain found the queue empty: wait for readiness rather than ask again at once
     // (one EAGAIN read per wake-up saved; the poll stays armed, see FdWatcher).
@@ -347,6 +351,8 @@ export class Queue implements AsyncIterable<Packet[]> {
       }
     } finally {
       this.readPending = false;
+      // Rejecting because of close: the reader is done with the last batch (packets live until the next read).
+      if (this.closed) releaseBuffer(this.rx.buffer as ArrayBuffer);
     }
   }
 

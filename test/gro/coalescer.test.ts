@@ -1,7 +1,7 @@
 // What passes through, output order, flow table limits, flush life cycle and misuse.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { OptionError } from '../../src/errors.js';
+import { ClosedError, OptionError } from '../../src/errors.js';
 import { Coalescer, CoalescerBusyError } from '../../src/gro/index.js';
 import type { Packet } from '../../src/tun/packet.js';
 import { CaptureSink, assertMerged, assertUnchanged, feed, run, shape } from './harness.js';
@@ -153,6 +153,31 @@ test('add() during a flush throws CoalescerBusyError; so does a second flush()',
   await flushing;
   c.add(p, 0, p.length);
   await c.flush();
+});
+
+test('close() frees the chain store at once, refuses to run during a flush, and add()/flush() throw ClosedError after', async () => {
+  let superpacket: Packet | null = null;
+  const sink = new CaptureSink();
+  const c = new Coalescer({
+    write: (p: Packet) => {
+      if (p.gso) superpacket = p;
+      return sink.write(p);
+    },
+  }, { tcp: true, udp: true });
+  const pkts = stream({ version: 4 }, 3, 1000);
+  await feed(c, pkts);
+  assertMerged(sink.written[0]!, pkts);
+  const store = (superpacket as Packet | null)!.buf;
+  assert.ok(store.byteLength > 0);
+  c.add(pkts[0]!, 0, pkts[0]!.length);
+  const flushing = c.flush();
+  assert.throws(() => c.close(), CoalescerBusyError);
+  await flushing;
+  c.close();
+  assert.equal(store.byteLength, 0, 'the store was released (its views are empty), not left to GC');
+  c.close();
+  assert.throws(() => c.add(pkts[0]!, 0, pkts[0]!.length), ClosedError);
+  await assert.rejects(c.flush(), ClosedError);
 });
 
 test('a sink error does not stop the flush; flush rejects with the first error', async () => {

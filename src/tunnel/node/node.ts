@@ -245,6 +245,12 @@ export class OverlayNode {
     this.udp.close();
     this.device.close();
     await Promise.allSettled([...this.loops, this.sideChain]);
+    // Nothing runs the data path any more: its buffers (some MiB) go now, not at
+    // the next major GC, so a process that starts and stops nodes does not pile
+    // them up in the malloc heap (test/faults/cycles.test.ts).
+    this.outbound.close();
+    this.sidePath?.close();
+    this.coalescer.close();
     this.o.log.info('Goodbye');
     this.markStopped();
   }

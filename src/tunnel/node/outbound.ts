@@ -6,6 +6,7 @@
  */
 import { Segmenter } from '../../gso/index.js';
 import type { Packet } from '../../tun/index.js';
+import { releaseBuffer } from '../../native.js';
 import { readU32BE } from '../../packet/index.js';
 import { checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
 import { SendBatch, type UdpSocket } from '../udp/index.js';
@@ -77,6 +78,14 @@ export class OutboundPath {
 
   constructor(private readonly host: OutboundHost) {
     this.rejects = host.tun !== undefined && host.firewall.rejects('outbound') ? new Rejects(host.stats) : null;
+  }
+
+  /**
+   * Frees the arena now instead of whenever GC gets to it. Only once no
+   * handle() is running; handle() must not be called afterwards.
+   */
+  close(): void {
+    releaseBuffer(this.arena.buffer as ArrayBuffer);
   }
 
   /** Encrypts and sends one TUN read batch; resolves when the kernel has every datagram. */

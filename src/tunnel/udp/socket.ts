@@ -1,5 +1,5 @@
 /** UdpSocket: one non-blocking UDP socket with batched receive (recvmmsg + GRO) and send (UDP_SEGMENT + sendmmsg). */
-import { native } from '../../native.js';
+import { native, releaseBuffer } from '../../native.js';
 import { BusyError, ClosedError, SyscallError, type TioError } from '../../errors.js';
 import { inNetns } from '../../tun/netns.js';
 import { FdWatcher } from '../../tun/readiness.js';
@@ -131,10 +131,14 @@ export class UdpSocket implements AsyncIterable<UdpBatch> {
   /**
    * The next batch (at least one datagram): GRO messages are already split
    * into their datagrams, in order. The batch and its buffer are reused by the
-   * next recv(). One recv() at a time; rejects with ClosedError on close.
+   * next recv(). One recv() at a time; rejects with ClosedError on close, and
+   * that rejection frees the receive buffer at once (not at GC).
    */
   recv(): Promise<UdpBatch> {
-    if (this.closed) return Promise.reject(this.closedErr());
+    if (this.closed) {
+      releaseBuffer(this.rx.buffer as ArrayBuffer);
+      return Promise.reject(this.closedErr());
+    }
     if (this.recvPending) return Promise.reject(new BusyError('recv()'));
     // The last drain took fewer messages than it asked for, so the socket was empty: wait for
     // readiness rather than ask again at once (one EAGAIN recvmmsg per wake-up saved).
@@ -220,6 +224,8 @@ export class UdpSocket implements AsyncIterable<UdpBatch> {
       }
     } finally {
       this.recvPending = false;
+      // Rejecting because of close: the reader is done with every batch (see recv()).
+      if (this.closed) releaseBuffer(this.rx.buffer as ArrayBuffer);
     }
   }
 

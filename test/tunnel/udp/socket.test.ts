@@ -151,6 +151,23 @@ test('close wakes a pending recv with ClosedError; later calls reject too', { sk
   assert.equal(rx.fileDescriptor, -1);
 });
 
+test('the recv() that close rejects frees the receive buffer at once: the last batch is empty', { skip }, async () => {
+  const rx = UdpSocket.open({ host: '198.18.50.2', gro: 'off', netns: net.b.name });
+  const tx = UdpSocket.open({ host: '198.18.50.1', netns: net.a.name });
+  try {
+    await tx.sendTo(Endpoint.of('198.18.50.2', rx.port), pattern(3, 200));
+    const batch = await within(rx.recv(), 3000, 'datagram');
+    assert.ok(batch.buf.byteLength > 0);
+    rx.close();
+    assert.ok(batch.buf.byteLength > 0, 'close alone leaves the last batch readable');
+    await assert.rejects(rx.recv(), ClosedError);
+    assert.equal(batch.buf.byteLength, 0, 'released by the rejected recv(), not left to GC');
+  } finally {
+    rx.close();
+    tx.close();
+  }
+});
+
 test('a full socket buffer (EAGAIN behind a slow qdisc) makes sends wait, in order, without loss; close rejects a waiting send', { skip: tcSkip, timeout: 30_000 }, async () => {
   const slow = makePair('udpslow');
   // 50 Mbit/s on a's side: queued datagrams hold the sender's small buffer until they leave.
