@@ -46,7 +46,7 @@ function packets(): Uint8Array {
   for (let i = 0; i < BATCH; i++) {
     const at = i * stride;
     buf.fill(0, at, at + HEADER_LEN);
-    buf[at] = 0x11; // version 1, type message (NEBULA-PROTOCOL.md §1)
+    buf[at] = 0x11; // version 1, type message (docs/PROTOCOL.md "Header")
     buf.writeUInt32BE(0x01020304, at + 4);
     buf.writeBigUInt64BE(BigInt(3 + i), at + 8);
   }

@@ -8,11 +8,11 @@
  * only the IV is set, which skips the key schedule and the context
  * allocation (~150 ns per packet otherwise).
  *
- * Packets have Nebula 1.6.1's layout (NEBULA-PROTOCOL.md §2):
+ * Packets have Nebula 1.6.1's layout (docs/PROTOCOL.md "Encrypted packets"):
  *   header(16) || ciphertext(len) || tag(16)
  * AD = the 16 header bytes. Nonce = 4 zero bytes || the header's u64 counter
  * (header bytes 8..15, big-endian on the wire), stored big-endian for
- * AES-256-GCM and little-endian for ChaCha20-Poly1305 (§8 pitfall 1).
+ * AES-256-GCM and little-endian for ChaCha20-Poly1305 (docs/PROTOCOL.md "Keys and nonces").
  *
  * Exports (mirrored by NativeAead in src/native.ts):
  *   aeadCreate(cipher: 0 aes | 1 chacha, key: Uint8Array(32), encrypt: boolean, path?: number)
@@ -40,7 +40,7 @@
  *   aeadSealMessages(handle, buf, plainOffs, lens, from, to, remoteIndex, counterHi, counterLo) -> to - from | -errno
  *     packets i in [from, to): plaintext buf[plainOffs[i], +lens[i]) with 16
  *     bytes of room before it (the header written here: a data message,
- *     NEBULA-PROTOCOL.md §1, to remoteIndex with counter first + (i - from),
+ *     docs/PROTOCOL.md "Header", to remoteIndex with counter first + (i - from),
  *     first = counterHi * 2^32 + counterLo) and 16 after it (the tag). One call
  *     per run of a tunnel's segments, with no per-packet work left to JS.
  *   aeadOpenTo(handle, n, src, srcOffs, lens, dst, dstOffs, out) -> authenticated | -errno
@@ -71,16 +71,16 @@
 #define HEADER_LEN 16
 /* AEAD tag length of both ciphers (RFC 5116 AES_256_GCM, RFC 8439). */
 #define TAG_LEN 16
-/* Per-packet overhead on the wire: header + tag (NEBULA-PROTOCOL.md §0). */
+/* Per-packet overhead on the wire: header + tag (docs/PROTOCOL.md "Numbers at a glance"). */
 #define OVERHEAD (HEADER_LEN + TAG_LEN)
-/* Both ciphers take 256-bit keys (Noise Split() outputs, §3.1). */
+/* Both ciphers take 256-bit keys (Noise Split() outputs, docs/PROTOCOL.md "Noise primitives"). */
 #define KEY_LEN 32
 /* 96-bit nonces, the default IV length of both EVP ciphers. */
 #define NONCE_LEN 12
-/* Offset of the u64 message counter inside the header (§1). */
+/* Offset of the u64 message counter inside the header (docs/PROTOCOL.md "Header"). */
 #define COUNTER_OFF 8
 /* Header byte 0 of a data message: version 1 << 4 | type 1 (message), then subtype 0 (none)
- * (§1; src/tunnel/wire/constants.ts HEADER_VERSION, TYPE_MESSAGE, SUBTYPE_MESSAGE_NONE). */
+ * (docs/PROTOCOL.md "Header"; src/tunnel/wire/constants.ts HEADER_VERSION, TYPE_MESSAGE, SUBTYPE_MESSAGE_NONE). */
 #define MESSAGE_BYTE0 0x11
 #define MESSAGE_SUBTYPE_NONE 0
 

@@ -1,6 +1,6 @@
-/* RFC 1071 ones'-complement sum over a byte range: the batched primitive
- * DESIGN.md allows where a benchmark shows the JS loop is the bottleneck
- * (coalescing verifies every segment). src/packet/checksum.ts keeps the
+/* RFC 1071 ones'-complement sum over a byte range: a batched primitive of the
+ * kind docs/ARCHITECTURE.md "Native code" allows where a benchmark shows the
+ * JS loop is the bottleneck (coalescing verifies every segment). src/packet/checksum.ts keeps the
  * reference and the JS fast path; tests compare all three. */
 #include "tio.h"
 #include <string.h>

@@ -12,7 +12,7 @@
 #define VNET_HDR_LEN 10
 /* Largest datagram a TUN queue hands out: 64 KiB GSO packet (gso_max_size). */
 #define MAX_PACKET 65536
-/* Write iovec cap: one vnet header plus the 256 parts DESIGN.md allows. */
+/* Write iovec cap: one vnet header plus the 256 parts docs/OFFLOADS.md "Writing" allows. */
 #define MAX_PARTS 256
 /* Receive offsets are kept 16-byte aligned so checksum loops can use wide views. */
 #define ALIGN16(x) (((x) + 15u) & ~(size_t)15u)

@@ -1,5 +1,5 @@
 // Rendering results: a human table with side-by-side ratios, and the single
-// machine-readable JSON line that scripts and DESIGN.md numbers come from.
+// machine-readable JSON line that scripts and the README's figures come from.
 import type { ModeResult } from './run-mode.js';
 import { withRuntime } from './runtime.js';
 

@@ -39,7 +39,7 @@ const STORE_STRIDE = 65536;
 const MERGEABLE_TCP_FLAGS = TCP_FLAG_ACK | TCP_FLAG_PSH | TCP_FLAG_ECE;
 
 /**
- * Coalesces the packets of a receive batch (DESIGN.md, "Coalescing"). add()
+ * Coalesces the packets of a receive batch (docs/OFFLOADS.md "Coalescing"). add()
  * each packet, then flush() once per batch; output keeps arrival order, each
  * chain at the position of its first packet.
  */

@@ -17,7 +17,7 @@ export type GsoWriteProto = 'tcp' | 'udp';
 
 /** Largest IP packet (IPv4 total length is 16 bits; TUN GSO keeps IPv6 to the same bound). */
 export const MAX_GSO_BYTES = 65535;
-/** Largest writev: virtio header + IP header + L4 header + payloads (DESIGN.md: 256 iovecs). */
+/** Largest writev: virtio header + IP header + L4 header + payloads (docs/OFFLOADS.md "Writing": 256 iovecs). */
 export const MAX_GSO_IOVECS = 256;
 /** Header scratch size: IPv4 with options (60) plus TCP with options (60), rounded up. */
 export const MAX_GSO_HEADER = 128;

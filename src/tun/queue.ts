@@ -15,7 +15,7 @@ import { FdWatcher, SignalWatcher } from './readiness.js';
 import { applyVnetHeader } from './vnet-decode.js';
 import type { WriteStrategy } from './write-strategy.js';
 
-/** Packets per read batch (DESIGN.md: drain until EAGAIN, 64 packets or < 64 KiB headroom). */
+/** Packets per read batch (docs/OFFLOADS.md "Reading": drain until EAGAIN, 64 packets or < 64 KiB headroom). */
 export const MAX_BATCH = 64;
 /** Default receive buffer: room for the 64 KiB headroom rule to allow ~15 superpackets per batch. */
 export const DEFAULT_RX_BUFFER = 1 << 20;

@@ -1,5 +1,5 @@
-// An unauthenticated msg1 must not take a live tunnel away (SECURITY.md "msg1 is not
-// authenticated"). The attacker here holds everything a msg1 carries in clear: B's
+// An unauthenticated msg1 must not take a live tunnel away
+// (SECURITY.md "An unauthenticated msg1 displaces nothing"). The attacker here holds everything a msg1 carries in clear: B's
 // certificate and static public key, but not B's private key. It sends msg1 from another
 // address with Time = 2^64-1 (which nebula 1.6.1 and tio before the candidate rule
 // accepted, pointing the tunnel at the attacker and locking B out). Checked:

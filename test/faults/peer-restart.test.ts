@@ -2,9 +2,9 @@
 // fresh indexes and keys. The survivor still holds the old tunnel; traffic must
 // resume within a bounded time:
 // - survivor sends first: its packets carry an index the new peer does not
-//   know -> recv_error -> the survivor re-handshakes at once (DESIGN.md);
+//   know -> recv_error -> the survivor re-handshakes at once (docs/ARCHITECTURE.md "The control plane");
 // - restarted peer sends first: it initiates, and the survivor takes the newer
-//   handshake (NEBULA-PROTOCOL.md §3.6 "Taking new handshake").
+//   handshake (docs/PROTOCOL.md "Retries, duplicates and races": Taking new handshake).
 // Both with a tio peer (two `tio up` processes) and with a real nebula 1.6.1
 // as the peer that is killed (tio stays up). The measured recovery times are
 // printed; the bound asserted is 15 s.
@@ -90,7 +90,7 @@ for (const first of ['survivor', 'restarted'] as const) {
       // Both directions work on the new tunnel.
       assert.ok(await pingOnce(p.a, OVERLAY_B) && await pingOnce(p.b, OVERLAY_A), 'ping both ways after recovery');
       if (first === 'survivor') {
-        // The path DESIGN.md describes: recv_error for the stale index, then a fresh handshake.
+        // The path docs/ARCHITECTURE.md "The control plane" describes: recv_error for the stale index, then a fresh handshake.
         await ta.stop();
         assert.ok(ta.log.some((l) => l.includes('Recv error received')), 'the survivor got a recv_error for the stale index');
         const initiated = ta.log.filter((l) => l.includes('Handshake message sent') && l.includes('stage:1')).length;

@@ -35,7 +35,7 @@ const superSpec = fc.record({
   ecn: fc.boolean(),
   seq: fc.nat({ max: 0xffffffff }),
   ipId: fc.nat({ max: 0xffff }),
-  // The kernel's hdr_len on the forward path can be the whole first segment (DESIGN.md).
+  // The kernel's hdr_len on the forward path can be the whole first segment (docs/OFFLOADS.md "Reading").
   hdrLenMode: fc.constantFrom('exact' as const, 'first-segment' as const, 'zero' as const),
   flags: fc.constantFrom(ACK, ACK, ACK | PSH, ACK | FIN, ACK | PSH | CWR, ACK | ECE),
 });

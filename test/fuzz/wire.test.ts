@@ -66,7 +66,7 @@ test('fuzz: encodeHeaderHiLo and decodeHeader round-trip every field over the fu
   }), params);
 });
 
-// The replay window as NEBULA-PROTOCOL.md §2 words it, over bigints, remembering
+// The replay window as docs/PROTOCOL.md "Replay window" words it, over bigints, remembering
 // the accepted counters and the highest (written from the prose, not the code).
 class WindowModel {
   highest = 2n;
@@ -99,7 +99,7 @@ class WindowModel {
 
 const MAX_U64 = (1n << 64n) - 1n;
 
-test('fuzz: the replay window driven like the inbound path (check a run, some fail authentication, update in order) never accepts a counter twice and matches the §2 model', { timeout: FUZZ_TIMEOUT_MS }, (t) => {
+test('fuzz: the replay window driven like the inbound path (check a run, some fail authentication, update in order) never accepts a counter twice and matches the docs/PROTOCOL.md "Replay window" model', { timeout: FUZZ_TIMEOUT_MS }, (t) => {
   const params = fuzzParams(0x3e50, 400, 0.2);
   t.diagnostic(describeParams(params));
   // A datagram's counter relative to the highest seen, or near a fixed base, or a replay of an earlier one.

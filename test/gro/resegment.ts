@@ -1,4 +1,4 @@
-// Test oracle: splits a superpacket the way DESIGN.md ("Segmentation") says
+// Test oracle: splits a superpacket the way docs/OFFLOADS.md "Segmentation" says
 // the kernel does, written independently of src/gso, with reference checksums.
 import { checksumReference } from '../../src/packet/index.js';
 import type { Written } from './harness.js';
@@ -40,7 +40,7 @@ export function resegment(w: Written): Buffer[] {
       const seq = ((get16(s, ipLen + 4) * 0x10000 + get16(s, ipLen + 6)) + i * g.size) >>> 0;
       put16(s, ipLen + 4, seq >>> 16);
       put16(s, ipLen + 6, seq & 0xffff);
-      // FIN and PSH belong to the last segment, CWR to the first (DESIGN.md).
+      // FIN and PSH belong to the last segment, CWR to the first (docs/OFFLOADS.md "Segmentation").
       if (i !== n - 1) s[ipLen + 13]! &= ~0x09;
       if (i !== 0) s[ipLen + 13]! &= ~0x80;
     } else {

@@ -1,4 +1,4 @@
-// The invariant of DESIGN.md "Coalescing": coalesce(segment(sp)) == sp. Random
+// The invariant of docs/OFFLOADS.md "Coalescing": coalesce(segment(sp)) == sp. Random
 // valid superpackets are cut by the real Segmenter and fed to the Coalescer;
 // what comes out must be the original superpacket, byte for byte.
 import { test } from 'node:test';

@@ -1,4 +1,4 @@
-// TCP lane rules (DESIGN.md, "Coalescing"), each for IPv4 and IPv6.
+// TCP lane rules (docs/OFFLOADS.md "Coalescing"), each for IPv4 and IPv6.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertMerged, assertUnchanged, run, shape } from './harness.js';

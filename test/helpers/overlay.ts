@@ -9,7 +9,7 @@ import type { FirewallOptions, FirewallRule } from '../../src/tunnel/firewall/in
 import type { OffloadOption } from '../../src/index.js';
 import type { HostFiles, TestPki } from './nebula-pki.js';
 
-/** The allow-everything rule of NEBULA-PROTOCOL.md §7 ({port: any, proto: any, host: any}). */
+/** The allow-everything rule of docs/PROTOCOL.md "Checking a fact by hand" ({port: any, proto: any, host: any}). */
 export const ALLOW_ALL: FirewallRule = { portStart: 0, portEnd: 0, proto: 'any', host: 'any', groups: null, cidr: null, caName: null, caSha: null };
 
 function ipU32(ip: string): number {

@@ -24,7 +24,7 @@ const LOCAL = '198.18.92.1';
 const PEER = '198.18.92.2';
 const ECHO_ID = 0x5eed;
 
-/** The drain cap of the seeds (tunDrainCap) and of DESIGN.md. */
+/** The drain cap of the seeds (tunDrainCap) and of docs/OFFLOADS.md "Reading". */
 const CAP = 64;
 /** Room one more read needs: the largest packet a TUN hands out (64 KiB, native/io.c MAX_PACKET). */
 const HEADROOM = 65536;

@@ -1,5 +1,5 @@
 // The two data ciphers nebula 1.6.1 knows, by their config name (`cipher:`,
-// NEBULA-PROTOCOL.md §6), with what each layer calls them.
+// docs/PROTOCOL.md "Config keys and defaults"), with what each layer calls them.
 import { AeadError } from './errors.js';
 
 /** A `cipher` value of a nebula config. */
@@ -13,9 +13,9 @@ export interface CipherInfo {
   readonly nativeId: 0 | 1;
   /** node:crypto algorithm name. */
   readonly nodeName: 'aes-256-gcm' | 'chacha20-poly1305';
-  /** Noise cipher name inside the protocol name, e.g. Noise_IX_25519_AESGCM_SHA256 (NEBULA-PROTOCOL.md §0). */
+  /** Noise cipher name inside the protocol name, e.g. Noise_IX_25519_AESGCM_SHA256 (docs/PROTOCOL.md "Numbers at a glance"). */
   readonly noiseName: 'AESGCM' | 'ChaChaPoly';
-  /** Byte order of the counter inside the nonce (NEBULA-PROTOCOL.md §2, pitfall 1). */
+  /** Byte order of the counter inside the nonce (docs/PROTOCOL.md "Keys and nonces"). */
   readonly counterOrder: 'big' | 'little';
 }
 
@@ -25,7 +25,7 @@ export const CIPHERS: Readonly<Record<CipherName, CipherInfo>> = {
   chachapoly: { name: 'chachapoly', nativeId: 1, nodeName: 'chacha20-poly1305', noiseName: 'ChaChaPoly', counterOrder: 'little' },
 };
 
-/** Default of nebula 1.6.1 when the config has no `cipher` key (NEBULA-PROTOCOL.md §6). */
+/** Default of nebula 1.6.1 when the config has no `cipher` key (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_CIPHER: CipherName = 'aes';
 
 /** Checks a config value; anything but 'aes' or 'chachapoly' is refused, as nebula does ("unknown cipher"). */

@@ -1,5 +1,5 @@
 // Data-phase nonces: 4 zero bytes, then the packet's 64-bit counter, big-endian
-// for AES-256-GCM and little-endian for ChaCha20-Poly1305 (NEBULA-PROTOCOL.md §2).
+// for AES-256-GCM and little-endian for ChaCha20-Poly1305 (docs/PROTOCOL.md "Keys and nonces").
 // The wrong order still encrypts fine but every peer fails to authenticate.
 import { CIPHERS, type CipherName } from './cipher.js';
 import { COUNTER_OFFSET, NONCE_LEN } from './constants.js';

@@ -2,7 +2,7 @@
 import type { AeadBatch } from './batch.js';
 import type { CipherName } from './cipher.js';
 
-/** A context seals (encrypts) or opens (decrypts); nebula uses a different key per direction (NEBULA-PROTOCOL.md §2). */
+/** A context seals (encrypts) or opens (decrypts); nebula uses a different key per direction (docs/PROTOCOL.md "Keys and nonces"). */
 export type AeadDirection = 'seal' | 'open';
 
 /** Seals or opens whole batches of Nebula data packets with one key. */

@@ -1,5 +1,5 @@
 // The parsed form of a nebula 1.6.1 certificate (cert.proto RawNebulaCertificate;
-// NEBULA-PROTOCOL.md §4.2). Plain data: marshal it with marshalCertificate.
+// docs/PROTOCOL.md "Certificate encoding"). Plain data: marshal it with marshalCertificate.
 import type { CertNetwork } from './network.js';
 
 /** RawNebulaCertificateDetails, fields 1..9. */

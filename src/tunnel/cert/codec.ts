@@ -1,6 +1,6 @@
 // Certificate protobuf <-> NebulaCertificate, with the checks of cert.go
 // UnmarshalNebulaCertificate, and canonical re-marshalling: nebula signs and
-// fingerprints the re-marshalled form (NEBULA-PROTOCOL.md §4.3), so marshal must
+// fingerprints the re-marshalled form (docs/PROTOCOL.md "Signature and fingerprint"), so marshal must
 // reproduce nebula-cert's bytes exactly.
 import { ProtoReader, ProtoWriter, ProtobufError, WIRE_LEN, WIRE_VARINT } from '../protobuf/index.js';
 import type { CertDetails, NebulaCertificate } from './certificate.js';
@@ -15,7 +15,7 @@ const EMPTY = new Uint8Array(0);
 export interface ParseOptions {
   /**
    * Accept a PublicKey shorter than 32 bytes (absent). Only for handshake certs, which
-   * travel without it until the Noise static key is inserted (NEBULA-PROTOCOL.md §3.5).
+   * travel without it until the Noise static key is inserted (docs/PROTOCOL.md "Static key and certificate").
    */
   readonly allowMissingPublicKey?: boolean;
 }

@@ -1,5 +1,5 @@
 // Ed25519 on raw keys via node:crypto (RFC 8410 DER wrappings). nebula CA keys are
-// Go's 64-byte form, seed || public key (NEBULA-PROTOCOL.md §4.1, §8.15).
+// Go's 64-byte form, seed || public key (docs/PROTOCOL.md "Certificate PEM blocks").
 import { createPrivateKey, createPublicKey, sign, verify, type KeyObject } from 'node:crypto';
 import { ED25519_PRIVATE_KEY_LEN, ED25519_PUBLIC_KEY_LEN, ED25519_SIGNATURE_LEN } from './constants.js';
 import { CertError } from './errors.js';

@@ -1,5 +1,5 @@
 // Certificate fingerprints: SHA-256 of the canonically re-marshalled certificate,
-// which is what nebula's Sha256Sum hashes (NEBULA-PROTOCOL.md §4.3). For
+// which is what nebula's Sha256Sum hashes (docs/PROTOCOL.md "Signature and fingerprint"). For
 // nebula-cert output this equals the hash of the PEM body.
 import { createHash } from 'node:crypto';
 import type { NebulaCertificate } from './certificate.js';

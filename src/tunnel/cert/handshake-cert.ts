@@ -1,7 +1,7 @@
 // Certificates in handshake payloads travel without PublicKey; the receiver
 // inserts the Noise remote static key and re-marshals before verifying, so the
 // signature binds the certificate to the key that completed the handshake
-// (handshake_ix.go, outside.go RecombineCertAndValidate; NEBULA-PROTOCOL.md §3.4, §3.5).
+// (handshake_ix.go, outside.go RecombineCertAndValidate; docs/PROTOCOL.md "Handshake payload", "Static key and certificate").
 import type { NebulaCertificate } from './certificate.js';
 import { marshalCertificate, parseCertificate } from './codec.js';
 import { X25519_KEY_LEN } from './constants.js';

@@ -1,5 +1,5 @@
 // Nebula 1.6.1 v1 certificates: PEM, protobuf, fingerprints, signatures, CA pool,
-// verification, own-certificate checks and handshake certificates (NEBULA-PROTOCOL.md §4).
+// verification, own-certificate checks and handshake certificates (docs/PROTOCOL.md "Certificate encoding").
 export * from './ca-pool.js';
 export * from './certificate.js';
 export * from './codec.js';

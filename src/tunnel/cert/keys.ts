@@ -1,4 +1,4 @@
-// Key files in nebula's PEM formats (cert.go Marshal*/Unmarshal*; NEBULA-PROTOCOL.md §4.1):
+// Key files in nebula's PEM formats (cert.go Marshal*/Unmarshal*; docs/PROTOCOL.md "Certificate PEM blocks"):
 // X25519 keys are 32 raw bytes (the private one unclamped), the CA's Ed25519 private key
 // is Go's 64-byte seed || public form. Like nebula, the first PEM block is the key.
 import {

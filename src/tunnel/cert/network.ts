@@ -1,5 +1,5 @@
 // Cert IPs and subnets: nebula stores each as an (ip, mask) pair of big-endian
-// u32s (NEBULA-PROTOCOL.md §4.2, "198.19.0.1/16" -> 3323133953, 4294901760); the
+// u32s (docs/PROTOCOL.md "Certificate encoding": 198.19.0.1/16 -> 3323133953, 4294901760); the
 // IP keeps its host bits. Matching follows cert.go netMatch/maskContains exactly.
 import { CertError } from './errors.js';
 

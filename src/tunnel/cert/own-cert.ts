@@ -1,5 +1,5 @@
 // Startup checks of our own certificate and key (pki.go loadCertAndKey;
-// NEBULA-PROTOCOL.md §4.4): not expired, at least one IP, and pki.key derives the
+// docs/PROTOCOL.md "Certificate validation"): not expired, at least one IP, and pki.key derives the
 // certificate's PublicKey. Stricter than nebula: Ips[0] must have a prefix mask,
 // because it becomes the tun address and network.
 import { x25519PublicKey } from '../noise/x25519.js';

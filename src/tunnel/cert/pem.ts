@@ -1,6 +1,6 @@
 // PEM armour as Go's encoding/pem reads and writes it: nebula keeps certificates
 // and keys in PEM files, several CA certificates back to back in one file
-// (NEBULA-PROTOCOL.md §4.1). Deciding whether a config value is inline PEM or a
+// (docs/PROTOCOL.md "Certificate PEM blocks"). Deciding whether a config value is inline PEM or a
 // path is the caller's job (values containing "-----BEGIN" are PEM).
 import { CertError } from './errors.js';
 

@@ -1,5 +1,5 @@
 // Certificate signatures: Ed25519 by the CA key over the marshalled Details
-// (NEBULA-PROTOCOL.md §4.3; cert.go Sign, CheckSignature).
+// (docs/PROTOCOL.md "Signature and fingerprint"; cert.go Sign, CheckSignature).
 import type { CertDetails, NebulaCertificate } from './certificate.js';
 import { marshalDetails } from './codec.js';
 import { ed25519Sign, ed25519Verify } from './ed25519.js';

@@ -1,5 +1,5 @@
 // Peer certificate validation, the checks of cert.go Verify and CheckRootConstrains
-// in nebula 1.6.1's order (NEBULA-PROTOCOL.md §4.4). The first failing check decides the reason.
+// in nebula 1.6.1's order (docs/PROTOCOL.md "Certificate validation"). The first failing check decides the reason.
 import type { CaEntry, CaPool } from './ca-pool.js';
 import type { NebulaCertificate } from './certificate.js';
 import { CertError } from './errors.js';

@@ -50,7 +50,7 @@ export function parseBindHost(r: ConfigReader, value: unknown, path: string): st
   return lit[0];
 }
 
-/** An overlay (VPN) address: IPv4 only in nebula 1.6.1 (NEBULA-PROTOCOL.md scope); u32 or ConfigError at `path`. */
+/** An overlay (VPN) address: IPv4 only in nebula 1.6.1 (docs/PROTOCOL.md "Inner packets and address checks"); u32 or ConfigError at `path`. */
 export function parseOverlayIp(r: ConfigReader, value: unknown, path: string): number {
   const text = r.stringValue(value, path).trim();
   const ip = parseIpv4(text);

@@ -1,45 +1,45 @@
-// Defaults of nebula 1.6.1 for every key tio reads (NEBULA-PROTOCOL.md §6, from the 1.6.1 source),
+// Defaults of nebula 1.6.1 for every key tio reads (docs/PROTOCOL.md "Config keys and defaults", from the 1.6.1 source),
 // plus the bounds tio enforces where nebula silently falls back to a default instead.
 
-/** `lighthouse.interval`: 10 s (NEBULA-PROTOCOL.md §6). */
+/** `lighthouse.interval`: 10 s (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_LIGHTHOUSE_INTERVAL_MS = 10_000;
-/** `listen.host`: all IPv4 addresses (NEBULA-PROTOCOL.md §6). */
+/** `listen.host`: all IPv4 addresses (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_LISTEN_HOST = '0.0.0.0';
-/** `listen.port`: 0, a kernel-chosen port (NEBULA-PROTOCOL.md §6). */
+/** `listen.port`: 0, a kernel-chosen port (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_LISTEN_PORT = 0;
 /** `listen.batch`: 64 datagrams per receive (nebula 1.6.1 udp_linux.go). */
 export const DEFAULT_LISTEN_BATCH = 64;
-/** `listen.send_recv_error`: always (NEBULA-PROTOCOL.md §6). */
+/** `listen.send_recv_error`: always (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_SEND_RECV_ERROR = 'always';
-/** `punchy.delay`: 1 s (NEBULA-PROTOCOL.md §6). */
+/** `punchy.delay`: 1 s (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_PUNCHY_DELAY_MS = 1000;
-/** `cipher`: aes, i.e. AES-256-GCM (NEBULA-PROTOCOL.md §6). */
+/** `cipher`: aes, i.e. AES-256-GCM (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_CIPHER = 'aes';
-/** `tun.mtu`: 1300 (NEBULA-PROTOCOL.md §6, nebula overlay.DefaultMTU). */
+/** `tun.mtu`: 1300 (docs/PROTOCOL.md "Config keys and defaults", nebula overlay.DefaultMTU). */
 export const DEFAULT_TUN_MTU = 1300;
-/** `tun.tx_queue`: 500 (NEBULA-PROTOCOL.md §6). */
+/** `tun.tx_queue`: 500 (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_TUN_TX_QUEUE = 500;
 /** `routines`: 1 queue pair (nebula 1.6.1 main.go). */
 export const DEFAULT_ROUTINES = 1;
-/** `handshakes.try_interval`: 100 ms (NEBULA-PROTOCOL.md §6). */
+/** `handshakes.try_interval`: 100 ms (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_HANDSHAKE_TRY_INTERVAL_MS = 100;
-/** `handshakes.retries`: 10 (NEBULA-PROTOCOL.md §6). */
+/** `handshakes.retries`: 10 (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_HANDSHAKE_RETRIES = 10;
-/** `handshakes.trigger_buffer`: 64 (NEBULA-PROTOCOL.md §6). */
+/** `handshakes.trigger_buffer`: 64 (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_HANDSHAKE_TRIGGER_BUFFER = 64;
-/** `timers.connection_alive_interval`: 5 s (NEBULA-PROTOCOL.md §6). */
+/** `timers.connection_alive_interval`: 5 s (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_CONNECTION_ALIVE_INTERVAL_MS = 5000;
-/** `timers.pending_deletion_interval`: 10 s (NEBULA-PROTOCOL.md §6). */
+/** `timers.pending_deletion_interval`: 10 s (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_PENDING_DELETION_INTERVAL_MS = 10_000;
-/** `logging.level`: info (NEBULA-PROTOCOL.md §6). */
+/** `logging.level`: info (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_LOG_LEVEL = 'info';
-/** `logging.format`: text (NEBULA-PROTOCOL.md §6). */
+/** `logging.format`: text (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_LOG_FORMAT = 'text';
-/** `relay.use_relays`: true (NEBULA-PROTOCOL.md §6, nebula DefaultUseRelays). */
+/** `relay.use_relays`: true (docs/PROTOCOL.md "Config keys and defaults", nebula DefaultUseRelays). */
 export const DEFAULT_USE_RELAYS = true;
-/** `tio.offload`: negotiate offloads, falling back when refused (DESIGN.md "The TUN layer"). */
+/** `tio.offload`: negotiate offloads, falling back when refused (docs/OFFLOADS.md "Offload negotiation"). */
 export const DEFAULT_TIO_OFFLOAD = 'auto';
-/** `tio.gro`: coalesce received packets (DESIGN.md "Coalescing"). */
+/** `tio.gro`: coalesce received packets (docs/OFFLOADS.md "Coalescing"). */
 export const DEFAULT_TIO_GRO = true;
 /** `tio.write_strategy`: by kernel version, `copy` before Linux 5.4 (src/tun/write-strategy.ts). */
 export const DEFAULT_TIO_WRITE_STRATEGY = 'auto';
@@ -52,7 +52,7 @@ export const MTU_MAX = 65535;
 export const ROUTE_MTU_MIN = 500;
 /**
  * Largest tun.mtu whose packets still fit nebula's 9001-byte receive buffer once the 32 bytes of
- * header and tag are added (NEBULA-PROTOCOL.md §0); larger values only earn a warning.
+ * header and tag are added (docs/PROTOCOL.md "Numbers at a glance"); larger values only earn a warning.
  */
 export const MTU_NEBULA_SAFE_MAX = 9001 - 32;
 /** Longest interface name: IFNAMSIZ (16) minus the terminating NUL (linux/if.h). */

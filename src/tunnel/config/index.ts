@@ -1,4 +1,4 @@
-// Nebula 1.6.1 YAML config -> typed NodeConfig (the subset of NEBULA-PROTOCOL.md §6, plus `tio:`).
+// Nebula 1.6.1 YAML config -> typed NodeConfig (the subset of docs/PROTOCOL.md "Config keys and defaults", plus `tio:`).
 export * from './defaults.js';
 export * from './duration.js';
 export * from './errors.js';

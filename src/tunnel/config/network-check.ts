@@ -1,4 +1,4 @@
-// Checks that need this node's certificate network (its Ips[0] with mask, NEBULA-PROTOCOL.md §4.4),
+// Checks that need this node's certificate network (its Ips[0] with mask, docs/PROTOCOL.md "Certificate validation"),
 // which the loader does not have: nebula refuses these configs at startup (`-test` fails).
 import { formatIpv4, formatIpv4Net, netContains, netWithin, type Ipv4Net } from '../firewall/ipv4.js';
 import { ConfigError } from './errors.js';

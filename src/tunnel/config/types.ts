@@ -1,5 +1,5 @@
 // The typed node configuration: the subset of a Nebula 1.6.1 config that tio uses
-// (NEBULA-PROTOCOL.md §6), plus tio's own `tio:` section. Durations are milliseconds;
+// (docs/PROTOCOL.md "Config keys and defaults"), plus tio's own `tio:` section. Durations are milliseconds;
 // overlay IPv4 addresses are u32 numbers as in certificates.
 import type { FirewallAction } from '../firewall/firewall.js';
 import type { FirewallRule } from '../firewall/rule.js';

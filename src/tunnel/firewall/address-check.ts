@@ -1,4 +1,4 @@
-// The address pre-checks nebula runs before its rules (NEBULA-PROTOCOL.md §2, nebula firewall.go Drop):
+// The address pre-checks nebula runs before its rules (docs/PROTOCOL.md "Inner packets and address checks", nebula firewall.go Drop):
 // the peer-side address must belong to the peer's certificate, ours to our certificate.
 //
 // Run this on EVERY packet, before Firewall.filter. Nebula consults conntrack first and so skips

@@ -1,5 +1,5 @@
 // Flow table of the stateful firewall: an open-addressing hash table (linear probing, backward-shift
-// deletion) over typed arrays, so lookups never allocate; only growth does (NEBULA-PROTOCOL.md §6:
+// deletion) over typed arrays, so lookups never allocate; only growth does (docs/PROTOCOL.md "Firewall rules":
 // "packets of a tracked flow in either direction pass without re-evaluation").
 //
 // Keys are locally oriented (local/remote IP and port, proto, fragment flag, as nebula's

@@ -1,4 +1,4 @@
-// Numbers of nebula 1.6.1's firewall (NEBULA-PROTOCOL.md §6; nebula firewall/packet.go, firewall.go).
+// Numbers of nebula 1.6.1's firewall (docs/PROTOCOL.md "Firewall rules"; nebula firewall/packet.go, firewall.go).
 
 /** Rule protocol `any`: nebula stores it as IP protocol 0 (firewall/packet.go ProtoAny). */
 export const PROTO_ANY = 0;
@@ -16,11 +16,11 @@ export const PORT_FRAGMENT = -1;
 /** Highest port number (RFC 793/768: u16). */
 export const PORT_MAX = 65535;
 
-/** Default conntrack lifetime of a TCP flow, 12 minutes (NEBULA-PROTOCOL.md §6 firewall.conntrack.tcp_timeout). */
+/** Default conntrack lifetime of a TCP flow, 12 minutes (docs/PROTOCOL.md "Config keys and defaults" firewall.conntrack.tcp_timeout). */
 export const DEFAULT_TCP_TIMEOUT_MS = 12 * 60_000;
-/** Default conntrack lifetime of a UDP flow, 3 minutes (NEBULA-PROTOCOL.md §6 firewall.conntrack.udp_timeout). */
+/** Default conntrack lifetime of a UDP flow, 3 minutes (docs/PROTOCOL.md "Config keys and defaults" firewall.conntrack.udp_timeout). */
 export const DEFAULT_UDP_TIMEOUT_MS = 3 * 60_000;
-/** Default conntrack lifetime of any other flow (ICMP, fragments…), 10 minutes (NEBULA-PROTOCOL.md §6). */
+/** Default conntrack lifetime of any other flow (ICMP, fragments…), 10 minutes (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_OTHER_TIMEOUT_MS = 10 * 60_000;
 /**
  * Flows tracked at most before new ones are refused. tio's own bound (nebula 1.6.1 has none, a TODO in

@@ -1,5 +1,5 @@
 // The stateful firewall of one node: rule tables for both directions plus the flow table
-// (NEBULA-PROTOCOL.md §6; nebula firewall.go Drop, minus the address checks, which tio runs on
+// (docs/PROTOCOL.md "Firewall rules"; nebula firewall.go Drop, minus the address checks, which tio runs on
 // every packet beforehand with checkAddresses).
 import {
   DEFAULT_MAX_FLOWS,

@@ -19,7 +19,7 @@ export interface Flow {
   remotePort: number;
   /** IP protocol number. */
   proto: number;
-  /** Second or later fragment (offset != 0): no ports (NEBULA-PROTOCOL.md §6). */
+  /** Second or later fragment (offset != 0): no ports (docs/PROTOCOL.md "Firewall rules"). */
   fragment: boolean;
 }
 

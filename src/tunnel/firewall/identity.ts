@@ -2,7 +2,7 @@
 // independent of the certificate module: the tunnel fills it from the verified peer certificate.
 import { netContains, type Ipv4Net } from './ipv4.js';
 
-/** Overlay addresses a node owns: its certificate IPs and the subnets it may originate (NEBULA-PROTOCOL.md §2, §4.2). */
+/** Overlay addresses a node owns: its certificate IPs and the subnets it may originate (docs/PROTOCOL.md "Inner packets and address checks", "Certificate encoding"). */
 export interface AddressSet {
   /** Certificate IPs as u32 addresses; each matches as a /32 (nebula firewall.go localIps / remoteCidr). */
   readonly ips: readonly number[];

@@ -1,5 +1,5 @@
 // IPv4 addresses as u32 numbers (network order read big-endian, e.g. 198.19.0.1 -> 0xc6130001),
-// the form nebula certificates use (NEBULA-PROTOCOL.md §4.2), so per-packet matching is integer math.
+// the form nebula certificates use (docs/PROTOCOL.md "Certificate encoding"), so per-packet matching is integer math.
 
 /** An IPv4 network (or a host address with its mask), both u32. */
 export interface Ipv4Net {

@@ -1,6 +1,6 @@
 // Compiled rules of one direction, matched per packet without allocating.
 //
-// Semantics follow nebula 1.6.1 firewall.go (NEBULA-PROTOCOL.md §6):
+// Semantics follow nebula 1.6.1 firewall.go (docs/PROTOCOL.md "Firewall rules"):
 // - port: rule "any" matches every packet (fragments too); "fragment" matches only later fragments;
 //   a number or range matches the destination port (ours inbound, the peer's outbound) of
 //   non-fragments. ICMP carries port 0, so only "any" rules match it (`code` N never does in 1.6.1).

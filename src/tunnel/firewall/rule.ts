@@ -1,9 +1,9 @@
 // A firewall rule in typed form: what the config loader produces from a YAML rule and what the
-// rule compiler consumes (NEBULA-PROTOCOL.md §6; nebula firewall.go AddFirewallRulesFromConfig).
+// rule compiler consumes (docs/PROTOCOL.md "Firewall rules"; nebula firewall.go AddFirewallRulesFromConfig).
 import { PORT_ANY, PORT_FRAGMENT, PORT_MAX, PROTO_ANY, PROTO_ICMP, PROTO_TCP, PROTO_UDP } from './constants.js';
 import type { Ipv4Net } from './ipv4.js';
 
-/** Rule protocols (NEBULA-PROTOCOL.md §6). */
+/** Rule protocols (docs/PROTOCOL.md "Firewall rules"). */
 export type FirewallProto = 'any' | 'tcp' | 'udp' | 'icmp';
 
 /**

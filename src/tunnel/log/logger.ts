@@ -1,6 +1,6 @@
 /** Structured logging for the node: Nebula's levels and its text/json formats, off the hot path. */
 
-/** Nebula's log levels, most to least severe (NEBULA-PROTOCOL.md §6 logging.level). */
+/** Nebula's log levels, most to least severe (docs/PROTOCOL.md "Config keys and defaults" logging.level). */
 export const LOG_LEVELS = ['panic', 'fatal', 'error', 'warning', 'info', 'debug'] as const;
 /** A log level name. */
 export type LogLevel = (typeof LOG_LEVELS)[number];

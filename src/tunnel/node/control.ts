@@ -4,7 +4,7 @@ import { AEAD_OVERHEAD, encodeHeader } from '../wire/index.js';
 import { clock } from './clock.js';
 import type { DataTunnel } from './tunnel.js';
 
-/** A sealed 32-byte control message for `t` (header + tag, §5.1/§5.2); `aead` is a reusable batch of one. */
+/** A sealed 32-byte control message for `t` (header + tag, docs/PROTOCOL.md "Test messages and liveness", "close_tunnel"); `aead` is a reusable batch of one. */
 export function sealControl(t: DataTunnel, aead: AeadBatch, type: number, subtype: number): Buffer {
   const buf = Buffer.alloc(AEAD_OVERHEAD);
   encodeHeader(buf, 0, type, subtype, t.remoteIndex, t.nextCounter());

@@ -27,7 +27,7 @@ export interface HandshakeBudgetOptions {
 
 /**
  * Defaults. A nebula peer sends at most 10 msg1 per handshake over ~9.4 s (try_interval 100 ms,
- * retries 10: NEBULA-PROTOCOL.md §3.6), and a few peers may share one NAT address: a burst of 20 and
+ * retries 10: docs/PROTOCOL.md "Retries, duplicates and races"), and a few peers may share one NAT address: a burst of 20 and
  * 10 per second leave them room. 20 expensive handshakes (~20 x 0.25 ms measured here) cap one
  * turn's handshake work at a few milliseconds. 16384 sources: 1 MiB or so of map.
  */

@@ -1,5 +1,6 @@
 /**
- * Noise IX handshakes with Nebula 1.6.1 semantics (NEBULA-PROTOCOL.md §3): initiating
+ * Noise IX handshakes with Nebula 1.6.1 semantics (docs/PROTOCOL.md "Handshake message 1",
+ * "Handshake message 2", "Retries, duplicates and races"): initiating
  * with retries and a packet queue, answering msg1 (duplicates get the cached msg2),
  * "too old" and simultaneous-initiation rules. Off the hot path: plain TypeScript.
  *
@@ -32,7 +33,7 @@ import type { Hostmap } from './hostmap.js';
 import { peerIdentity, type Pki } from './pki.js';
 import { Tunnel } from './tunnel.js';
 
-/** Handshake timing and queueing (config handshakes.*, NEBULA-PROTOCOL.md §6 defaults). */
+/** Handshake timing and queueing (config handshakes.*, defaults in docs/PROTOCOL.md "Config keys and defaults"). */
 export interface HandshakeOptions {
   /** Delay unit between msg1 retransmissions (try_interval, default 100 ms). */
   tryIntervalMs: number;
@@ -177,7 +178,7 @@ export class HandshakeManager {
     return true;
   }
 
-  /** Handles a handshake datagram (header already decoded: counter selects the stage, §3.4). */
+  /** Handles a handshake datagram (header already decoded: counter selects the stage, docs/PROTOCOL.md "Handshake payload"). */
   onPacket(counter: number, remoteIndex: number, buf: Buffer, off: number, len: number, from: Endpoint): void {
     if (this.closed) return;
     const body = buf.subarray(off + HEADER_LEN, off + len);
@@ -186,7 +187,7 @@ export class HandshakeManager {
   }
 
   /**
-   * A recv_error from `from` names `index` (§5.3): a pending handshake with that local index is
+   * A recv_error from `from` names `index` (docs/PROTOCOL.md "recv_error"): a pending handshake with that local index is
    * dropped only when `from` is an address its msg1 went to. The index travels in clear in msg1,
    * so anyone else could name it.
    */
@@ -296,7 +297,7 @@ export class HandshakeManager {
       this.refused('Handshake refused: over budget', from, 'too many handshake messages from this address or in this turn', false);
       return;
     }
-    // A byte-identical retransmission of the msg1 we answered gets the same msg2 (§3.6).
+    // A byte-identical retransmission of the msg1 we answered gets the same msg2 (docs/PROTOCOL.md "Retries, duplicates and races").
     const key = body.length >= DH_LEN ? body.toString('hex', 0, DH_LEN) : '';
     const seen = this.answered.get(key);
     if (seen !== undefined) {
@@ -340,7 +341,7 @@ export class HandshakeManager {
       return;
     }
     const pending = this.pendingByIp.get(vpnIp);
-    // Simultaneous initiation: the handshake started by the higher VPN IP wins (§3.6).
+    // Simultaneous initiation: the handshake started by the higher VPN IP wins (docs/PROTOCOL.md "Retries, duplicates and races").
     if (pending && !(vpnIp > pki.vpnIp)) {
       this.stats.racesYielded++;
       log.info('Prevented a pending handshake race', { vpnIp: u32ToIp(vpnIp) });

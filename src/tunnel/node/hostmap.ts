@@ -36,7 +36,7 @@ export class Hostmap<T extends DataTunnel = Tunnel> {
     return this.byIndex.get(index);
   }
 
-  /** The tunnel whose *remote* index is `index` (recv_error lookups, §5.3). */
+  /** The tunnel whose *remote* index is `index` (recv_error lookups, docs/PROTOCOL.md "recv_error"). */
   byRemoteIndex(index: number): T | undefined {
     for (const t of this.byIp.values()) if (t.remoteIndex === index) return t;
     return undefined;

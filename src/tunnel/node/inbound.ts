@@ -57,7 +57,7 @@ export interface InboundHost<T extends DataTunnel> {
   refreshFlows?(): boolean;
   /** A handshake datagram. */
   handshake(counter: number, remoteIndex: number, buf: Buffer, off: number, len: number, from: Endpoint): void;
-  /** A datagram for an index we don't know, or failing the replay check: answer with recv_error (§5.3). */
+  /** A datagram for an index we don't know, or failing the replay check: answer with recv_error (docs/PROTOCOL.md "recv_error"). */
   unknownIndex(remoteIndex: number, from: Endpoint): void;
   /**
    * If set, takes data and control datagrams for an index we don't know instead
@@ -119,7 +119,7 @@ export class InboundPath<T extends DataTunnel> {
       const off = b.offsets[i]!;
       const len = b.lengths[i]!;
       stats.datagramsIn++;
-      // Shorter than a header: punchy keepalives (1 byte) and noise (§1).
+      // Shorter than a header: punchy keepalives (1 byte) and noise (docs/PROTOCOL.md "Header").
       if (!decodeHeader(buf, off, len, hdr)) {
         stats.drops['outside-short']++;
         continue;
@@ -185,7 +185,7 @@ export class InboundPath<T extends DataTunnel> {
     this.writeErrorsSeen = this.host.coalescer.stats().writeErrors;
   }
 
-  // Control messages are authenticated before anything acts on them (stricter than 1.6.1 for close, §5.2).
+  // Control messages are authenticated before anything acts on them (stricter than 1.6.1 for close, docs/PROTOCOL.md "close_tunnel").
   private controlPacket(i: number, type: number, subtype: number): void {
     const b = this.batch!;
     const { stats, hostmap } = this.host;

@@ -1,5 +1,5 @@
 /**
- * OverlayNode: a Nebula 1.6.1-compatible node. Data path per DESIGN.md
+ * OverlayNode: a Nebula 1.6.1-compatible node. Data path per docs/ARCHITECTURE.md "The data path"
  * (outbound.ts, inbound.ts); handshakes, control messages and timers here, off
  * the hot path.
  *
@@ -215,7 +215,7 @@ export class OverlayNode {
   }
 
   /**
-   * Stops: sends close_tunnel to every peer (§5.2), stops timers, handshakes
+   * Stops: sends close_tunnel to every peer (docs/PROTOCOL.md "close_tunnel"), stops timers, handshakes
    * and routines, closes the sockets and the device. Idempotent.
    */
   stop(): Promise<void> {
@@ -322,7 +322,7 @@ export class OverlayNode {
     }
     const t = this.hostmap.get(dst);
     if (t !== undefined) return t;
-    // Hold the packet (as wire-sized segments) until the handshake completes (§3.6).
+    // Hold the packet (as wire-sized segments) until the handshake completes (docs/PROTOCOL.md "Retries, duplicates and races").
     let ok = true;
     if (p.gso === null) ok = this.handshakes.trigger(dst, p.data);
     else {
@@ -380,8 +380,8 @@ export class OverlayNode {
     this.sendRaw(from, recvErrorPacket(remoteIndex));
   }
 
-  // §5.3: counted per tunnel (looked up by its remote index) and honoured only from
-  // the tunnel's current address; DESIGN.md: re-handshake at once, replace on completion.
+  // docs/PROTOCOL.md "recv_error": counted per tunnel (looked up by its remote index) and honoured only from
+  // the tunnel's current address; re-handshake at once, replace on completion (docs/ARCHITECTURE.md "The control plane").
   // A tunnel that carried authenticated traffic within RECV_ERROR_QUIET_MS is alive: a
   // recv_error there is a late duplicate (or a spoofed one) and only counts.
   private onRecvError(remoteIndex: number, from: Endpoint): void {
@@ -417,7 +417,7 @@ export class OverlayNode {
     this.hostmap.remove(t);
   }
 
-  // Liveness (§5.1): outbound traffic without inbound -> test request; still nothing
+  // Liveness (docs/PROTOCOL.md "Test messages and liveness"): outbound traffic without inbound -> test request; still nothing
   // after pending_deletion_interval -> the tunnel goes (a new one comes with new traffic).
   // The stamps include the routines' traffic (shared cells).
   private tick(): void {

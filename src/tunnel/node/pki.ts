@@ -57,7 +57,7 @@ function wrap<T>(field: string, fn: () => T): T {
   }
 }
 
-/** Loads and checks the PKI as nebula does at startup (NEBULA-PROTOCOL.md §4.4, own cert). */
+/** Loads and checks the PKI as nebula does at startup (docs/PROTOCOL.md "Certificate validation", own cert). */
 export function loadPki(src: PkiSource, now: Date = new Date()): Pki {
   const pool = wrap('pki.ca', () => CaPool.fromPem(material('pki.ca', src.ca)));
   for (const fp of src.blocklist ?? []) pool.blocklist(fp.toLowerCase());

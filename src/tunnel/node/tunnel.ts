@@ -71,7 +71,7 @@ export class DataTunnel {
   readonly seal: BatchAead;
   readonly open: BatchAead;
   readonly window = new ReplayWindow();
-  /** recv_error messages received for this tunnel since the last authenticated packet (torn down at the 4th, §5.3). */
+  /** recv_error messages received for this tunnel since the last authenticated packet (torn down at the 4th, docs/PROTOCOL.md "recv_error"). */
   recvErrors = 0;
   /** When the last recv_error counted in recvErrors arrived (clock ms). */
   lastRecvError = 0;
@@ -142,7 +142,7 @@ export class DataTunnel {
     this.slotIndex = slot;
   }
 
-  /** The next send counter (the first is 3, §2); one counter for every encrypted type. */
+  /** The next send counter (the first is 3, docs/PROTOCOL.md "Counters"); one counter for every encrypted type. */
   nextCounter(): number {
     return this.reserveCounters(1);
   }
@@ -173,7 +173,7 @@ export class DataTunnel {
 /** Keys and identity a completed handshake yields. */
 export interface TunnelParams extends DataTunnelParams {
   cert: VerifiedCertificate;
-  /** The peer's handshake Time (ns), for "Handshake too old" (NEBULA-PROTOCOL.md §3.6). */
+  /** The peer's handshake Time (ns), for "Handshake too old" (docs/PROTOCOL.md "Retries, duplicates and races"). */
   handshakeTime: bigint;
   initiator: boolean;
   /** Keep copies of the raw keys (replicas for worker threads are built from them); wiped on close. */
@@ -185,7 +185,7 @@ export class Tunnel extends DataTunnel {
   readonly cert: VerifiedCertificate;
   readonly handshakeTime: bigint;
   readonly initiator: boolean;
-  /** Responder: the msg1 body we answered and the msg2 we sent, replayed for duplicates (§3.6). */
+  /** Responder: the msg1 body we answered and the msg2 we sent, replayed for duplicates (docs/PROTOCOL.md "Retries, duplicates and races"). */
   msg1Body: Buffer | null = null;
   msg2: Buffer | null = null;
   /** Raw keys when asked for (keepKeys), for replicas in worker threads; null otherwise and after close. */

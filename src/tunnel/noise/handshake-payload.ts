@@ -1,5 +1,5 @@
 // The NebulaHandshake protobuf carried as the Noise payload of msg1 and msg2
-// (nebula.proto; NEBULA-PROTOCOL.md §3.4):
+// (nebula.proto; docs/PROTOCOL.md "Handshake payload"):
 //   NebulaHandshake        { 1 Details: NebulaHandshakeDetails, 2 Hmac: bytes }
 //   NebulaHandshakeDetails { 1 Cert: bytes, 2 InitiatorIndex: uint32, 3 ResponderIndex: uint32,
 //                            4 Cookie: uint64, 5 Time: uint64 (ns since the Unix epoch) }
@@ -8,7 +8,7 @@ import { HandshakePayloadError } from './errors.js';
 
 /** NebulaHandshakeDetails; absent fields decode as zero / empty. */
 export interface HandshakeDetails {
-  /** Sender's certificate, marshalled without PublicKey (NEBULA-PROTOCOL.md §3.4). */
+  /** Sender's certificate, marshalled without PublicKey (docs/PROTOCOL.md "Handshake payload"). */
   readonly cert: Uint8Array;
   /** Initiator's local index (non-zero u32). */
   readonly initiatorIndex: number;

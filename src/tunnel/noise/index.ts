@@ -1,4 +1,4 @@
-// Noise IX for nebula 1.6.1 handshakes (NEBULA-PROTOCOL.md §3), and the handshake payload protobuf.
+// Noise IX for nebula 1.6.1 handshakes (docs/PROTOCOL.md "Noise primitives"), and the handshake payload protobuf.
 export * from './aead.js';
 export * from './cipher-state.js';
 export * from './constants.js';

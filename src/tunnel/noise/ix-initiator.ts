@@ -1,4 +1,4 @@
-// The initiator side of Noise IX (NEBULA-PROTOCOL.md §3.2, §3.3):
+// The initiator side of Noise IX (docs/PROTOCOL.md "Handshake message 1", "Handshake message 2"):
 //   -> e, s            (msg1: both keys and the payload in clear, no tag)
 //   <- e, ee, se, s, es (msg2: s and payload encrypted, each with nonce 0)
 // The 16-byte nebula header is not part of the transcript; the caller prepends
@@ -14,7 +14,7 @@ import { x25519 } from './x25519.js';
 export interface IxInitiatorResult {
   /** Responder's handshake payload (NebulaHandshake protobuf). */
   readonly payload: Uint8Array;
-  /** Responder's static key: goes into its certificate's PublicKey before verifying (NEBULA-PROTOCOL.md §3.5). */
+  /** Responder's static key: goes into its certificate's PublicKey before verifying (docs/PROTOCOL.md "Static key and certificate"). */
   readonly remoteStatic: Uint8Array;
   /** Initiator -> responder key: the initiator encrypts with it. */
   readonly k1: Uint8Array;
@@ -48,7 +48,7 @@ export class IxInitiator {
 
   /**
    * msg1 body: e.pub || s.pub || payload, all in clear (there is no key yet).
-   * Call once; retransmit the returned bytes unchanged (NEBULA-PROTOCOL.md §3.6).
+   * Call once; retransmit the returned bytes unchanged (docs/PROTOCOL.md "Retries, duplicates and races").
    */
   writeMessage1(payload: Uint8Array): Uint8Array {
     if (this.stage !== 'start') throw new NoiseError('bad-state', 'writeMessage1 called twice; resend the bytes of the first call');

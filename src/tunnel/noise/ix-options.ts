@@ -5,10 +5,10 @@ import { generateX25519KeyPair, x25519PublicKey, type KeyPair } from './x25519.j
 
 /** Options of an IX handshake, either role. */
 export interface IxOptions {
-  /** Handshake and data cipher; must match the peer's (a mismatch fails at msg2, NEBULA-PROTOCOL.md §6). */
+  /** Handshake and data cipher; must match the peer's (a mismatch fails at msg2, docs/PROTOCOL.md "Config keys and defaults"). */
   readonly cipher: NoiseCipher;
   /**
-   * Our static key pair: the pki.key private key and the PublicKey of our certificate (NEBULA-PROTOCOL.md §3.5).
+   * Our static key pair: the pki.key private key and the PublicKey of our certificate (docs/PROTOCOL.md "Static key and certificate").
    * A pair returned by vetStaticKey() is not checked again (the check costs an X25519 operation).
    */
   readonly staticKey: KeyPair;

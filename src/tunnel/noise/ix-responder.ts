@@ -1,4 +1,4 @@
-// The responder side of Noise IX (NEBULA-PROTOCOL.md §3.2, §3.3): read msg1
+// The responder side of Noise IX (docs/PROTOCOL.md "Handshake message 1", "Handshake message 2"): read msg1
 // (cleartext e, s, payload), verify the payload's certificate outside, then write msg2
 //   <- e, ee, se, s, es
 // The nebula header is the caller's business, as for the initiator.
@@ -12,7 +12,7 @@ import { x25519 } from './x25519.js';
 export interface IxMessage1 {
   /** Initiator's handshake payload (NebulaHandshake protobuf), sent in clear. */
   readonly payload: Uint8Array;
-  /** Initiator's static key: goes into its certificate's PublicKey before verifying (NEBULA-PROTOCOL.md §3.5). */
+  /** Initiator's static key: goes into its certificate's PublicKey before verifying (docs/PROTOCOL.md "Static key and certificate"). */
   readonly remoteStatic: Uint8Array;
   /** Initiator's ephemeral key. */
   readonly remoteEphemeral: Uint8Array;
@@ -20,7 +20,7 @@ export interface IxMessage1 {
 
 /** msg2 and the session keys. */
 export interface IxResponderResult {
-  /** msg2 body (prepend the nebula header); cache it to answer a duplicate msg1 (NEBULA-PROTOCOL.md §3.6). */
+  /** msg2 body (prepend the nebula header); cache it to answer a duplicate msg1 (docs/PROTOCOL.md "Retries, duplicates and races"). */
   readonly bytes: Uint8Array;
   /** Initiator -> responder key: the responder decrypts with it. */
   readonly k1: Uint8Array;

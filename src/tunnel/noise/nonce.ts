@@ -1,6 +1,6 @@
 // Noise AEAD nonces: 4 zero bytes then the 64-bit counter, big-endian for AESGCM
 // and little-endian for ChaChaPoly (Noise spec §12.3, §12.4; flynn/noise cipher_suite.go;
-// NEBULA-PROTOCOL.md §2 and §8.1).
+// docs/PROTOCOL.md "Keys and nonces").
 import { NONCE_LEN, type NoiseCipher } from './constants.js';
 
 /** The 12-byte AEAD nonce for counter `n` under `cipher`. */

@@ -1,5 +1,5 @@
 // Noise SymmetricState (Noise spec §5.2) as flynn/noise v1.0.0 runs it for nebula
-// (NEBULA-PROTOCOL.md §3.1): h and ck from the zero-padded name, then MixHash(prologue)
+// (docs/PROTOCOL.md "Noise primitives"): h and ck from the zero-padded name, then MixHash(prologue)
 // even when the prologue is empty.
 import { createHash } from 'node:crypto';
 import { CipherState } from './cipher-state.js';
@@ -82,7 +82,7 @@ export class SymmetricState {
     return p;
   }
 
-  /** (k1, k2) = HKDF(ck, empty): k1 protects initiator -> responder, k2 the reverse (NEBULA-PROTOCOL.md §3.1). */
+  /** (k1, k2) = HKDF(ck, empty): k1 protects initiator -> responder, k2 the reverse (docs/PROTOCOL.md "Noise primitives"). */
   split(): [Uint8Array, Uint8Array] {
     return hkdf2(this.ck, EMPTY);
   }

@@ -11,7 +11,7 @@ const SPKI_PREFIX = Buffer.from([0x30, 0x2a, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65,
 
 /** An X25519 key pair as raw 32-byte strings (the private key as stored by nebula, unclamped). */
 export interface KeyPair {
-  /** 32-byte private scalar; X25519 clamps it internally (NEBULA-PROTOCOL.md §4.1). */
+  /** 32-byte private scalar; X25519 clamps it internally (docs/PROTOCOL.md "Certificate PEM blocks"). */
   readonly privateKey: Uint8Array;
   /** 32-byte public u-coordinate. */
   readonly publicKey: Uint8Array;

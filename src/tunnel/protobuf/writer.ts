@@ -1,7 +1,7 @@
 // A protobuf writer that produces the bytes Go's proto.Marshal produces for proto3
 // messages: fields in ascending number order, singular zero values omitted,
 // repeated scalars packed. Nebula signs and fingerprints re-marshalled bytes
-// (NEBULA-PROTOCOL.md §4.3), so this must be byte-exact, not merely decodable.
+// (docs/PROTOCOL.md "Signature and fingerprint"), so this must be byte-exact, not merely decodable.
 import { MAX_FIELD_NUMBER, MAX_UINT32, WIRE_LEN, WIRE_VARINT } from './constants.js';
 import { ProtobufError } from './errors.js';
 

@@ -1,4 +1,4 @@
-// The 16-byte Nebula header (NEBULA-PROTOCOL.md §1):
+// The 16-byte Nebula header (docs/PROTOCOL.md "Header"):
 //   0: version<<4 | type, 1: subtype, 2-3: reserved, 4-7: remote index u32 BE, 8-15: counter u64 BE.
 // Encode and decode are per-packet: no allocation, no throwing.
 import { readU16BE, readU32BE, writeU32BE } from '../../packet/bytes.js';
@@ -7,7 +7,7 @@ import { counterHigh, counterLow, counterNumber } from './counter.js';
 
 /** A decoded header; one object is reused for every packet (see newHeader). */
 export interface Header {
-  /** High nibble of byte 0; nebula does not check it, neither do we (NEBULA-PROTOCOL.md §1). */
+  /** High nibble of byte 0; nebula does not check it, neither do we (docs/PROTOCOL.md "Header"). */
   version: number;
   /** Message type, low nibble of byte 0 (TYPE_*). */
   type: number;
@@ -62,7 +62,7 @@ export function encodeHeaderHiLo(
 /**
  * Fills `out` from the header at buf[off..]; `len` is the datagram length from off.
  * Returns false (out untouched) when fewer than 16 bytes are there: nebula drops such datagrams
- * silently (1-byte ones are punchy keepalives) (NEBULA-PROTOCOL.md §1). Also false for an offset
+ * silently (1-byte ones are punchy keepalives) (docs/PROTOCOL.md "Header"). Also false for an offset
  * that is not a whole index into buf, or a length that is not a number.
  */
 export function decodeHeader(buf: Uint8Array, off: number, len: number, out: Header): boolean {

@@ -1,5 +1,5 @@
 // recv_error (type 2): an unencrypted bare header that tells the sender "I have no tunnel
-// for this index" or "that counter failed my replay check" (NEBULA-PROTOCOL.md §5.3).
+// for this index" or "that counter failed my replay check" (docs/PROTOCOL.md "recv_error").
 import { isIPv4, isIPv6 } from 'node:net';
 import {
   HEADER_LEN,
@@ -13,15 +13,15 @@ import {
 } from './constants.js';
 import { encodeHeader } from './header.js';
 
-/** Length of a recv_error packet: the header alone (NEBULA-PROTOCOL.md §5.3). */
+/** Length of a recv_error packet: the header alone (docs/PROTOCOL.md "recv_error"). */
 export const RECV_ERROR_LEN = HEADER_LEN;
 
-/** When to answer with recv_error, as `listen.send_recv_error` (NEBULA-PROTOCOL.md §5.3, §6). */
+/** When to answer with recv_error, as `listen.send_recv_error` (docs/PROTOCOL.md "recv_error", "Config keys and defaults"). */
 export type SendRecvErrorMode = 'always' | 'never' | 'private';
 
 /**
  * Writes a recv_error at buf[off..off+16] and returns off + 16. `remoteIndex` is copied from the
- * offending packet's header; the counter is 0 (NEBULA-PROTOCOL.md §1 capture `12 00 0000 <idx> 0…0`).
+ * offending packet's header; the counter is 0 (docs/PROTOCOL.md "Header" capture `12 00 0000 <idx> 0…0`).
  */
 export function encodeRecvError(buf: Uint8Array, off: number, remoteIndex: number): number {
   return encodeHeader(buf, off, TYPE_RECV_ERROR, SUBTYPE_NONE, remoteIndex, 0);
@@ -36,7 +36,7 @@ export function recvErrorPacket(remoteIndex: number): Uint8Array {
 
 /**
  * Whether a packet of this type is encrypted on a tunnel, so an unknown index or a failed replay
- * check gets a recv_error: types 1, 3, 4, 5, 6; never handshakes or recv_error itself (NEBULA-PROTOCOL.md §5.3).
+ * check gets a recv_error: types 1, 3, 4, 5, 6; never handshakes or recv_error itself (docs/PROTOCOL.md "recv_error").
  */
 export function isTunnelType(type: number): boolean {
   return (
@@ -51,7 +51,7 @@ export function isTunnelType(type: number): boolean {
 /**
  * Whether `listen.send_recv_error` allows a recv_error to the underlay `address` (an IP literal).
  * 'private' follows Go's net.IP.IsPrivate, which nebula uses: 10/8, 172.16/12, 192.168/16, fc00::/7
- * (NEBULA-PROTOCOL.md §5.3; IPv4-mapped IPv6 counts as IPv4).
+ * (docs/PROTOCOL.md "recv_error"; IPv4-mapped IPv6 counts as IPv4).
  */
 export function shouldSendRecvError(mode: SendRecvErrorMode, address: string): boolean {
   if (mode === 'always') return true;

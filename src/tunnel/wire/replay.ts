@@ -1,4 +1,4 @@
-// Nebula's anti-replay window (NEBULA-PROTOCOL.md §2, nebula bits.go): a ring of 1024 flags
+// Nebula's anti-replay window (docs/PROTOCOL.md "Replay window", nebula bits.go): a ring of 1024 flags
 // indexed by counter mod 1024 plus `current`, the highest accepted counter.
 //
 // Counters are u64 and arrive as u32 halves (hi, lo). Arithmetic uses the signed distance
@@ -15,7 +15,7 @@ const SLOT_MASK = REPLAY_WINDOW - 1;
 /**
  * Per-tunnel receive window. Call check() before decrypting (a refusal there earns the sender a
  * recv_error) and update() only after the AEAD verified the packet (a refusal there is a silent drop).
- * A new window is in the post-handshake state: 0, 1 and 2 marked seen, highest = 2 (NEBULA-PROTOCOL.md §2).
+ * A new window is in the post-handshake state: 0, 1 and 2 marked seen, highest = 2 (docs/PROTOCOL.md "Replay window").
  */
 export class ReplayWindow {
   private readonly slots = new Uint8Array(REPLAY_WINDOW);
@@ -54,7 +54,7 @@ export class ReplayWindow {
   /**
    * Pre-decrypt check of counter hi/lo; null = may be decrypted. Accepts anything above the highest;
    * otherwise, if highest >= 1024 and c > highest-1024, or if c < 1024, accepts when slot c mod 1024
-   * is clear. Does not change the window. (NEBULA-PROTOCOL.md §2 "Check")
+   * is clear. Does not change the window. (docs/PROTOCOL.md "Replay window": Check)
    */
   check(hi: number, lo: number): ReplayDropReason | null {
     const d = this.distance(hi, lo);
@@ -68,7 +68,7 @@ export class ReplayWindow {
   /**
    * Post-decrypt update with counter hi/lo; null = accepted (and recorded). Any forward move is
    * accepted: +1 marks the slot, < +1024 also clears the skipped slots, >= +1024 clears the ring.
-   * A counter inside the window and not above the highest is accepted once. (NEBULA-PROTOCOL.md §2 "Update")
+   * A counter inside the window and not above the highest is accepted once. (docs/PROTOCOL.md "Replay window": Update)
    */
   update(hi: number, lo: number): ReplayDropReason | null {
     const d = this.distance(hi, lo);

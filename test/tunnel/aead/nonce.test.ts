@@ -1,4 +1,4 @@
-// Nonce byte order per cipher (NEBULA-PROTOCOL.md §2, pitfall 1), checked by
+// Nonce byte order per cipher (docs/PROTOCOL.md "Keys and nonces"), checked by
 // sealing with the code under test and with node:crypto given the literal nonce.
 import assert from 'node:assert/strict';
 import { createCipheriv, randomBytes } from 'node:crypto';

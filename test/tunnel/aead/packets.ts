@@ -1,9 +1,9 @@
 // Test fixtures: Nebula data packets laid out in one buffer at random gaps,
-// with headers written by hand from NEBULA-PROTOCOL.md §1 (not by the code under test).
+// with headers written by hand from docs/PROTOCOL.md "Header" (not by the code under test).
 import fc from 'fast-check';
 import { AeadBatch, type CipherName } from '../../../src/tunnel/aead/index.js';
 
-/** Header length and per-packet overhead, restated from NEBULA-PROTOCOL.md §0 so a wrong constant in src is caught. */
+/** Header length and per-packet overhead, restated from docs/PROTOCOL.md "Numbers at a glance" so a wrong constant in src is caught. */
 export const HDR = 16;
 /** Tag length. */
 export const TAG = 16;

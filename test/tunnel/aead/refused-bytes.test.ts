@@ -1,8 +1,8 @@
 // What a refused packet's bytes become (SECURITY.md, native/aead.c). OpenSSL
 // decrypts before it can check the tag, so in place a forged packet's
 // ciphertext is overwritten before it is refused. The contract is therefore:
-// its plaintext range is zeroed (no unauthenticated plaintext is left, RFC
-// 5116 §2.2), its header and tag stay as they came, and the other packets of
+// its plaintext range is zeroed (no unauthenticated plaintext is left,
+// RFC 5116 §2.2), its header and tag stay as they came, and the other packets of
 // the batch open. The ciphertext is not kept: nothing in the node reads a
 // refused packet again (each datagram is opened with the one tunnel its index
 // names; a datagram parked for an unknown index is parked before decryption).

@@ -17,7 +17,7 @@ test('a host certificate parses into the fields nebula-cert wrote', { skip }, ()
   const d = cert.details;
   assert.equal(d.name, 'a');
   assert.equal(d.ips.length, 1);
-  // NEBULA-PROTOCOL.md §4.2: 198.19.0.1/16 -> 3323133953, 4294901760.
+  // docs/PROTOCOL.md "Certificate encoding": 198.19.0.1/16 -> 3323133953, 4294901760.
   assert.deepEqual(d.ips[0], { ip: '198.19.0.1', prefix: 16, ipU32: 3323133953, maskU32: 4294901760 });
   assert.deepEqual(d.ips.map(formatCertNetwork), json.details.ips);
   assert.deepEqual(d.subnets, []);
@@ -27,7 +27,7 @@ test('a host certificate parses into the fields nebula-cert wrote', { skip }, ()
   assert.equal(hex(d.issuer), json.details.issuer);
   assert.equal(hex(cert.signature), json.signature);
   const ca = parseCertificatePem(p.ca.crt);
-  // nebula-cert: a host cert's NotAfter is the CA's minus one second (NEBULA-PROTOCOL.md §4.4).
+  // nebula-cert: a host cert's NotAfter is the CA's minus one second (docs/PROTOCOL.md "Certificate validation").
   assert.equal(d.notAfter, ca.details.notAfter - 1n);
   assert.ok(d.notBefore >= ca.details.notBefore);
   assert.equal(ca.details.notAfter - ca.details.notBefore, 48n * 3600n);

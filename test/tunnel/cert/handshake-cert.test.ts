@@ -1,5 +1,5 @@
 // Handshake certificates: sent without PublicKey, recombined with the Noise static
-// key on receipt, then verified (NEBULA-PROTOCOL.md §3.5, §8.8).
+// key on receipt, then verified (docs/PROTOCOL.md "Static key and certificate").
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {

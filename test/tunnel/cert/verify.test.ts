@@ -1,4 +1,4 @@
-// verifyCertificate against nebula-cert PKIs: every check of NEBULA-PROTOCOL.md §4.4,
+// verifyCertificate against nebula-cert PKIs: every check of docs/PROTOCOL.md "Certificate validation",
 // each failure with its own reason, and the order in which nebula applies them.
 // Certificates nebula-cert refuses to sign are built here and signed with the CA key.
 import assert from 'node:assert/strict';

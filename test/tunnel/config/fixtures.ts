@@ -1,6 +1,6 @@
 // Config texts for the loader tests.
 
-/** A complete, realistic config in the shape of the nebula 1.6.1 example and NEBULA-PROTOCOL.md §7. */
+/** A complete, realistic config in the shape of the nebula 1.6.1 example and docs/PROTOCOL.md "Checking a fact by hand". */
 export const FULL = `
 pki:
   ca: /etc/nebula/ca.crt

@@ -61,7 +61,7 @@ test('a full realistic config loads with every value typed', () => {
   ]);
 });
 
-test('a minimal config gets exactly the 1.6.1 defaults of NEBULA-PROTOCOL.md §6', () => {
+test('a minimal config gets exactly the 1.6.1 defaults of docs/PROTOCOL.md "Config keys and defaults"', () => {
   const { config: c, warnings } = parseConfig(MINIMAL);
   assert.deepEqual(warnings, []);
   assert.deepEqual(c.pki, {

@@ -12,7 +12,7 @@ import { LOCAL, ip, packet, peer } from './packets.js';
 
 const pkt = (src: string, dst: string): Uint8Array => packet({ src, dst, proto: 17, sport: 1, dport: 2 });
 
-test('inbound: source must be the peer cert IP, destination one of ours (§2)', () => {
+test('inbound: source must be the peer cert IP, destination one of ours (docs/PROTOCOL.md "Inner packets and address checks")', () => {
   const p = peer();
   const ok = pkt('198.19.0.1', '198.19.0.2');
   assert.equal(checkAddresses(ok, 0, ok.length, 'inbound', p, LOCAL), null);

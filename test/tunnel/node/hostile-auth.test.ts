@@ -1,4 +1,4 @@
-// SECURITY.md "Every packet is authenticated" and "recv_error handling",
+// SECURITY.md "Every packet is authenticated (AEAD)" and "Where tio is stricter than nebula 1.6.1" (recv_error),
 // against a running OverlayNode (node A) holding a tunnel with a scripted peer:
 // - a datagram that fails authentication, even from the tunnel's own address,
 //   does not refresh liveness (lastInbound), does not reset the recv_error

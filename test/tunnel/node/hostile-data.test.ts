@@ -2,7 +2,7 @@
 // scripted peer that holds a real tunnel with it: replays, reordering within and
 // beyond the replay window, the wrong key, a close_tunnel with a garbage tag,
 // oversize junk, messages shorter than header + tag. What the node must do is
-// NEBULA-PROTOCOL.md §2 (replay window), §5.2 (close) and §5.3 (recv_error);
+// in docs/PROTOCOL.md "Replay window", "close_tunnel" and "recv_error";
 // after each, A still pings back through the tunnel and carries TCP to B.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
@@ -33,7 +33,7 @@ async function session(st: Stage) {
   return { me, sess };
 }
 
-test('a replayed data message is rejected (counter reused), answered with recv_error (§5.3) and not delivered twice', { skip, timeout: 60_000 }, async () => {
+test('a replayed data message is rejected (counter reused), answered with recv_error (docs/PROTOCOL.md "recv_error") and not delivered twice', { skip, timeout: 60_000 }, async () => {
   const st = s!;
   try {
     const { me, sess } = await session(st);
@@ -76,7 +76,7 @@ test('reordered data messages within the window are each delivered once; duplica
     let now = st.a.stats.snapshot();
     assert.equal(now.drops['outside-replay'] - before.drops['outside-replay'], 2);
     assert.equal(now.delivered, before.delivered, 'duplicates not delivered');
-    // A jump forward is accepted; then J-1023 once, J-1024 never (§2, the observed +5000 case).
+    // A jump forward is accepted; then J-1023 once, J-1024 never (docs/PROTOCOL.md "Replay window", the observed +5000 case).
     // One at a time, as observed against nebula: the window is checked before a
     // receive batch is decrypted, so a too-old counter in the same batch as the
     // jump would be dropped after decryption, silently.
@@ -130,7 +130,7 @@ test('a data message sealed with the wrong key is dropped as outside-auth, gets 
   }
 });
 
-test('close_tunnel with a bad tag is ignored (stricter than nebula 1.6.1, NEBULA-PROTOCOL.md §5.2); a genuine one tears the tunnel down', { skip, timeout: 60_000 }, async () => {
+test('close_tunnel with a bad tag is ignored (stricter than nebula 1.6.1, docs/PROTOCOL.md "close_tunnel"); a genuine one tears the tunnel down', { skip, timeout: 60_000 }, async () => {
   const st = s!;
   try {
     const { me, sess } = await session(st);
@@ -146,7 +146,7 @@ test('close_tunnel with a bad tag is ignored (stricter than nebula 1.6.1, NEBULA
     // The real thing, for contrast: an authenticated close (empty plaintext, 32 bytes).
     await st.peer.send(st.epA, st.peer.sealed(sess, T_CLOSE, 0, new Uint8Array(0)));
     await waitFor(() => st.a.hostmap.get(vpn) === undefined, 3000, 'the genuine close to tear the tunnel down');
-    // A later packet to the old index gets recv_error (§5.2).
+    // A later packet to the old index gets recv_error (docs/PROTOCOL.md "close_tunnel").
     const mark = st.peer.mark();
     await st.peer.send(st.epA, st.peer.echo(sess, me, IP_A).bytes);
     await waitFor(() => st.peer.recvErrors(mark, sess.remoteIndex).length === 1, 3000, 'recv_error for the closed tunnel\'s index');
@@ -193,7 +193,7 @@ test('oversize datagrams (9001, 12000, 65000 and 65507 bytes of junk) are droppe
 
 // Nebula 1.6.1 checks the window (recv_error if that fails), then decrypts; a
 // message shorter than header + tag with a fresh counter simply fails to
-// decrypt, and AEAD failures get no recv_error (§5.3). Regression: inbound.ts
+// decrypt, and AEAD failures get no recv_error (docs/PROTOCOL.md "recv_error"). Regression: inbound.ts
 // used to test `len < AEAD_OVERHEAD` together with the window check, answering
 // with recv_error and counting a replay (fixed in 0cf9c01).
 test('a data message shorter than header + tag with a fresh counter is dropped without recv_error and not counted as a replay', { skip, timeout: 60_000 }, async () => {

@@ -4,7 +4,7 @@
 // initiator or responder, seal any message type with any counter (or the wrong
 // key), send truncated or junk datagrams, and ping through the tunnel to prove
 // the node under attack still works. Its crypto is written here from
-// NEBULA-PROTOCOL.md (§1 header, §2 nonces and AD), not taken from the node.
+// docs/PROTOCOL.md "Header" and "Keys and nonces" (nonces and AD), not taken from the node.
 import { createCipheriv, createDecipheriv, randomBytes, type CipherGCM, type DecipherGCM } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import {
@@ -16,7 +16,7 @@ import {
 import { Endpoint, UdpSocket } from '../../../src/tunnel/udp/index.js';
 import { waitFor } from '../../helpers/wait.js';
 
-/** Header types and subtypes (NEBULA-PROTOCOL.md §1). */
+/** Header types and subtypes (docs/PROTOCOL.md "Message types"). */
 export const T_HANDSHAKE = 0;
 export const T_MESSAGE = 1;
 export const T_RECV_ERROR = 2;
@@ -41,7 +41,7 @@ export interface Session {
   readonly remoteIndex: number;
   readonly sendKey: Uint8Array;
   readonly recvKey: Uint8Array;
-  /** Next counter we send (the first data counter is 3, §2). */
+  /** Next counter we send (the first data counter is 3, docs/PROTOCOL.md "Counters"). */
   counter: number;
 }
 
@@ -61,7 +61,7 @@ export function parseHeader(b: Buffer): { type: number; subtype: number; index: 
   return { type: b[0]! & 0x0f, subtype: b[1]!, index: b.readUInt32BE(4), counter: b.readBigUInt64BE(8) };
 }
 
-// §2: 4 zero bytes, then the counter: big-endian for aes, little-endian for chachapoly.
+// docs/PROTOCOL.md "Keys and nonces": 4 zero bytes, then the counter: big-endian for aes, little-endian for chachapoly.
 function nonce(cipher: Cipher, counter: bigint): Buffer {
   const n = Buffer.alloc(12);
   if (cipher === 'aes') n.writeBigUInt64BE(counter, 4);
@@ -253,7 +253,7 @@ export class HostilePeer {
     return out;
   }
 
-  /** recv_error datagrams since `mark` naming `index` (§5.3: bare header, counter 0). */
+  /** recv_error datagrams since `mark` naming `index` (docs/PROTOCOL.md "recv_error": bare header, counter 0). */
   recvErrors(mark: number, index: number): Received[] {
     return this.since(mark, (r) => {
       const h = parseHeader(r.bytes);

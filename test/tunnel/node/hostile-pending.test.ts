@@ -1,4 +1,4 @@
-// SECURITY.md "No DoS limits on handshakes": memory is bounded by pending
+// SECURITY.md "What it does not do (yet)", memory: bounded by pending
 // handshakes only for static_host_map peers and by the trigger buffer (64
 // packets per pending handshake, handshakes.trigger_buffer). Against node A:
 // - 100 packets to a static_host_map peer that has not answered yet: the
@@ -18,7 +18,7 @@ import { IP_A, quietPeriod, stage, withLog, type Stage } from './hostile-setup.j
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 let s: Stage | undefined;
 
-/** handshakes.trigger_buffer's default (NEBULA-PROTOCOL.md §6), restated so a changed default is caught. */
+/** handshakes.trigger_buffer's default (docs/PROTOCOL.md "Config keys and defaults"), restated so a changed default is caught. */
 const TRIGGER_BUFFER = 64;
 
 before(async () => {

@@ -1,4 +1,4 @@
-// NebulaHandshake protobuf (nebula.proto; NEBULA-PROTOCOL.md §3.4): exact bytes,
+// NebulaHandshake protobuf (nebula.proto; docs/PROTOCOL.md "Handshake payload"): exact bytes,
 // round trips, unknown fields, and typed errors for bad input.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';

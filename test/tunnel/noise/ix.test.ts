@@ -27,7 +27,7 @@ for (const cipher of CIPHERS) {
   test(`full IX handshake in process (${cipher}): payloads, static keys and split keys agree`, () => {
     const { i, r, si, sr } = pair(cipher);
     const m1 = i.writeMessage1(text('hello from initiator'));
-    // msg1 = e(32) || s(32) || payload in clear, no tag (NEBULA-PROTOCOL.md §3.2).
+    // msg1 = e(32) || s(32) || payload in clear, no tag (docs/PROTOCOL.md "Handshake message 1").
     assert.equal(m1.length, 64 + 20);
     assert.equal(hex(m1.subarray(0, 32)), hex(i.ephemeralPublicKey));
     assert.equal(hex(m1.subarray(32, 64)), hex(si.publicKey));
@@ -35,7 +35,7 @@ for (const cipher of CIPHERS) {
     assert.equal(new TextDecoder().decode(got1.payload), 'hello from initiator');
     assert.equal(hex(got1.remoteStatic), hex(si.publicKey));
     const w = r.writeMessage2(text('hi back'));
-    // msg2 = e(32) || enc s(48) || enc payload(len + 16) (NEBULA-PROTOCOL.md §3.3).
+    // msg2 = e(32) || enc s(48) || enc payload(len + 16) (docs/PROTOCOL.md "Handshake message 2").
     assert.equal(w.bytes.length, 32 + 48 + 7 + 16);
     const got2 = i.readMessage2(w.bytes);
     assert.equal(new TextDecoder().decode(got2.payload), 'hi back');
@@ -44,7 +44,7 @@ for (const cipher of CIPHERS) {
     assert.equal(hex(got2.k2), hex(w.k2));
     assert.notEqual(hex(w.k1), hex(w.k2));
     assert.equal(hex(got2.handshakeHash), hex(w.handshakeHash));
-    // k1 carries initiator -> responder, k2 the reverse (NEBULA-PROTOCOL.md §8.6).
+    // k1 carries initiator -> responder, k2 the reverse (docs/PROTOCOL.md "Noise primitives").
     const tx = new CipherState(cipher, got2.k1);
     const rx = new CipherState(cipher, w.k1);
     assert.deepEqual([...rx.decryptWithAd(new Uint8Array(0), tx.encryptWithAd(new Uint8Array(0), Uint8Array.of(42)))], [42]);
@@ -116,7 +116,7 @@ test('msg2 and the split keys recomputed step by step from node:crypto primitive
   h = sha(h, ei.raw.publicKey);
   h = sha(h, si.raw.publicKey);
   h = sha(h, p1);
-  // Responder tokens: e, ee, se, s, es (NEBULA-PROTOCOL.md §3.3).
+  // Responder tokens: e, ee, se, s, es (docs/PROTOCOL.md "Handshake message 2").
   h = sha(h, er.raw.publicKey);
   let k: Uint8Array;
   [ck, k] = kdf(ck, dh(er.obj, ei.obj));
@@ -153,7 +153,7 @@ for (const cipher of CIPHERS) {
   });
 }
 
-test('a cipher mismatch fails at msg2 (NEBULA-PROTOCOL.md §6)', () => {
+test('a cipher mismatch fails at msg2 (docs/PROTOCOL.md "Config keys and defaults")', () => {
   const i = new IxInitiator({ cipher: 'aes', staticKey: generateX25519KeyPair() });
   const r = new IxResponder({ cipher: 'chachapoly', staticKey: generateX25519KeyPair() });
   r.readMessage1(i.writeMessage1(new Uint8Array(0)));

@@ -1,5 +1,5 @@
 // A nebula-style IX handshake end to end with nebula-cert certificates, the way the
-// node will drive this API (NEBULA-PROTOCOL.md §3.2-§3.5): certificates travel
+// node will drive this API (docs/PROTOCOL.md "Handshake message 1", "Handshake message 2", "Handshake payload", "Static key and certificate"): certificates travel
 // without PublicKey, each side recombines the peer's with the Noise static key
 // and verifies it against the CA pool. The 16-byte header is the caller's part.
 import assert from 'node:assert/strict';
@@ -63,14 +63,14 @@ for (const cipher of ['aes', 'chachapoly'] as NoiseCipher[]) {
     const w = resp.writeMessage2(encodeHandshake({
       details: { cert: marshalHandshakeCertificate(cn.cert), initiatorIndex, responderIndex, time: unixNanos() },
     }));
-    // Equal-size certificates: msg2 is msg1 + 32 (two tags) + 6 (ResponderIndex) (NEBULA-PROTOCOL.md §7).
+    // Equal-size certificates: msg2 is msg1 + 32 (two tags) + 6 (ResponderIndex) (docs/PROTOCOL.md "Handshake message 2").
     assert.equal(w.bytes.length - msg1.length, 38);
 
     const m2 = init.readMessage2(w.bytes);
     const hs2 = decodeHandshake(m2.payload);
     assert.equal(hs2.details.responderIndex, responderIndex);
     const peerC = verifyCertificate(recombineHandshakeCertificate(hs2.details.cert, m2.remoteStatic), pool);
-    // The initiator requires Ips[0] to be the VPN IP it dialled (NEBULA-PROTOCOL.md §3.5).
+    // The initiator requires Ips[0] to be the VPN IP it dialled (docs/PROTOCOL.md "Static key and certificate").
     assert.equal(peerC.cert.details.ips[0]!.ip, '198.19.0.3');
     assert.equal(hex(m2.k1), hex(w.k1));
     assert.equal(hex(m2.k2), hex(w.k2));

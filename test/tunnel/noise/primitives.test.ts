@@ -1,4 +1,4 @@
-// Noise building blocks: initial h per NEBULA-PROTOCOL.md §3.1, HKDF against node's
+// Noise building blocks: initial h per docs/PROTOCOL.md "Noise primitives", HKDF against node's
 // RFC 5869 implementation, per-cipher nonce byte order, CipherState bookkeeping.
 import assert from 'node:assert/strict';
 import { hkdfSync } from 'node:crypto';
@@ -11,7 +11,7 @@ import {
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const isNoise = (reason: string) => (e: unknown): boolean => e instanceof NoiseError && e.reason === reason && e.code === 'ERR_TIO_NOISE';
 
-test('initial h after MixHash(empty prologue) is the value nebula 1.6.1 uses (NEBULA-PROTOCOL.md §3.1)', () => {
+test('initial h after MixHash(empty prologue) is the value nebula 1.6.1 uses (docs/PROTOCOL.md "Noise primitives")', () => {
   assert.equal(hex(SymmetricState.initialize('aes').handshakeHash), 'fa8036af1df9e55b2fbbf8c88d86be3f7392d38033bd67926b9b0143f8ea5782');
   assert.equal(hex(SymmetricState.initialize('chachapoly').handshakeHash), '74cefe972107f9a1793627299a4734e57ec647354486d1c7b1d59030cb154364');
   assert.equal(PROTOCOL_NAMES.aes.length, 28);
@@ -30,7 +30,7 @@ test('hkdf2 equals RFC 5869 HKDF-SHA256 with salt = ck, empty info, 64 bytes', (
   }), { seed: 11, numRuns: 200 });
 });
 
-test('nonce: 4 zero bytes then the counter, BE for aes, LE for chachapoly (NEBULA-PROTOCOL.md §2)', () => {
+test('nonce: 4 zero bytes then the counter, BE for aes, LE for chachapoly (docs/PROTOCOL.md "Keys and nonces")', () => {
   assert.equal(hex(noiseNonce('aes', 3n)), '000000000000000000000003');
   assert.equal(hex(noiseNonce('chachapoly', 3n)), '000000000300000000000000');
   assert.equal(hex(noiseNonce('aes', 0n)), '00'.repeat(12));

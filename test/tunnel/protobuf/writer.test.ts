@@ -21,7 +21,7 @@ test('zero values are omitted, set values encoded', () => {
     .uint32(6, 300).bytes(7, Uint8Array.of(0xaa)).bool(8, true).uint64(9, 1n << 63n).finish();
   assert.equal(hex(full), [
     '0a0161', // 1: "a"
-    '120a' + '8180ccb00c' + '8080fcff0f', // 2: packed 198.19.0.1, 255.255.0.0 (NEBULA-PROTOCOL.md §4.2)
+    '120a' + '8180ccb00c' + '8080fcff0f', // 2: packed 198.19.0.1, 255.255.0.0 (docs/PROTOCOL.md "Certificate encoding")
     '2202673122' + '00', // 4: "g1", "" (repeated elements are never omitted)
     '2801', // 5: 1
     '30ac02', // 6: 300

@@ -20,12 +20,12 @@ import {
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex');
 const fromHex = (s: string): Uint8Array => Uint8Array.from(Buffer.from(s.replace(/\s+/g, ''), 'hex'));
 
-test('constants match NEBULA-PROTOCOL.md §0/§1', () => {
+test('constants match docs/PROTOCOL.md "Numbers at a glance", "Header"', () => {
   assert.equal(HEADER_LEN, 16);
   assert.equal(AEAD_OVERHEAD, 32);
 });
 
-test('encodeHeader reproduces the headers captured on the wire (§1)', () => {
+test('encodeHeader reproduces the headers captured on the wire (docs/PROTOCOL.md "Header")', () => {
   const cases: [number, number, number, number, string][] = [
     [TYPE_HANDSHAKE, 0, 0, 1, '10 00 0000 00000000 0000000000000001'],
     [TYPE_HANDSHAKE, 0, 0x1234abcd, 2, '10 00 0000 1234abcd 0000000000000002'],

@@ -15,7 +15,7 @@ import {
   shouldSendRecvError,
 } from '../../../src/tunnel/wire/index.js';
 
-test('recvErrorPacket is the documented probe reply 12000000123456780000000000000000 (§7)', () => {
+test('recvErrorPacket is the documented probe reply 12000000123456780000000000000000 (docs/PROTOCOL.md "Checking a fact by hand")', () => {
   assert.equal(Buffer.from(recvErrorPacket(0x12345678)).toString('hex'), '12000000123456780000000000000000');
 });
 
@@ -25,7 +25,7 @@ test('encodeRecvError writes at an offset and returns the end', () => {
   assert.equal(Buffer.from(buf).toString('hex'), 'aaaa' + '12000000ffffffff0000000000000000' + 'aaaa');
 });
 
-test('only the encrypted tunnel types earn a recv_error (§5.3)', () => {
+test('only the encrypted tunnel types earn a recv_error (docs/PROTOCOL.md "recv_error")', () => {
   for (const t of [TYPE_MESSAGE, TYPE_LIGHTHOUSE, TYPE_TEST, TYPE_CLOSE_TUNNEL, TYPE_CONTROL]) assert.equal(isTunnelType(t), true);
   for (const t of [TYPE_HANDSHAKE, TYPE_RECV_ERROR, 7, 15]) assert.equal(isTunnelType(t), false);
 });

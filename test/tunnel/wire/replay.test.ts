@@ -15,7 +15,7 @@ const update = (w: ReplayWindow, c: number): ReplayDropReason | null => w.update
 /** What the receive path does: check, "decrypt", update. */
 const receive = (w: ReplayWindow, c: number): ReplayDropReason | null => check(w, c) ?? update(w, c);
 
-test('a new window has 0, 1, 2 seen and highest 2; counter 3 is the first accepted (§2)', () => {
+test('a new window has 0, 1, 2 seen and highest 2; counter 3 is the first accepted (docs/PROTOCOL.md "Replay window")', () => {
   const w = new ReplayWindow();
   assert.equal(w.highest, 2);
   assert.equal(check(w, 0), DROP_REPLAY_DUPLICATE);
@@ -40,7 +40,7 @@ test('in-order counters are each accepted once', () => {
   for (const c of [3, 1000, 2998, 2999]) assert.notEqual(receive(w, c), null);
 });
 
-test('the observed +5000 jump scenario (§2): J-1023 once, J-1024 refused, J-1 once', () => {
+test('the observed +5000 jump scenario (docs/PROTOCOL.md "Replay window"): J-1023 once, J-1024 refused, J-1 once', () => {
   const w = new ReplayWindow();
   for (let c = 3; c <= 10; c++) assert.equal(receive(w, c), null);
   const J = 10 + 5000;
@@ -109,7 +109,7 @@ test('reset() returns to the post-handshake state', () => {
   assert.equal(check(w, 2), DROP_REPLAY_DUPLICATE);
 });
 
-// A Set-based model written straight from the prose of NEBULA-PROTOCOL.md §2: it remembers every
+// A Set-based model written straight from the prose of docs/PROTOCOL.md "Replay window": it remembers every
 // accepted counter and the highest one, and knows nothing about rings.
 class Model {
   current = 2n;

@@ -1,4 +1,4 @@
-// `firewall` (NEBULA-PROTOCOL.md §6; nebula firewall.go AddFirewallRulesFromConfig, convertRule,
+// `firewall` (docs/PROTOCOL.md "Firewall rules"; nebula firewall.go AddFirewallRulesFromConfig, convertRule,
 // parsePort): conntrack timeouts, the rule lists turned into typed FirewallRule values, and the
 // actions for refused packets (inbound_action / outbound_action, docs/firewall-reject.md).
 //

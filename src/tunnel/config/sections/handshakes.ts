@@ -1,4 +1,4 @@
-// `handshakes` and `timers` (NEBULA-PROTOCOL.md §3.6, §5.1, §6).
+// `handshakes` and `timers` (docs/PROTOCOL.md "Retries, duplicates and races", "Test messages and liveness", "Config keys and defaults").
 import {
   DEFAULT_CONNECTION_ALIVE_INTERVAL_MS,
   DEFAULT_HANDSHAKE_RETRIES,

@@ -1,4 +1,4 @@
-// `lighthouse` (NEBULA-PROTOCOL.md §6): read so configs validate, but tio has no lighthouse mode;
+// `lighthouse` (docs/PROTOCOL.md "Config keys and defaults"): read so configs validate, but tio has no lighthouse mode;
 // peers come from static_host_map only.
 import { parseOverlayIp } from '../address.js';
 import { DEFAULT_LIGHTHOUSE_INTERVAL_MS, INT32_MAX } from '../defaults.js';

@@ -1,4 +1,4 @@
-// `listen`: the underlay UDP socket (NEBULA-PROTOCOL.md §5.3, §6).
+// `listen`: the underlay UDP socket (docs/PROTOCOL.md "recv_error", "Config keys and defaults").
 import type { SendRecvErrorMode } from '../../wire/recv-error.js';
 import { parseBindHost } from '../address.js';
 import { DEFAULT_LISTEN_BATCH, DEFAULT_LISTEN_HOST, DEFAULT_LISTEN_PORT, DEFAULT_SEND_RECV_ERROR, INT32_MAX } from '../defaults.js';

@@ -1,4 +1,4 @@
-// The small sections: `cipher`, `logging`, `relay` and tio's own `tio` (NEBULA-PROTOCOL.md §6).
+// The small sections: `cipher`, `logging`, `relay` and tio's own `tio` (docs/PROTOCOL.md "Config keys and defaults").
 import { parseOverlayIp } from '../address.js';
 import {
   DEFAULT_CIPHER, DEFAULT_LOG_FORMAT, DEFAULT_LOG_LEVEL, DEFAULT_TIO_GRO, DEFAULT_TIO_OFFLOAD, DEFAULT_TIO_WRITE_STRATEGY, DEFAULT_USE_RELAYS,

@@ -1,11 +1,11 @@
-// `pki` (NEBULA-PROTOCOL.md §4.1, §6): keep the three credentials as written plus the inline flag;
+// `pki` (docs/PROTOCOL.md "Certificate PEM blocks", "Config keys and defaults"): keep the three credentials as written plus the inline flag;
 // reading files and parsing PEM is the certificate module's job.
 import type { ConfigMap, ConfigReader } from '../reader.js';
 import { childPath, indexPath, show } from '../reader.js';
 import type { PemSource, PkiConfig } from '../types.js';
 
 const KEYS = ['ca', 'cert', 'key', 'blocklist', 'blacklist', 'disconnect_invalid'] as const;
-/** A certificate fingerprint: SHA-256 in hex (NEBULA-PROTOCOL.md §4.3). */
+/** A certificate fingerprint: SHA-256 in hex (docs/PROTOCOL.md "Signature and fingerprint"). */
 const FINGERPRINT = /^[0-9a-f]{64}$/;
 
 /** A required credential: path or inline PEM (nebula: inline iff it contains "-----BEGIN"). */

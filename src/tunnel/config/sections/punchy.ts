@@ -1,4 +1,4 @@
-// `punchy` (NEBULA-PROTOCOL.md §6, nebula punchy.go): punch/respond/delay, plus the legacy forms
+// `punchy` (docs/PROTOCOL.md "Config keys and defaults", nebula punchy.go): punch/respond/delay, plus the legacy forms
 // nebula still reads: top-level `punchy: <bool>` for punch and top-level `punch_back` for respond.
 import { DEFAULT_PUNCHY_DELAY_MS } from '../defaults.js';
 import type { ConfigMap, ConfigReader } from '../reader.js';

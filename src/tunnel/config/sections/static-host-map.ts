@@ -1,5 +1,5 @@
 // `static_host_map`: overlay IP -> underlay endpoints, a list or a single string
-// (NEBULA-PROTOCOL.md §6; nebula lighthouse.go loadStaticMap). Whether each overlay IP is inside our
+// (docs/PROTOCOL.md "Config keys and defaults"; nebula lighthouse.go loadStaticMap). Whether each overlay IP is inside our
 // certificate network is checked later, by checkConfigAgainstNetwork, once the certificate is known.
 import { parseOverlayIp, parseUnderlay } from '../address.js';
 import type { ConfigReader } from '../reader.js';

@@ -1,4 +1,4 @@
-// `tun` (NEBULA-PROTOCOL.md §6; nebula overlay/tun.go, overlay/route.go) and the queue count.
+// `tun` (docs/PROTOCOL.md "Config keys and defaults"; nebula overlay/tun.go, overlay/route.go) and the queue count.
 // Whether routes lie inside (routes) or outside (unsafe_routes) the certificate network is checked
 // later, by checkConfigAgainstNetwork, once the certificate is known.
 import { MAX_QUEUES } from '../../../tun/constants.js';
