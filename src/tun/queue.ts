@@ -433,7 +433,7 @@ export class Queue implements AsyncIterable<Packet[]> {
       if (-r !== EAGAIN) return Promise.reject(this.writeError(r));
     }
     // Slow path: snapshot what later writes would overwrite, then wait our turn.
-    const parked = op.parked(this.gsoHdrScratch.buffer);
+    const parked = op.parked(this.gsoHdrScratch);
     return this.writeChain.enqueue(() => this.writeWithWait(parked));
   }
 

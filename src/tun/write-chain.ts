@@ -12,20 +12,20 @@ const settle = (): undefined => undefined;
  * behind it. Only the slow path allocates; an idle chain costs one check.
  */
 export class WriteChain {
-  #tail: Promise<void> | null = null;
+  private tail: Promise<void> | null = null;
 
   /** True while a task is enqueued and not yet settled: a new write must be enqueued, not issued. */
   get busy(): boolean {
-    return this.#tail !== null;
+    return this.tail !== null;
   }
 
   /** Runs `task` once every task enqueued before it has settled; the result settles as the task's does. */
   enqueue(task: () => Promise<void>): Promise<void> {
-    const mine = (this.#tail ?? RESOLVED).then(task);
+    const mine = (this.tail ?? RESOLVED).then(task);
     const tail = mine.then(settle, settle);
-    this.#tail = tail;
+    this.tail = tail;
     void tail.then(() => {
-      if (this.#tail === tail) this.#tail = null;
+      if (this.tail === tail) this.tail = null;
     });
     return mine;
   }

@@ -48,16 +48,17 @@ export class WriteOp {
 
   /**
    * A copy that stays valid while the write waits its turn: the header and
-   * every part in `scratch` (the queue's header scratch, which later writes
-   * reuse) are copied; the caller's own bytes are referenced, not copied.
+   * every part that is a view of `scratch` (the queue's header scratch,
+   * which later writes reuse) are copied; the caller's own bytes are
+   * referenced, not copied.
    */
-  parked(scratch: ArrayBufferLike): WriteOp {
+  parked(scratch: Uint8Array): WriteOp {
     const op = new WriteOp();
     op.hdr = this.hdr ? Buffer.from(this.hdr) : null;
     op.buf = this.buf;
     op.off = this.off;
     op.len = this.len;
-    op.parts = this.parts ? this.parts.slice(0, this.nparts).map((p) => (p.buffer === scratch ? Buffer.from(p) : p)) : null;
+    op.parts = this.parts ? this.parts.slice(0, this.nparts).map((p) => (p.buffer === scratch.buffer ? Buffer.from(p) : p)) : null;
     op.nparts = this.nparts;
     op.superpacket = this.superpacket;
     return op;

@@ -24,7 +24,7 @@ test('parked() copies the header and the parts in the queue scratch, and keeps t
   const headers = new Uint8Array(scratch, 10, 20).fill(0xbb);
   const payload = Uint8Array.of(1, 2, 3);
   const op = new WriteOp().inParts(hdr, [headers, payload], 23, true);
-  const parked = op.parked(scratch);
+  const parked = op.parked(new Uint8Array(scratch));
   assert.notEqual(parked, op);
   // The queue reuses its scratch and record for the next write.
   new Uint8Array(scratch).fill(0);
@@ -38,7 +38,7 @@ test('parked() copies the header and the parts in the queue scratch, and keeps t
 test('parked() of a plain packet keeps the caller\'s buffer and offset', () => {
   const buf = new Uint8Array(50);
   const hdr = Buffer.alloc(10);
-  const parked = new WriteOp().packet(hdr, buf, 5, 20, false).parked(new ArrayBuffer(8));
+  const parked = new WriteOp().packet(hdr, buf, 5, 20, false).parked(new Uint8Array(8));
   assert.equal(parked.buf, buf);
   assert.deepEqual({ off: parked.off, len: parked.len, parts: parked.parts }, { off: 5, len: 20, parts: null });
   assert.notEqual(parked.hdr, hdr, 'the header is the queue\'s scratch: copied');
