@@ -12,6 +12,8 @@
         "native/io.c",
         "native/poll.c",
         "native/aead.c",
+        "native/aead_evp.c",
+        "native/aead_provider.c",
         "native/udp.c",
         "native/checksum.c",
         "native/copy.c"

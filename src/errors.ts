@@ -1,14 +1,8 @@
 /** Typed errors of tio: every one has a stable `code` and a message that says what to do. */
-import { constants as osConstants } from 'node:os';
+import { errnoName } from './errno.js';
 
-const ERRNO_NAMES = new Map<number, string>(
-  Object.entries(osConstants.errno).map(([name, value]) => [value, name] as [number, string]),
-);
-
-/** Symbolic name of an errno value (e.g. 22 -> "EINVAL"); "E<n>" when unknown. */
-export function errnoName(errno: number): string {
-  return ERRNO_NAMES.get(Math.abs(errno)) ?? `E${Math.abs(errno)}`;
-}
+// Part of the public API since errors.ts first named errnos; the table itself is errno.ts.
+export { errnoName };
 
 /** Base class of every error tio throws; `code` is stable and machine-readable. */
 export class TioError extends Error {

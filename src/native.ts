@@ -30,7 +30,7 @@ export type NetnsHandle = { readonly __brand: 'tio.NetnsHandle' };
 /** Opaque AEAD context (native/aead.c): one key, one direction, reused for every packet. */
 export type AeadHandle = { readonly __brand: 'tio.AeadHandle' };
 
-/** Implementation paths of aeadCreate (native/aead.c PATH_*). */
+/** Implementation paths of aeadCreate (native/aead.h AEAD_PATH_*, one backend file each). */
 export const AEAD_PATH = {
   /** The fastest available: provider. */
   auto: 0,

@@ -1,4 +1,5 @@
 /** TunDevice: open (optionally multi-queue, optionally in another netns), negotiate offloads, configure, close. */
+import { EACCES, EBUSY, EEXIST, EINVAL, ENODEV, ENOENT, ENXIO, EPERM } from '../errno.js';
 import { native, TUN_STAGE_OPEN, type TunOpenResult } from '../native.js';
 import {
   ClosedError, NameBusyError, NoTunDeviceError, OffloadRefusedError, OptionError, PermissionDeniedError,
@@ -42,16 +43,6 @@ export interface TunOpenOptions {
 /** IPv4 minimum MTU (RFC 791: 68) and the 16-bit maximum. */
 const MTU_MIN = 68;
 const MTU_MAX = 65535;
-
-// errno values (asm-generic/errno-base.h).
-const EPERM = 1;
-const ENOENT = 2;
-const ENXIO = 6;
-const EACCES = 13;
-const EBUSY = 16;
-const ENODEV = 19;
-const EINVAL = 22;
-const EEXIST = 17;
 
 interface Resolved {
   name: string;

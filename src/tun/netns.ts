@@ -1,4 +1,5 @@
 /** Running synchronous code inside a named network namespace (the `netns` option). */
+import { ENOENT, EPERM } from '../errno.js';
 import { native } from '../native.js';
 import { OptionError, PermissionDeniedError, SyscallError } from '../errors.js';
 
@@ -20,8 +21,8 @@ export function inNetns<T>(ns: string | undefined, fn: () => T): T {
   if (ns === undefined) return fn();
   const back = native.netnsEnter(netnsPath(ns));
   if (typeof back === 'number') {
-    if (-back === 1 /* EPERM */) throw new PermissionDeniedError(`entering network namespace ${ns}`);
-    if (-back === 2 /* ENOENT */) throw new OptionError('netns', `network namespace "${ns}" does not exist (${netnsPath(ns)})`);
+    if (-back === EPERM) throw new PermissionDeniedError(`entering network namespace ${ns}`);
+    if (-back === ENOENT) throw new OptionError('netns', `network namespace "${ns}" does not exist (${netnsPath(ns)})`);
     throw new SyscallError('setns', -back, ns);
   }
   try {

@@ -1,4 +1,5 @@
 /** One TUN queue: batched non-blocking reads, plain and GSO writes, close and worker hand-over. */
+import { EAGAIN, EBADF, EBADFD, EINVAL, EIO } from '../errno.js';
 import { native, releaseBuffer } from '../native.js';
 import {
   BadPacketError, BusyError, ClosedError, LinkDownError, OffloadUnavailableError, ShortWriteError, SyscallError, TioError,
@@ -13,6 +14,8 @@ import type { Capabilities } from './offload.js';
 import { Packet } from './packet.js';
 import { FdWatcher, SignalWatcher } from './readiness.js';
 import { applyVnetHeader } from './vnet-decode.js';
+import { WriteChain } from './write-chain.js';
+import { WriteOp } from './write-op.js';
 import type { WriteStrategy } from './write-strategy.js';
 
 /** Packets per read batch (docs/OFFLOADS.md "Reading": drain until EAGAIN, 64 packets or < 64 KiB headroom). */
@@ -22,11 +25,6 @@ export const DEFAULT_RX_BUFFER = 1 << 20;
 /** The smallest receive buffer that still holds one 64 KiB superpacket. */
 export const MIN_RX_BUFFER = 65536;
 
-// errno values (asm-generic/errno-base.h, errno.h) the queue reacts to.
-const EAGAIN = 11;
-const EBADF = 9;
-const EBADFD = 77; // a queue whose device was deleted (drivers/net/tun.c)
-const EIO = 5;
 // What writeAll returns for a write the kernel took only part of; not an errno.
 const SHORT_WRITE = -0x10000;
 
@@ -92,7 +90,9 @@ export class Queue implements AsyncIterable<Packet[]> {
   // Set for the `copy` strategy: every write is gathered here and sent with one write() (native/io.c).
   private readonly copyScratch: Buffer | null;
   private readonly parts: Uint8Array[] = [];
-  private writeChain: Promise<void> | null = null;
+  // The write being issued; a write that must wait is parked as a copy, so this one is free again at once.
+  private readonly op = new WriteOp();
+  private readonly writeChain = new WriteChain();
   // Byte counts of the last short write, for its ShortWriteError.
   private shortWrote = 0;
   private shortExpected = 0;
@@ -219,7 +219,7 @@ export class Queue implements AsyncIterable<Packet[]> {
     vh.csumStart = g.csumStart;
     vh.csumOffset = g.csumOffset;
     encodeHeader(vh, this.txHdr, 0);
-    return this.submit(this.txHdr, packet.buf, packet.off, packet.len, null, 0, true);
+    return this.submit(this.op.packet(this.txHdr, packet.buf, packet.off, packet.len, true));
   }
 
   /**
@@ -251,7 +251,7 @@ export class Queue implements AsyncIterable<Packet[]> {
     parts.length = 0;
     parts.push(this.gsoHdrScratch.subarray(0, ipHdr.length + l4Hdr.length));
     for (let i = 0; i < segments; i++) parts.push(payloads[i]!);
-    return this.submit(vnet ? this.txHdr : null, null, 0, total, parts, parts.length, segments > 1);
+    return this.submit(this.op.inParts(vnet ? this.txHdr : null, parts, total, segments > 1));
   }
 
   /**
@@ -288,7 +288,7 @@ export class Queue implements AsyncIterable<Packet[]> {
    */
   probeWrite(hdr: Buffer, buf: Uint8Array, off: number, len: number): number {
     if (this.closed) return -EBADF;
-    return this.syscallWrite(hdr, buf, off, len, null, 0);
+    return this.syscallWrite(this.op.packet(hdr, buf, off, len, false));
   }
 
   /**
@@ -298,7 +298,7 @@ export class Queue implements AsyncIterable<Packet[]> {
    */
   detach(): QueueHandle {
     if (this.closed) throw this.closedError();
-    if (this.readPending || this.writeChain) throw new BusyError('an operation');
+    if (this.readPending || this.writeChain.busy) throw new BusyError('an operation');
     const closeFd = native.dupFd(this.closeFd);
     if (closeFd < 0) throw new SyscallError('dup', -closeFd, `${this.name} close eventfd`);
     const h: QueueHandle = {
@@ -414,44 +414,35 @@ export class Queue implements AsyncIterable<Packet[]> {
           : `${len} bytes is shorter than an IPv${v === 6 ? 6 : 4} header`;
       return Promise.reject(new BadPacketError(why));
     }
-    return this.submit(this.plainHdr, buf, off, len, null, 0, false);
+    return this.submit(this.op.packet(this.plainHdr, buf, off, len, false));
   }
 
   /**
-   * Issues one write syscall (packet or parts), waiting on EAGAIN. Writes made
-   * while an earlier one waits queue behind it to keep packet order; their
-   * header scratch is re-encoded because later writes reuse it.
+   * Issues one write syscall, waiting on EAGAIN. Writes made while an earlier
+   * one waits queue behind it (writeChain) to keep packet order; a waiting
+   * write is parked as a copy, because later writes reuse the record and the
+   * header scratch.
    */
-  private submit(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
-    parts: Uint8Array[] | null, nparts: number, superpacket: boolean): Promise<void> {
-    if (this.writeChain === null) {
-      const r = this.writeAll(hdr, buf, off, len, parts, nparts);
+  private submit(op: WriteOp): Promise<void> {
+    if (!this.writeChain.busy) {
+      const r = this.writeAll(op);
       if (r >= 0) {
-        this.countWrite(len, superpacket);
+        this.countWrite(op);
         return RESOLVED;
       }
       if (-r !== EAGAIN) return Promise.reject(this.writeError(r));
     }
     // Slow path: snapshot what later writes would overwrite, then wait our turn.
-    const hdrCopy = hdr ? Buffer.from(hdr) : null;
-    const partsCopy = parts ? parts.slice(0, nparts).map((p) => (p.buffer === this.gsoHdrScratch.buffer ? Buffer.from(p) : p)) : null;
-    const prev = this.writeChain ?? RESOLVED;
-    const mine = prev.then(() => this.writeWithWait(hdrCopy, buf, off, len, partsCopy, nparts, superpacket));
-    const tail = mine.then(() => undefined, () => undefined);
-    this.writeChain = tail;
-    void tail.then(() => {
-      if (this.writeChain === tail) this.writeChain = null;
-    });
-    return mine;
+    const parked = op.parked(this.gsoHdrScratch);
+    return this.writeChain.enqueue(() => this.writeWithWait(parked));
   }
 
-  private async writeWithWait(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
-    parts: Uint8Array[] | null, nparts: number, superpacket: boolean): Promise<void> {
+  private async writeWithWait(op: WriteOp): Promise<void> {
     for (;;) {
       if (this.closed) throw this.closedError();
-      const r = this.writeAll(hdr, buf, off, len, parts, nparts);
+      const r = this.writeAll(op);
       if (r >= 0) {
-        this.countWrite(len, superpacket);
+        this.countWrite(op);
         return;
       }
       if (-r !== EAGAIN) throw this.writeError(r);
@@ -464,28 +455,26 @@ export class Queue implements AsyncIterable<Packet[]> {
    * The one place a queue's bytes reach the fd: every write method ends here,
    * so the write strategy (copyScratch) covers all of them.
    */
-  private syscallWrite(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
-    parts: Uint8Array[] | null, nparts: number): number {
-    if (parts) return native.writeParts(this.fd, hdr, parts, nparts, this.copyScratch);
-    return native.writePacket(this.fd, hdr, buf!, off, len, this.copyScratch);
+  private syscallWrite(op: WriteOp): number {
+    if (op.parts) return native.writeParts(this.fd, op.hdr, op.parts, op.nparts, this.copyScratch);
+    return native.writePacket(this.fd, op.hdr, op.buf!, op.off, op.len, this.copyScratch);
   }
 
-  private countWrite(len: number, superpacket: boolean): void {
+  private countWrite(op: WriteOp): void {
     const c = this.counters;
     c.txPackets++;
-    c.txBytes += len;
-    if (superpacket) c.txSuperpackets++;
+    c.txBytes += op.len;
+    if (op.superpacket) c.txSuperpackets++;
   }
 
   /**
    * One write syscall, checked for a short count: a TUN write takes the whole
    * packet or fails (drivers/net/tun.c tun_get_user), so fewer bytes than the
-   * virtio header plus `len` mean the packet did not go out; SHORT_WRITE then.
+   * virtio header plus the packet mean the packet did not go out; SHORT_WRITE then.
    */
-  private writeAll(hdr: Buffer | null, buf: Uint8Array | null, off: number, len: number,
-    parts: Uint8Array[] | null, nparts: number): number {
-    const r = this.syscallWrite(hdr, buf, off, len, parts, nparts);
-    const expected = (hdr ? VNET_HDR_LEN : 0) + len;
+  private writeAll(op: WriteOp): number {
+    const r = this.syscallWrite(op);
+    const expected = (op.hdr ? VNET_HDR_LEN : 0) + op.len;
     if (r < 0 || r === expected) return r;
     this.shortWrote = r;
     this.shortExpected = expected;
@@ -498,7 +487,7 @@ export class Queue implements AsyncIterable<Packet[]> {
     const e = this.ioError('write', r);
     // TUN answers EIO to every write while the link is down (drivers/net/tun.c), EINVAL to a malformed packet.
     if (e instanceof SyscallError && e.errno === EIO) return new LinkDownError(this.name);
-    if (e instanceof SyscallError && e.errno === 22 /* EINVAL */) return new BadPacketError(`the kernel refused it (${e.message})`);
+    if (e instanceof SyscallError && e.errno === EINVAL) return new BadPacketError(`the kernel refused it (${e.message})`);
     return e;
   }
 

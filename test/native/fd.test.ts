@@ -3,11 +3,10 @@
 // in the wrong namespace.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { constants as osConstants } from 'node:os';
+import { EBADF } from '../../src/errno.js';
 import { native, nativeAvailable, type NetnsHandle } from '../../src/native.js';
 import { runWithNative } from './child.js';
 
-const { EBADF } = osConstants.errno;
 const OWN_NS = '/proc/self/ns/net';
 const skip = !nativeAvailable ? 'native addon not built' : process.getuid?.() !== 0 ? 'needs root (setns)' : undefined;
 

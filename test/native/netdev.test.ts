@@ -4,14 +4,13 @@
 // recvfrom in a child inside a namespace this test creates.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { constants as osConstants } from 'node:os';
+import { EEXIST, ETIMEDOUT } from '../../src/errno.js';
 import { nativeAvailable } from '../../src/native.js';
 import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
 import { collect, tryRun } from '../helpers/run.js';
 
 after(destroyAll);
 
-const { ETIMEDOUT } = osConstants.errno;
 const NATIVE_URL = new URL('../../src/native.js', import.meta.url).href;
 const skip = !nativeAvailable
   ? 'native addon not built'
@@ -41,7 +40,7 @@ test('ifAddrChange succeeds only on the kernel\'s ack, and a missing ack is -ETI
     assert.equal(await addAddress(ns, 2, 'error=EAGAIN'), -ETIMEDOUT);
     // Untouched, the kernel acks: 0, then its refusal (EEXIST) for the same address again.
     assert.equal(await addAddress(ns, 3, null), 0);
-    assert.equal(await addAddress(ns, 3, null), -osConstants.errno.EEXIST);
+    assert.equal(await addAddress(ns, 3, null), -EEXIST);
   } finally {
     ns.destroy();
   }

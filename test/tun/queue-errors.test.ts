@@ -3,6 +3,7 @@
 // first packet of a batch, and a write the kernel takes only part of.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
+import { EIO } from '../../src/errno.js';
 import { nativeAvailable } from '../../src/native.js';
 import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
 import { injected, runTraced, straceSkipReason } from '../helpers/strace.js';
@@ -47,7 +48,7 @@ test('an error after the first packet ends the batch with that packet, the error
   const out = JSON.parse(result.stdout) as { reads: { ok?: number[]; error?: { name: string; code: string; errno: number } }[]; closed: boolean };
   assert.deepEqual(out.reads[0], { ok: [0] }, 'the batch ended at the error, with the packet read before it');
   assert.deepEqual(out.reads[1]!.error && { name: out.reads[1]!.error.name, code: out.reads[1]!.error.code, errno: out.reads[1]!.error.errno },
-    { name: 'SyscallError', code: 'ERR_TIO_SYSCALL', errno: 5 }, 'the next read reports the error');
+    { name: 'SyscallError', code: 'ERR_TIO_SYSCALL', errno: EIO }, 'the next read reports the error');
   assert.deepEqual(out.reads[2], { ok: [1, 2] }, 'nothing lost: the rest comes next, in order');
   assert.equal(out.closed, false, 'a read error other than EBADF leaves the queue open');
 });

@@ -1,9 +1,8 @@
 // The data-path AEAD: one native call per batch over a reused context
 // (native/aead.c, every byte of the cipher in Node's OpenSSL), so per packet
 // only the cipher itself runs.
-import { constants as osConstants } from 'node:os';
 import { native, type AeadHandle, type AeadPath } from '../../native.js';
-import { errnoName } from '../../errors.js';
+import { EBADF, EINVAL, EPERM, ERANGE, errnoName } from '../../errno.js';
 import { type AeadBatch, type AeadOp, batchError } from './batch.js';
 import { CIPHERS, type CipherName } from './cipher.js';
 import { AeadError } from './errors.js';
@@ -11,7 +10,6 @@ import { defaultAeadPath } from './impl.js';
 import { checkKeyArgs, closedError, directionError } from './key.js';
 import type { AeadDirection, PacketAead } from './types.js';
 
-const { EBADF, EINVAL, EPERM, ERANGE } = osConstants.errno;
 /** 2^32: the weight of the high half of a u64 counter. */
 const TWO_POW_32 = 4294967296;
 

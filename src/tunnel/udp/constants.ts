@@ -36,17 +36,3 @@ export const UDP_GRO_CNT_MAX = 64;
 export const GRO_SLOT_BYTES = 65536;
 /** msg_flags bit for a message cut short by a too-small buffer (include/linux/socket.h). */
 export const MSG_TRUNC = 0x20;
-
-/** errno values (include/uapi/asm-generic/errno-base.h, errno.h) the transport reacts to. */
-export const Errno = {
-  EPERM: 1,
-  EIO: 5,
-  EBADF: 9,
-  EAGAIN: 11,
-  EACCES: 13,
-  EINVAL: 22,
-  EMSGSIZE: 90,
-  EAFNOSUPPORT: 97,
-  EADDRINUSE: 98,
-  EADDRNOTAVAIL: 99,
-} as const;

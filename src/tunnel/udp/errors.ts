@@ -1,6 +1,7 @@
 /** Typed errors of the UDP transport (all extend TioError and carry a stable code). */
-import { TioError, errnoName } from '../../errors.js';
-import { Errno } from './constants.js';
+import * as Errno from '../../errno.js';
+import { errnoName } from '../../errno.js';
+import { TioError } from '../../errors.js';
 
 /** An address or endpoint given to the transport is malformed. */
 export class BadAddressError extends TioError {

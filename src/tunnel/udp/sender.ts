@@ -5,7 +5,8 @@
  */
 import { native, type NativeUdp } from '../../native.js';
 import { OptionError, type TioError } from '../../errors.js';
-import { Errno, SEND_BATCH_MAX, SEND_META, SOCKADDR_SLOT_BYTES } from './constants.js';
+import * as Errno from '../../errno.js';
+import { SEND_BATCH_MAX, SEND_META, SOCKADDR_SLOT_BYTES } from './constants.js';
 import type { UdpCounters } from './counters.js';
 import { Endpoint } from './endpoint.js';
 import { UdpSendError } from './errors.js';

@@ -4,7 +4,8 @@ import { BusyError, ClosedError, SyscallError, type TioError } from '../../error
 import { inNetns } from '../../tun/netns.js';
 import { FdWatcher } from '../../tun/readiness.js';
 import { UdpBatch } from './batch.js';
-import { Errno, GRO_SLOT_BYTES, RECV_META, SOCKADDR_SLOT_BYTES } from './constants.js';
+import * as Errno from '../../errno.js';
+import { GRO_SLOT_BYTES, RECV_META, SOCKADDR_SLOT_BYTES } from './constants.js';
 import { UdpCounters, type UdpStats } from './counters.js';
 import { Endpoint } from './endpoint.js';
 import { EndpointCache } from './endpoint-cache.js';

@@ -4,13 +4,13 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import fc from 'fast-check';
+import { EINVAL } from '../../../src/errno.js';
 import { AEAD_PATH, native, nativeAvailable, type AeadHandle, type AeadPath } from '../../../src/native.js';
 import { HDR, TAG, cipherArb, hex, layout, packetArb } from './packets.js';
 
 const skip = nativeAvailable ? undefined : 'native addon not built';
 const RUNS = { seed: 0xd1ec, numRuns: 80 };
 const ID = { aes: 0, chachapoly: 1 } as const;
-const EINVAL = 22;
 
 function handle(cipher: 0 | 1, key: Uint8Array, encrypt: boolean, path: AeadPath): AeadHandle {
   const h = native.aeadCreate(cipher, key, encrypt, path);

@@ -3,13 +3,12 @@
 // keys, and objects that are not AEAD handles.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { constants as osConstants } from 'node:os';
 import { test } from 'node:test';
+import { EBADF, EINVAL, EPERM, ERANGE } from '../../../src/errno.js';
 import { type AeadHandle, native } from '../../../src/native.js';
 import { AeadBatch, AeadError, BatchAead, type PacketAead, ReferenceAead } from '../../../src/tunnel/aead/index.js';
 import { hex, pattern } from './packets.js';
 
-const { EBADF, EINVAL, EPERM, ERANGE } = osConstants.errno;
 const LEN = 256;
 const I32_MAX = 0x7fffffff;
 

@@ -7,7 +7,7 @@ import { readdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
 import { ClosedError, OptionError } from '../../../src/errors.js';
 import { Endpoint, SendBatch, UdpBindError, UdpSendError, UdpSocket } from '../../../src/tunnel/udp/index.js';
-import { Errno } from '../../../src/tunnel/udp/constants.js';
+import * as Errno from '../../../src/errno.js';
 import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
 import { tryRun } from '../../helpers/run.js';
 import { collect, makePair, pattern, within, type Pair } from './harness.js';
