@@ -10,7 +10,7 @@ import {
   PROTO_UDP,
 } from './constants.js';
 import { Conntrack } from './conntrack.js';
-import { newFlow, parseFlow, type Direction } from './flow.js';
+import { newFlow, parseFlow, type Direction, type Flow } from './flow.js';
 import type { PeerIdentity } from './identity.js';
 import { DROP_CONNTRACK_FULL, DROP_CONNTRACK_PEER_FULL, DROP_NO_RULE, type FirewallDropReason } from './reasons.js';
 import type { FirewallRule } from './rule.js';
@@ -44,6 +44,16 @@ export interface FirewallOptions {
   readonly outboundAction?: FirewallAction;
 }
 
+/** What a Firewall tells its owner. */
+export interface FirewallHooks {
+  /**
+   * A flow the rules just admitted and the flow table took (not one refreshed, nor one
+   * tracked through conntrack.add directly): a multi-queue node shares these between threads.
+   * `flow` is reused after the call.
+   */
+  admitted?(flow: Flow): void;
+}
+
 /** Rules + conntrack. One instance per node (or per worker); not thread-shared. */
 export class Firewall {
   /** Compiled inbound rules. */
@@ -60,9 +70,11 @@ export class Firewall {
   private readonly udpTimeoutMs: number;
   private readonly defaultTimeoutMs: number;
   private readonly flow = newFlow();
+  private readonly admitted: ((flow: Flow) => void) | null;
 
   /** Compiles the rules; throws FirewallRuleError naming the first invalid one, FirewallOptionError for a bad action. */
-  constructor(options: FirewallOptions) {
+  constructor(options: FirewallOptions, hooks: FirewallHooks = {}) {
+    this.admitted = hooks.admitted ?? null;
     this.inboundAction = action('inboundAction', options.inboundAction);
     this.outboundAction = action('outboundAction', options.outboundAction);
     this.inbound = new RuleTable('inbound', options.inbound);
@@ -97,7 +109,10 @@ export class Firewall {
     if (this.conntrack.touch(flow, nowMs, ttl)) return null;
     const table = direction === 'inbound' ? this.inbound : this.outbound;
     if (!table.match(flow, peer)) return DROP_NO_RULE;
-    if (this.conntrack.add(flow, nowMs, ttl)) return null;
+    if (this.conntrack.add(flow, nowMs, ttl)) {
+      this.admitted?.(flow);
+      return null;
+    }
     // Only on refusal: which bound it was, for the counters.
     return this.conntrack.flowsOf(flow.remoteIp) >= this.conntrack.maxFlowsPerPeer ? DROP_CONNTRACK_PEER_FULL : DROP_CONNTRACK_FULL;
   }

@@ -54,7 +54,7 @@ export class FlowShare {
   readonly stats: FlowShareStats = { announced: 0, imported: 0, rechecked: 0 };
   private pending = new Uint32Array(MAX_FLOWS_PER_MESSAGE * WORDS);
   private count = 0;
-  private readonly track: (flow: Flow, nowMs: number, ttlMs: number) => boolean;
+  private readonly conntrack: Firewall['conntrack'];
   private readonly flow = newFlow();
   private readonly tcpMs: number;
   private readonly udpMs: number;
@@ -62,24 +62,16 @@ export class FlowShare {
   private closed = false;
 
   /**
-   * Shares the flows of `firewall` (its conntrack.add is wrapped so every newly
-   * admitted flow is recorded) over `ports`, one to each other thread. `now` is
-   * the clock the firewall is driven with.
+   * Shares the flows of `firewall` over `ports`, one to each other thread: build the
+   * firewall with `admitted: (f) => share.admitted(f)` (FirewallHooks) so the flows it
+   * admits reach admitted(). `now` is the clock the firewall is driven with.
    */
   constructor(private readonly ports: readonly MessagePort[], firewall: Firewall, opts: FirewallOptions, private readonly now: () => number) {
     this.tcpMs = opts.tcpTimeoutMs ?? DEFAULT_TCP_TIMEOUT_MS;
     this.udpMs = opts.udpTimeoutMs ?? DEFAULT_UDP_TIMEOUT_MS;
     this.otherMs = opts.defaultTimeoutMs ?? DEFAULT_OTHER_TIMEOUT_MS;
-    const ct = firewall.conntrack;
-    const add = ct.add.bind(ct);
-    this.track = add;
-    // Firewall.filter calls conntrack.add only for a flow it is about to admit (a tracked
-    // one passes through touch() first), so this sees exactly the new flows.
-    ct.add = (flow: Flow, nowMs: number, ttlMs: number): boolean => {
-      const ok = add(flow, nowMs, ttlMs);
-      if (ok) this.record(flow);
-      return ok;
-    };
+    // Tracked directly in the flow table, not through Firewall.filter: imported flows are not announced again.
+    this.conntrack = firewall.conntrack;
     for (const port of ports) {
       port.on('message', (data: unknown) => this.receive(data));
       // The data loops keep a thread alive, not these ports.
@@ -133,7 +125,8 @@ export class FlowShare {
     for (const port of this.ports) port.close();
   }
 
-  private record(f: Flow): void {
+  /** Records a flow this thread's firewall newly admitted; the next flush() announces it. */
+  admitted(f: Flow): void {
     if (this.closed) return;
     if (this.count === MAX_FLOWS_PER_MESSAGE) this.flush();
     const a = this.pending;
@@ -156,7 +149,7 @@ export class FlowShare {
       f.proto = data[at + 3]! & 0xff;
       f.fragment = (data[at + 3]! & 0x100) !== 0;
       const ttl = f.proto === PROTO_TCP ? this.tcpMs : f.proto === PROTO_UDP ? this.udpMs : this.otherMs;
-      if (this.track(f, now, ttl)) this.stats.imported++;
+      if (this.conntrack.add(f, now, ttl)) this.stats.imported++;
     }
   }
 }

@@ -23,7 +23,7 @@ const RUN_MAX = 256;
 
 /**
  * Datagrams to process: a UdpBatch, or datagrams a routine held back and
- * processes later (routine-worker.ts). Datagram i is buf[offsets[i], +lengths[i]).
+ * processes later (parking.ts). Datagram i is buf[offsets[i], +lengths[i]).
  */
 export interface DatagramBatch {
   readonly buf: Buffer;

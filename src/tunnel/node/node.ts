@@ -4,36 +4,32 @@
  * the hot path.
  *
  * With `routines` N > 1 the TUN device has N queues and N SO_REUSEPORT UDP
- * sockets share the listen address. Main keeps the control plane (handshakes,
- * the authoritative hostmap, liveness and firewall timers, close_tunnel on
- * stop) and runs the data path of queue 0 / socket 0; routines 1..N-1 run in
- * worker threads (routines.ts, routine-worker.ts) on replicated tunnels, with
+ * sockets share the listen address; each pair has one data plane
+ * (data-plane.ts). Main keeps the control plane (handshakes, the
+ * authoritative hostmap, liveness and firewall timers, close_tunnel on stop)
+ * and runs data plane 0; routines 1..N-1 run theirs in worker threads
+ * (routines.ts, routine-worker.ts) on replicated tunnels, with
  * send counters and liveness stamps shared (TunnelSlots) and newly admitted
  * firewall flows broadcast between threads (flow-share.ts). Tunnels do not roam
  * in that mode (see routines.ts).
  */
-import { AeadBatch, aeadImplementation, defaultAeadPath } from '../aead/index.js';
-import { Coalescer } from '../../gro/index.js';
-import { Segmenter } from '../../gso/index.js';
-import { ClosedError, OptionError } from '../../errors.js';
+import { aeadImplementation, defaultAeadPath } from '../aead/index.js';
+import { OptionError } from '../../errors.js';
 import { MAX_QUEUES, Packet, TunDevice, inNetns } from '../../tun/index.js';
 import { CertError, u32ToIp, verifyCertificate } from '../cert/index.js';
-import { Firewall } from '../firewall/index.js';
 import { UdpSocket, type Endpoint } from '../udp/index.js';
 import {
-  SUBTYPE_NONE, SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_TEST,
-  RECV_ERROR_TEARDOWN_COUNT, recvErrorPacket, shouldSendRecvError,
+  SUBTYPE_NONE, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_TEST, RECV_ERROR_TEARDOWN_COUNT,
 } from '../wire/index.js';
 import { clock } from './clock.js';
-import { sealControl } from './control.js';
+import type { ControlPlane } from './control-plane.js';
+import { DataPlane } from './data-plane.js';
 import { FlowShare } from './flow-share.js';
 import { HandshakeManager } from './handshakes.js';
 import { Hostmap } from './hostmap.js';
-import { InboundPath } from './inbound.js';
 import type { NodeOptions } from './options.js';
-import { OutboundPath, SHARED_SEAL_AHEAD } from './outbound.js';
 import { Routines } from './routines.js';
-import { NodeStats } from './stats.js';
+import type { NodeStats } from './stats.js';
 import type { Tunnel } from './tunnel.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -65,23 +61,11 @@ export class OverlayNode {
   readonly routines: number;
   /** Resolves once every routine runs (at once for a single-queue node); rejects if the node failed to start. */
   readonly ready: Promise<void>;
-  private readonly ownStats = new NodeStats();
-  private readonly firewall: Firewall;
-  private readonly coalescer: Coalescer;
-  private readonly outbound: OutboundPath;
-  private readonly inbound: InboundPath<Tunnel>;
+  // Data plane 0 (TUN queue 0, this socket) on the authoritative hostmap.
+  private readonly plane: DataPlane<Tunnel>;
   private readonly workers: Routines | null = null;
-  private readonly flows: FlowShare | null = null;
-  private readonly controlAead = new AeadBatch(1);
-  private readonly queueSegmenter = new Segmenter();
-  private readonly network: number;
-  private readonly mask: number;
-  // Packets sent off the TUN read loop (held for a handshake, handed over by routines), one batch at a time.
-  private sidePath: OutboundPath | null = null;
-  private sideChain: Promise<void> = RESOLVED;
   private timer: NodeJS.Timeout | null = null;
   private lastCertCheck = 0;
-  private loops: Promise<void>[] = [];
   private stopping: Promise<void> | null = null;
   private markStopped!: () => void;
   /** Resolves once the node has stopped, by stop() or by itself (then `failure` says why). */
@@ -95,16 +79,12 @@ export class OverlayNode {
     this.routines = routines;
     const multi = routines > 1;
     const { pki } = o;
-    this.mask = pki.prefix === 0 ? 0 : (0xffffffff << (32 - pki.prefix)) >>> 0;
-    this.network = (pki.vpnIp & this.mask) >>> 0;
-    this.firewall = new Firewall(o.firewall);
     const caps = device.capabilities;
     const gro = device.groWrites;
     // Decrypted packets are not re-verified before merging: the AEAD tag already proves every
     // byte is what the peer sent (a peer could as well send a valid checksum), and the merged
     // packet goes to the kernel as CHECKSUM_PARTIAL either way. Measured ~5-7% of the receiver.
     const lanes = { tcp: gro && caps.tso, udp: gro && caps.uso, verifyChecksums: false };
-    this.coalescer = new Coalescer(device.queues[0]!, lanes);
     this.hostmap = new Hostmap<Tunnel>(multi ? {
       added: (t, candidate) => this.replicate(t, candidate),
       promoted: (t) => this.workers?.tunnelPromoted(t),
@@ -113,15 +93,32 @@ export class OverlayNode {
     this.handshakes = new HandshakeManager({
       pki, cipher: o.cipher, hostmap: this.hostmap, log: o.log,
       remotesFor: (ip) => o.staticHostMap.get(ip) ?? [],
-      send: (to, bytes) => this.sendRaw(to, bytes),
-      probe: (t) => this.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REQUEST),
+      send: (to, bytes) => this.plane.send(to, bytes),
+      probe: (t) => this.plane.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REQUEST),
       tunnelUp: (t, queued) => this.tunnelUp(t, queued),
       now: clock,
       keepKeys: multi,
     }, o.handshakes);
-    if (multi) {
-      const mesh = FlowShare.mesh(routines);
-      this.flows = new FlowShare(mesh[0]!, this.firewall, o.firewall, clock);
+    // What data plane 0 asks, answered here; the routines' data planes ask the same through routines.ts.
+    const control: ControlPlane<Tunnel> = {
+      handshake: (counter, ri, buf, off, len, from) => this.handshakes.onPacket(counter, ri, buf, off, len, from),
+      recvError: (ri, from) => this.onRecvError(ri, from),
+      proven: (t) => this.handshakes.proven(t),
+      closeReceived: (t) => this.closeReceived(t),
+      needTunnel: (vpnIp, packets) => {
+        let ok = true;
+        for (const p of packets) ok = this.handshakes.trigger(vpnIp, p) && ok;
+        return ok;
+      },
+      failed: (what, error) => this.fail(what, error),
+      log: (level, msg, fields) => o.log.log(level, msg, fields),
+    };
+    const mesh = multi ? FlowShare.mesh(routines) : null;
+    this.plane = new DataPlane<Tunnel>({
+      queue: device.queues[0]!, udp, hostmap: this.hostmap, firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp,
+      prefix: pki.prefix, coalesce: lanes, sendRecvError: o.sendRecvError, flowPorts: mesh?.[0] ?? null, park: false,
+    }, control);
+    if (mesh !== null) {
       const handles = device.queues.slice(1).map((q) => q.detach());
       this.workers = new Routines(handles, {
         listen: { host: o.listen.host, port: udp.port }, netns: o.netns, cipher: o.cipher, sendRecvError: o.sendRecvError,
@@ -129,40 +126,12 @@ export class OverlayNode {
         triggerBuffer: o.handshakes.triggerBuffer, logLevel: o.log.enabled('debug') ? 'debug' : 'info',
       }, mesh.slice(1), {
         log: o.log,
-        trigger: (_vpnIp, packets) => this.sideSend(packets.map((b) => new Packet(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength))),
-        handshake: (counter, ri, bytes, from) => this.handshakes.onPacket(counter, ri, bytes, 0, bytes.length, from),
-        recvError: (ri, from) => this.onRecvError(ri, from),
-        close: (localIndex) => {
-          const t = this.hostmap.byLocalIndex(localIndex);
-          if (t !== undefined) this.closeReceived(t);
-        },
-        proven: (localIndex) => {
-          const t = this.hostmap.byLocalIndex(localIndex);
-          if (t !== undefined) this.handshakes.proven(t);
-        },
+        control,
+        tunnel: (localIndex) => this.hostmap.byLocalIndex(localIndex),
+        trigger: (_vpnIp, packets) => this.sendHeld(packets.map((b) => new Packet(Buffer.from(b.buffer, b.byteOffset, b.byteLength), 0, b.byteLength))),
         failed: (reason) => this.fail('Routine failed, stopping', reason),
       });
     }
-    const flows = this.flows;
-    this.outbound = new OutboundPath({
-      stats: this.ownStats, firewall: this.firewall, local: pki.local, udp, tun: device.queues[0]!,
-      route: (dst, p) => this.route(dst, p),
-      beforeSend: flows ? () => flows.flush() : undefined,
-      refreshFlows: flows ? () => flows.refresh() : undefined,
-      sealAhead: multi ? SHARED_SEAL_AHEAD : undefined,
-    });
-    this.inbound = new InboundPath<Tunnel>({
-      stats: this.ownStats, hostmap: this.hostmap, firewall: this.firewall, local: pki.local, coalescer: this.coalescer,
-      pinRemote: multi,
-      beforeDeliver: flows ? () => flows.flush() : undefined,
-      refreshFlows: flows ? () => flows.refresh() : undefined,
-      handshake: (counter, ri, buf, off, len, from) => this.handshakes.onPacket(counter, ri, buf, off, len, from),
-      unknownIndex: (ri, from) => this.sendRecvError(ri, from),
-      recvError: (ri, from) => this.onRecvError(ri, from),
-      proven: (t) => this.handshakes.proven(t),
-      control: (t, type, sub) => this.onControl(t, type, sub),
-      send: (to, bytes) => this.sendRaw(to, bytes),
-    });
     this.ready = this.workers === null ? RESOLVED : this.workers.ready;
   }
 
@@ -198,15 +167,15 @@ export class OverlayNode {
 
   /** Data-path counters; with routines, the sum over every thread (routines' as of their last batch). */
   get stats(): NodeStats {
-    if (this.workers === null) return this.ownStats;
-    const s = this.ownStats.snapshot();
+    if (this.workers === null) return this.plane.stats;
+    const s = this.plane.stats.snapshot();
     this.workers.addStats(s);
     return s;
   }
 
   /** Data-path counters per thread: [0] is main (queue 0), [i] routine i (as of its last batch). */
   statsByRoutine(): NodeStats[] {
-    return [this.ownStats.snapshot(), ...(this.workers?.statsEach() ?? [])];
+    return [this.plane.stats.snapshot(), ...(this.workers?.statsEach() ?? [])];
   }
 
   /** Starts a handshake to a peer now (normally traffic triggers it). */
@@ -223,17 +192,12 @@ export class OverlayNode {
     return this.stopping;
   }
 
-  /** @internal Test hook: routine i (1..N-1) throws an uncaught exception. */
-  crashRoutine(i: number): void {
-    this.workers?.crash(i);
-  }
-
   private async shutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     for (const t of [...this.hostmap.all()]) {
       this.o.log.debug('Sending close tunnel message', { vpnIp: u32ToIp(t.vpnIp) });
-      this.sendControl(t, TYPE_CLOSE_TUNNEL, SUBTYPE_NONE);
+      this.plane.sendControl(t, TYPE_CLOSE_TUNNEL, SUBTYPE_NONE);
       this.hostmap.remove(t);
     }
     for (const t of [...this.hostmap.allCandidates()]) this.hostmap.remove(t);
@@ -241,16 +205,10 @@ export class OverlayNode {
     // Let the close_tunnel datagrams leave before the socket goes.
     await new Promise((r) => setImmediate(r));
     if (this.workers) await this.workers.stop();
-    this.flows?.close();
-    this.udp.close();
+    // Its buffers (some MiB) go as soon as nothing runs on them, not at the next major GC, so a
+    // process that starts and stops nodes does not pile them up in the malloc heap (test/faults/cycles.test.ts).
+    await this.plane.close();
     this.device.close();
-    await Promise.allSettled([...this.loops, this.sideChain]);
-    // Nothing runs the data path any more: its buffers (some MiB) go now, not at
-    // the next major GC, so a process that starts and stops nodes does not pile
-    // them up in the malloc heap (test/faults/cycles.test.ts).
-    this.outbound.close();
-    this.sidePath?.close();
-    this.coalescer.close();
     this.o.log.info('Goodbye');
     this.markStopped();
   }
@@ -275,13 +233,7 @@ export class OverlayNode {
   }
 
   private startLoops(): void {
-    const q = this.device.queues[0]!;
-    this.loops.push(this.loop('inside', async () => {
-      for await (const batch of q) await this.outbound.handle(batch, clock());
-    }));
-    this.loops.push(this.loop('outside', async () => {
-      for await (const b of this.udp) await this.inbound.handle(b, clock());
-    }));
+    this.plane.run();
     const { o, device } = this;
     const { pki } = o;
     o.log.info('Nebula interface is active', {
@@ -291,47 +243,11 @@ export class OverlayNode {
     });
   }
 
-  // A data loop ends when stop() closes its queue or socket; ending any other way (the TUN
-  // deleted under us, an exception) stops the node with an error, as nebula exits.
-  private async loop(name: string, body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-    } catch (e) {
-      if (!(e instanceof ClosedError)) {
-        this.fail(`${name} loop failed`, (e as Error).stack ?? String(e));
-        return;
-      }
-    }
-    if (this.stopping === null) {
-      const what = name === 'inside' ? `TUN device ${this.device.name} closed (deleted?)` : 'UDP socket closed';
-      this.fail(`${name} loop ended`, what);
-    }
-  }
-
   // Something that should not fail did: log it and stop the node (failure says why).
   private fail(msg: string, error: string): void {
     this.o.log.error(msg, { error });
     this.failure ??= `${msg}: ${error}`;
     void this.stop();
-  }
-
-  private route(dst: number, p: Packet): Tunnel | null | false {
-    if (((dst & this.mask) >>> 0) !== this.network || dst === this.o.pki.vpnIp) {
-      this.ownStats.drops['inside-no-route']++;
-      return false;
-    }
-    const t = this.hostmap.get(dst);
-    if (t !== undefined) return t;
-    // Hold the packet (as wire-sized segments) until the handshake completes (docs/PROTOCOL.md "Retries, duplicates and races").
-    let ok = true;
-    if (p.gso === null) ok = this.handshakes.trigger(dst, p.data);
-    else {
-      this.queueSegmenter.segment(p, (buf, off, len) => {
-        ok = this.handshakes.trigger(dst, buf.subarray(off, off + len)) && ok;
-      });
-    }
-    if (!ok) this.ownStats.drops['inside-no-remote']++;
-    return null;
   }
 
   // A new tunnel in main: share it with the routines (a tunnel they cannot have would be half there: drop it).
@@ -343,41 +259,13 @@ export class OverlayNode {
 
   private tunnelUp(_t: Tunnel, queued: Buffer[]): void {
     if (queued.length === 0) return;
-    this.sideSend(queued.map((b) => new Packet(b, 0, b.length)));
+    this.sendHeld(queued.map((b) => new Packet(b, 0, b.length)));
   }
 
-  // OutboundPath is not re-entrant (one arena): these batches take a path of their own, in turn.
-  private sideSend(batch: Packet[]): void {
+  // Packets read elsewhere (held for a handshake, handed over by a routine) go out through data plane 0.
+  private sendHeld(batch: Packet[]): void {
     if (this.stopping) return;
-    const flows = this.flows;
-    const path = this.sidePath ??= new OutboundPath({
-      stats: this.ownStats, firewall: this.firewall, local: this.o.pki.local, udp: this.udp, tun: this.device.queues[0]!,
-      route: (dst, p) => this.route(dst, p),
-      beforeSend: flows ? () => flows.flush() : undefined,
-      refreshFlows: flows ? () => flows.refresh() : undefined,
-      sealAhead: flows ? SHARED_SEAL_AHEAD : undefined,
-    });
-    this.sideChain = this.sideChain.then(() => path.handle(batch, clock())).catch((e: unknown) => {
-      if (!(e instanceof ClosedError)) this.o.log.error('sending held packets failed', { error: String(e) });
-    });
-  }
-
-  private sendRaw(to: Endpoint, bytes: Uint8Array): void {
-    this.udp.sendTo(to, bytes).catch((e: unknown) => {
-      if (!(e instanceof ClosedError)) this.o.log.debug('send failed', { udpAddr: to.toString(), error: String(e) });
-    });
-  }
-
-  /** Encrypts an empty-payload control message (test, close) on t's counter. */
-  private sendControl(t: Tunnel, type: number, subtype: number): void {
-    if (t.isClosed || this.udp.isClosed) return;
-    this.sendRaw(t.remote, sealControl(t, this.controlAead, type, subtype));
-  }
-
-  private sendRecvError(remoteIndex: number, from: Endpoint): void {
-    if (!shouldSendRecvError(this.o.sendRecvError, from.ip)) return;
-    this.ownStats.recvErrorsSent++;
-    this.sendRaw(from, recvErrorPacket(remoteIndex));
+    this.plane.sendInner(batch);
   }
 
   // docs/PROTOCOL.md "recv_error": counted per tunnel (looked up by its remote index) and honoured only from
@@ -399,17 +287,6 @@ export class OverlayNode {
       this.o.log.info('Tunnel torn down after recv_error', { vpnIp: u32ToIp(t.vpnIp) });
       this.hostmap.remove(t);
     }
-  }
-
-  private onControl(t: Tunnel, type: number, subtype: number): void {
-    if (type === TYPE_TEST) {
-      if (subtype === SUBTYPE_TEST_REQUEST) {
-        this.ownStats.testReplies++;
-        this.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REPLY);
-      }
-      return;
-    }
-    if (type === TYPE_CLOSE_TUNNEL) this.closeReceived(t);
   }
 
   private closeReceived(t: Tunnel): void {
@@ -437,14 +314,14 @@ export class OverlayNode {
         }
       } else if (t.lastOutbound > t.lastInbound && now - t.lastInbound > aliveMs) {
         t.testPendingSince = now;
-        this.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REQUEST);
+        this.plane.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REQUEST);
       }
     }
     if (this.o.disconnectInvalid && now - this.lastCertCheck >= aliveMs) {
       this.lastCertCheck = now;
       this.closeInvalid();
     }
-    this.firewall.sweep(now);
+    this.plane.tick(now);
   }
 
   // pki.disconnect_invalid (connection_manager.go handleInvalidCertificate in 1.6.1): a tunnel whose
@@ -459,7 +336,7 @@ export class OverlayNode {
         this.o.log.info('Remote certificate is no longer valid, tearing down the tunnel', {
           vpnIp: u32ToIp(t.vpnIp), fingerprint: t.cert.fingerprint, error: e.message,
         });
-        this.sendControl(t, TYPE_CLOSE_TUNNEL, SUBTYPE_NONE);
+        this.plane.sendControl(t, TYPE_CLOSE_TUNNEL, SUBTYPE_NONE);
         this.hostmap.remove(t);
       }
     }

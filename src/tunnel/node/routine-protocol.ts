@@ -64,9 +64,7 @@ export type ToRoutine =
   /** Remove a tunnel; answered with 'released'. */
   | { t: 'del'; localIndex: number; slot: number }
   /** Close socket and queue, then exit. */
-  | { t: 'stop' }
-  /** Test hook: throw from the event loop (an uncaught exception, as a bug would). */
-  | { t: 'crash' };
+  | { t: 'stop' };
 
 /** Routine -> main. */
 export type FromRoutine =

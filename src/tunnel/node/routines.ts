@@ -24,6 +24,7 @@ import type { QueueHandle } from '../../tun/index.js';
 import type { Logger } from '../log/logger.js';
 import { LOG_LEVELS } from '../log/logger.js';
 import { Endpoint } from '../udp/index.js';
+import type { ControlPlane } from './control-plane.js';
 import type { EndpointData, FromRoutine, RoutineInit, ToRoutine } from './routine-protocol.js';
 import { NODE_STATS_SLOTS, NodeStats } from './stats.js';
 import { TunnelSlots, type Tunnel } from './tunnel.js';
@@ -37,14 +38,12 @@ const STOP_TIMEOUT_MS = 3_000;
 /** What the routines hand back to the node. */
 export interface RoutinesHost {
   log: Logger;
-  /** Inner packets for vpnIp that met no tunnel in a routine. */
+  /** The control plane: what a routine's data plane asks of it arrives here (control-plane.ts). */
+  control: ControlPlane<Tunnel>;
+  /** The tunnel a routine names by its local index, if it is still there. */
+  tunnel(localIndex: number): Tunnel | undefined;
+  /** Inner packets for vpnIp that met no tunnel in a routine (copied, wire-sized): route them again. */
   trigger(vpnIp: number, packets: Uint8Array[]): void;
-  handshake(counter: number, remoteIndex: number, bytes: Buffer, from: Endpoint): void;
-  recvError(remoteIndex: number, from: Endpoint): void;
-  /** An authenticated close_tunnel for the tunnel with this local index. */
-  close(localIndex: number): void;
-  /** The first packet authenticated on the tunnel with this local index, which was awaiting proof. */
-  proven(localIndex: number): void;
   /** A routine failed (crashed, exited, could not start); the node should stop. */
   failed(reason: string): void;
 }
@@ -52,7 +51,8 @@ export interface RoutinesHost {
 /** Everything a routine needs besides its queue (RoutineInit without the per-routine fields). */
 export type RoutineConfig = Omit<RoutineInit, 'index' | 'queue' | 'attached' | 'slots' | 'stats' | 'flowPorts'>;
 
-interface Routine {
+/** Main's record of one routine's worker thread. */
+interface RoutineThread {
   index: number;
   worker: Worker;
   handle: QueueHandle;
@@ -73,7 +73,7 @@ export class Routines {
   readonly slots: TunnelSlots;
   /** Resolves once every routine has bound its socket; rejects if one fails first. */
   readonly ready: Promise<void>;
-  private readonly list: Routine[] = [];
+  private readonly list: RoutineThread[] = [];
   private readonly free: number[] = [];
   private nextFresh = 0;
   // Slots withdrawn from the routines, with the routines that still have to let go of them.
@@ -165,11 +165,6 @@ export class Routines {
     });
   }
 
-  /** @internal Test hook: makes routine i throw an uncaught exception. */
-  crash(i: number): void {
-    this.list[i - 1]?.worker.postMessage({ t: 'crash' } satisfies ToRoutine);
-  }
-
   /** Stops every routine (socket and queue closed, thread exited); terminates the ones that take too long. Idempotent. */
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
@@ -210,7 +205,7 @@ export class Routines {
       return;
     }
     let exited!: () => void;
-    const w: Routine = { index, worker, handle, attached, stats, ready: false, exited: false, exit: new Promise<void>((r) => (exited = r)) };
+    const w: RoutineThread = { index, worker, handle, attached, stats, ready: false, exited: false, exit: new Promise<void>((r) => (exited = r)) };
     this.list.push(w);
     worker.on('message', (m: FromRoutine) => this.onMessage(w, m));
     worker.on('error', (e: Error) => this.fail(`routine ${index} crashed: ${e.stack ?? String(e)}`));
@@ -228,7 +223,7 @@ export class Routines {
   }
 
   // What a routine hands over runs main's control plane; an exception there is a bug: stop the node, as a data loop would.
-  private onMessage(w: Routine, m: FromRoutine): void {
+  private onMessage(w: RoutineThread, m: FromRoutine): void {
     try {
       this.dispatch(w, m);
     } catch (e) {
@@ -236,7 +231,7 @@ export class Routines {
     }
   }
 
-  private dispatch(w: Routine, m: FromRoutine): void {
+  private dispatch(w: RoutineThread, m: FromRoutine): void {
     const h = this.host;
     switch (m.t) {
       case 'ready':
@@ -250,17 +245,21 @@ export class Routines {
         h.trigger(m.vpnIp, m.packets);
         break;
       case 'handshake':
-        h.handshake(m.counter, m.remoteIndex, Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), endpoint(m.from));
+        h.control.handshake(m.counter, m.remoteIndex, Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), 0, m.bytes.byteLength, endpoint(m.from));
         break;
       case 'recvError':
-        h.recvError(m.remoteIndex, endpoint(m.from));
+        h.control.recvError(m.remoteIndex, endpoint(m.from));
         break;
-      case 'close':
-        h.close(m.localIndex);
+      case 'close': {
+        const t = h.tunnel(m.localIndex);
+        if (t !== undefined) h.control.closeReceived(t);
         break;
-      case 'proven':
-        h.proven(m.localIndex);
+      }
+      case 'proven': {
+        const t = h.tunnel(m.localIndex);
+        if (t !== undefined) h.control.proven(t);
         break;
+      }
       case 'released':
         this.release(m.slot, w.index);
         break;
@@ -279,7 +278,7 @@ export class Routines {
     for (const w of this.live()) w.worker.postMessage(m);
   }
 
-  private live(): Routine[] {
+  private live(): RoutineThread[] {
     return this.list.filter((w) => !w.exited);
   }
 

@@ -12,6 +12,7 @@ import {
   DROP_REMOTE_IP,
   PORT_FRAGMENT,
   checkAddresses,
+  newFlow,
   type FirewallRule,
   type PeerIdentity,
 } from '../../../src/tunnel/firewall/index.js';
@@ -194,4 +195,26 @@ test('the actions for refused packets default to drop, take reject, and refuse a
   assert.equal(fw.rejects('outbound'), false);
   assert.equal(new Firewall({ inbound: [], outbound: [], outboundAction: 'reject' }).rejects('outbound'), true);
   assert.throws(() => new Firewall({ inbound: [], outbound: [], inboundAction: 'deny' as 'drop' }), { code: 'ERR_TIO_FIREWALL_OPTION', message: /inboundAction/ });
+});
+
+test('the admitted hook hears of each flow the rules admit, once; not of refreshed, refused or directly tracked flows', () => {
+  const seen: string[] = [];
+  const fw = new Firewall({ inbound: [], outbound: [anyone()] }, {
+    admitted: (f) => seen.push(`${f.proto}:${f.localPort}->${f.remotePort}`),
+  });
+  const p = out();
+  const q = back();
+  assert.equal(fw.filter(p, 0, p.length, 'outbound', peer(), 1), null);
+  assert.equal(fw.filter(p, 0, p.length, 'outbound', peer(), 2), null, 'refreshed, not admitted again');
+  assert.equal(fw.filter(q, 0, q.length, 'inbound', peer(), 3), null, 'a reply on the tracked flow');
+  const refused = back({ dport: 40001 });
+  assert.equal(fw.filter(refused, 0, refused.length, 'inbound', peer(), 4), DROP_NO_RULE);
+  assert.deepEqual(seen, ['6:40000->80']);
+  const other = out({ sport: 40002 });
+  assert.equal(fw.filter(other, 0, other.length, 'outbound', peer(), 5), null);
+  assert.deepEqual(seen, ['6:40000->80', '6:40002->80']);
+  const imported = newFlow();
+  Object.assign(imported, { localIp: ip(US), remoteIp: ip(THEM), localPort: 40003, remotePort: 80, proto: 6 });
+  assert.equal(fw.conntrack.add(imported, 6, 1000), true);
+  assert.equal(seen.length, 2, 'a flow tracked through the flow table directly (imported from another thread) is not announced');
 });

@@ -1,5 +1,5 @@
 // SECURITY.md multi-queue caveats: "Datagrams for a tunnel not yet replicated
-// to a routine are held briefly" (routine-worker.ts: parked up to PARK_MS,
+// to a routine are held briefly" (parking.ts: parked up to PARK_MS,
 // 200 ms, then answered with recv_error). Node A runs routines: 2; a scripted
 // peer on a port whose datagrams SO_REUSEPORT hands to routine 1 (found by
 // probing) answers A's msg1 and sends its first data message *before* the

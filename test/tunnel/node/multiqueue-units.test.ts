@@ -97,10 +97,13 @@ const anyone = (over: Partial<FirewallRule> = {}): FirewallRule => ({
 test('a flow one thread admits lets its replies through another thread (event loop, or refresh() before a refusal)', async () => {
   const rules = { inbound: [anyone({ proto: 'icmp' })], outbound: [anyone()] };
   const [pa, pb] = FlowShare.mesh(2);
-  const fa = new Firewall(rules);
-  const fb = new Firewall(rules);
+  // As a data plane wires them: each firewall reports the flows it admits to its FlowShare.
+  const shares: FlowShare[] = [];
+  const fa = new Firewall(rules, { admitted: (f) => shares[0]!.admitted(f) });
+  const fb = new Firewall(rules, { admitted: (f) => shares[1]!.admitted(f) });
   const sa = new FlowShare(pa!, fa, rules, () => 0);
   const sb = new FlowShare(pb!, fb, rules, () => 0);
+  shares.push(sa, sb);
   try {
     const out = (sport: number): Uint8Array => packet({ src: '198.19.0.2', dst: '198.19.0.1', proto: 6, sport, dport: 80 });
     const back = (dport: number): Uint8Array => packet({ src: '198.19.0.1', dst: '198.19.0.2', proto: 6, sport: 80, dport });

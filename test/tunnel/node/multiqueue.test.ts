@@ -20,6 +20,7 @@ import type { FirewallRule } from '../../../src/tunnel/firewall/index.js';
 import { tcpTransfer } from '../../helpers/tcp-transfer.js';
 import { writeNodeConfig } from '../../helpers/nebula-process.js';
 import { collectLines } from '../../helpers/lines.js';
+import { installCrashableRoutines } from './crashable-routines.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);
@@ -244,6 +245,7 @@ test('routines 2: stop() and a crashing routine leave the process fd count uncha
   const b = Netns.create('mqfb');
   vethPair(a, b, { aAddr: '198.18.25.1/24', bAddr: '198.18.25.2/24', mtu: 1500 });
   const lines: string[] = [];
+  const routines = installCrashableRoutines();
   try {
     const cycle = async (crash: boolean): Promise<void> => {
       const [na, nb] = startPair(pki, a, b, '198.18.25', [2, 2], lines);
@@ -253,7 +255,7 @@ test('routines 2: stop() and a crashing routine leave the process fd count uncha
         assert.ok(na.connect(ipU32(B_IP)));
         await waitFor(() => na.hostmap.size === 1 && nb.hostmap.size === 1, 10_000, 'tunnel up');
         if (crash) {
-          na.crashRoutine(1);
+          routines.crash(ipU32(A_IP), 1);
           let timer: NodeJS.Timeout | undefined;
           const stopped = await Promise.race([na.stopped.then(() => true), new Promise<boolean>((r) => (timer = setTimeout(() => r(false), 10_000)))]);
           clearTimeout(timer);
@@ -279,6 +281,7 @@ test('routines 2: stop() and a crashing routine leave the process fd count uncha
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- node logs ---\n${lines.join('\n')}`, { cause: e });
   } finally {
+    routines.uninstall();
     a.destroy();
     b.destroy();
     pki.dispose();

@@ -1,0 +1,30 @@
+/**
+ * What a data plane asks of the control plane. On the main thread the node
+ * answers directly (node.ts); in a routine's worker thread a proxy posts each
+ * call to main (routine-worker.ts), where routines.ts makes the same call.
+ */
+import type { LogFields, LogLevel } from '../log/logger.js';
+import type { Endpoint } from '../udp/index.js';
+import type { DataTunnel } from './tunnel.js';
+
+/** The control plane as one data plane sees it. */
+export interface ControlPlane<T extends DataTunnel> {
+  /** A handshake datagram buf[off, off+len) from `from` (the buffer is reused after the call: copy what you keep). */
+  handshake(counter: number, remoteIndex: number, buf: Buffer, off: number, len: number, from: Endpoint): void;
+  /** A recv_error naming `remoteIndex` (§5.3). */
+  recvError(remoteIndex: number, from: Endpoint): void;
+  /** The first packet authenticated on `t`, which was awaiting that proof. */
+  proven(t: T): void;
+  /** An authenticated close_tunnel on `t`. */
+  closeReceived(t: T): void;
+  /**
+   * Inner packets (wire-sized; views valid only during the call) for `vpnIp`, which has no
+   * tunnel in this data plane: hold them for a handshake. False when the peer cannot be
+   * reached at all (no remote known), counted as 'inside-no-remote'.
+   */
+  needTunnel(vpnIp: number, packets: readonly Uint8Array[]): boolean;
+  /** A data loop failed or ended by itself: the node has to stop. */
+  failed(what: string, error: string): void;
+  /** Writes a log line. */
+  log(level: LogLevel, msg: string, fields?: LogFields): void;
+}

@@ -1,0 +1,265 @@
+/**
+ * The data plane of one queue: a TUN queue and a UDP socket, the outbound
+ * (TUN -> UDP) and inbound (UDP -> TUN) paths between them, the firewall and
+ * coalescer they use, and a table of tunnels. A node of N queues runs N of
+ * them: data plane 0 on the main thread next to the control plane (node.ts),
+ * data planes 1..N-1 in worker threads on replicated tunnels
+ * (routine-worker.ts). Anything beyond moving packets is asked of the control
+ * plane (control-plane.ts).
+ */
+import type { MessagePort } from 'node:worker_threads';
+import { AeadBatch } from '../aead/index.js';
+import { ClosedError } from '../../errors.js';
+import { Coalescer, type CoalescerOptions } from '../../gro/index.js';
+import { Segmenter } from '../../gso/index.js';
+import type { Packet, Queue } from '../../tun/index.js';
+import { Firewall, type AddressSet, type FirewallOptions } from '../firewall/index.js';
+import type { Endpoint, UdpSocket } from '../udp/index.js';
+import {
+  SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_TEST,
+  recvErrorPacket, shouldSendRecvError, type SendRecvErrorMode,
+} from '../wire/index.js';
+import { clock } from './clock.js';
+import { sealControl } from './control.js';
+import type { ControlPlane } from './control-plane.js';
+import { FlowShare } from './flow-share.js';
+import type { Hostmap } from './hostmap.js';
+import { InboundPath, type DatagramBatch } from './inbound.js';
+import { OutboundPath, SHARED_SEAL_AHEAD } from './outbound.js';
+import { Parking } from './parking.js';
+import { NodeStats } from './stats.js';
+import type { DataTunnel } from './tunnel.js';
+import { Turns } from './turns.js';
+
+/** What a data plane is built from. */
+export interface DataPlaneOptions<T extends DataTunnel> {
+  /** The TUN queue it reads and writes (closed with the data plane). */
+  queue: Queue;
+  /** Its underlay socket (closed with the data plane). */
+  udp: UdpSocket;
+  /** Its tunnels: main's authoritative hostmap, or a routine's replicas. */
+  hostmap: Hostmap<T>;
+  firewall: FirewallOptions;
+  /** The node's own overlay addresses (address checks). */
+  local: AddressSet;
+  /** The node's overlay address and prefix length: destinations outside the network have no route. */
+  vpnIp: number;
+  prefix: number;
+  /** Coalescer lanes (device capabilities and GRO probe result). */
+  coalesce: CoalescerOptions;
+  sendRecvError: SendRecvErrorMode;
+  /** This thread's ends of the conntrack mesh of a multi-queue node (flow-share.ts); null with one queue. */
+  flowPorts: readonly MessagePort[] | null;
+  /** Hold datagrams for unknown indexes until their tunnel arrives (parking.ts): a routine's data plane. */
+  park: boolean;
+  /** Kept current after every batch (NodeStats.writeTo) for another thread to read. */
+  statsOut?: Float64Array;
+}
+
+/** One queue's data path. */
+export class DataPlane<T extends DataTunnel> {
+  /** Counters of this data plane. */
+  readonly stats = new NodeStats();
+  /** The underlay socket. */
+  readonly udp: UdpSocket;
+  /** The tunnel table. */
+  readonly hostmap: Hostmap<T>;
+  private readonly queue: Queue;
+  private readonly firewall: Firewall;
+  private readonly flows: FlowShare | null;
+  private readonly coalescer: Coalescer;
+  private readonly outbound: OutboundPath;
+  private readonly inbound: InboundPath<T>;
+  private readonly parking: Parking | null;
+  // The paths are not re-entrant: read-loop batches and batches from elsewhere take turns.
+  private readonly outboundTurns = new Turns();
+  private readonly inboundTurns = new Turns();
+  private readonly controlAead = new AeadBatch(1);
+  private readonly segmenter = new Segmenter();
+  // Wire-sized packets of one packet that met no tunnel (reused).
+  private readonly held: Uint8Array[] = [];
+  private readonly network: number;
+  private readonly mask: number;
+  private readonly vpnIp: number;
+  private readonly sendRecvErrorMode: SendRecvErrorMode;
+  private readonly statsOut: Float64Array | null;
+  private loops: Promise<void>[] = [];
+  private closing: Promise<void> | null = null;
+
+  constructor(o: DataPlaneOptions<T>, private readonly control: ControlPlane<T>) {
+    this.queue = o.queue;
+    this.udp = o.udp;
+    this.hostmap = o.hostmap;
+    this.vpnIp = o.vpnIp;
+    this.mask = o.prefix === 0 ? 0 : (0xffffffff << (32 - o.prefix)) >>> 0;
+    this.network = (o.vpnIp & this.mask) >>> 0;
+    this.sendRecvErrorMode = o.sendRecvError;
+    this.statsOut = o.statsOut ?? null;
+    const ports = o.flowPorts;
+    this.firewall = new Firewall(o.firewall, ports === null ? {} : { admitted: (f) => this.flows?.admitted(f) });
+    const flows = this.flows = ports === null ? null : new FlowShare(ports, this.firewall, o.firewall, clock);
+    this.coalescer = new Coalescer(o.queue, o.coalesce);
+    this.outbound = new OutboundPath({
+      stats: this.stats, firewall: this.firewall, local: o.local, udp: o.udp, tun: o.queue,
+      route: (dst, p) => this.route(dst, p),
+      beforeSend: flows ? () => flows.flush() : undefined,
+      refreshFlows: flows ? () => flows.refresh() : undefined,
+      sealAhead: flows ? SHARED_SEAL_AHEAD : undefined,
+    });
+    const parking = this.parking = o.park ? new Parking({
+      stats: this.stats, now: clock,
+      refuse: (ri, from) => this.sendRecvError(ri, from),
+      deliver: (batch) => this.deliverParked(batch),
+      changed: () => this.publish(),
+    }) : null;
+    this.inbound = new InboundPath<T>({
+      stats: this.stats, hostmap: o.hostmap, firewall: this.firewall, local: o.local, coalescer: this.coalescer,
+      pinRemote: flows !== null,
+      beforeDeliver: flows ? () => flows.flush() : undefined,
+      refreshFlows: flows ? () => flows.refresh() : undefined,
+      handshake: (counter, ri, buf, off, len, from) => control.handshake(counter, ri, buf, off, len, from),
+      unknownIndex: (ri, from) => this.sendRecvError(ri, from),
+      unknownTunnel: parking ? (ri, from, buf, off, len) => parking.park(ri, from, buf, off, len) : undefined,
+      recvError: (ri, from) => control.recvError(ri, from),
+      proven: (t) => control.proven(t),
+      control: (t, type, subtype) => this.onControl(t, type, subtype),
+      send: (to, bytes) => this.send(to, bytes),
+    });
+  }
+
+  /** Starts the read loops of the queue and the socket. */
+  run(): void {
+    const q = this.queue;
+    this.loops.push(this.loop('inside', async () => {
+      for await (const batch of q) await this.outboundTurns.run(() => this.sendBatch(batch));
+    }));
+    this.loops.push(this.loop('outside', async () => {
+      for await (const b of this.udp) await this.inboundTurns.run(() => this.receiveBatch(b));
+    }));
+  }
+
+  /** Sends inner packets read elsewhere (held for a handshake, handed over by a routine) through this data plane. */
+  sendInner(batch: readonly Packet[]): void {
+    if (this.closing) return;
+    this.outboundTurns.run(() => this.sendBatch(batch)).catch((e: unknown) => {
+      if (!(e instanceof ClosedError)) this.control.log('error', 'sending held packets failed', { error: String(e) });
+    });
+  }
+
+  /** The tunnel with this local index just arrived here: datagrams parked for it go through now. */
+  tunnelArrived(localIndex: number): void {
+    this.parking?.tunnelArrived(localIndex);
+  }
+
+  /** Sends datagram `bytes` to `to` (failures are logged at debug level: UDP is lossy anyway). */
+  send(to: Endpoint, bytes: Uint8Array): void {
+    this.udp.sendTo(to, bytes).catch((e: unknown) => {
+      if (!(e instanceof ClosedError)) this.control.log('debug', 'send failed', { udpAddr: to.toString(), error: String(e) });
+    });
+  }
+
+  /** Encrypts an empty-payload control message (test, close) on t's counter and sends it. */
+  sendControl(t: T, type: number, subtype: number): void {
+    if (t.isClosed || this.udp.isClosed) return;
+    this.send(t.remote, sealControl(t, this.controlAead, type, subtype));
+  }
+
+  /** Periodic upkeep (about 1 Hz): idle flows leave the firewall; counters are published. */
+  tick(nowMs: number): void {
+    this.firewall.sweep(nowMs);
+    this.publish();
+  }
+
+  /**
+   * Closes the socket and the queue (the read loops end) and, once nothing runs on
+   * them any more, frees the paths' buffers now rather than at the next major GC.
+   * Idempotent.
+   */
+  close(): Promise<void> {
+    this.closing ??= this.shutdown();
+    return this.closing;
+  }
+
+  private async shutdown(): Promise<void> {
+    this.parking?.clear();
+    this.flows?.close();
+    this.udp.close();
+    this.queue.close();
+    await Promise.allSettled([...this.loops, this.outboundTurns.idle(), this.inboundTurns.idle()]);
+    this.outbound.close();
+    this.coalescer.close();
+    this.publish();
+  }
+
+  private async sendBatch(batch: readonly Packet[]): Promise<void> {
+    await this.outbound.handle(batch, clock());
+    this.publish();
+  }
+
+  private async receiveBatch(b: DatagramBatch): Promise<void> {
+    await this.inbound.handle(b, clock());
+    this.publish();
+  }
+
+  private deliverParked(batch: DatagramBatch): void {
+    this.inboundTurns.run(() => this.receiveBatch(batch)).catch((e: unknown) => {
+      if (e instanceof ClosedError || this.closing) return;
+      this.control.failed('processing held datagrams failed', (e as Error).stack ?? String(e));
+    });
+  }
+
+  private publish(): void {
+    if (this.statsOut !== null) this.stats.writeTo(this.statsOut);
+  }
+
+  // A read loop ends when close() closes its queue or socket; ending any other way (the TUN
+  // deleted under us, an exception) is a failure the node stops on, as nebula exits.
+  private async loop(name: string, body: () => Promise<void>): Promise<void> {
+    try {
+      await body();
+    } catch (e) {
+      if (!(e instanceof ClosedError)) {
+        if (!this.closing) this.control.failed(`${name} loop failed`, (e as Error).stack ?? String(e));
+        return;
+      }
+    }
+    if (this.closing === null) {
+      const what = name === 'inside' ? `TUN device ${this.queue.name} closed (deleted?)` : 'UDP socket closed';
+      this.control.failed(`${name} loop ended`, what);
+    }
+  }
+
+  private route(dst: number, p: Packet): T | null | false {
+    if (((dst & this.mask) >>> 0) !== this.network || dst === this.vpnIp) {
+      this.stats.drops['inside-no-route']++;
+      return false;
+    }
+    const t = this.hostmap.get(dst);
+    if (t !== undefined) return t;
+    // Hand the packet (as wire-sized segments) to the control plane, to hold until a handshake completes (§3.6).
+    const held = this.held;
+    held.length = 0;
+    if (p.gso === null) held.push(p.data);
+    else this.segmenter.segment(p, (buf, off, len) => held.push(buf.subarray(off, off + len)));
+    if (!this.control.needTunnel(dst, held)) this.stats.drops['inside-no-remote']++;
+    held.length = 0;
+    return null;
+  }
+
+  private onControl(t: T, type: number, subtype: number): void {
+    if (type === TYPE_TEST) {
+      if (subtype === SUBTYPE_TEST_REQUEST) {
+        this.stats.testReplies++;
+        this.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REPLY);
+      }
+      return;
+    }
+    if (type === TYPE_CLOSE_TUNNEL) this.control.closeReceived(t);
+  }
+
+  private sendRecvError(remoteIndex: number, from: Endpoint): void {
+    if (!shouldSendRecvError(this.sendRecvErrorMode, from.ip)) return;
+    this.stats.recvErrorsSent++;
+    this.send(from, recvErrorPacket(remoteIndex));
+  }
+}
