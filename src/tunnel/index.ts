@@ -11,4 +11,4 @@ export * as noise from './noise/index.js';
 export * as wire from './wire/index.js';
 export * as firewall from './firewall/index.js';
 export * as aead from './aead/index.js';
-export * as udp from './udp/index.js';
+export * as udp from '../udp/index.js';

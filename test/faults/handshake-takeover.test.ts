@@ -18,7 +18,7 @@ import { encodeHandshake } from '../../src/tunnel/noise/index.js';
 import type { NodeOptions } from '../../src/tunnel/node/options.js';
 import type { OverlayNode } from '../../src/tunnel/node/node.js';
 import { CANDIDATE_TTL_MS } from '../../src/tunnel/node/handshakes.js';
-import { Endpoint, UdpSocket } from '../../src/tunnel/udp/index.js';
+import { Endpoint, UdpSocket } from '../../src/udp/index.js';
 import { COUNTER_HANDSHAKE_MSG1, HEADER_LEN, SUBTYPE_HANDSHAKE_IX_PSK0, TYPE_HANDSHAKE, encodeHeader } from '../../src/tunnel/wire/index.js';
 import { destroyAll, rootSkipReason, type Netns } from '../helpers/netns.js';
 import { nebulaCertSkipReason, type HostFiles } from '../helpers/nebula-pki.js';

@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AeadBatch } from '../../src/tunnel/aead/index.js';
 import { OverlayNode } from '../../src/tunnel/node/node.js';
 import type { Tunnel } from '../../src/tunnel/node/tunnel.js';
-import { Endpoint, UdpSocket } from '../../src/tunnel/udp/index.js';
+import { Endpoint, UdpSocket } from '../../src/udp/index.js';
 import {
   AEAD_TAG_LEN, HEADER_LEN, SUBTYPE_HANDSHAKE_IX_PSK0, SUBTYPE_MESSAGE_NONE, SUBTYPE_NONE, SUBTYPE_TEST_REQUEST,
   TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_MESSAGE, TYPE_TEST, encodeHeader, recvErrorPacket,

@@ -19,7 +19,7 @@ import { ClosedError, OptionError } from '../../errors.js';
 import { MAX_QUEUES, Packet, TunDevice, inNetns } from '../../tun/index.js';
 import { CertError, u32ToIp, verifyCertificate } from '../cert/index.js';
 import { Firewall } from '../firewall/index.js';
-import { UdpSocket, type Endpoint } from '../udp/index.js';
+import { UdpSocket, type Endpoint } from '../../udp/index.js';
 import {
   SUBTYPE_NONE, SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_TEST,
   RECV_ERROR_TEARDOWN_COUNT, recvErrorPacket, shouldSendRecvError,

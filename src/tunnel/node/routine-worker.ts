@@ -15,7 +15,7 @@ import { Segmenter } from '../../gso/index.js';
 import { Queue, type Packet } from '../../tun/index.js';
 import { Firewall } from '../firewall/index.js';
 import { LOG_LEVELS, type LogFields, type LogLevel } from '../log/logger.js';
-import { Endpoint, UdpSocket } from '../udp/index.js';
+import { Endpoint, UdpSocket } from '../../udp/index.js';
 import {
   SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_TEST,
   recvErrorPacket, shouldSendRecvError,

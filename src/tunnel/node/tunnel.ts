@@ -7,7 +7,7 @@
 import { BatchAead, type CipherName } from '../aead/index.js';
 import type { VerifiedCertificate } from '../cert/index.js';
 import type { PeerIdentity } from '../firewall/index.js';
-import type { Endpoint } from '../udp/index.js';
+import type { Endpoint } from '../../udp/index.js';
 import { COUNTER_FIRST_DATA, ReplayWindow } from '../wire/index.js';
 
 /**

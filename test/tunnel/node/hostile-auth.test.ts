@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { clock } from '../../../src/tunnel/node/clock.js';
 import type { Tunnel } from '../../../src/tunnel/node/tunnel.js';
-import { UdpSocket } from '../../../src/tunnel/udp/index.js';
+import { UdpSocket } from '../../../src/udp/index.js';
 import { recvErrorPacket } from '../../../src/tunnel/wire/index.js';
 import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
 import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';

@@ -6,7 +6,7 @@
 // as the source (another conntrack key) or P's (the address pre-check).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Endpoint, UdpSocket } from '../../../src/tunnel/udp/index.js';
+import { Endpoint, UdpSocket } from '../../../src/udp/index.js';
 import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
 import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
 import { ALLOW_ALL, ipU32 } from '../../helpers/overlay.js';

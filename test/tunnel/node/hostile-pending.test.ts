@@ -7,7 +7,7 @@
 //   handshake, leave no pending state and are counted as inside-no-remote.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { UdpSocket, Endpoint } from '../../../src/tunnel/udp/index.js';
+import { UdpSocket, Endpoint } from '../../../src/udp/index.js';
 import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
 import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
 import { ipU32 } from '../../helpers/overlay.js';

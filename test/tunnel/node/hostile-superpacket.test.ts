@@ -9,7 +9,7 @@
 // around empty datagrams are covered in test/fuzz.)
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Endpoint, UdpSocket } from '../../../src/tunnel/udp/index.js';
+import { Endpoint, UdpSocket } from '../../../src/udp/index.js';
 import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
 import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
 import { waitFor } from '../../helpers/wait.js';

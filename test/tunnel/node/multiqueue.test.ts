@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AeadBatch, BatchAead } from '../../../src/tunnel/aead/index.js';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
-import { UdpSocket, Endpoint } from '../../../src/tunnel/udp/index.js';
+import { UdpSocket, Endpoint } from '../../../src/udp/index.js';
 import { AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_MESSAGE, encodeHeader } from '../../../src/tunnel/wire/index.js';
 import { checksumReference } from '../../../src/packet/index.js';
 import { Netns, addAddress, destroyAll, rootSkipReason, vethPair, waitFor } from '../../helpers/netns.js';

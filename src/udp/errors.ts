@@ -1,5 +1,5 @@
 /** Typed errors of the UDP transport (all extend TioError and carry a stable code). */
-import { TioError, errnoName } from '../../errors.js';
+import { TioError, errnoName } from '../errors.js';
 import { Errno } from './constants.js';
 
 /** An address or endpoint given to the transport is malformed. */
