@@ -34,6 +34,8 @@ import type { NodeOptions } from './options.js';
 import { OutboundPath, SHARED_SEAL_AHEAD } from './outbound.js';
 import { Routines } from './routines.js';
 import { NodeStats } from './stats.js';
+import { nodeCounters, tunnelStatus, type NodeStatus } from './status.js';
+import { exposeInternals } from './testing.js';
 import type { Tunnel } from './tunnel.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -53,14 +55,13 @@ const UNPROVEN_SILENT_MS = 2000;
 
 /** A running overlay node. */
 export class OverlayNode {
-  /** The TUN device carrying overlay traffic (queues 1..N-1 are detached to the routines). */
-  readonly device: TunDevice;
-  /** The underlay socket of queue 0 (main thread). */
-  readonly udp: UdpSocket;
-  /** Established tunnels (the authoritative map; routines hold replicas). */
-  readonly hostmap: Hostmap<Tunnel>;
-  /** Handshake state (initiator and responder). */
-  readonly handshakes: HandshakeManager;
+  // The TUN device (queues 1..N-1 detached to the routines), the underlay socket of queue 0, the
+  // authoritative tunnel map (routines hold replicas) and handshake state: internals that status()
+  // summarises; this repo's tests reach them through testing.ts.
+  private readonly device: TunDevice;
+  private readonly udp: UdpSocket;
+  private readonly hostmap: Hostmap<Tunnel>;
+  private readonly handshakes: HandshakeManager;
   /** Number of TUN queue / UDP socket pairs. */
   readonly routines: number;
   /** Resolves once every routine runs (at once for a single-queue node); rejects if the node failed to start. */
@@ -86,8 +87,7 @@ export class OverlayNode {
   private markStopped!: () => void;
   /** Resolves once the node has stopped, by stop() or by itself (then `failure` says why). */
   readonly stopped = new Promise<void>((r) => (this.markStopped = r));
-  /** Why the node stopped by itself (a data loop or a routine failed); null otherwise. */
-  failure: string | null = null;
+  private failed: string | null = null;
 
   private constructor(private readonly o: NodeOptions, device: TunDevice, udp: UdpSocket, routines: number) {
     this.device = device;
@@ -164,6 +164,9 @@ export class OverlayNode {
       send: (to, bytes) => this.sendRaw(to, bytes),
     });
     this.ready = this.workers === null ? RESOLVED : this.workers.ready;
+    exposeInternals(this, {
+      device, udp, hostmap: this.hostmap, handshakes: this.handshakes, crashRoutine: (i) => this.workers?.crash(i),
+    });
   }
 
   /**
@@ -204,6 +207,28 @@ export class OverlayNode {
     return s;
   }
 
+  /** Why the node stopped by itself (a data loop or a routine failed); null otherwise. */
+  get failure(): string | null {
+    return this.failed;
+  }
+
+  /** A read-only snapshot: the node's addresses, its established tunnels and every counter. */
+  status(): NodeStatus {
+    const { pki } = this.o;
+    return {
+      interface: this.device.name,
+      overlayAddress: `${u32ToIp(pki.vpnIp)}/${pki.prefix}`,
+      listen: `${this.o.listen.host}:${this.udp.port}`,
+      routines: this.routines,
+      failure: this.failed,
+      tunnels: Array.from(this.hostmap.all(), tunnelStatus),
+      counters: nodeCounters(this.stats),
+      handshakes: { ...this.handshakes.stats },
+      tun: this.device.stats(),
+      udp: this.udp.stats(),
+    };
+  }
+
   /** Data-path counters per thread: [0] is main (queue 0), [i] routine i (as of its last batch). */
   statsByRoutine(): NodeStats[] {
     return [this.ownStats.snapshot(), ...(this.workers?.statsEach() ?? [])];
@@ -221,11 +246,6 @@ export class OverlayNode {
   stop(): Promise<void> {
     this.stopping ??= this.shutdown();
     return this.stopping;
-  }
-
-  /** @internal Test hook: routine i (1..N-1) throws an uncaught exception. */
-  crashRoutine(i: number): void {
-    this.workers?.crash(i);
   }
 
   private async shutdown(): Promise<void> {
@@ -311,7 +331,7 @@ export class OverlayNode {
   // Something that should not fail did: log it and stop the node (failure says why).
   private fail(msg: string, error: string): void {
     this.o.log.error(msg, { error });
-    this.failure ??= `${msg}: ${error}`;
+    this.failed ??= `${msg}: ${error}`;
     void this.stop();
   }
 

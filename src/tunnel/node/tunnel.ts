@@ -142,6 +142,12 @@ export class DataTunnel {
     this.slotIndex = slot;
   }
 
+  /** The last send counter reserved (on any thread once bound to a slot); 2 before the first send. */
+  get lastCounter(): number {
+    const shared = this.sharedCounters;
+    return shared !== null ? Number(Atomics.load(shared, this.slotIndex)) : this.counter;
+  }
+
   /** The next send counter (the first is 3, §2); one counter for every encrypted type. */
   nextCounter(): number {
     return this.reserveCounters(1);
