@@ -7,7 +7,7 @@
 // closes (the bench died). Prints one JSON line when ready and one when done
 // (with the rate it achieved).
 import { parseArgs } from 'node:util';
-import { udp } from '../src/tunnel/index.js';
+import * as udp from '../src/udp/index.js';
 import { datagramWriter, FLOOD_KINDS, type FloodKind } from './lib/dos-datagrams.js';
 import { BenchError } from './lib/errors.js';
 

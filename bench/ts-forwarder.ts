@@ -5,7 +5,8 @@
 import { fstatSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { parseArgs } from 'node:util';
-import { Coalescer, Segmenter, TunDevice, gso } from '../src/index.js';
+import { Coalescer, Segmenter, TunDevice } from '../src/index.js';
+import * as gso from '../src/gso/index.js';
 import type { CoalescerStats } from '../src/gro/index.js';
 
 type Queue = TunDevice['queues'][number];

@@ -8,7 +8,7 @@
  * port and address in network order, IPv6 scope id in host order). JS encodes
  * a peer once and C hands the bytes to the kernel without conversion; receive
  * fills one slot per message. The layout is mirrored in
- * src/tunnel/udp/sockaddr.ts.
+ * src/udp/sockaddr.ts.
  *
  * Exported (negative numbers are -errno; only misuse throws a TypeError):
  *   udpOpen(family 4|6, addr Uint8Array(4|16), port, reusePort bool, bufBytes)

@@ -11,7 +11,10 @@
 // A random 32-byte string is a usable X25519 public key (the scalar is clamped,
 // not the point), so the ephemeral needs no key generation per copy.
 import { randomFillSync, randomInt } from 'node:crypto';
-import { cert, loadPki, noise, wire } from '../../src/tunnel/index.js';
+import { loadPki } from '../../src/tunnel/index.js';
+import * as cert from '../../src/tunnel/cert/index.js';
+import * as noise from '../../src/tunnel/noise/index.js';
+import * as wire from '../../src/tunnel/wire/index.js';
 import { BenchError } from './errors.js';
 
 /** The kinds, in the order bench:dos runs them. */

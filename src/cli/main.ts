@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 /** The `tio` command: `tio up -config FILE`, `tio demo`, `tio version`. */
-import { TioError } from '../errors.js';
+import { TioError } from '../index.js';
 import { demo } from './demo.js';
 import { up } from './up.js';
 

@@ -1,7 +1,5 @@
 /** `tio up -config FILE`: run a node from a Nebula config until SIGINT/SIGTERM. */
-import { loadConfigFile } from '../tunnel/config/index.js';
-import { OverlayNode } from '../tunnel/node/node.js';
-import { loggerFromConfig, nodeOptionsFromConfig } from '../tunnel/node/from-config.js';
+import { OverlayNode, loadConfigFile, loggerFromConfig, nodeOptionsFromConfig } from '../tunnel/index.js';
 
 /** Runs `tio up`; resolves with the process exit code. */
 export async function up(args: { config: string; netns?: string; test?: boolean }): Promise<number> {
@@ -27,16 +25,14 @@ export async function up(args: { config: string; netns?: string; test?: boolean 
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   // What crossed and what was dropped, by reason: for operators and soak runs.
-  const s = node.stats;
-  const tun = node.device.stats();
-  const udp = node.udp.stats();
+  const { counters: s, tun, udp, handshakes, failure } = node.status();
   const drops = Object.entries(s.drops).filter(([, n]) => n > 0).map(([k, n]) => `${k}:${n}`).join(',');
   const tunDrops = Object.entries(tun.drops).filter(([, n]) => n > 0).map(([k, n]) => `${k}:${n}`).join(',');
   log.info('Stats', {
     insidePackets: s.insidePackets, datagramsOut: s.datagramsOut, datagramsIn: s.datagramsIn, delivered: s.delivered,
     recvErrorsSent: s.recvErrorsSent, recvErrorsReceived: s.recvErrorsReceived, drops: drops || 'none',
     tunDrops: tunDrops || 'none', tunTxErrors: tun.txErrors, udpKernelDrops: udp.rxKernelDrops, udpTxErrors: udp.txErrors,
-    handshakes: JSON.stringify(node.handshakes.stats),
+    handshakes: JSON.stringify(handshakes),
   });
-  return node.failure === null ? 0 : 1;
+  return failure === null ? 0 : 1;
 }

@@ -9,7 +9,7 @@ import { IFF_MULTI_QUEUE, IFF_NO_PI, IFF_TUN, IFF_VNET_HDR, MAX_IFNAME, MAX_QUEU
 import { parseCidr, type InterfaceAddress } from './cidr.js';
 import { sumStats, type QueueStats } from './counters.js';
 import { probeGroWrite } from './gro-probe.js';
-import { inNetns } from './netns.js';
+import { inNetns } from '../io/netns.js';
 import { capabilitiesOf, negotiateOffload, type Capabilities, type OffloadOption } from './offload.js';
 import { DEFAULT_RX_BUFFER, MIN_RX_BUFFER, Queue } from './queue.js';
 import { resolveWriteStrategy, type WriteStrategy } from './write-strategy.js';

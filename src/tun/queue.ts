@@ -12,7 +12,7 @@ import { Counters, type DropReason, type QueueStats } from './counters.js';
 import { MAX_GSO_BYTES, MAX_GSO_HEADER, checkGsoGeometry, prepareGsoHeaders, type GsoWriteProto } from './gso-write.js';
 import type { Capabilities } from './offload.js';
 import { Packet } from './packet.js';
-import { FdWatcher, SignalWatcher } from './readiness.js';
+import { FdWatcher, SignalWatcher } from '../io/readiness.js';
 import { applyVnetHeader } from './vnet-decode.js';
 import { WriteChain } from './write-chain.js';
 import { WriteOp } from './write-op.js';

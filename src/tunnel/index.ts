@@ -1,14 +1,35 @@
-/** tio's overlay node, wire-compatible with Nebula 1.6.1, and its building blocks (import from "tio/tunnel"). */
+/**
+ * tio's overlay node, wire-compatible with Nebula 1.6.1 ("tio/tunnel").
+ *
+ * The public API of this entry point: every name here is semver surface and is
+ * listed with its type in docs/api/tio-tunnel.api.md (kept in step by
+ * `npm run api:report`, checked by test/api/report.test.ts). A user starts a node
+ * from a Nebula config (parseConfig / loadConfigFile -> nodeOptionsFromConfig ->
+ * OverlayNode.start) or from NodeOptions built in code, and reads it through
+ * OverlayNode.status(). The building blocks (certificates, Noise, wire format,
+ * firewall, AEAD, UDP transport) are internal; see docs/api/README.md.
+ */
+
+// The node and what it reports.
 export { OverlayNode } from './node/node.js';
 export type { NodeOptions } from './node/options.js';
+export type { NodeStatus, TunnelStatus, NodeCounters, HandshakeCounters } from './node/status.js';
+export { NODE_DROP_REASONS, type NodeDropReason, type NodeStats } from './node/stats.js';
+
+// Options from a Nebula config.
+export { parseConfig, loadConfigFile, ConfigError, type LoadedConfig, type NodeConfig, type ConfigWarning } from './config/index.js';
 export { nodeOptionsFromConfig, loggerFromConfig } from './node/from-config.js';
-export { loadPki, peerIdentity, PkiError, type Pki, type PkiSource } from './node/pki.js';
-export { NodeStats, NODE_DROP_REASONS, type NodeDropReason } from './node/stats.js';
-export { Logger, LOG_LEVELS, type LogLevel, type LogFormat } from './log/logger.js';
-export * as config from './config/index.js';
-export * as cert from './cert/index.js';
-export * as noise from './noise/index.js';
-export * as wire from './wire/index.js';
-export * as firewall from './firewall/index.js';
-export * as aead from './aead/index.js';
-export * as udp from './udp/index.js';
+
+// Options from code: the PKI, the log and the types NodeOptions names.
+export { loadPki, PkiError, type Pki, type PkiSource } from './node/pki.js';
+export { Logger, LOG_LEVELS, type LogLevel, type LogFormat, type LogFields, type LogSink } from './log/logger.js';
+export { Endpoint } from '../udp/index.js';
+export type { HandshakeOptions } from './node/handshakes.js';
+export type { FirewallOptions } from './firewall/index.js';
+export type { CipherName } from './aead/index.js';
+export type { SendRecvErrorMode } from './wire/index.js';
+
+// Errors a node's start can throw besides tio's TUN errors (those come from "tio").
+export { CertError, type CertErrorReason } from './cert/index.js';
+export { FirewallRuleError, FirewallOptionError } from './firewall/index.js';
+export { UdpBindError, BadAddressError } from '../udp/index.js';

@@ -13,6 +13,7 @@ import { Netns, destroyAll, rootSkipReason, vethPair } from '../helpers/netns.js
 import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
 import { ipU32, nodeOptions } from '../helpers/overlay.js';
 import { OVERLAY_A, OVERLAY_B, fdCount, mb } from './topology.js';
+import { nodeInternals } from '../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);
@@ -75,8 +76,8 @@ test(`${CYCLES} tunnel up/down cycles (2 nodes start, handshake, stop) leave fds
       const nb = OverlayNode.start(optsB);
       try {
         assert.ok(na.connect(ipB));
-        await until(() => na.hostmap.get(ipB) !== undefined && nb.hostmap.get(ipA) !== undefined, 10_000, `handshake in cycle ${i}`);
-        handshakes += na.handshakes.stats.completed;
+        await until(() => nodeInternals(na).hostmap.get(ipB) !== undefined && nodeInternals(nb).hostmap.get(ipA) !== undefined, 10_000, `handshake in cycle ${i}`);
+        handshakes += nodeInternals(na).handshakes.stats.completed;
       } finally {
         await na.stop();
         await nb.stop();

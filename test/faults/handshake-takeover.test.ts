@@ -18,7 +18,7 @@ import { encodeHandshake } from '../../src/tunnel/noise/index.js';
 import type { NodeOptions } from '../../src/tunnel/node/options.js';
 import type { OverlayNode } from '../../src/tunnel/node/node.js';
 import { CANDIDATE_TTL_MS } from '../../src/tunnel/node/handshakes.js';
-import { Endpoint, UdpSocket } from '../../src/tunnel/udp/index.js';
+import { Endpoint, UdpSocket } from '../../src/udp/index.js';
 import { COUNTER_HANDSHAKE_MSG1, HEADER_LEN, SUBTYPE_HANDSHAKE_IX_PSK0, TYPE_HANDSHAKE, encodeHeader } from '../../src/tunnel/wire/index.js';
 import { destroyAll, rootSkipReason, type Netns } from '../helpers/netns.js';
 import { nebulaCertSkipReason, type HostFiles } from '../helpers/nebula-pki.js';
@@ -26,6 +26,7 @@ import { ipU32 } from '../helpers/overlay.js';
 import { tryRun } from '../helpers/run.js';
 import { waitFor } from '../helpers/wait.js';
 import { OVERLAY_A, OVERLAY_B, withNodePair } from './topology.js';
+import { nodeInternals } from '../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason()
   ?? (tryRun('ping', ['-V'], { timeoutMs: 5000 }) === undefined ? 'ping is not installed (apt install iputils-ping)' : undefined);
@@ -63,8 +64,8 @@ test('a forged msg1 (B\'s certificate, Time 2^64-1, another address) leaves A\'s
   await withNodePair({ tag: 'take', net: 61, logTail: 80 }, async (p) => {
     const { na: A, nb: B } = p;
     assert.ok(A.connect(IP_B));
-    await waitFor(() => A.hostmap.get(IP_B) !== undefined && B.hostmap.get(IP_A) !== undefined, 10_000, 'handshake');
-    const t0 = A.hostmap.get(IP_B)!;
+    await waitFor(() => nodeInternals(A).hostmap.get(IP_B) !== undefined && nodeInternals(B).hostmap.get(IP_A) !== undefined, 10_000, 'handshake');
+    const t0 = nodeInternals(A).hostmap.get(IP_B)!;
     const attacker = UdpSocket.open({ host: p.bAddr, port: 0, netns: p.b.name });
     try {
       const got: Buffer[] = [];
@@ -72,25 +73,25 @@ test('a forged msg1 (B\'s certificate, Time 2^64-1, another address) leaves A\'s
         for await (const batch of attacker) for (let i = 0; i < batch.count; i++) got.push(Buffer.from(batch.datagram(i)));
       })().catch(() => undefined);
       await attacker.sendTo(Endpoint.of(p.aAddr, 4242), forgedMsg1(p.pki.hosts.get('b')!, TIME_MAX));
-      await waitFor(() => A.handshakes.stats.candidates === 1 && got.length > 0, 5000, 'A answers the forged msg1 with a msg2 and keeps a candidate');
+      await waitFor(() => nodeInternals(A).handshakes.stats.candidates === 1 && got.length > 0, 5000, 'A answers the forged msg1 with a msg2 and keeps a candidate');
       assert.equal(got[0]![0], 0x10, 'the attacker got a handshake packet (msg2)');
       // Longer than OLD_TUNNEL_SILENT_MS: the old tunnel answers A's test request, so it stays.
       assert.equal(await pingsAnswered(p.a, OVERLAY_B, 20), 20, 'every ping answered while the forged handshake waits');
-      assert.equal(A.hostmap.get(IP_B), t0, 'the established tunnel is still the one A uses');
-      assert.equal(A.handshakes.stats.promoted, 0, 'nothing promoted');
-      assert.ok(A.hostmap.candidate(IP_B) !== undefined, 'the candidate is still waiting for a proof');
-      await waitFor(() => A.handshakes.stats.candidatesExpired === 1, CANDIDATE_TTL_MS + 5000, 'the unproven candidate expires');
-      assert.equal(A.hostmap.candidate(IP_B), undefined, 'candidate gone');
-      assert.equal(A.hostmap.get(IP_B), t0, 'still the established tunnel');
-      assert.equal(A.handshakes.answeredSize <= 2, true, 'no msg1 bookkeeping left behind beyond live tunnels');
+      assert.equal(nodeInternals(A).hostmap.get(IP_B), t0, 'the established tunnel is still the one A uses');
+      assert.equal(nodeInternals(A).handshakes.stats.promoted, 0, 'nothing promoted');
+      assert.ok(nodeInternals(A).hostmap.candidate(IP_B) !== undefined, 'the candidate is still waiting for a proof');
+      await waitFor(() => nodeInternals(A).handshakes.stats.candidatesExpired === 1, CANDIDATE_TTL_MS + 5000, 'the unproven candidate expires');
+      assert.equal(nodeInternals(A).hostmap.candidate(IP_B), undefined, 'candidate gone');
+      assert.equal(nodeInternals(A).hostmap.get(IP_B), t0, 'still the established tunnel');
+      assert.equal(nodeInternals(A).handshakes.answeredSize <= 2, true, 'no msg1 bookkeeping left behind beyond live tunnels');
     } finally {
       attacker.close();
     }
     // The forged Time locks nobody out: B's ordinary handshake is taken (as a candidate, then the tunnel).
-    const tooOld = A.handshakes.stats.tooOld;
-    assert.ok(B.handshakes.trigger(IP_A), 'B starts a new handshake');
-    await waitFor(() => A.hostmap.get(IP_B) !== t0, 8000, 'B\'s new handshake replaces the tunnel');
-    assert.equal(A.handshakes.stats.tooOld, tooOld, 'B\'s handshake was not refused as too old');
+    const tooOld = nodeInternals(A).handshakes.stats.tooOld;
+    assert.ok(nodeInternals(B).handshakes.trigger(IP_A), 'B starts a new handshake');
+    await waitFor(() => nodeInternals(A).hostmap.get(IP_B) !== t0, 8000, 'B\'s new handshake replaces the tunnel');
+    assert.equal(nodeInternals(A).handshakes.stats.tooOld, tooOld, 'B\'s handshake was not refused as too old');
     assert.ok(await pingsAnswered(p.a, OVERLAY_B, 3) >= 1, 'traffic flows on the new tunnel');
   });
 });
@@ -101,8 +102,8 @@ test('a msg1 carrying B\'s certificate from another address, with no tunnel to B
     const attacker = UdpSocket.open({ host: p.bAddr, port: 0, netns: p.b.name });
     try {
       await attacker.sendTo(Endpoint.of(p.aAddr, 4242), forgedMsg1(p.pki.hosts.get('b')!, BigInt(Date.now()) * 1_000_000n));
-      await waitFor(() => A.hostmap.get(IP_B) !== undefined, 5000, 'A installs the (unproven) tunnel');
-      const forged = A.hostmap.get(IP_B)!;
+      await waitFor(() => nodeInternals(A).hostmap.get(IP_B) !== undefined, 5000, 'A installs the (unproven) tunnel');
+      const forged = nodeInternals(A).hostmap.get(IP_B)!;
       assert.equal(forged.awaitingProof, true, 'nothing authenticated on it yet');
       assert.equal(forged.remote.port, attacker.port, 'it points at the attacker');
       // Pings go to the attacker at first; the node drops the tunnel that nobody proves and dials B itself.
@@ -113,7 +114,7 @@ test('a msg1 carrying B\'s certificate from another address, with no tunnel to B
       assert.ok(ok, 'pings reach B again');
       assert.ok(forged.isClosed, 'the forged tunnel is gone');
       assert.ok(p.lines.some((l) => l.includes('Tunnel never proven')), 'and the node said why');
-      const now = A.hostmap.get(IP_B)!;
+      const now = nodeInternals(A).hostmap.get(IP_B)!;
       assert.equal(now.awaitingProof, false, 'the tunnel in use is proven');
       assert.notEqual(now.remote.port, attacker.port, 'and points at B');
       process.stdout.write(`# recovered after ${Math.round(took)} ms\n`);
@@ -127,11 +128,11 @@ test('pki.disconnect_invalid: a tunnel whose peer certificate is blocklisted is 
   await withNodePair({ tag: 'dinv', net: 63, logTail: 60, node: { disconnectInvalid: true, aliveMs: 500 } }, async (p) => {
     const { na: A, nb: B } = p;
     assert.ok(A.connect(IP_B));
-    await waitFor(() => A.hostmap.get(IP_B) !== undefined && B.hostmap.get(IP_A) !== undefined, 10_000, 'handshake');
+    await waitFor(() => nodeInternals(A).hostmap.get(IP_B) !== undefined && nodeInternals(B).hostmap.get(IP_A) !== undefined, 10_000, 'handshake');
     const fp = fingerprintHex(parseCertificatePem(readFileSync(p.pki.hosts.get('b')!.crt, 'utf8')));
     secret(A).pki.pool.blocklist(fp);
-    await waitFor(() => A.hostmap.get(IP_B) === undefined, 5000, 'A closes the tunnel to the blocklisted peer');
-    await waitFor(() => B.hostmap.get(IP_A) === undefined, 5000, 'B got close_tunnel');
+    await waitFor(() => nodeInternals(A).hostmap.get(IP_B) === undefined, 5000, 'A closes the tunnel to the blocklisted peer');
+    await waitFor(() => nodeInternals(B).hostmap.get(IP_A) === undefined, 5000, 'B got close_tunnel');
     assert.ok(p.lines.some((l) => l.includes('Remote certificate is no longer valid, tearing down the tunnel') && l.includes(fp)), 'logged with the fingerprint');
     // And no new tunnel comes up: B's certificate is refused at the handshake too.
     assert.equal(await pingsAnswered(p.a, OVERLAY_B, 2), 0, 'no traffic to the blocklisted peer');
@@ -142,11 +143,11 @@ test('without pki.disconnect_invalid a tunnel whose peer certificate is blocklis
   await withNodePair({ tag: 'dkep', net: 64, logTail: 60, node: { aliveMs: 500 } }, async (p) => {
     const { na: A, nb: B } = p;
     assert.ok(A.connect(IP_B));
-    await waitFor(() => A.hostmap.get(IP_B) !== undefined && B.hostmap.get(IP_A) !== undefined, 10_000, 'handshake');
-    const t = A.hostmap.get(IP_B)!;
+    await waitFor(() => nodeInternals(A).hostmap.get(IP_B) !== undefined && nodeInternals(B).hostmap.get(IP_A) !== undefined, 10_000, 'handshake');
+    const t = nodeInternals(A).hostmap.get(IP_B)!;
     secret(A).pki.pool.blocklist(fingerprintHex(parseCertificatePem(readFileSync(p.pki.hosts.get('b')!.crt, 'utf8'))));
     // Four alive periods of pings: a check would have run three times.
     assert.ok(await pingsAnswered(p.a, OVERLAY_B, 10) >= 9, 'traffic keeps flowing');
-    assert.equal(A.hostmap.get(IP_B), t, 'the tunnel stays');
+    assert.equal(nodeInternals(A).hostmap.get(IP_B), t, 'the tunnel stays');
   });
 });

@@ -20,7 +20,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { AeadBatch } from '../../src/tunnel/aead/index.js';
 import { OverlayNode } from '../../src/tunnel/node/node.js';
 import type { Tunnel } from '../../src/tunnel/node/tunnel.js';
-import { Endpoint, UdpSocket } from '../../src/tunnel/udp/index.js';
+import { Endpoint, UdpSocket } from '../../src/udp/index.js';
 import {
   AEAD_TAG_LEN, HEADER_LEN, SUBTYPE_HANDSHAKE_IX_PSK0, SUBTYPE_MESSAGE_NONE, SUBTYPE_NONE, SUBTYPE_TEST_REQUEST,
   TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_MESSAGE, TYPE_TEST, encodeHeader, recvErrorPacket,
@@ -32,6 +32,7 @@ import { tryRun } from '../helpers/run.js';
 import { seededRandom } from '../helpers/udp-relay.js';
 import { waitFor } from '../helpers/wait.js';
 import { OVERLAY_A, OVERLAY_B, withNodePair, type NodePair } from './topology.js';
+import { nodeInternals } from '../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason()
   ?? (tryRun('ping', ['-V'], { timeoutMs: 5000 }) === undefined ? 'ping is not installed (apt install iputils-ping)' : undefined);
@@ -56,10 +57,10 @@ async function withPair(net: number, fn: (c: Ctx) => Promise<void>): Promise<voi
   await withNodePair({ tag: 'host', net, logTail: 60, node: { logLevel: 'debug' } }, async (p) => {
     const { na: A, nb: B } = p;
     assert.ok(A.connect(IP_B));
-    await until(() => A.hostmap.get(IP_B) !== undefined && B.hostmap.get(IP_A) !== undefined, 10_000, 'handshake');
+    await until(() => nodeInternals(A).hostmap.get(IP_B) !== undefined && nodeInternals(B).hostmap.get(IP_A) !== undefined, 10_000, 'handshake');
     await fn({
       ...p, epA: Endpoint.of(p.aAddr, 4242), epB: Endpoint.of(p.bAddr, 4242),
-      tA: () => A.hostmap.get(IP_B)!, tB: () => B.hostmap.get(IP_A)!,
+      tA: () => nodeInternals(A).hostmap.get(IP_B)!, tB: () => nodeInternals(B).hostmap.get(IP_A)!,
     });
   });
 }
@@ -109,10 +110,10 @@ test('test requests of any length (0..1200 bytes) are answered once each; an una
   await withPair(70, async (c) => {
     const lengths = [0, 1, 16, 17, 64, 100, 1200];
     const replies0 = c.nb.stats.testReplies;
-    for (const len of lengths) await c.na.udp.sendTo(c.epB, sealOn(c.tA(), TYPE_TEST, SUBTYPE_TEST_REQUEST, randomBytes(len)));
+    for (const len of lengths) await nodeInternals(c.na).udp.sendTo(c.epB, sealOn(c.tA(), TYPE_TEST, SUBTYPE_TEST_REQUEST, randomBytes(len)));
     await until(() => c.nb.stats.testReplies - replies0 === lengths.length, 5000, 'a reply to every request');
     const auth0 = c.nb.stats.drops['outside-auth'];
-    await c.na.udp.sendTo(c.epB, forgeOn(c.tA(), TYPE_TEST, SUBTYPE_TEST_REQUEST, 17, c.tA().nextCounter()));
+    await nodeInternals(c.na).udp.sendTo(c.epB, forgeOn(c.tA(), TYPE_TEST, SUBTYPE_TEST_REQUEST, 17, c.tA().nextCounter()));
     await until(() => c.nb.stats.drops['outside-auth'] === auth0 + 1, 5000, 'the forged request dropped');
     await sleep(100);
     assert.equal(c.nb.stats.testReplies - replies0, lengths.length, 'no reply to the forged request');
@@ -129,12 +130,12 @@ test('close_tunnel with a forged tag tears nothing down (nebula 1.6.1 would); an
       // Right index, fresh counter, garbage tag, from another port: passes the replay check, fails authentication.
       await attacker.sendTo(c.epB, forgeOn(c.tA(), TYPE_CLOSE_TUNNEL, SUBTYPE_NONE, 0, c.tA().nextCounter() + 10));
       await until(() => c.nb.stats.drops['outside-auth'] === auth0 + 1, 5000, 'the forged close dropped');
-      assert.equal(c.nb.hostmap.get(IP_A), before, 'the tunnel is still there');
+      assert.equal(nodeInternals(c.nb).hostmap.get(IP_A), before, 'the tunnel is still there');
       assert.ok(!c.lines.some((l) => l.includes('Close tunnel received')));
       assert.equal(c.tB().remote.equals(c.epA), true, 'an unauthenticated packet does not move the tunnel (roaming)');
       assert.ok(await pingOk(c.a, OVERLAY_B));
-      await c.na.udp.sendTo(c.epB, sealOn(c.tA(), TYPE_CLOSE_TUNNEL, SUBTYPE_NONE, new Uint8Array(0)));
-      await until(() => c.nb.hostmap.get(IP_A) === undefined, 5000, 'the authentic close tearing the tunnel down');
+      await nodeInternals(c.na).udp.sendTo(c.epB, sealOn(c.tA(), TYPE_CLOSE_TUNNEL, SUBTYPE_NONE, new Uint8Array(0)));
+      await until(() => nodeInternals(c.nb).hostmap.get(IP_A) === undefined, 5000, 'the authentic close tearing the tunnel down');
     } finally {
       attacker.close();
     }
@@ -147,7 +148,7 @@ test('a replayed data packet is delivered once; its replays are dropped by the w
     const copy = Buffer.from(pkt);
     const delivered0 = c.nb.stats.delivered;
     const replay0 = c.nb.stats.drops['outside-replay'];
-    await c.na.udp.sendTo(c.epB, pkt);
+    await nodeInternals(c.na).udp.sendTo(c.epB, pkt);
     await until(() => c.nb.stats.delivered === delivered0 + 1, 5000, 'the original delivered');
     // Replays in later batches fail the pre-decrypt check and earn the sender a recv_error (as in nebula).
     // tio answers a recv_error with an immediate re-handshake, so later replays may find the index already
@@ -155,19 +156,19 @@ test('a replayed data packet is delivered once; its replays are dropped by the w
     const unknown0 = c.nb.stats.drops['outside-unknown-index'];
     const refused = (): number => c.nb.stats.drops['outside-replay'] - replay0 + c.nb.stats.drops['outside-unknown-index'] - unknown0;
     for (let i = 0; i < 3; i++) {
-      await c.na.udp.sendTo(c.epB, Buffer.from(copy));
+      await nodeInternals(c.na).udp.sendTo(c.epB, Buffer.from(copy));
       await sleep(50);
     }
     await until(() => refused() === 3, 5000, 'three replays refused');
     assert.ok(c.nb.stats.drops['outside-replay'] > replay0, 'the first replay was caught by the window');
     assert.equal(c.nb.stats.delivered, delivered0 + 1, 'never delivered twice');
-    console.log(`# replay: 3 replays cost b ${c.nb.stats.recvErrorsSent} recv_error(s) and a ${c.na.handshakes.stats.initiated - 1} re-handshake(s)`);
-    await until(() => c.na.hostmap.get(IP_B) !== undefined && c.nb.hostmap.get(IP_A) !== undefined, 5000, 'a tunnel again');
+    console.log(`# replay: 3 replays cost b ${c.nb.stats.recvErrorsSent} recv_error(s) and a ${nodeInternals(c.na).handshakes.stats.initiated - 1} re-handshake(s)`);
+    await until(() => nodeInternals(c.na).hostmap.get(IP_B) !== undefined && nodeInternals(c.nb).hostmap.get(IP_A) !== undefined, 5000, 'a tunnel again');
     // In one batch: the original and its copy side by side, the second caught by update() after decryption.
     const twin = sealOn(c.tA(), TYPE_MESSAGE, SUBTYPE_MESSAGE_NONE, innerUdp());
     const d1 = c.nb.stats.delivered;
     const r1 = c.nb.stats.drops['outside-replay'];
-    await Promise.all([c.na.udp.sendTo(c.epB, twin), c.na.udp.sendTo(c.epB, Buffer.from(twin))]);
+    await Promise.all([nodeInternals(c.na).udp.sendTo(c.epB, twin), nodeInternals(c.na).udp.sendTo(c.epB, Buffer.from(twin))]);
     await until(() => c.nb.stats.drops['outside-replay'] === r1 + 1, 5000, 'the twin refused');
     assert.equal(c.nb.stats.delivered, d1 + 1, 'the twin delivered once');
   });
@@ -179,20 +180,20 @@ test('a duplicate arriving while the tunnel carries traffic both ways does not m
 }, async () => {
   await withPair(79, async (c) => {
     const t0 = c.tA();
-    const initiated0 = c.na.handshakes.stats.initiated;
+    const initiated0 = nodeInternals(c.na).handshakes.stats.initiated;
     const pkt = sealOn(t0, TYPE_MESSAGE, SUBTYPE_MESSAGE_NONE, innerUdp());
     const copy = Buffer.from(pkt);
-    await c.na.udp.sendTo(c.epB, pkt);
+    await nodeInternals(c.na).udp.sendTo(c.epB, pkt);
     // Authentic traffic from b a moment before the duplicate: the tunnel is demonstrably alive.
     const replies = c.nb.stats.testReplies;
-    await c.na.udp.sendTo(c.epB, sealOn(t0, TYPE_TEST, SUBTYPE_TEST_REQUEST, new Uint8Array(0)));
+    await nodeInternals(c.na).udp.sendTo(c.epB, sealOn(t0, TYPE_TEST, SUBTYPE_TEST_REQUEST, new Uint8Array(0)));
     await until(() => c.nb.stats.testReplies === replies + 1, 5000, 'test reply');
     await sleep(20);
     const got = c.na.stats.recvErrorsReceived;
-    await c.na.udp.sendTo(c.epB, copy);
+    await nodeInternals(c.na).udp.sendTo(c.epB, copy);
     await until(() => c.na.stats.recvErrorsReceived === got + 1, 5000, 'b answering the duplicate with recv_error');
     await sleep(200);
-    assert.equal(c.na.handshakes.stats.initiated, initiated0, 'no handshake for a duplicate on a live tunnel');
+    assert.equal(nodeInternals(c.na).handshakes.stats.initiated, initiated0, 'no handshake for a duplicate on a live tunnel');
     assert.equal(c.tA(), t0, 'the tunnel was not replaced');
   });
 });
@@ -202,20 +203,20 @@ test('recv_error is honoured only from the tunnel\'s current address: a spoofed 
     const attacker = UdpSocket.open({ host: c.bAddr, port: 0, netns: c.b.name });
     try {
       const t0 = c.tA();
-      const initiated0 = c.na.handshakes.stats.initiated;
+      const initiated0 = nodeInternals(c.na).handshakes.stats.initiated;
       const got0 = c.na.stats.recvErrorsReceived;
       for (let i = 0; i < 5; i++) await attacker.sendTo(c.epA, recvErrorPacket(t0.remoteIndex));
       await until(() => c.na.stats.recvErrorsReceived === got0 + 5, 5000, 'recv_errors received');
       await sleep(100);
-      assert.equal(c.na.handshakes.stats.initiated, initiated0, 'no handshake for recv_errors from another port');
+      assert.equal(nodeInternals(c.na).handshakes.stats.initiated, initiated0, 'no handshake for recv_errors from another port');
       assert.equal(c.tA(), t0, 'tunnel untouched');
       assert.equal(t0.recvErrors, 0, 'not even counted');
       // From B's real address (B's own socket), on a tunnel that has been quiet for a while (as after a peer
       // restart): counted and answered with a fresh handshake, which replaces the tunnel.
       await sleep(1000);
-      await c.nb.udp.sendTo(c.epA, recvErrorPacket(t0.remoteIndex));
-      await until(() => c.na.hostmap.get(IP_B) !== t0, 5000, 'a new tunnel after the recv_error');
-      assert.equal(c.na.handshakes.stats.initiated, initiated0 + 1);
+      await nodeInternals(c.nb).udp.sendTo(c.epA, recvErrorPacket(t0.remoteIndex));
+      await until(() => nodeInternals(c.na).hostmap.get(IP_B) !== t0, 5000, 'a new tunnel after the recv_error');
+      assert.equal(nodeInternals(c.na).handshakes.stats.initiated, initiated0 + 1);
       assert.ok(await pingOk(c.a, OVERLAY_B), 'traffic on the new tunnel');
     } finally {
       attacker.close();
@@ -231,7 +232,7 @@ test('handshakes from a foreign CA or claiming the responder\'s own IP make no t
     const started: OverlayNode[] = [];
     try {
       const hb = c.pki.hosts.get('b')!;
-      const rejected0 = c.nb.handshakes.stats.rejected;
+      const rejected0 = nodeInternals(c.nb).handshakes.stats.rejected;
       let port = 4243;
       for (const [pki, me] of [[foreign, foreign.hosts.get('mallory')!], [c.pki, twin]] as const) {
         const o = nodeOptions(pki, me, c.a.name, c.aAddr, [[hb, c.bAddr]], { lines: c.lines });
@@ -241,11 +242,11 @@ test('handshakes from a foreign CA or claiming the responder\'s own IP make no t
         started.push(m);
         assert.ok(m.connect(IP_B));
       }
-      await until(() => c.nb.handshakes.stats.rejected >= rejected0 + 2, 5000, 'both handshakes rejected');
-      assert.equal(c.nb.hostmap.size, 1, 'b still has only its tunnel to a');
+      await until(() => nodeInternals(c.nb).handshakes.stats.rejected >= rejected0 + 2, 5000, 'both handshakes rejected');
+      assert.equal(nodeInternals(c.nb).hostmap.size, 1, 'b still has only its tunnel to a');
       assert.ok(c.lines.some((l) => l.includes('Invalid handshake (stage 1)')), 'foreign CA refused');
       assert.ok(c.lines.some((l) => l.includes('Refusing to handshake with myself')), 'own IP refused');
-      for (const m of started) assert.equal(m.hostmap.size, 0);
+      for (const m of started) assert.equal(nodeInternals(m).hostmap.size, 0);
     } finally {
       for (const m of started) await m.stop();
       foreign.dispose();
@@ -270,8 +271,8 @@ test('20,000 seeded random datagrams crash nothing, deliver nothing, and leave t
       const tB0 = c.tB();
       const deliveredA = c.na.stats.delivered;
       const deliveredB = c.nb.stats.delivered;
-      const hsA = { ...c.na.handshakes.stats };
-      const hsB = { ...c.nb.handshakes.stats };
+      const hsA = { ...nodeInternals(c.na).handshakes.stats };
+      const hsB = { ...nodeInternals(c.nb).handshakes.stats };
       const kinds = new Map<string, number>();
       for (let i = 0; i < 20_000; i++) {
         const toNodeB = rand() < 0.5;
@@ -314,13 +315,13 @@ test('20,000 seeded random datagrams crash nothing, deliver nothing, and leave t
       console.log(`# fuzz seed ${seed}: ${JSON.stringify(Object.fromEntries(kinds))}`);
       console.log(`#   a drops ${JSON.stringify(c.na.stats.drops)}`);
       console.log(`#   b drops ${JSON.stringify(c.nb.stats.drops)}`);
-      assert.equal(c.na.udp.isClosed || c.nb.udp.isClosed, false, 'both nodes still running');
+      assert.equal(nodeInternals(c.na).udp.isClosed || nodeInternals(c.nb).udp.isClosed, false, 'both nodes still running');
       assert.equal(c.na.stats.delivered, deliveredA, 'nothing delivered to a');
       assert.equal(c.nb.stats.delivered, deliveredB, 'nothing delivered to b');
       assert.equal(c.tA(), tA0, 'a kept its tunnel');
       assert.equal(c.tB(), tB0, 'b kept its tunnel');
-      assert.equal(c.na.hostmap.size + c.nb.hostmap.size, 2, 'no tunnel made from garbage');
-      assert.equal(c.na.handshakes.stats.responded + c.nb.handshakes.stats.responded, hsA.responded + hsB.responded, 'no handshake answered');
+      assert.equal(nodeInternals(c.na).hostmap.size + nodeInternals(c.nb).hostmap.size, 2, 'no tunnel made from garbage');
+      assert.equal(nodeInternals(c.na).handshakes.stats.responded + nodeInternals(c.nb).handshakes.stats.responded, hsA.responded + hsB.responded, 'no handshake answered');
       assert.ok(c.na.stats.drops['outside-auth'] + c.nb.stats.drops['outside-auth'] > 0);
       assert.ok(await pingOk(c.a, OVERLAY_B), 'the tunnel still carries traffic');
       assert.ok(!c.lines.some((l) => l.includes('level=error')), 'no error logged');

@@ -12,6 +12,7 @@ import { ipU32, nodeOptions } from '../helpers/overlay.js';
 import { tcpTransfer } from '../helpers/tcp-transfer.js';
 import { startUdpRelay, type UdpRelay } from '../helpers/udp-relay.js';
 import { OVERLAY_A, OVERLAY_B, relayTopology } from './topology.js';
+import { nodeInternals } from '../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);
@@ -41,7 +42,7 @@ for (const cipher of ['aes', 'chachapoly'] as const) {
       nb = OverlayNode.start(nodeOptions(pki, hb, topo.b.name, topo.bAddr, [[ha, topo.rB]], { cipher, lines }));
       const r = await tcpTransfer(topo.b, topo.a, OVERLAY_B, 5601, 16 * MiB, 150_000);
       const rs = await relay.stats();
-      const hs = { a: na.handshakes.stats, b: nb.handshakes.stats };
+      const hs = { a: nodeInternals(na).handshakes.stats, b: nodeInternals(nb).handshakes.stats };
       const report = {
         seconds: r.seconds.toFixed(2), relay: rs,
         a: { ...na.stats.snapshot(), handshakes: hs.a }, b: { ...nb.stats.snapshot(), handshakes: hs.b },
@@ -52,7 +53,7 @@ for (const cipher of ['aes', 'chachapoly'] as const) {
       for (const [dir, s] of Object.entries(rs)) {
         assert.ok(s.dropped > 0 && s.reordered > 0 && s.duplicated > 0, `relay impaired ${dir}: ${JSON.stringify(s)}`);
       }
-      assert.ok(na.hostmap.get(ipU32(OVERLAY_B)) && nb.hostmap.get(ipU32(OVERLAY_A)), 'both nodes hold a tunnel at the end');
+      assert.ok(nodeInternals(na).hostmap.get(ipU32(OVERLAY_B)) && nodeInternals(nb).hostmap.get(ipU32(OVERLAY_A)), 'both nodes hold a tunnel at the end');
       assert.equal(na.stats.drops['outside-auth'] + nb.stats.drops['outside-auth'], 0, 'no datagram failed authentication');
       // Duplicates that reached a node while its tunnel lived are refused by the replay window.
       assert.ok(na.stats.drops['outside-replay'] + nb.stats.drops['outside-replay'] > 0, 'duplicates were caught by the replay window');

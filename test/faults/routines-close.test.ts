@@ -14,6 +14,7 @@ import { ipU32, nodeOptions } from '../helpers/overlay.js';
 import { run } from '../helpers/run.js';
 import { waitFor } from '../helpers/wait.js';
 import { OVERLAY_A, OVERLAY_B, fdCount, within } from './topology.js';
+import { nodeInternals } from '../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);
@@ -52,7 +53,7 @@ async function withLoadedPair(pki: TestPki, a: Netns, b: Netns, net: number, lin
     await within(Promise.all([na.ready, nb.ready]), 10_000, 'routines ready');
     assert.ok(na.connect(IP_B));
     const B = nb;
-    await waitFor(() => na.hostmap.get(IP_B) !== undefined && B.hostmap.get(IP_A) !== undefined, 10_000, 'tunnel up');
+    await waitFor(() => nodeInternals(na).hostmap.get(IP_B) !== undefined && nodeInternals(B).hostmap.get(IP_A) !== undefined, 10_000, 'tunnel up');
     gens.push(a.spawn(process.execPath, ['-e', traffic(OVERLAY_B)], { stdio: 'ignore' }));
     gens.push(b.spawn(process.execPath, ['-e', traffic(OVERLAY_A)], { stdio: 'ignore' }));
     await waitFor(() => na.stats.delivered > 2000 && B.stats.delivered > 2000, 15_000, 'traffic both ways');
@@ -104,7 +105,7 @@ test(`routines ${ROUTINES}: after stop() under traffic the peer holds no tunnel 
   timeout: 120_000,
 }, async () => {
   await stopUnderLoad(78, 'rtt', async ({ na }) => {
-    await waitFor(() => na.hostmap.get(IP_B) === undefined, 5000, 'a without a tunnel to the stopped b');
+    await waitFor(() => nodeInternals(na).hostmap.get(IP_B) === undefined, 5000, 'a without a tunnel to the stopped b');
   });
 });
 
@@ -118,8 +119,8 @@ test(`routines ${ROUTINES}: ip link del of the TUN under traffic throws nothing,
     await withLoadedPair(pki, a, b, 77, lines, async () => undefined);
     const before = fdCount();
     await withLoadedPair(pki, a, b, 77, lines, async ({ nb }) => {
-      run('ip', ['-n', b.name, 'link', 'del', nb.device.name]);
-      await waitFor(() => nb.device.queues[0]!.isClosed, 5000, 'main queue closed by the deletion');
+      run('ip', ['-n', b.name, 'link', 'del', nodeInternals(nb).device.name]);
+      await waitFor(() => nodeInternals(nb).device.queues[0]!.isClosed, 5000, 'main queue closed by the deletion');
       // Traffic keeps arriving at b's sockets for a while: nothing may throw.
       await new Promise((r) => setTimeout(r, 500));
       await within(nb.stop(), 5000, 'stop() after the deletion');

@@ -26,6 +26,7 @@ import { nebulaCertSkipReason } from '../helpers/nebula-pki.js';
 import { ipU32 } from '../helpers/overlay.js';
 import { run, tryRun } from '../helpers/run.js';
 import { OVERLAY_A, OVERLAY_B, fdCount, withNodePair, within } from './topology.js';
+import { nodeInternals } from '../../src/tunnel/node/testing.js';
 
 const rootSkip = rootSkipReason();
 after(destroyAll);
@@ -208,11 +209,11 @@ test('an OverlayNode whose TUN link goes down keeps running and carries traffic 
   await withNodePair({ tag: 'bpn', net: 67 }, async ({ a, nb }) => {
     const ping = async (): Promise<boolean> => a.execAsync('ping', ['-c', '2', '-i', '0.2', '-W', '1', OVERLAY_B], { timeoutMs: 10_000 }).then(() => true, () => false);
     assert.ok(await ping(), 'tunnel works before');
-    nb.device.up(false);
+    nodeInternals(nb).device.up(false);
     assert.equal(await ping(), false, 'nothing answers while the link is down');
-    assert.equal(nb.udp.isClosed, false, 'b is still running after inbound packets hit the down link');
-    nb.device.up(true);
+    assert.equal(nodeInternals(nb).udp.isClosed, false, 'b is still running after inbound packets hit the down link');
+    nodeInternals(nb).device.up(true);
     assert.ok(await ping(), 'traffic resumes after link up');
-    assert.ok(nb.hostmap.get(ipU32(OVERLAY_A)), 'the tunnel survived');
+    assert.ok(nodeInternals(nb).hostmap.get(ipU32(OVERLAY_A)), 'the tunnel survived');
   });
 });

@@ -20,6 +20,7 @@ import { run, tryRun } from '../helpers/run.js';
 import { waitFor } from '../helpers/wait.js';
 import { startTio, type TioProcess } from './tio-process.js';
 import { OVERLAY_A, OVERLAY_B, fdCount, withNodePair, within } from './topology.js';
+import { nodeInternals } from '../../src/tunnel/node/testing.js';
 
 const rootSkip = rootSkipReason();
 const skip = rootSkip ?? nebulaCertSkipReason()
@@ -83,13 +84,13 @@ test('OverlayNode whose TUN is deleted: no exception escapes, traffic to it fail
   const before = fdCount();
   await withNodePair({ tag: 'ndel', net: 63, node: { logLevel: 'debug' } }, async ({ a, b, nb }) => {
     assert.ok(await pingOk(a, OVERLAY_B), 'tunnel works before');
-    run('ip', ['-n', b.name, 'link', 'del', nb.device.name]);
-    await waitFor(() => nb.device.queues[0]!.isClosed, 5000, 'queue closed by the deletion');
+    run('ip', ['-n', b.name, 'link', 'del', nodeInternals(nb).device.name]);
+    await waitFor(() => nodeInternals(nb).device.queues[0]!.isClosed, 5000, 'queue closed by the deletion');
     // Inbound traffic for the gone device must not throw anywhere (an uncaught error would fail this test file).
     assert.equal(await pingOk(a, OVERLAY_B), false, 'nothing answers behind a deleted TUN');
     const r = await within(nb.stop().then(() => 'stopped'), 5000, 'stop after deletion');
     assert.equal(r, 'stopped');
-    assert.equal(nb.udp.isClosed, true);
+    assert.equal(nodeInternals(nb).udp.isClosed, true);
   });
   assert.equal(fdCount(), before, 'no fd left after both nodes stopped');
 });
@@ -100,10 +101,10 @@ test('OverlayNode whose TUN is deleted logs an error, tells its peers (close_tun
 }, async () => {
   await withNodePair({ tag: 'ndel', net: 64, node: { logLevel: 'debug' } }, async ({ a, b, na, nb, lines }) => {
     assert.ok(await pingOk(a, OVERLAY_B), 'tunnel works before');
-    run('ip', ['-n', b.name, 'link', 'del', nb.device.name]);
-    await waitFor(() => nb.udp.isClosed, 5000, 'node b shutting down by itself');
+    run('ip', ['-n', b.name, 'link', 'del', nodeInternals(nb).device.name]);
+    await waitFor(() => nodeInternals(nb).udp.isClosed, 5000, 'node b shutting down by itself');
     assert.ok(lines.some((l) => l.includes('level=error') && /tun|device/i.test(l)), 'an error names the device');
-    await waitFor(() => na.hostmap.get(ipU32(OVERLAY_B)) === undefined, 5000, 'a drops its tunnel after close_tunnel');
+    await waitFor(() => nodeInternals(na).hostmap.get(ipU32(OVERLAY_B)) === undefined, 5000, 'a drops its tunnel after close_tunnel');
   });
 });
 

@@ -15,7 +15,7 @@ import {
 } from '../../src/tunnel/noise/index.js';
 import type { HandshakeStats } from '../../src/tunnel/node/handshakes.js';
 import { ProtobufError } from '../../src/tunnel/protobuf/index.js';
-import { Endpoint } from '../../src/tunnel/udp/index.js';
+import { Endpoint } from '../../src/udp/index.js';
 import { encodeHeader } from '../../src/tunnel/wire/index.js';
 import { testManager, type TestManager } from '../helpers/handshake-manager.js';
 import { describeParams, FUZZ_TIMEOUT_MS, fuzzParams } from './config.js';

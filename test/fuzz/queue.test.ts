@@ -12,7 +12,7 @@ import { native } from '../../src/native.js';
 import { Packet } from '../../src/tun/packet.js';
 import { Queue } from '../../src/tun/queue.js';
 import { DROP_REASONS, type DropReason } from '../../src/tun/counters.js';
-import { ipBytes } from '../../src/tunnel/udp/ip-text.js';
+import { ipBytes } from '../../src/packet/ip-text.js';
 import { describeParams, FUZZ_TIMEOUT_MS, fuzzParams } from './config.js';
 import { applyMutations, mutations } from './mutate.js';
 import { validVnetInput } from './packets.js';

@@ -7,7 +7,7 @@ import { HandshakeManager, type HandshakeOptions } from '../../src/tunnel/node/h
 import { Hostmap } from '../../src/tunnel/node/hostmap.js';
 import type { Tunnel } from '../../src/tunnel/node/tunnel.js';
 import type { NoiseCipher } from '../../src/tunnel/noise/index.js';
-import type { Endpoint } from '../../src/tunnel/udp/index.js';
+import type { Endpoint } from '../../src/udp/index.js';
 import type { FuzzHost } from '../fuzz/pki.js';
 
 /** A manager for `me` and what its host saw. */

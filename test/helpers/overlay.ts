@@ -3,7 +3,7 @@
 import { Logger, type LogLevel } from '../../src/tunnel/log/logger.js';
 import { loadPki } from '../../src/tunnel/node/pki.js';
 import type { NodeOptions } from '../../src/tunnel/node/options.js';
-import { Endpoint } from '../../src/tunnel/udp/index.js';
+import { Endpoint } from '../../src/udp/index.js';
 import type { CipherName } from '../../src/tunnel/aead/index.js';
 import type { FirewallOptions, FirewallRule } from '../../src/tunnel/firewall/index.js';
 import type { OffloadOption } from '../../src/index.js';

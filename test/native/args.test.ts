@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import { native, nativeAvailable } from '../../src/native.js';
 import { OptionError } from '../../src/errors.js';
 import { TunDevice } from '../../src/tun/device.js';
-import { inNetns } from '../../src/tun/netns.js';
+import { inNetns } from '../../src/io/netns.js';
 
 const skip = nativeAvailable ? undefined : 'native addon not built';
 

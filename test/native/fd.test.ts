@@ -28,7 +28,7 @@ test('netnsRestore takes only a handle from netnsEnter, once', { skip }, () => {
 
 test('a thread that cannot move back to its namespace aborts the process with a clear message', { skip }, async () => {
   // Dropping root inside inNetns takes away CAP_SYS_ADMIN, so the restore's setns fails (EPERM).
-  const netnsUrl = new URL('../../src/tun/netns.js', import.meta.url).href;
+  const netnsUrl = new URL('../../src/io/netns.js', import.meta.url).href;
   const r = await runWithNative(`
     const { inNetns } = await import(${JSON.stringify(netnsUrl)});
     try {

@@ -5,9 +5,8 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import {
-  BadPacketError, IFF_MULTI_QUEUE, IFF_VNET_HDR, MASK_TSO_USO, NameBusyError, OptionError, TunDevice, kernelVersion,
-} from '../../src/index.js';
+import { BadPacketError, NameBusyError, OptionError, TunDevice } from '../../src/index.js';
+import { IFF_MULTI_QUEUE, IFF_VNET_HDR, MASK_TSO_USO, kernelVersion } from '../../src/tun/index.js';
 import { native } from '../../src/native.js';
 import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
 import { icmpEchoV4, isEchoReplyV4 } from '../helpers/icmp.js';

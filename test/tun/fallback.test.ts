@@ -4,7 +4,7 @@
 // queue accepted but a later queue refuses fails the open cleanly.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { IFF_MULTI_QUEUE, IFF_VNET_HDR, MASK_TSO, MASK_TSO_USO } from '../../src/index.js';
+import { IFF_MULTI_QUEUE, IFF_VNET_HDR, MASK_TSO, MASK_TSO_USO } from '../../src/tun/index.js';
 import { nativeAvailable } from '../../src/native.js';
 import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
 import { injected, runTraced, straceSkipReason } from '../helpers/strace.js';

@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TunDevice, type Packet } from '../../src/index.js';
-import { virtio } from '../../src/index.js';
+import * as virtio from '../../src/virtio/index.js';
 import { l4ChecksumVerifies } from '../helpers/checksum.js';
 import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
 import { startForwarder } from '../helpers/forwarder.js';

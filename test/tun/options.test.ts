@@ -2,10 +2,10 @@
 // mapping, CIDR parsing and the write strategy chosen per kernel.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { OptionError } from '../../src/index.js';
 import {
-  MASK_TSO, MASK_TSO_USO, MASK_USO, OptionError, capabilitiesOf, negotiateOffload, offloadCandidates, parseCidr,
-  resolveWriteStrategy,
-} from '../../src/index.js';
+  MASK_TSO, MASK_TSO_USO, MASK_USO, capabilitiesOf, negotiateOffload, offloadCandidates, parseCidr, resolveWriteStrategy,
+} from '../../src/tun/index.js';
 
 test('auto negotiation tries TSO+USO, then TSO alone', () => {
   const tried: number[] = [];

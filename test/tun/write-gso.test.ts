@@ -2,7 +2,8 @@
 // geometry produces the virtio header and headers the kernel expects.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { GeometryError, OffloadUnavailableError, virtio } from '../../src/index.js';
+import { GeometryError, OffloadUnavailableError } from '../../src/index.js';
+import * as virtio from '../../src/virtio/index.js';
 import { fifoQueue } from '../helpers/fifo-queue.js';
 import { ipv4HeaderVerifies, l4ChecksumVerifies } from '../helpers/checksum.js';
 

@@ -8,8 +8,8 @@ import { join } from 'node:path';
 import {
   certificateToPem, ed25519PrivateKeyToPem, ed25519PublicKey, fingerprint, parseCertNetwork, signCertificate,
   x25519PrivateKeyToPem, type CertDetails,
-} from '../../tunnel/cert/index.js';
-import { generateX25519KeyPair } from '../../tunnel/noise/x25519.js';
+  generateX25519KeyPair,
+} from '../../tunnel/internal.js';
 
 /** One host's certificate and key files. */
 export interface DemoHost {

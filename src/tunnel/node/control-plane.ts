@@ -4,14 +4,14 @@
  * call to main (routine-worker.ts), where routines.ts makes the same call.
  */
 import type { LogFields, LogLevel } from '../log/logger.js';
-import type { Endpoint } from '../udp/index.js';
+import type { Endpoint } from '../../udp/index.js';
 import type { DataTunnel } from './tunnel.js';
 
 /** The control plane as one data plane sees it. */
 export interface ControlPlane<T extends DataTunnel> {
   /** A handshake datagram buf[off, off+len) from `from` (the buffer is reused after the call: copy what you keep). */
   handshake(counter: number, remoteIndex: number, buf: Buffer, off: number, len: number, from: Endpoint): void;
-  /** A recv_error naming `remoteIndex` (§5.3). */
+  /** A recv_error naming `remoteIndex` (docs/PROTOCOL.md "recv_error"). */
   recvError(remoteIndex: number, from: Endpoint): void;
   /** The first packet authenticated on `t`, which was awaiting that proof. */
   proven(t: T): void;

@@ -14,7 +14,7 @@ import { Coalescer, type CoalescerOptions } from '../../gro/index.js';
 import { Segmenter } from '../../gso/index.js';
 import type { Packet, Queue } from '../../tun/index.js';
 import { Firewall, type AddressSet, type FirewallOptions } from '../firewall/index.js';
-import type { Endpoint, UdpSocket } from '../udp/index.js';
+import type { Endpoint, UdpSocket } from '../../udp/index.js';
 import {
   SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_TEST,
   recvErrorPacket, shouldSendRecvError, type SendRecvErrorMode,
@@ -236,7 +236,7 @@ export class DataPlane<T extends DataTunnel> {
     }
     const t = this.hostmap.get(dst);
     if (t !== undefined) return t;
-    // Hand the packet (as wire-sized segments) to the control plane, to hold until a handshake completes (§3.6).
+    // Hand the packet (as wire-sized segments) to the control plane, to hold until a handshake completes (docs/PROTOCOL.md "Retries, duplicates and races").
     const held = this.held;
     held.length = 0;
     if (p.gso === null) held.push(p.data);

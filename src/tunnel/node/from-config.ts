@@ -2,7 +2,7 @@
 import type { NodeConfig } from '../config/index.js';
 import type { LogLevel as ConfigLogLevel } from '../config/index.js';
 import { Logger, type LogLevel } from '../log/logger.js';
-import { Endpoint } from '../udp/index.js';
+import { Endpoint } from '../../udp/index.js';
 import type { NodeOptions } from './options.js';
 import { loadPki } from './pki.js';
 

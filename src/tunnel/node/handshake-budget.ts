@@ -11,7 +11,7 @@
  * Single-threaded: owned by the control plane (main thread). Sources are bounded in
  * number; a source not seen for a while is forgotten when room is needed.
  */
-import type { Endpoint } from '../udp/index.js';
+import type { Endpoint } from '../../udp/index.js';
 
 /** Budget settings; defaults in DEFAULT_HANDSHAKE_BUDGET. */
 export interface HandshakeBudgetOptions {

@@ -24,7 +24,7 @@ import {
 } from '../noise/index.js';
 import { ProtobufError } from '../protobuf/index.js';
 import type { Logger } from '../log/logger.js';
-import type { Endpoint } from '../udp/index.js';
+import type { Endpoint } from '../../udp/index.js';
 import {
   COUNTER_HANDSHAKE_MSG1, COUNTER_HANDSHAKE_MSG2, HEADER_LEN, SUBTYPE_HANDSHAKE_IX_PSK0, TYPE_HANDSHAKE, encodeHeader,
 } from '../wire/index.js';

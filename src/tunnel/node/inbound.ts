@@ -9,7 +9,7 @@ import { ClosedError } from '../../errors.js';
 import type { Coalescer } from '../../gro/index.js';
 import { checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
 import { IPPROTO_TCP, IPPROTO_UDP, readU16BE } from '../../packet/index.js';
-import type { Endpoint } from '../udp/index.js';
+import type { Endpoint } from '../../udp/index.js';
 import {
   AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_MESSAGE, TYPE_RECV_ERROR,
   TYPE_TEST, decodeHeader, newHeader,

@@ -17,7 +17,7 @@ import { aeadImplementation, defaultAeadPath } from '../aead/index.js';
 import { OptionError } from '../../errors.js';
 import { MAX_QUEUES, Packet, TunDevice, inNetns } from '../../tun/index.js';
 import { CertError, u32ToIp, verifyCertificate } from '../cert/index.js';
-import { UdpSocket, type Endpoint } from '../udp/index.js';
+import { UdpSocket, type Endpoint } from '../../udp/index.js';
 import {
   SUBTYPE_NONE, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_TEST, RECV_ERROR_TEARDOWN_COUNT,
 } from '../wire/index.js';
@@ -30,6 +30,8 @@ import { Hostmap } from './hostmap.js';
 import type { NodeOptions } from './options.js';
 import { Routines } from './routines.js';
 import type { NodeStats } from './stats.js';
+import { nodeCounters, tunnelStatus, type NodeStatus } from './status.js';
+import { exposeInternals } from './testing.js';
 import type { Tunnel } from './tunnel.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -49,14 +51,13 @@ const UNPROVEN_SILENT_MS = 2000;
 
 /** A running overlay node. */
 export class OverlayNode {
-  /** The TUN device carrying overlay traffic (queues 1..N-1 are detached to the routines). */
-  readonly device: TunDevice;
-  /** The underlay socket of queue 0 (main thread). */
-  readonly udp: UdpSocket;
-  /** Established tunnels (the authoritative map; routines hold replicas). */
-  readonly hostmap: Hostmap<Tunnel>;
-  /** Handshake state (initiator and responder). */
-  readonly handshakes: HandshakeManager;
+  // The TUN device (queues 1..N-1 detached to the routines), the underlay socket of queue 0, the
+  // authoritative tunnel map (routines hold replicas) and handshake state: internals that status()
+  // summarises; this repo's tests reach them through testing.ts.
+  private readonly device: TunDevice;
+  private readonly udp: UdpSocket;
+  private readonly hostmap: Hostmap<Tunnel>;
+  private readonly handshakes: HandshakeManager;
   /** Number of TUN queue / UDP socket pairs. */
   readonly routines: number;
   /** Resolves once every routine runs (at once for a single-queue node); rejects if the node failed to start. */
@@ -70,8 +71,7 @@ export class OverlayNode {
   private markStopped!: () => void;
   /** Resolves once the node has stopped, by stop() or by itself (then `failure` says why). */
   readonly stopped = new Promise<void>((r) => (this.markStopped = r));
-  /** Why the node stopped by itself (a data loop or a routine failed); null otherwise. */
-  failure: string | null = null;
+  private failed: string | null = null;
 
   private constructor(private readonly o: NodeOptions, device: TunDevice, udp: UdpSocket, routines: number) {
     this.device = device;
@@ -133,6 +133,9 @@ export class OverlayNode {
       });
     }
     this.ready = this.workers === null ? RESOLVED : this.workers.ready;
+    exposeInternals(this, {
+      device, udp, hostmap: this.hostmap, handshakes: this.handshakes,
+    });
   }
 
   /**
@@ -171,6 +174,28 @@ export class OverlayNode {
     const s = this.plane.stats.snapshot();
     this.workers.addStats(s);
     return s;
+  }
+
+  /** Why the node stopped by itself (a data loop or a routine failed); null otherwise. */
+  get failure(): string | null {
+    return this.failed;
+  }
+
+  /** A read-only snapshot: the node's addresses, its established tunnels and every counter. */
+  status(): NodeStatus {
+    const { pki } = this.o;
+    return {
+      interface: this.device.name,
+      overlayAddress: `${u32ToIp(pki.vpnIp)}/${pki.prefix}`,
+      listen: `${this.o.listen.host}:${this.udp.port}`,
+      routines: this.routines,
+      failure: this.failed,
+      tunnels: Array.from(this.hostmap.all(), tunnelStatus),
+      counters: nodeCounters(this.stats),
+      handshakes: { ...this.handshakes.stats },
+      tun: this.device.stats(),
+      udp: this.udp.stats(),
+    };
   }
 
   /** Data-path counters per thread: [0] is main (queue 0), [i] routine i (as of its last batch). */
@@ -246,7 +271,7 @@ export class OverlayNode {
   // Something that should not fail did: log it and stop the node (failure says why).
   private fail(msg: string, error: string): void {
     this.o.log.error(msg, { error });
-    this.failure ??= `${msg}: ${error}`;
+    this.failed ??= `${msg}: ${error}`;
     void this.stop();
   }
 

@@ -2,7 +2,7 @@
 import type { CipherName } from '../aead/index.js';
 import type { FirewallOptions } from '../firewall/index.js';
 import type { Logger } from '../log/logger.js';
-import type { Endpoint } from '../udp/index.js';
+import type { Endpoint } from '../../udp/index.js';
 import type { SendRecvErrorMode } from '../wire/index.js';
 import type { OffloadOption, WriteStrategy } from '../../tun/index.js';
 import type { HandshakeOptions } from './handshakes.js';

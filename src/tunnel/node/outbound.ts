@@ -9,7 +9,7 @@ import type { Packet } from '../../tun/index.js';
 import { releaseBuffer } from '../../native.js';
 import { readU32BE } from '../../packet/index.js';
 import { checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
-import { SendBatch, type UdpSocket } from '../udp/index.js';
+import { SendBatch, type UdpSocket } from '../../udp/index.js';
 import { AEAD_TAG_LEN, HEADER_LEN } from '../wire/index.js';
 import { Rejects, type RejectWriter } from './reject.js';
 import type { NodeStats } from './stats.js';

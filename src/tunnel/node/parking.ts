@@ -10,7 +10,7 @@
 import { copyBytes } from './copy.js';
 import type { DatagramBatch } from './inbound.js';
 import type { NodeStats } from './stats.js';
-import type { Endpoint } from '../udp/index.js';
+import type { Endpoint } from '../../udp/index.js';
 
 /** How long a data datagram for an unknown index waits for its tunnel (a replication round trip is far less). */
 export const PARK_MS = 200;
@@ -64,7 +64,7 @@ class ParkedBatch implements DatagramBatch {
 export interface ParkingHost {
   stats: NodeStats;
   now(): number;
-  /** Answers a datagram whose index stayed unknown (recv_error, §5.3). */
+  /** Answers a datagram whose index stayed unknown (recv_error, docs/PROTOCOL.md "recv_error"). */
   refuse(remoteIndex: number, from: Endpoint): void;
   /** Datagrams whose tunnel arrived: run them through the inbound path. */
   deliver(batch: DatagramBatch): void;

@@ -7,7 +7,7 @@
  */
 import { ClosedError } from '../../errors.js';
 import { REJECT_MAX_LEN, buildRejectPacket } from '../../packet/index.js';
-import type { Endpoint } from '../udp/index.js';
+import type { Endpoint } from '../../udp/index.js';
 import { AEAD_TAG_LEN, HEADER_LEN } from '../wire/index.js';
 import { RejectBudget } from './reject-budget.js';
 import type { NodeStats } from './stats.js';

@@ -7,7 +7,7 @@
 import { parentPort, workerData } from 'node:worker_threads';
 import { Queue } from '../../tun/index.js';
 import { LOG_LEVELS, type LogFields, type LogLevel } from '../log/logger.js';
-import { Endpoint, UdpSocket } from '../udp/index.js';
+import { Endpoint, UdpSocket } from '../../udp/index.js';
 import { clock } from './clock.js';
 import type { ControlPlane } from './control-plane.js';
 import { copyBytes } from './copy.js';

@@ -23,7 +23,7 @@ import { native } from '../../native.js';
 import type { QueueHandle } from '../../tun/index.js';
 import type { Logger } from '../log/logger.js';
 import { LOG_LEVELS } from '../log/logger.js';
-import { Endpoint } from '../udp/index.js';
+import { Endpoint } from '../../udp/index.js';
 import type { ControlPlane } from './control-plane.js';
 import type { EndpointData, FromRoutine, RoutineInit, ToRoutine } from './routine-protocol.js';
 import { NODE_STATS_SLOTS, NodeStats } from './stats.js';

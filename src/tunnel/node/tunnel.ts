@@ -7,7 +7,7 @@
 import { BatchAead, type CipherName } from '../aead/index.js';
 import type { VerifiedCertificate } from '../cert/index.js';
 import type { PeerIdentity } from '../firewall/index.js';
-import type { Endpoint } from '../udp/index.js';
+import type { Endpoint } from '../../udp/index.js';
 import { COUNTER_FIRST_DATA, ReplayWindow } from '../wire/index.js';
 
 /**
@@ -140,6 +140,12 @@ export class DataTunnel {
     this.stamps = slots.stamps;
     this.at = 2 * slot;
     this.slotIndex = slot;
+  }
+
+  /** The last send counter reserved (on any thread once bound to a slot); 2 before the first send. */
+  get lastCounter(): number {
+    const shared = this.sharedCounters;
+    return shared !== null ? Number(Atomics.load(shared, this.slotIndex)) : this.counter;
   }
 
   /** The next send counter (the first is 3, docs/PROTOCOL.md "Counters"); one counter for every encrypted type. */

@@ -17,6 +17,7 @@ import { OVERLAY_A, OVERLAY_B, withNodePair } from '../../helpers/node-pair.js';
 import { ALLOW_ALL, ipU32 } from '../../helpers/overlay.js';
 import { probe } from '../../helpers/probe.js';
 import { waitFor } from '../../helpers/wait.js';
+import { nodeInternals } from '../../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);
@@ -38,7 +39,7 @@ test('refused packets are answered: TCP connect ECONNREFUSED within 1 s, connect
   }, async ({ a, na, nb }) => {
     await Promise.all([na.ready, nb.ready]);
     na.connect(ipU32(OVERLAY_B));
-    await waitFor(() => na.hostmap.get(ipU32(OVERLAY_B)) !== undefined && nb.hostmap.get(ipU32(OVERLAY_A)) !== undefined, 10_000, 'the tunnel');
+    await waitFor(() => nodeInternals(na).hostmap.get(ipU32(OVERLAY_B)) !== undefined && nodeInternals(nb).hostmap.get(ipU32(OVERLAY_A)) !== undefined, 10_000, 'the tunnel');
 
     await t.test('inbound TCP: B answers the refused SYN with an RST through the tunnel', async () => {
       const r = await probe(a, 'tcp', OVERLAY_B, 7000);
@@ -92,7 +93,7 @@ test('with the default action (drop) a refused connect is not answered', { skip,
     nodeB: { firewall: { inbound: allBut(7000, 7001), outbound: [ALLOW_ALL] } },
   }, async ({ a, na, nb }) => {
     na.connect(ipU32(OVERLAY_B));
-    await waitFor(() => na.hostmap.get(ipU32(OVERLAY_B)) !== undefined && nb.hostmap.get(ipU32(OVERLAY_A)) !== undefined, 10_000, 'the tunnel');
+    await waitFor(() => nodeInternals(na).hostmap.get(ipU32(OVERLAY_B)) !== undefined && nodeInternals(nb).hostmap.get(ipU32(OVERLAY_A)) !== undefined, 10_000, 'the tunnel');
     const drops = nb.stats.drops['outside-firewall'];
     // The connect gets no answer: it is still pending when the probe gives up.
     const r = await probe(a, 'tcp', OVERLAY_B, 7000, 1500);

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setImmediate as nextTurn } from 'node:timers/promises';
 import { HandshakeBudget } from '../../../src/tunnel/node/handshake-budget.js';
-import { Endpoint } from '../../../src/tunnel/udp/index.js';
+import { Endpoint } from '../../../src/udp/index.js';
 
 const src = (i: number): Endpoint => Endpoint.of(`198.18.1.${i}`, 4242);
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { IxInitiator, decodeHandshake, encodeHandshake, unixNanos } from '../../../src/tunnel/noise/index.js';
 import { marshalHandshakeCertificate } from '../../../src/tunnel/cert/index.js';
-import { Endpoint } from '../../../src/tunnel/udp/index.js';
+import { Endpoint } from '../../../src/udp/index.js';
 import { encodeHeader, HEADER_LEN } from '../../../src/tunnel/wire/index.js';
 import { testManager } from '../../helpers/handshake-manager.js';
 import { makeFuzzPki, type FuzzHost } from '../../fuzz/pki.js';

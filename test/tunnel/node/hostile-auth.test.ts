@@ -14,7 +14,7 @@ import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
 import { clock } from '../../../src/tunnel/node/clock.js';
 import type { Tunnel } from '../../../src/tunnel/node/tunnel.js';
-import { UdpSocket } from '../../../src/tunnel/udp/index.js';
+import { UdpSocket } from '../../../src/udp/index.js';
 import { recvErrorPacket } from '../../../src/tunnel/wire/index.js';
 import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
 import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
@@ -22,6 +22,7 @@ import { ipU32 } from '../../helpers/overlay.js';
 import { waitFor } from '../../helpers/wait.js';
 import { T_CLOSE, T_MESSAGE, T_TEST, echoRequest, type PeerIdentity, type Session } from './hostile-peer.js';
 import { IP_A, quietPeriod, stage, withLog, type Stage } from './hostile-setup.js';
+import { nodeInternals } from '../../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 let s: Stage | undefined;
@@ -39,7 +40,7 @@ async function tunnelFor(st: Stage, name: string): Promise<{ me: PeerIdentity; s
   const me = st.ids.get(name)!;
   const session = await st.peer.handshake(st.epA, me);
   await st.peer.ping(st.epA, session, me, IP_A);
-  const t = st.a.hostmap.get(ipU32(me.vpnIp));
+  const t = nodeInternals(st.a).hostmap.get(ipU32(me.vpnIp));
   assert.ok(t, 'A has the tunnel');
   return { me, session, t };
 }
@@ -59,7 +60,7 @@ test('forged packets from the tunnel\'s own address refresh no liveness, reset n
     const remote = t.remote.key;
     await recvErrors(st, session, 3);
     assert.equal(t.recvErrors, 3, 'three recv_errors counted');
-    assert.equal(st.a.hostmap.get(ip), t, 'three do not tear down');
+    assert.equal(nodeInternals(st.a).hostmap.get(ip), t, 'three do not tear down');
     const lastInbound = t.lastInbound;
     // Let the clock move on, so a refresh by the forged packets would show in lastInbound (and reset the count).
     await waitFor(() => clock() > t.lastRecvError + 5, 1000, 'the clock to move on');
@@ -89,9 +90,9 @@ test('forged packets from the tunnel\'s own address refresh no liveness, reset n
     assert.equal(t.lastInbound, lastInbound, 'liveness not refreshed');
     assert.equal(t.recvErrors, 3, 'the recv_error count not reset');
     assert.equal(t.remote.key, remote, 'the tunnel did not move');
-    assert.equal(st.a.hostmap.get(ip), t, 'a forged close_tunnel closed nothing');
+    assert.equal(nodeInternals(st.a).hostmap.get(ip), t, 'a forged close_tunnel closed nothing');
     await recvErrors(st, session, 1);
-    await waitFor(() => st.a.hostmap.get(ip) !== t, 3000, 'the 4th recv_error to tear the tunnel down');
+    await waitFor(() => nodeInternals(st.a).hostmap.get(ip) !== t, 3000, 'the 4th recv_error to tear the tunnel down');
     assert.ok(t.isClosed);
     assert.ok(st.logged(/Tunnel torn down after recv_error/) >= 1);
   } catch (e) {
@@ -109,7 +110,7 @@ test('any authenticated packet resets the recv_error count: 3 recv_errors, a dat
     // Authenticated data (a ping through the tunnel).
     await st.peer.ping(st.epA, session, me, IP_A);
     await recvErrors(st, session, 3);
-    assert.equal(st.a.hostmap.get(ip), t, 'six recv_errors with data between: the tunnel stays');
+    assert.equal(nodeInternals(st.a).hostmap.get(ip), t, 'six recv_errors with data between: the tunnel stays');
     assert.equal(t.recvErrors, 3, 'counted from the data packet on');
     // An authenticated test request.
     const replies = st.a.stats.testReplies;
@@ -117,11 +118,11 @@ test('any authenticated packet resets the recv_error count: 3 recv_errors, a dat
     await waitFor(() => st.a.stats.testReplies === replies + 1, 5000, 'the test request answered');
     await recvErrors(st, session, 3);
     await quietPeriod();
-    assert.equal(st.a.hostmap.get(ip), t, 'nine recv_errors with a data packet and a test request between: the tunnel stays');
+    assert.equal(nodeInternals(st.a).hostmap.get(ip), t, 'nine recv_errors with a data packet and a test request between: the tunnel stays');
     assert.equal(t.recvErrors, 3);
     // They do count: a 4th in a row tears it down.
     await recvErrors(st, session, 1);
-    await waitFor(() => st.a.hostmap.get(ip) !== t, 3000, 'the 4th recv_error in a row to tear the tunnel down');
+    await waitFor(() => nodeInternals(st.a).hostmap.get(ip) !== t, 3000, 'the 4th recv_error in a row to tear the tunnel down');
   } catch (e) {
     throw withLog(st, e);
   }

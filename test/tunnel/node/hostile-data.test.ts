@@ -13,6 +13,7 @@ import { ipU32 } from '../../helpers/overlay.js';
 import { waitFor } from '../../helpers/wait.js';
 import { T_CLOSE, T_HANDSHAKE, T_MESSAGE, echoRequest, header, isEchoReply } from './hostile-peer.js';
 import { IP_A, processed, quietPeriod, stage, withLog, type Stage } from './hostile-setup.js';
+import { nodeInternals } from '../../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 let s: Stage | undefined;
@@ -29,7 +30,7 @@ after(async () => {
 async function session(st: Stage) {
   const me = st.ids.get('m')!;
   const sess = await st.peer.handshake(st.epA, me);
-  await waitFor(() => st.a.hostmap.get(ipU32(me.vpnIp))?.localIndex === sess.remoteIndex, 3000, 'A to install the tunnel');
+  await waitFor(() => nodeInternals(st.a).hostmap.get(ipU32(me.vpnIp))?.localIndex === sess.remoteIndex, 3000, 'A to install the tunnel');
   return { me, sess };
 }
 
@@ -140,12 +141,12 @@ test('close_tunnel with a bad tag is ignored (stricter than nebula 1.6.1, docs/P
     await st.peer.send(st.epA, garbage);
     await processed(st, before, 1);
     assert.equal(st.a.stats.drops['outside-auth'] - before.drops['outside-auth'], 1, 'the forged close failed authentication');
-    assert.equal(st.a.hostmap.get(vpn)?.localIndex, sess.remoteIndex, 'the tunnel is still up');
+    assert.equal(nodeInternals(st.a).hostmap.get(vpn)?.localIndex, sess.remoteIndex, 'the tunnel is still up');
     assert.equal(st.logged(/Close tunnel received/), 0, 'nothing was torn down');
     await st.peer.ping(st.epA, sess, me, IP_A);
     // The real thing, for contrast: an authenticated close (empty plaintext, 32 bytes).
     await st.peer.send(st.epA, st.peer.sealed(sess, T_CLOSE, 0, new Uint8Array(0)));
-    await waitFor(() => st.a.hostmap.get(vpn) === undefined, 3000, 'the genuine close to tear the tunnel down');
+    await waitFor(() => nodeInternals(st.a).hostmap.get(vpn) === undefined, 3000, 'the genuine close to tear the tunnel down');
     // A later packet to the old index gets recv_error (docs/PROTOCOL.md "close_tunnel").
     const mark = st.peer.mark();
     await st.peer.send(st.epA, st.peer.echo(sess, me, IP_A).bytes);
@@ -172,7 +173,7 @@ test('oversize datagrams (9001, 12000, 65000 and 65507 bytes of junk) are droppe
     // The largest IPv4 UDP payload as a msg1: refused by the handshake.
     const hsJunk = Buffer.concat([header(T_HANDSHAKE, 0, 0, 1), junk(65507 - 16)]);
     const before = st.a.stats.snapshot();
-    const rejected = st.a.handshakes.stats.rejected;
+    const rejected = nodeInternals(st.a).handshakes.stats.rejected;
     const mark = st.peer.mark();
     for (const d of [authJunk, unknownJunk, typeJunk, hsJunk]) await st.peer.send(st.epA, d);
     await processed(st, before, 4);
@@ -182,7 +183,7 @@ test('oversize datagrams (9001, 12000, 65000 and 65507 bytes of junk) are droppe
     assert.equal(grew('outside-auth'), 1, '9001 bytes on the tunnel index: outside-auth');
     assert.equal(grew('outside-unknown-index'), 1, '12000 bytes for an unknown index: outside-unknown-index');
     assert.equal(grew('outside-unhandled-type'), 1, '65000 bytes of type 15: outside-unhandled-type');
-    assert.equal(st.a.handshakes.stats.rejected - rejected, 1, '65507-byte msg1: a rejected handshake');
+    assert.equal(nodeInternals(st.a).handshakes.stats.rejected - rejected, 1, '65507-byte msg1: a rejected handshake');
     assert.equal(now.delivered, before.delivered, 'nothing delivered');
     await st.peer.ping(st.epA, sess, me, IP_A);
     await st.works();

@@ -6,13 +6,14 @@
 // as the source (another conntrack key) or P's (the address pre-check).
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Endpoint, UdpSocket } from '../../../src/tunnel/udp/index.js';
+import { Endpoint, UdpSocket } from '../../../src/udp/index.js';
 import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
 import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
 import { ALLOW_ALL, ipU32 } from '../../helpers/overlay.js';
 import { waitFor } from '../../helpers/wait.js';
 import { T_MESSAGE, type Session } from './hostile-peer.js';
 import { IP_A, quietPeriod, stage, withLog, type Stage } from './hostile-setup.js';
+import { nodeInternals } from '../../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 let s: Stage | undefined;
@@ -53,7 +54,7 @@ test('a UDP flow A opened to peer P admits P\'s reply but not the same reply fro
     const Q = st.ids.get('q')!;
     const sp: Session = await st.peer.handshake(st.epA, P);
     const sq: Session = await st.peer.handshake(st.epA, Q);
-    await waitFor(() => st.a.hostmap.get(ipU32(P.vpnIp)) !== undefined && st.a.hostmap.get(ipU32(Q.vpnIp)) !== undefined, 5000, 'both tunnels');
+    await waitFor(() => nodeInternals(st.a).hostmap.get(ipU32(P.vpnIp)) !== undefined && nodeInternals(st.a).hostmap.get(ipU32(Q.vpnIp)) !== undefined, 5000, 'both tunnels');
     // A application on A opens a flow to P:53.
     const app = UdpSocket.open({ host: IP_A, port: 0, netns: st.nsA.name, gro: 'off', gso: 'off' });
     const got: string[] = [];

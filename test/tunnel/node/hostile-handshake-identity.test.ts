@@ -13,6 +13,7 @@ import { ipU32 } from '../../helpers/overlay.js';
 import { waitFor } from '../../helpers/wait.js';
 import { T_HANDSHAKE, T_MESSAGE, parseHeader, type Received } from './hostile-peer.js';
 import { IP_A, quietPeriod, stage, withLog, type Stage } from './hostile-setup.js';
+import { nodeInternals } from '../../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 let s: Stage | undefined;
@@ -43,22 +44,22 @@ test('a byte-identical duplicate msg1 gets the cached msg2 byte for byte, and no
     let mark = st.peer.mark();
     await st.peer.send(st.epA, m.bytes);
     const first = await st.peer.expect(mark, isMsg2For(m.localIndex), 5000, 'msg2 for the msg1');
-    await waitFor(() => st.a.hostmap.get(ip) !== undefined, 5000, 'the tunnel');
-    const t = st.a.hostmap.get(ip)!;
-    const size = st.a.hostmap.size;
-    const hs = { ...st.a.handshakes.stats };
+    await waitFor(() => nodeInternals(st.a).hostmap.get(ip) !== undefined, 5000, 'the tunnel');
+    const t = nodeInternals(st.a).hostmap.get(ip)!;
+    const size = nodeInternals(st.a).hostmap.size;
+    const hs = { ...nodeInternals(st.a).handshakes.stats };
     for (let i = 1; i <= 3; i++) {
       mark = st.peer.mark();
       await st.peer.send(st.epA, m.bytes);
       const again = await st.peer.expect(mark, isMsg2For(m.localIndex), 5000, `msg2 for duplicate ${i}`);
       assert.ok(again.bytes.equals(first.bytes), `duplicate ${i}: the msg2 is the cached one, byte for byte`);
-      assert.equal(st.a.handshakes.stats.cachedReplies, hs.cachedReplies + i, 'answered from the cache');
+      assert.equal(nodeInternals(st.a).handshakes.stats.cachedReplies, hs.cachedReplies + i, 'answered from the cache');
     }
-    assert.equal(st.a.handshakes.stats.responded, hs.responded, 'no new handshake was answered');
-    assert.equal(st.a.handshakes.stats.tooOld, hs.tooOld, 'not refused as too old either');
-    assert.equal(st.a.hostmap.get(ip), t, 'the same tunnel');
-    assert.equal(st.a.hostmap.byLocalIndex(t.localIndex), t, 'under the same index');
-    assert.equal(st.a.hostmap.size, size, 'no second tunnel');
+    assert.equal(nodeInternals(st.a).handshakes.stats.responded, hs.responded, 'no new handshake was answered');
+    assert.equal(nodeInternals(st.a).handshakes.stats.tooOld, hs.tooOld, 'not refused as too old either');
+    assert.equal(nodeInternals(st.a).hostmap.get(ip), t, 'the same tunnel');
+    assert.equal(nodeInternals(st.a).hostmap.byLocalIndex(t.localIndex), t, 'under the same index');
+    assert.equal(nodeInternals(st.a).hostmap.size, size, 'no second tunnel');
     // The session the first msg2 opened is the one A holds: data on it goes through both ways.
     const r = m.initiator.readMessage2(first.bytes.subarray(16));
     const { decodeHandshake } = await import('../../../src/tunnel/noise/index.js');
@@ -75,9 +76,9 @@ test('as initiator, A makes no tunnel with a responder whose valid certificate n
   try {
     const dialled = st.ids.get('dialled')!;
     const other = st.ids.get('other')!;
-    const size = st.a.hostmap.size;
-    const rejected = st.a.handshakes.stats.rejected;
-    const completed = st.a.handshakes.stats.completed;
+    const size = nodeInternals(st.a).hostmap.size;
+    const rejected = nodeInternals(st.a).handshakes.stats.rejected;
+    const completed = nodeInternals(st.a).handshakes.stats.completed;
     const logged = st.logged(/Incorrect host responded to handshake/);
     const mark = st.peer.mark();
     // A dials `dialled` at the hostile socket; what answers there holds a CA-signed certificate for `other`.
@@ -85,13 +86,13 @@ test('as initiator, A makes no tunnel with a responder whose valid certificate n
     const msg1 = await st.peer.expect(mark, isMsg1, 5000, 'msg1 from A');
     const { msg2, session } = st.peer.answer(msg1.bytes, other);
     await st.peer.send(st.epA, msg2);
-    await waitFor(() => st.a.handshakes.stats.rejected > rejected, 5000, 'the msg2 refused');
+    await waitFor(() => nodeInternals(st.a).handshakes.stats.rejected > rejected, 5000, 'the msg2 refused');
     assert.equal(st.logged(/Incorrect host responded to handshake/) - logged, 1, 'logged as an incorrect host');
     assert.ok(st.logA.some((l) => /Incorrect host responded/.test(l) && l.includes(dialled.vpnIp) && l.includes(other.vpnIp)), 'the log names both IPs');
-    assert.equal(st.a.handshakes.stats.completed, completed, 'no handshake completed');
-    assert.equal(st.a.hostmap.get(ipU32(dialled.vpnIp)), undefined, 'no tunnel for the dialled IP');
-    assert.equal(st.a.hostmap.get(ipU32(other.vpnIp)), undefined, 'no tunnel for the responder\'s IP');
-    assert.equal(st.a.hostmap.size, size);
+    assert.equal(nodeInternals(st.a).handshakes.stats.completed, completed, 'no handshake completed');
+    assert.equal(nodeInternals(st.a).hostmap.get(ipU32(dialled.vpnIp)), undefined, 'no tunnel for the dialled IP');
+    assert.equal(nodeInternals(st.a).hostmap.get(ipU32(other.vpnIp)), undefined, 'no tunnel for the responder\'s IP');
+    assert.equal(nodeInternals(st.a).hostmap.size, size);
     // Data on the session the wrong responder thinks it has goes nowhere.
     const delivered = st.a.stats.delivered;
     const unknown = st.a.stats.drops['outside-unknown-index'];
@@ -116,14 +117,14 @@ test('after an incorrect host answers, the dialled peer\'s genuine msg2 still co
     const late = st.ids.get('late')!;
     const other = st.ids.get('other2')!;
     const mark = st.peer.mark();
-    const rejected = st.a.handshakes.stats.rejected;
+    const rejected = nodeInternals(st.a).handshakes.stats.rejected;
     assert.ok(st.a.connect(ipU32(late.vpnIp)));
     const msg1 = await st.peer.expect(mark, isMsg1, 5000, 'msg1 from A');
     await st.peer.send(st.epA, st.peer.answer(msg1.bytes, other).msg2);
-    await waitFor(() => st.a.handshakes.stats.rejected > rejected, 5000, 'the wrong msg2 refused');
+    await waitFor(() => nodeInternals(st.a).handshakes.stats.rejected > rejected, 5000, 'the wrong msg2 refused');
     const { msg2, session } = st.peer.answer(msg1.bytes, late);
     await st.peer.send(st.epA, msg2);
-    await waitFor(() => st.a.hostmap.get(ipU32(late.vpnIp)) !== undefined, 1000, 'the tunnel from the genuine msg2');
+    await waitFor(() => nodeInternals(st.a).hostmap.get(ipU32(late.vpnIp)) !== undefined, 1000, 'the tunnel from the genuine msg2');
     await st.peer.ping(st.epA, session, late, IP_A);
   } catch (e) {
     throw withLog(st, e);

@@ -11,6 +11,7 @@ import { ipU32 } from '../../helpers/overlay.js';
 import { waitFor } from '../../helpers/wait.js';
 import { T_HANDSHAKE, parseHeader, type Received } from './hostile-peer.js';
 import { IP_A, processed, quietPeriod, stage, withLog, type Stage } from './hostile-setup.js';
+import { nodeInternals } from '../../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 let s: Stage | undefined;
@@ -39,20 +40,20 @@ test('truncated msg1 (< 16 bytes, header only, header + 10, half) is dropped and
     const me = st.ids.get('m1')!;
     const full = st.peer.msg1(me).bytes;
     const before = st.a.stats.snapshot();
-    const rejected = st.a.handshakes.stats.rejected;
+    const rejected = nodeInternals(st.a).handshakes.stats.rejected;
     const logged = st.logged(/Invalid handshake \(stage 1\)/);
     const mark = st.peer.mark();
     for (const cut of cuts(full)) await st.peer.send(st.epA, cut);
     await processed(st, before, 4);
     const now = st.a.stats.snapshot();
     assert.equal(now.drops['outside-short'] - before.drops['outside-short'], 1, 'the 9-byte cut counted as outside-short');
-    assert.equal(st.a.handshakes.stats.rejected - rejected, 3, 'header only, header + 10 and half counted as rejected handshakes');
+    assert.equal(nodeInternals(st.a).handshakes.stats.rejected - rejected, 3, 'header only, header + 10 and half counted as rejected handshakes');
     // Logged, but at most once a second per kind of refusal (the two too-short bodies are one kind).
     const lines = st.logged(/Invalid handshake \(stage 1\)/) - logged;
     assert.ok(lines >= 1 && lines <= 3, `refusals logged (rate-limited per kind): ${lines} lines`);
     await quietPeriod();
     assert.equal(st.peer.since(mark, isMsg(2n)).length, 0, 'no msg2 for a truncated msg1');
-    assert.equal(st.a.hostmap.get(ipU32(me.vpnIp)), undefined, 'no tunnel');
+    assert.equal(nodeInternals(st.a).hostmap.get(ipU32(me.vpnIp)), undefined, 'no tunnel');
     // The whole msg1 still works, and so does the honest tunnel.
     const session = await st.peer.handshake(st.epA, me);
     await st.peer.ping(st.epA, session, me, IP_A);
@@ -71,17 +72,17 @@ test('truncated msg2 (< 16 bytes, header only, header + 10, half) is dropped and
     const msg1 = await st.peer.expect(mark, isMsg(1n), 5000, 'msg1 from A');
     const { msg2, session } = st.peer.answer(msg1.bytes, me);
     const before = st.a.stats.snapshot();
-    const rejected = st.a.handshakes.stats.rejected;
+    const rejected = nodeInternals(st.a).handshakes.stats.rejected;
     const logged = st.logged(/Failed to complete handshake \(stage 2\)/);
     for (const cut of cuts(msg2)) await st.peer.send(st.epA, cut);
     await processed(st, before, 4);
     assert.equal(st.a.stats.drops['outside-short'] - before.drops['outside-short'], 1, 'the 9-byte cut counted as outside-short');
-    assert.equal(st.a.handshakes.stats.rejected - rejected, 3, 'header only, header + 10 and half counted as rejected');
+    assert.equal(nodeInternals(st.a).handshakes.stats.rejected - rejected, 3, 'header only, header + 10 and half counted as rejected');
     assert.equal(st.logged(/Failed to complete handshake \(stage 2\)/) - logged, 3, 'each logged');
-    assert.equal(st.a.hostmap.get(ipU32(me.vpnIp)), undefined, 'no tunnel yet');
-    assert.ok(st.a.handshakes.isPending(ipU32(me.vpnIp)), 'the handshake is still pending: a bad msg2 does not spoil it');
+    assert.equal(nodeInternals(st.a).hostmap.get(ipU32(me.vpnIp)), undefined, 'no tunnel yet');
+    assert.ok(nodeInternals(st.a).handshakes.isPending(ipU32(me.vpnIp)), 'the handshake is still pending: a bad msg2 does not spoil it');
     await st.peer.send(st.epA, msg2);
-    await waitFor(() => st.a.hostmap.get(ipU32(me.vpnIp)) !== undefined, 5000, 'the tunnel from the genuine msg2');
+    await waitFor(() => nodeInternals(st.a).hostmap.get(ipU32(me.vpnIp)) !== undefined, 5000, 'the tunnel from the genuine msg2');
     await st.peer.ping(st.epA, session, me, IP_A);
     await st.works();
   } catch (e) {
@@ -94,22 +95,22 @@ test('a peer whose certificate has expired is refused at stage 1 and at stage 2 
   try {
     const me = st.ids.get('x')!;
     // Stage 1: the expired peer initiates.
-    let rejected = st.a.handshakes.stats.rejected;
+    let rejected = nodeInternals(st.a).handshakes.stats.rejected;
     let mark = st.peer.mark();
     await st.peer.send(st.epA, st.peer.msg1(me).bytes);
-    await waitFor(() => st.a.handshakes.stats.rejected > rejected, 3000, 'stage 1 to reject the expired certificate');
+    await waitFor(() => nodeInternals(st.a).handshakes.stats.rejected > rejected, 3000, 'stage 1 to reject the expired certificate');
     assert.ok(st.logA.some((l) => /Invalid handshake \(stage 1\)/.test(l) && /expired/.test(l)), 'logged as expired');
     await quietPeriod();
     assert.equal(st.peer.since(mark, isMsg(2n)).length, 0, 'no msg2 for an expired certificate');
     // Stage 2: A initiates to the expired peer, which answers with its certificate.
-    rejected = st.a.handshakes.stats.rejected;
+    rejected = nodeInternals(st.a).handshakes.stats.rejected;
     mark = st.peer.mark();
     assert.ok(st.a.connect(ipU32(me.vpnIp)));
     const msg1 = await st.peer.expect(mark, isMsg(1n), 5000, 'msg1 from A');
     await st.peer.send(st.epA, st.peer.answer(msg1.bytes, me).msg2);
-    await waitFor(() => st.a.handshakes.stats.rejected > rejected, 3000, 'stage 2 to reject the expired certificate');
+    await waitFor(() => nodeInternals(st.a).handshakes.stats.rejected > rejected, 3000, 'stage 2 to reject the expired certificate');
     assert.ok(st.logA.some((l) => /Failed to complete handshake \(stage 2\)/.test(l) && /expired/.test(l)), 'logged as expired');
-    assert.equal(st.a.hostmap.get(ipU32(me.vpnIp)), undefined, 'no tunnel');
+    assert.equal(nodeInternals(st.a).hostmap.get(ipU32(me.vpnIp)), undefined, 'no tunnel');
     await st.works();
   } catch (e) {
     throw withLog(st, e);
@@ -134,10 +135,10 @@ test('a msg1 whose ephemeral key is a low-order point is refused like any bad ha
     await st.peer.send(st.epA, msg1);
     await processed(st, before, 1);
     await quietPeriod();
-    assert.equal(st.a.udp.isClosed, false, 'node A is still running');
+    assert.equal(nodeInternals(st.a).udp.isClosed, false, 'node A is still running');
     assert.equal(st.peer.since(mark, isMsg(2n)).length, 0, 'no msg2');
     assert.ok(st.logA.some((l) => /Invalid handshake \(stage 1\)/.test(l) && /low-order/.test(l)), 'logged as an invalid handshake');
-    assert.equal(st.a.hostmap.get(ipU32(me.vpnIp)), undefined, 'no tunnel');
+    assert.equal(nodeInternals(st.a).hostmap.get(ipU32(me.vpnIp)), undefined, 'no tunnel');
     await st.works();
   } catch (e) {
     throw withLog(st, e);

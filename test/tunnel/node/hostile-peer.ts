@@ -13,7 +13,7 @@ import {
 import {
   IxInitiator, IxResponder, decodeHandshake, encodeHandshake, unixNanos, type KeyPair,
 } from '../../../src/tunnel/noise/index.js';
-import { Endpoint, UdpSocket } from '../../../src/tunnel/udp/index.js';
+import { Endpoint, UdpSocket } from '../../../src/udp/index.js';
 import { waitFor } from '../../helpers/wait.js';
 
 /** Header types and subtypes (docs/PROTOCOL.md "Message types"). */

@@ -7,13 +7,14 @@
 //   handshake, leave no pending state and are counted as inside-no-remote.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { UdpSocket, Endpoint } from '../../../src/tunnel/udp/index.js';
+import { UdpSocket, Endpoint } from '../../../src/udp/index.js';
 import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
 import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
 import { ipU32 } from '../../helpers/overlay.js';
 import { waitFor } from '../../helpers/wait.js';
 import { T_HANDSHAKE, parseHeader, type Received } from './hostile-peer.js';
 import { IP_A, quietPeriod, stage, withLog, type Stage } from './hostile-setup.js';
+import { nodeInternals } from '../../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 let s: Stage | undefined;
@@ -51,10 +52,10 @@ test(`a pending handshake holds the first ${TRIGGER_BUFFER} packets (trigger_buf
   try {
     const me = st.ids.get('slow')!;
     const mark = st.peer.mark();
-    const initiated = st.a.handshakes.stats.initiated;
+    const initiated = nodeInternals(st.a).handshakes.stats.initiated;
     await sendInside(st, me.vpnIp, 100);
-    assert.equal(st.a.handshakes.stats.initiated, initiated + 1, 'one handshake for all of them');
-    assert.ok(st.a.handshakes.isPending(ipU32(me.vpnIp)));
+    assert.equal(nodeInternals(st.a).handshakes.stats.initiated, initiated + 1, 'one handshake for all of them');
+    assert.ok(nodeInternals(st.a).handshakes.isPending(ipU32(me.vpnIp)));
     const msg1 = await st.peer.expect(mark, isMsg1, 5000, 'msg1 from A');
     // Answer only now: every packet met the pending handshake.
     const { msg2, session } = st.peer.answer(msg1.bytes, me);
@@ -76,13 +77,13 @@ test('traffic to an overlay IP without a static_host_map entry starts no handsha
     const unknownIp = '198.19.0.99';
     const mark = st.peer.mark();
     const noRemote = st.a.stats.drops['inside-no-remote'];
-    const initiated = st.a.handshakes.stats.initiated;
+    const initiated = nodeInternals(st.a).handshakes.stats.initiated;
     await sendInside(st, unknownIp, 20);
     await waitFor(() => st.a.stats.drops['inside-no-remote'] >= noRemote + 20, 3000, 'the packets counted as inside-no-remote');
     assert.equal(st.a.stats.drops['inside-no-remote'], noRemote + 20);
-    assert.equal(st.a.handshakes.isPending(ipU32(unknownIp)), false, 'no pending handshake');
-    assert.equal(st.a.handshakes.stats.initiated, initiated, 'no handshake started');
-    assert.equal(st.a.hostmap.get(ipU32(unknownIp)), undefined);
+    assert.equal(nodeInternals(st.a).handshakes.isPending(ipU32(unknownIp)), false, 'no pending handshake');
+    assert.equal(nodeInternals(st.a).handshakes.stats.initiated, initiated, 'no handshake started');
+    assert.equal(nodeInternals(st.a).hostmap.get(ipU32(unknownIp)), undefined);
     await quietPeriod();
     assert.equal(st.peer.since(mark, isMsg1).length, 0, 'no msg1 sent anywhere we listen');
   } catch (e) {

@@ -13,7 +13,7 @@ import { generateX25519KeyPair } from '../../../src/tunnel/noise/index.js';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
 import type { NodeStats } from '../../../src/tunnel/node/stats.js';
 import type { FirewallOptions } from '../../../src/tunnel/firewall/index.js';
-import { Endpoint } from '../../../src/tunnel/udp/index.js';
+import { Endpoint } from '../../../src/udp/index.js';
 import { Netns, vethPair } from '../../helpers/netns.js';
 import { makePki, type TestPki } from '../../helpers/nebula-pki.js';
 import { ipU32, nodeOptions } from '../../helpers/overlay.js';

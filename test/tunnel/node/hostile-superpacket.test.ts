@@ -9,11 +9,12 @@
 // around empty datagrams are covered in test/fuzz.)
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { Endpoint, UdpSocket } from '../../../src/tunnel/udp/index.js';
+import { Endpoint, UdpSocket } from '../../../src/udp/index.js';
 import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
 import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
 import { waitFor } from '../../helpers/wait.js';
 import { IP_A, IP_B, stage, withLog, type Stage } from './hostile-setup.js';
+import { nodeInternals } from '../../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 let s: Stage | undefined;
@@ -74,8 +75,8 @@ test('zero-length UDP datagrams between UDP GSO bursts cross the tunnel once eac
     for (let i = 0; i < want.length; i++) {
       if (!got[i]!.equals(want[i]!)) assert.fail(`datagram ${i}: got ${describe(got[i]!)}, want ${describe(want[i]!)}`);
     }
-    const bDev = st.b.device;
-    const aDev = st.a.device;
+    const bDev = nodeInternals(st.b).device;
+    const aDev = nodeInternals(st.a).device;
     t.diagnostic(`${want.length} datagrams (${3 * ROUNDS} empty); B read ${bDev.stats().rxSuperpackets} superpackets, A wrote ${aDev.stats().txSuperpackets}`);
     if (bDev.capabilities.uso) assert.ok(bDev.stats().rxSuperpackets > 0, 'B read USO superpackets from its TUN');
     if (aDev.capabilities.uso && aDev.groWrites) assert.ok(aDev.stats().txSuperpackets > 0, 'A coalesced datagrams into superpackets around the empty ones');

@@ -10,7 +10,7 @@ import { Firewall, PORT_ANY, type FirewallRule } from '../../../src/tunnel/firew
 import { InboundPath, type DatagramBatch } from '../../../src/tunnel/node/inbound.js';
 import { NodeStats } from '../../../src/tunnel/node/stats.js';
 import { DataTunnel } from '../../../src/tunnel/node/tunnel.js';
-import { Endpoint } from '../../../src/tunnel/udp/index.js';
+import { Endpoint } from '../../../src/udp/index.js';
 import { AEAD_TAG_LEN, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_MESSAGE, encodeHeader } from '../../../src/tunnel/wire/index.js';
 import { LOCAL, ip, packet, peer } from '../firewall/packets.js';
 

@@ -11,11 +11,11 @@ import { FlowShare } from '../../../src/tunnel/node/flow-share.js';
 import { Hostmap } from '../../../src/tunnel/node/hostmap.js';
 import { NODE_STATS_SLOTS, NodeStats } from '../../../src/tunnel/node/stats.js';
 import { DataTunnel, TunnelSlots } from '../../../src/tunnel/node/tunnel.js';
-import { Endpoint } from '../../../src/tunnel/udp/index.js';
+import { Endpoint } from '../../../src/udp/index.js';
 import { packet, peer } from '../firewall/packets.js';
 
 const TUNNEL_JS = new URL('../../../src/tunnel/node/tunnel.js', import.meta.url).href;
-const ENDPOINT_JS = new URL('../../../src/tunnel/udp/index.js', import.meta.url).href;
+const ENDPOINT_JS = new URL('../../../src/udp/index.js', import.meta.url).href;
 
 function dataTunnel(localIndex: number): DataTunnel {
   return new DataTunnel({

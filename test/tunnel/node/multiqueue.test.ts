@@ -9,7 +9,7 @@ import { readdirSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { AeadBatch, BatchAead } from '../../../src/tunnel/aead/index.js';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
-import { UdpSocket, Endpoint } from '../../../src/tunnel/udp/index.js';
+import { UdpSocket, Endpoint } from '../../../src/udp/index.js';
 import { AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_MESSAGE, encodeHeader } from '../../../src/tunnel/wire/index.js';
 import { checksumReference } from '../../../src/packet/index.js';
 import { Netns, addAddress, destroyAll, rootSkipReason, vethPair, waitFor } from '../../helpers/netns.js';
@@ -21,6 +21,7 @@ import { tcpTransfer } from '../../helpers/tcp-transfer.js';
 import { writeNodeConfig } from '../../helpers/nebula-process.js';
 import { collectLines } from '../../helpers/lines.js';
 import { installCrashableRoutines } from './crashable-routines.js';
+import { nodeInternals } from '../../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);
@@ -90,8 +91,8 @@ for (const cipher of ['aes', 'chachapoly'] as const) {
       // And the other way, while the first tunnel is in use.
       const back = await tcpTransfer(b, a, B_IP, 5605, 8 * MiB, 60_000);
       assert.equal(back.received.sha256, back.sent.sha256);
-      const ta = na.hostmap.get(ipU32(B_IP));
-      const tb = nb.hostmap.get(ipU32(A_IP));
+      const ta = nodeInternals(na).hostmap.get(ipU32(B_IP));
+      const tb = nodeInternals(nb).hostmap.get(ipU32(A_IP));
       assert.ok(ta && tb, 'both nodes have the tunnel');
       for (const n of [na, nb]) {
         const s = n.stats;
@@ -105,7 +106,7 @@ for (const cipher of ['aes', 'chachapoly'] as const) {
       assert.ok(routine.some((s) => s.insidePackets + s.datagramsIn > 0), `routine 1 did some of the work: ${JSON.stringify(routine)}`);
       // The routines had every tunnel before its traffic needed it: no recv_error, no second handshake.
       assert.equal(na.stats.recvErrorsSent + nb.stats.recvErrorsSent, 0, 'no recv_error was sent');
-      assert.equal(na.handshakes.stats.initiated + nb.handshakes.stats.initiated, 1, 'one handshake');
+      assert.equal(nodeInternals(na).handshakes.stats.initiated + nodeInternals(nb).handshakes.stats.initiated, 1, 'one handshake');
       // Sent counters were unique across threads: the receiver's windows refused nothing as a replay
       // (a duplicate counter from two threads would land in one window, the peer's address pins one socket).
       assert.equal(na.stats.drops['outside-replay'] + nb.stats.drops['outside-replay'], 0, 'no counter was used twice');
@@ -138,12 +139,12 @@ test('routines 2: liveness sees traffic of every thread: one-way traffic keeps t
     const sink = a.spawn(process.execPath, ['-e', `require('dgram').createSocket('udp4').bind(9999, '${A_IP}', () => console.log('bound'))`], { stdio: ['ignore', 'pipe', 'pipe'] });
     await new Promise<void>((r) => sink.stdout!.once('data', () => r()));
     await b.execAsync('ping', ['-c', '1', '-W', '5', A_IP], { timeoutMs: 10_000 });
-    const t = nb.hostmap.get(ipU32(A_IP));
+    const t = nodeInternals(nb).hostmap.get(ipU32(A_IP));
     assert.ok(t);
     // 3 s of datagrams b -> a only: b's liveness asks a with test requests; a's answers (from whichever
     // thread b's address lands on) reach b on whichever thread, and b's main sees them in the shared stamps.
     await b.execAsync('bash', ['-c', `for i in $(seq 30); do echo x > /dev/udp/${A_IP}/9999; sleep 0.1; done`], { timeoutMs: 20_000 });
-    assert.equal(nb.hostmap.get(ipU32(A_IP)), t, 'b kept the tunnel (pending_deletion is 1 s)');
+    assert.equal(nodeInternals(nb).hostmap.get(ipU32(A_IP)), t, 'b kept the tunnel (pending_deletion is 1 s)');
     assert.ok(na.stats.testReplies >= 2, `a answered test requests (${na.stats.testReplies})`);
     sink.kill();
   }, 'aes', tweak);
@@ -187,7 +188,7 @@ test('routines 2: a replayed datagram from another source address is refused; fr
   await pair('198.18.24', [2, 2], async ({ b, na, bIf }) => {
     addAddress(b, bIf, '198.18.24.3/24');
     await b.execAsync('ping', ['-c', '3', '-i', '0.2', '-W', '5', A_IP], { timeoutMs: 20_000 });
-    const t = na.hostmap.get(ipU32(B_IP));
+    const t = nodeInternals(na).hostmap.get(ipU32(B_IP));
     assert.ok(t && t.keys, 'a has the tunnel, with its keys kept for the routine');
     const remoteBefore = t.remote.key;
     assert.equal(remoteBefore, '198.18.24.2:4242');
@@ -253,7 +254,7 @@ test('routines 2: stop() and a crashing routine leave the process fd count uncha
         await na.ready;
         await nb.ready;
         assert.ok(na.connect(ipU32(B_IP)));
-        await waitFor(() => na.hostmap.size === 1 && nb.hostmap.size === 1, 10_000, 'tunnel up');
+        await waitFor(() => nodeInternals(na).hostmap.size === 1 && nodeInternals(nb).hostmap.size === 1, 10_000, 'tunnel up');
         if (crash) {
           routines.crash(ipU32(A_IP), 1);
           let timer: NodeJS.Timeout | undefined;
@@ -264,7 +265,7 @@ test('routines 2: stop() and a crashing routine leave the process fd count uncha
           assert.ok(lines.some((l) => l.includes('Routine failed') && l.includes('crash requested')), 'the crash was logged');
           assert.equal(nb.failure, null);
           // b learnt of it: a sent close_tunnel on its way down.
-          await waitFor(() => nb.hostmap.size === 0, 10_000, 'b saw close_tunnel');
+          await waitFor(() => nodeInternals(nb).hostmap.size === 0, 10_000, 'b saw close_tunnel');
         }
       } finally {
         await na.stop();

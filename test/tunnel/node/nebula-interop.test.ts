@@ -7,7 +7,7 @@ import { OverlayNode } from '../../../src/tunnel/node/node.js';
 import { Netns, destroyAll, rootSkipReason, vethPair } from '../../helpers/netns.js';
 import { makePki, nebulaSkipReason } from '../../helpers/nebula-pki.js';
 import { startNebula } from '../../helpers/nebula-process.js';
-import { ipU32, nodeOptions } from '../../helpers/overlay.js';
+import { nodeOptions } from '../../helpers/overlay.js';
 import { tcpTransfer } from '../../helpers/tcp-transfer.js';
 import { tryRun } from '../../helpers/run.js';
 
@@ -35,9 +35,11 @@ for (const cipher of ['aes', 'chachapoly'] as const) {
         // The first ping triggers the handshake from the initiating side.
         if (initiator === 'nebula') await a.execAsync('ping', ['-c', '3', '-i', '0.2', '-W', '5', TIO_IP], { timeoutMs: 20_000 });
         else await b.execAsync('ping', ['-c', '3', '-i', '0.2', '-W', '5', NEB_IP], { timeoutMs: 20_000 });
-        const t = node.hostmap.get(ipU32(NEB_IP));
+        const t = node.status().tunnels.find((x) => x.overlayAddress === NEB_IP);
         assert.ok(t, 'tio has a tunnel to nebula');
         assert.equal(t.initiator, initiator === 'tio');
+        assert.equal(t.peer, 'neb');
+        assert.ok(t.remote.startsWith('198.18.21.1:'), `remote ${t.remote}`);
         await neb.waitForLog('Handshake message', 5000);
         // Ping the other way over the same tunnel.
         if (initiator === 'nebula') await b.execAsync('ping', ['-c', '3', '-i', '0.2', '-W', '5', NEB_IP], { timeoutMs: 20_000 });

@@ -1,6 +1,6 @@
 /** Endpoint: a peer's IP and port, with its sockaddr encoded once for every send. */
 import { BadAddressError } from './errors.js';
-import { formatIpv4, formatIpv6, ipBytes, ipFamily } from './ip-text.js';
+import { formatIpv4, formatIpv6, ipBytes, ipFamily } from '../packet/ip-text.js';
 import { SOCKADDR_SLOT_BYTES } from './constants.js';
 import {
   decodeSockaddr, encodeSockaddr, sockaddrAddrOffset, sockaddrEquals, sockaddrFamily, sockaddrPort, sockaddrScopeId,

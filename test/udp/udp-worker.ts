@@ -2,7 +2,7 @@
 // namespace, reports its port, then reports every datagram's first word until
 // it is terminated (with a recv pending).
 import { parentPort, workerData } from 'node:worker_threads';
-import { UdpSocket } from '../../../src/tunnel/udp/index.js';
+import { UdpSocket } from '../../src/udp/index.js';
 
 const { netns, host, port } = workerData as { netns: string; host: string; port: number };
 const sock = UdpSocket.open({ host, port, reusePort: true, netns });

@@ -2,13 +2,13 @@
 // batches chunked for UDP_SEGMENT, options validated.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { OptionError } from '../../../src/errors.js';
+import { OptionError } from '../../src/errors.js';
 import {
   Endpoint, EndpointCache, SendBatch, SOCKADDR_SLOT_BYTES, UdpBatch, encodeSockaddr, maxGsoBytes,
-} from '../../../src/tunnel/udp/index.js';
-import { UdpCounters } from '../../../src/tunnel/udp/counters.js';
-import { RECV_META, SEND_META } from '../../../src/tunnel/udp/constants.js';
-import { resolveUdpOptions } from '../../../src/tunnel/udp/options.js';
+} from '../../src/udp/index.js';
+import { UdpCounters } from '../../src/udp/counters.js';
+import { RECV_META, SEND_META } from '../../src/udp/constants.js';
+import { resolveUdpOptions } from '../../src/udp/options.js';
 
 function recvMeta(rows: [off: number, len: number, gso: number, flags: number, drops: number][]): Int32Array {
   const m = new Int32Array(rows.length * RECV_META);

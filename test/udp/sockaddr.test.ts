@@ -5,9 +5,9 @@ import fc from 'fast-check';
 import {
   Endpoint, EndpointCache, SOCKADDR_SLOT_BYTES, decodeSockaddr, encodeSockaddr, formatIpv6, sockaddrEquals,
   sockaddrFamily, sockaddrHash, sockaddrPort, BadAddressError,
-} from '../../../src/tunnel/udp/index.js';
-import { ipv6Bytes } from '../../../src/tun/cidr.js';
-import { HOST_LITTLE_ENDIAN } from '../../../src/packet/host-endian.js';
+} from '../../src/udp/index.js';
+import { ipv6Bytes } from '../../src/packet/ip-text.js';
+import { HOST_LITTLE_ENDIAN } from '../../src/packet/host-endian.js';
 
 test('IPv4 sockaddr: kernel struct sockaddr_in layout and round trip', () => {
   const slot = new Uint8Array(SOCKADDR_SLOT_BYTES).fill(0xee);

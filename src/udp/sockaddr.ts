@@ -11,7 +11,7 @@
  * Bytes past the structure are ignored. Equality and hashing look at family,
  * port, address and (IPv6) scope id only; flowinfo is not part of a peer's identity.
  */
-import { HOST_LITTLE_ENDIAN } from '../../packet/host-endian.js';
+import { HOST_LITTLE_ENDIAN } from '../packet/host-endian.js';
 import { AF_INET, AF_INET6, SOCKADDR_SLOT_BYTES } from './constants.js';
 
 /** A decoded sockaddr: family, network-order address bytes, port and IPv6 scope id. */

@@ -1,4 +1,4 @@
-/** Waiting for an fd to become readable or writable on the current thread's libuv loop. */
+/** Waiting for an fd to become readable or writable on the current thread's libuv loop; shared by tun/ and udp/. */
 import { native, POLL_READABLE, POLL_WRITABLE, type PollHandle } from '../native.js';
 import { SyscallError } from '../errors.js';
 

@@ -1,7 +1,7 @@
 /** Options of UdpSocket.open, validated into a complete, plain object. */
-import { OptionError } from '../../errors.js';
+import { OptionError } from '../errors.js';
 import { GRO_SLOT_BYTES, RECV_BATCH_MAX } from './constants.js';
-import { ipBytes, ipFamily } from './ip-text.js';
+import { ipBytes, ipFamily } from '../packet/ip-text.js';
 
 /** What UdpSocket.open accepts. */
 export interface UdpSocketOptions {

@@ -3,12 +3,12 @@
 // messages skipped with a typed error, close during a wait. No sockets.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClosedError, OptionError, type TioError } from '../../../src/errors.js';
-import { Endpoint, SendBatch, SOCKADDR_SLOT_BYTES, UdpSendError } from '../../../src/tunnel/udp/index.js';
-import * as Errno from '../../../src/errno.js';
-import { SEND_META } from '../../../src/tunnel/udp/constants.js';
-import { UdpCounters } from '../../../src/tunnel/udp/counters.js';
-import { Sender, type SendHost, type SendSyscalls } from '../../../src/tunnel/udp/sender.js';
+import { ClosedError, OptionError, type TioError } from '../../src/errors.js';
+import { Endpoint, SendBatch, SOCKADDR_SLOT_BYTES, UdpSendError } from '../../src/udp/index.js';
+import * as Errno from '../../src/errno.js';
+import { SEND_META } from '../../src/udp/constants.js';
+import { UdpCounters } from '../../src/udp/counters.js';
+import { Sender, type SendHost, type SendSyscalls } from '../../src/udp/sender.js';
 import { pattern } from './harness.js';
 
 /** Accepts rows like Linux does (whole rows or nothing), with knobs for GSO refusal and EAGAIN. */

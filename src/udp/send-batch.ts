@@ -1,5 +1,5 @@
 /** SendBatch: messages to many peers, described once and sent with sendmmsg by UdpSocket.sendBatch. */
-import { OptionError } from '../../errors.js';
+import { OptionError } from '../errors.js';
 import { SEND_META, SOCKADDR_SLOT_BYTES } from './constants.js';
 import type { Endpoint } from './endpoint.js';
 import type { UdpSendError } from './errors.js';

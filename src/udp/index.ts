@@ -1,4 +1,4 @@
-/** UDP transport of the overlay node: sockets with GSO/GRO, endpoints, batches, errors. */
+/** The UDP transport (sendmmsg/recvmmsg, UDP GSO/GRO): an I/O layer beside tun/, used by the overlay node. */
 export { UdpSocket } from './socket.js';
 export type { UdpSocketOptions } from './options.js';
 export { DEFAULT_BUFFER_BYTES } from './options.js';
@@ -14,5 +14,5 @@ export {
 export {
   encodeSockaddr, decodeSockaddr, sockaddrEquals, sockaddrFamily, sockaddrHash, sockaddrPort, type SockaddrParts,
 } from './sockaddr.js';
-export { formatIpv4, formatIpv6 } from './ip-text.js';
+export { formatIpv4, formatIpv6 } from '../packet/ip-text.js';
 export { maxGsoBytes, maxUdpPayload } from './limits.js';

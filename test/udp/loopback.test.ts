@@ -2,8 +2,8 @@
 // needed. The real coverage runs between namespaces (gso-gro.test, socket.test).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { ClosedError } from '../../../src/errors.js';
-import { Endpoint, UdpSocket } from '../../../src/tunnel/udp/index.js';
+import { ClosedError } from '../../src/errors.js';
+import { Endpoint, UdpSocket } from '../../src/udp/index.js';
 import { collect, pattern, within } from './harness.js';
 
 test('loopback: ephemeral port, sendTo and sendSegments arrive intact, close rejects recv', async () => {

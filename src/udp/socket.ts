@@ -1,10 +1,10 @@
 /** UdpSocket: one non-blocking UDP socket with batched receive (recvmmsg + GRO) and send (UDP_SEGMENT + sendmmsg). */
-import { native, releaseBuffer } from '../../native.js';
-import { BusyError, ClosedError, SyscallError, type TioError } from '../../errors.js';
-import { inNetns } from '../../tun/netns.js';
-import { FdWatcher } from '../../tun/readiness.js';
+import { native, releaseBuffer } from '../native.js';
+import { BusyError, ClosedError, SyscallError, type TioError } from '../errors.js';
+import { inNetns } from '../io/netns.js';
+import { FdWatcher } from '../io/readiness.js';
 import { UdpBatch } from './batch.js';
-import * as Errno from '../../errno.js';
+import * as Errno from '../errno.js';
 import { GRO_SLOT_BYTES, RECV_META, SOCKADDR_SLOT_BYTES } from './constants.js';
 import { UdpCounters, type UdpStats } from './counters.js';
 import { Endpoint } from './endpoint.js';

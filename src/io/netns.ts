@@ -1,4 +1,4 @@
-/** Running synchronous code inside a named network namespace (the `netns` option). */
+/** Running synchronous code inside a named network namespace (the `netns` option); shared by tun/ and udp/. */
 import { ENOENT, EPERM } from '../errno.js';
 import { native } from '../native.js';
 import { OptionError, PermissionDeniedError, SyscallError } from '../errors.js';

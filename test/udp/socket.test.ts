@@ -5,11 +5,11 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { Worker } from 'node:worker_threads';
-import { ClosedError, OptionError } from '../../../src/errors.js';
-import { Endpoint, SendBatch, UdpBindError, UdpSendError, UdpSocket } from '../../../src/tunnel/udp/index.js';
-import * as Errno from '../../../src/errno.js';
-import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
-import { tryRun } from '../../helpers/run.js';
+import { ClosedError, OptionError } from '../../src/errors.js';
+import { Endpoint, SendBatch, UdpBindError, UdpSendError, UdpSocket } from '../../src/udp/index.js';
+import * as Errno from '../../src/errno.js';
+import { destroyAll, rootSkipReason } from '../helpers/netns.js';
+import { tryRun } from '../helpers/run.js';
 import { collect, makePair, pattern, within, type Pair } from './harness.js';
 
 const skip = rootSkipReason();

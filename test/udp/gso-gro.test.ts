@@ -3,8 +3,8 @@
 // GRO socket, over IPv4 and IPv6; gso: 'off' and the GSO fallback send the same bytes.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { Endpoint, UdpSocket } from '../../../src/tunnel/udp/index.js';
-import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
+import { Endpoint, UdpSocket } from '../../src/udp/index.js';
+import { destroyAll, rootSkipReason } from '../helpers/netns.js';
 import { collect, makePair, pattern, type Pair } from './harness.js';
 
 const skip = rootSkipReason();

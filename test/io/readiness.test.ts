@@ -3,7 +3,7 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { native, nativeAvailable } from '../../src/native.js';
-import { FdWatcher } from '../../src/tun/readiness.js';
+import { FdWatcher } from '../../src/io/readiness.js';
 import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
 import { collect } from '../helpers/run.js';
 

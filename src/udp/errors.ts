@@ -1,7 +1,7 @@
 /** Typed errors of the UDP transport (all extend TioError and carry a stable code). */
-import * as Errno from '../../errno.js';
-import { errnoName } from '../../errno.js';
-import { TioError } from '../../errors.js';
+import * as Errno from '../errno.js';
+import { errnoName } from '../errno.js';
+import { TioError } from '../errors.js';
 
 /** An address or endpoint given to the transport is malformed. */
 export class BadAddressError extends TioError {

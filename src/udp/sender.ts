@@ -3,9 +3,9 @@
  * peers, the fallback to one datagram at a time when the kernel refuses GSO,
  * and EAGAIN waits that keep send order.
  */
-import { native, type NativeUdp } from '../../native.js';
-import { OptionError, type TioError } from '../../errors.js';
-import * as Errno from '../../errno.js';
+import { native, type NativeUdp } from '../native.js';
+import { OptionError, type TioError } from '../errors.js';
+import * as Errno from '../errno.js';
 import { SEND_BATCH_MAX, SEND_META, SOCKADDR_SLOT_BYTES } from './constants.js';
 import type { UdpCounters } from './counters.js';
 import { Endpoint } from './endpoint.js';

@@ -1,0 +1,122 @@
+/**
+ * OverlayNode.status(): a read-only snapshot of a running node for users and
+ * operators, in place of its internals (device, sockets, hostmap, handshakes).
+ * Plain data, copied at the call: holding it keeps nothing alive and changes nothing.
+ */
+import { u32ToIp } from '../cert/index.js';
+import type { QueueStats } from '../../tun/index.js';
+import type { UdpStats } from '../../udp/index.js';
+import type { HandshakeStats } from './handshakes.js';
+import type { NodeDropReason, NodeStats } from './stats.js';
+import type { Tunnel } from './tunnel.js';
+
+/** The node's data-path counters (NodeStats as plain read-only data). */
+export interface NodeCounters {
+  /** Inner packets read from the TUN (superpackets count once). */
+  readonly insidePackets: number;
+  /** Datagrams encrypted and sent. */
+  readonly datagramsOut: number;
+  /** Datagrams received (after GRO split). */
+  readonly datagramsIn: number;
+  /** Inner packets decrypted and delivered to the TUN. */
+  readonly delivered: number;
+  /** recv_error messages sent. */
+  readonly recvErrorsSent: number;
+  /** recv_error messages received. */
+  readonly recvErrorsReceived: number;
+  /** Test requests answered. */
+  readonly testReplies: number;
+  /** Rejects sent through the tunnel for refused inbound packets. */
+  readonly rejectsToPeers: number;
+  /** Rejects written to the TUN for refused outbound packets. */
+  readonly rejectsToTun: number;
+  /** Rejects not sent because the reject budget was spent. */
+  readonly rejectsLimited: number;
+  /** Rejects for the TUN skipped (no room, or the write failed). */
+  readonly rejectsSkipped: number;
+  /** Drops by reason. */
+  readonly drops: Readonly<Record<NodeDropReason, number>>;
+}
+
+/** Handshake outcome counters (plain read-only data). */
+export type HandshakeCounters = Readonly<HandshakeStats>;
+
+/** One established tunnel, as status() saw it. */
+export interface TunnelStatus {
+  /** The peer's certificate name. */
+  readonly peer: string;
+  /** The peer's overlay (VPN) address, dotted quad. */
+  readonly overlayAddress: string;
+  /** The peer's underlay address, "ip:port" ("[ip]:port" for IPv6). */
+  readonly remote: string;
+  /** Our index of the tunnel: the peer puts it in every packet it sends us. */
+  readonly localIndex: number;
+  /** The peer's index of the tunnel: we put it in every packet we send. */
+  readonly remoteIndex: number;
+  /** True when this node started the handshake. */
+  readonly initiator: boolean;
+  /** False until a packet authenticated on the tunnel (a tunnel answered from a msg1 starts unproven). */
+  readonly proven: boolean;
+  /** Fingerprint of the peer's certificate, lowercase hex. */
+  readonly fingerprint: string;
+  /** Message counters (the Nebula header's counter): the last one reserved for sending, on any thread. */
+  readonly sendCounter: number;
+  /** The highest message counter the main thread accepted from the peer. */
+  readonly receiveCounter: number;
+  /** Last authenticated inbound packet, epoch ms (any thread). */
+  readonly lastInboundAt: number;
+  /** Last outbound packet, epoch ms (any thread). */
+  readonly lastOutboundAt: number;
+}
+
+/** A read-only snapshot of a node: what it is, its tunnels and its counters. */
+export interface NodeStatus {
+  /** The TUN interface name. */
+  readonly interface: string;
+  /** This node's overlay address and prefix, e.g. "198.19.0.1/16". */
+  readonly overlayAddress: string;
+  /** The underlay listen address, "host:port" (the port the kernel chose when 0 was asked for). */
+  readonly listen: string;
+  /** Number of TUN queue / UDP socket pairs. */
+  readonly routines: number;
+  /** Why the node stopped by itself; null while running or after stop(). */
+  readonly failure: string | null;
+  /** Established tunnels, in no particular order (candidates waiting for proof are not listed). */
+  readonly tunnels: readonly TunnelStatus[];
+  /** Data-path counters, summed over every thread (routines' as of their last batch). */
+  readonly counters: NodeCounters;
+  /** Handshake counters. */
+  readonly handshakes: HandshakeCounters;
+  /** TUN counters, summed over the device's queues. */
+  readonly tun: Readonly<QueueStats>;
+  /** UDP counters of the main thread's socket (queue 0). */
+  readonly udp: Readonly<UdpStats>;
+}
+
+/** A detached plain copy of NodeStats counters. */
+export function nodeCounters(s: NodeStats): NodeCounters {
+  return {
+    insidePackets: s.insidePackets, datagramsOut: s.datagramsOut, datagramsIn: s.datagramsIn, delivered: s.delivered,
+    recvErrorsSent: s.recvErrorsSent, recvErrorsReceived: s.recvErrorsReceived, testReplies: s.testReplies,
+    rejectsToPeers: s.rejectsToPeers, rejectsToTun: s.rejectsToTun, rejectsLimited: s.rejectsLimited,
+    rejectsSkipped: s.rejectsSkipped, drops: { ...s.drops },
+  };
+}
+
+/** The status of one established tunnel. */
+export function tunnelStatus(t: Tunnel): TunnelStatus {
+  return {
+    peer: t.cert.cert.details.name,
+    overlayAddress: u32ToIp(t.vpnIp),
+    remote: t.remote.toString(),
+    localIndex: t.localIndex,
+    remoteIndex: t.remoteIndex,
+    initiator: t.initiator,
+    proven: !t.awaitingProof,
+    fingerprint: t.cert.fingerprint,
+    sendCounter: t.lastCounter,
+    receiveCounter: t.window.highest,
+    lastInboundAt: t.lastInbound,
+    lastOutboundAt: t.lastOutbound,
+  };
+}
