@@ -1,11 +1,11 @@
 #!/usr/bin/env node
 // API report: every name the package's entry points export, with its kind and
 // declaration, read from the compiled declarations (dist/src/**/*.d.ts, what the
-// package ships) with the TypeScript compiler API. Written to docs/api/*.api.md so
-// a change to the public API shows as a diff; test/api/report.test.ts fails when
+// package ships) with the TypeScript compiler API. Written under docs/api/, one
+// report per entry point, so a change to the public API shows as a diff; test/api/report.test.ts fails when
 // the checked-in report and the code disagree.
 //
-//   node scripts/api-report.mjs          write docs/api/*.api.md (after tsc)
+//   node scripts/api-report.mjs          write the reports under docs/api/ (after tsc)
 //   node scripts/api-report.mjs --check  exit 1 when a report is out of date
 import { readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';

@@ -1,4 +1,4 @@
-// The checked-in API reports (docs/api/*.api.md) match what the entry points export
+// The checked-in API reports (docs/api/tio.api.md, docs/api/tio-tunnel.api.md) match what the entry points export
 // now: a change to the public API must come with the report's diff.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
