@@ -9,8 +9,8 @@ import { parseArgs } from 'node:util';
 import { TunDevice } from '../src/index.js';
 import { native } from '../src/native.js';
 import { VIRTIO_NET_HDR_F_DATA_VALID, VNET_HDR_LEN } from '../src/virtio/index.js';
-import { build } from '../test/gro/packets.js';
-import { Netns, rootSkipReason, waitFor } from '../test/helpers/netns.js';
+import { build } from '../kit/packet.js';
+import { Netns, rootSkipReason, waitFor } from '../kit/netns.js';
 import { BenchError } from './lib/errors.js';
 
 // UDP checksum field offset in an IPv4 packet without options: 20 + 6 (RFC 768).

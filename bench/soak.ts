@@ -16,11 +16,11 @@ import { readFileSync } from 'node:fs';
 import { connect, createServer } from 'node:net';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { onCleanup } from '../test/helpers/cleanup.js';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../test/helpers/netns.js';
-import { makePki, nebulaCertSkipReason } from '../test/helpers/nebula-pki.js';
-import { writeNodeConfig } from '../test/helpers/nebula-process.js';
-import { startTio, type TioProcess } from '../test/faults/tio-process.js';
+import { onCleanup } from '../kit/cleanup.js';
+import { Netns, destroyAll, rootSkipReason, vethPair } from '../kit/netns.js';
+import { makePki, nebulaCertSkipReason } from '../kit/nebula-pki.js';
+import { writeNodeConfig } from '../kit/nebula.js';
+import { startTio, type TioProcess } from '../kit/process.js';
 import { runtime, runtimeLine } from './lib/runtime.js';
 
 const SELF = fileURLToPath(import.meta.url);

@@ -14,9 +14,9 @@
 // the node that measures. CPU is shared either way (2 cores for A, B, the
 // flooder, iperf3 and ping), as it would be for a node on a small VM.
 import type { Daemon } from './tunnel-daemon.js';
-import { addAddress, Netns, vethPair } from '../../test/helpers/netns.js';
-import type { HostFiles, TestPki } from '../../test/helpers/nebula-pki.js';
-import { run } from '../../test/helpers/run.js';
+import { addAddress, Netns, vethPair } from '../../kit/netns.js';
+import type { HostFiles, TestPki } from '../../kit/nebula-pki.js';
+import { run } from '../../kit/run.js';
 import type { FloodCert, FloodKind } from './dos-datagrams.js';
 import { Flood, type FloodSummary } from './dos-flooder.js';
 import { BenchError } from './errors.js';

@@ -3,7 +3,7 @@
 // exit (SIGTERM, so tio can write its CPU profile) before forcing it. The
 // namespace's destroy() SIGKILLs it on every other exit path.
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
-import type { Netns } from '../../test/helpers/netns.js';
+import type { Netns } from '../../kit/netns.js';
 
 /** How much of a daemon's combined stdout/stderr is kept. */
 const TAIL_CHARS = 16_384;

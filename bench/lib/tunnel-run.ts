@@ -1,8 +1,8 @@
 // One measurement of one contender: fresh namespaces and veth, the tunnel up
 // and proven to carry traffic (ping, bounded), an iperf3 run, then teardown
 // whatever happened.
-import { Netns, vethPair } from '../../test/helpers/netns.js';
-import type { TestPki } from '../../test/helpers/nebula-pki.js';
+import { Netns, vethPair } from '../../kit/netns.js';
+import type { TestPki } from '../../kit/nebula-pki.js';
 import { BenchError } from './errors.js';
 import type { IperfResult } from './iperf.js';
 import { UNDER_A, UNDER_B, UNDER_MTU, UNDER_PREFIX, type Contender, type RunningTunnel } from './tunnel-contenders.js';

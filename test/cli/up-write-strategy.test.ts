@@ -8,12 +8,12 @@ import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Netns, destroyAll, rootSkipReason, vethPair, waitFor } from '../helpers/netns.js';
-import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
-import { writeNodeConfig } from '../helpers/nebula-process.js';
-import { tcpTransfer } from '../helpers/tcp-transfer.js';
-import { collectLines } from '../helpers/lines.js';
-import { tryRun } from '../helpers/run.js';
+import { Netns, destroyAll, rootSkipReason, vethPair, waitFor } from '../../kit/netns.js';
+import { makePki, nebulaCertSkipReason } from '../../kit/nebula-pki.js';
+import { writeNodeConfig } from '../../kit/nebula.js';
+import { tcpTransfer } from '../../kit/tcp.js';
+import { collectLines } from '../../kit/lines.js';
+import { tryRun } from '../../kit/run.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason() ?? (tryRun('strace', ['-V']) === undefined ? 'strace not installed' : undefined);
 after(destroyAll);

@@ -7,11 +7,11 @@ import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Netns, destroyAll, rootSkipReason, vethPair, waitFor } from '../helpers/netns.js';
-import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
-import { writeNodeConfig } from '../helpers/nebula-process.js';
-import { tcpTransfer } from '../helpers/tcp-transfer.js';
-import { collectLines } from '../helpers/lines.js';
+import { Netns, destroyAll, rootSkipReason, vethPair, waitFor } from '../../kit/netns.js';
+import { makePki, nebulaCertSkipReason } from '../../kit/nebula-pki.js';
+import { writeNodeConfig } from '../../kit/nebula.js';
+import { tcpTransfer } from '../../kit/tcp.js';
+import { collectLines } from '../../kit/lines.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);

@@ -9,8 +9,8 @@ import { setImmediate as yieldLoop } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { OverlayNode } from '../../src/tunnel/node/node.js';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../helpers/netns.js';
-import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
+import { Netns, destroyAll, rootSkipReason, vethPair } from '../../kit/netns.js';
+import { makePki, nebulaCertSkipReason } from '../../kit/nebula-pki.js';
 import { ipU32, nodeOptions } from '../helpers/overlay.js';
 import { OVERLAY_A, OVERLAY_B, fdCount, mb } from './topology.js';
 

@@ -25,12 +25,12 @@ import {
   AEAD_TAG_LEN, HEADER_LEN, SUBTYPE_HANDSHAKE_IX_PSK0, SUBTYPE_MESSAGE_NONE, SUBTYPE_NONE, SUBTYPE_TEST_REQUEST,
   TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_MESSAGE, TYPE_TEST, encodeHeader, recvErrorPacket,
 } from '../../src/tunnel/wire/index.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { makePki, nebulaCertSkipReason } from '../../kit/nebula-pki.js';
 import { ipU32, nodeOptions } from '../helpers/overlay.js';
-import { tryRun } from '../helpers/run.js';
+import { tryRun } from '../../kit/run.js';
 import { seededRandom } from '../helpers/udp-relay.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor } from '../../kit/wait.js';
 import { OVERLAY_A, OVERLAY_B, withNodePair, type NodePair } from './topology.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason()

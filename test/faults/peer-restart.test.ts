@@ -11,11 +11,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../helpers/netns.js';
-import { makePki, nebulaSkipReason, type HostFiles, type TestPki } from '../helpers/nebula-pki.js';
-import { startNebula, writeNodeConfig, type NebulaProcess } from '../helpers/nebula-process.js';
-import { tryRun } from '../helpers/run.js';
-import { startTio, type TioProcess } from './tio-process.js';
+import { Netns, destroyAll, rootSkipReason, vethPair } from '../../kit/netns.js';
+import { makePki, nebulaSkipReason, type HostFiles, type TestPki } from '../../kit/nebula-pki.js';
+import { startNebula, writeNodeConfig, type NebulaProcess } from '../../kit/nebula.js';
+import { tryRun } from '../../kit/run.js';
+import { startTio, type TioProcess } from '../../kit/process.js';
 import { OVERLAY_A, OVERLAY_B } from './topology.js';
 
 const skip = rootSkipReason() ?? nebulaSkipReason()

@@ -8,11 +8,11 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { OverlayNode } from '../../src/tunnel/node/node.js';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../helpers/netns.js';
-import { makePki, nebulaCertSkipReason, type TestPki } from '../helpers/nebula-pki.js';
+import { Netns, destroyAll, rootSkipReason, vethPair } from '../../kit/netns.js';
+import { makePki, nebulaCertSkipReason, type TestPki } from '../../kit/nebula-pki.js';
 import { ipU32, nodeOptions } from '../helpers/overlay.js';
-import { run } from '../helpers/run.js';
-import { waitFor } from '../helpers/wait.js';
+import { run } from '../../kit/run.js';
+import { waitFor } from '../../kit/wait.js';
 import { OVERLAY_A, OVERLAY_B, fdCount, within } from './topology.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();

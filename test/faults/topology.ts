@@ -1,7 +1,7 @@
 // Shared set-up for the fault tests: namespaces, addresses, and small
 // measurement helpers (fd count, RSS, bounded waits).
 import { readdirSync, readFileSync } from 'node:fs';
-import { Netns, vethPair } from '../helpers/netns.js';
+import { Netns, vethPair } from '../../kit/netns.js';
 
 export { OVERLAY_A, OVERLAY_B, withNodePair, type NodePair } from '../helpers/node-pair.js';
 

@@ -21,10 +21,10 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClosedError, LinkDownError, TunDevice, type Queue } from '../../src/index.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { nebulaCertSkipReason } from '../helpers/nebula-pki.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { nebulaCertSkipReason } from '../../kit/nebula-pki.js';
 import { ipU32 } from '../helpers/overlay.js';
-import { run, tryRun } from '../helpers/run.js';
+import { run, tryRun } from '../../kit/run.js';
 import { OVERLAY_A, OVERLAY_B, fdCount, withNodePair, within } from './topology.js';
 
 const rootSkip = rootSkipReason();

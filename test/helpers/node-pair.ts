@@ -2,8 +2,8 @@
 // tests that need a working tunnel, with the node logs attached to a failure
 // and everything torn down on every path.
 import { OverlayNode } from '../../src/tunnel/node/node.js';
-import { Netns, vethPair } from './netns.js';
-import { makePki, type TestPki } from './nebula-pki.js';
+import { Netns, vethPair } from '../../kit/netns.js';
+import { makePki, type TestPki } from '../../kit/nebula-pki.js';
 import { nodeOptions, type NodeOptionsExtra } from './overlay.js';
 
 /** Overlay addresses of the two nodes (198.19.0.0/16). */

@@ -6,7 +6,7 @@
 import { Coalescer } from '../../src/gro/index.js';
 import { Packet, TunDevice, type WriteStrategy } from '../../src/index.js';
 import { VIRTIO_NET_HDR_GSO_TCPV4, VNET_HDR_LEN } from '../../src/virtio/index.js';
-import { build, headerLen, stream } from '../gro/packets.js';
+import { build, headerLen, stream } from '../../kit/packet.js';
 
 /** What the child reports: bytes each path handed to the kernel (vnet header included), and the probe outcome. */
 export interface WritePathsReport {

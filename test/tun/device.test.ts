@@ -9,8 +9,8 @@ import {
   BadPacketError, IFF_MULTI_QUEUE, IFF_VNET_HDR, MASK_TSO_USO, NameBusyError, OptionError, TunDevice, kernelVersion,
 } from '../../src/index.js';
 import { native } from '../../src/native.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { icmpEchoV4, isEchoReplyV4 } from '../helpers/icmp.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { icmpEchoV4, isEchoReplyV4 } from '../../kit/icmp.js';
 
 const skip = rootSkipReason();
 let ns: Netns;

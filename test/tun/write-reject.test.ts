@@ -11,9 +11,9 @@ import { ClosedError, TunDevice, type Queue } from '../../src/index.js';
 import { REJECT_MAX_LEN, buildRejectPacket } from '../../src/packet/index.js';
 import { ipv4HeaderVerifies } from '../helpers/checksum.js';
 import { fifoQueue } from '../helpers/fifo-queue.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
 import { probe } from '../helpers/probe.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor } from '../../kit/wait.js';
 
 after(destroyAll);
 

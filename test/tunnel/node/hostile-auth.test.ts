@@ -16,10 +16,10 @@ import { clock } from '../../../src/tunnel/node/clock.js';
 import type { Tunnel } from '../../../src/tunnel/node/tunnel.js';
 import { UdpSocket } from '../../../src/tunnel/udp/index.js';
 import { recvErrorPacket } from '../../../src/tunnel/wire/index.js';
-import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
-import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
+import { destroyAll, rootSkipReason } from '../../../kit/netns.js';
+import { nebulaCertSkipReason } from '../../../kit/nebula-pki.js';
 import { ipU32 } from '../../helpers/overlay.js';
-import { waitFor } from '../../helpers/wait.js';
+import { waitFor } from '../../../kit/wait.js';
 import { T_CLOSE, T_MESSAGE, T_TEST, echoRequest, type PeerIdentity, type Session } from './hostile-peer.js';
 import { IP_A, quietPeriod, stage, withLog, type Stage } from './hostile-setup.js';
 

@@ -7,10 +7,10 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
-import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
+import { destroyAll, rootSkipReason } from '../../../kit/netns.js';
+import { nebulaCertSkipReason } from '../../../kit/nebula-pki.js';
 import { ipU32 } from '../../helpers/overlay.js';
-import { waitFor } from '../../helpers/wait.js';
+import { waitFor } from '../../../kit/wait.js';
 import { T_CLOSE, T_HANDSHAKE, T_MESSAGE, echoRequest, header, isEchoReply } from './hostile-peer.js';
 import { IP_A, processed, quietPeriod, stage, withLog, type Stage } from './hostile-setup.js';
 

@@ -14,7 +14,7 @@ import {
   IxInitiator, IxResponder, decodeHandshake, encodeHandshake, unixNanos, type KeyPair,
 } from '../../../src/tunnel/noise/index.js';
 import { Endpoint, UdpSocket } from '../../../src/tunnel/udp/index.js';
-import { waitFor } from '../../helpers/wait.js';
+import { waitFor } from '../../../kit/wait.js';
 
 /** Header types and subtypes (NEBULA-PROTOCOL.md §1). */
 export const T_HANDSHAKE = 0;

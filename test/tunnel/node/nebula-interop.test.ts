@@ -4,12 +4,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../../helpers/netns.js';
-import { makePki, nebulaSkipReason } from '../../helpers/nebula-pki.js';
-import { startNebula } from '../../helpers/nebula-process.js';
+import { Netns, destroyAll, rootSkipReason, vethPair } from '../../../kit/netns.js';
+import { makePki, nebulaSkipReason } from '../../../kit/nebula-pki.js';
+import { startNebula } from '../../../kit/nebula.js';
 import { ipU32, nodeOptions } from '../../helpers/overlay.js';
-import { tcpTransfer } from '../../helpers/tcp-transfer.js';
-import { tryRun } from '../../helpers/run.js';
+import { tcpTransfer } from '../../../kit/tcp.js';
+import { tryRun } from '../../../kit/run.js';
 
 const skip = rootSkipReason() ?? nebulaSkipReason() ?? (tryRun('ping', ['-V'], { timeoutMs: 5000 }) === undefined ? 'ping is not installed (apt install iputils-ping)' : undefined);
 after(destroyAll);

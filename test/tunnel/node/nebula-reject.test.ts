@@ -6,13 +6,13 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
 import type { FirewallRule } from '../../../src/tunnel/firewall/index.js';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../../helpers/netns.js';
-import { makePki, nebulaSkipReason } from '../../helpers/nebula-pki.js';
-import { startNebula } from '../../helpers/nebula-process.js';
+import { Netns, destroyAll, rootSkipReason, vethPair } from '../../../kit/netns.js';
+import { makePki, nebulaSkipReason } from '../../../kit/nebula-pki.js';
+import { startNebula } from '../../../kit/nebula.js';
 import { ALLOW_ALL, nodeOptions } from '../../helpers/overlay.js';
 import { probe } from '../../helpers/probe.js';
-import { tryRun } from '../../helpers/run.js';
-import { waitFor } from '../../helpers/wait.js';
+import { tryRun } from '../../../kit/run.js';
+import { waitFor } from '../../../kit/wait.js';
 
 const skip = rootSkipReason() ?? nebulaSkipReason() ?? (tryRun('ping', ['-V'], { timeoutMs: 5000 }) === undefined ? 'ping is not installed (apt install iputils-ping)' : undefined);
 after(destroyAll);

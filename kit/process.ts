@@ -2,11 +2,11 @@
 // captured, for tests that kill and restart nodes.
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { collectLines } from '../helpers/lines.js';
-import type { Netns } from '../helpers/netns.js';
-import { waitFor } from '../helpers/wait.js';
+import { collectLines } from './lines.js';
+import type { Netns } from './netns.js';
+import { waitFor } from './wait.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
+const MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
 
 /** A running `tio up`. */
 export interface TioProcess {

@@ -1,6 +1,6 @@
 // Hand-built ICMP echo packets: a valid packet the kernel answers, to prove a
 // queue still works after it refused bad input.
-import { checksumReference } from '../../src/packet/index.js';
+import { checksumReference } from '../src/packet/index.js';
 
 function finish(sum: number): number {
   return ~sum & 0xffff;

@@ -2,9 +2,9 @@
 // RFC 8200, RFC 9293 and RFC 768, as a TUN read would hand them over (the L4
 // checksum field holding the pseudo-header partial sum, NEEDS_CSUM style), and
 // helpers that take the resulting segments apart. Only the reference checksum is used.
-import { checksumReference } from '../../src/packet/index.js';
-import { Packet } from '../../src/tun/packet.js';
-import { ACK } from '../gro/packets.js';
+import { checksumReference } from '../src/packet/index.js';
+import { Packet } from '../src/tun/packet.js';
+import { ACK } from './packet.js';
 
 /** virtio gso_type values (include/uapi/linux/virtio_net.h). */
 export const GSO_TCPV4 = 1;
@@ -18,7 +18,7 @@ export const GSO_UDP_L4 = 5;
 export const GSO_ECN = 0x80;
 
 /** TCP flag bits (RFC 9293, RFC 3168), shared with the coalescer fixtures. */
-export { ACK, CWR, ECE, FIN, PSH, RST, SYN, URG } from '../gro/packets.js';
+export { ACK, CWR, ECE, FIN, PSH, RST, SYN, URG } from './packet.js';
 
 /** IPv6 extension header numbers usable in `ipv6Ext` (RFC 8200). */
 export const EXT_HOP_BY_HOP = 0;

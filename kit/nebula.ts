@@ -2,7 +2,7 @@
 // with a config written for it, capturing its log.
 import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { nodeConfigYaml } from '../../src/cli/demo/config.js';
+import { nodeConfigYaml } from '../src/cli/demo/config.js';
 import { collectLines } from './lines.js';
 import { join } from 'node:path';
 import type { Netns } from './netns.js';

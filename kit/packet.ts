@@ -1,7 +1,7 @@
 // Test packets for the coalescer, built field by field from RFC 791, RFC 8200,
 // RFC 9293 and RFC 768 with checksums from the plain RFC 1071 reference sum
 // (never the fast path under test).
-import { checksumReference } from '../../src/packet/index.js';
+import { checksumReference } from '../src/packet/index.js';
 
 /** TCP flag bits (RFC 9293, RFC 3168). */
 export const FIN = 0x01;
