@@ -1,10 +1,51 @@
-// Moves `bytes` random bytes over one TCP connection between two namespaces
-// (child processes running tcp-endpoint.js) and reports both ends' SHA-256.
-import type { ChildProcess } from 'node:child_process';
+// TCP transfers between two namespaces through the one sink/source program
+// (tcp-endpoint.ts): start either end on its own (the soak samples a running
+// transfer) or move `bytes` random bytes and get both ends' SHA-256.
 import { fileURLToPath } from 'node:url';
+import { watchEndpoint, type EndpointChild } from './endpoint.js';
 import type { Netns } from './netns.js';
 
 const ENDPOINT = fileURLToPath(new URL('./tcp-endpoint.js', import.meta.url));
+
+/** What one end reports when its side is complete; sha256 is null when hashing was off. */
+export interface TcpReport {
+  bytes: number;
+  sha256: string | null;
+}
+
+/** Options of {@link startTcpSink} and {@link startTcpSource}. */
+export interface TcpEndOptions {
+  /** Kill the end and reject after this many ms (no limit when omitted). */
+  timeoutMs?: number;
+  /** Hash the stream with SHA-256 (default true). */
+  hash?: boolean;
+  /** Sink: report progress every this many ms (default off). */
+  progressMs?: number;
+  /** Source: stamped block instead of fresh random bytes (see tcp-endpoint.ts). */
+  stamped?: boolean;
+}
+
+function flags(o: TcpEndOptions): string[] {
+  return [
+    ...(o.hash === false ? ['--no-hash'] : []),
+    ...(o.progressMs ? ['--progress', String(o.progressMs)] : []),
+    ...(o.stamped ? ['--stamped'] : []),
+  ];
+}
+
+/** Starts a sink in ns on host:port; resolves once it listens. */
+export async function startTcpSink(ns: Netns, host: string, port: number, o: TcpEndOptions = {}): Promise<EndpointChild<TcpReport>> {
+  const child = ns.spawn(process.execPath, [ENDPOINT, 'sink', host, String(port), ...flags(o)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const sink = watchEndpoint<TcpReport>(child, 'tcp sink', o.timeoutMs);
+  await Promise.race([sink.listening, sink.done.then(() => undefined)]);
+  return sink;
+}
+
+/** Starts a source in ns sending `bytes` to host:port. */
+export function startTcpSource(ns: Netns, host: string, port: number, bytes: number, o: TcpEndOptions = {}): EndpointChild<TcpReport> {
+  const child = ns.spawn(process.execPath, [ENDPOINT, 'source', host, String(port), String(bytes), ...flags(o)], { stdio: ['ignore', 'pipe', 'pipe'] });
+  return watchEndpoint<TcpReport>(child, 'tcp source', o.timeoutMs);
+}
 
 /** Outcome of a transfer: what the source sent and what the sink received. */
 export interface TransferResult {
@@ -13,72 +54,12 @@ export interface TransferResult {
   seconds: number;
 }
 
-function lines(child: ChildProcess, onLine: (l: string) => void): void {
-  let buf = '';
-  child.stdout!.setEncoding('utf8');
-  child.stdout!.on('data', (d: string) => {
-    buf += d;
-    let i;
-    while ((i = buf.indexOf('\n')) >= 0) {
-      onLine(buf.slice(0, i));
-      buf = buf.slice(i + 1);
-    }
-  });
-}
-
-function result<T = { bytes: number; sha256: string }>(child: ChildProcess, what: string, timeoutMs: number, onListening?: () => void): Promise<T> {
-  return new Promise((resolve, reject) => {
-    let stderr = '';
-    child.stderr!.on('data', (d: Buffer) => (stderr += d.toString()));
-    const timer = setTimeout(() => {
-      child.kill('SIGKILL');
-      reject(new Error(`${what} timed out after ${timeoutMs} ms ${stderr}`));
-    }, timeoutMs);
-    lines(child, (l) => {
-      if (l === 'listening') onListening?.();
-      else if (l.startsWith('{')) {
-        clearTimeout(timer);
-        resolve(JSON.parse(l) as T);
-      }
-    });
-    child.on('exit', (code) => {
-      clearTimeout(timer);
-      reject(new Error(`${what} exited with ${code} before reporting: ${stderr}`));
-    });
-  });
-}
-
-const UDP_ENDPOINT = fileURLToPath(new URL('./udp-endpoint.js', import.meta.url));
-
-/** Outcome of a UDP transfer: datagram counts and SHA-256 over them in sequence order. */
-export interface UdpTransferResult {
-  sent: { count: number; sha256: string };
-  received: { count: number; sha256: string };
-}
-
-/** `count` datagrams of `size` bytes from `client` to a sink in `server` at host:port. */
-export async function udpTransfer(server: Netns, client: Netns, host: string, port: number, count: number, size: number, timeoutMs = 60_000): Promise<UdpTransferResult> {
-  const sink = server.spawn(process.execPath, [UDP_ENDPOINT, 'sink', host, String(port), String(count)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let listening!: () => void;
-  const ready = new Promise<void>((r) => (listening = r));
-  const received = result<{ count: number; sha256: string }>(sink, 'udp sink', timeoutMs, listening);
-  received.catch(() => undefined);
-  await Promise.race([ready, received]);
-  const source = client.spawn(process.execPath, [UDP_ENDPOINT, 'source', host, String(port), String(count), String(size)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const [sent, got] = await Promise.all([result<{ count: number; sha256: string }>(source, 'udp source', timeoutMs), received]);
-  return { sent, received: got };
-}
-
 /** Sink in `server` listening on host:port, source in `client`; bounded by timeoutMs. */
 export async function tcpTransfer(server: Netns, client: Netns, host: string, port: number, bytes: number, timeoutMs = 60_000): Promise<TransferResult> {
-  const sink = server.spawn(process.execPath, [ENDPOINT, 'sink', host, String(port)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  let listening!: () => void;
-  const ready = new Promise<void>((r) => (listening = r));
-  const received = result(sink, 'tcp sink', timeoutMs, listening);
-  received.catch(() => undefined);
-  await Promise.race([ready, received]);
+  const sink = await startTcpSink(server, host, port, { timeoutMs });
   const start = process.hrtime.bigint();
-  const source = client.spawn(process.execPath, [ENDPOINT, 'source', host, String(port), String(bytes)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const [sent, got] = await Promise.all([result(source, 'tcp source', timeoutMs), received]);
-  return { sent, received: got, seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+  const source = startTcpSource(client, host, port, bytes, { timeoutMs });
+  const [sent, got] = await Promise.all([source.done, sink.done]);
+  // Hashing is on, so both reports carry a digest.
+  return { sent: sent as TransferResult['sent'], received: got as TransferResult['received'], seconds: Number(process.hrtime.bigint() - start) / 1e9 };
 }

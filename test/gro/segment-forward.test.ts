@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { TunDevice } from '../../src/index.js';
 import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
 import { startForwarder } from '../helpers/forwarder.js';
-import { tcpTransfer, udpTransfer } from '../../kit/tcp.js';
+import { tcpTransfer } from '../../kit/tcp.js';
+import { udpTransfer } from '../../kit/udp.js';
 
 const skip = rootSkipReason();
 after(destroyAll);
