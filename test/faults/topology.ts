@@ -1,6 +1,6 @@
 // Shared set-up for the fault tests: namespaces, addresses, and small
-// measurement helpers (fd count, RSS, bounded waits).
-import { readdirSync, readFileSync } from 'node:fs';
+// measurement helpers (fd count, bounded waits).
+import { readdirSync } from 'node:fs';
 import { Netns, vethPair } from '../../kit/netns.js';
 
 export { OVERLAY_A, OVERLAY_B, withNodePair, type NodePair } from '../helpers/node-pair.js';
@@ -50,16 +50,6 @@ export function relayTopology(tag: string, net: number): RelayTopology {
 /** Open fds of this process. */
 export function fdCount(): number {
   return readdirSync('/proc/self/fd').length;
-}
-
-/** Resident set size of a process in bytes (VmRSS), or NaN once it is gone. */
-export function rssOf(pid: number): number {
-  try {
-    const m = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) * 1024 : Number.NaN;
-  } catch {
-    return Number.NaN;
-  }
 }
 
 /** Rejects with `what` if p does not settle within ms. */
