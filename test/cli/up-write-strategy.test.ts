@@ -7,18 +7,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Netns, destroyAll, rootSkipReason, vethPair, waitFor } from '../../kit/netns.js';
 import { makePki, nebulaCertSkipReason } from '../../kit/nebula-pki.js';
 import { writeNodeConfig } from '../../kit/nebula.js';
 import { tcpTransfer } from '../../kit/tcp.js';
 import { collectLines } from '../../kit/lines.js';
 import { tryRun } from '../../kit/run.js';
+import { TIO_MAIN as MAIN } from '../../kit/process.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason() ?? (tryRun('strace', ['-V']) === undefined ? 'strace not installed' : undefined);
 after(destroyAll);
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const MTU = 1300;
 // `write(17</dev/net/tun>, ""..., 52)   = 52` (strace pads before "=").
 const TUN_WRITE = /^(write|writev)\(\d+<\/dev\/net\/tun>, .*\)\s+=\s+(-?\d+)/;

@@ -6,17 +6,16 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { Netns, destroyAll, rootSkipReason, vethPair, waitFor } from '../../kit/netns.js';
 import { makePki, nebulaCertSkipReason } from '../../kit/nebula-pki.js';
 import { writeNodeConfig } from '../../kit/nebula.js';
 import { tcpTransfer } from '../../kit/tcp.js';
 import { collectLines } from '../../kit/lines.js';
+import { TIO_MAIN as MAIN } from '../../kit/process.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 test('tio up: two nodes from Nebula configs carry TCP; SIGTERM sends close_tunnel and exits 0', { skip, timeout: 120_000 }, async () => {
   const pki = makePki([['a', '198.19.0.1/16'], ['b', '198.19.0.2/16']]);

@@ -6,7 +6,6 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { AeadBatch, BatchAead } from '../../../src/tunnel/aead/index.js';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
 import { UdpSocket, Endpoint } from '../../../src/tunnel/udp/index.js';
@@ -20,6 +19,7 @@ import type { FirewallRule } from '../../../src/tunnel/firewall/index.js';
 import { tcpTransfer } from '../../../kit/tcp.js';
 import { writeNodeConfig } from '../../../kit/nebula.js';
 import { collectLines } from '../../../kit/lines.js';
+import { TIO_MAIN as MAIN } from '../../../kit/process.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);
@@ -285,7 +285,6 @@ test('routines 2: stop() and a crashing routine leave the process fd count uncha
   }
 });
 
-const MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 
 test('tio up with `routines: 2`: two processes carry parallel TCP; SIGTERM stops the routines and exits 0', { skip, timeout: 120_000 }, async () => {
   const pki = makePki([['a', `${A_IP}/16`], ['b', `${B_IP}/16`]]);
