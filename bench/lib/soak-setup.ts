@@ -1,15 +1,15 @@
 // The soak's rig: two `tio up` processes in their own namespaces joined by
-// one veth (MTU 1500, overlay MTU 1300), and its teardown.
+// one veth (MTU 1500, overlay MTU 1300; kit/topology.ts), and its teardown.
 import { onCleanup } from '../../kit/cleanup.js';
 import { makePki, type TestPki } from '../../kit/nebula-pki.js';
 import { writeNodeConfig } from '../../kit/nebula.js';
-import { Netns, vethPair } from '../../kit/netns.js';
+import type { Netns } from '../../kit/netns.js';
 import { startTio, type TioProcess } from '../../kit/process.js';
+import { netnsPair, type NetnsPair } from '../../kit/topology.js';
 import type { SoakOptions } from './soak-options.js';
 
-/** Underlay addresses (198.18.0.0/15) of the two nodes. */
-const UNDER_A = '198.18.90.1';
-const UNDER_B = '198.18.90.2';
+/** Third octet of the underlay subnet (198.18.90.0/24), clear of the tests' subnets. */
+const UNDER_NET = 90;
 /** Overlay address of node b, where the sink listens (198.19.0.0/16). */
 export const SOAK_SINK_HOST = '198.19.0.2';
 /** TUN device names; also what the kernel's per-device drop counters are read under. */
@@ -32,25 +32,22 @@ export async function setUpSoak(o: SoakOptions): Promise<SoakRig> {
   // Ctrl-C: the namespaces (and every process in them) go through Netns's own hook; the PKI temp dir through this one.
   const unregister = onCleanup(() => pki.dispose());
   const nodes: TioProcess[] = [];
-  const spaces: Netns[] = [];
+  let pair: NetnsPair | undefined;
   const dispose = async (): Promise<void> => {
     for (const t of nodes) await t.kill();
-    for (const ns of spaces) ns.destroy();
+    pair?.destroy();
     pki.dispose();
     unregister();
   };
   try {
-    const a = Netns.create('soaka');
-    spaces.push(a);
-    const b = Netns.create('soakb');
-    spaces.push(b);
-    vethPair(a, b, { aAddr: `${UNDER_A}/24`, bAddr: `${UNDER_B}/24`, mtu: 1500 });
+    pair = netnsPair('soak', UNDER_NET);
+    const { a, b, aAddr, bAddr } = pair;
     const ha = pki.hosts.get('a')!;
     const hb = pki.hosts.get('b')!;
     const extra = o.routines > 1 ? `routines: ${o.routines}\n` : '';
-    const ta = startTio(a, writeNodeConfig(pki, ha, UNDER_A, [[hb, UNDER_B]], { dev: DEV_A, cipher: o.cipher, extra }, 'tio'));
+    const ta = startTio(a, writeNodeConfig(pki, ha, aAddr, [[hb, bAddr]], { dev: DEV_A, cipher: o.cipher, extra }, 'tio'));
     nodes.push(ta);
-    const tb = startTio(b, writeNodeConfig(pki, hb, UNDER_B, [[ha, UNDER_A]], { dev: DEV_B, cipher: o.cipher, extra }, 'tio'));
+    const tb = startTio(b, writeNodeConfig(pki, hb, bAddr, [[ha, aAddr]], { dev: DEV_B, cipher: o.cipher, extra }, 'tio'));
     nodes.push(tb);
     await ta.waitForLog('interface is active', 20_000);
     await tb.waitForLog('interface is active', 20_000);

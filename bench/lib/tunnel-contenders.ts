@@ -14,8 +14,9 @@ import { BenchError } from './errors.js';
 import { IPERF3, NEBULA, NEBULA_CERT, WG, WIREGUARD_GO, type DebTool } from './tunnel-tools.js';
 
 /** Underlay (veth) addresses. */
-export const UNDER_A = '198.18.30.1';
-export const UNDER_B = '198.18.30.2';
+export const UNDER_NET = 30;
+export const UNDER_A = `198.18.${UNDER_NET}.1`;
+export const UNDER_B = `198.18.${UNDER_NET}.2`;
 export const UNDER_PREFIX = 24;
 /** Overlay addresses (certificates and wireguard interfaces). */
 export const OVER_A = '198.19.0.1';

@@ -11,7 +11,8 @@ import { makePki, nebulaCertSkipReason } from '../../kit/nebula-pki.js';
 import { ipU32, nodeOptions } from '../helpers/overlay.js';
 import { tcpTransfer } from '../../kit/tcp.js';
 import { startUdpRelay, type UdpRelay } from '../helpers/udp-relay.js';
-import { OVERLAY_A, OVERLAY_B, relayTopology } from './topology.js';
+import { relayTopology } from '../../kit/topology.js';
+import { OVERLAY_A, OVERLAY_B } from './topology.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);

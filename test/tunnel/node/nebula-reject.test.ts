@@ -6,7 +6,8 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
 import type { FirewallRule } from '../../../src/tunnel/firewall/index.js';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../../../kit/netns.js';
+import { destroyAll, rootSkipReason } from '../../../kit/netns.js';
+import { netnsPair } from '../../../kit/topology.js';
 import { makePki, nebulaSkipReason } from '../../../kit/nebula-pki.js';
 import { startNebula } from '../../../kit/nebula.js';
 import { ALLOW_ALL, nodeOptions } from '../../helpers/overlay.js';
@@ -25,9 +26,7 @@ const rule = (proto: FirewallRule['proto'], portStart: number, portEnd: number):
 
 test('a nebula 1.6.1 peer takes tio\'s rejects: TCP ECONNREFUSED within a second, connected UDP EHOSTUNREACH', { skip, timeout: 120_000 }, async () => {
   const pki = makePki([['neb', `${NEB_IP}/16`], ['tio', `${TIO_IP}/16`]]);
-  const a = Netns.create('rjn');
-  const b = Netns.create('rjt');
-  vethPair(a, b, { aAddr: '198.18.93.1/24', bAddr: '198.18.93.2/24', mtu: 1500 });
+  const { a, b } = netnsPair('rj', 93);
   const hn = pki.hosts.get('neb')!;
   const ht = pki.hosts.get('tio')!;
   const lines: string[] = [];
