@@ -15,7 +15,7 @@ export const straceSkipReason: string | undefined =
 
 const INDEX_URL = new URL('../../src/index.js', import.meta.url).href;
 const NATIVE_URL = new URL('../../src/native.js', import.meta.url).href;
-const ICMP_URL = new URL('../../kit/icmp.js', import.meta.url).href;
+const ICMP_URL = new URL('../../kit/packet.js', import.meta.url).href;
 
 /** What the traced child did: its exit and output, and strace's log of the TUN syscalls. */
 export interface TracedRun {

@@ -10,7 +10,7 @@ import {
 } from '../../src/index.js';
 import { native } from '../../src/native.js';
 import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
-import { icmpEchoV4, isEchoReplyV4 } from '../../kit/icmp.js';
+import { icmpEchoV4, isEchoReplyV4 } from '../../kit/packet.js';
 
 const skip = rootSkipReason();
 let ns: Netns;

@@ -9,7 +9,7 @@ import { fstatSync, openSync, closeSync } from 'node:fs';
 import { ClosedError, TunDevice, type Queue } from '../../src/index.js';
 import { native } from '../../src/native.js';
 import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
-import { icmpEchoV4 } from '../../kit/icmp.js';
+import { icmpEchoV4 } from '../../kit/packet.js';
 
 const skip = rootSkipReason();
 let ns: Netns;

@@ -10,7 +10,6 @@ import { AeadBatch, BatchAead } from '../../../src/tunnel/aead/index.js';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
 import { UdpSocket, Endpoint } from '../../../src/tunnel/udp/index.js';
 import { AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_MESSAGE, encodeHeader } from '../../../src/tunnel/wire/index.js';
-import { checksumReference } from '../../../src/packet/index.js';
 import { Netns, addAddress, destroyAll, rootSkipReason, vethPair, waitFor } from '../../../kit/netns.js';
 import { makePki, nebulaCertSkipReason, type TestPki } from '../../../kit/nebula-pki.js';
 import { ALLOW_ALL, ipU32, nodeOptions } from '../../helpers/overlay.js';
@@ -20,6 +19,7 @@ import { tcpTransfer } from '../../../kit/tcp.js';
 import { writeNodeConfig } from '../../../kit/nebula.js';
 import { collectLines } from '../../../kit/lines.js';
 import { TIO_MAIN as MAIN } from '../../../kit/process.js';
+import { build } from '../../../kit/packet.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);
@@ -150,23 +150,7 @@ test('routines 2: liveness sees traffic of every thread: one-way traffic keeps t
 
 // An IPv4/UDP packet B_IP:5555 -> A_IP:port with valid checksums.
 function innerUdp(port: number, payload: string): Buffer {
-  const data = Buffer.from(payload);
-  const p = Buffer.alloc(28 + data.length);
-  p[0] = 0x45;
-  p.writeUInt16BE(p.length, 2);
-  p[8] = 64;
-  p[9] = 17;
-  p.writeUInt32BE(ipU32(B_IP), 12);
-  p.writeUInt32BE(ipU32(A_IP), 16);
-  p.writeUInt16BE((~checksumReference(p, 0, 20)) & 0xffff, 10);
-  p.writeUInt16BE(5555, 20);
-  p.writeUInt16BE(port, 22);
-  p.writeUInt16BE(8 + data.length, 24);
-  data.copy(p, 28);
-  const pseudo = checksumReference(p, 12, 8) + 17 + 8 + data.length;
-  const c = (~checksumReference(p, 20, 8 + data.length, pseudo)) & 0xffff;
-  p.writeUInt16BE(c === 0 ? 0xffff : c, 26);
-  return p;
+  return build({ version: 4, proto: 'udp', src: B_IP, dst: A_IP, sport: 5555, dport: port, payload: Buffer.from(payload), id: 0, df: false });
 }
 
 // A data message on `remoteIndex` sealed with `key` at `counter`: what the peer would send.
