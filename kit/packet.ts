@@ -60,12 +60,14 @@ export interface Spec {
   udpNoChecksum?: boolean;
 }
 
-function put16(b: Uint8Array, i: number, v: number): void {
+/** Writes v as a big-endian u16 at b[i] (independent of the code under test). */
+export function put16(b: Uint8Array, i: number, v: number): void {
   b[i] = (v >>> 8) & 0xff;
   b[i + 1] = v & 0xff;
 }
 
-function put32(b: Uint8Array, i: number, v: number): void {
+/** Writes v as a big-endian u32 at b[i]. */
+export function put32(b: Uint8Array, i: number, v: number): void {
   put16(b, i, (v >>> 16) & 0xffff);
   put16(b, i + 2, v & 0xffff);
 }

@@ -4,7 +4,7 @@
 // helpers that take the resulting segments apart. Only the reference checksum is used.
 import { checksumReference } from '../src/packet/index.js';
 import { Packet } from '../src/tun/packet.js';
-import { ACK } from './packet.js';
+import { ACK, pseudoSum as unfoldedPseudoSum, put16, put32 } from './packet.js';
 
 /** virtio gso_type values (include/uapi/linux/virtio_net.h). */
 export const GSO_TCPV4 = 1;
@@ -73,16 +73,6 @@ export const V6_DST = [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 2];
 
 const NOP = 1; // TCP and IPv4 "no operation" option (RFC 9293, RFC 791)
 
-function put16(b: Uint8Array, i: number, v: number): void {
-  b[i] = (v >>> 8) & 0xff;
-  b[i + 1] = v & 0xff;
-}
-
-function put32(b: Uint8Array, i: number, v: number): void {
-  put16(b, i, v >>> 16);
-  put16(b, i + 2, v & 0xffff);
-}
-
 function padded(opts: Uint8Array | undefined): Uint8Array {
   const n = opts ? opts.length : 0;
   const out = new Uint8Array((n + 3) & ~3).fill(NOP);
@@ -100,11 +90,9 @@ export function get32(b: Uint8Array, i: number): number {
   return ((get16(b, i) << 16) | get16(b, i + 2)) >>> 0;
 }
 
-/** Folded sum of the pseudo-header of the IP packet b with L4 length l4Len (RFC 793 / RFC 8200 section 8.1). */
+/** Folded sum of the pseudo-header of the IP packet b with L4 length l4Len (RFC 793 / RFC 8200 section 8.1): packet.ts's sum, folded to 16 bits. */
 export function pseudoSum(b: Uint8Array, protoNum: number, l4Len: number): number {
-  const v4 = b[0]! >>> 4 === 4;
-  const addrs = v4 ? checksumReference(b, 12, 8) : checksumReference(b, 8, 32);
-  let s = addrs + protoNum + (l4Len >>> 16) + (l4Len & 0xffff);
+  let s = unfoldedPseudoSum(b, protoNum, l4Len);
   while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
   return s;
 }
