@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   if (skip) throw new BenchError('ERR_BENCH_ENV', `cannot run: ${skip}`);
   const ns = Netns.create('dvalid');
   try {
-    // Datagrams of test/gro/packets.ts go 198.18.0.1 -> 198.18.0.2: the TUN's own address here.
+    // Datagrams of kit/packet.ts go 198.18.0.1 -> 198.18.0.2: the TUN's own address here.
     const dev = TunDevice.open({ name: 'tdvalid0', netns: ns.name, addresses: ['198.18.0.2/24'], offload: 'off' });
     const fd = dev.queues[0]!.fileDescriptor;
     const out: Record<string, { NoPorts: number; InCsumErrors: number }> = {};

@@ -12,8 +12,9 @@ import type { SoakOptions } from './soak-options.js';
 const UNDER_NET = 90;
 /** Overlay address of node b, where the sink listens (198.19.0.0/16). */
 export const SOAK_SINK_HOST = '198.19.0.2';
-/** TUN device names; also what the kernel's per-device drop counters are read under. */
+/** TUN device name of node a; the kernel's per-device drop counters are read under it. */
 export const DEV_A = 'soaka';
+/** TUN device name of node b. */
 export const DEV_B = 'soakb';
 
 /** The two running nodes and their namespaces. */

@@ -50,7 +50,7 @@ interface Ctx extends NodePair {
   tB(): Tunnel;
 }
 
-// Bounded polling (helpers/wait.ts): gives up at the deadline instead of spinning on after a failure.
+// Bounded polling (kit/wait.ts): gives up at the deadline instead of spinning on after a failure.
 const until = (pred: () => boolean, ms: number, what: string): Promise<void> => waitFor(pred, ms, what);
 
 async function withPair(net: number, fn: (c: Ctx) => Promise<void>): Promise<void> {

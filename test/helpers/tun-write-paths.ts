@@ -18,7 +18,7 @@ export interface WritePathsReport {
 }
 
 const [netns, strategy] = process.argv.slice(2) as [string, WriteStrategy];
-// Flow 198.18.0.1 -> 198.18.0.2 (test/gro/packets.ts): no route in the namespace, so the kernel drops
+// Flow 198.18.0.1 -> 198.18.0.2 (kit/packet.ts): no route in the namespace, so the kernel drops
 // what it accepted; only the write syscalls matter here.
 const dev = TunDevice.open({ name: 'twstrat0', netns, writeStrategy: strategy, addresses: ['198.18.99.1/24'], mtu: 1500 });
 try {
