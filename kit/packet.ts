@@ -58,6 +58,8 @@ export interface Spec {
   v6DestOpts?: boolean;
   /** Leave the UDP checksum 0 (IPv4 "no checksum"). */
   udpNoChecksum?: boolean;
+  /** Leave the TCP checksum 0 (a probe whose L4 checksum the code under test never reads). */
+  tcpNoChecksum?: boolean;
 }
 
 /** Writes v as a big-endian u16 at b[i] (independent of the code under test). */
@@ -152,7 +154,7 @@ export function build(s: Spec): Buffer {
     put16(b, l4 + 4, l4Len);
   }
   b.set(payload, l4 + l4HdrLen);
-  if (!(s.udpNoChecksum && !tcp)) {
+  if (!(tcp ? s.tcpNoChecksum : s.udpNoChecksum)) {
     const csumAt = l4 + (tcp ? 16 : 6);
     let c = ~checksumReference(b, l4, l4Len, pseudoSum(b, protoNum, l4Len)) & 0xffff;
     if (c === 0 && !tcp) c = 0xffff;
