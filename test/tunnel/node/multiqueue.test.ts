@@ -17,8 +17,8 @@ import type { NodeOptions } from '../../../src/tunnel/node/options.js';
 import type { FirewallRule } from '../../../src/tunnel/firewall/index.js';
 import { tcpTransfer } from '../../../kit/tcp.js';
 import { writeNodeConfig } from '../../../kit/nebula.js';
-import { collectLines } from '../../../kit/lines.js';
-import { TIO_MAIN as MAIN } from '../../../kit/process.js';
+import { startTio } from '../../../kit/process.js';
+import { netnsPair } from '../../../kit/topology.js';
 import { build } from '../../../kit/packet.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
@@ -224,9 +224,7 @@ function fdCount(): number {
 
 test('routines 2: stop() and a crashing routine leave the process fd count unchanged', { skip, timeout: 90_000 }, async () => {
   const pki = makePki([['a', `${A_IP}/16`], ['b', `${B_IP}/16`]]);
-  const a = Netns.create('mqfa');
-  const b = Netns.create('mqfb');
-  vethPair(a, b, { aAddr: '198.18.25.1/24', bAddr: '198.18.25.2/24', mtu: 1500 });
+  const { a, b } = netnsPair('mqf', 25);
   const lines: string[] = [];
   try {
     const cycle = async (crash: boolean): Promise<void> => {
@@ -272,17 +270,15 @@ test('routines 2: stop() and a crashing routine leave the process fd count uncha
 
 test('tio up with `routines: 2`: two processes carry parallel TCP; SIGTERM stops the routines and exits 0', { skip, timeout: 120_000 }, async () => {
   const pki = makePki([['a', `${A_IP}/16`], ['b', `${B_IP}/16`]]);
-  const a = Netns.create('mqupa');
-  const b = Netns.create('mqupb');
-  vethPair(a, b, { aAddr: '198.18.39.1/24', bAddr: '198.18.39.2/24', mtu: 1500 });
+  const { a, b } = netnsPair('mqup', 39);
   const ha = pki.hosts.get('a')!;
   const hb = pki.hosts.get('b')!;
   const ca = writeNodeConfig(pki, ha, '198.18.39.1', [[hb, '198.18.39.2']], { dev: 'tioa', extra: 'routines: 2\n' }, 'mq');
   const cb = writeNodeConfig(pki, hb, '198.18.39.2', [[ha, '198.18.39.1']], { dev: 'tiob', extra: 'routines: 2\n' }, 'mq');
-  const pa = a.spawn(process.execPath, [MAIN, 'up', '-config', ca], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const pb = b.spawn(process.execPath, [MAIN, 'up', '-config', cb], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const la = collectLines(pa);
-  const lb = collectLines(pb);
+  const ta = startTio(a, ca);
+  const tb = startTio(b, cb);
+  const [pa, pb] = [ta.child, tb.child];
+  const [la, lb] = [ta.log, tb.log];
   try {
     await waitFor(() => [la, lb].every((l) => l.some((x) => x.includes('interface is active') && x.includes('routines=2'))), 15_000, 'both nodes up with 2 routines');
     const runs = await Promise.all([5621, 5622, 5623].map((port) => tcpTransfer(a, b, A_IP, port, 4 * MiB, 60_000)));
