@@ -9,8 +9,8 @@ import { parseArgs } from 'node:util';
 import { TunDevice } from '../src/index.js';
 import { native } from '../src/native.js';
 import { VIRTIO_NET_HDR_F_DATA_VALID, VNET_HDR_LEN } from '../src/virtio/index.js';
-import { build } from '../test/gro/packets.js';
-import { Netns, rootSkipReason, waitFor } from '../test/helpers/netns.js';
+import { build } from '../kit/packet.js';
+import { Netns, rootSkipReason, waitFor } from '../kit/netns.js';
 import { BenchError } from './lib/errors.js';
 
 // UDP checksum field offset in an IPv4 packet without options: 20 + 6 (RFC 768).
@@ -32,7 +32,7 @@ async function main(): Promise<void> {
   if (skip) throw new BenchError('ERR_BENCH_ENV', `cannot run: ${skip}`);
   const ns = Netns.create('dvalid');
   try {
-    // Datagrams of test/gro/packets.ts go 198.18.0.1 -> 198.18.0.2: the TUN's own address here.
+    // Datagrams of kit/packet.ts go 198.18.0.1 -> 198.18.0.2: the TUN's own address here.
     const dev = TunDevice.open({ name: 'tdvalid0', netns: ns.name, addresses: ['198.18.0.2/24'], offload: 'off' });
     const fd = dev.queues[0]!.fileDescriptor;
     const out: Record<string, { NoPorts: number; InCsumErrors: number }> = {};

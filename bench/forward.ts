@@ -2,7 +2,7 @@
 // One TCP stream (iperf3) through a TUN->TUN forwarder between two namespaces,
 // for every mode in one run, so the ratios compare like with like.
 import { parseArgs } from 'node:util';
-import { rootSkipReason } from '../test/helpers/netns.js';
+import { rootSkipReason } from '../kit/netns.js';
 import { BenchError } from './lib/errors.js';
 import { MODES, type ModeSpec } from './lib/modes.js';
 import { formatJson, formatTable } from './lib/report.js';

@@ -13,9 +13,9 @@ import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync }
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { onCleanup } from '../test/helpers/cleanup.js';
-import { rootSkipReason } from '../test/helpers/netns.js';
-import { makePki } from '../test/helpers/nebula-pki.js';
+import { onCleanup } from '../kit/cleanup.js';
+import { rootSkipReason } from '../kit/netns.js';
+import { makePki } from '../kit/nebula-pki.js';
 import { BenchError } from './lib/errors.js';
 import { REPO_ROOT } from './lib/paths.js';
 import { runtime, runtimeLine } from './lib/runtime.js';

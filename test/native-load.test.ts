@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AddonLoadError, addonCandidates, libc, loadAddonFrom, packageRoot, prebuildKey } from '../src/native-load.js';
 import { TioError } from '../src/errors.js';
-import { tryRun } from './helpers/run.js';
+import { tryRun } from '../kit/run.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'tio-load-'));
 after(() => rmSync(dir, { recursive: true, force: true }));

@@ -4,8 +4,8 @@
 // namespace's teardown SIGKILLs it on every other exit path, and it stops by
 // itself after its --seconds or when our end of its stdin closes.
 import type { ChildProcess } from 'node:child_process';
-import type { Netns } from '../../test/helpers/netns.js';
-import { waitFor } from '../../test/helpers/wait.js';
+import type { Netns } from '../../kit/netns.js';
+import { waitFor } from '../../kit/wait.js';
 import type { FloodCert, FloodKind } from './dos-datagrams.js';
 import type { FloodEvent } from '../dos-flood.js';
 import { BenchError } from './errors.js';

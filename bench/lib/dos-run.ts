@@ -13,10 +13,10 @@
 // to B, and B's answers to the flood (msg2s of the signed kind) go to F, not to
 // the node that measures. CPU is shared either way (2 cores for A, B, the
 // flooder, iperf3 and ping), as it would be for a node on a small VM.
-import type { Daemon } from './tunnel-daemon.js';
-import { addAddress, Netns, vethPair } from '../../test/helpers/netns.js';
-import type { HostFiles, TestPki } from '../../test/helpers/nebula-pki.js';
-import { run } from '../../test/helpers/run.js';
+import type { NsProcess } from '../../kit/process.js';
+import { addAddress, Netns, vethPair } from '../../kit/netns.js';
+import type { HostFiles, TestPki } from '../../kit/nebula-pki.js';
+import { run } from '../../kit/run.js';
 import type { FloodCert, FloodKind } from './dos-datagrams.js';
 import { Flood, type FloodSummary } from './dos-flooder.js';
 import { BenchError } from './errors.js';
@@ -103,7 +103,7 @@ async function join(c: Contender, f: Netns, spec: DosSpec, phase: Phase, b: Host
     out.joinError = `${c.name} cannot start a third node`;
     return;
   }
-  let node: Daemon | undefined;
+  let node: NsProcess | undefined;
   try {
     node = c.startNode({ ns: f, pki: spec.pki, me, listen: UNDER_C, peers: [[b, UNDER_B]], dev: 'tunc', side: `c (${phase})` });
     const started = node;

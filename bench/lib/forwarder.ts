@@ -5,7 +5,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { onCleanup } from '../../test/helpers/cleanup.js';
+import { onCleanup } from '../../kit/cleanup.js';
 import { BenchError } from './errors.js';
 import type { ModeSpec } from './modes.js';
 import { REF_BIN, TS_FORWARDER } from './paths.js';

@@ -1,7 +1,7 @@
 // One iperf3 TCP stream from namespace A to B, reported as Gbit/s received and
 // sender retransmits (parsed from `iperf3 -J`).
-import { collect } from '../../test/helpers/run.js';
-import { waitFor, type Netns } from '../../test/helpers/netns.js';
+import { collect } from '../../kit/run.js';
+import { waitFor, type Netns } from '../../kit/netns.js';
 import { BenchError } from './errors.js';
 
 /** The numbers one iperf3 run yields. */

@@ -3,8 +3,8 @@
 // fraction and median RTT the DoS bench reports. iputils ping, run without
 // blocking this process's event loop; every call is time-limited.
 import { setTimeout as sleep } from 'node:timers/promises';
-import type { Netns } from '../../test/helpers/netns.js';
-import { collect } from '../../test/helpers/run.js';
+import type { Netns } from '../../kit/netns.js';
+import { collect } from '../../kit/run.js';
 import { BenchError } from './errors.js';
 import { median } from './tunnel-report.js';
 

@@ -1,6 +1,6 @@
 // One benchmark mode end to end: fresh namespaces A and B, a forwarder owning
 // tun devices in both, an iperf3 stream A -> B, then teardown whatever happened.
-import { Netns, waitFor } from '../../test/helpers/netns.js';
+import { Netns, waitFor } from '../../kit/netns.js';
 import { BenchError } from './errors.js';
 import { Forwarder, configuresLinks, type Topology } from './forwarder.js';
 import { iperfStream, type IperfResult } from './iperf.js';

@@ -3,7 +3,7 @@ import { Coalescer, type CoalescerSink } from '../../src/gro/index.js';
 import { Segmenter, segmentRejectReason } from '../../src/gso/index.js';
 import { checksumReference, sum16, sum16Js } from '../../src/packet/index.js';
 import type { Packet } from '../../src/tun/packet.js';
-import { buildSuperpacket, patternPayload } from '../../test/gso/superpackets.js';
+import { buildSuperpacket, patternPayload } from '../../kit/superpacket.js';
 import { BenchError } from './errors.js';
 import type { AsyncWorkUnit, WorkUnit } from './segment-measure.js';
 

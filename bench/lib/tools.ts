@@ -1,7 +1,7 @@
 // External tools the bench depends on: installed or built on demand, so a fresh
 // machine can run `npm run bench:forward` without manual setup.
 import { existsSync, statSync } from 'node:fs';
-import { run, tryRun } from '../../test/helpers/run.js';
+import { run, tryRun } from '../../kit/run.js';
 import { REF_BIN, REF_SRC } from './paths.js';
 
 let aptUpdated = false;

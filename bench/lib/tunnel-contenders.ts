@@ -5,18 +5,18 @@
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import type { Netns } from '../../test/helpers/netns.js';
-import type { HostFiles, TestPki } from '../../test/helpers/nebula-pki.js';
-import { writeNodeConfig } from '../../test/helpers/nebula-process.js';
-import { waitFor } from '../../test/helpers/wait.js';
+import type { Netns } from '../../kit/netns.js';
+import type { HostFiles, TestPki } from '../../kit/nebula-pki.js';
+import { writeNodeConfig } from '../../kit/nebula.js';
+import { NsProcess, startTio, TIO_MAIN } from '../../kit/process.js';
+import { waitFor } from '../../kit/wait.js';
 import { BenchError } from './errors.js';
-import { Daemon } from './tunnel-daemon.js';
 import { IPERF3, NEBULA, NEBULA_CERT, WG, WIREGUARD_GO, type DebTool } from './tunnel-tools.js';
 
 /** Underlay (veth) addresses. */
-export const UNDER_A = '198.18.30.1';
-export const UNDER_B = '198.18.30.2';
+export const UNDER_NET = 30;
+export const UNDER_A = `198.18.${UNDER_NET}.1`;
+export const UNDER_B = `198.18.${UNDER_NET}.2`;
 export const UNDER_PREFIX = 24;
 /** Overlay addresses (certificates and wireguard interfaces). */
 export const OVER_A = '198.19.0.1';
@@ -25,9 +25,6 @@ export const OVER_PREFIX = 16;
 /** MTU of the veth underlay and of every tunnel interface. */
 export const UNDER_MTU = 1500;
 export const OVER_MTU = 1300;
-
-/** The compiled `tio` command. */
-export const TIO_MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 /** What a contender gets to set itself up in one measurement. */
 export interface SetupContext {
@@ -63,7 +60,7 @@ export interface Contender {
   /** Starts the tunnel in ctx.a / ctx.b; the caller waits until it carries traffic. */
   start(ctx: SetupContext): Promise<RunningTunnel>;
   /** Nebula-config contenders: starts one more node of the same kind (bench:dos's newcomer C). */
-  startNode?(spec: NodeSpec): Daemon;
+  startNode?(spec: NodeSpec): NsProcess;
 }
 
 /** One Nebula-config node: who it is, where it listens, whom it knows. */
@@ -82,7 +79,7 @@ export interface NodeSpec {
 }
 
 /** Daemons' health and teardown as one RunningTunnel. */
-function daemonsTunnel(serverAddr: string, daemons: readonly Daemon[], graceMs: number, profiles: string[] = [], after?: () => void): RunningTunnel {
+function daemonsTunnel(serverAddr: string, daemons: readonly NsProcess[], graceMs: number, profiles: string[] = [], after?: () => void): RunningTunnel {
   let stopped: Promise<void> | undefined;
   return {
     serverAddr,
@@ -108,10 +105,10 @@ function hosts(pki: TestPki): { ha: HostFiles; hb: HostFiles } {
 /** Two `tio up` processes from Nebula configs with a `tio:` section. */
 function tioContender(name: string, tio: { offload: 'auto' | 'off'; gro: boolean }): Contender {
   const extra = `tio:\n  offload: ${tio.offload}\n  gro: ${tio.gro}\n`;
-  const node = (spec: NodeSpec, nodeArgs: readonly string[] = []): Daemon => {
+  const node = (spec: NodeSpec, nodeArgs: readonly string[] = []): NsProcess => {
     if (!existsSync(TIO_MAIN)) throw new BenchError('ERR_BENCH_NO_TIO', `${TIO_MAIN} missing: run tsc first`);
     const cfg = writeNodeConfig(spec.pki, spec.me, spec.listen, spec.peers, { cipher: 'aes', mtu: OVER_MTU, level: 'info', extra, dev: spec.dev }, name);
-    return Daemon.start(spec.ns, `${name} ${spec.side}`, process.execPath, [...nodeArgs, TIO_MAIN, 'up', '-config', cfg]);
+    return startTio(spec.ns, cfg, `${name} ${spec.side}`, nodeArgs);
   };
   return {
     name,
@@ -135,9 +132,9 @@ function tioContender(name: string, tio: { offload: 'auto' | 'off'; gro: boolean
 }
 
 /** One Debian nebula from the same kind of config tio reads. */
-function nebulaNode(spec: NodeSpec): Daemon {
+function nebulaNode(spec: NodeSpec): NsProcess {
   const cfg = writeNodeConfig(spec.pki, spec.me, spec.listen, spec.peers, { cipher: 'aes', mtu: OVER_MTU, level: 'info', dev: spec.dev }, 'nebula');
-  return Daemon.start(spec.ns, `nebula ${spec.side}`, 'nebula', ['-config', cfg]);
+  return NsProcess.start(spec.ns, `nebula ${spec.side}`, 'nebula', ['-config', cfg]);
 }
 
 /** Debian's nebula on both ends, same configs. */
@@ -179,13 +176,13 @@ const wireguardGo: Contender = {
       { ns: ctx.a, ifName: WG_IFS[0], me: OVER_A, peer: OVER_B, peerUnder: UNDER_B, ...keys('a') },
       { ns: ctx.b, ifName: WG_IFS[1], me: OVER_B, peer: OVER_A, peerUnder: UNDER_A, ...keys('b') },
     ] as const;
-    const daemons: Daemon[] = [];
+    const daemons: NsProcess[] = [];
     const tunnel = daemonsTunnel(OVER_B, daemons, 5_000, [], removeWireguardSockets);
     try {
       for (const s of sides) {
         const sock = join(WG_SOCK_DIR, `${s.ifName}.sock`);
         if (existsSync(sock)) throw new BenchError('ERR_BENCH_WG', `${sock} exists: another wireguard-go uses ${s.ifName}`);
-        const d = Daemon.start(s.ns, `wireguard-go ${s.ifName}`, 'wireguard-go', ['-f', s.ifName], {
+        const d = NsProcess.start(s.ns, `wireguard-go ${s.ifName}`, 'wireguard-go', ['-f', s.ifName], {
           env: { ...process.env, WG_PROCESS_FOREGROUND: '1' },
         });
         daemons.push(d);

@@ -1,7 +1,7 @@
 // iperf3 for the tunnel bench: one or N (-P) TCP streams from namespace A to
 // B, without blocking this process's event loop (its timers bound every step).
-import { collect } from '../../test/helpers/run.js';
-import { waitFor, type Netns } from '../../test/helpers/netns.js';
+import { collect } from '../../kit/run.js';
+import { waitFor, type Netns } from '../../kit/netns.js';
 import { BenchError } from './errors.js';
 import { parseIperfJson, type IperfResult } from './iperf.js';
 

@@ -1,11 +1,12 @@
 // One measurement of one contender: fresh namespaces and veth, the tunnel up
 // and proven to carry traffic (ping, bounded), an iperf3 run, then teardown
 // whatever happened.
-import { Netns, vethPair } from '../../test/helpers/netns.js';
-import type { TestPki } from '../../test/helpers/nebula-pki.js';
+import type { Netns } from '../../kit/netns.js';
+import { netnsPair } from '../../kit/topology.js';
+import type { TestPki } from '../../kit/nebula-pki.js';
 import { BenchError } from './errors.js';
 import type { IperfResult } from './iperf.js';
-import { UNDER_A, UNDER_B, UNDER_MTU, UNDER_PREFIX, type Contender, type RunningTunnel } from './tunnel-contenders.js';
+import { UNDER_MTU, UNDER_NET, type Contender, type RunningTunnel } from './tunnel-contenders.js';
 import { iperfTcp } from './tunnel-iperf.js';
 import { untilAnswered } from './ping.js';
 
@@ -52,9 +53,7 @@ export async function measure(c: Contender, spec: RunSpec): Promise<Sample> {
   let b: Netns | undefined;
   let tunnel: RunningTunnel | undefined;
   try {
-    a = Netns.create('tuna');
-    b = Netns.create('tunb');
-    vethPair(a, b, { aAddr: `${UNDER_A}/${UNDER_PREFIX}`, bAddr: `${UNDER_B}/${UNDER_PREFIX}`, mtu: UNDER_MTU });
+    ({ a, b } = netnsPair('tun', UNDER_NET, UNDER_MTU));
     tunnel = await c.start({ a, b, pki: spec.pki, workDir: spec.workDir, round: spec.round, profileDir: spec.profileDir });
     out.profiles = tunnel.profiles;
     await waitUsable(a, tunnel, c.name);

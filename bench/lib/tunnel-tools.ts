@@ -1,7 +1,7 @@
 // Debian packages the tunnel bench runs: probed first, and whatever is missing
 // installed in one apt-get call (after one apt-get update), so a fresh machine
 // can run `npm run bench:tunnel` without manual setup.
-import { run, tryRun } from '../../test/helpers/run.js';
+import { run, tryRun } from '../../kit/run.js';
 
 /** A Debian package and a command that succeeds once it is installed. */
 export interface DebTool {

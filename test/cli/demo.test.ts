@@ -12,8 +12,8 @@ import { fileURLToPath } from 'node:url';
 import { demoPrerequisiteProblem, formatTable, NEEDS_ROOT, parseDemoArgs, parseSize } from '../../src/cli/demo.js';
 import { writeDemoPki } from '../../src/cli/demo/pki.js';
 import { CaPool, checkOwnCertificate, parseCertificatePem, parseX25519PrivateKeyPem, verifyCertificate } from '../../src/tunnel/cert/index.js';
+import { TIO_MAIN as MAIN } from '../../kit/process.js';
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const ENDPOINT = fileURLToPath(new URL('../../src/cli/demo/endpoint.js', import.meta.url));
 const skip = demoPrerequisiteProblem();
 

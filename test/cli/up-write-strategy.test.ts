@@ -7,29 +7,27 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Netns, destroyAll, rootSkipReason, vethPair, waitFor } from '../helpers/netns.js';
-import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
-import { writeNodeConfig } from '../helpers/nebula-process.js';
-import { tcpTransfer } from '../helpers/tcp-transfer.js';
-import { collectLines } from '../helpers/lines.js';
-import { tryRun } from '../helpers/run.js';
+import { destroyAll, rootSkipReason, waitFor } from '../../kit/netns.js';
+import { netnsPair } from '../../kit/topology.js';
+import { makePki, nebulaCertSkipReason } from '../../kit/nebula-pki.js';
+import { writeNodeConfig } from '../../kit/nebula.js';
+import { tcpTransfer } from '../../kit/tcp.js';
+import { collectLines } from '../../kit/lines.js';
+import { tryRun } from '../../kit/run.js';
+import { TIO_MAIN as MAIN } from '../../kit/process.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason() ?? (tryRun('strace', ['-V']) === undefined ? 'strace not installed' : undefined);
 after(destroyAll);
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 const MTU = 1300;
 // `write(17</dev/net/tun>, ""..., 52)   = 52` (strace pads before "=").
 const TUN_WRITE = /^(write|writev)\(\d+<\/dev\/net\/tun>, .*\)\s+=\s+(-?\d+)/;
 
 test('tio up with tio.write_strategy copy: data into the node reaches its TUN by write() only, superpackets included', { skip, timeout: 120_000 }, async () => {
   const pki = makePki([['a', '198.19.0.1/16'], ['b', '198.19.0.2/16']]);
-  const a = Netns.create('wsa');
-  const b = Netns.create('wsb');
+  const { a, b } = netnsPair('ws', 23);
   const dir = mkdtempSync(join(tmpdir(), 'tio-wstrat-up-'));
   const trace = join(dir, 'trace');
-  vethPair(a, b, { aAddr: '198.18.23.1/24', bAddr: '198.18.23.2/24', mtu: 1500 });
   const ha = pki.hosts.get('a')!;
   const hb = pki.hosts.get('b')!;
   const extra = 'tio:\n  write_strategy: copy\n';

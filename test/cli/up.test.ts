@@ -6,23 +6,21 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { fileURLToPath } from 'node:url';
-import { Netns, destroyAll, rootSkipReason, vethPair, waitFor } from '../helpers/netns.js';
-import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
-import { writeNodeConfig } from '../helpers/nebula-process.js';
-import { tcpTransfer } from '../helpers/tcp-transfer.js';
-import { collectLines } from '../helpers/lines.js';
+import { destroyAll, rootSkipReason, waitFor } from '../../kit/netns.js';
+import { netnsPair } from '../../kit/topology.js';
+import { makePki, nebulaCertSkipReason } from '../../kit/nebula-pki.js';
+import { writeNodeConfig } from '../../kit/nebula.js';
+import { tcpTransfer } from '../../kit/tcp.js';
+import { collectLines } from '../../kit/lines.js';
+import { TIO_MAIN as MAIN } from '../../kit/process.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);
 
-const MAIN = fileURLToPath(new URL('../../src/cli/main.js', import.meta.url));
 
 test('tio up: two nodes from Nebula configs carry TCP; SIGTERM sends close_tunnel and exits 0', { skip, timeout: 120_000 }, async () => {
   const pki = makePki([['a', '198.19.0.1/16'], ['b', '198.19.0.2/16']]);
-  const a = Netns.create('upa');
-  const b = Netns.create('upb');
-  vethPair(a, b, { aAddr: '198.18.22.1/24', bAddr: '198.18.22.2/24', mtu: 1500 });
+  const { a, b } = netnsPair('up', 22);
   const ha = pki.hosts.get('a')!;
   const hb = pki.hosts.get('b')!;
   const ca = writeNodeConfig(pki, ha, '198.18.22.1', [[hb, '198.18.22.2']], { dev: 'tioa', level: 'debug' }, 'tio');

@@ -9,8 +9,9 @@ import { setImmediate as yieldLoop } from 'node:timers/promises';
 import v8 from 'node:v8';
 import vm from 'node:vm';
 import { OverlayNode } from '../../src/tunnel/node/node.js';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../helpers/netns.js';
-import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
+import { destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { netnsPair } from '../../kit/topology.js';
+import { makePki, nebulaCertSkipReason } from '../../kit/nebula-pki.js';
 import { ipU32, nodeOptions } from '../helpers/overlay.js';
 import { OVERLAY_A, OVERLAY_B, fdCount, mb } from './topology.js';
 import { nodeInternals } from '../../src/tunnel/node/testing.js';
@@ -51,11 +52,9 @@ async function until(pred: () => boolean, ms: number, what: string): Promise<voi
 
 test(`${CYCLES} tunnel up/down cycles (2 nodes start, handshake, stop) leave fds and RSS flat`, { skip, timeout: BUDGET_MS + 30_000 }, async () => {
   const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
-  const a = Netns.create('cyca');
-  const b = Netns.create('cycb');
+  const { a, b } = netnsPair('cyc', 62);
   const lines: string[] = [];
   try {
-    vethPair(a, b, { aAddr: '198.18.62.1/24', bAddr: '198.18.62.2/24', mtu: 1500 });
     const ha = pki.hosts.get('a')!;
     const hb = pki.hosts.get('b')!;
     // Logs go to a bounded ring: a growing log array would itself look like a leak.

@@ -20,11 +20,11 @@ import type { OverlayNode } from '../../src/tunnel/node/node.js';
 import { CANDIDATE_TTL_MS } from '../../src/tunnel/node/handshakes.js';
 import { Endpoint, UdpSocket } from '../../src/udp/index.js';
 import { COUNTER_HANDSHAKE_MSG1, HEADER_LEN, SUBTYPE_HANDSHAKE_IX_PSK0, TYPE_HANDSHAKE, encodeHeader } from '../../src/tunnel/wire/index.js';
-import { destroyAll, rootSkipReason, type Netns } from '../helpers/netns.js';
-import { nebulaCertSkipReason, type HostFiles } from '../helpers/nebula-pki.js';
+import { destroyAll, rootSkipReason, type Netns } from '../../kit/netns.js';
+import { nebulaCertSkipReason, type HostFiles } from '../../kit/nebula-pki.js';
 import { ipU32 } from '../helpers/overlay.js';
-import { tryRun } from '../helpers/run.js';
-import { waitFor } from '../helpers/wait.js';
+import { tryRun } from '../../kit/run.js';
+import { waitFor } from '../../kit/wait.js';
 import { OVERLAY_A, OVERLAY_B, withNodePair } from './topology.js';
 import { nodeInternals } from '../../src/tunnel/node/testing.js';
 

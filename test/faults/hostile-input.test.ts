@@ -25,14 +25,15 @@ import {
   AEAD_TAG_LEN, HEADER_LEN, SUBTYPE_HANDSHAKE_IX_PSK0, SUBTYPE_MESSAGE_NONE, SUBTYPE_NONE, SUBTYPE_TEST_REQUEST,
   TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_MESSAGE, TYPE_TEST, encodeHeader, recvErrorPacket,
 } from '../../src/tunnel/wire/index.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { makePki, nebulaCertSkipReason } from '../../kit/nebula-pki.js';
 import { ipU32, nodeOptions } from '../helpers/overlay.js';
-import { tryRun } from '../helpers/run.js';
+import { tryRun } from '../../kit/run.js';
 import { seededRandom } from '../helpers/udp-relay.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor } from '../../kit/wait.js';
 import { OVERLAY_A, OVERLAY_B, withNodePair, type NodePair } from './topology.js';
 import { nodeInternals } from '../../src/tunnel/node/testing.js';
+import { build } from '../../kit/packet.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason()
   ?? (tryRun('ping', ['-V'], { timeoutMs: 5000 }) === undefined ? 'ping is not installed (apt install iputils-ping)' : undefined);
@@ -50,7 +51,7 @@ interface Ctx extends NodePair {
   tB(): Tunnel;
 }
 
-// Bounded polling (helpers/wait.ts): gives up at the deadline instead of spinning on after a failure.
+// Bounded polling (kit/wait.ts): gives up at the deadline instead of spinning on after a failure.
 const until = (pred: () => boolean, ms: number, what: string): Promise<void> => waitFor(pred, ms, what);
 
 async function withPair(net: number, fn: (c: Ctx) => Promise<void>): Promise<void> {
@@ -85,21 +86,7 @@ function forgeOn(t: Tunnel, type: number, subtype: number, payloadLen: number, c
 
 /** IPv4/UDP from A's overlay IP to B's port 9 (discard), valid header checksum, no UDP checksum. */
 function innerUdp(len = 100): Buffer {
-  const b = Buffer.alloc(len);
-  b[0] = 0x45;
-  b.writeUInt16BE(len, 2);
-  b[8] = 64;
-  b[9] = 17;
-  b.writeUInt32BE(IP_A, 12);
-  b.writeUInt32BE(IP_B, 16);
-  let s = 0;
-  for (let i = 0; i < 20; i += 2) s += b.readUInt16BE(i);
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  b.writeUInt16BE(~s & 0xffff, 10);
-  b.writeUInt16BE(40000, 20);
-  b.writeUInt16BE(9, 22);
-  b.writeUInt16BE(len - 20, 24);
-  return b;
+  return build({ version: 4, proto: 'udp', src: OVERLAY_A, dst: OVERLAY_B, sport: 40000, dport: 9, payload: new Uint8Array(len - 28), id: 0, df: false, udpNoChecksum: true });
 }
 
 async function pingOk(ns: Netns, ip: string): Promise<boolean> {

@@ -6,12 +6,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { OverlayNode } from '../../src/tunnel/node/node.js';
-import { destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
+import { destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { makePki, nebulaCertSkipReason } from '../../kit/nebula-pki.js';
 import { ipU32, nodeOptions } from '../helpers/overlay.js';
-import { tcpTransfer } from '../helpers/tcp-transfer.js';
+import { tcpTransfer } from '../../kit/tcp.js';
 import { startUdpRelay, type UdpRelay } from '../helpers/udp-relay.js';
-import { OVERLAY_A, OVERLAY_B, relayTopology } from './topology.js';
+import { relayTopology } from '../../kit/topology.js';
+import { OVERLAY_A, OVERLAY_B } from './topology.js';
 import { nodeInternals } from '../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();

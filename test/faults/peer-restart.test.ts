@@ -11,11 +11,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../helpers/netns.js';
-import { makePki, nebulaSkipReason, type HostFiles, type TestPki } from '../helpers/nebula-pki.js';
-import { startNebula, writeNodeConfig, type NebulaProcess } from '../helpers/nebula-process.js';
-import { tryRun } from '../helpers/run.js';
-import { startTio, type TioProcess } from './tio-process.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { netnsPair } from '../../kit/topology.js';
+import { makePki, nebulaSkipReason, type HostFiles, type TestPki } from '../../kit/nebula-pki.js';
+import { startNebula, writeNodeConfig, type NebulaProcess } from '../../kit/nebula.js';
+import { tryRun } from '../../kit/run.js';
+import { startTio, type TioProcess } from '../../kit/process.js';
 import { OVERLAY_A, OVERLAY_B } from './topology.js';
 
 const skip = rootSkipReason() ?? nebulaSkipReason()
@@ -56,9 +57,7 @@ interface Pair {
 
 function pair(tag: string, net: number): Pair {
   const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
-  const a = Netns.create(`${tag}a`);
-  const b = Netns.create(`${tag}b`);
-  vethPair(a, b, { aAddr: `198.18.${net}.1/24`, bAddr: `198.18.${net}.2/24`, mtu: 1500 });
+  const { a, b } = netnsPair(tag, net);
   const ha = pki.hosts.get('a')!;
   const hb = pki.hosts.get('b')!;
   const configA = writeNodeConfig(pki, ha, `198.18.${net}.1`, [[hb, `198.18.${net}.2`]], { dev: 'tioa', level: 'debug' }, 'tio');

@@ -8,11 +8,12 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { OverlayNode } from '../../src/tunnel/node/node.js';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../helpers/netns.js';
-import { makePki, nebulaCertSkipReason, type TestPki } from '../helpers/nebula-pki.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { netnsPair } from '../../kit/topology.js';
+import { makePki, nebulaCertSkipReason, type TestPki } from '../../kit/nebula-pki.js';
 import { ipU32, nodeOptions } from '../helpers/overlay.js';
-import { run } from '../helpers/run.js';
-import { waitFor } from '../helpers/wait.js';
+import { run } from '../../kit/run.js';
+import { waitFor } from '../../kit/wait.js';
 import { OVERLAY_A, OVERLAY_B, fdCount, within } from './topology.js';
 import { nodeInternals } from '../../src/tunnel/node/testing.js';
 
@@ -67,11 +68,9 @@ async function withLoadedPair(pki: TestPki, a: Netns, b: Netns, net: number, lin
 
 async function stopUnderLoad(net: number, tag: string, check: (r: Run, lines: string[]) => Promise<void>): Promise<void> {
   const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
-  const a = Netns.create(`${tag}a`);
-  const b = Netns.create(`${tag}b`);
+  const { a, b } = netnsPair(tag, net);
   const lines: string[] = [];
   try {
-    vethPair(a, b, { aAddr: `198.18.${net}.1/24`, bAddr: `198.18.${net}.2/24`, mtu: 1500 });
     // Warm-up: the first worker threads and pools may open process-wide fds once.
     await withLoadedPair(pki, a, b, net, lines, async () => undefined);
     const before = fdCount();
@@ -111,11 +110,9 @@ test(`routines ${ROUTINES}: after stop() under traffic the peer holds no tunnel 
 
 test(`routines ${ROUTINES}: ip link del of the TUN under traffic throws nothing, and stop() still releases every fd`, { skip, timeout: 120_000 }, async () => {
   const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
-  const a = Netns.create('rtda');
-  const b = Netns.create('rtdb');
+  const { a, b } = netnsPair('rtd', 77);
   const lines: string[] = [];
   try {
-    vethPair(a, b, { aAddr: '198.18.77.1/24', bAddr: '198.18.77.2/24', mtu: 1500 });
     await withLoadedPair(pki, a, b, 77, lines, async () => undefined);
     const before = fdCount();
     await withLoadedPair(pki, a, b, 77, lines, async ({ nb }) => {

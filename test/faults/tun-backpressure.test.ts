@@ -21,12 +21,13 @@ import { cpus, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClosedError, LinkDownError, TunDevice, type Queue } from '../../src/index.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { nebulaCertSkipReason } from '../helpers/nebula-pki.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { nebulaCertSkipReason } from '../../kit/nebula-pki.js';
 import { ipU32 } from '../helpers/overlay.js';
-import { run, tryRun } from '../helpers/run.js';
+import { run, tryRun } from '../../kit/run.js';
 import { OVERLAY_A, OVERLAY_B, fdCount, withNodePair, within } from './topology.js';
 import { nodeInternals } from '../../src/tunnel/node/testing.js';
+import { build } from '../../kit/packet.js';
 
 const rootSkip = rootSkipReason();
 after(destroyAll);
@@ -72,21 +73,8 @@ function setSndbuf(q: Queue, bytes: number): void {
  * skbs, so a few in flight fill a small send buffer.
  */
 function udpPacket(sport: number, size = 1400): Buffer {
-  const b = Buffer.alloc(size);
-  b[0] = 0x45;
-  b.writeUInt16BE(size, 2);
-  b[8] = 64;
-  b[9] = 17;
-  b.set([198, 18, 66, 2], 12);
-  b.set([198, 18, 66, 99], 16);
-  let s = 0;
-  for (let i = 0; i < 20; i += 2) s += b.readUInt16BE(i);
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  b.writeUInt16BE(~s & 0xffff, 10);
-  b.writeUInt16BE(sport, 20);
-  b.writeUInt16BE(9, 22);
-  b.writeUInt16BE(size - 20, 24);
-  return b; // UDP checksum 0: none (IPv4)
+  // UDP checksum 0: none (IPv4).
+  return build({ version: 4, proto: 'udp', src: '198.18.66.2', dst: '198.18.66.99', sport, dport: 9, payload: new Uint8Array(size - 28), id: 0, df: false, udpNoChecksum: true });
 }
 
 function openSteered(ns: Netns, name: string): TunDevice {

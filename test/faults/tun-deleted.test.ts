@@ -12,13 +12,14 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { ClosedError, TunDevice } from '../../src/index.js';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../helpers/netns.js';
-import { makePki, nebulaCertSkipReason } from '../helpers/nebula-pki.js';
-import { writeNodeConfig } from '../helpers/nebula-process.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { netnsPair } from '../../kit/topology.js';
+import { makePki, nebulaCertSkipReason } from '../../kit/nebula-pki.js';
+import { writeNodeConfig } from '../../kit/nebula.js';
 import { ipU32 } from '../helpers/overlay.js';
-import { run, tryRun } from '../helpers/run.js';
-import { waitFor } from '../helpers/wait.js';
-import { startTio, type TioProcess } from './tio-process.js';
+import { run, tryRun } from '../../kit/run.js';
+import { waitFor } from '../../kit/wait.js';
+import { startTio, type TioProcess } from '../../kit/process.js';
 import { OVERLAY_A, OVERLAY_B, fdCount, withNodePair, within } from './topology.js';
 import { nodeInternals } from '../../src/tunnel/node/testing.js';
 
@@ -113,12 +114,10 @@ test('`tio up` whose TUN is deleted exits non-zero with an error (as nebula 1.6.
   timeout: 60_000,
 }, async () => {
   const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
-  const a = Netns.create('udela');
-  const b = Netns.create('udelb');
+  const { a, b } = netnsPair('udel', 65);
   let ta: TioProcess | undefined;
   let tb: TioProcess | undefined;
   try {
-    vethPair(a, b, { aAddr: '198.18.65.1/24', bAddr: '198.18.65.2/24', mtu: 1500 });
     const ha = pki.hosts.get('a')!;
     const hb = pki.hosts.get('b')!;
     ta = startTio(a, writeNodeConfig(pki, ha, '198.18.65.1', [[hb, '198.18.65.2']], { dev: 'tioa' }, 'tio'));

@@ -10,8 +10,8 @@ import assert from 'node:assert/strict';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { TunDevice } from '../../src/index.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { run } from '../helpers/run.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { run } from '../../kit/run.js';
 import { fdCount, within } from './topology.js';
 
 const skip = rootSkipReason();

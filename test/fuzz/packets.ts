@@ -6,8 +6,8 @@ import fc from 'fast-check';
 import {
   VIRTIO_NET_HDR_F_DATA_VALID, VIRTIO_NET_HDR_F_NEEDS_CSUM, VIRTIO_NET_HDR_GSO_NONE,
 } from '../../src/virtio/index.js';
-import { ACK, CWR, ECE, FIN, PSH, RST, SYN, URG, type Spec, build } from '../gro/packets.js';
-import { EXT_DEST_OPTS, EXT_HOP_BY_HOP, EXT_ROUTING, buildSuperpacket, patternPayload } from '../gso/superpackets.js';
+import { ACK, CWR, ECE, FIN, PSH, RST, SYN, URG, type Spec, build } from '../../kit/packet.js';
+import { EXT_DEST_OPTS, EXT_HOP_BY_HOP, EXT_ROUTING, buildSuperpacket, patternPayload } from '../../kit/superpacket.js';
 import { vnetBytes } from './pipeline.js';
 
 /** A packet as a TUN read returns it: the 10-byte virtio header, then the IP packet. */

@@ -11,7 +11,7 @@ import {
 } from '../../src/gso/index.js';
 import { Packet } from '../../src/tun/packet.js';
 import { l4ChecksumVerifies } from '../helpers/checksum.js';
-import { buildSuperpacket, patternPayload } from '../gso/superpackets.js';
+import { buildSuperpacket, patternPayload } from '../../kit/superpacket.js';
 import { describeParams, FUZZ_TIMEOUT_MS, fuzzParams } from './config.js';
 import { assertRange, place } from './guard.js';
 import { applyMutations, mutations } from './mutate.js';

@@ -5,7 +5,7 @@ import { ClosedError, OptionError } from '../../src/errors.js';
 import { Coalescer, CoalescerBusyError } from '../../src/gro/index.js';
 import type { Packet } from '../../src/tun/packet.js';
 import { CaptureSink, assertMerged, assertUnchanged, feed, run, shape } from './harness.js';
-import { build, stream } from './packets.js';
+import { build, stream } from '../../kit/packet.js';
 
 for (const version of [4, 6] as const) {
   const v = `IPv${version}`;

@@ -6,7 +6,7 @@ import { readU16BE } from '../../src/packet/index.js';
 import type { GsoInfo, Packet } from '../../src/tun/packet.js';
 import { VIRTIO_NET_HDR_GSO_TCPV4, VIRTIO_NET_HDR_GSO_TCPV6, VIRTIO_NET_HDR_GSO_UDP_L4, finishChecksum } from '../../src/virtio/index.js';
 import { ipv4HeaderVerifies, l4ChecksumVerifies } from '../helpers/checksum.js';
-import { headerLen, payloadOf } from './packets.js';
+import { headerLen, payloadOf } from '../../kit/packet.js';
 
 /** One packet as the sink saw it: a copy of its bytes and of its gso info. */
 export interface Written {

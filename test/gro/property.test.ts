@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertMerged, run } from './harness.js';
-import { ACK, CE, ECE, ECT0, FIN, PSH, type Spec, build, headerLen } from './packets.js';
+import { ACK, CE, ECE, ECT0, FIN, PSH, type Spec, build, headerLen } from '../../kit/packet.js';
 import { resegment } from './resegment.js';
 
 function rng(seed: number): () => number {

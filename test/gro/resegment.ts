@@ -2,7 +2,7 @@
 // the kernel does, written independently of src/gso, with reference checksums.
 import { checksumReference } from '../../src/packet/index.js';
 import type { Written } from './harness.js';
-import { pseudoSum } from './packets.js';
+import { pseudoSum } from '../../kit/packet.js';
 
 function get16(b: Uint8Array, i: number): number {
   return (b[i]! << 8) | b[i + 1]!;

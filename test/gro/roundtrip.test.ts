@@ -6,7 +6,7 @@ import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { Coalescer } from '../../src/gro/index.js';
 import { Segmenter } from '../../src/gso/index.js';
-import { ACK, PSH, buildSuperpacket } from '../gso/superpackets.js';
+import { ACK, PSH, buildSuperpacket } from '../../kit/superpacket.js';
 import { CaptureSink } from './harness.js';
 
 const MAX_SEGMENTS = 64;

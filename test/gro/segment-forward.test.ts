@@ -4,9 +4,10 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { TunDevice } from '../../src/index.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
 import { startForwarder } from '../helpers/forwarder.js';
-import { tcpTransfer, udpTransfer } from '../helpers/tcp-transfer.js';
+import { tcpTransfer } from '../../kit/tcp.js';
+import { udpTransfer } from '../../kit/udp.js';
 
 const skip = rootSkipReason();
 after(destroyAll);

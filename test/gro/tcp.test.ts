@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertMerged, assertUnchanged, run, shape } from './harness.js';
-import { ACK, CE, CWR, ECE, ECT0, ECT1, FIN, PSH, RST, SYN, URG, build, stream } from './packets.js';
+import { ACK, CE, CWR, ECE, ECT0, ECT1, FIN, PSH, RST, SYN, URG, build, stream } from '../../kit/packet.js';
 
 for (const version of [4, 6] as const) {
   const v = `IPv${version}`;

@@ -2,7 +2,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { assertMerged, assertUnchanged, run, shape } from './harness.js';
-import { ECT0, ECT1, build } from './packets.js';
+import { ECT0, ECT1, build } from '../../kit/packet.js';
 
 function datagrams(version: 4 | 6, n: number, size: number, extra: { id?: number; df?: boolean } = {}): Buffer[] {
   const out: Buffer[] = [];

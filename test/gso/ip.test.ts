@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { segmentSuperpacket } from '../../src/gso/index.js';
 import { ipv4HeaderVerifies, l4ChecksumVerifies } from '../helpers/checksum.js';
-import { EXT_DEST_OPTS, EXT_HOP_BY_HOP, EXT_ROUTING, buildSuperpacket, collect, get16, patternPayload } from './superpackets.js';
+import { EXT_DEST_OPTS, EXT_HOP_BY_HOP, EXT_ROUTING, buildSuperpacket, collect, get16, patternPayload } from '../../kit/superpacket.js';
 
 for (const proto of ['tcp', 'udp'] as const) {
   test(`IPv4 id increments per segment (${proto})`, () => {

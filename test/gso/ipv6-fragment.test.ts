@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import { Segmenter, segmentRejectReason } from '../../src/gso/index.js';
 import {
   EXT_DEST_OPTS, EXT_HOP_BY_HOP, buildSuperpacket, collect, patternPayload, type Superpacket,
-} from './superpackets.js';
+} from '../../kit/superpacket.js';
 
 /** Fragment header number; always 8 bytes (RFC 8200 section 4.5). */
 const EXT_FRAGMENT = 44;

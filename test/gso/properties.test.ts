@@ -11,7 +11,7 @@ import { ipv4HeaderVerifies, l4ChecksumVerifies } from '../helpers/checksum.js';
 import {
   CWR, EXT_DEST_OPTS, EXT_HOP_BY_HOP, EXT_ROUTING, FIN, PSH, buildSuperpacket, get16, get32, joinedPayload,
   patternPayload, type SuperpacketSpec,
-} from './superpackets.js';
+} from '../../kit/superpacket.js';
 
 const RUNS = { seed: 42, numRuns: 300 };
 

@@ -4,7 +4,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import fc from 'fast-check';
 import { SEGMENT_NO_ROOM, Segmenter } from '../../src/gso/index.js';
-import { buildSuperpacket, patternPayload } from './superpackets.js';
+import { buildSuperpacket, patternPayload } from '../../kit/superpacket.js';
 
 const HEAD = 16;
 const TAIL = 16;

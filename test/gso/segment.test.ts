@@ -8,7 +8,7 @@ import { Packet } from '../../src/tun/packet.js';
 import { l4ChecksumVerifies } from '../helpers/checksum.js';
 import {
   EXT_DEST_OPTS, GSO_UDP, buildSuperpacket, collect, joinedPayload, patternPayload,
-} from './superpackets.js';
+} from '../../kit/superpacket.js';
 
 const protos = ['tcp', 'udp'] as const;
 const versions = [4, 6] as const;

@@ -5,7 +5,7 @@ import { segmentSuperpacket } from '../../src/gso/index.js';
 import { l4ChecksumVerifies } from '../helpers/checksum.js';
 import {
   ACK, CWR, ECE, FIN, PSH, URG, buildSuperpacket, collect, get16, get32, patternPayload, type Superpacket,
-} from './superpackets.js';
+} from '../../kit/superpacket.js';
 
 function flagsOf(sp: Superpacket): number[] {
   const { segments } = collect(segmentSuperpacket, sp.packet);

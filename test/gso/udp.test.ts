@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Segmenter } from '../../src/gso/index.js';
 import { l4ChecksumVerifies } from '../helpers/checksum.js';
-import { buildSuperpacket, collect, get16, patternPayload } from './superpackets.js';
+import { buildSuperpacket, collect, get16, patternPayload } from '../../kit/superpacket.js';
 
 const segmenter = new Segmenter();
 const segment = segmenter.segment.bind(segmenter);

@@ -2,8 +2,9 @@
 // tests that need a working tunnel, with the node logs attached to a failure
 // and everything torn down on every path.
 import { OverlayNode } from '../../src/tunnel/node/node.js';
-import { Netns, vethPair } from './netns.js';
-import { makePki, type TestPki } from './nebula-pki.js';
+import type { Netns } from '../../kit/netns.js';
+import { netnsPair, type NetnsPair } from '../../kit/topology.js';
+import { makePki, type TestPki } from '../../kit/nebula-pki.js';
 import { nodeOptions, type NodeOptionsExtra } from './overlay.js';
 
 /** Overlay addresses of the two nodes (198.19.0.0/16). */
@@ -36,15 +37,13 @@ export async function withNodePair(
   fn: (p: NodePair) => Promise<void>,
 ): Promise<void> {
   const pki = makePki([['a', `${OVERLAY_A}/16`], ['b', `${OVERLAY_B}/16`]]);
-  const a = Netns.create(`${o.tag}a`);
-  const b = Netns.create(`${o.tag}b`);
   const lines: string[] = [];
-  const aAddr = `198.18.${o.net}.1`;
-  const bAddr = `198.18.${o.net}.2`;
+  let pair: NetnsPair | undefined;
   let na: OverlayNode | undefined;
   let nb: OverlayNode | undefined;
   try {
-    vethPair(a, b, { aAddr: `${aAddr}/24`, bAddr: `${bAddr}/24`, mtu: 1500 });
+    pair = netnsPair(o.tag, o.net);
+    const { a, b, aAddr, bAddr } = pair;
     const ha = pki.hosts.get('a')!;
     const hb = pki.hosts.get('b')!;
     na = OverlayNode.start(nodeOptions(pki, ha, a.name, aAddr, [[hb, bAddr]], { ...o.node, lines }));
@@ -56,8 +55,7 @@ export async function withNodePair(
   } finally {
     await na?.stop();
     await nb?.stop();
-    a.destroy();
-    b.destroy();
+    pair?.destroy();
     pki.dispose();
   }
 }

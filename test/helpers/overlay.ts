@@ -7,7 +7,7 @@ import { Endpoint } from '../../src/udp/index.js';
 import type { CipherName } from '../../src/tunnel/aead/index.js';
 import type { FirewallOptions, FirewallRule } from '../../src/tunnel/firewall/index.js';
 import type { OffloadOption } from '../../src/index.js';
-import type { HostFiles, TestPki } from './nebula-pki.js';
+import type { HostFiles, TestPki } from '../../kit/nebula-pki.js';
 
 /** The allow-everything rule of docs/PROTOCOL.md "Checking a fact by hand" ({port: any, proto: any, host: any}). */
 export const ALLOW_ALL: FirewallRule = { portStart: 0, portEnd: 0, proto: 'any', host: 'any', groups: null, cidr: null, caName: null, caSha: null };

@@ -1,6 +1,6 @@
 // Runs reject-probe.js in a namespace and returns what it reported.
 import { fileURLToPath } from 'node:url';
-import type { Netns } from './netns.js';
+import type { Netns } from '../../kit/netns.js';
 
 const PROBE = fileURLToPath(new URL('./reject-probe.js', import.meta.url));
 

@@ -6,8 +6,8 @@
 import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import type { Netns } from './netns.js';
-import { collect, tryRun, type Finished } from './run.js';
+import type { Netns } from '../../kit/netns.js';
+import { collect, tryRun, type Finished } from '../../kit/run.js';
 
 /** Why strace-based tests cannot run here, or undefined. */
 export const straceSkipReason: string | undefined =
@@ -15,7 +15,7 @@ export const straceSkipReason: string | undefined =
 
 const INDEX_URL = new URL('../../src/index.js', import.meta.url).href;
 const NATIVE_URL = new URL('../../src/native.js', import.meta.url).href;
-const ICMP_URL = new URL('./icmp.js', import.meta.url).href;
+const ICMP_URL = new URL('../../kit/packet.js', import.meta.url).href;
 
 /** What the traced child did: its exit and output, and strace's log of the TUN syscalls. */
 export interface TracedRun {

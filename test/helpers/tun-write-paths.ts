@@ -6,7 +6,7 @@
 import { Coalescer } from '../../src/gro/index.js';
 import { Packet, TunDevice, type WriteStrategy } from '../../src/index.js';
 import { VIRTIO_NET_HDR_GSO_TCPV4, VNET_HDR_LEN } from '../../src/virtio/index.js';
-import { build, headerLen, stream } from '../gro/packets.js';
+import { build, headerLen, stream } from '../../kit/packet.js';
 
 /** What the child reports: bytes each path handed to the kernel (vnet header included), and the probe outcome. */
 export interface WritePathsReport {
@@ -18,7 +18,7 @@ export interface WritePathsReport {
 }
 
 const [netns, strategy] = process.argv.slice(2) as [string, WriteStrategy];
-// Flow 198.18.0.1 -> 198.18.0.2 (test/gro/packets.ts): no route in the namespace, so the kernel drops
+// Flow 198.18.0.1 -> 198.18.0.2 (kit/packet.ts): no route in the namespace, so the kernel drops
 // what it accepted; only the write syscalls matter here.
 const dev = TunDevice.open({ name: 'twstrat0', netns, writeStrategy: strategy, addresses: ['198.18.99.1/24'], mtu: 1500 });
 try {

@@ -16,7 +16,7 @@ import type { ChildProcess } from 'node:child_process';
 import { createSocket, type Socket } from 'node:dgram';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import type { Netns } from './netns.js';
+import type { Netns } from '../../kit/netns.js';
 
 /** Probabilities per datagram, each 0..1, applied per direction. */
 export interface Impairment {

@@ -4,8 +4,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { native, nativeAvailable } from '../../src/native.js';
 import { FdWatcher } from '../../src/io/readiness.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { collect } from '../helpers/run.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { collect } from '../../kit/run.js';
 
 after(destroyAll);
 

@@ -5,7 +5,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
-import { tryRun } from '../helpers/run.js';
+import { tryRun } from '../../kit/run.js';
 
 const addon = fileURLToPath(new URL('../../../build/Release/tio.node', import.meta.url));
 const readelf = tryRun('readelf', ['--version']) === undefined ? null : 'readelf';

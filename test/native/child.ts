@@ -1,7 +1,7 @@
 // Misuse that used to crash the process (segfault, out-of-bounds write) is
 // tried in a child node, so the test sees a signal instead of dying with it.
 import { spawn } from 'node:child_process';
-import { collect, type Finished } from '../helpers/run.js';
+import { collect, type Finished } from '../../kit/run.js';
 
 const NATIVE_URL = new URL('../../src/native.js', import.meta.url).href;
 

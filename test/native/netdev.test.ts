@@ -6,8 +6,8 @@ import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { EEXIST, ETIMEDOUT } from '../../src/errno.js';
 import { nativeAvailable } from '../../src/native.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { collect, tryRun } from '../helpers/run.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { collect, tryRun } from '../../kit/run.js';
 
 after(destroyAll);
 

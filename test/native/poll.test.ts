@@ -4,7 +4,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { native, nativeAvailable, type PollHandle } from '../../src/native.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor } from '../../kit/wait.js';
 import { EXPECT_TYPE_ERROR, runWithNative } from './child.js';
 
 const skip = nativeAvailable ? undefined : 'native addon not built';

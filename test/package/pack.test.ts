@@ -10,9 +10,9 @@ import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { prebuildKey } from '../../src/native-load.js';
-import { onCleanup } from '../helpers/cleanup.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { run, tryRun } from '../helpers/run.js';
+import { onCleanup } from '../../kit/cleanup.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { run, tryRun } from '../../kit/run.js';
 
 // dist/test/package/ -> the repository root.
 const root = resolve(dirname(fileURLToPath(import.meta.url)), '..', '..', '..');

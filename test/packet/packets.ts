@@ -1,5 +1,6 @@
 // Test fixtures: deterministic random bytes and hand-built IPv4/IPv6 TCP/UDP packets.
 // Layouts follow RFC 791, RFC 8200, RFC 9293 and RFC 768 directly, without the code under test.
+import { put16 } from '../../kit/packet.js';
 
 /** Deterministic xorshift32 generator returning integers in [0, 2^32). */
 export function makeRng(seed: number): () => number {
@@ -45,11 +46,6 @@ export interface BuiltPacket {
   bytes: Uint8Array;
   ipHdrLen: number;
   l4HdrLen: number;
-}
-
-function put16(b: Uint8Array, i: number, v: number): void {
-  b[i] = (v >>> 8) & 0xff;
-  b[i + 1] = v & 0xff;
 }
 
 /** Builds an IP packet with zero IP and L4 checksums (IPv4 header checksum is left 0 too). */

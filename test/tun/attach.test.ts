@@ -6,7 +6,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn } from 'node:child_process';
 import { nativeAvailable } from '../../src/native.js';
-import { collect } from '../helpers/run.js';
+import { collect } from '../../kit/run.js';
 
 const INDEX_URL = new URL('../../src/index.js', import.meta.url).href;
 const NATIVE_URL = new URL('../../src/native.js', import.meta.url).href;

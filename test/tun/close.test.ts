@@ -6,7 +6,7 @@ import { readdirSync } from 'node:fs';
 import { once } from 'node:events';
 import { Worker } from 'node:worker_threads';
 import { BusyError, ClosedError, TunDevice } from '../../src/index.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
 
 const skip = rootSkipReason();
 let ns: Netns;

@@ -8,8 +8,8 @@ import { fileURLToPath } from 'node:url';
 import { BadPacketError, NameBusyError, OptionError, TunDevice } from '../../src/index.js';
 import { IFF_MULTI_QUEUE, IFF_VNET_HDR, MASK_TSO_USO, kernelVersion } from '../../src/tun/index.js';
 import { native } from '../../src/native.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { icmpEchoV4, isEchoReplyV4 } from '../helpers/icmp.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { icmpEchoV4, isEchoReplyV4 } from '../../kit/packet.js';
 
 const skip = rootSkipReason();
 let ns: Netns;

@@ -5,9 +5,9 @@ import assert from 'node:assert/strict';
 import { TunDevice, type Packet } from '../../src/index.js';
 import * as virtio from '../../src/virtio/index.js';
 import { l4ChecksumVerifies } from '../helpers/checksum.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
 import { startForwarder } from '../helpers/forwarder.js';
-import { tcpTransfer } from '../helpers/tcp-transfer.js';
+import { tcpTransfer } from '../../kit/tcp.js';
 
 const skip = rootSkipReason();
 after(destroyAll);

@@ -7,8 +7,8 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_BATCH, TunDevice, type Queue } from '../../src/index.js';
 import { MIN_RX_BUFFER } from '../../src/tun/queue.js';
-import { Netns, destroyAll, rootSkipReason, waitFor } from '../helpers/netns.js';
-import { icmpEchoV4 } from '../helpers/icmp.js';
+import { Netns, destroyAll, rootSkipReason, waitFor } from '../../kit/netns.js';
+import { icmpEchoV4 } from '../../kit/packet.js';
 
 const skip = rootSkipReason();
 let ns: Netns;

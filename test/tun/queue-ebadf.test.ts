@@ -8,8 +8,8 @@ import assert from 'node:assert/strict';
 import { fstatSync, openSync, closeSync } from 'node:fs';
 import { ClosedError, TunDevice, type Queue } from '../../src/index.js';
 import { native } from '../../src/native.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { icmpEchoV4 } from '../helpers/icmp.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { icmpEchoV4 } from '../../kit/packet.js';
 
 const skip = rootSkipReason();
 let ns: Netns;

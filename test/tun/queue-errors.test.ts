@@ -5,7 +5,7 @@ import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { EIO } from '../../src/errno.js';
 import { nativeAvailable } from '../../src/native.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
 import { injected, runTraced, straceSkipReason } from '../helpers/strace.js';
 
 const skip = !nativeAvailable ? 'native addon not built' : rootSkipReason() ?? straceSkipReason;

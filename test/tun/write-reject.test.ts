@@ -11,31 +11,16 @@ import { ClosedError, TunDevice, type Queue } from '../../src/index.js';
 import { REJECT_MAX_LEN, buildRejectPacket } from '../../src/packet/index.js';
 import { ipv4HeaderVerifies } from '../helpers/checksum.js';
 import { fifoQueue } from '../helpers/fifo-queue.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
 import { probe } from '../helpers/probe.js';
-import { waitFor } from '../helpers/wait.js';
+import { waitFor } from '../../kit/wait.js';
+import { SYN, build } from '../../kit/packet.js';
 
 after(destroyAll);
 
 /** An IPv4 TCP SYN 198.18.0.1:40000 -> 198.18.0.2:80 with a valid header checksum. */
 function syn(): Buffer {
-  const b = Buffer.alloc(40);
-  b[0] = 0x45;
-  b.writeUInt16BE(40, 2);
-  b[8] = 64;
-  b[9] = 6;
-  Buffer.from([198, 18, 0, 1]).copy(b, 12);
-  Buffer.from([198, 18, 0, 2]).copy(b, 16);
-  let s = 0;
-  for (let i = 0; i < 20; i += 2) s += b.readUInt16BE(i);
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  b.writeUInt16BE(~s & 0xffff, 10);
-  b.writeUInt16BE(40000, 20);
-  b.writeUInt16BE(80, 22);
-  b.writeUInt32BE(7, 24);
-  b[32] = 0x50;
-  b[33] = 0x02;
-  return b;
+  return build({ version: 4, proto: 'tcp', sport: 40000, dport: 80, seq: 7, ack: 0, flags: SYN, window: 0, id: 0, df: false, tcpNoChecksum: true });
 }
 
 function rejectOf(pkt: Buffer): Buffer {

@@ -11,8 +11,8 @@ import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { WriteStrategy } from '../../src/index.js';
 import type { WritePathsReport } from '../helpers/tun-write-paths.js';
-import { Netns, destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { collect, tryRun } from '../helpers/run.js';
+import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { collect, tryRun } from '../../kit/run.js';
 
 after(destroyAll);
 

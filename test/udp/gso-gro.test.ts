@@ -4,7 +4,7 @@
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { Endpoint, UdpSocket } from '../../src/udp/index.js';
-import { destroyAll, rootSkipReason } from '../helpers/netns.js';
+import { destroyAll, rootSkipReason } from '../../kit/netns.js';
 import { collect, makePair, pattern, type Pair } from './harness.js';
 
 const skip = rootSkipReason();

@@ -1,7 +1,7 @@
 // Shared pieces of the UDP tests: bounded waits, collecting datagrams, and a
 // two-namespace veth fixture with 198.18.50.0/24 and fd00:50::/64 addresses.
 import { UdpSocket, type Endpoint, type UdpBatch } from '../../src/udp/index.js';
-import { Netns, addAddress, vethPair } from '../helpers/netns.js';
+import { Netns, addAddress, vethPair } from '../../kit/netns.js';
 
 /** Rejects when p has not settled within ms. */
 export function within<T>(p: Promise<T>, ms: number, what: string): Promise<T> {

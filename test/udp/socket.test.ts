@@ -8,8 +8,8 @@ import { Worker } from 'node:worker_threads';
 import { ClosedError, OptionError } from '../../src/errors.js';
 import { Endpoint, SendBatch, UdpBindError, UdpSendError, UdpSocket } from '../../src/udp/index.js';
 import * as Errno from '../../src/errno.js';
-import { destroyAll, rootSkipReason } from '../helpers/netns.js';
-import { tryRun } from '../helpers/run.js';
+import { destroyAll, rootSkipReason } from '../../kit/netns.js';
+import { tryRun } from '../../kit/run.js';
 import { collect, makePair, pattern, within, type Pair } from './harness.js';
 
 const skip = rootSkipReason();

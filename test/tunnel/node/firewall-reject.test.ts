@@ -11,12 +11,12 @@
 import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import type { FirewallProto, FirewallRule } from '../../../src/tunnel/firewall/index.js';
-import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
-import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
+import { destroyAll, rootSkipReason } from '../../../kit/netns.js';
+import { nebulaCertSkipReason } from '../../../kit/nebula-pki.js';
 import { OVERLAY_A, OVERLAY_B, withNodePair } from '../../helpers/node-pair.js';
 import { ALLOW_ALL, ipU32 } from '../../helpers/overlay.js';
 import { probe } from '../../helpers/probe.js';
-import { waitFor } from '../../helpers/wait.js';
+import { waitFor } from '../../../kit/wait.js';
 import { nodeInternals } from '../../../src/tunnel/node/testing.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();

@@ -16,13 +16,14 @@ import { clock } from '../../../src/tunnel/node/clock.js';
 import type { Tunnel } from '../../../src/tunnel/node/tunnel.js';
 import { UdpSocket } from '../../../src/udp/index.js';
 import { recvErrorPacket } from '../../../src/tunnel/wire/index.js';
-import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
-import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
+import { destroyAll, rootSkipReason } from '../../../kit/netns.js';
+import { nebulaCertSkipReason } from '../../../kit/nebula-pki.js';
 import { ipU32 } from '../../helpers/overlay.js';
-import { waitFor } from '../../helpers/wait.js';
-import { T_CLOSE, T_MESSAGE, T_TEST, echoRequest, type PeerIdentity, type Session } from './hostile-peer.js';
+import { waitFor } from '../../../kit/wait.js';
+import { T_CLOSE, T_MESSAGE, T_TEST, type PeerIdentity, type Session } from './hostile-peer.js';
 import { IP_A, quietPeriod, stage, withLog, type Stage } from './hostile-setup.js';
 import { nodeInternals } from '../../../src/tunnel/node/testing.js';
+import { icmpEchoV4 } from '../../../kit/packet.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 let s: Stage | undefined;
@@ -68,7 +69,7 @@ test('forged packets from the tunnel\'s own address refresh no liveness, reset n
     const forged: Buffer[] = [];
     for (let i = 0; i < 8; i++) {
       // Right index, fresh counters (ahead of the window), the peer's own address: only the tag is wrong.
-      forged.push(st.peer.sealed(session, T_MESSAGE, 0, echoRequest(me.vpnIp, IP_A, 0x7a00, i + 1), { key: wrongKey }));
+      forged.push(st.peer.sealed(session, T_MESSAGE, 0, icmpEchoV4(me.vpnIp, IP_A, 0x7a00, i + 1), { key: wrongKey }));
       forged.push(st.peer.sealed(session, T_TEST, 0, new Uint8Array(0), { key: wrongKey }));
     }
     forged.push(st.peer.sealed(session, T_CLOSE, 0, new Uint8Array(0), { key: wrongKey }));
@@ -79,7 +80,7 @@ test('forged packets from the tunnel\'s own address refresh no liveness, reset n
     // And the same from another port of the peer's host: authenticated traffic from there would roam the tunnel.
     const elsewhere = UdpSocket.open({ host: t.remote.ip, port: 0, netns: st.nsB.name });
     try {
-      for (let i = 0; i < 4; i++) await elsewhere.sendTo(st.epA, st.peer.sealed(session, T_MESSAGE, 0, echoRequest(me.vpnIp, IP_A, 0x7b00, i + 1), { key: wrongKey }));
+      for (let i = 0; i < 4; i++) await elsewhere.sendTo(st.epA, st.peer.sealed(session, T_MESSAGE, 0, icmpEchoV4(me.vpnIp, IP_A, 0x7b00, i + 1), { key: wrongKey }));
     } finally {
       elsewhere.close();
     }

@@ -7,13 +7,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
-import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
+import { destroyAll, rootSkipReason } from '../../../kit/netns.js';
+import { nebulaCertSkipReason } from '../../../kit/nebula-pki.js';
 import { ipU32 } from '../../helpers/overlay.js';
-import { waitFor } from '../../helpers/wait.js';
-import { T_CLOSE, T_HANDSHAKE, T_MESSAGE, echoRequest, header, isEchoReply } from './hostile-peer.js';
+import { waitFor } from '../../../kit/wait.js';
+import { T_CLOSE, T_HANDSHAKE, T_MESSAGE, header } from './hostile-peer.js';
 import { IP_A, processed, quietPeriod, stage, withLog, type Stage } from './hostile-setup.js';
 import { nodeInternals } from '../../../src/tunnel/node/testing.js';
+import { icmpEchoV4, isEchoReplyV4 } from '../../../kit/packet.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 let s: Stage | undefined;
@@ -41,7 +42,7 @@ test('a replayed data message is rejected (counter reused), answered with recv_e
     const e = st.peer.echo(sess, me, IP_A);
     let mark = st.peer.mark();
     await st.peer.send(st.epA, e.bytes);
-    await waitFor(() => st.peer.inner(sess, mark).some((p) => isEchoReply(p, e.id, e.seq)), 3000, 'the first echo reply');
+    await waitFor(() => st.peer.inner(sess, mark).some((p) => isEchoReplyV4(p, 0, p.length, e.id, e.seq)), 3000, 'the first echo reply');
     const before = st.a.stats.snapshot();
     mark = st.peer.mark();
     await st.peer.send(st.epA, e.bytes);
@@ -51,7 +52,7 @@ test('a replayed data message is rejected (counter reused), answered with recv_e
     assert.equal(now.recvErrorsSent - before.recvErrorsSent, 1, 'one recv_error sent');
     assert.equal(now.delivered, before.delivered, 'not delivered again');
     await quietPeriod();
-    assert.equal(st.peer.inner(sess, mark).filter((p) => isEchoReply(p, e.id, e.seq)).length, 0, 'no second echo reply');
+    assert.equal(st.peer.inner(sess, mark).filter((p) => isEchoReplyV4(p, 0, p.length, e.id, e.seq)).length, 0, 'no second echo reply');
     await st.peer.ping(st.epA, sess, me, IP_A);
     await st.works();
   } catch (err) {
@@ -67,7 +68,7 @@ test('reordered data messages within the window are each delivered once; duplica
     const echoes = order.map((c) => ({ c, ...st.peer.echo(sess, me, IP_A, c) }));
     let mark = st.peer.mark();
     for (const e of echoes) await st.peer.send(st.epA, e.bytes);
-    await waitFor(() => echoes.every((e) => st.peer.inner(sess, mark).some((p) => isEchoReply(p, e.id, e.seq))), 3000, 'an echo reply for each reordered request');
+    await waitFor(() => echoes.every((e) => st.peer.inner(sess, mark).some((p) => isEchoReplyV4(p, 0, p.length, e.id, e.seq))), 3000, 'an echo reply for each reordered request');
     // Duplicates of two of them (one at the highest counter, one below it).
     let before = st.a.stats.snapshot();
     mark = st.peer.mark();
@@ -89,7 +90,7 @@ test('reordered data messages within the window are each delivered once; duplica
     mark = st.peer.mark();
     for (const e of [jump, inside]) {
       await st.peer.send(st.epA, e.bytes);
-      await waitFor(() => st.peer.inner(sess, mark).some((p) => isEchoReply(p, e.id, e.seq)), 3000, `the echo reply for counter ${e === jump ? 'J' : 'J-1023'}`);
+      await waitFor(() => st.peer.inner(sess, mark).some((p) => isEchoReplyV4(p, 0, p.length, e.id, e.seq)), 3000, `the echo reply for counter ${e === jump ? 'J' : 'J-1023'}`);
     }
     await st.peer.send(st.epA, outside.bytes);
     await waitFor(() => st.peer.recvErrors(mark, sess.remoteIndex).length === 1, 3000, 'a recv_error for J-1024');
@@ -109,7 +110,7 @@ test('a data message sealed with the wrong key is dropped as outside-auth, gets 
   try {
     const { me, sess } = await session(st);
     const counter = sess.counter++;
-    const inner = echoRequest(me.vpnIp, IP_A, 0x7777, 1);
+    const inner = icmpEchoV4(me.vpnIp, IP_A, 0x7777, 1);
     const forged = st.peer.sealed(sess, T_MESSAGE, 0, inner, { counter, key: randomBytes(32) });
     const before = st.a.stats.snapshot();
     let mark = st.peer.mark();
@@ -124,7 +125,7 @@ test('a data message sealed with the wrong key is dropped as outside-auth, gets 
     // The genuine packet with the same counter is still accepted: the forgery did not touch the window.
     mark = st.peer.mark();
     await st.peer.send(st.epA, st.peer.sealed(sess, T_MESSAGE, 0, inner, { counter }));
-    await waitFor(() => st.peer.inner(sess, mark).some((p) => isEchoReply(p, 0x7777, 1)), 3000, 'the genuine message at the same counter to be answered');
+    await waitFor(() => st.peer.inner(sess, mark).some((p) => isEchoReplyV4(p, 0, p.length, 0x7777, 1)), 3000, 'the genuine message at the same counter to be answered');
     await st.works();
   } catch (err) {
     throw withLog(st, err);

@@ -7,13 +7,14 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Endpoint, UdpSocket } from '../../../src/udp/index.js';
-import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
-import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
+import { destroyAll, rootSkipReason } from '../../../kit/netns.js';
+import { nebulaCertSkipReason } from '../../../kit/nebula-pki.js';
 import { ALLOW_ALL, ipU32 } from '../../helpers/overlay.js';
-import { waitFor } from '../../helpers/wait.js';
+import { waitFor } from '../../../kit/wait.js';
 import { T_MESSAGE, type Session } from './hostile-peer.js';
 import { IP_A, quietPeriod, stage, withLog, type Stage } from './hostile-setup.js';
 import { nodeInternals } from '../../../src/tunnel/node/testing.js';
+import { build } from '../../../kit/packet.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 let s: Stage | undefined;
@@ -28,23 +29,7 @@ after(async () => {
 
 /** IPv4/UDP src:sport -> dst:dport with `payload`, valid header checksum, no UDP checksum. */
 function udp(src: string, sport: number, dst: string, dport: number, payload: string): Buffer {
-  const body = Buffer.from(payload);
-  const b = Buffer.alloc(28 + body.length);
-  b[0] = 0x45;
-  b.writeUInt16BE(b.length, 2);
-  b[8] = 64;
-  b[9] = 17;
-  b.writeUInt32BE(ipU32(src), 12);
-  b.writeUInt32BE(ipU32(dst), 16);
-  let sum = 0;
-  for (let i = 0; i < 20; i += 2) sum += b.readUInt16BE(i);
-  while (sum > 0xffff) sum = (sum & 0xffff) + (sum >>> 16);
-  b.writeUInt16BE(~sum & 0xffff, 10);
-  b.writeUInt16BE(sport, 20);
-  b.writeUInt16BE(dport, 22);
-  b.writeUInt16BE(8 + body.length, 24);
-  body.copy(b, 28);
-  return b;
+  return build({ version: 4, proto: 'udp', src, dst, sport, dport, payload: Buffer.from(payload), id: 0, df: false, udpNoChecksum: true });
 }
 
 test('a UDP flow A opened to peer P admits P\'s reply but not the same reply from peer Q, with Q\'s source IP or P\'s', { skip, timeout: 60_000 }, async () => {

@@ -7,10 +7,10 @@
 //   dialled address makes no tunnel ("Incorrect host responded to handshake").
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
-import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
+import { destroyAll, rootSkipReason } from '../../../kit/netns.js';
+import { nebulaCertSkipReason } from '../../../kit/nebula-pki.js';
 import { ipU32 } from '../../helpers/overlay.js';
-import { waitFor } from '../../helpers/wait.js';
+import { waitFor } from '../../../kit/wait.js';
 import { T_HANDSHAKE, T_MESSAGE, parseHeader, type Received } from './hostile-peer.js';
 import { IP_A, quietPeriod, stage, withLog, type Stage } from './hostile-setup.js';
 import { nodeInternals } from '../../../src/tunnel/node/testing.js';

@@ -14,7 +14,8 @@ import {
   IxInitiator, IxResponder, decodeHandshake, encodeHandshake, unixNanos, type KeyPair,
 } from '../../../src/tunnel/noise/index.js';
 import { Endpoint, UdpSocket } from '../../../src/udp/index.js';
-import { waitFor } from '../../helpers/wait.js';
+import { waitFor } from '../../../kit/wait.js';
+import { icmpEchoV4, isEchoReplyV4 } from '../../../kit/packet.js';
 
 /** Header types and subtypes (docs/PROTOCOL.md "Message types"). */
 export const T_HANDSHAKE = 0;
@@ -100,42 +101,6 @@ export function open(cipher: Cipher, key: Uint8Array, packet: Buffer): Buffer | 
   } catch {
     return null;
   }
-}
-
-function ipv4Checksum(b: Buffer, off: number, len: number): number {
-  let s = 0;
-  for (let i = 0; i < len; i += 2) s += (b[off + i]! << 8) | (b[off + i + 1] ?? 0);
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  return ~s & 0xffff;
-}
-
-function ipU32(ip: string): number {
-  return ip.split('.').reduce((a, o) => ((a << 8) | Number(o)) >>> 0, 0);
-}
-
-/** An IPv4 ICMP echo request from src to dst (RFC 792) with a 16-byte payload. */
-export function echoRequest(src: string, dst: string, id: number, seq: number): Buffer {
-  const b = Buffer.alloc(20 + 8 + 16);
-  b[0] = 0x45;
-  b.writeUInt16BE(b.length, 2);
-  b.writeUInt16BE((id + seq) & 0xffff, 4);
-  b.writeUInt16BE(0x4000, 6);
-  b[8] = 64;
-  b[9] = 1;
-  b.writeUInt32BE(ipU32(src), 12);
-  b.writeUInt32BE(ipU32(dst), 16);
-  b.writeUInt16BE(ipv4Checksum(b, 0, 20), 10);
-  b[20] = 8;
-  b.writeUInt16BE(id, 24);
-  b.writeUInt16BE(seq, 26);
-  b.fill(0x61, 28);
-  b.writeUInt16BE(ipv4Checksum(b, 20, b.length - 20), 22);
-  return b;
-}
-
-/** True for an ICMP echo reply with this id and seq. */
-export function isEchoReply(inner: Buffer, id: number, seq: number): boolean {
-  return inner.length >= 28 && inner[0]! >>> 4 === 4 && inner[9] === 1 && inner[20] === 0 && inner.readUInt16BE(24) === id && inner.readUInt16BE(26) === seq;
 }
 
 /** Identity of the peer: a certificate of the test CA and its X25519 key. */
@@ -265,7 +230,7 @@ export class HostilePeer {
   echo(s: Session, me: PeerIdentity, dst: string, counter?: number): { bytes: Buffer; id: number; seq: number } {
     const id = this.echoId;
     const seq = (this.echoId++ & 0xff) + 1;
-    return { bytes: this.sealed(s, T_MESSAGE, 0, echoRequest(me.vpnIp, dst, id, seq), { counter }), id, seq };
+    return { bytes: this.sealed(s, T_MESSAGE, 0, icmpEchoV4(me.vpnIp, dst, id, seq), { counter }), id, seq };
   }
 
   /** Pings `dst` through the tunnel and waits for the sealed echo reply: proof the node's data path works both ways. */
@@ -273,7 +238,7 @@ export class HostilePeer {
     const e = this.echo(s, me, dst);
     const mark = this.mark();
     await this.send(to, e.bytes);
-    await waitFor(() => this.inner(s, mark).some((p) => isEchoReply(p, e.id, e.seq)), timeoutMs, `echo reply ${e.id}/${e.seq} through the tunnel`);
+    await waitFor(() => this.inner(s, mark).some((p) => isEchoReplyV4(p, 0, p.length, e.id, e.seq)), timeoutMs, `echo reply ${e.id}/${e.seq} through the tunnel`);
   }
 
   /** Closes the socket and ends the receive loop. */

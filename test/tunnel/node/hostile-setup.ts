@@ -14,11 +14,11 @@ import { OverlayNode } from '../../../src/tunnel/node/node.js';
 import type { NodeStats } from '../../../src/tunnel/node/stats.js';
 import type { FirewallOptions } from '../../../src/tunnel/firewall/index.js';
 import { Endpoint } from '../../../src/udp/index.js';
-import { Netns, vethPair } from '../../helpers/netns.js';
-import { makePki, type TestPki } from '../../helpers/nebula-pki.js';
+import { Netns, vethPair } from '../../../kit/netns.js';
+import { makePki, type TestPki } from '../../../kit/nebula-pki.js';
 import { ipU32, nodeOptions } from '../../helpers/overlay.js';
-import { tcpTransfer } from '../../helpers/tcp-transfer.js';
-import { waitFor } from '../../helpers/wait.js';
+import { tcpTransfer } from '../../../kit/tcp.js';
+import { waitFor } from '../../../kit/wait.js';
 import { HostilePeer, identityFromFiles, type Cipher, type PeerIdentity } from './hostile-peer.js';
 
 /** Overlay addresses (198.19.0.0/16). */

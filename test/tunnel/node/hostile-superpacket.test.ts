@@ -10,9 +10,9 @@
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
 import { Endpoint, UdpSocket } from '../../../src/udp/index.js';
-import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
-import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
-import { waitFor } from '../../helpers/wait.js';
+import { destroyAll, rootSkipReason } from '../../../kit/netns.js';
+import { nebulaCertSkipReason } from '../../../kit/nebula-pki.js';
+import { waitFor } from '../../../kit/wait.js';
 import { IP_A, IP_B, stage, withLog, type Stage } from './hostile-setup.js';
 import { nodeInternals } from '../../../src/tunnel/node/testing.js';
 

@@ -13,6 +13,7 @@ import { DataTunnel } from '../../../src/tunnel/node/tunnel.js';
 import { Endpoint } from '../../../src/udp/index.js';
 import { AEAD_TAG_LEN, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_MESSAGE, encodeHeader } from '../../../src/tunnel/wire/index.js';
 import { LOCAL, ip, packet, peer } from '../firewall/packets.js';
+import { SYN, build } from '../../../kit/packet.js';
 
 const KEY = new Uint8Array(32).fill(0x5a);
 const FROM = Endpoint.of('198.18.0.1', 4242);
@@ -88,23 +89,7 @@ test('within one run, packets of an admitted flow pass while others in between a
 
 /** An IPv4 TCP SYN peer:40000 -> us:dport with a valid header checksum (what a kernel sends). */
 function syn(dport: number, seq: number): Uint8Array {
-  const b = Buffer.alloc(40);
-  b[0] = 0x45;
-  b.writeUInt16BE(40, 2);
-  b[8] = 64;
-  b[9] = 6;
-  b.writeUInt32BE(ip('198.19.0.1'), 12);
-  b.writeUInt32BE(ip('198.19.0.2'), 16);
-  let s = 0;
-  for (let i = 0; i < 20; i += 2) s += b.readUInt16BE(i);
-  while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
-  b.writeUInt16BE(~s & 0xffff, 10);
-  b.writeUInt16BE(40000, 20);
-  b.writeUInt16BE(dport, 22);
-  b.writeUInt32BE(seq, 24);
-  b[32] = 0x50;
-  b[33] = 0x02;
-  return b;
+  return build({ version: 4, proto: 'tcp', src: '198.19.0.1', dst: '198.19.0.2', sport: 40000, dport, seq, ack: 0, flags: SYN, window: 0, id: 0, df: false, tcpNoChecksum: true });
 }
 
 /** An InboundPath on one tunnel whose firewall admits TCP 80 only, with `action`; sent datagrams are collected. */

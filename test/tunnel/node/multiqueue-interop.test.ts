@@ -4,12 +4,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../../helpers/netns.js';
-import { makePki, nebulaSkipReason } from '../../helpers/nebula-pki.js';
-import { startNebula } from '../../helpers/nebula-process.js';
+import { destroyAll, rootSkipReason } from '../../../kit/netns.js';
+import { netnsPair } from '../../../kit/topology.js';
+import { makePki, nebulaSkipReason } from '../../../kit/nebula-pki.js';
+import { startNebula } from '../../../kit/nebula.js';
 import { nodeOptions } from '../../helpers/overlay.js';
-import { tcpTransfer } from '../../helpers/tcp-transfer.js';
-import { tryRun } from '../../helpers/run.js';
+import { tcpTransfer } from '../../../kit/tcp.js';
+import { tryRun } from '../../../kit/run.js';
 
 const skip = rootSkipReason() ?? nebulaSkipReason() ?? (tryRun('ping', ['-V'], { timeoutMs: 5000 }) === undefined ? 'ping is not installed (apt install iputils-ping)' : undefined);
 after(destroyAll);
@@ -21,9 +22,7 @@ const TIO_IP = '198.19.0.2';
 for (const [cipher, initiator] of [['aes', 'tio'], ['chachapoly', 'nebula']] as const) {
   test(`routines 2 tio<->nebula (${cipher}, ${initiator} initiates): ping and parallel TCP both ways arrive intact`, { skip, timeout: 180_000 }, async () => {
     const pki = makePki([['neb', `${NEB_IP}/16`], ['tio', `${TIO_IP}/16`]]);
-    const a = Netns.create('mqneb');
-    const b = Netns.create('mqtio');
-    vethPair(a, b, { aAddr: '198.18.26.1/24', bAddr: '198.18.26.2/24', mtu: 1500 });
+    const { a, b } = netnsPair('mqi', 26);
     const hn = pki.hosts.get('neb')!;
     const ht = pki.hosts.get('tio')!;
     const lines: string[] = [];

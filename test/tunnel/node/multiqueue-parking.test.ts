@@ -10,13 +10,14 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, test } from 'node:test';
-import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
-import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
+import { destroyAll, rootSkipReason } from '../../../kit/netns.js';
+import { nebulaCertSkipReason } from '../../../kit/nebula-pki.js';
 import { ipU32 } from '../../helpers/overlay.js';
-import { waitFor } from '../../helpers/wait.js';
-import { HostilePeer, T_HANDSHAKE, isEchoReply, parseHeader, type Received } from './hostile-peer.js';
+import { waitFor } from '../../../kit/wait.js';
+import { HostilePeer, T_HANDSHAKE, parseHeader, type Received } from './hostile-peer.js';
 import { HOSTILE_PORT, IP_A, quietPeriod, stage, withLog, type Stage } from './hostile-setup.js';
 import { nodeInternals } from '../../../src/tunnel/node/testing.js';
+import { isEchoReplyV4 } from '../../../kit/packet.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 let s: Stage | undefined;
@@ -71,7 +72,7 @@ test('routines 2: a data datagram that reaches a routine before its tunnel does 
     const sent = peer.mark();
     await peer.send(st.epA, echo.bytes);
     await peer.send(st.epA, msg2);
-    await waitFor(() => peer.inner(session, sent).some((p) => isEchoReply(p, echo.id, echo.seq)), 5000, 'the echo reply: the held datagram was delivered');
+    await waitFor(() => peer.inner(session, sent).some((p) => isEchoReplyV4(p, 0, p.length, echo.id, echo.seq)), 5000, 'the echo reply: the held datagram was delivered');
     const t = nodeInternals(st.a).hostmap.get(ipU32(me.vpnIp));
     assert.ok(t, 'the tunnel is up');
     assert.equal(t.remote.port, peer.sock.port, 'with the peer on routine 1');

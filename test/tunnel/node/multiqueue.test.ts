@@ -6,20 +6,20 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
-import { fileURLToPath } from 'node:url';
 import { AeadBatch, BatchAead } from '../../../src/tunnel/aead/index.js';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
 import { UdpSocket, Endpoint } from '../../../src/udp/index.js';
 import { AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_MESSAGE, encodeHeader } from '../../../src/tunnel/wire/index.js';
-import { checksumReference } from '../../../src/packet/index.js';
-import { Netns, addAddress, destroyAll, rootSkipReason, vethPair, waitFor } from '../../helpers/netns.js';
-import { makePki, nebulaCertSkipReason, type TestPki } from '../../helpers/nebula-pki.js';
+import { Netns, addAddress, destroyAll, rootSkipReason, vethPair, waitFor } from '../../../kit/netns.js';
+import { makePki, nebulaCertSkipReason, type TestPki } from '../../../kit/nebula-pki.js';
 import { ALLOW_ALL, ipU32, nodeOptions } from '../../helpers/overlay.js';
 import type { NodeOptions } from '../../../src/tunnel/node/options.js';
 import type { FirewallRule } from '../../../src/tunnel/firewall/index.js';
-import { tcpTransfer } from '../../helpers/tcp-transfer.js';
-import { writeNodeConfig } from '../../helpers/nebula-process.js';
-import { collectLines } from '../../helpers/lines.js';
+import { tcpTransfer } from '../../../kit/tcp.js';
+import { writeNodeConfig } from '../../../kit/nebula.js';
+import { startTio } from '../../../kit/process.js';
+import { netnsPair } from '../../../kit/topology.js';
+import { build } from '../../../kit/packet.js';
 import { installCrashableRoutines } from './crashable-routines.js';
 import { nodeInternals } from '../../../src/tunnel/node/testing.js';
 
@@ -152,23 +152,7 @@ test('routines 2: liveness sees traffic of every thread: one-way traffic keeps t
 
 // An IPv4/UDP packet B_IP:5555 -> A_IP:port with valid checksums.
 function innerUdp(port: number, payload: string): Buffer {
-  const data = Buffer.from(payload);
-  const p = Buffer.alloc(28 + data.length);
-  p[0] = 0x45;
-  p.writeUInt16BE(p.length, 2);
-  p[8] = 64;
-  p[9] = 17;
-  p.writeUInt32BE(ipU32(B_IP), 12);
-  p.writeUInt32BE(ipU32(A_IP), 16);
-  p.writeUInt16BE((~checksumReference(p, 0, 20)) & 0xffff, 10);
-  p.writeUInt16BE(5555, 20);
-  p.writeUInt16BE(port, 22);
-  p.writeUInt16BE(8 + data.length, 24);
-  data.copy(p, 28);
-  const pseudo = checksumReference(p, 12, 8) + 17 + 8 + data.length;
-  const c = (~checksumReference(p, 20, 8 + data.length, pseudo)) & 0xffff;
-  p.writeUInt16BE(c === 0 ? 0xffff : c, 26);
-  return p;
+  return build({ version: 4, proto: 'udp', src: B_IP, dst: A_IP, sport: 5555, dport: port, payload: Buffer.from(payload), id: 0, df: false });
 }
 
 // A data message on `remoteIndex` sealed with `key` at `counter`: what the peer would send.
@@ -242,9 +226,7 @@ function fdCount(): number {
 
 test('routines 2: stop() and a crashing routine leave the process fd count unchanged', { skip, timeout: 90_000 }, async () => {
   const pki = makePki([['a', `${A_IP}/16`], ['b', `${B_IP}/16`]]);
-  const a = Netns.create('mqfa');
-  const b = Netns.create('mqfb');
-  vethPair(a, b, { aAddr: '198.18.25.1/24', bAddr: '198.18.25.2/24', mtu: 1500 });
+  const { a, b } = netnsPair('mqf', 25);
   const lines: string[] = [];
   const routines = installCrashableRoutines();
   try {
@@ -289,21 +271,18 @@ test('routines 2: stop() and a crashing routine leave the process fd count uncha
   }
 });
 
-const MAIN = fileURLToPath(new URL('../../../src/cli/main.js', import.meta.url));
 
 test('tio up with `routines: 2`: two processes carry parallel TCP; SIGTERM stops the routines and exits 0', { skip, timeout: 120_000 }, async () => {
   const pki = makePki([['a', `${A_IP}/16`], ['b', `${B_IP}/16`]]);
-  const a = Netns.create('mqupa');
-  const b = Netns.create('mqupb');
-  vethPair(a, b, { aAddr: '198.18.39.1/24', bAddr: '198.18.39.2/24', mtu: 1500 });
+  const { a, b } = netnsPair('mqup', 39);
   const ha = pki.hosts.get('a')!;
   const hb = pki.hosts.get('b')!;
   const ca = writeNodeConfig(pki, ha, '198.18.39.1', [[hb, '198.18.39.2']], { dev: 'tioa', extra: 'routines: 2\n' }, 'mq');
   const cb = writeNodeConfig(pki, hb, '198.18.39.2', [[ha, '198.18.39.1']], { dev: 'tiob', extra: 'routines: 2\n' }, 'mq');
-  const pa = a.spawn(process.execPath, [MAIN, 'up', '-config', ca], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const pb = b.spawn(process.execPath, [MAIN, 'up', '-config', cb], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const la = collectLines(pa);
-  const lb = collectLines(pb);
+  const ta = startTio(a, ca);
+  const tb = startTio(b, cb);
+  const [pa, pb] = [ta.child, tb.child];
+  const [la, lb] = [ta.log, tb.log];
   try {
     await waitFor(() => [la, lb].every((l) => l.some((x) => x.includes('interface is active') && x.includes('routines=2'))), 15_000, 'both nodes up with 2 routines');
     const runs = await Promise.all([5621, 5622, 5623].map((port) => tcpTransfer(a, b, A_IP, port, 4 * MiB, 60_000)));

@@ -4,12 +4,13 @@
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../../helpers/netns.js';
-import { makePki, nebulaSkipReason } from '../../helpers/nebula-pki.js';
-import { startNebula } from '../../helpers/nebula-process.js';
+import { destroyAll, rootSkipReason } from '../../../kit/netns.js';
+import { netnsPair } from '../../../kit/topology.js';
+import { makePki, nebulaSkipReason } from '../../../kit/nebula-pki.js';
+import { startNebula } from '../../../kit/nebula.js';
 import { nodeOptions } from '../../helpers/overlay.js';
-import { tcpTransfer } from '../../helpers/tcp-transfer.js';
-import { tryRun } from '../../helpers/run.js';
+import { tcpTransfer } from '../../../kit/tcp.js';
+import { tryRun } from '../../../kit/run.js';
 
 const skip = rootSkipReason() ?? nebulaSkipReason() ?? (tryRun('ping', ['-V'], { timeoutMs: 5000 }) === undefined ? 'ping is not installed (apt install iputils-ping)' : undefined);
 after(destroyAll);
@@ -22,9 +23,7 @@ for (const cipher of ['aes', 'chachapoly'] as const) {
   for (const initiator of ['nebula', 'tio'] as const) {
     test(`tio<->nebula (${cipher}, ${initiator} initiates): ping and TCP both ways arrive intact`, { skip, timeout: 120_000 }, async () => {
       const pki = makePki([['neb', `${NEB_IP}/16`], ['tio', `${TIO_IP}/16`]]);
-      const a = Netns.create('neb');
-      const b = Netns.create('tio');
-      vethPair(a, b, { aAddr: '198.18.21.1/24', bAddr: '198.18.21.2/24', mtu: 1500 });
+      const { a, b } = netnsPair('neb', 21);
       const hn = pki.hosts.get('neb')!;
       const ht = pki.hosts.get('tio')!;
       const lines: string[] = [];

@@ -6,13 +6,14 @@ import assert from 'node:assert/strict';
 import { after, test } from 'node:test';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
 import type { FirewallRule } from '../../../src/tunnel/firewall/index.js';
-import { Netns, destroyAll, rootSkipReason, vethPair } from '../../helpers/netns.js';
-import { makePki, nebulaSkipReason } from '../../helpers/nebula-pki.js';
-import { startNebula } from '../../helpers/nebula-process.js';
+import { destroyAll, rootSkipReason } from '../../../kit/netns.js';
+import { netnsPair } from '../../../kit/topology.js';
+import { makePki, nebulaSkipReason } from '../../../kit/nebula-pki.js';
+import { startNebula } from '../../../kit/nebula.js';
 import { ALLOW_ALL, nodeOptions } from '../../helpers/overlay.js';
 import { probe } from '../../helpers/probe.js';
-import { tryRun } from '../../helpers/run.js';
-import { waitFor } from '../../helpers/wait.js';
+import { tryRun } from '../../../kit/run.js';
+import { waitFor } from '../../../kit/wait.js';
 
 const skip = rootSkipReason() ?? nebulaSkipReason() ?? (tryRun('ping', ['-V'], { timeoutMs: 5000 }) === undefined ? 'ping is not installed (apt install iputils-ping)' : undefined);
 after(destroyAll);
@@ -25,9 +26,7 @@ const rule = (proto: FirewallRule['proto'], portStart: number, portEnd: number):
 
 test('a nebula 1.6.1 peer takes tio\'s rejects: TCP ECONNREFUSED within a second, connected UDP EHOSTUNREACH', { skip, timeout: 120_000 }, async () => {
   const pki = makePki([['neb', `${NEB_IP}/16`], ['tio', `${TIO_IP}/16`]]);
-  const a = Netns.create('rjn');
-  const b = Netns.create('rjt');
-  vethPair(a, b, { aAddr: '198.18.93.1/24', bAddr: '198.18.93.2/24', mtu: 1500 });
+  const { a, b } = netnsPair('rj', 93);
   const hn = pki.hosts.get('neb')!;
   const ht = pki.hosts.get('tio')!;
   const lines: string[] = [];

@@ -3,10 +3,10 @@
 // intact (SHA-256 equal on both ends), with offloads on and off, both ciphers.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { destroyAll, rootSkipReason } from '../../helpers/netns.js';
-import { nebulaCertSkipReason } from '../../helpers/nebula-pki.js';
+import { destroyAll, rootSkipReason } from '../../../kit/netns.js';
+import { nebulaCertSkipReason } from '../../../kit/nebula-pki.js';
 import { OVERLAY_A, OVERLAY_B, withNodePair } from '../../helpers/node-pair.js';
-import { tcpTransfer } from '../../helpers/tcp-transfer.js';
+import { tcpTransfer } from '../../../kit/tcp.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
 after(destroyAll);

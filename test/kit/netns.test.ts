@@ -1,8 +1,8 @@
 // Root-only: the namespace helpers really isolate, connect and clean up.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { Netns, vethPair, rootSkipReason, waitFor } from './netns.js';
-import { collect, tryRun } from './run.js';
+import { Netns, vethPair, rootSkipReason, waitFor } from '../../kit/netns.js';
+import { collect, tryRun } from '../../kit/run.js';
 
 const skip = rootSkipReason();
 const A_ADDR = '198.18.200.1';

@@ -1,8 +1,9 @@
 // A UDP sink or source run as a child process inside a namespace. The source
 // sends COUNT datagrams of SIZE bytes, each starting with its 4-byte sequence
 // number, paced in bursts; the sink hashes them in sequence order once all
-// arrived (or reports how many are missing). Prints one JSON line {count, sha256}.
-//   node udp-endpoint.js sink HOST PORT COUNT      (prints "listening" first)
+// arrived (or reports how many are missing). Speaks kit/endpoint.ts's line
+// protocol: {"listening":true}, then {"done":true,"count":N,"sha256":HEX}.
+//   node udp-endpoint.js sink HOST PORT COUNT
 //   node udp-endpoint.js source HOST PORT COUNT SIZE
 import { createHash, randomFillSync } from 'node:crypto';
 import { createSocket } from 'node:dgram';
@@ -23,7 +24,7 @@ if (mode === 'sink') {
   const report = (): void => {
     const h = createHash('sha256');
     for (const d of got) if (d) h.update(d);
-    process.stdout.write(`${JSON.stringify({ count: n, sha256: h.digest('hex') })}\n`);
+    process.stdout.write(`${JSON.stringify({ done: true, count: n, sha256: h.digest('hex') })}\n`);
     sock.close();
   };
   sock.on('message', (d) => {
@@ -36,7 +37,7 @@ if (mode === 'sink') {
   });
   // A bounded wait: report what arrived if the rest never comes.
   sock.bind(port, host, () => {
-    process.stdout.write('listening\n');
+    process.stdout.write(`${JSON.stringify({ listening: true })}\n`);
     setTimeout(report, 60_000).unref();
   });
 } else if (mode === 'source') {
@@ -54,7 +55,7 @@ if (mode === 'sink') {
     }
     if (seq < count) setTimeout(burst, PAUSE_MS);
     else setTimeout(() => {
-      process.stdout.write(`${JSON.stringify({ count, sha256: h.digest('hex') })}\n`);
+      process.stdout.write(`${JSON.stringify({ done: true, count, sha256: h.digest('hex') })}\n`);
       sock.close();
     }, 50);
   };

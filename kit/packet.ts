@@ -1,7 +1,9 @@
-// Test packets for the coalescer, built field by field from RFC 791, RFC 8200,
-// RFC 9293 and RFC 768 with checksums from the plain RFC 1071 reference sum
-// (never the fast path under test).
-import { checksumReference } from '../../src/packet/index.js';
+// Test packets built field by field from RFC 791, RFC 8200, RFC 9293, RFC 768
+// and RFC 792 (ICMP echo) with checksums from the plain RFC 1071 reference sum
+// (never the fast path under test): IPv4/IPv6 TCP and UDP packets and streams
+// of them for the coalescer, segmenter and node tests, and ICMP echo requests
+// the kernel answers.
+import { checksumReference } from '../src/packet/index.js';
 
 /** TCP flag bits (RFC 9293, RFC 3168). */
 export const FIN = 0x01;
@@ -36,6 +38,10 @@ export interface Spec {
   dport?: number;
   /** Last byte of the source address (flows differ by it). */
   srcHost?: number;
+  /** IPv4 only: source address as a dotted quad, replacing 198.18.0.<srcHost>. */
+  src?: string;
+  /** IPv4 only: destination address as a dotted quad, replacing 198.18.0.2. */
+  dst?: string;
   id?: number;
   df?: boolean;
   tos?: number;
@@ -52,16 +58,27 @@ export interface Spec {
   v6DestOpts?: boolean;
   /** Leave the UDP checksum 0 (IPv4 "no checksum"). */
   udpNoChecksum?: boolean;
+  /** Leave the TCP checksum 0 (a probe whose L4 checksum the code under test never reads). */
+  tcpNoChecksum?: boolean;
 }
 
-function put16(b: Uint8Array, i: number, v: number): void {
+/** Writes v as a big-endian u16 at b[i] (independent of the code under test). */
+export function put16(b: Uint8Array, i: number, v: number): void {
   b[i] = (v >>> 8) & 0xff;
   b[i + 1] = v & 0xff;
 }
 
-function put32(b: Uint8Array, i: number, v: number): void {
+/** Writes v as a big-endian u32 at b[i]. */
+export function put32(b: Uint8Array, i: number, v: number): void {
   put16(b, i, (v >>> 16) & 0xffff);
   put16(b, i + 2, v & 0xffff);
+}
+
+/** The four bytes of a dotted-quad IPv4 address. */
+function quad(text: string): number[] {
+  const parts = text.split('.').map(Number);
+  if (parts.length !== 4 || parts.some((n) => !Number.isInteger(n) || n < 0 || n > 255)) throw new Error(`build: bad IPv4 address ${JSON.stringify(text)}`);
+  return parts;
 }
 
 /** Deterministic payload bytes: what `Spec.payload` as a number produces. */
@@ -90,6 +107,7 @@ export function build(s: Spec): Buffer {
   const extLen = s.version === 6 && s.v6DestOpts ? 8 : 0;
   const ipHdrLen = s.version === 4 ? 20 + (s.ipOptionsLen ?? 0) : 40 + extLen;
   const l4Len = l4HdrLen + payload.length;
+  if (s.version === 6 && (s.src !== undefined || s.dst !== undefined)) throw new Error('build: src/dst are IPv4 dotted quads only');
   const b = Buffer.alloc(ipHdrLen + l4Len);
   const protoNum = tcp ? 6 : 17;
   if (s.version === 4) {
@@ -100,8 +118,8 @@ export function build(s: Spec): Buffer {
     put16(b, 6, ((s.df ?? true) ? 0x4000 : 0) | (s.mf ? 0x2000 : 0) | (s.fragOffset ?? 0));
     b[8] = s.ttl ?? 64;
     b[9] = protoNum;
-    b.set([198, 18, 0, s.srcHost ?? 1], 12);
-    b.set([198, 18, 0, 2], 16);
+    b.set(s.src === undefined ? [198, 18, 0, s.srcHost ?? 1] : quad(s.src), 12);
+    b.set(s.dst === undefined ? [198, 18, 0, 2] : quad(s.dst), 16);
     b.fill(1, 20, ipHdrLen);
     put16(b, 10, ~checksumReference(b, 0, ipHdrLen) & 0xffff);
   } else {
@@ -136,7 +154,7 @@ export function build(s: Spec): Buffer {
     put16(b, l4 + 4, l4Len);
   }
   b.set(payload, l4 + l4HdrLen);
-  if (!(s.udpNoChecksum && !tcp)) {
+  if (!(tcp ? s.tcpNoChecksum : s.udpNoChecksum)) {
     const csumAt = l4 + (tcp ? 16 : 6);
     let c = ~checksumReference(b, l4, l4Len, pseudoSum(b, protoNum, l4Len)) & 0xffff;
     if (c === 0 && !tcp) c = 0xffff;
@@ -175,4 +193,37 @@ export function stream(spec: Spec, n: number, size: number): Buffer[] {
     out.push(build({ ...spec, payload: size, seq: (seq0 + i * size) >>> 0, id: (id0 + i) & 0xffff }));
   }
   return out;
+}
+
+// ICMP echo: a valid packet the kernel answers, to prove a queue still works
+// after it refused bad input.
+
+function finish(sum: number): number {
+  return ~sum & 0xffff;
+}
+
+/** An IPv4 ICMP echo request src -> dst (dotted quads) with a payloadLen-byte payload (default 16). */
+export function icmpEchoV4(src: string, dst: string, id: number, seq: number, payloadLen = 16): Buffer {
+  const p = Buffer.alloc(20 + 8 + payloadLen);
+  p[0] = 0x45;
+  p.writeUInt16BE(p.length, 2);
+  p.writeUInt16BE(0x4000, 6); // DF
+  p[8] = 64;
+  p[9] = 1; // ICMP
+  Buffer.from(src.split('.').map(Number)).copy(p, 12);
+  Buffer.from(dst.split('.').map(Number)).copy(p, 16);
+  p.writeUInt16BE(finish(checksumReference(p, 0, 20)), 10);
+  p[20] = 8; // echo request
+  p.writeUInt16BE(id, 24);
+  p.writeUInt16BE(seq, 26);
+  p.fill(0xa5, 28);
+  p.writeUInt16BE(finish(checksumReference(p, 20, p.length - 20)), 22);
+  return p;
+}
+
+/** True when buf[off, off+len) is an IPv4 ICMP echo reply with this id and seq. */
+export function isEchoReplyV4(buf: Uint8Array, off: number, len: number, id: number, seq: number): boolean {
+  if (len < 28 || buf[off]! >>> 4 !== 4 || buf[off + 9] !== 1) return false;
+  const icmp = off + (buf[off]! & 0x0f) * 4;
+  return buf[icmp] === 0 && ((buf[icmp + 4]! << 8) | buf[icmp + 5]!) === id && ((buf[icmp + 6]! << 8) | buf[icmp + 7]!) === seq;
 }

@@ -2,9 +2,9 @@
 // RFC 8200, RFC 9293 and RFC 768, as a TUN read would hand them over (the L4
 // checksum field holding the pseudo-header partial sum, NEEDS_CSUM style), and
 // helpers that take the resulting segments apart. Only the reference checksum is used.
-import { checksumReference } from '../../src/packet/index.js';
-import { Packet } from '../../src/tun/packet.js';
-import { ACK } from '../gro/packets.js';
+import { checksumReference } from '../src/packet/index.js';
+import { Packet } from '../src/tun/packet.js';
+import { ACK, pseudoSum as unfoldedPseudoSum, put16, put32 } from './packet.js';
 
 /** virtio gso_type values (include/uapi/linux/virtio_net.h). */
 export const GSO_TCPV4 = 1;
@@ -18,7 +18,7 @@ export const GSO_UDP_L4 = 5;
 export const GSO_ECN = 0x80;
 
 /** TCP flag bits (RFC 9293, RFC 3168), shared with the coalescer fixtures. */
-export { ACK, CWR, ECE, FIN, PSH, RST, SYN, URG } from '../gro/packets.js';
+export { ACK, CWR, ECE, FIN, PSH, RST, SYN, URG } from './packet.js';
 
 /** IPv6 extension header numbers usable in `ipv6Ext` (RFC 8200). */
 export const EXT_HOP_BY_HOP = 0;
@@ -73,16 +73,6 @@ export const V6_DST = [0xfd, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 7, 0, 2];
 
 const NOP = 1; // TCP and IPv4 "no operation" option (RFC 9293, RFC 791)
 
-function put16(b: Uint8Array, i: number, v: number): void {
-  b[i] = (v >>> 8) & 0xff;
-  b[i + 1] = v & 0xff;
-}
-
-function put32(b: Uint8Array, i: number, v: number): void {
-  put16(b, i, v >>> 16);
-  put16(b, i + 2, v & 0xffff);
-}
-
 function padded(opts: Uint8Array | undefined): Uint8Array {
   const n = opts ? opts.length : 0;
   const out = new Uint8Array((n + 3) & ~3).fill(NOP);
@@ -100,11 +90,9 @@ export function get32(b: Uint8Array, i: number): number {
   return ((get16(b, i) << 16) | get16(b, i + 2)) >>> 0;
 }
 
-/** Folded sum of the pseudo-header of the IP packet b with L4 length l4Len (RFC 793 / RFC 8200 section 8.1). */
+/** Folded sum of the pseudo-header of the IP packet b with L4 length l4Len (RFC 793 / RFC 8200 section 8.1): packet.ts's sum, folded to 16 bits. */
 export function pseudoSum(b: Uint8Array, protoNum: number, l4Len: number): number {
-  const v4 = b[0]! >>> 4 === 4;
-  const addrs = v4 ? checksumReference(b, 12, 8) : checksumReference(b, 8, 32);
-  let s = addrs + protoNum + (l4Len >>> 16) + (l4Len & 0xffff);
+  let s = unfoldedPseudoSum(b, protoNum, l4Len);
   while (s > 0xffff) s = (s & 0xffff) + (s >>> 16);
   return s;
 }

@@ -1,23 +1,14 @@
 // Runs the real nebula binary (the protocol oracle) inside a test namespace
 // with a config written for it, capturing its log.
-import type { ChildProcess } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
-import { nodeConfigYaml } from '../../src/cli/demo/config.js';
-import { collectLines } from './lines.js';
+import { nodeConfigYaml } from '../src/cli/demo/config.js';
 import { join } from 'node:path';
 import type { Netns } from './netns.js';
 import type { HostFiles, TestPki } from './nebula-pki.js';
-import { waitFor } from './wait.js';
+import { NsProcess } from './process.js';
 
-/** A nebula process and its log lines. */
-export interface NebulaProcess {
-  child: ChildProcess;
-  log: string[];
-  /** Resolves once the log contains `text`. */
-  waitForLog(text: string | RegExp, timeoutMs: number): Promise<void>;
-  /** SIGTERM, then SIGKILL after 5 s; resolves when it has exited. */
-  stop(): Promise<void>;
-}
+/** A running nebula. */
+export type NebulaProcess = NsProcess;
 
 /** Options of a generated node config. */
 export interface NebulaConfigOptions {
@@ -44,20 +35,5 @@ export function writeNodeConfig(pki: TestPki, me: HostFiles, listen: string, pee
 /** Writes a nebula config (see writeNodeConfig) and starts nebula in `ns`. */
 export function startNebula(ns: Netns, pki: TestPki, me: HostFiles, listen: string, peers: readonly [HostFiles, string][],
   opts: NebulaConfigOptions = {}): NebulaProcess {
-  const file = writeNodeConfig(pki, me, listen, peers, opts);
-  const child = ns.spawn('nebula', ['-config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const log = collectLines(child);
-  const exited = new Promise<void>((r) => child.once('exit', () => r()));
-  return {
-    child,
-    log,
-    waitForLog: (text, timeoutMs) => waitFor(() => log.some((l) => (typeof text === 'string' ? l.includes(text) : text.test(l))), timeoutMs, `nebula log ${String(text)}`),
-    async stop() {
-      if (child.exitCode !== null || child.signalCode !== null) return;
-      child.kill('SIGTERM');
-      const t = setTimeout(() => child.kill('SIGKILL'), 5000);
-      await exited;
-      clearTimeout(t);
-    },
-  };
+  return NsProcess.start(ns, 'nebula', 'nebula', ['-config', writeNodeConfig(pki, me, listen, peers, opts)]);
 }

@@ -1,0 +1,82 @@
+// The namespace layouts tests and benches build from kit/netns.ts: two
+// namespaces joined by one veth, or A - R - B through a middle namespace.
+// Underlay addresses come from 198.18.0.0/15 (RFC 2544's benchmarking range);
+// each caller picks its own third octet so parallel runs never share a subnet.
+import { Netns, vethPair } from './netns.js';
+
+/** Two namespaces joined by one veth. */
+export interface NetnsPair {
+  a: Netns;
+  b: Netns;
+  /** Underlay addresses, 198.18.<net>.1 (a) and .2 (b), without prefix length. */
+  aAddr: string;
+  bAddr: string;
+  /** Interface names of the veth ends. */
+  aIf: string;
+  bIf: string;
+  /** Destroys both namespaces; idempotent. */
+  destroy(): void;
+}
+
+/** Namespaces `${tag}a` and `${tag}b` joined by a veth on 198.18.<net>.0/24 (MTU 1500 unless given); nothing is left behind if set-up fails. */
+export function netnsPair(tag: string, net: number, mtu = 1500): NetnsPair {
+  const spaces: Netns[] = [];
+  const destroy = (): void => {
+    for (const ns of spaces) ns.destroy();
+  };
+  try {
+    const a = Netns.create(`${tag}a`);
+    spaces.push(a);
+    const b = Netns.create(`${tag}b`);
+    spaces.push(b);
+    const aAddr = `198.18.${net}.1`;
+    const bAddr = `198.18.${net}.2`;
+    const { aIf, bIf } = vethPair(a, b, { aAddr: `${aAddr}/24`, bAddr: `${bAddr}/24`, mtu });
+    return { a, b, aAddr, bAddr, aIf, bIf, destroy };
+  } catch (e) {
+    destroy();
+    throw e;
+  }
+}
+
+/** A - R - B: two veth pairs through a middle namespace that runs the relay; A and B cannot reach each other except through it. */
+export interface RelayTopology {
+  a: Netns;
+  r: Netns;
+  b: Netns;
+  /** A's underlay address, and the relay's address on A's side (what A dials for B). */
+  aAddr: string;
+  rA: string;
+  /** B's underlay address, and the relay's address on B's side (what B dials for A). */
+  bAddr: string;
+  rB: string;
+  destroy(): void;
+}
+
+/** Builds A - R - B with 198.18.<net>.0/24 on A's side and 198.18.<net+1>.0/24 on B's. */
+export function relayTopology(tag: string, net: number): RelayTopology {
+  const a = Netns.create(`${tag}a`);
+  const r = Netns.create(`${tag}r`);
+  const b = Netns.create(`${tag}b`);
+  try {
+    const aAddr = `198.18.${net}.1`;
+    const rA = `198.18.${net}.2`;
+    const bAddr = `198.18.${net + 1}.1`;
+    const rB = `198.18.${net + 1}.2`;
+    vethPair(a, r, { aAddr: `${aAddr}/24`, bAddr: `${rA}/24`, mtu: 1500 });
+    vethPair(b, r, { aAddr: `${bAddr}/24`, bAddr: `${rB}/24`, mtu: 1500 });
+    return {
+      a, r, b, aAddr, rA, bAddr, rB,
+      destroy: () => {
+        a.destroy();
+        r.destroy();
+        b.destroy();
+      },
+    };
+  } catch (e) {
+    a.destroy();
+    r.destroy();
+    b.destroy();
+    throw e;
+  }
+}
