@@ -6,7 +6,6 @@
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <poll.h>
 #include <sched.h>
 #include <stdint.h>
 #include <stdio.h>
@@ -47,19 +46,6 @@ static napi_value eventfd_signal(napi_env env, napi_callback_info info) {
   ssize_t r;
   do r = write(fd, &one, sizeof one); while (r < 0 && errno == EINTR);
   return r < 0 ? tio_neg_errno(env, errno) : tio_int(env, 0);
-}
-
-/* 1 readable, 0 not, -errno on error; never blocks. */
-static napi_value fd_readable(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
-  int32_t fd;
-  TIO_CHECK(env, tio_args(env, info, 1, argv) && tio_get_i32(env, argv[0], &fd), "fdReadable(fd)");
-  struct pollfd p = {.fd = fd, .events = POLLIN};
-  int r;
-  do r = poll(&p, 1, 0); while (r < 0 && errno == EINTR);
-  if (r < 0) return tio_neg_errno(env, errno);
-  if (p.revents & POLLNVAL) return tio_neg_errno(env, EBADF);
-  return tio_int(env, (p.revents & (POLLIN | POLLERR | POLLHUP)) ? 1 : 0);
 }
 
 /* netnsEnter returns the way back as a handle, not a bare fd: a restore
@@ -145,7 +131,6 @@ void tio_register_fd(napi_env env, napi_value exports) {
   tio_export(env, exports, "dupFd", dup_fd);
   tio_export(env, exports, "eventfdCreate", eventfd_create);
   tio_export(env, exports, "eventfdSignal", eventfd_signal);
-  tio_export(env, exports, "fdReadable", fd_readable);
   tio_export(env, exports, "netnsEnter", netns_enter);
   tio_export(env, exports, "netnsRestore", netns_restore);
 }

@@ -116,7 +116,6 @@ export interface NativeAddon extends NativeAead, NativeUdp {
   dupFd(fd: number): number;
   eventfdCreate(): number;
   eventfdSignal(fd: number): number;
-  fdReadable(fd: number): number;
   /** Moves the calling thread into the namespace at path; the handle moves it back. -errno on failure (thread unmoved). */
   netnsEnter(path: string): NetnsHandle | number;
   /** Moves the thread back; -EBADF if already done. Aborts the process if the kernel refuses (native/fd.c says why). */
