@@ -1,4 +1,4 @@
-// `npm run bench:tunnel -- [--json] [--seconds 10] [--omit 2] [--rounds 3] [--streams N] [--only a,b] [--profile]`
+// `npm run bench:tunnel -- [--json] [--seconds 10] [--omit 2] [--rounds 3] [--streams N] [--only a,b] [--profile] [--baseline DIR]`
 // Encrypted overlay tunnels side by side in one run: tio (offloads on and off),
 // nebula 1.6.1 and wireguard-go, plus the bare veth for scale. Every contender
 // gets the same topology (two namespaces, veth MTU 1500, overlay MTU 1300) and
@@ -8,7 +8,9 @@
 // `omit` seconds (TCP slow start, and each fresh process's warm-up), the same
 // for every contender. tio's nodes run on the Node that runs the bench
 // (process.execPath), so its version and OpenSSL's, printed with the table,
-// say which AES-GCM code ran.
+// say which AES-GCM code ran. `--baseline DIR` adds, beside each tio contender,
+// the same setup run from the build in DIR (another checkout, `npm install`
+// done there), so a change is measured against its parent in one run.
 import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,7 +21,7 @@ import { makePki } from '../kit/nebula-pki.js';
 import { BenchError } from './lib/errors.js';
 import { REPO_ROOT } from './lib/paths.js';
 import { runtime, runtimeLine } from './lib/runtime.js';
-import { BASE_TOOLS, CONTENDERS, OVER_A, OVER_B, OVER_PREFIX, removeWireguardSockets, type Contender } from './lib/tunnel-contenders.js';
+import { BASELINE_SUFFIX, BASE_TOOLS, CONTENDERS, OVER_A, baselineContenders, OVER_B, OVER_PREFIX, removeWireguardSockets, type Contender } from './lib/tunnel-contenders.js';
 import { formatProfile, summarizeProfile } from './lib/tunnel-profile.js';
 import { formatJson, formatTable, summarize } from './lib/tunnel-report.js';
 import { measure, type Sample } from './lib/tunnel-run.js';
@@ -53,6 +55,7 @@ function parseOptions(argv: string[]): Options {
       streams: { type: 'string', default: '1' },
       only: { type: 'string', default: CONTENDERS.map((c) => c.name).join(',') },
       profile: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
     },
     strict: true,
   });
@@ -61,8 +64,14 @@ function parseOptions(argv: string[]): Options {
     if (!CONTENDERS.some((c) => c.name === n)) throw new BenchError('ERR_BENCH_ARGS', `unknown contender ${n}; contenders: ${CONTENDERS.map((c) => c.name).join(', ')}`);
   }
   // Always in the canonical order, each once.
-  const contenders = CONTENDERS.filter((c) => names.includes(c.name));
+  let contenders = CONTENDERS.filter((c) => names.includes(c.name));
   if (contenders.length === 0) throw new BenchError('ERR_BENCH_ARGS', '--only is empty');
+  if (values.baseline !== undefined) {
+    const twins = baselineContenders(values.baseline, names);
+    if (twins.length === 0) throw new BenchError('ERR_BENCH_ARGS', '--baseline needs a tio contender in --only');
+    // Each twin right after its own contender: the two run back to back in every round.
+    contenders = contenders.flatMap((c) => [c, ...twins.filter((t) => t.name === `${c.name}${BASELINE_SUFFIX}`)]);
+  }
   return {
     json: values.json,
     seconds: intOption('seconds', values.seconds, 1, 600),

@@ -92,7 +92,10 @@ export class NsProcess {
 /** A running `tio up`. */
 export type TioProcess = NsProcess;
 
-/** Starts `node [nodeArgs] tio up -config file` in ns (nodeArgs: e.g. --cpu-prof for a bench). */
-export function startTio(ns: Netns, config: string, what = 'tio', nodeArgs: readonly string[] = []): TioProcess {
-  return NsProcess.start(ns, what, process.execPath, [...nodeArgs, TIO_MAIN, 'up', '-config', config]);
+/**
+ * Starts `node [nodeArgs] tio up -config file` in ns (nodeArgs: e.g. --cpu-prof for a bench);
+ * `main` is the CLI entry to run, this checkout's unless a bench compares another build.
+ */
+export function startTio(ns: Netns, config: string, what = 'tio', nodeArgs: readonly string[] = [], main = TIO_MAIN): TioProcess {
+  return NsProcess.start(ns, what, process.execPath, [...nodeArgs, main, 'up', '-config', config]);
 }

@@ -102,13 +102,24 @@ function hosts(pki: TestPki): { ha: HostFiles; hb: HostFiles } {
   return { ha, hb };
 }
 
+/** How a tio contender runs: its `tio:` section, its `routines` (queue pairs) and which build. */
+interface TioSetup {
+  offload: 'auto' | 'off';
+  gro: boolean;
+  routines: number;
+  /** The CLI entry (dist/src/cli/main.js) of the build to run. */
+  main: string;
+}
+
 /** Two `tio up` processes from Nebula configs with a `tio:` section. */
-function tioContender(name: string, tio: { offload: 'auto' | 'off'; gro: boolean }): Contender {
-  const extra = `tio:\n  offload: ${tio.offload}\n  gro: ${tio.gro}\n`;
+function tioContender(name: string, tio: TioSetup): Contender {
+  const extra = `tio:\n  offload: ${tio.offload}\n  gro: ${tio.gro}\nroutines: ${tio.routines}\n`;
+  // The config name must be a file name: a baseline contender's has an '@'.
+  const file = name.replace(/[^\w-]/g, '_');
   const node = (spec: NodeSpec, nodeArgs: readonly string[] = []): NsProcess => {
-    if (!existsSync(TIO_MAIN)) throw new BenchError('ERR_BENCH_NO_TIO', `${TIO_MAIN} missing: run tsc first`);
-    const cfg = writeNodeConfig(spec.pki, spec.me, spec.listen, spec.peers, { cipher: 'aes', mtu: OVER_MTU, level: 'info', extra, dev: spec.dev }, name);
-    return startTio(spec.ns, cfg, `${name} ${spec.side}`, nodeArgs);
+    if (!existsSync(tio.main)) throw new BenchError('ERR_BENCH_NO_TIO', `${tio.main} missing: run tsc first`);
+    const cfg = writeNodeConfig(spec.pki, spec.me, spec.listen, spec.peers, { cipher: 'aes', mtu: OVER_MTU, level: 'info', extra, dev: spec.dev }, file);
+    return startTio(spec.ns, cfg, `${name} ${spec.side}`, nodeArgs, tio.main);
   };
   return {
     name,
@@ -119,9 +130,9 @@ function tioContender(name: string, tio: { offload: 'auto' | 'off'; gro: boolean
       const profiles: string[] = [];
       const nodeArgs = (side: string): string[] => {
         if (!ctx.profileDir) return [];
-        const file = `${name}-r${ctx.round}-${side}.cpuprofile`;
-        profiles.push(join(ctx.profileDir, file));
-        return ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${file}`];
+        const prof = `${file}-r${ctx.round}-${side}.cpuprofile`;
+        profiles.push(join(ctx.profileDir, prof));
+        return ['--cpu-prof', `--cpu-prof-dir=${ctx.profileDir}`, `--cpu-prof-name=${prof}`];
       };
       const da = node({ ns: ctx.a, pki: ctx.pki, me: ha, listen: UNDER_A, peers: [[hb, UNDER_B]], dev: 'tioa', side: 'a' }, nodeArgs('a'));
       const db = node({ ns: ctx.b, pki: ctx.pki, me: hb, listen: UNDER_B, peers: [[ha, UNDER_A]], dev: 'tiob', side: 'b' }, nodeArgs('b'));
@@ -215,10 +226,30 @@ const veth: Contender = {
   },
 };
 
+/** tio's contenders: name and setup, with this checkout's build. */
+const TIO_SETUPS: readonly [string, Omit<TioSetup, 'main'>][] = [
+  ['tio', { offload: 'auto', gro: true, routines: 1 }],
+  // Two queue pairs, each run by its own thread (docs/ARCHITECTURE.md "Threads and queues").
+  ['tio_r2', { offload: 'auto', gro: true, routines: 2 }],
+  ['tio_plain', { offload: 'off', gro: false, routines: 1 }],
+];
+
+/** Suffix of a contender that runs another build (`--baseline`). */
+export const BASELINE_SUFFIX = '@base';
+
+/**
+ * The twins of tio contenders `names` that run the build in `checkout` (a clone with
+ * `npm install` done): the same setup, another commit, measured in the same run.
+ */
+export function baselineContenders(checkout: string, names: readonly string[]): Contender[] {
+  const main = join(checkout, 'dist', 'src', 'cli', 'main.js');
+  if (!existsSync(main)) throw new BenchError('ERR_BENCH_ARGS', `--baseline: ${main} missing: run npm install (or tsc) in ${checkout}`);
+  return TIO_SETUPS.filter(([n]) => names.includes(n)).map(([n, setup]) => tioContender(`${n}${BASELINE_SUFFIX}`, { ...setup, main }));
+}
+
 /** Every contender, in the order each round runs them. */
 export const CONTENDERS: readonly Contender[] = [
-  tioContender('tio', { offload: 'auto', gro: true }),
-  tioContender('tio_plain', { offload: 'off', gro: false }),
+  ...TIO_SETUPS.map(([n, setup]) => tioContender(n, { ...setup, main: TIO_MAIN })),
   nebula,
   wireguardGo,
   veth,

@@ -1,6 +1,7 @@
 // Tunnel bench results: per-contender summaries over the rounds (median,
 // min/max), the human table with ratios measured in the same run, and the one
 // JSON line scripts read.
+import { BASELINE_SUFFIX } from './tunnel-contenders.js';
 import { withRuntime } from './runtime.js';
 import type { Sample } from './tunnel-run.js';
 
@@ -88,6 +89,13 @@ export function formatTable(sums: readonly Summary[], rounds: number): string {
     const plain = medianOf(sums, 'tio_plain');
     if (plain !== undefined && plain > 0) lines.push(`tio / tio_plain     ${ratio(tio, plain).padStart(8)}`);
     lines.push(`tio                 ${tio.toFixed(2).padStart(8)}  Gbit/s (target >= ${TARGETS.tioGbps}: ${mark(tio >= TARGETS.tioGbps)})`);
+  }
+  // --baseline: each contender against its twin run from the other build.
+  for (const s of sums) {
+    if (!s.contender.endsWith(BASELINE_SUFFIX)) continue;
+    const own = s.contender.slice(0, -BASELINE_SUFFIX.length);
+    const label = `${own} / ${s.contender}`;
+    lines.push(`${label.padEnd(21)} ${ratio(medianOf(sums, own), s.median).padStart(8)}  (this build against the baseline)`);
   }
   return lines.join('\n');
 }

@@ -20,6 +20,7 @@ export interface ChartMeta {
 
 const COLORS: Record<string, string> = {
   tio: '#d9480f',
+  tio_r2: '#e8590c',
   tio_plain: '#f59f00',
   nebula: '#1c7ed6',
   wireguard_go: '#7048e8',
