@@ -4,6 +4,7 @@
 // of them for the coalescer, segmenter and node tests, and ICMP echo requests
 // the kernel answers.
 import { checksumReference } from '../src/packet/index.js';
+import { seededBytes } from './random.js';
 
 /** TCP flag bits (RFC 9293, RFC 3168). */
 export const FIN = 0x01;
@@ -83,17 +84,8 @@ function quad(text: string): number[] {
 
 /** Deterministic payload bytes: what `Spec.payload` as a number produces. */
 export function payloadBytes(n: number, fill: number): Uint8Array {
-  const out = new Uint8Array(n);
-  let x = (fill * 2654435761) >>> 0 || 1;
-  for (let i = 0; i < n; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
+  // Spread small fills over the seed space (Knuth's multiplicative hash constant).
+  return seededBytes(n, (fill * 2654435761) >>> 0);
 }
 
 /** Builds the packet with valid IPv4 header and L4 checksums. */

@@ -5,17 +5,12 @@ import { test } from 'node:test';
 import { assertMerged, run } from './harness.js';
 import { ACK, CE, ECE, ECT0, FIN, PSH, type Spec, build, headerLen } from '../../kit/packet.js';
 import { resegment } from './resegment.js';
+import { xorshift32 } from '../../kit/random.js';
 
+// Uniform in [0, 1), deterministic per seed.
 function rng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x / 0x100000000;
-  };
+  const next = xorshift32(seed);
+  return () => next() / 0x100000000;
 }
 
 interface FlowState {

@@ -1,19 +1,10 @@
 // Test fixtures: deterministic random bytes and hand-built IPv4/IPv6 TCP/UDP packets.
 // Layouts follow RFC 791, RFC 8200, RFC 9293 and RFC 768 directly, without the code under test.
 import { put16 } from '../../kit/packet.js';
+import { xorshift32 } from '../../kit/random.js';
 
-/** Deterministic xorshift32 generator returning integers in [0, 2^32). */
-export function makeRng(seed: number): () => number {
-  let x = seed >>> 0 || 1;
-  return () => {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    return x;
-  };
-}
+/** Deterministic xorshift32 generator returning integers in [1, 2^32). */
+export const makeRng: (seed: number) => () => number = xorshift32;
 
 /** n deterministic random bytes. */
 export function randomBytes(rng: () => number, n: number): Uint8Array {

@@ -2,6 +2,7 @@
 // with headers written by hand from docs/PROTOCOL.md "Header" (not by the code under test).
 import fc from 'fast-check';
 import { AeadBatch, type CipherName } from '../../../src/tunnel/aead/index.js';
+import { seededBytes } from '../../../kit/random.js';
 
 /** Header length and per-packet overhead, restated from docs/PROTOCOL.md "Numbers at a glance" so a wrong constant in src is caught. */
 export const HDR = 16;
@@ -50,19 +51,7 @@ export const packetArb: fc.Arbitrary<PacketSpec> = fc.record({
 export const cipherArb: fc.Arbitrary<CipherName> = fc.constantFrom('aes' as const, 'chachapoly' as const);
 
 /** Deterministic bytes from a seed (xorshift32). */
-export function pattern(len: number, seed: number): Uint8Array {
-  const out = new Uint8Array(len);
-  let x = seed >>> 0 || 1;
-  for (let i = 0; i < len; i++) {
-    x ^= x << 13;
-    x >>>= 0;
-    x ^= x >>> 17;
-    x ^= x << 5;
-    x >>>= 0;
-    out[i] = x & 0xff;
-  }
-  return out;
-}
+export const pattern: (len: number, seed: number) => Uint8Array = seededBytes;
 
 /** Writes a message header (type 1, subtype 0) with a big-endian index and counter. */
 export function writeHeader(buf: Uint8Array, off: number, index: number, counter: bigint): void {
