@@ -4,6 +4,7 @@
 import { fileURLToPath } from 'node:url';
 import { watchEndpoint, type EndpointChild } from './endpoint.js';
 import type { Netns } from './netns.js';
+import { waitFor } from './wait.js';
 
 const ENDPOINT = fileURLToPath(new URL('./tcp-endpoint.js', import.meta.url));
 
@@ -60,6 +61,27 @@ export async function tcpTransfer(server: Netns, client: Netns, host: string, po
   const start = process.hrtime.bigint();
   const source = startTcpSource(client, host, port, bytes, { timeoutMs });
   const [sent, got] = await Promise.all([source.done, sink.done]);
+  const seconds = Number(process.hrtime.bigint() - start) / 1e9;
+  await tcpQuiet(server, client, port, timeoutMs);
   // Hashing is on, so both reports carry a digest.
-  return { sent: sent as TransferResult['sent'], received: got as TransferResult['received'], seconds: Number(process.hrtime.bigint() - start) / 1e9 };
+  return { sent: sent as TransferResult['sent'], received: got as TransferResult['received'], seconds };
+}
+
+/** States in which a TCP socket sends nothing more unless its peer retransmits (or, listening, unless asked). */
+const QUIET_STATES = new Set(['TIME-WAIT', 'CLOSED', 'LISTEN']);
+
+/** True when every socket in ns on `port` (`side` 'sport' or 'dport') is closed or in TIME-WAIT. */
+function quietIn(ns: Netns, side: 'sport' | 'dport', port: number): boolean {
+  const out = ns.exec('ss', ['-Htan', `${side} = :${port}`]);
+  return out.split('\n').every((line) => line.trim() === '' || QUIET_STATES.has(line.trim().split(/\s+/)[0]!));
+}
+
+/**
+ * Waits until the connection to port has closed on both sides. Both ends' reports
+ * arrive before the last segments of the close (the server's FIN, the client's
+ * ACK of it) have crossed, and a test that counts packets right after a transfer
+ * must not count those.
+ */
+export async function tcpQuiet(server: Netns, client: Netns, port: number, timeoutMs = 10_000): Promise<void> {
+  await waitFor(() => quietIn(server, 'sport', port) && quietIn(client, 'dport', port), timeoutMs, `the TCP connection on port ${port} to close on both sides`);
 }
