@@ -70,9 +70,17 @@ test('routines 2: a data datagram that reaches a routine before its tunnel does 
     // The data first: when routine 1 reads it, no thread has the tunnel yet.
     const echo = peer.echo(session, me, IP_A);
     const sent = peer.mark();
+    const sentAt = Date.now();
     await peer.send(st.epA, echo.bytes);
     await peer.send(st.epA, msg2);
-    await waitFor(() => peer.inner(session, sent).some((p) => isEchoReplyV4(p, 0, p.length, echo.id, echo.seq)), 5000, 'the echo reply: the held datagram was delivered');
+    try {
+      await waitFor(() => peer.inner(session, sent).some((p) => isEchoReplyV4(p, 0, p.length, echo.id, echo.seq)), 5000, 'the echo reply: the held datagram was delivered');
+    } catch (e) {
+      // Say which way it went: refused after PARK_MS (the tunnel reached routine 1 too late) or lost.
+      const t = nodeInternals(st.a).hostmap.get(ipU32(me.vpnIp));
+      const refused = t ? peer.recvErrors(sent, t.localIndex).map((r) => `${r.at - sentAt} ms`) : [];
+      throw new Error(`${(e as Error).message}; tunnel ${t ? 'up' : 'not up'}, recv_errors at [${refused.join(', ')}], unknown-index drops +${st.a.stats.drops['outside-unknown-index'] - unknown}, delivered +${st.a.stats.delivered - delivered}`, { cause: e });
+    }
     const t = nodeInternals(st.a).hostmap.get(ipU32(me.vpnIp));
     assert.ok(t, 'the tunnel is up');
     assert.equal(t.remote.port, peer.sock.port, 'with the peer on routine 1');
