@@ -3,6 +3,7 @@
 import { TioError } from '../index.js';
 import { demo } from './demo.js';
 import { up } from './up.js';
+import { UP_USAGE, parseUpArgs } from './up-args.js';
 
 const USAGE = `usage: tio <command> [options]
 
@@ -12,30 +13,20 @@ commands:
   version                               print the version
 `;
 
-/** Reads `-name value`, `--name value` and `--name=value`. */
-function flag(args: string[], name: string): string | undefined {
-  for (let i = 0; i < args.length; i++) {
-    const a = args[i]!;
-    if (a === `-${name}` || a === `--${name}`) return args[i + 1];
-    if (a.startsWith(`--${name}=`) || a.startsWith(`-${name}=`)) return a.slice(a.indexOf('=') + 1);
-  }
-  return undefined;
-}
-
-function has(args: string[], name: string): boolean {
-  return args.includes(`-${name}`) || args.includes(`--${name}`);
-}
-
 async function main(argv: string[]): Promise<number> {
   const [cmd, ...args] = argv;
   switch (cmd) {
     case 'up': {
-      const config = flag(args, 'config');
-      if (!config) {
-        process.stderr.write(`tio up: -config FILE is required\n\n${USAGE}`);
+      const parsed = parseUpArgs(args);
+      if (parsed === 'help') {
+        process.stdout.write(UP_USAGE);
+        return 0;
+      }
+      if (typeof parsed === 'string') {
+        process.stderr.write(`tio up: ${parsed}\n\n${UP_USAGE}`);
         return 2;
       }
-      return up({ config, netns: flag(args, 'netns'), test: has(args, 'test') });
+      return up(parsed);
     }
     case 'demo':
       return demo(args);
@@ -47,6 +38,7 @@ async function main(argv: string[]): Promise<number> {
     case undefined:
     case 'help':
     case '-h':
+    case '-help':
     case '--help':
       process.stdout.write(USAGE);
       return cmd === undefined ? 2 : 0;
