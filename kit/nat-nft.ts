@@ -38,7 +38,7 @@ export function natRuleset(mode: NatMode, pubIf: string): string {
   chain forward {
     type filter hook forward priority filter; policy accept;
     iifname "${pubIf}" ct state established,related accept
-    iifname "${pubIf}" drop
+    iifname "${pubIf}" counter drop
   }
 }
 `;

@@ -53,6 +53,8 @@ export type NebulaRole =
     /** punchy.punch (default true) and punchy.respond (default true). */
     punch?: boolean;
     respond?: boolean;
+    /** punchy.delay, e.g. '0s': nebula 1.6.1 waits this long (default 1 s) before every punch, not only responses. */
+    punchDelay?: string;
     /** Overlay IPs of relays peers may use to reach this node (relay.relays); use_relays follows from it. */
     relays?: readonly string[];
   };
@@ -70,7 +72,7 @@ function roleSettings(role: NebulaRole): Record<string, unknown> {
   return {
     static_host_map: Object.fromEntries(role.lighthouses.map(([h, addr]) => [h.ip, [addr]])),
     lighthouse: { am_lighthouse: false, hosts: role.lighthouses.map(([h]) => h.ip) },
-    punchy: { punch: role.punch ?? true, respond: role.respond ?? true },
+    punchy: { punch: role.punch ?? true, respond: role.respond ?? true, ...(role.punchDelay === undefined ? {} : { delay: role.punchDelay }) },
     relay: { am_relay: false, use_relays: (role.relays ?? []).length > 0, relays: [...(role.relays ?? [])] },
   };
 }

@@ -103,6 +103,8 @@ test('nebula 1.6.1 behind two cone NATs: nodes find each other through the light
     const { lighthouse, aPublic } = await transfer(t, n);
     assert.ok(aPublic >= BYTES, `a's router sent only ${aPublic} bytes`);
     assert.ok(lighthouse < CONTROL_BYTES, `the transfer crossed the lighthouse (${lighthouse} bytes each way)`);
+    // Cone mappings keep nebula's listen port, which is what the lighthouse told the other node.
+    for (const site of n.rig.sites) assert.ok(n.rig.claimedPublicPorts(site).has(4242), `${site.publicAddr} did not keep port 4242`);
   });
 });
 
@@ -111,6 +113,8 @@ test('nebula 1.6.1 behind two symmetric NATs: punching fails and the relay carri
     const t0 = startNodes(n, true);
     const ms = await firstReply(n.rig.sites[0]!.node, n.b.ip, t0, 90_000);
     t.diagnostic(`nebula: first reply through the relay ${ms.toFixed(0)} ms after the nodes started`);
+    // a tried b's mapping toward the lighthouse first; b's router refused it.
+    assert.ok(n.rig.unsolicitedDrops(n.rig.sites[1]!) > 0, 'no direct attempt was dropped at b\'s router');
     const { lighthouse } = await transfer(t, n);
     assert.ok(lighthouse >= BYTES, `the transfer did not cross the relay (${lighthouse} bytes each way)`);
   });
