@@ -3,7 +3,7 @@
 // neither lets an unsolicited datagram in or claim a public port.
 import { after, before, describe, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { rootSkipReason } from '../../kit/netns.js';
+import { destroyAll, rootSkipReason } from '../../kit/netns.js';
 import { natRig, type NatRig } from '../../kit/nat-rig.js';
 import { askMirror, sendDatagram, startUdpMirror } from '../../kit/udp-mirror.js';
 import { waitFor } from '../../kit/wait.js';
@@ -91,5 +91,24 @@ describe('nat rig', { skip, timeout: 120_000 }, () => {
     } finally {
       mirror.stop();
     }
+  });
+});
+
+describe('nat rig cleanup', { skip, timeout: 60_000 }, () => {
+  const mine = (tag: string): string[] => listed().filter((n) => n.startsWith(`tio-${tag}`) && n.includes(`-${process.pid}-`));
+
+  test('a set-up that fails half way removes what it built', () => {
+    // The bridge refuses this MTU after the pub namespace exists.
+    assert.throws(() => natRig({ tag: 'natf', sites: ['cone'], mtu: 1_000_000 }));
+    assert.deepEqual(mine('natf'), []);
+  });
+
+  // destroyAll() takes every namespace of this process: it runs after the suite above has disposed its rig.
+  test('destroyAll() removes a rig nobody disposed; dispose() afterwards is a no-op', () => {
+    const rig = natRig({ tag: 'natd', sites: ['cone', 'symmetric', 'none'], net: 50 });
+    assert.equal(mine('natd').length, 1 + 1 + 2 + 2 + 1);
+    destroyAll();
+    assert.deepEqual(mine('natd'), []);
+    rig.dispose();
   });
 });
