@@ -90,7 +90,7 @@ export function writeRoleConfig(pki: TestPki, me: HostFiles, listen: string, rol
   return file;
 }
 
-/** Writes a config for `role` (see writeRoleConfig) and starts nebula with it in `ns`. */
-export function startNebulaRole(ns: Netns, pki: TestPki, me: HostFiles, listen: string, role: NebulaRole, opts: NebulaConfigOptions = {}): NebulaProcess {
-  return NsProcess.start(ns, `nebula ${me.name}`, 'nebula', ['-config', writeRoleConfig(pki, me, listen, role, opts)]);
+/** Starts nebula in `ns` with a config file written earlier (e.g. by writeRoleConfig); `what` names it in messages. */
+export function startNebulaWith(ns: Netns, config: string, what = 'nebula'): NebulaProcess {
+  return NsProcess.start(ns, what, 'nebula', ['-config', config]);
 }
