@@ -14,6 +14,11 @@
 // from Netns.create (so destroyAll() and the exit hooks clean up), and the
 // bridge, veths, nft tables and conntrack state live inside them, so dispose()
 // removes everything; a failed set-up disposes what it built before throwing.
+//
+//   const rig = natRig({ tag: 'lhx', sites: ['cone', 'symmetric'], net: 44 });
+//   try { /* run programs in rig.lighthouse and rig.sites[i].node */ } finally { rig.dispose(); }
+//
+// kit/nat-overlay.ts adds certificates and nebula/tio configs for each role.
 import { Netns, vethPair } from './netns.js';
 import { applyNat, unsolicitedDrops, type NatMode } from './nat-nft.js';
 import { claimedPorts, ifCounters, type IfCounters } from './netstat.js';
