@@ -72,6 +72,8 @@ export interface NatRig {
   unsolicitedDrops(site: NatSite): number;
   /** UDP ports on the site's public address that conntrack entries in its router hold (empty for 'none'). */
   claimedPublicPorts(site: NatSite): Set<number>;
+  /** Whether no conntrack entry in the site's router holds this UDP port on its public address. */
+  publicPortFree(site: NatSite, port: number): boolean;
   /** Destroys every namespace of the rig, with all in it; idempotent. */
   dispose(): void;
 }
@@ -137,6 +139,7 @@ export function natRig(opts: NatRigOptions): NatRig {
       publicTraffic: (s) => ifCounters(s.router ?? s.node, s.publicIf),
       unsolicitedDrops: (s) => (s.router ? unsolicitedDrops(s.router) : 0),
       claimedPublicPorts: (s) => (s.router ? claimedPorts(s.router, s.publicAddr) : new Set()),
+      publicPortFree: (s, port) => !(s.router ? claimedPorts(s.router, s.publicAddr) : new Set()).has(port),
       dispose,
     };
   } catch (e) {
