@@ -15,7 +15,9 @@ import { ifDelta } from '../../kit/netstat.js';
 import { tcpTransfer } from '../../kit/tcp.js';
 import { tryRun } from '../../kit/run.js';
 
-const skip = rootSkipReason() ?? nebulaSkipReason() ?? (tryRun('nft', ['--version'], { timeoutMs: 5_000 }) === undefined ? 'nft (nftables) is not installed' : undefined);
+const skip = rootSkipReason() ?? nebulaSkipReason()
+  ?? (tryRun('nft', ['--version'], { timeoutMs: 5_000 }) === undefined ? 'nft (nftables) is not installed' : undefined)
+  ?? (tryRun('ping', ['-V'], { timeoutMs: 5_000 }) === undefined ? 'ping (iputils) is not installed' : undefined);
 /** Bytes moved between the two nodes. */
 const BYTES = 16 << 20;
 /** Lighthouse traffic allowed during a transfer that bypasses it: keepalives and lighthouse updates only. */
