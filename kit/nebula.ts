@@ -1,6 +1,7 @@
 // Runs the real nebula binary (the protocol oracle) inside a test namespace
 // with a config written for it, capturing its log.
 import { writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
 import { nodeConfigYaml } from '../src/cli/demo/config.js';
 import { join } from 'node:path';
 import type { Netns } from './netns.js';
@@ -36,4 +37,60 @@ export function writeNodeConfig(pki: TestPki, me: HostFiles, listen: string, pee
 export function startNebula(ns: Netns, pki: TestPki, me: HostFiles, listen: string, peers: readonly [HostFiles, string][],
   opts: NebulaConfigOptions = {}): NebulaProcess {
   return NsProcess.start(ns, 'nebula', 'nebula', ['-config', writeNodeConfig(pki, me, listen, peers, opts)]);
+}
+
+/**
+ * A node's part in a network with lighthouses (e.g. in kit/nat-rig.ts): a
+ * lighthouse (optionally also a relay), or a node that knows only the
+ * lighthouses' underlay addresses and learns every other peer from them.
+ */
+export type NebulaRole =
+  | { kind: 'lighthouse'; amRelay?: boolean }
+  | {
+    kind: 'node';
+    /** The lighthouses and their underlay "ip:port": lighthouse.hosts, and the only static_host_map entries. */
+    lighthouses: readonly [HostFiles, string][];
+    /** punchy.punch (default true) and punchy.respond (default true). */
+    punch?: boolean;
+    respond?: boolean;
+    /** punchy.delay, e.g. '0s': nebula 1.6.1 waits this long (default 1 s) before every punch, not only responses. */
+    punchDelay?: string;
+    /** Overlay IPs of relays peers may use to reach this node (relay.relays); use_relays follows from it. */
+    relays?: readonly string[];
+  };
+
+/** The settings a role adds to a node config (lighthouse, punchy, relay, static_host_map). */
+function roleSettings(role: NebulaRole): Record<string, unknown> {
+  if (role.kind === 'lighthouse') {
+    return {
+      static_host_map: {},
+      lighthouse: { am_lighthouse: true, hosts: [] },
+      punchy: { punch: true },
+      relay: { am_relay: role.amRelay ?? false, use_relays: false },
+    };
+  }
+  return {
+    static_host_map: Object.fromEntries(role.lighthouses.map(([h, addr]) => [h.ip, [addr]])),
+    lighthouse: { am_lighthouse: false, hosts: role.lighthouses.map(([h]) => h.ip) },
+    punchy: { punch: role.punch ?? true, respond: role.respond ?? true, ...(role.punchDelay === undefined ? {} : { delay: role.punchDelay }) },
+    relay: { am_relay: false, use_relays: (role.relays ?? []).length > 0, relays: [...(role.relays ?? [])] },
+  };
+}
+
+/** Writes a config for `role` (otherwise as writeNodeConfig: allow-all firewall, port 4242) into the PKI dir; returns its path. */
+export function writeRoleConfig(pki: TestPki, me: HostFiles, listen: string, role: NebulaRole, opts: NebulaConfigOptions = {}, tag = 'nebula'): string {
+  // The demo config is the base, so what both say stays in one place; the
+  // role replaces its static-host sections.
+  const base = parse(nodeConfigYaml({
+    ca: pki.caCrt, cert: me.crt, key: me.key, listenHost: listen, port: 4242, peers: [],
+    dev: opts.dev ?? 'neb0', mtu: opts.mtu ?? 1300, cipher: opts.cipher, logLevel: opts.level ?? 'info', logFormat: 'text', extra: opts.extra,
+  })) as Record<string, unknown>;
+  const file = join(pki.dir, `${me.name}-${tag}.yml`);
+  writeFileSync(file, stringify({ ...base, ...roleSettings(role) }));
+  return file;
+}
+
+/** Starts nebula in `ns` with a config file written earlier (e.g. by writeRoleConfig); `what` names it in messages. */
+export function startNebulaWith(ns: Netns, config: string, what = 'nebula'): NebulaProcess {
+  return NsProcess.start(ns, what, 'nebula', ['-config', config]);
 }

@@ -1,0 +1,78 @@
+// `npm run bench:punch -- [--json] [--rounds 5]`
+// Time from starting two nodes to the first ping answered between them, in the
+// NAT rig (kit/nat-rig.ts): behind two cone NATs (hole punching, nebula's
+// default punchy.delay of 1 s and with delay 0) and behind two symmetric NATs
+// (through the lighthouse as relay). The lighthouse is up before the clock
+// starts; node start-up is inside the figure. Rounds alternate over the
+// scenes so drift on a busy machine hits all alike; min/median/max per scene.
+// Only nebula 1.6.1 runs for now: tio joins as a second contender once it
+// speaks to lighthouses (same configs, started with kit/process.ts startTio).
+import { parseArgs } from 'node:util';
+import { rootSkipReason } from '../kit/netns.js';
+import { natRig, type SiteMode } from '../kit/nat-rig.js';
+import { msToFirstReply, rigOverlay } from '../kit/nat-overlay.js';
+import { nebulaSkipReason } from '../kit/nebula-pki.js';
+import { startNebulaWith, type NebulaProcess } from '../kit/nebula.js';
+import { BenchError } from './lib/errors.js';
+import { runtimeLine, withRuntime } from './lib/runtime.js';
+
+/** One setting measured: modes of both sites and the node options. */
+interface Scene {
+  name: string;
+  modes: readonly SiteMode[];
+  relay: boolean;
+  punchDelay?: string;
+}
+
+const SCENES: readonly Scene[] = [
+  { name: 'cone punch (delay 1s)', modes: ['cone', 'cone'], relay: false },
+  { name: 'cone punch (delay 0s)', modes: ['cone', 'cone'], relay: false, punchDelay: '0s' },
+  { name: 'symmetric via relay', modes: ['symmetric', 'symmetric'], relay: true },
+];
+
+/** One round of one scene: ms to the first reply. */
+async function once(scene: Scene, round: number): Promise<number> {
+  const rig = natRig({ tag: `bpunch${round}`, sites: scene.modes, net: 60 });
+  const ov = rigOverlay(rig);
+  const procs: NebulaProcess[] = [];
+  try {
+    const lh = startNebulaWith(rig.lighthouse, ov.lighthouseConfig({ amRelay: scene.relay }), 'nebula lighthouse');
+    procs.push(lh);
+    await lh.waitForLog('Nebula interface is active', 30_000);
+    const t0 = process.hrtime.bigint();
+    for (const i of [0, 1]) {
+      const cfg = ov.nodeConfig(i, { relay: scene.relay, ...(scene.punchDelay ? { punchDelay: scene.punchDelay } : {}) });
+      procs.push(startNebulaWith(rig.sites[i]!.node, cfg, `nebula n${i}`));
+    }
+    return await msToFirstReply(rig.sites[0]!.node, ov.nodes[1]!.ip, t0, 60_000);
+  } finally {
+    for (const p of procs) await p.kill();
+    rig.dispose();
+    ov.dispose();
+  }
+}
+
+async function main(): Promise<void> {
+  const { values } = parseArgs({ options: { json: { type: 'boolean', default: false }, rounds: { type: 'string', default: '5' } }, strict: true });
+  const rounds = Number(values.rounds);
+  if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw new BenchError('ERR_BENCH_ARGS', `--rounds must be an integer 1..50, got ${values.rounds}`);
+  const skip = rootSkipReason() ?? nebulaSkipReason();
+  if (skip) throw new BenchError('ERR_BENCH_ENV', skip);
+  const samples = new Map<string, number[]>(SCENES.map((s) => [s.name, []]));
+  for (let r = 0; r < rounds; r++) {
+    for (const scene of SCENES) samples.get(scene.name)!.push(await once(scene, r));
+  }
+  const rows = SCENES.map((s) => {
+    const v = [...samples.get(s.name)!].sort((a, b) => a - b);
+    return { scene: s.name, contender: 'nebula 1.6.1', minMs: Math.round(v[0]!), medianMs: Math.round(v[v.length >> 1]!), maxMs: Math.round(v[v.length - 1]!), rounds };
+  });
+  console.log(runtimeLine());
+  console.log('ms from starting both nodes to the first answered ping between them');
+  for (const r of rows) console.log(`${r.scene.padEnd(24)} ${r.contender}  min ${r.minMs}  median ${r.medianMs}  max ${r.maxMs}  (${r.rounds} rounds)`);
+  if (values.json) console.log(JSON.stringify(withRuntime({ bench: 'punch', rows })));
+}
+
+main().catch((e: unknown) => {
+  process.stderr.write(`${e instanceof Error ? e.message : String(e)}\n`);
+  process.exitCode = 1;
+});
