@@ -29,9 +29,10 @@ export class RouteTable {
   private readonly vias: Uint32Array;
 
   constructor(routes: readonly ViaRoute[]) {
-    // Stable sort: of two routes to the same network the first listed wins, as the first added does in nebula's tree.
+    // Of two routes to the same network the last listed wins: nebula's tree (cidr/tree4.go AddCIDR)
+    // overwrites the value of a network it already holds.
     const sorted = routes.map((r, i) => ({ r, i, len: prefixLength(r.route.mask) }))
-      .sort((x, y) => y.len - x.len || x.i - y.i);
+      .sort((x, y) => y.len - x.len || y.i - x.i);
     const n = this.size = sorted.length;
     this.addrs = new Uint32Array(n);
     this.masks = new Uint32Array(n);

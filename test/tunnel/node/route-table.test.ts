@@ -1,5 +1,5 @@
-// The unsafe-route table the data plane's route step asks: longest prefix wins, ties go to the
-// first listed route, and no route is 0.
+// The unsafe-route table the data plane's route step asks: longest prefix wins, of two routes to
+// one network the last listed, and no route is 0.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { parseIpv4, parseIpv4Cidr } from '../../../src/tunnel/firewall/index.js';
@@ -28,9 +28,9 @@ test('a destination no route covers gives 0', () => {
   assert.equal(new RouteTable([]).lookup(ip('198.18.200.1')), 0);
 });
 
-test('host bits in a route are ignored and of two routes to one network the first listed wins', () => {
+test('host bits in a route are ignored and of two routes to one network the last listed wins, as in nebula', () => {
   const t = new RouteTable([r('198.18.200.9/24', '198.19.0.3'), r('198.18.200.0/24', '198.19.0.4')]);
-  assert.equal(t.lookup(ip('198.18.200.250')), ip('198.19.0.3'));
+  assert.equal(t.lookup(ip('198.18.200.250')), ip('198.19.0.4'));
 });
 
 test('a default route (/0) catches everything the others do not', () => {
