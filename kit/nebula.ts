@@ -21,7 +21,7 @@ export interface NebulaConfigOptions {
   /** tun.routes entries. */
   routes?: readonly { route: string; mtu: number }[];
   /** tun.unsafe_routes entries. */
-  unsafeRoutes?: readonly { route: string; via: string; mtu?: number; metric?: number }[];
+  unsafeRoutes?: readonly { route: string; via: string; mtu?: number; metric?: number; install?: boolean }[];
 }
 
 /** Writes a Nebula config (allow-all firewall, no lighthouse, static hosts) into the PKI dir; returns its path. Used for nebula and for `tio up` alike. */

@@ -28,8 +28,8 @@ export interface DemoNodeConfig {
   readonly extra?: string;
   /** tun.routes entries (none when undefined). */
   readonly routes?: readonly { route: string; mtu: number }[];
-  /** tun.unsafe_routes entries (none when undefined); mtu and metric left out when undefined. */
-  readonly unsafeRoutes?: readonly { route: string; via: string; mtu?: number; metric?: number }[];
+  /** tun.unsafe_routes entries (none when undefined); mtu, metric and install left out when undefined. */
+  readonly unsafeRoutes?: readonly { route: string; via: string; mtu?: number; metric?: number; install?: boolean }[];
 }
 
 /** The tun.routes lines of a config, or nothing. */
@@ -44,6 +44,7 @@ function unsafeRoutesYaml(routes: DemoNodeConfig['unsafeRoutes']): string {
   const entry = (r: NonNullable<DemoNodeConfig['unsafeRoutes']>[number]): string => [
     `    - route: ${r.route}`, `      via: ${r.via}`,
     ...(r.mtu === undefined ? [] : [`      mtu: ${r.mtu}`]), ...(r.metric === undefined ? [] : [`      metric: ${r.metric}`]),
+    ...(r.install === undefined ? [] : [`      install: ${r.install}`]),
   ].join('\n');
   return `  unsafe_routes:\n${routes.map(entry).join('\n')}\n`;
 }

@@ -1,7 +1,8 @@
 // Unsafe routes between two tio nodes: A's config routes 198.18.200.0/24 via B, whose certificate
 // lists that subnet and whose namespace has a host (C) on it. A's node installs the route from its
 // config, and TCP from A to C crosses the tunnel intact (SHA-256 equal on both ends), with one
-// queue and with two. Without the subnet in B's certificate, A refuses to send and says why.
+// queue and with two. Without the subnet in B's certificate, A refuses to send and says why;
+// with install: false A adds no kernel route but still routes what reaches its device.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { parseConfig } from '../../../src/tunnel/config/index.js';
@@ -33,7 +34,7 @@ function startFromConfig(pki: TestPki, me: HostFiles, ns: string, listen: string
 
 /** Runs fn with A (unsafe route to C's network via B) and B (certificate subnets `bSubnets`) started from configs. */
 async function withBehind(
-  o: { tag: string; net: number; bSubnets: string[]; routines?: number },
+  o: { tag: string; net: number; bSubnets: string[]; routines?: number; install?: boolean },
   fn: (t: BehindPeerTopology, na: OverlayNode, nb: OverlayNode) => Promise<void>,
 ): Promise<void> {
   const pki = makePki([['a', `${A_IP}/16`]]);
@@ -47,7 +48,7 @@ async function withBehind(
     topo = behindPeerTopology(o.tag, o.net);
     const extra = o.routines === undefined ? {} : { extra: `routines: ${o.routines}\n` };
     na = startFromConfig(pki, ha, topo.a.name, topo.aAddr, [hb, topo.bAddr], {
-      ...extra, unsafeRoutes: [{ route: topo.behind, via: B_IP, mtu: 1200, metric: 20 }],
+      ...extra, unsafeRoutes: [{ route: topo.behind, via: B_IP, mtu: 1200, metric: 20, install: o.install }],
     }, lines);
     nb = startFromConfig(pki, hb, topo.b.name, topo.bAddr, [ha, topo.aAddr], extra, lines);
     await na.ready;
@@ -87,5 +88,15 @@ test('tio<->tio: without the subnet in the via peer\'s certificate, A drops the 
     // The first packet starts the handshake and is held; it is refused once the tunnel is up and B's certificate is known.
     await waitFor(() => na.status().counters.drops['inside-remote-ip'] > 0, 10_000, 'A counts the refusal');
     assert.equal(na.status().counters.delivered, 0);
+  });
+});
+
+test('tio<->tio: install: false adds no kernel route, yet packets the system sends to the device still go via the peer', { skip, timeout: 120_000 }, async () => {
+  await withBehind({ tag: 'uri', net: 124, bSubnets: ['198.18.200.0/24'], install: false }, async (t) => {
+    assert.doesNotMatch(t.a.exec('ip', ['-4', 'route', 'show', 'dev', 'tioa']), /198\.18\.200\.0/);
+    // Another party's route (here: added by hand) sends the network to the device.
+    t.a.exec('ip', ['route', 'add', t.behind, 'dev', 'tioa']);
+    const r = await tcpTransfer(t.c, t.a, t.cAddr, 5502, 1 * MiB, 60_000);
+    assert.equal(r.received.sha256, r.sent.sha256);
   });
 });
