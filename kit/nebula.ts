@@ -19,6 +19,10 @@ export interface NebulaConfigOptions {
   level?: string;
   /** Extra top-level YAML appended verbatim (e.g. a tio: section). */
   extra?: string;
+  /** tun.routes entries. */
+  routes?: readonly { route: string; mtu: number }[];
+  /** tun.unsafe_routes entries. */
+  unsafeRoutes?: readonly { route: string; via: string; mtu?: number; metric?: number; install?: boolean }[];
 }
 
 /** Writes a Nebula config (allow-all firewall, no lighthouse, static hosts) into the PKI dir; returns its path. Used for nebula and for `tio up` alike. */
@@ -27,6 +31,7 @@ export function writeNodeConfig(pki: TestPki, me: HostFiles, listen: string, pee
     ca: pki.caCrt, cert: me.crt, key: me.key, listenHost: listen, port: 4242,
     peers: peers.map(([h, addr]) => ({ overlayIp: h.ip, underlay: `${addr}:4242` })),
     dev: opts.dev ?? 'neb0', mtu: opts.mtu ?? 1300, cipher: opts.cipher, logLevel: opts.level ?? 'info', logFormat: 'text', extra: opts.extra,
+    routes: opts.routes, unsafeRoutes: opts.unsafeRoutes,
   });
   const file = join(pki.dir, `${me.name}-${tag}.yml`);
   writeFileSync(file, yml);

@@ -80,3 +80,40 @@ export function relayTopology(tag: string, net: number): RelayTopology {
     throw e;
   }
 }
+
+/** A - B - C: A and B joined on 198.18.<net>.0/24 (the underlay), C a host on a network behind B. */
+export interface BehindPeerTopology extends NetnsPair {
+  /** The namespace behind b. */
+  c: Netns;
+  /** The network behind b, its address on it and c's: 198.18.200.0/24, .1 and .2. */
+  behind: string;
+  bBehind: string;
+  cAddr: string;
+}
+
+/**
+ * netnsPair plus a namespace `${tag}c` behind b on 198.18.200.0/24: b forwards IPv4, and c
+ * reaches the overlay 198.19.0.0/16 through b (what an overlay node "routing a network" needs).
+ */
+export function behindPeerTopology(tag: string, net: number): BehindPeerTopology {
+  const pair = netnsPair(tag, net);
+  let c: Netns | undefined;
+  try {
+    c = Netns.create(`${tag}c`);
+    vethPair(pair.b, c, { aAddr: '198.18.200.1/24', bAddr: '198.18.200.2/24', mtu: 1500 });
+    pair.b.exec('sysctl', ['-q', '-w', 'net.ipv4.ip_forward=1']);
+    c.exec('ip', ['route', 'add', '198.19.0.0/16', 'via', '198.18.200.1']);
+    const cc = c;
+    return {
+      ...pair, c: cc, behind: '198.18.200.0/24', bBehind: '198.18.200.1', cAddr: '198.18.200.2',
+      destroy: () => {
+        cc.destroy();
+        pair.destroy();
+      },
+    };
+  } catch (e) {
+    c?.destroy();
+    pair.destroy();
+    throw e;
+  }
+}

@@ -1,6 +1,8 @@
 /* Interface configuration without shelling out: MTU and link state through
  * SIOCSIF* ioctls, addresses through an rtnetlink RTM_NEWADDR request (ioctl
- * cannot add more than one IPv4 address or skip IPv6 duplicate detection). */
+ * cannot add more than one IPv4 address or skip IPv6 duplicate detection),
+ * routes through the device with RTM_NEWROUTE / RTM_DELROUTE (ioctl SIOCADDRT
+ * has no IPv6 form and cannot set a route's MTU). */
 #define _GNU_SOURCE
 #include "tio.h"
 #include <errno.h>
@@ -185,9 +187,93 @@ static napi_value if_addr_change(napi_env env, napi_callback_info info) {
   return tio_int(env, netlink_request(n));
 }
 
+/* Operations of ifRouteChange. */
+#define ROUTE_ADD 0     /* create; EEXIST if the same route (dst, metric) exists */
+#define ROUTE_REPLACE 1 /* create or replace the route with the same dst and metric */
+#define ROUTE_DELETE 2
+
+/* ifRouteChange(name, op, family 4|6, dst bytes, prefixLen, src bytes|null, mtu, advmss, metric, kernelProto)
+ * -> 0 | -errno. A unicast route in the main table through the device, scope
+ * link (no gateway: the device is point to point). mtu, advmss and metric are
+ * left out when 0, so the route follows the device MTU and gets the kernel's
+ * default priority. kernelProto marks it RTPROT_KERNEL (replacing the prefix
+ * route the kernel made for an address), else RTPROT_BOOT as `ip route` does. */
+static napi_value if_route_change(napi_env env, napi_callback_info info) {
+  napi_value argv[10];
+  struct ifreq ifr;
+  int32_t op, family, prefix, mtu, advmss;
+  uint32_t metric;
+  bool kernel_proto = false, has_src = false;
+  uint8_t *dst, *src = NULL;
+  size_t dlen, slen = 0;
+  napi_valuetype src_type = napi_null;
+  TIO_CHECK(env, tio_args(env, info, 10, argv) && ifreq_for(env, argv[0], &ifr) && tio_get_i32(env, argv[1], &op) &&
+                     tio_get_i32(env, argv[2], &family) && tio_get_bytes(env, argv[3], &dst, &dlen) &&
+                     tio_get_i32(env, argv[4], &prefix) && napi_typeof(env, argv[5], &src_type) == napi_ok &&
+                     tio_get_i32(env, argv[6], &mtu) && tio_get_i32(env, argv[7], &advmss) &&
+                     napi_get_value_uint32(env, argv[8], &metric) == napi_ok &&
+                     napi_get_value_bool(env, argv[9], &kernel_proto) == napi_ok,
+            "ifRouteChange(name, op, family, dst, prefixLen, src|null, mtu, advmss, metric, kernelProto); " IFNAME_RULE);
+  if (src_type != napi_null) {
+    TIO_CHECK(env, tio_get_bytes(env, argv[5], &src, &slen), "ifRouteChange: src must be bytes or null");
+    has_src = true;
+  }
+  const size_t alen = family == 4 ? 4 : 16;
+  TIO_CHECK(env, (family == 4 || family == 6) && dlen == alen && (!has_src || slen == alen) && prefix >= 0 &&
+                     prefix <= (int32_t)alen * 8 && op >= ROUTE_ADD && op <= ROUTE_DELETE && mtu >= 0 && advmss >= 0,
+            "ifRouteChange: family 4|6, address lengths, prefix length, op, mtu >= 0, advmss >= 0");
+  unsigned idx = if_nametoindex(ifr.ifr_name);
+  if (idx == 0) return tio_neg_errno(env, errno);
+  _Alignas(struct nlmsghdr) char req[512];
+  memset(req, 0, sizeof req);
+  struct nlmsghdr *n = (struct nlmsghdr *)req;
+  struct rtmsg *rtm = NLMSG_DATA(n);
+  n->nlmsg_len = NLMSG_LENGTH(sizeof(struct rtmsg));
+  n->nlmsg_type = op == ROUTE_DELETE ? RTM_DELROUTE : RTM_NEWROUTE;
+  n->nlmsg_flags = NLM_F_REQUEST | NLM_F_ACK;
+  if (op == ROUTE_ADD) n->nlmsg_flags |= NLM_F_CREATE | NLM_F_EXCL;
+  if (op == ROUTE_REPLACE) n->nlmsg_flags |= NLM_F_CREATE | NLM_F_REPLACE;
+  n->nlmsg_seq = 1; /* the socket is fresh: only this request can be acked on it */
+  rtm->rtm_family = family == 4 ? AF_INET : AF_INET6;
+  rtm->rtm_dst_len = (unsigned char)prefix;
+  rtm->rtm_table = RT_TABLE_MAIN;
+  rtm->rtm_protocol = kernel_proto ? RTPROT_KERNEL : RTPROT_BOOT;
+  rtm->rtm_scope = op == ROUTE_DELETE ? RT_SCOPE_NOWHERE : RT_SCOPE_LINK;
+  rtm->rtm_type = RTN_UNICAST;
+  add_attr(req, RTA_DST, dst, (int)dlen);
+  add_attr(req, RTA_OIF, &idx, sizeof idx);
+  if (has_src) add_attr(req, RTA_PREFSRC, src, (int)slen);
+  if (metric != 0) add_attr(req, RTA_PRIORITY, &metric, sizeof metric);
+  if (mtu > 0 || advmss > 0) {
+    /* RTA_METRICS nests RTAX_* attributes, each a u32. */
+    char nested[64];
+    int len = 0;
+    uint32_t v;
+    if (mtu > 0) {
+      struct rtattr *a = (struct rtattr *)(nested + len);
+      v = (uint32_t)mtu;
+      a->rta_type = RTAX_MTU;
+      a->rta_len = RTA_LENGTH(sizeof v);
+      memcpy(RTA_DATA(a), &v, sizeof v);
+      len += RTA_ALIGN(a->rta_len);
+    }
+    if (advmss > 0) {
+      struct rtattr *a = (struct rtattr *)(nested + len);
+      v = (uint32_t)advmss;
+      a->rta_type = RTAX_ADVMSS;
+      a->rta_len = RTA_LENGTH(sizeof v);
+      memcpy(RTA_DATA(a), &v, sizeof v);
+      len += RTA_ALIGN(a->rta_len);
+    }
+    add_attr(req, RTA_METRICS, nested, len);
+  }
+  return tio_int(env, netlink_request(n));
+}
+
 void tio_register_netdev(napi_env env, napi_value exports) {
   tio_export(env, exports, "ifSetMtu", if_set_mtu);
   tio_export(env, exports, "ifSetUp", if_set_up);
   tio_export(env, exports, "ifIndex", if_index);
   tio_export(env, exports, "ifAddrChange", if_addr_change);
+  tio_export(env, exports, "ifRouteChange", if_route_change);
 }

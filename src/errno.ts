@@ -11,6 +11,10 @@ const E = constants.errno;
 
 /** Operation not permitted. */
 export const EPERM = E.EPERM;
+/** No such process; rtnetlink: no such route. */
+export const ESRCH = E.ESRCH;
+/** Network is down; rtnetlink: the route's device is down. */
+export const ENETDOWN = E.ENETDOWN;
 /** No such file or directory. */
 export const ENOENT = E.ENOENT;
 /** I/O error; TUN's answer to a write while the link is down. */

@@ -99,6 +99,23 @@ export class ShortWriteError extends TioError {
   }
 }
 
+/** A route to that network with that metric already exists (rtnetlink EEXIST). */
+export class RouteExistsError extends TioError {
+  constructor(route: string, device: string) {
+    super('ERR_TIO_ROUTE_EXISTS', `a route to ${route} with this metric already exists (adding it through ${device}); remove it (ip route del ${route}), give this one another metric, or pass replace: true`);
+  }
+}
+
+/** The kernel refused to add, replace or remove a route; the message says why and what to do. */
+export class RouteRefusedError extends TioError {
+  /** Positive errno value the kernel answered with. */
+  readonly errno: number;
+  constructor(what: string, errno: number, hint: string) {
+    super('ERR_TIO_ROUTE_REFUSED', `${what} refused: ${errnoName(errno)}; ${hint}`);
+    this.errno = Math.abs(errno);
+  }
+}
+
 /** A system call failed for a reason not covered by a more specific error. */
 export class SyscallError extends TioError {
   /** Positive errno value. */

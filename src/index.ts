@@ -11,13 +11,14 @@
 export {
   TioError, PermissionDeniedError, NoTunDeviceError, NameBusyError, OffloadRefusedError, OffloadUnavailableError,
   ClosedError, GeometryError, BadPacketError, LinkDownError, OptionError, BusyError, ShortWriteError, SyscallError,
+  RouteExistsError, RouteRefusedError,
 } from './errors.js';
 
 // TUN devices and their queues.
 export {
   TunDevice, Queue, Packet, MAX_BATCH, DEFAULT_RX_BUFFER, DROP_REASONS, MAX_GSO_BYTES, MAX_GSO_IOVECS, MAX_QUEUES, MAX_IFNAME,
   type TunOpenOptions, type QueueHandle, type GsoInfo, type DropReason, type QueueStats, type Capabilities,
-  type OffloadOption, type GsoWriteProto, type WriteStrategy, type InterfaceAddress,
+  type OffloadOption, type GsoWriteProto, type WriteStrategy, type InterfaceAddress, type RouteOptions,
 } from './tun/index.js';
 export { inNetns } from './io/netns.js';
 

@@ -127,6 +127,11 @@ export interface NativeAddon extends NativeAead, NativeUdp {
   ifSetUp(name: string, up: boolean): number;
   ifIndex(name: string): number;
   ifAddrChange(name: string, add: boolean, family: 4 | 6, addr: Uint8Array, prefixLen: number): number;
+  /** Adds (op 0), replaces (1) or deletes (2) a route to dst/prefixLen through the device; mtu, advmss, metric 0 = not set (native/netdev.c). 0 or -errno. */
+  ifRouteChange(
+    name: string, op: 0 | 1 | 2, family: 4 | 6, dst: Uint8Array, prefixLen: number, src: Uint8Array | null,
+    mtu: number, advmss: number, metric: number, kernelProto: boolean,
+  ): number;
   /** Drains a TUN queue (native/io.c); state[0] = 1 when it stopped because the queue was empty. */
   readBatch(fd: number, rx: Uint8Array, hdrs: Uint8Array | null, meta: Int32Array, maxPackets: number, state?: Int32Array): number;
   /** Writes hdr + buf[off, +len) as one packet: one writev, or with `copy` (a scratch) one write() of a gathered copy (native/io.c). */

@@ -7,6 +7,7 @@ import {
 } from '../errors.js';
 import { IFF_MULTI_QUEUE, IFF_NO_PI, IFF_TUN, IFF_VNET_HDR, MAX_IFNAME, MAX_QUEUES } from './constants.js';
 import { parseCidr, type InterfaceAddress } from './cidr.js';
+import { installRoute, removeRoute, resolveRoute, type RouteOptions } from './route.js';
 import { sumStats, type QueueStats } from './counters.js';
 import { probeGroWrite } from './gro-probe.js';
 import { inNetns } from '../io/netns.js';
@@ -241,6 +242,24 @@ export class TunDevice {
       const r = native.ifAddrChange(this.name, false, a.family, a.bytes, a.prefixLen);
       if (r < 0) throw configError('RTM_DELADDR', r, this.name);
     });
+  }
+
+  /**
+   * Adds a route to `net` through this device (rtnetlink RTM_NEWROUTE, main table, scope link),
+   * with an optional MTU, advertised MSS, metric and source. Throws OptionError, RouteExistsError
+   * (unless `replace`), RouteRefusedError or PermissionDeniedError.
+   */
+  addRoute(route: RouteOptions): void {
+    this.ensureOpen();
+    const r = resolveRoute(route);
+    inNetns(this.netns, () => installRoute(this.name, r));
+  }
+
+  /** Removes a route added before (matched by network and metric). */
+  removeRoute(route: RouteOptions): void {
+    this.ensureOpen();
+    const r = resolveRoute(route);
+    inNetns(this.netns, () => removeRoute(this.name, r));
   }
 
   /** Counters summed over the queues still owned by this thread. */

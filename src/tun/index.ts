@@ -7,5 +7,6 @@ export { MASK_TSO, MASK_TSO_USO, MASK_USO, capabilitiesOf, offloadCandidates, ne
 export { checkGsoGeometry, MAX_GSO_BYTES, MAX_GSO_IOVECS, type GsoWriteProto } from './gso-write.js';
 export { resolveWriteStrategy, kernelVersion, type WriteStrategy } from './write-strategy.js';
 export { parseCidr, type InterfaceAddress } from './cidr.js';
+export { resolveRoute, type RouteOptions, type ResolvedRoute } from './route.js';
 export { inNetns } from '../io/netns.js';
 export * from './constants.js';

@@ -12,7 +12,7 @@
 
 // The node and what it reports.
 export { OverlayNode } from './node/node.js';
-export type { NodeOptions } from './node/options.js';
+export type { NodeOptions, NodeRoute, NodeUnsafeRoute } from './node/options.js';
 export type { NodeStatus, TunnelStatus, NodeCounters, HandshakeCounters } from './node/status.js';
 export { NODE_DROP_REASONS, type NodeDropReason, type NodeStats } from './node/stats.js';
 

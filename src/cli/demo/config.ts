@@ -26,6 +26,27 @@ export interface DemoNodeConfig {
   readonly logFormat?: 'text' | 'json';
   /** Extra top-level YAML appended verbatim (e.g. `routines: 2`). */
   readonly extra?: string;
+  /** tun.routes entries (none when undefined). */
+  readonly routes?: readonly { route: string; mtu: number }[];
+  /** tun.unsafe_routes entries (none when undefined); mtu, metric and install left out when undefined. */
+  readonly unsafeRoutes?: readonly { route: string; via: string; mtu?: number; metric?: number; install?: boolean }[];
+}
+
+/** The tun.routes lines of a config, or nothing. */
+function routesYaml(routes: DemoNodeConfig['routes']): string {
+  if (routes === undefined || routes.length === 0) return '';
+  return `  routes:\n${routes.map((r) => `    - route: ${r.route}\n      mtu: ${r.mtu}`).join('\n')}\n`;
+}
+
+/** The tun.unsafe_routes lines of a config, or nothing. */
+function unsafeRoutesYaml(routes: DemoNodeConfig['unsafeRoutes']): string {
+  if (routes === undefined || routes.length === 0) return '';
+  const entry = (r: NonNullable<DemoNodeConfig['unsafeRoutes']>[number]): string => [
+    `    - route: ${r.route}`, `      via: ${r.via}`,
+    ...(r.mtu === undefined ? [] : [`      mtu: ${r.mtu}`]), ...(r.metric === undefined ? [] : [`      metric: ${r.metric}`]),
+    ...(r.install === undefined ? [] : [`      install: ${r.install}`]),
+  ].join('\n');
+  return `  unsafe_routes:\n${routes.map(entry).join('\n')}\n`;
 }
 
 /** The YAML text of a node config. */
@@ -50,7 +71,7 @@ cipher: ${c.cipher ?? 'aes'}
 tun:
   dev: ${c.dev}
   mtu: ${c.mtu}
-logging:
+${routesYaml(c.routes)}${unsafeRoutesYaml(c.unsafeRoutes)}logging:
   level: ${c.logLevel ?? 'info'}
   format: ${c.logFormat ?? 'json'}
 firewall:

@@ -88,10 +88,12 @@ export interface UnsafeRoute {
   readonly route: Ipv4Net;
   /** Overlay IP of the host that routes it. */
   readonly via: number;
-  /** MTU for it; tun.mtu when not given (or 0). */
+  /** Route MTU; 0 when not given (or 0): none is set, the device MTU applies and the advertised MSS follows tun.mtu. */
   readonly mtu: number;
   /** Route metric, 0 when not given. */
   readonly metric: number;
+  /** Install the kernel route (`install`, default true; a later-nebula key 1.6.1 ignores). */
+  readonly install: boolean;
 }
 
 /** `tun`: the overlay interface. */

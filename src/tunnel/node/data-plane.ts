@@ -27,6 +27,7 @@ import type { Hostmap } from './hostmap.js';
 import { InboundPath, type DatagramBatch } from './inbound.js';
 import { OutboundPath, SHARED_SEAL_AHEAD } from './outbound.js';
 import { Parking } from './parking.js';
+import { RouteTable, type ViaRoute } from './route-table.js';
 import { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
 import { Turns } from './turns.js';
@@ -42,9 +43,11 @@ export interface DataPlaneOptions<T extends DataTunnel> {
   firewall: FirewallOptions;
   /** The node's own overlay addresses (address checks). */
   local: AddressSet;
-  /** The node's overlay address and prefix length: destinations outside the network have no route. */
+  /** The node's overlay address and prefix length: destinations outside the network need an unsafe route. */
   vpnIp: number;
   prefix: number;
+  /** Unsafe routes (config tun.unsafe_routes): networks outside the overlay reached through an overlay host. */
+  viaRoutes?: readonly ViaRoute[];
   /** Coalescer lanes (device capabilities and GRO probe result). */
   coalesce: CoalescerOptions;
   sendRecvError: SendRecvErrorMode;
@@ -81,6 +84,8 @@ export class DataPlane<T extends DataTunnel> {
   private readonly network: number;
   private readonly mask: number;
   private readonly vpnIp: number;
+  // null without unsafe routes: then a destination outside the network costs no lookup.
+  private readonly routes: RouteTable | null;
   private readonly sendRecvErrorMode: SendRecvErrorMode;
   private readonly statsOut: Float64Array | null;
   private loops: Promise<void>[] = [];
@@ -93,6 +98,7 @@ export class DataPlane<T extends DataTunnel> {
     this.vpnIp = o.vpnIp;
     this.mask = o.prefix === 0 ? 0 : (0xffffffff << (32 - o.prefix)) >>> 0;
     this.network = (o.vpnIp & this.mask) >>> 0;
+    this.routes = o.viaRoutes !== undefined && o.viaRoutes.length > 0 ? new RouteTable(o.viaRoutes) : null;
     this.sendRecvErrorMode = o.sendRecvError;
     this.statsOut = o.statsOut ?? null;
     const ports = o.flowPorts;
@@ -229,19 +235,27 @@ export class DataPlane<T extends DataTunnel> {
     }
   }
 
+  // The overlay host for an inner destination: the destination itself inside the network, else
+  // the `via` of the most specific unsafe route (docs/PROTOCOL.md "Unsafe routes"). The plain path
+  // (a destination inside the network) takes no branch more than it did without routes.
   private route(dst: number, p: Packet): T | null | false {
+    let peer = dst;
     if (((dst & this.mask) >>> 0) !== this.network || dst === this.vpnIp) {
-      this.stats.drops['inside-no-route']++;
-      return false;
+      const routes = this.routes;
+      peer = routes === null || dst === this.vpnIp ? 0 : routes.lookup(dst);
+      if (peer === 0) {
+        this.stats.drops['inside-no-route']++;
+        return false;
+      }
     }
-    const t = this.hostmap.get(dst);
+    const t = this.hostmap.get(peer);
     if (t !== undefined) return t;
     // Hand the packet (as wire-sized segments) to the control plane, to hold until a handshake completes (docs/PROTOCOL.md "Retries, duplicates and races").
     const held = this.held;
     held.length = 0;
     if (p.gso === null) held.push(p.data);
     else this.segmenter.segment(p, (buf, off, len) => held.push(buf.subarray(off, off + len)));
-    if (!this.control.needTunnel(dst, held)) this.stats.drops['inside-no-remote']++;
+    if (!this.control.needTunnel(peer, held)) this.stats.drops['inside-no-remote']++;
     held.length = 0;
     return null;
   }

@@ -1,5 +1,5 @@
 /** NodeConfig (parsed YAML) -> NodeOptions. */
-import type { NodeConfig } from '../config/index.js';
+import { checkConfigAgainstNetwork, type NodeConfig } from '../config/index.js';
 import type { LogLevel as ConfigLogLevel } from '../config/index.js';
 import { Logger, type LogLevel } from '../log/logger.js';
 import { Endpoint } from '../../udp/index.js';
@@ -19,6 +19,10 @@ export function loggerFromConfig(c: NodeConfig): Logger {
 /** Node options from a loaded config: PKI read and checked, endpoints resolved. */
 export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns?: string } = {}): NodeOptions {
   const pki = loadPki({ ca: c.pki.ca.value, cert: c.pki.cert.value, key: c.pki.key.value, blocklist: c.pki.blocklist });
+  // What needs the certificate network (static_host_map keys, routes) is refused here, naming the
+  // config path, before anything is opened (docs/PROTOCOL.md "Unsafe routes").
+  const mask = pki.prefix === 0 ? 0 : (0xffffffff << (32 - pki.prefix)) >>> 0;
+  checkConfigAgainstNetwork(c, { addr: (pki.vpnIp & mask) >>> 0, mask }, pki.vpnIp);
   const staticHostMap = new Map<number, Endpoint[]>();
   for (const [ip, addrs] of c.staticHostMap) staticHostMap.set(ip, addrs.map((a) => Endpoint.of(a.host, a.port)));
   return {
@@ -28,7 +32,10 @@ export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns
     staticHostMap,
     listen: { host: c.listen.host, port: c.listen.port },
     sendRecvError: c.listen.sendRecvError,
-    tun: { name: c.tun.dev ?? undefined, mtu: c.tun.mtu, offload: c.tio.offload, gro: c.tio.gro, writeStrategy: c.tio.writeStrategy },
+    tun: {
+      name: c.tun.dev ?? undefined, mtu: c.tun.mtu, offload: c.tio.offload, gro: c.tio.gro, writeStrategy: c.tio.writeStrategy,
+      routes: c.tun.routes, unsafeRoutes: c.tun.unsafeRoutes,
+    },
     handshakes: { ...c.handshakes },
     timers: { aliveMs: c.timers.connectionAliveIntervalMs, pendingDeletionMs: c.timers.pendingDeletionIntervalMs },
     firewall: {

@@ -7,7 +7,7 @@
 import { AeadBatch } from '../aead/index.js';
 import { ClosedError } from '../../errors.js';
 import type { Coalescer } from '../../gro/index.js';
-import { checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
+import { DROP_REMOTE_IP, checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
 import { IPPROTO_TCP, IPPROTO_UDP, readU16BE } from '../../packet/index.js';
 import type { Endpoint } from '../../udp/index.js';
 import {
@@ -300,10 +300,13 @@ export class InboundPath<T extends DataTunnel> {
         coalescer.add(buf, inner, plen);
         continue;
       }
-      if (checkAddresses(buf, inner, plen, 'inbound', t.identity, local) !== null
+      const bad = checkAddresses(buf, inner, plen, 'inbound', t.identity, local);
+      if (bad !== null
         || (firewall.filter(buf, inner, plen, 'inbound', t.identity, this.now) !== null
           && !(this.host.refreshFlows?.() && firewall.filter(buf, inner, plen, 'inbound', t.identity, this.now) === null))) {
-        stats.drops['outside-firewall']++;
+        // A source the peer's certificate does not hold (neither its IP nor one of its subnets,
+        // docs/PROTOCOL.md "Unsafe routes") has a reason of its own: it is how a missing subnet shows.
+        stats.drops[bad === DROP_REMOTE_IP ? 'outside-remote-ip' : 'outside-firewall']++;
         // Only an authenticated packet gets here: the reject goes back to the peer that sent it.
         this.rejects?.toPeer(t, buf, inner, plen, this.now, this.send);
         continue;

@@ -29,6 +29,7 @@ import { HandshakeManager } from './handshakes.js';
 import { Hostmap } from './hostmap.js';
 import type { NodeOptions } from './options.js';
 import { Routines } from './routines.js';
+import { checkRoutes, deviceMtu, installRoutes, viaRoutes } from './routes.js';
 import type { NodeStats } from './stats.js';
 import { nodeCounters, tunnelStatus, type NodeStatus } from './status.js';
 import { exposeInternals } from './testing.js';
@@ -114,15 +115,16 @@ export class OverlayNode {
       log: (level, msg, fields) => o.log.log(level, msg, fields),
     };
     const mesh = multi ? FlowShare.mesh(routines) : null;
+    const via = viaRoutes(o.tun.unsafeRoutes ?? []);
     this.plane = new DataPlane<Tunnel>({
       queue: device.queues[0]!, udp, hostmap: this.hostmap, firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp,
-      prefix: pki.prefix, coalesce: lanes, sendRecvError: o.sendRecvError, flowPorts: mesh?.[0] ?? null, park: false,
+      prefix: pki.prefix, viaRoutes: via, coalesce: lanes, sendRecvError: o.sendRecvError, flowPorts: mesh?.[0] ?? null, park: false,
     }, control);
     if (mesh !== null) {
       const handles = device.queues.slice(1).map((q) => q.detach());
       this.workers = new Routines(handles, {
         listen: { host: o.listen.host, port: udp.port }, netns: o.netns, cipher: o.cipher, sendRecvError: o.sendRecvError,
-        firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp, prefix: pki.prefix, coalesce: lanes,
+        firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp, prefix: pki.prefix, viaRoutes: via, coalesce: lanes,
         triggerBuffer: o.handshakes.triggerBuffer, logLevel: o.log.enabled('debug') ? 'debug' : 'info',
       }, mesh.slice(1), {
         log: o.log,
@@ -150,13 +152,17 @@ export class OverlayNode {
     }
     // A bad TIO_AEAD_IMPL fails here, before any device exists, not at the first handshake.
     defaultAeadPath();
+    const routes = o.tun.routes ?? [];
+    const unsafe = o.tun.unsafeRoutes ?? [];
+    checkRoutes(pki, routes, unsafe);
     const device = TunDevice.open({
-      name: o.tun.name ?? 'tio%d', mtu: o.tun.mtu, offload: o.tun.offload, gro: o.tun.gro, writeStrategy: o.tun.writeStrategy, netns: o.netns,
+      name: o.tun.name ?? 'tio%d', mtu: deviceMtu(o.tun.mtu, routes, unsafe), offload: o.tun.offload, gro: o.tun.gro, writeStrategy: o.tun.writeStrategy, netns: o.netns,
       addresses: [`${u32ToIp(pki.vpnIp)}/${pki.prefix}`], queues: routines,
     });
     let udp: UdpSocket | null = null;
     let node: OverlayNode;
     try {
+      installRoutes(device, pki, o.tun.mtu, routes, unsafe);
       udp = inNetns(o.netns, () => UdpSocket.open({ host: o.listen.host, port: o.listen.port, reusePort: routines > 1 }));
       node = new OverlayNode(o, device, udp, routines);
     } catch (e) {

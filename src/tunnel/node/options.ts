@@ -1,12 +1,34 @@
 /** Everything an OverlayNode runs with, independent of where it came from (YAML config or code). */
 import type { CipherName } from '../aead/index.js';
-import type { FirewallOptions } from '../firewall/index.js';
+import type { FirewallOptions, Ipv4Net } from '../firewall/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Endpoint } from '../../udp/index.js';
 import type { SendRecvErrorMode } from '../wire/index.js';
 import type { OffloadOption, WriteStrategy } from '../../tun/index.js';
 import type { HandshakeOptions } from './handshakes.js';
 import type { Pki } from './pki.js';
+
+/** A route inside the overlay network with its own MTU (config tun.routes; docs/PROTOCOL.md "Routes through the tun device"). */
+export interface NodeRoute {
+  /** Network inside the certificate network. */
+  readonly route: Ipv4Net;
+  /** Its MTU (500..65535); the device MTU becomes the largest of tun.mtu and every route MTU. */
+  readonly mtu: number;
+}
+
+/** A network outside the overlay reached through an overlay host (config tun.unsafe_routes; docs/PROTOCOL.md "Unsafe routes"). */
+export interface NodeUnsafeRoute {
+  /** Network outside the certificate network. */
+  readonly route: Ipv4Net;
+  /** Overlay IP of the host whose tunnel carries it; its certificate must list the network in `subnets`. */
+  readonly via: number;
+  /** Route MTU; 0: none set, the device MTU applies (nebula's meaning of an absent or 0 mtu). */
+  readonly mtu: number;
+  /** Route priority; 0: none set (the kernel's default). */
+  readonly metric: number;
+  /** Install the kernel route (default true); false only routes packets the system already sends to the device. */
+  readonly install?: boolean;
+}
 
 /** Options of OverlayNode.start. */
 export interface NodeOptions {
@@ -35,6 +57,10 @@ export interface NodeOptions {
     gro: boolean;
     /** How TUN writes are issued (config tio.write_strategy; default 'auto': 'copy' before Linux 5.4). */
     writeStrategy?: 'auto' | WriteStrategy;
+    /** Routes with their own MTU inside the overlay network (config tun.routes). */
+    routes?: readonly NodeRoute[];
+    /** Networks outside the overlay reached through an overlay host (config tun.unsafe_routes). */
+    unsafeRoutes?: readonly NodeUnsafeRoute[];
   };
   handshakes: HandshakeOptions;
   timers: {

@@ -8,7 +8,7 @@ import { Segmenter } from '../../gso/index.js';
 import type { Packet } from '../../tun/index.js';
 import { releaseBuffer } from '../../native.js';
 import { readU32BE } from '../../packet/index.js';
-import { checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
+import { DROP_REMOTE_IP, checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
 import { SendBatch, type UdpSocket } from '../../udp/index.js';
 import { AEAD_TAG_LEN, HEADER_LEN } from '../wire/index.js';
 import { Rejects, type RejectWriter } from './reject.js';
@@ -107,10 +107,13 @@ export class OutboundPath {
         continue;
       }
       // One check covers every segment of a superpacket: they share addresses, ports and protocol.
-      if (checkAddresses(buf, off, p.len, 'outbound', t.identity, local) !== null
+      const bad = checkAddresses(buf, off, p.len, 'outbound', t.identity, local);
+      if (bad !== null
         || (firewall.filter(buf, off, p.len, 'outbound', t.identity, nowMs) !== null
           && !(this.host.refreshFlows?.() && firewall.filter(buf, off, p.len, 'outbound', t.identity, nowMs) === null))) {
-        stats.drops['inside-firewall']++;
+        // A destination the peer's certificate does not hold: typically an unsafe route via a host
+        // whose certificate lacks that subnet (docs/PROTOCOL.md "Unsafe routes").
+        stats.drops[bad === DROP_REMOTE_IP ? 'inside-remote-ip' : 'inside-firewall']++;
         if (this.rejects !== null) this.rejects.toTun(this.host.tun!, buf, off, p.len, nowMs);
         continue;
       }

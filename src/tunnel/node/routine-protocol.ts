@@ -7,6 +7,7 @@ import type { CipherName } from '../aead/index.js';
 import type { AddressSet, FirewallOptions, PeerIdentity } from '../firewall/index.js';
 import type { LogFields, LogLevel } from '../log/logger.js';
 import type { QueueHandle } from '../../tun/index.js';
+import type { ViaRoute } from './route-table.js';
 import type { SendRecvErrorMode } from '../wire/index.js';
 
 /** An Endpoint as plain data. */
@@ -33,6 +34,8 @@ export interface RoutineInit {
   local: AddressSet;
   vpnIp: number;
   prefix: number;
+  /** Unsafe routes, as data plane 0 has them. */
+  viaRoutes: readonly ViaRoute[];
   /** Coalescer lanes (device capabilities and GRO probe result). */
   coalesce: { tcp: boolean; udp: boolean; verifyChecksums: boolean };
   /** Packets per peer the routine hands to main per second while no tunnel exists (handshakes.trigger_buffer). */

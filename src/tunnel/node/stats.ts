@@ -6,6 +6,7 @@ export type NodeDropReason =
   | 'inside-no-route'
   | 'inside-no-remote'
   | 'inside-firewall'
+  | 'inside-remote-ip'
   | 'inside-segment'
   | 'outside-short'
   | 'outside-unknown-index'
@@ -13,13 +14,15 @@ export type NodeDropReason =
   | 'outside-wrong-remote'
   | 'outside-auth'
   | 'outside-firewall'
+  | 'outside-remote-ip'
   | 'outside-tun-write'
   | 'outside-unhandled-type';
 
 /** Every drop reason, for building tables. */
 export const NODE_DROP_REASONS: readonly NodeDropReason[] = [
-  'inside-not-ipv4', 'inside-no-route', 'inside-no-remote', 'inside-firewall', 'inside-segment',
-  'outside-short', 'outside-unknown-index', 'outside-replay', 'outside-wrong-remote', 'outside-auth', 'outside-firewall', 'outside-tun-write', 'outside-unhandled-type',
+  'inside-not-ipv4', 'inside-no-route', 'inside-no-remote', 'inside-firewall', 'inside-remote-ip', 'inside-segment',
+  'outside-short', 'outside-unknown-index', 'outside-replay', 'outside-wrong-remote', 'outside-auth', 'outside-firewall',
+  'outside-remote-ip', 'outside-tun-write', 'outside-unhandled-type',
 ];
 
 /** The plain counters of NodeStats, in the order toArray writes them (drops follow, NODE_DROP_REASONS order). */

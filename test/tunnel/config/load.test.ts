@@ -34,8 +34,9 @@ test('a full realistic config loads with every value typed', () => {
     txQueue: 1000,
     routes: [{ mtu: 8800, route: net('198.19.2.0/24') }],
     unsafeRoutes: [
-      { route: net('172.16.1.0/24'), via: ip('198.19.0.1'), mtu: 1300, metric: 100 },
-      { route: net('172.16.2.0/24'), via: ip('198.19.0.3'), mtu: 1400, metric: 0 },
+      { route: net('172.16.1.0/24'), via: ip('198.19.0.1'), mtu: 1300, metric: 100, install: true },
+      // No mtu: none is set on the route (nebula's meaning), not tun.mtu.
+      { route: net('172.16.2.0/24'), via: ip('198.19.0.3'), mtu: 0, metric: 0, install: true },
     ],
     disabled: false,
     dropLocalBroadcast: false,

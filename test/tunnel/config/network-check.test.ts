@@ -28,3 +28,17 @@ test('tun.routes must lie inside, tun.unsafe_routes outside the network', () => 
     (e: unknown) => e instanceof ConfigError && e.path === 'tun.unsafe_routes[1].route',
   );
 });
+
+test('an unsafe route via an address outside the network, or via this node itself, is refused naming via', () => {
+  const own = parseIpv4Cidr('198.19.0.1/32')!.addr;
+  const checkAs = (extra: Record<string, unknown>) => checkConfigAgainstNetwork(configFromObject({ pki: PKI, ...extra }).config, NET, own);
+  assert.throws(
+    () => checkAs({ tun: { unsafe_routes: [{ route: '198.18.200.0/24', via: '198.19.0.2' }, { route: '198.18.201.0/24', via: '198.18.0.2' }] } }),
+    (e: unknown) => e instanceof ConfigError && e.path === 'tun.unsafe_routes[1].via' && /not in our certificate network/.test(e.message),
+  );
+  assert.throws(
+    () => checkAs({ tun: { unsafe_routes: [{ route: '198.18.200.0/24', via: '198.19.0.1' }] } }),
+    (e: unknown) => e instanceof ConfigError && e.path === 'tun.unsafe_routes[0].via' && /own address/.test(e.message),
+  );
+  checkAs({ tun: { unsafe_routes: [{ route: '198.18.200.0/24', via: '198.19.0.2' }] } });
+});

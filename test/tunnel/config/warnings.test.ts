@@ -85,3 +85,13 @@ test('a static host without addresses warns', () => {
   const { warnings } = configFromObject({ pki: PKI, static_host_map: { '198.19.0.9': [] } });
   assert.deepEqual(paths(warnings), ['static_host_map["198.19.0.9"]']);
 });
+
+test('unsafe_routes install is read (default true) and setting it warns that nebula 1.6.1 ignores it', () => {
+  const { config, warnings } = configFromObject({
+    pki: PKI,
+    tun: { unsafe_routes: [{ route: '198.18.200.0/24', via: '198.19.0.2', install: false }, { route: '198.18.201.0/24', via: '198.19.0.2' }] },
+  });
+  assert.deepEqual(config.tun.unsafeRoutes.map((r) => r.install), [false, true]);
+  assert.deepEqual(paths(warnings), ['tun.unsafe_routes[0].install']);
+  assert.match(warnings[0]!.message, /nebula 1\.6\.1 ignores/);
+});

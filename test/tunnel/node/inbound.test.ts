@@ -83,7 +83,8 @@ test('within one run, packets of an admitted flow pass while others in between a
   await path.handle(sealed(inners), 1000);
   tunnel.close();
   assert.equal(stats.delivered, 3);
-  assert.equal(stats.drops['outside-firewall'], 5);
+  assert.equal(stats.drops['outside-firewall'], 4);
+  assert.equal(stats.drops['outside-remote-ip'], 1, 'the source outside the peer\'s certificate has its own reason');
   assert.deepEqual(written.map((w) => w.toString('hex')), [inners[0]!, inners[1]!, inners[7]!].map((p) => Buffer.from(p).toString('hex')));
 });
 
@@ -168,4 +169,31 @@ test('inbound_action drop (the default): refused packets are not answered', asyn
   tunnel.close();
   assert.equal(stats.drops['outside-firewall'], 1);
   assert.equal(sent.length, 0);
+});
+
+test('a source outside the overlay passes only inside the peer certificate\'s subnets; others count as outside-remote-ip', async () => {
+  const tunnel = new DataTunnel({
+    vpnIp: ip('198.19.0.1'), localIndex: LOCAL_INDEX, remoteIndex: 1, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY,
+    identity: peer({ subnets: [{ addr: ip('198.18.200.0'), mask: 0xffffff00 }] }),
+  }, 0);
+  const stats = new NodeStats();
+  const written: Buffer[] = [];
+  const path = new InboundPath<DataTunnel>({
+    stats, hostmap: { byLocalIndex: (i) => (i === LOCAL_INDEX ? tunnel : undefined) },
+    firewall: new Firewall({ inbound: [tcp80], outbound: [] }),
+    local: LOCAL, coalescer: new Coalescer({ write: (p: Packet) => { written.push(Buffer.from(p.buf.subarray(p.off, p.off + p.len))); return Promise.resolve(); } }, { tcp: false, udp: false }),
+    pinRemote: false,
+    handshake: () => assert.fail('no handshakes here'),
+    unknownIndex: () => assert.fail('every index is known'),
+    recvError: () => assert.fail('no recv_error here'),
+    control: () => assert.fail('no control messages here'),
+  });
+  const flow = { dst: '198.19.0.2', proto: 6, sport: 40000, dport: 80 };
+  const inside = packet({ ...flow, src: '198.18.200.5' });
+  await path.handle(sealed([inside, packet({ ...flow, src: '198.18.201.5' }), packet({ ...flow, src: '198.18.199.255' })]), 1000);
+  tunnel.close();
+  assert.equal(stats.delivered, 1);
+  assert.equal(stats.drops['outside-remote-ip'], 2);
+  assert.equal(stats.drops['outside-firewall'], 0);
+  assert.deepEqual(written.map((w) => w.toString('hex')), [Buffer.from(inside).toString('hex')]);
 });

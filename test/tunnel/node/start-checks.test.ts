@@ -18,3 +18,17 @@ test('a bad TIO_AEAD_IMPL stops OverlayNode.start with ERR_TIO_AEAD_IMPL before 
     else process.env[AEAD_IMPL_ENV] = old;
   }
 });
+
+test('routes given in code that cannot work stop OverlayNode.start with an OptionError naming the route', () => {
+  const net = (a: number, prefix: number) => ({ addr: a >>> 0, mask: (0xffffffff << (32 - prefix)) >>> 0 });
+  const A = 0xc6130001; // 198.19.0.1
+  const behind = net(0xc612c800, 24); // 198.18.200.0/24
+  const start = (tun: Partial<NodeOptions['tun']>) => () => OverlayNode.start({
+    routines: 1, pki: { vpnIp: A, prefix: 16 }, tun: { mtu: 1300, ...tun },
+  } as unknown as NodeOptions);
+  const refused = (path: string) => (e: unknown) => (e as { code?: string }).code === 'ERR_TIO_BAD_OPTION' && (e as Error).message.includes(`option ${path}:`);
+  assert.throws(start({ unsafeRoutes: [{ route: behind, via: 0xc612000a, mtu: 0, metric: 0 }] }), refused('tun.unsafeRoutes[0].via'));
+  assert.throws(start({ unsafeRoutes: [{ route: behind, via: A, mtu: 0, metric: 0 }] }), refused('tun.unsafeRoutes[0].via'));
+  assert.throws(start({ unsafeRoutes: [{ route: net(0xc6130500, 24), via: 0xc6130002, mtu: 0, metric: 0 }] }), refused('tun.unsafeRoutes[0].route'));
+  assert.throws(start({ routes: [{ route: behind, mtu: 1400 }] }), refused('tun.routes[0].route'));
+});

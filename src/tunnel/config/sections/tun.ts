@@ -47,19 +47,26 @@ function readRoutes(r: ConfigReader, m: ConfigMap): TunRoute[] {
   });
 }
 
-/** `tun.unsafe_routes`: {route, via, mtu (0/absent = tun.mtu, else >= 500), metric}. */
-function readUnsafeRoutes(r: ConfigReader, m: ConfigMap, tunMtu: number): UnsafeRoute[] {
+/**
+ * `tun.unsafe_routes`: {route, via, mtu (0/absent: no route MTU, the device's applies; else >= 500),
+ * metric, install}. `install` is a key of later nebula releases; 1.6.1 ignores it and installs every
+ * route (docs/PROTOCOL.md "Unsafe routes"), so setting it warns.
+ */
+function readUnsafeRoutes(r: ConfigReader, m: ConfigMap): UnsafeRoute[] {
   const path = 'tun.unsafe_routes';
   return r.list(m.unsafe_routes, path).map((v, i) => {
     const p = indexPath(path, i);
-    const e = entry(r, v, p, ['route', 'via', 'mtu', 'metric']);
+    const e = entry(r, v, p, ['route', 'via', 'mtu', 'metric', 'install']);
     const route = routeCidr(r, e, p);
     if (e.via === undefined || e.via === null) r.fail(childPath(p, 'via'), 'required: the overlay IP of the host that routes this network');
     const via = parseOverlayIp(r, e.via, childPath(p, 'via'));
-    let mtu = r.int(e, 'mtu', p, 0, 0, MTU_MAX);
+    const mtu = r.int(e, 'mtu', p, 0, 0, MTU_MAX);
     if (mtu !== 0 && mtu < ROUTE_MTU_MIN) r.fail(childPath(p, 'mtu'), `must be 0 (tun.mtu) or ${ROUTE_MTU_MIN}..${MTU_MAX}, got ${show(e.mtu)}`);
-    if (mtu === 0) mtu = tunMtu;
-    return { route, via, mtu, metric: r.int(e, 'metric', p, 0, 0, INT32_MAX) };
+    const install = r.bool(e, 'install', p, true);
+    if (e.install !== undefined && e.install !== null) {
+      r.warn(childPath(p, 'install'), 'nebula 1.6.1 ignores this key and installs the route anyway; tio follows later nebula releases');
+    }
+    return { route, via, mtu, metric: r.int(e, 'metric', p, 0, 0, INT32_MAX), install };
   });
 }
 
@@ -80,7 +87,7 @@ export function readTun(r: ConfigReader, value: unknown): TunConfig {
     mtu,
     txQueue: r.int(m, 'tx_queue', path, DEFAULT_TUN_TX_QUEUE, 0, INT32_MAX),
     routes: readRoutes(r, m),
-    unsafeRoutes: readUnsafeRoutes(r, m, mtu),
+    unsafeRoutes: readUnsafeRoutes(r, m),
     disabled: r.bool(m, 'disabled', path, false),
     dropLocalBroadcast: r.bool(m, 'drop_local_broadcast', path, false),
     dropMulticast: r.bool(m, 'drop_multicast', path, false),
