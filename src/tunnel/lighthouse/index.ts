@@ -1,0 +1,3 @@
+// The lighthouse client: the NebulaMeta codec, the address cache and the client's state machine.
+export * from './errors.js';
+export * from './meta.js';
