@@ -17,6 +17,8 @@ export interface ControlPlane<T extends DataTunnel> {
   proven(t: T): void;
   /** An authenticated close_tunnel on `t`. */
   closeReceived(t: T): void;
+  /** An authenticated lighthouse message on `t`: its NebulaMeta at buf[off, off+len) (borrowed: copy what you keep). */
+  lighthouse(t: T, buf: Buffer, off: number, len: number): void;
   /**
    * Inner packets (wire-sized; views valid only during the call) for `vpnIp`, which has no
    * tunnel in this data plane: hold them for a handshake. False when the peer cannot be
