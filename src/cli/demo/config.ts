@@ -26,22 +26,25 @@ export interface DemoNodeConfig {
   readonly logFormat?: 'text' | 'json';
   /** Extra top-level YAML appended verbatim (e.g. `routines: 2`). */
   readonly extra?: string;
+  /** The `lighthouse` section (default: not a lighthouse, no lighthouses). */
+  readonly lighthouse?: { readonly am: boolean; readonly hosts: readonly string[]; readonly interval?: number };
 }
 
 /** The YAML text of a node config. */
 export function nodeConfigYaml(c: DemoNodeConfig): string {
   const hosts = c.peers.map((p) => `  "${p.overlayIp}": ["${p.underlay}"]`).join('\n');
+  const lh = c.lighthouse ?? { am: false, hosts: [] };
+  const lhHosts = lh.hosts.length === 0 ? '[]' : `[${lh.hosts.map((h) => `"${h}"`).join(', ')}]`;
   return `# Nebula 1.6.1 config (a tio: section, if any, is tio's own)
 pki:
   ca: ${c.ca}
   cert: ${c.cert}
   key: ${c.key}
-static_host_map:
-${hosts}
+static_host_map:${hosts === '' ? ' {}' : `\n${hosts}`}
 lighthouse:
-  am_lighthouse: false
-  hosts: []
-listen:
+  am_lighthouse: ${lh.am}
+  hosts: ${lhHosts}
+${lh.interval === undefined ? '' : `  interval: ${lh.interval}\n`}listen:
   host: ${c.listenHost}
   port: ${c.port}
 punchy:
