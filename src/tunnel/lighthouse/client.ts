@@ -75,6 +75,8 @@ export interface LighthouseStats {
   malformed: number;
   /** Lighthouse messages ignored: from a host that is not our lighthouse, a type a client does not act on, or about ourselves. */
   ignored: number;
+  /** HostPunchNotification messages from our lighthouses (someone asked about us); counted, not acted on (no punchy). */
+  punchNotifications: number;
   /** Inner packets dropped while waiting: too many waiting peers, the peer's hold was full, or no answer in WAIT_MS. */
   heldDropped: number;
 }
@@ -89,7 +91,7 @@ export class LighthouseClient {
   /** Counters. */
   readonly stats: LighthouseStats = {
     updatesSent: 0, queriesSent: 0, queriesLimited: 0, repliesReceived: 0, addressesLearned: 0, addressesRefused: 0,
-    handshakesStarted: 0, malformed: 0, ignored: 0, heldDropped: 0,
+    handshakesStarted: 0, malformed: 0, ignored: 0, punchNotifications: 0, heldDropped: 0,
   };
   private readonly lighthouses: ReadonlySet<number>;
   private readonly learnedAddrs: LearnedAddresses;
@@ -219,9 +221,17 @@ export class LighthouseClient {
     }
     // As a client we act on answers from our lighthouses only; queries and updates are for lighthouses,
     // and punching needs punchy, which tio does not do (lighthouse.go HandleRequest).
-    if (m.type !== META_HOST_QUERY_REPLY || !this.lighthouses.has(from)) {
+    if (!this.lighthouses.has(from)) {
       this.stats.ignored++;
-      if (m.type === META_HOST_PUNCH_NOTIFICATION) this.host.log.debug('Ignored a punch notification', { vpnIp: u32ToIpv4(m.details.vpnIp) });
+      return;
+    }
+    if (m.type === META_HOST_PUNCH_NOTIFICATION) {
+      this.stats.punchNotifications++;
+      this.host.log.debug('Punch notification (not acted on: no punchy)', { vpnIp: u32ToIpv4(m.details.vpnIp) });
+      return;
+    }
+    if (m.type !== META_HOST_QUERY_REPLY) {
+      this.stats.ignored++;
       return;
     }
     this.onReply(from, m.details.vpnIp, m.details.ip4AndPorts, m.dropped + m.details.ip6AndPorts.length);
@@ -260,7 +270,7 @@ export class LighthouseClient {
 
   private sendUpdate(): void {
     this.lastUpdate = this.host.now();
-    if (this.lighthouses.size === 0) return;
+    if (this.closed || this.lighthouses.size === 0) return;
     const payload = encodeMeta({ type: META_HOST_UPDATE_NOTIFICATION, details: { vpnIp: this.o.vpnIp, ip4AndPorts: this.host.reportAddrs() } });
     for (const lh of this.lighthouses) this.sendUpdateTo(lh, payload);
   }

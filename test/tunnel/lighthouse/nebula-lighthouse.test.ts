@@ -58,6 +58,8 @@ for (const initiator of ['tio', 'nebula'] as const) {
       } else {
         // nebula had no address for tio but the lighthouse's: the lighthouse must have learned tio's.
         assert.ok(neb.log.some((l) => l.includes('Handshake message sent') && l.includes(`${tioAddr}:4242`)), 'nebula sent its msg1 to tio\'s address, learned from the lighthouse');
+        // The lighthouse tells the host asked about that someone is looking for it (lighthouse.go handleHostQuery).
+        assert.ok(st.punchNotifications >= 1, `tio got a HostPunchNotification: ${JSON.stringify(st)}`);
       }
       if (initiator === 'tio') await nebNs.execAsync('ping', ['-c', '3', '-i', '0.3', '-W', '5', TIO_IP], { timeoutMs: 30_000 });
       else await tioNs.execAsync('ping', ['-c', '3', '-i', '0.3', '-W', '5', NEB_IP], { timeoutMs: 30_000 });
