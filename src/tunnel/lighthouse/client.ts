@@ -210,6 +210,11 @@ export class LighthouseClient {
   /** A lighthouse message (decrypted plaintext buf[off, off+len)) arrived on the tunnel to `from`. */
   onMessage(from: number, buf: Uint8Array, off: number, len: number): void {
     if (this.closed) return;
+    // Only our lighthouses are listened to; another member's messages are not even decoded.
+    if (!this.lighthouses.has(from)) {
+      this.stats.ignored++;
+      return;
+    }
     let m: ReturnType<typeof decodeMeta>;
     try {
       m = decodeMeta(buf, off, off + len);
@@ -219,12 +224,8 @@ export class LighthouseClient {
       this.host.log.debug('Dropped a lighthouse message', { vpnIp: u32ToIpv4(from), error: e.message });
       return;
     }
-    // As a client we act on answers from our lighthouses only; queries and updates are for lighthouses,
-    // and punching needs punchy, which tio does not do (lighthouse.go HandleRequest).
-    if (!this.lighthouses.has(from)) {
-      this.stats.ignored++;
-      return;
-    }
+    // As a client we act on answers only; queries and updates are for lighthouses, and punching
+    // needs punchy, which tio does not do (lighthouse.go HandleRequest).
     if (m.type === META_HOST_PUNCH_NOTIFICATION) {
       this.stats.punchNotifications++;
       this.host.log.debug('Punch notification (not acted on: no punchy)', { vpnIp: u32ToIpv4(m.details.vpnIp) });
