@@ -257,7 +257,8 @@ export class LighthouseClient {
     for (const a of v4) {
       const ep = acceptedAddress(a, this.o.vpnIp, this.o.prefix);
       if (ep === null) this.stats.addressesRefused++;
-      else addrs.push(ep);
+      // A nebula lighthouse lists the address it learned and then the reported ones, often the same (docs/PROTOCOL.md "Lighthouse messages").
+      else if (!addrs.some((x) => x.equals(ep))) addrs.push(ep);
     }
     this.learnedAddrs.set(vpnIp, from, addrs);
     this.stats.addressesLearned += addrs.length;

@@ -97,6 +97,13 @@ test('a reply hands the held packets to the node and its addresses become the pe
   assert.equal(r.c.stats.addressesLearned, 2);
 });
 
+test('an address listed twice (learned and reported) is learned once', () => {
+  const r = rig();
+  r.reply(PEER, [{ ip: ip('198.18.0.3'), port: 4242 }, { ip: ip('198.18.0.3'), port: 4242 }]);
+  assert.deepEqual(r.c.remotes(PEER).map((e) => e.key), ['198.18.0.3:4242']);
+  assert.equal(r.c.stats.addressesLearned, 1);
+});
+
 test('a reply nobody waited for is cached and reported with null held packets', () => {
   const r = rig();
   r.reply(PEER, [{ ip: ip('198.18.0.3'), port: 4242 }]);
