@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AEAD_IMPL_ENV } from '../../../src/tunnel/aead/index.js';
+import { OptionError } from '../../../src/errors.js';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
 import type { NodeOptions } from '../../../src/tunnel/node/options.js';
 
@@ -17,4 +18,11 @@ test('a bad TIO_AEAD_IMPL stops OverlayNode.start with ERR_TIO_AEAD_IMPL before 
     if (old === undefined) delete process.env[AEAD_IMPL_ENV];
     else process.env[AEAD_IMPL_ENV] = old;
   }
+});
+
+test('a lighthouse without a staticHostMap entry stops OverlayNode.start with an OptionError naming lighthouse.hosts before any device is opened', () => {
+  const opts = { routines: 1, pki: {}, staticHostMap: new Map([[0xc6130009, []]]), lighthouse: { hosts: [0xc6130001], intervalMs: 1000 } } as unknown as NodeOptions;
+  assert.throws(() => OverlayNode.start(opts), (e: unknown) => e instanceof OptionError && /lighthouse\.hosts/.test(e.message) && /198\.19\.0\.1/.test(e.message));
+  const empty = { ...opts, staticHostMap: new Map([[0xc6130001, []]]) } as unknown as NodeOptions;
+  assert.throws(() => OverlayNode.start(empty), (e: unknown) => e instanceof OptionError && /lighthouse\.hosts/.test(e.message));
 });
