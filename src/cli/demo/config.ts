@@ -1,5 +1,5 @@
 // Node configs for the demo (and the tests): plain Nebula 1.6.1 YAML (static
-// hosts, no lighthouse, allow-all firewall) plus tio's own `tio:` section for
+// hosts, no lighthouse unless asked for, allow-all firewall) plus tio's own `tio:` section for
 // offloads; nebula reads the same file (it ignores the tio: section).
 import { writeFileSync } from 'node:fs';
 
