@@ -18,6 +18,7 @@ import { aeadImplementation, defaultAeadPath } from '../aead/index.js';
 import { OptionError } from '../../errors.js';
 import { MAX_QUEUES, Packet, TunDevice, inNetns } from '../../tun/index.js';
 import { CertError, u32ToIp, verifyCertificate } from '../cert/index.js';
+import { LighthouseClient, reportedAddresses } from '../lighthouse/index.js';
 import { UdpSocket, type Endpoint } from '../../udp/index.js';
 import {
   SUBTYPE_NONE, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_LIGHTHOUSE, TYPE_TEST, RECV_ERROR_TEARDOWN_COUNT,
@@ -27,7 +28,6 @@ import type { ControlPlane } from './control-plane.js';
 import { DataPlane } from './data-plane.js';
 import { FlowShare } from './flow-share.js';
 import { HandshakeManager } from './handshakes.js';
-import { LighthouseClient, reportedAddresses } from '../lighthouse/index.js';
 import { Hostmap } from './hostmap.js';
 import type { NodeOptions } from './options.js';
 import { Routines } from './routines.js';
@@ -96,7 +96,7 @@ export class OverlayNode {
     } : {});
     const lh = o.lighthouse;
     this.lighthouse = lh === undefined || lh.hosts.length === 0 ? null : new LighthouseClient({
-      send: (lh, payload) => this.sendLighthouse(lh, payload),
+      send: (to, payload) => this.sendLighthouse(to, payload),
       reportAddrs: () => this.reportAddrs(),
       learned: (ip, held) => this.learned(ip, held),
       now: clock,
