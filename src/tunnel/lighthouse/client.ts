@@ -157,6 +157,7 @@ export class LighthouseClient {
   hold(vpnIp: number, packet?: Uint8Array): boolean {
     if (this.closed || this.lighthouses.size === 0 || this.lighthouses.has(vpnIp) || vpnIp === this.o.vpnIp) return false;
     let w = this.waiting.get(vpnIp);
+    const fresh = w === undefined;
     if (w === undefined) {
       if (this.waiting.size >= MAX_WAITING) {
         if (packet) this.stats.heldDropped++;
@@ -169,7 +170,8 @@ export class LighthouseClient {
       if (w.packets.length < this.o.holdPackets) w.packets.push(Buffer.from(packet));
       else this.stats.heldDropped++;
     }
-    this.query(vpnIp);
+    // Asked now if new; later packets (a superpacket's segments, a stream) leave the asking again to tick().
+    if (fresh) this.query(vpnIp);
     return true;
   }
 
