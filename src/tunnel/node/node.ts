@@ -152,7 +152,7 @@ export class OverlayNode {
     }
     this.ready = this.workers === null ? RESOLVED : this.workers.ready;
     exposeInternals(this, {
-      device, udp, hostmap: this.hostmap, handshakes: this.handshakes,
+      device, udp, hostmap: this.hostmap, handshakes: this.handshakes, lighthouse: this.lighthouse,
     });
   }
 
