@@ -23,15 +23,18 @@ export interface NebulaConfigOptions {
   routes?: readonly { route: string; mtu: number }[];
   /** tun.unsafe_routes entries. */
   unsafeRoutes?: readonly { route: string; via: string; mtu?: number; metric?: number; install?: boolean }[];
+  /** The lighthouse section: serve as one (`am`), or use `hosts` (overlay IPs, each also a peer), every `interval` seconds. */
+  lighthouse?: { am: boolean; hosts: string[]; interval?: number };
 }
 
-/** Writes a Nebula config (allow-all firewall, no lighthouse, static hosts) into the PKI dir; returns its path. Used for nebula and for `tio up` alike. */
+/** Writes a Nebula config (allow-all firewall, static hosts, lighthouse section as opts say) into the PKI dir; returns its path. Used for nebula and for `tio up` alike. */
 export function writeNodeConfig(pki: TestPki, me: HostFiles, listen: string, peers: readonly [HostFiles, string][], opts: NebulaConfigOptions = {}, tag = 'nebula'): string {
   const yml = nodeConfigYaml({
     ca: pki.caCrt, cert: me.crt, key: me.key, listenHost: listen, port: 4242,
     peers: peers.map(([h, addr]) => ({ overlayIp: h.ip, underlay: `${addr}:4242` })),
     dev: opts.dev ?? 'neb0', mtu: opts.mtu ?? 1300, cipher: opts.cipher, logLevel: opts.level ?? 'info', logFormat: 'text', extra: opts.extra,
     routes: opts.routes, unsafeRoutes: opts.unsafeRoutes,
+    lighthouse: opts.lighthouse,
   });
   const file = join(pki.dir, `${me.name}-${tag}.yml`);
   writeFileSync(file, yml);

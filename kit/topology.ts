@@ -1,8 +1,10 @@
 // The namespace layouts tests and benches build from kit/netns.ts: two
-// namespaces joined by one veth, or A - R - B through a middle namespace.
+// namespaces joined by one veth, A - R - B through a middle namespace, or a hub
+// namespace whose bridge puts several namespaces on one segment.
 // Underlay addresses come from 198.18.0.0/15 (RFC 2544's benchmarking range);
 // each caller picks its own third octet so parallel runs never share a subnet.
-import { Netns, vethPair } from './netns.js';
+import { Netns, addAddress, vethPair } from './netns.js';
+import { run } from './run.js';
 
 /** Two namespaces joined by one veth. */
 export interface NetnsPair {
@@ -114,6 +116,51 @@ export function behindPeerTopology(tag: string, net: number): BehindPeerTopology
   } catch (e) {
     c?.destroy();
     pair.destroy();
+    throw e;
+  }
+}
+
+/** A hub namespace with a bridge, and spoke namespaces each joined to it by a veth: one Ethernet segment. */
+export interface BridgeSegment {
+  /** The hub (its own address is on the bridge). */
+  hub: Netns;
+  /** The spokes, in the order asked for. */
+  spokes: Netns[];
+  /** The hub's address, 198.18.<net>.1, without prefix length. */
+  hubAddr: string;
+  /** Spoke i's address, 198.18.<net>.(i + 2). */
+  spokeAddrs: string[];
+  /** Destroys every namespace; idempotent. */
+  destroy(): void;
+}
+
+/** Namespaces `${tag}h` (bridge, 198.18.<net>.1/24) and `${tag}0`..: all on 198.18.<net>.0/24; nothing is left behind if set-up fails. */
+export function bridgeSegment(tag: string, net: number, spokes: number): BridgeSegment {
+  const all: Netns[] = [];
+  const destroy = (): void => {
+    for (const ns of all) ns.destroy();
+  };
+  try {
+    const hub = Netns.create(`${tag}h`);
+    all.push(hub);
+    run('ip', ['-n', hub.name, 'link', 'add', 'br0', 'type', 'bridge']);
+    run('ip', ['-n', hub.name, 'link', 'set', 'br0', 'up']);
+    const hubAddr = `198.18.${net}.1`;
+    addAddress(hub, 'br0', `${hubAddr}/24`);
+    const out: Netns[] = [];
+    const spokeAddrs: string[] = [];
+    for (let i = 0; i < spokes; i++) {
+      const ns = Netns.create(`${tag}${i}`);
+      all.push(ns);
+      const addr = `198.18.${net}.${i + 2}`;
+      const { aIf } = vethPair(hub, ns, { bAddr: `${addr}/24`, mtu: 1500 });
+      run('ip', ['-n', hub.name, 'link', 'set', aIf, 'master', 'br0']);
+      out.push(ns);
+      spokeAddrs.push(addr);
+    }
+    return { hub, spokes: out, hubAddr, spokeAddrs, destroy };
+  } catch (e) {
+    destroy();
     throw e;
   }
 }

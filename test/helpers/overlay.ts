@@ -32,6 +32,8 @@ export interface NodeOptionsExtra {
   firewall?: FirewallOptions;
   /** TUN queue / UDP socket pairs (default 1). */
   routines?: number;
+  /** Lighthouse client: lighthouses (each also in `peers`) and the update interval in ms. */
+  lighthouse?: { hosts: readonly HostFiles[]; intervalMs: number };
 }
 
 /** Options for a node of `pki` host `me` in `netns`, listening on listenHost:4242, knowing `peers`. */
@@ -43,6 +45,7 @@ export function nodeOptions(pki: TestPki, me: HostFiles, netns: string, listenHo
     disconnectInvalid: extra.disconnectInvalid ?? false,
     cipher: extra.cipher ?? 'aes',
     staticHostMap: new Map(peers.map(([h, underlay]) => [ipU32(h.ip), [Endpoint.of(underlay, 4242)]])),
+    lighthouse: extra.lighthouse === undefined ? undefined : { hosts: extra.lighthouse.hosts.map((h) => ipU32(h.ip)), intervalMs: extra.lighthouse.intervalMs },
     listen: { host: listenHost, port: 4242 },
     sendRecvError: 'always',
     tun: { name: `tio${me.name}`.slice(0, 15), mtu: extra.mtu ?? 1300, offload: extra.offload ?? 'auto', gro: extra.gro ?? true },

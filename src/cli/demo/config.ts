@@ -1,5 +1,5 @@
 // Node configs for the demo (and the tests): plain Nebula 1.6.1 YAML (static
-// hosts, no lighthouse, allow-all firewall) plus tio's own `tio:` section for
+// hosts, no lighthouse unless asked for, allow-all firewall) plus tio's own `tio:` section for
 // offloads; nebula reads the same file (it ignores the tio: section).
 import { writeFileSync } from 'node:fs';
 
@@ -26,6 +26,8 @@ export interface DemoNodeConfig {
   readonly logFormat?: 'text' | 'json';
   /** Extra top-level YAML appended verbatim (e.g. `routines: 2`). */
   readonly extra?: string;
+  /** The `lighthouse` section (default: not a lighthouse, no lighthouses). */
+  readonly lighthouse?: { readonly am: boolean; readonly hosts: readonly string[]; readonly interval?: number };
   /** tun.routes entries (none when undefined). */
   readonly routes?: readonly { route: string; mtu: number }[];
   /** tun.unsafe_routes entries (none when undefined); mtu, metric and install left out when undefined. */
@@ -52,17 +54,18 @@ function unsafeRoutesYaml(routes: DemoNodeConfig['unsafeRoutes']): string {
 /** The YAML text of a node config. */
 export function nodeConfigYaml(c: DemoNodeConfig): string {
   const hosts = c.peers.map((p) => `  "${p.overlayIp}": ["${p.underlay}"]`).join('\n');
+  const lh = c.lighthouse ?? { am: false, hosts: [] };
+  const lhHosts = lh.hosts.length === 0 ? '[]' : `[${lh.hosts.map((h) => `"${h}"`).join(', ')}]`;
   return `# Nebula 1.6.1 config (a tio: section, if any, is tio's own)
 pki:
   ca: ${c.ca}
   cert: ${c.cert}
   key: ${c.key}
-static_host_map:
-${hosts}
+static_host_map:${hosts === '' ? ' {}' : `\n${hosts}`}
 lighthouse:
-  am_lighthouse: false
-  hosts: []
-listen:
+  am_lighthouse: ${lh.am}
+  hosts: ${lhHosts}
+${lh.interval === undefined ? '' : `  interval: ${lh.interval}\n`}listen:
   host: ${c.listenHost}
   port: ${c.port}
 punchy:

@@ -19,9 +19,10 @@ export function ipLiteral(text: string): [string, 4 | 6] | null {
 
 /**
  * Parses an underlay endpoint "a.b.c.d:port" or "[v6]:port" (Go net.SplitHostPort syntax) with a
- * port 1..65535. Host names and malformed values throw ConfigError at `path`.
+ * port minPort..65535 (minPort 0 where 0 means "our listen port"). Host names and malformed values
+ * throw ConfigError at `path`.
  */
-export function parseUnderlay(r: ConfigReader, value: unknown, path: string): UnderlayAddress {
+export function parseUnderlay(r: ConfigReader, value: unknown, path: string, minPort = 1): UnderlayAddress {
   const text = r.stringValue(value, path).trim();
   const m = /^(\[[^\]]*\]|[^:[\]]*):(\d+)$/.exec(text);
   if (m === null) {
@@ -38,7 +39,7 @@ export function parseUnderlay(r: ConfigReader, value: unknown, path: string): Un
     r.fail(path, `${show(value)} uses the host name ${show(hostText)}; ${NO_DNS}`);
   }
   if (lit[1] === 6 && !hostText.startsWith('[')) r.fail(path, `IPv6 addresses need brackets, e.g. "[${hostText}]:${port}"`);
-  if (port < 1 || port > 65535) r.fail(path, `port must be 1..65535, got ${show(value)}`);
+  if (port < minPort || port > 65535) r.fail(path, `port must be ${minPort}..65535, got ${show(value)}`);
   return { host: lit[0], port, family: lit[1] };
 }
 

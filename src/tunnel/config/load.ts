@@ -44,10 +44,12 @@ export function configFromObject(tree: unknown): LoadedConfig {
   const r = new ConfigReader();
   if (tree !== null && tree !== undefined && !isMap(tree)) r.fail('', `must be a map of sections at the top level, got ${show(tree)}`);
   const root = r.map(tree, '', TOP_LEVEL_KEYS, IGNORED_TOP_LEVEL);
+  // Read first: lighthouse.hosts must name its keys.
+  const staticHostMap = readStaticHostMap(r, root.static_host_map);
   const config: NodeConfig = {
     pki: readPki(r, root.pki),
-    staticHostMap: readStaticHostMap(r, root.static_host_map),
-    lighthouse: readLighthouse(r, root.lighthouse),
+    staticHostMap,
+    lighthouse: readLighthouse(r, root.lighthouse, staticHostMap),
     listen: readListen(r, root.listen),
     punchy: readPunchy(r, root),
     cipher: readCipher(r, root),

@@ -38,14 +38,16 @@ export interface UnderlayAddress {
   readonly family: 4 | 6;
 }
 
-/** `lighthouse`: parsed for completeness; tio does not implement lighthouse mode. */
+/** `lighthouse`: the lighthouse client (docs/PROTOCOL.md "Lighthouse messages"); serving as a lighthouse is refused. */
 export interface LighthouseConfig {
-  /** `am_lighthouse` (unsupported when true). */
+  /** `am_lighthouse`: always false (true is a ConfigError: tio does not serve as a lighthouse). */
   readonly amLighthouse: boolean;
-  /** Lighthouse overlay IPs (unsupported when non-empty). */
+  /** Lighthouse overlay IPs, each also a `static_host_map` key. */
   readonly hosts: readonly number[];
-  /** `interval`, given in whole seconds. */
+  /** `interval`, given in whole seconds: how often our addresses go to the lighthouses. */
   readonly intervalMs: number;
+  /** `advertise_addrs`: extra underlay addresses to report; port 0 means our listen port. */
+  readonly advertiseAddrs: readonly UnderlayAddress[];
 }
 
 /** `listen`: the underlay UDP socket. */
@@ -167,7 +169,7 @@ export interface LoggingConfig {
   readonly timestampFormat: string | null;
 }
 
-/** `relay`: parsed for completeness; relays need lighthouses, which tio does not implement. */
+/** `relay`: parsed for completeness; tio does not implement relays. */
 export interface RelayConfig {
   /** Overlay IPs of relays for reaching us. */
   readonly relays: readonly number[];

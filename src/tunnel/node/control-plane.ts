@@ -17,10 +17,13 @@ export interface ControlPlane<T extends DataTunnel> {
   proven(t: T): void;
   /** An authenticated close_tunnel on `t`. */
   closeReceived(t: T): void;
+  /** An authenticated lighthouse message on `t`: its NebulaMeta at buf[off, off+len) (borrowed: copy what you keep). */
+  lighthouse(t: T, buf: Buffer, off: number, len: number): void;
   /**
    * Inner packets (wire-sized; views valid only during the call) for `vpnIp`, which has no
-   * tunnel in this data plane: hold them for a handshake. False when the peer cannot be
-   * reached at all (no remote known), counted as 'inside-no-remote'.
+   * tunnel in this data plane: hold them for a handshake, or for a lighthouse's answer when
+   * no address is known. False when the peer cannot be reached at all (no address and no
+   * lighthouse to ask), counted as 'inside-no-remote'.
    */
   needTunnel(vpnIp: number, packets: readonly Uint8Array[]): boolean;
   /** A data loop failed or ended by itself: the node has to stop. */

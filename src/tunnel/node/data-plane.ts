@@ -16,7 +16,7 @@ import type { Packet, Queue } from '../../tun/index.js';
 import { Firewall, type AddressSet, type FirewallOptions } from '../firewall/index.js';
 import type { Endpoint, UdpSocket } from '../../udp/index.js';
 import {
-  SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_TEST,
+  SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_LIGHTHOUSE, TYPE_TEST,
   recvErrorPacket, shouldSendRecvError, type SendRecvErrorMode,
 } from '../wire/index.js';
 import { clock } from './clock.js';
@@ -128,7 +128,7 @@ export class DataPlane<T extends DataTunnel> {
       unknownTunnel: parking ? (ri, from, buf, off, len) => parking.park(ri, from, buf, off, len) : undefined,
       recvError: (ri, from) => control.recvError(ri, from),
       proven: (t) => control.proven(t),
-      control: (t, type, subtype) => this.onControl(t, type, subtype),
+      control: (t, type, subtype, buf, off, len) => this.onControl(t, type, subtype, buf, off, len),
       send: (to, bytes) => this.send(to, bytes),
     });
   }
@@ -164,10 +164,10 @@ export class DataPlane<T extends DataTunnel> {
     });
   }
 
-  /** Encrypts an empty-payload control message (test, close) on t's counter and sends it. */
-  sendControl(t: T, type: number, subtype: number): void {
+  /** Encrypts a control message (test and close: no payload; lighthouse: a NebulaMeta) on t's counter and sends it. */
+  sendControl(t: T, type: number, subtype: number, payload?: Uint8Array): void {
     if (t.isClosed || this.udp.isClosed) return;
-    this.send(t.remote, sealControl(t, this.controlAead, type, subtype));
+    this.send(t.remote, sealControl(t, this.controlAead, type, subtype, payload));
   }
 
   /** Periodic upkeep (about 1 Hz): idle flows leave the firewall; counters are published. */
@@ -260,7 +260,11 @@ export class DataPlane<T extends DataTunnel> {
     return null;
   }
 
-  private onControl(t: T, type: number, subtype: number): void {
+  private onControl(t: T, type: number, subtype: number, buf: Buffer, off: number, len: number): void {
+    if (type === TYPE_LIGHTHOUSE) {
+      this.control.lighthouse(t, buf, off, len);
+      return;
+    }
     if (type === TYPE_TEST) {
       if (subtype === SUBTYPE_TEST_REQUEST) {
         this.stats.testReplies++;

@@ -65,8 +65,13 @@ export interface HandshakeHost {
   cipher: CipherName;
   hostmap: Hostmap;
   log: Logger;
-  /** Underlay addresses of a peer (static_host_map). */
+  /** Underlay addresses of a peer (static_host_map, then what lighthouses told us). */
   remotesFor(vpnIp: number): readonly Endpoint[];
+  /**
+   * A msg1 to vpnIp is about to go to `remotes` addresses: with at most one, nebula asks its
+   * lighthouses again, since the peer may not have reported all its addresses yet (handshake_manager.go).
+   */
+  sending?(vpnIp: number, remotes: number): void;
   /** Sends a handshake datagram. */
   send(to: Endpoint, bytes: Uint8Array): void;
   /** Sends a test request on an established tunnel (a candidate for its peer arrived: is it still alive?). */
@@ -178,6 +183,18 @@ export class HandshakeManager {
     return true;
   }
 
+  /**
+   * New addresses for vpnIp were learned while its handshake is pending: msg1 goes to every current
+   * address now, outside the retry schedule (nebula's lighthouse trigger does this before the first
+   * try; here the first try may have gone nowhere). False when no handshake to vpnIp is pending.
+   */
+  hurry(vpnIp: number): boolean {
+    const p = this.pendingByIp.get(vpnIp);
+    if (p === undefined || this.closed) return false;
+    for (const r of this.host.remotesFor(vpnIp)) this.host.send(r, p.msg1);
+    return true;
+  }
+
   /** Handles a handshake datagram (header already decoded: counter selects the stage, docs/PROTOCOL.md "Handshake payload"). */
   onPacket(counter: number, remoteIndex: number, buf: Buffer, off: number, len: number, from: Endpoint): void {
     if (this.closed) return;
@@ -231,7 +248,9 @@ export class HandshakeManager {
       return;
     }
     p.sends++;
-    for (const r of this.host.remotesFor(p.vpnIp)) this.host.send(r, p.msg1);
+    const remotes = this.host.remotesFor(p.vpnIp);
+    this.host.sending?.(p.vpnIp, remotes.length);
+    for (const r of remotes) this.host.send(r, p.msg1);
     if (p.sends === 1) {
       this.host.log.info('Handshake message sent', { handshake: 'stage:1 style:ix_psk0', vpnIp: u32ToIp(p.vpnIp), initiatorIndex: p.localIndex });
     }

@@ -11,7 +11,7 @@ import { DROP_REMOTE_IP, checkAddresses, type AddressSet, type Firewall } from '
 import { IPPROTO_TCP, IPPROTO_UDP, readU16BE } from '../../packet/index.js';
 import type { Endpoint } from '../../udp/index.js';
 import {
-  AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_MESSAGE, TYPE_RECV_ERROR,
+  AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_LIGHTHOUSE, TYPE_MESSAGE, TYPE_RECV_ERROR,
   TYPE_TEST, decodeHeader, newHeader,
 } from '../wire/index.js';
 import { Rejects } from './reject.js';
@@ -69,7 +69,7 @@ export interface InboundHost<T extends DataTunnel> {
   recvError(remoteIndex: number, from: Endpoint): void;
   /** The first packet authenticated on `t`, which was awaiting that proof (candidates are promoted on it). */
   proven?(t: T): void;
-  /** An authenticated control message (test, close) on `t`; plaintext at buf[off, off+len). */
+  /** An authenticated control message (test, close, lighthouse) on `t`; plaintext at buf[off, off+len), valid during the call. */
   control(t: T, type: number, subtype: number, buf: Buffer, off: number, len: number): void;
   /**
    * Sends a sealed datagram to `to`: the rejects of firewall.inbound_action reject. Without it,
@@ -167,7 +167,7 @@ export class InboundPath<T extends DataTunnel> {
       else if (type === TYPE_RECV_ERROR) {
         stats.recvErrorsReceived++;
         this.host.recvError(hdr.remoteIndex, b.peer(i));
-      } else if (type === TYPE_TEST || type === TYPE_CLOSE_TUNNEL) this.controlPacket(i, type, hdr.subtype);
+      } else if (type === TYPE_TEST || type === TYPE_CLOSE_TUNNEL || type === TYPE_LIGHTHOUSE) this.controlPacket(i, type, hdr.subtype);
       else stats.drops['outside-unhandled-type']++;
     }
     this.flushRun();

@@ -13,13 +13,15 @@
  * firewall flows broadcast between threads (flow-share.ts). Tunnels do not roam
  * in that mode (see routines.ts).
  */
+import { networkInterfaces } from 'node:os';
 import { aeadImplementation, defaultAeadPath } from '../aead/index.js';
 import { OptionError } from '../../errors.js';
 import { MAX_QUEUES, Packet, TunDevice, inNetns } from '../../tun/index.js';
 import { CertError, u32ToIp, verifyCertificate } from '../cert/index.js';
+import { LighthouseClient, reportedAddresses } from '../lighthouse/index.js';
 import { UdpSocket, type Endpoint } from '../../udp/index.js';
 import {
-  SUBTYPE_NONE, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_TEST, RECV_ERROR_TEARDOWN_COUNT,
+  SUBTYPE_NONE, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_LIGHTHOUSE, TYPE_TEST, RECV_ERROR_TEARDOWN_COUNT,
 } from '../wire/index.js';
 import { clock } from './clock.js';
 import type { ControlPlane } from './control-plane.js';
@@ -59,6 +61,8 @@ export class OverlayNode {
   private readonly udp: UdpSocket;
   private readonly hostmap: Hostmap<Tunnel>;
   private readonly handshakes: HandshakeManager;
+  // The lighthouse client, or null without lighthouse.hosts.
+  private readonly lighthouse: LighthouseClient | null;
   /** Number of TUN queue / UDP socket pairs. */
   readonly routines: number;
   /** Resolves once every routine runs (at once for a single-queue node); rejects if the node failed to start. */
@@ -91,9 +95,21 @@ export class OverlayNode {
       promoted: (t) => this.workers?.tunnelPromoted(t),
       removed: (t) => this.workers?.tunnelRemoved(t),
     } : {});
+    const lh = o.lighthouse;
+    this.lighthouse = lh === undefined || lh.hosts.length === 0 ? null : new LighthouseClient({
+      send: (to, payload) => this.sendLighthouse(to, payload),
+      reportAddrs: () => this.reportAddrs(),
+      learned: (ip, held) => this.learned(ip, held),
+      now: clock,
+      log: o.log,
+    }, { lighthouses: lh.hosts, intervalMs: lh.intervalMs, vpnIp: pki.vpnIp, prefix: pki.prefix, holdPackets: o.handshakes.triggerBuffer });
     this.handshakes = new HandshakeManager({
       pki, cipher: o.cipher, hostmap: this.hostmap, log: o.log,
-      remotesFor: (ip) => o.staticHostMap.get(ip) ?? [],
+      // Static entries first, as nebula puts them first (lighthouse.go addStaticRemote).
+      remotesFor: (ip) => this.remotesFor(ip),
+      sending: (ip, remotes) => {
+        if (remotes <= 1) this.lighthouse?.query(ip);
+      },
       send: (to, bytes) => this.plane.send(to, bytes),
       probe: (t) => this.plane.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REQUEST),
       tunnelUp: (t, queued) => this.tunnelUp(t, queued),
@@ -106,9 +122,11 @@ export class OverlayNode {
       recvError: (ri, from) => this.onRecvError(ri, from),
       proven: (t) => this.handshakes.proven(t),
       closeReceived: (t) => this.closeReceived(t),
+      lighthouse: (t, buf, off, len) => this.lighthouse?.onMessage(t.vpnIp, buf, off, len),
       needTunnel: (vpnIp, packets) => {
         let ok = true;
-        for (const p of packets) ok = this.handshakes.trigger(vpnIp, p) && ok;
+        // No address anywhere: the lighthouses are asked, and the packets wait for their answer.
+        for (const p of packets) ok = (this.handshakes.trigger(vpnIp, p) || (this.lighthouse?.hold(vpnIp, p) ?? false)) && ok;
         return ok;
       },
       failed: (what, error) => this.fail(what, error),
@@ -136,7 +154,7 @@ export class OverlayNode {
     }
     this.ready = this.workers === null ? RESOLVED : this.workers.ready;
     exposeInternals(this, {
-      device, udp, hostmap: this.hostmap, handshakes: this.handshakes,
+      device, udp, hostmap: this.hostmap, handshakes: this.handshakes, lighthouse: this.lighthouse,
     });
   }
 
@@ -149,6 +167,9 @@ export class OverlayNode {
     const routines = o.routines ?? 1;
     if (!Number.isInteger(routines) || routines < 1 || routines > MAX_QUEUES) {
       throw new OptionError('routines', `must be an integer 1..${MAX_QUEUES}, got ${String(routines)}`);
+    }
+    for (const lh of o.lighthouse?.hosts ?? []) {
+      if ((o.staticHostMap.get(lh) ?? []).length === 0) throw new OptionError('lighthouse.hosts', `lighthouse ${u32ToIp(lh)} has no staticHostMap entry`);
     }
     // A bad TIO_AEAD_IMPL fails here, before any device exists, not at the first handshake.
     defaultAeadPath();
@@ -199,6 +220,10 @@ export class OverlayNode {
       tunnels: Array.from(this.hostmap.all(), tunnelStatus),
       counters: nodeCounters(this.stats),
       handshakes: { ...this.handshakes.stats },
+      lighthouse: this.lighthouse === null ? null : {
+        ...this.lighthouse.stats, hosts: (this.o.lighthouse?.hosts ?? []).map(u32ToIp),
+        learnedHosts: this.lighthouse.learnedHosts, waitingHosts: this.lighthouse.waitingHosts,
+      },
       tun: this.device.stats(),
       udp: this.udp.stats(),
     };
@@ -209,9 +234,9 @@ export class OverlayNode {
     return [this.plane.stats.snapshot(), ...(this.workers?.statsEach() ?? [])];
   }
 
-  /** Starts a handshake to a peer now (normally traffic triggers it). */
+  /** Starts a handshake to a peer now (normally traffic triggers it); without an address, asks the lighthouses first. */
   connect(vpnIp: number): boolean {
-    return this.hostmap.get(vpnIp) !== undefined || this.handshakes.trigger(vpnIp);
+    return this.hostmap.get(vpnIp) !== undefined || this.handshakes.trigger(vpnIp) || (this.lighthouse?.hold(vpnIp) ?? false);
   }
 
   /**
@@ -226,6 +251,7 @@ export class OverlayNode {
   private async shutdown(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
+    this.lighthouse?.close();
     for (const t of [...this.hostmap.all()]) {
       this.o.log.debug('Sending close tunnel message', { vpnIp: u32ToIp(t.vpnIp) });
       this.plane.sendControl(t, TYPE_CLOSE_TUNNEL, SUBTYPE_NONE);
@@ -265,6 +291,8 @@ export class OverlayNode {
 
   private startLoops(): void {
     this.plane.run();
+    // The first update starts the handshakes to the lighthouses (lighthouse.go LhUpdateWorker).
+    this.lighthouse?.start();
     const { o, device } = this;
     const { pki } = o;
     o.log.info('Nebula interface is active', {
@@ -288,7 +316,8 @@ export class OverlayNode {
     queueMicrotask(() => this.hostmap.remove(t));
   }
 
-  private tunnelUp(_t: Tunnel, queued: Buffer[]): void {
+  private tunnelUp(t: Tunnel, queued: Buffer[]): void {
+    this.lighthouse?.tunnelUp(t.vpnIp);
     if (queued.length === 0) return;
     this.sendHeld(queued.map((b) => new Packet(b, 0, b.length)));
   }
@@ -297,6 +326,50 @@ export class OverlayNode {
   private sendHeld(batch: Packet[]): void {
     if (this.stopping) return;
     this.plane.sendInner(batch);
+  }
+
+  // A peer's underlay addresses: static_host_map first, then what the lighthouses told us.
+  private remotesFor(vpnIp: number): readonly Endpoint[] {
+    const fixed = this.o.staticHostMap.get(vpnIp);
+    const learned = this.lighthouse?.remotes(vpnIp);
+    if (learned === undefined || learned.length === 0) return fixed ?? [];
+    if (fixed === undefined || fixed.length === 0) return learned;
+    return [...fixed, ...learned.filter((a) => !fixed.some((f) => f.equals(a)))];
+  }
+
+  // A NebulaMeta for lighthouse `lh` goes on its tunnel; without one, a handshake to it starts and
+  // the client sends again once the tunnel is up (tunnelUp).
+  private sendLighthouse(lh: number, payload: Uint8Array): boolean {
+    const t = this.hostmap.get(lh);
+    if (t === undefined) {
+      this.handshakes.trigger(lh);
+      return false;
+    }
+    this.plane.sendControl(t, TYPE_LIGHTHOUSE, SUBTYPE_NONE, payload);
+    return true;
+  }
+
+  // Our addresses for the lighthouses, from the namespace the socket lives in (docs/PROTOCOL.md "Lighthouse messages").
+  private reportAddrs(): ReturnType<typeof reportedAddresses> {
+    const { o } = this;
+    const ifaces = inNetns(o.netns, () => networkInterfaces());
+    return reportedAddresses({
+      advertise: o.lighthouse?.advertiseAddrs ?? [], interfaces: Object.values(ifaces).flatMap((l) => l ?? []),
+      listenHost: o.listen.host, port: this.udp.port, vpnIp: o.pki.vpnIp, prefix: o.pki.prefix,
+    });
+  }
+
+  // A lighthouse answered with addresses for vpnIp: a pending handshake's msg1 goes there now; traffic that
+  // waited for the answer (held, not null) starts one. Like nebula, a reply nobody waited for starts nothing.
+  private learned(vpnIp: number, held: readonly Buffer[] | null): void {
+    if (this.hostmap.get(vpnIp) !== undefined) {
+      if (held !== null && held.length > 0) this.sendHeld(held.map((b) => new Packet(b, 0, b.length)));
+      return;
+    }
+    const pending = this.handshakes.hurry(vpnIp);
+    if (held === null) return;
+    if (!pending) this.handshakes.trigger(vpnIp);
+    for (const p of held) this.handshakes.trigger(vpnIp, p);
   }
 
   // docs/PROTOCOL.md "recv_error": counted per tunnel (looked up by its remote index) and honoured only from
@@ -353,6 +426,7 @@ export class OverlayNode {
       this.closeInvalid();
     }
     this.plane.tick(now);
+    this.lighthouse?.tick();
   }
 
   // pki.disconnect_invalid (connection_manager.go handleInvalidCertificate in 1.6.1): a tunnel whose

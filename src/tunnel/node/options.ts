@@ -42,6 +42,16 @@ export interface NodeOptions {
   cipher: CipherName;
   /** Underlay addresses per peer overlay IP (config static_host_map). */
   staticHostMap: ReadonlyMap<number, readonly Endpoint[]>;
+  /**
+   * Lighthouse client (config lighthouse.*): the lighthouses' overlay IPs (each needs a
+   * staticHostMap entry), how often our addresses go to them, and extra addresses to report
+   * (port 0: our listen port). Absent or no hosts: peers come from staticHostMap only.
+   */
+  lighthouse?: {
+    hosts: readonly number[];
+    intervalMs: number;
+    advertiseAddrs?: readonly { host: string; port: number }[];
+  };
   /** UDP bind address (config listen.host / listen.port). */
   listen: { host: string; port: number };
   /** When to answer unknown indexes with recv_error (config listen.send_recv_error). */

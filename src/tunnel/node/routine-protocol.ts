@@ -83,6 +83,8 @@ export type FromRoutine =
   | { t: 'recvError'; remoteIndex: number; from: EndpointData }
   /** An authenticated close_tunnel. */
   | { t: 'close'; localIndex: number }
+  /** An authenticated lighthouse message's plaintext (copied). */
+  | { t: 'lighthouse'; localIndex: number; bytes: Uint8Array }
   /** The first packet authenticated on a tunnel that was awaiting proof. */
   | { t: 'proven'; localIndex: number }
   /** A slot named by 'del' is no longer used by this routine. */

@@ -57,6 +57,10 @@ class ControlPort implements ControlPlane<DataTunnel> {
     post({ t: 'close', localIndex: t.localIndex });
   }
 
+  lighthouse(t: DataTunnel, buf: Buffer, off: number, len: number): void {
+    post({ t: 'lighthouse', localIndex: t.localIndex, bytes: copyBytes(buf, off, len) });
+  }
+
   // Main holds the packets for the handshake, or sends them if the tunnel is on its way here.
   needTunnel(vpnIp: number, packets: readonly Uint8Array[]): boolean {
     const sent = this.triggered.get(vpnIp) ?? 0;

@@ -255,6 +255,11 @@ export class Routines {
         if (t !== undefined) h.control.closeReceived(t);
         break;
       }
+      case 'lighthouse': {
+        const t = h.tunnel(m.localIndex);
+        if (t !== undefined) h.control.lighthouse(t, Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), 0, m.bytes.byteLength);
+        break;
+      }
       case 'proven': {
         const t = h.tunnel(m.localIndex);
         if (t !== undefined) h.control.proven(t);

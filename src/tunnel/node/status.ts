@@ -6,6 +6,7 @@
 import { u32ToIp } from '../cert/index.js';
 import type { QueueStats } from '../../tun/index.js';
 import type { UdpStats } from '../../udp/index.js';
+import type { LighthouseStats } from '../lighthouse/index.js';
 import type { HandshakeStats } from './handshakes.js';
 import type { NodeDropReason, NodeStats } from './stats.js';
 import type { Tunnel } from './tunnel.js';
@@ -40,6 +41,16 @@ export interface NodeCounters {
 
 /** Handshake outcome counters (plain read-only data). */
 export type HandshakeCounters = Readonly<HandshakeStats>;
+
+/** The lighthouse client: its lighthouses, what it holds and its counters (plain read-only data). */
+export interface LighthouseStatus extends Readonly<LighthouseStats> {
+  /** The lighthouses' overlay addresses (config lighthouse.hosts). */
+  readonly hosts: readonly string[];
+  /** Overlay addresses with underlay addresses learned from replies. */
+  readonly learnedHosts: number;
+  /** Peers whose traffic waits for a lighthouse answer. */
+  readonly waitingHosts: number;
+}
 
 /** One established tunnel, as status() saw it. */
 export interface TunnelStatus {
@@ -87,6 +98,8 @@ export interface NodeStatus {
   readonly counters: NodeCounters;
   /** Handshake counters. */
   readonly handshakes: HandshakeCounters;
+  /** The lighthouse client; null without lighthouse.hosts. */
+  readonly lighthouse: LighthouseStatus | null;
   /** TUN counters, summed over the device's queues. */
   readonly tun: Readonly<QueueStats>;
   /** UDP counters of the main thread's socket (queue 0). */

@@ -1,10 +1,11 @@
 /**
- * Test seam: an OverlayNode's internals (device, socket, tunnel map, handshakes) for
+ * Test seam: an OverlayNode's internals (device, socket, tunnel map, handshakes, lighthouse client) for
  * this repository's tests and benches. No entry point exports it and it is not
  * semver surface: users read a node through OverlayNode.status().
  */
 import type { TunDevice } from '../../tun/index.js';
 import type { UdpSocket } from '../../udp/index.js';
+import type { LighthouseClient } from '../lighthouse/index.js';
 import type { HandshakeManager } from './handshakes.js';
 import type { Hostmap } from './hostmap.js';
 import type { OverlayNode } from './node.js';
@@ -20,6 +21,8 @@ export interface NodeInternals {
   readonly hostmap: Hostmap<Tunnel>;
   /** Handshake state. */
   readonly handshakes: HandshakeManager;
+  /** The lighthouse client (null without lighthouse hosts). */
+  readonly lighthouse: LighthouseClient | null;
 }
 
 // Keyed weakly: a stopped node and its internals are collected together.

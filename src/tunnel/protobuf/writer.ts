@@ -80,6 +80,13 @@ export class ProtoWriter {
     return this;
   }
 
+  /** Writes a repeated embedded message field: one field per element, in order, empty ones included (as Go does). */
+  repeatedMessage(field: number, encoded: readonly Uint8Array[]): this {
+    this.order(field);
+    for (const e of encoded) this.lenField(field, e);
+    return this;
+  }
+
   /** Writes a repeated string field: one field per element, in order, empty strings included. */
   repeatedString(field: number, values: readonly string[]): this {
     this.order(field);

@@ -12,7 +12,7 @@ export const TYPE_HANDSHAKE = 0;
 export const TYPE_MESSAGE = 1;
 /** Message type: unencrypted "no such tunnel / replayed" notice (docs/PROTOCOL.md "recv_error"). */
 export const TYPE_RECV_ERROR = 2;
-/** Message type: lighthouse protocol (docs/PROTOCOL.md "Message types"; unused here). */
+/** Message type: lighthouse protocol, a NebulaMeta inside a tunnel (docs/PROTOCOL.md "Lighthouse messages"). */
 export const TYPE_LIGHTHOUSE = 3;
 /** Message type: liveness test request/reply (docs/PROTOCOL.md "Test messages and liveness"). */
 export const TYPE_TEST = 4;

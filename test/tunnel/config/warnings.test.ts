@@ -38,21 +38,23 @@ test('nebula options tio does not implement are named as such', () => {
     lighthouse: { serve_dns: true, remote_allow_list: {} },
     firewall: { conntrack: { routine_cache_timeout: '1s' } },
   });
-  assert.deepEqual(paths(warnings), ['sshd', 'stats', 'preferred_ranges', 'lighthouse.serve_dns', 'lighthouse.remote_allow_list', 'firewall.conntrack.routine_cache_timeout']);
+  // An empty allow list allows everything, which is what tio does: no warning, no error.
+  assert.deepEqual(paths(warnings), ['sshd', 'stats', 'preferred_ranges', 'lighthouse.serve_dns', 'firewall.conntrack.routine_cache_timeout']);
   for (const w of warnings) assert.match(w.message, /nebula option not supported by tio/);
 });
 
-test('lighthouse mode and relays warn that they are unsupported', () => {
+test('lighthouse hosts and advertise_addrs are read; relays still warn that they are unsupported', () => {
   const { config, warnings } = configFromObject({
     pki: PKI,
     static_host_map: { '198.19.0.1': ['198.18.0.1:4242'] },
-    lighthouse: { am_lighthouse: true, hosts: ['198.19.0.1'] },
+    lighthouse: { hosts: ['198.19.0.1'], interval: 3, advertise_addrs: ['198.18.9.9:0', '198.18.9.8:4000'] },
     relay: { am_relay: true, relays: ['198.19.0.1'] },
   });
-  assert.equal(config.lighthouse.amLighthouse, true);
-  assert.deepEqual(paths(warnings), ['lighthouse.am_lighthouse', 'lighthouse.hosts', 'relay.am_relay', 'relay.relays']);
-  assert.match(warnings[0]!.message, /lighthouse mode is unsupported/);
-  assert.match(warnings[1]!.message, /lighthouse mode is unsupported/);
+  assert.deepEqual(config.lighthouse, {
+    amLighthouse: false, hosts: [0xc6130001], intervalMs: 3000,
+    advertiseAddrs: [{ host: '198.18.9.9', port: 0, family: 4 }, { host: '198.18.9.8', port: 4000, family: 4 }],
+  });
+  assert.deepEqual(paths(warnings), ['relay.am_relay', 'relay.relays']);
 });
 
 test('deprecated forms warn but work: pki.blacklist, punchy: true, punch_back, group: [one]', () => {

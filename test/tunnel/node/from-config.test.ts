@@ -1,8 +1,8 @@
 // nodeOptionsFromConfig checks the config against the certificate's network before anything is
-// opened, naming the config path, and hands the routes on to the node.
+// opened, naming the config path, and hands the routes and the lighthouse section on to the node.
 import assert from 'node:assert/strict';
 import { after, before, test } from 'node:test';
-import { ConfigError, configFromObject } from '../../../src/tunnel/config/index.js';
+import { ConfigError, configFromObject, parseConfig } from '../../../src/tunnel/config/index.js';
 import { Logger } from '../../../src/tunnel/log/logger.js';
 import { nodeOptionsFromConfig } from '../../../src/tunnel/node/from-config.js';
 import { makePki, nebulaCertSkipReason, type TestPki } from '../../../kit/nebula-pki.js';
@@ -39,4 +39,19 @@ test('valid routes reach the node options as parsed', { skip }, () => {
   });
   assert.deepEqual(o.tun.routes?.map((r) => r.mtu), [1400]);
   assert.deepEqual(o.tun.unsafeRoutes?.map((r) => [r.via, r.mtu, r.metric, r.install]), [[0xc6130002, 0, 7, true]]);
+});
+
+test('lighthouse.hosts, interval and advertise_addrs become NodeOptions.lighthouse', { skip: nebulaCertSkipReason() }, () => {
+  const pki = makePki([['me', '198.19.0.2/16']]);
+  try {
+    const me = pki.hosts.get('me')!;
+    const { config } = parseConfig(`pki: {ca: ${pki.caCrt}, cert: ${me.crt}, key: ${me.key}}
+static_host_map: {"198.19.0.1": ["198.18.0.1:4242"]}
+lighthouse: {hosts: ["198.19.0.1"], interval: 7, advertise_addrs: ["203.0.113.9:0"]}
+`);
+    const o = nodeOptionsFromConfig(config, new Logger('info', 'text', () => undefined));
+    assert.deepEqual(o.lighthouse, { hosts: [0xc6130001], intervalMs: 7000, advertiseAddrs: [{ host: '203.0.113.9', port: 0, family: 4 }] });
+  } finally {
+    pki.dispose();
+  }
 });

@@ -1,6 +1,7 @@
 // InboundPath on its own (no sockets): which decrypted packets of one run reach
 // the coalescer when the address check and the firewall must refuse some of
-// them in between packets of an admitted flow.
+// them in between packets of an admitted flow; rejects; and lighthouse messages,
+// which reach the control plane only once authenticated.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { Coalescer } from '../../../src/gro/index.js';
@@ -11,7 +12,7 @@ import { InboundPath, type DatagramBatch } from '../../../src/tunnel/node/inboun
 import { NodeStats } from '../../../src/tunnel/node/stats.js';
 import { DataTunnel } from '../../../src/tunnel/node/tunnel.js';
 import { Endpoint } from '../../../src/udp/index.js';
-import { AEAD_TAG_LEN, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_MESSAGE, encodeHeader } from '../../../src/tunnel/wire/index.js';
+import { AEAD_TAG_LEN, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_LIGHTHOUSE, TYPE_MESSAGE, encodeHeader } from '../../../src/tunnel/wire/index.js';
 import { LOCAL, ip, packet, peer } from '../firewall/packets.js';
 import { SYN, build } from '../../../kit/packet.js';
 
@@ -196,4 +197,51 @@ test('a source outside the overlay passes only inside the peer certificate\'s su
   assert.equal(stats.drops['outside-remote-ip'], 2);
   assert.equal(stats.drops['outside-firewall'], 0);
   assert.deepEqual(written.map((w) => w.toString('hex')), [Buffer.from(inside).toString('hex')]);
+});
+
+/** One lighthouse (type 3) datagram sealed with KEY for tunnel LOCAL_INDEX at `counter`. */
+function sealedLighthouse(payload: Uint8Array, counter: number): DatagramBatch {
+  const len = HEADER_LEN + payload.length + AEAD_TAG_LEN;
+  const buf = Buffer.alloc(len);
+  const sender = new DataTunnel({
+    vpnIp: ip('198.19.0.2'), localIndex: 1, remoteIndex: LOCAL_INDEX, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer(),
+  }, 0);
+  encodeHeader(buf, 0, TYPE_LIGHTHOUSE, 0, LOCAL_INDEX, counter);
+  buf.set(payload, HEADER_LEN);
+  const batch = new AeadBatch(1).reset(buf);
+  batch.add(0, payload.length);
+  sender.seal.seal(batch);
+  sender.close();
+  return { buf, count: 1, offsets: Int32Array.of(0), lengths: Int32Array.of(len), senders: new Int32Array(1), peer: () => FROM, isFrom: (_i, ep) => ep.equals(FROM) };
+}
+
+test('a lighthouse message reaches the control plane as its decrypted NebulaMeta only when it authenticates, once', async () => {
+  const tunnel = new DataTunnel({
+    vpnIp: ip('198.19.0.1'), localIndex: LOCAL_INDEX, remoteIndex: 1, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer(),
+  }, 0);
+  const stats = new NodeStats();
+  const got: string[] = [];
+  let recvErrors = 0;
+  const path = new InboundPath<DataTunnel>({
+    stats, hostmap: { byLocalIndex: (i) => (i === LOCAL_INDEX ? tunnel : undefined) },
+    firewall: new Firewall({ inbound: [], outbound: [] }),
+    local: LOCAL, coalescer: new Coalescer({ write: () => Promise.resolve() }, { tcp: false, udp: false }), pinRemote: false,
+    handshake: () => assert.fail('no handshakes here'),
+    unknownIndex: () => recvErrors++,
+    recvError: () => assert.fail('no recv_error here'),
+    control: (_t, type, _sub, buf, off, len) => got.push(`${type}:${buf.toString('hex', off, off + len)}`),
+  });
+  const meta = Buffer.from('08021200', 'hex');
+  const good = sealedLighthouse(meta, 3);
+  const replay = { ...good, buf: Buffer.from(good.buf) };
+  const forged = sealedLighthouse(meta, 4);
+  forged.buf[forged.buf.length - 1] = forged.buf[forged.buf.length - 1]! ^ 1;
+  await path.handle(forged, 1000);
+  await path.handle(good, 1000);
+  await path.handle(replay, 1000);
+  tunnel.close();
+  assert.deepEqual(got, ['3:08021200']);
+  assert.equal(stats.drops['outside-auth'], 1);
+  assert.equal(stats.drops['outside-replay'], 1);
+  assert.equal(recvErrors, 1, 'the replay is answered with recv_error, as nebula does for every tunnel type');
 });

@@ -3,6 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { AEAD_IMPL_ENV } from '../../../src/tunnel/aead/index.js';
+import { OptionError } from '../../../src/errors.js';
 import { OverlayNode } from '../../../src/tunnel/node/node.js';
 import type { NodeOptions } from '../../../src/tunnel/node/options.js';
 
@@ -31,4 +32,11 @@ test('routes given in code that cannot work stop OverlayNode.start with an Optio
   assert.throws(start({ unsafeRoutes: [{ route: behind, via: A, mtu: 0, metric: 0 }] }), refused('tun.unsafeRoutes[0].via'));
   assert.throws(start({ unsafeRoutes: [{ route: net(0xc6130500, 24), via: 0xc6130002, mtu: 0, metric: 0 }] }), refused('tun.unsafeRoutes[0].route'));
   assert.throws(start({ routes: [{ route: behind, mtu: 1400 }] }), refused('tun.routes[0].route'));
+});
+
+test('a lighthouse without a staticHostMap entry stops OverlayNode.start with an OptionError naming lighthouse.hosts before any device is opened', () => {
+  const opts = { routines: 1, pki: {}, staticHostMap: new Map([[0xc6130009, []]]), lighthouse: { hosts: [0xc6130001], intervalMs: 1000 } } as unknown as NodeOptions;
+  assert.throws(() => OverlayNode.start(opts), (e: unknown) => e instanceof OptionError && /lighthouse\.hosts/.test(e.message) && /198\.19\.0\.1/.test(e.message));
+  const empty = { ...opts, staticHostMap: new Map([[0xc6130001, []]]) } as unknown as NodeOptions;
+  assert.throws(() => OverlayNode.start(empty), (e: unknown) => e instanceof OptionError && /lighthouse\.hosts/.test(e.message));
 });

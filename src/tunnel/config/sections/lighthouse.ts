@@ -1,34 +1,45 @@
-// `lighthouse` (docs/PROTOCOL.md "Config keys and defaults"): read so configs validate, but tio has no lighthouse mode;
-// peers come from static_host_map only.
-import { parseOverlayIp } from '../address.js';
+// `lighthouse` (docs/PROTOCOL.md "Config keys and defaults", "Lighthouse messages"): the client side
+// only. Serving as a lighthouse and the allow lists are not built, so asking for them is a
+// ConfigError naming the key rather than a node that silently behaves otherwise.
+import { parseOverlayIp, parseUnderlay } from '../address.js';
 import { DEFAULT_LIGHTHOUSE_INTERVAL_MS, INT32_MAX } from '../defaults.js';
 import type { ConfigReader } from '../reader.js';
-import { childPath, indexPath } from '../reader.js';
-import type { LighthouseConfig } from '../types.js';
+import { childPath, indexPath, isMap } from '../reader.js';
+import type { LighthouseConfig, UnderlayAddress } from '../types.js';
 import { unsupported } from './unsupported.js';
 
-const KEYS = ['am_lighthouse', 'hosts', 'interval'] as const;
+const KEYS = ['am_lighthouse', 'hosts', 'interval', 'advertise_addrs', 'remote_allow_list', 'remote_allow_ranges', 'local_allow_list'] as const;
 const IGNORED = {
   serve_dns: unsupported('lighthouse DNS'),
   dns: unsupported('lighthouse DNS'),
-  remote_allow_list: unsupported('remote allow lists need lighthouses'),
-  remote_allow_ranges: unsupported('remote allow lists need lighthouses'),
-  local_allow_list: unsupported('address advertising needs lighthouses'),
-  advertise_addrs: unsupported('address advertising needs lighthouses'),
 };
+/** Keys whose non-empty value would change which addresses are used or reported: refused, not ignored. */
+const NOT_BUILT = ['remote_allow_list', 'remote_allow_ranges', 'local_allow_list'] as const;
 
-/** Reads `lighthouse`, warning that lighthouse mode is unsupported when it is asked for. */
-export function readLighthouse(r: ConfigReader, value: unknown): LighthouseConfig {
+/** Reads `lighthouse`; every host must also be a `static_host_map` key (nebula lighthouse.go parseLighthouses). */
+export function readLighthouse(r: ConfigReader, value: unknown, staticHostMap: ReadonlyMap<number, unknown>): LighthouseConfig {
   const path = 'lighthouse';
   const m = r.map(value, path, KEYS, IGNORED);
   const amLighthouse = r.bool(m, 'am_lighthouse', path, false);
+  if (amLighthouse) r.fail(childPath(path, 'am_lighthouse'), 'tio does not serve as a lighthouse; run nebula for that and list it in lighthouse.hosts');
+  for (const key of NOT_BUILT) {
+    const v = m[key];
+    const empty = v === undefined || v === null || (isMap(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
+    if (!empty) r.fail(childPath(path, key), 'allow lists are not implemented by tio; remove the key (every address is used and reported)');
+  }
   const hostsPath = childPath(path, 'hosts');
-  const hosts = r.list(m.hosts, hostsPath).map((v, i) => parseOverlayIp(r, v, indexPath(hostsPath, i)));
-  if (amLighthouse) r.warn('lighthouse.am_lighthouse', 'lighthouse mode is unsupported by tio; this node runs as a plain node');
-  if (hosts.length > 0) r.warn('lighthouse.hosts', 'lighthouse mode is unsupported by tio; these lighthouses are not contacted, peers come from static_host_map only');
+  const hosts = r.list(m.hosts, hostsPath).map((v, i) => {
+    const p = indexPath(hostsPath, i);
+    const ip = parseOverlayIp(r, v, p);
+    if (!staticHostMap.has(ip)) r.fail(p, `lighthouse ${String(v)} has no static_host_map entry; add its underlay address there`);
+    return ip;
+  });
+  const advPath = childPath(path, 'advertise_addrs');
+  const advertiseAddrs: UnderlayAddress[] = r.list(m.advertise_addrs, advPath).map((v, i) => parseUnderlay(r, v, indexPath(advPath, i), 0));
   return {
     amLighthouse,
     hosts,
     intervalMs: r.seconds(m, 'interval', path, DEFAULT_LIGHTHOUSE_INTERVAL_MS, 1, INT32_MAX),
+    advertiseAddrs,
   };
 }

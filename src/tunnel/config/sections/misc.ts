@@ -34,7 +34,7 @@ export function readRelay(r: ConfigReader, value: unknown): RelayConfig {
   const relays = r.list(m.relays, 'relay.relays').map((v, i) => parseOverlayIp(r, v, indexPath('relay.relays', i)));
   const amRelay = r.bool(m, 'am_relay', path, false);
   if (amRelay) r.warn('relay.am_relay', 'relaying is unsupported by tio; this node does not relay');
-  if (relays.length > 0) r.warn('relay.relays', 'relays are unsupported by tio (they need lighthouses); ignored');
+  if (relays.length > 0) r.warn('relay.relays', 'relays are unsupported by tio; ignored');
   return { relays, amRelay, useRelays: r.bool(m, 'use_relays', path, DEFAULT_USE_RELAYS) };
 }
 

@@ -1,0 +1,93 @@
+// The underlay addresses a lighthouse client reports about itself and accepts about others
+// (docs/PROTOCOL.md "Lighthouse messages"; nebula lighthouse.go SendUpdate, unlockedShouldAddV4).
+import { isIPv4 } from 'node:net';
+import { Endpoint } from '../../udp/index.js';
+import type { Ip4AndPort } from './meta.js';
+
+/** An interface address as os.networkInterfaces() lists it (the fields used here). */
+export interface InterfaceAddress {
+  /** The address text. */
+  readonly address: string;
+  /** 'IPv4' or 'IPv6'. */
+  readonly family: string;
+  /** True for loopback addresses. */
+  readonly internal: boolean;
+}
+
+/** What to report: configured addresses first, then the interfaces'. */
+export interface ReportInput {
+  /** lighthouse.advertise_addrs; port 0 means `port`. */
+  readonly advertise: readonly { readonly host: string; readonly port: number }[];
+  /** Every interface address of the namespace the socket lives in. */
+  readonly interfaces: readonly InterfaceAddress[];
+  /** listen.host: an unspecified address reports every interface, a specific one only itself. */
+  readonly listenHost: string;
+  /** The port the socket is bound to. */
+  readonly port: number;
+  /** Our overlay network (our address and prefix length): addresses inside it are never reported. */
+  readonly vpnIp: number;
+  readonly prefix: number;
+}
+
+/** Most addresses one update carries (nebula stores at most 10 per host, hostmap.go MaxRemotes). */
+export const MAX_REPORTED_ADDRS = 10;
+
+/** Dotted quad -> u32, or null. */
+export function ipv4ToU32(text: string): number | null {
+  if (!isIPv4(text)) return null;
+  const p = text.split('.');
+  return ((Number(p[0]) << 24) | (Number(p[1]) << 16) | (Number(p[2]) << 8) | Number(p[3])) >>> 0;
+}
+
+/** u32 -> dotted quad. */
+export function u32ToIpv4(v: number): string {
+  return `${v >>> 24}.${(v >>> 16) & 255}.${(v >>> 8) & 255}.${v & 255}`;
+}
+
+function inNet(ip: number, vpnIp: number, prefix: number): boolean {
+  const mask = prefix === 0 ? 0 : (0xffffffff << (32 - prefix)) >>> 0;
+  return ((ip & mask) >>> 0) === ((vpnIp & mask) >>> 0);
+}
+
+/**
+ * Our IPv4 addresses for a HostUpdateNotification. As nebula: advertise_addrs, then every
+ * non-loopback, non-link-local interface address, none inside the overlay network, all with our
+ * port. Unlike nebula, a socket bound to one address reports only that address (the others cannot
+ * reach it). IPv6 is left out: the overlay node's socket is IPv4 (docs/PROTOCOL.md "Lighthouse messages").
+ */
+export function reportedAddresses(r: ReportInput): Ip4AndPort[] {
+  const out: Ip4AndPort[] = [];
+  const seen = new Set<string>();
+  const add = (ip: number | null, port: number): void => {
+    if (ip === null || out.length >= MAX_REPORTED_ADDRS || inNet(ip, r.vpnIp, r.prefix)) return;
+    const key = `${ip}:${port}`;
+    if (seen.has(key)) return;
+    seen.add(key);
+    out.push({ ip, port });
+  };
+  for (const a of r.advertise) add(ipv4ToU32(a.host), a.port === 0 ? r.port : a.port);
+  const bound = ipv4ToU32(r.listenHost);
+  if (bound !== null && bound !== 0) {
+    add(bound, r.port);
+    return out;
+  }
+  for (const i of r.interfaces) {
+    if (i.internal || i.family !== 'IPv4') continue;
+    const ip = ipv4ToU32(i.address);
+    // 127/8 and 169.254/16 (link-local) are never reachable from another host.
+    if (ip === null || ip >>> 24 === 127 || ip >>> 16 === 0xa9fe) continue;
+    add(ip, r.port);
+  }
+  return out;
+}
+
+/**
+ * An address a lighthouse told us, as an endpoint we may send a handshake to; null when it is
+ * not a usable unicast IPv4 address and port, or lies inside our overlay network (nebula drops those too).
+ */
+export function acceptedAddress(a: Ip4AndPort, vpnIp: number, prefix: number): Endpoint | null {
+  const ip = a.ip >>> 0;
+  const first = ip >>> 24;
+  if (a.port < 1 || a.port > 65535 || first === 0 || first >= 224 || inNet(ip, vpnIp, prefix)) return null;
+  return Endpoint.of(u32ToIpv4(ip), a.port);
+}
