@@ -34,7 +34,7 @@ import { Routines } from './routines.js';
 import { checkRoutes, deviceMtu, installRoutes, viaRoutes } from './routes.js';
 import type { NodeStats } from './stats.js';
 import { nodeCounters, tunnelStatus, type NodeStatus } from './status.js';
-import { exposeInternals } from './testing.js';
+import { exposeInternals } from './internals.js';
 import type { Tunnel } from './tunnel.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
