@@ -5,8 +5,13 @@ import { ipBytes, ipFamily } from '../packet/ip-text.js';
 
 /** What UdpSocket.open accepts. */
 export interface UdpSocketOptions {
-  /** Local IP literal to bind (default "0.0.0.0"); an IPv6 one ("::", "fd00::1") opens an IPv6-only socket. */
+  /** Local IP literal to bind (default "0.0.0.0"); an IPv6 one ("::", "fd00::1") opens an IPv6 socket (see dualStack). */
   host?: string;
+  /**
+   * With host "::": also carry IPv4 (IPV6_V6ONLY 0; IPv4 peers are Endpoints of family 4 both ways,
+   * as nebula's `listen.host: "[::]"` behaves). Default true for "::", and only "::" may set it.
+   */
+  dualStack?: boolean;
   /** Local port (default 0: the kernel picks one; see socket.port). */
   port?: number;
   /** SO_REUSEPORT, so one socket per worker can share the port (default false). Every sharer must set it. */
@@ -31,6 +36,7 @@ export interface ResolvedUdpOptions {
   addr: Uint8Array;
   host: string;
   port: number;
+  dualStack: boolean;
   reusePort: boolean;
   gro: 'auto' | 'off';
   gso: 'auto' | 'off';
@@ -49,6 +55,10 @@ export function resolveUdpOptions(o: UdpSocketOptions): ResolvedUdpOptions {
   const family = ipFamily(host);
   if (family === 0) throw new OptionError('host', `"${host}" is not an IPv4 or IPv6 address (bind to an IP literal)`);
   if (host.includes('%')) throw new OptionError('host', `"${host}": binding to a scoped IPv6 address is not supported`);
+  const unspecified6 = family === 6 && ipBytes(host, 6).every((b) => b === 0);
+  const dualStack = o.dualStack ?? unspecified6;
+  if (typeof dualStack !== 'boolean') throw new OptionError('dualStack', `${String(dualStack)} must be true or false`);
+  if (dualStack && !unspecified6) throw new OptionError('dualStack', `only a socket bound to "::" can carry IPv4 too, not one bound to "${host}"`);
   const port = o.port ?? 0;
   if (!Number.isInteger(port) || port < 0 || port > 65535) throw new OptionError('port', `${port} must be an integer 0..65535`);
   const gro = o.gro ?? 'auto';
@@ -68,7 +78,7 @@ export function resolveUdpOptions(o: UdpSocketOptions): ResolvedUdpOptions {
     throw new OptionError('slotBytes', `${slotBytes} must be an integer 1..${GRO_SLOT_BYTES}`);
   }
   return {
-    family, addr: ipBytes(host, family), host, port, reusePort: o.reusePort ?? false, gro, gso, bufferBytes,
+    family, addr: ipBytes(host, family), host, port, dualStack, reusePort: o.reusePort ?? false, gro, gso, bufferBytes,
     batchMessages, slotBytes, netns: o.netns,
   };
 }

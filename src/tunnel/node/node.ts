@@ -214,7 +214,7 @@ export class OverlayNode {
     return {
       interface: this.device.name,
       overlayAddress: `${u32ToIp(pki.vpnIp)}/${pki.prefix}`,
-      listen: `${this.o.listen.host}:${this.udp.port}`,
+      listen: this.udp.local.key,
       routines: this.routines,
       failure: this.failed,
       tunnels: Array.from(this.hostmap.all(), tunnelStatus),
@@ -296,7 +296,7 @@ export class OverlayNode {
     const { o, device } = this;
     const { pki } = o;
     o.log.info('Nebula interface is active', {
-      build: 'tio', interface: device.name, network: `${u32ToIp(pki.vpnIp)}/${pki.prefix}`, udpAddr: `${o.listen.host}:${this.udp.port}`,
+      build: 'tio', interface: device.name, network: `${u32ToIp(pki.vpnIp)}/${pki.prefix}`, udpAddr: this.udp.local.key,
       offload: device.capabilities.tso ? (device.capabilities.uso ? 'tso+uso' : 'tso') : 'off', gro: device.groWrites, writeStrategy: device.writeStrategy, cipher: o.cipher,
       aead: aeadImplementation(o.cipher), routines: this.routines,
     });
