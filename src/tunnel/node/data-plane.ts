@@ -30,6 +30,7 @@ import { Parking } from './parking.js';
 import { RouteTable, type ViaRoute } from './route-table.js';
 import { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
+import { SendFailures } from './send-failures.js';
 import { Turns } from './turns.js';
 
 /** What a data plane is built from. */
@@ -78,6 +79,7 @@ export class DataPlane<T extends DataTunnel> {
   private readonly outboundTurns = new Turns();
   private readonly inboundTurns = new Turns();
   private readonly controlAead = new AeadBatch(1);
+  private readonly sendFailures: SendFailures;
   private readonly segmenter = new Segmenter();
   // Wire-sized packets of one packet that met no tunnel (reused).
   private readonly held: Uint8Array[] = [];
@@ -92,6 +94,7 @@ export class DataPlane<T extends DataTunnel> {
   private closing: Promise<void> | null = null;
 
   constructor(o: DataPlaneOptions<T>, private readonly control: ControlPlane<T>) {
+    this.sendFailures = new SendFailures((level, msg, fields) => control.log(level, msg, fields));
     this.queue = o.queue;
     this.udp = o.udp;
     this.hostmap = o.hostmap;
@@ -109,6 +112,7 @@ export class DataPlane<T extends DataTunnel> {
       stats: this.stats, firewall: this.firewall, local: o.local, udp: o.udp, tun: o.queue,
       route: (dst, p) => this.route(dst, p),
       beforeSend: flows ? () => flows.flush() : undefined,
+      sendFailed: (b) => this.sendFailures.note(b.lastError?.peer ?? '?', b.lastError ?? 'refused', b.failed),
       refreshFlows: flows ? () => flows.refresh() : undefined,
       sealAhead: flows ? SHARED_SEAL_AHEAD : undefined,
     });
@@ -157,10 +161,10 @@ export class DataPlane<T extends DataTunnel> {
     this.parking?.tunnelArrived(localIndex);
   }
 
-  /** Sends datagram `bytes` to `to` (failures are logged at debug level: UDP is lossy anyway). */
+  /** Sends datagram `bytes` to `to` (failures are summarised at warn level on the tick: send-failures.ts). */
   send(to: Endpoint, bytes: Uint8Array): void {
     this.udp.sendTo(to, bytes).catch((e: unknown) => {
-      if (!(e instanceof ClosedError)) this.control.log('debug', 'send failed', { udpAddr: to.toString(), error: String(e) });
+      if (!(e instanceof ClosedError)) this.sendFailures.note(to.key, e);
     });
   }
 
@@ -173,6 +177,7 @@ export class DataPlane<T extends DataTunnel> {
   /** Periodic upkeep (about 1 Hz): idle flows leave the firewall; counters are published. */
   tick(nowMs: number): void {
     this.firewall.sweep(nowMs);
+    this.sendFailures.tick(nowMs);
     this.publish();
   }
 
