@@ -107,27 +107,27 @@ static napi_value open_result(napi_env env, int fd, int port, int err, int stage
   return out;
 }
 
-/* udpOpen(family, addr, port, reusePort, bufBytes, dualStack) -> {fd, port, errno, stage, rcvBuf, sndBuf}.
+/* udpOpen(family, addr, port, reusePort, rcvBytes, sndBytes, dualStack) -> {fd, port, errno, stage, rcvBuf, sndBuf}.
  * Non-blocking and close-on-exec. An IPv6 socket is IPv6-only unless dualStack
  * asks for IPV6_V6ONLY 0: then IPv4 peers appear as v4-mapped addresses
- * (::ffff:a.b.c.d), which the TypeScript side maps both ways. bufBytes 0 keeps the
+ * (::ffff:a.b.c.d), which the TypeScript side maps both ways. rcvBytes/sndBytes 0 keep the
  * kernel's default buffer sizes; rcvBuf/sndBuf report what the kernel granted
  * (it doubles the request for bookkeeping). SO_RXQ_OVFL is asked for so
  * receives can report the socket's drop count; refusing it is harmless. */
 static napi_value udp_open(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  int32_t family, port, buf_bytes;
+  napi_value argv[7];
+  int32_t family, port, rcv_bytes, snd_bytes;
   uint8_t *addr;
   size_t alen;
   bool reuse, dual;
-  TIO_CHECK(env, tio_args(env, info, 6, argv) && tio_get_i32(env, argv[0], &family) &&
+  TIO_CHECK(env, tio_args(env, info, 7, argv) && tio_get_i32(env, argv[0], &family) &&
                      tio_get_bytes(env, argv[1], &addr, &alen) && tio_get_i32(env, argv[2], &port) &&
-                     napi_get_value_bool(env, argv[3], &reuse) == napi_ok && tio_get_i32(env, argv[4], &buf_bytes) &&
-                     napi_get_value_bool(env, argv[5], &dual) == napi_ok,
-            "udpOpen(family, addr, port, reusePort, bufBytes, dualStack)");
+                     napi_get_value_bool(env, argv[3], &reuse) == napi_ok && tio_get_i32(env, argv[4], &rcv_bytes) &&
+                     tio_get_i32(env, argv[5], &snd_bytes) && napi_get_value_bool(env, argv[6], &dual) == napi_ok,
+            "udpOpen(family, addr, port, reusePort, rcvBytes, sndBytes, dualStack)");
   TIO_CHECK(env, !dual || family == 6, "udpOpen: dualStack needs family 6");
   TIO_CHECK(env, (family == 4 && alen == 4) || (family == 6 && alen == 16), "udpOpen: family 4 needs 4 address bytes, 6 needs 16");
-  TIO_CHECK(env, port >= 0 && port <= 65535 && buf_bytes >= 0, "udpOpen: port 0..65535, bufBytes >= 0");
+  TIO_CHECK(env, port >= 0 && port <= 65535 && rcv_bytes >= 0 && snd_bytes >= 0, "udpOpen: port 0..65535, rcvBytes and sndBytes >= 0");
 
   int af = family == 4 ? AF_INET : AF_INET6;
   int fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
@@ -145,10 +145,8 @@ static napi_value udp_open(napi_env env, napi_callback_info info) {
     close(fd);
     return open_result(env, -1, 0, e, STAGE_REUSEPORT, 0, 0);
   }
-  if (buf_bytes > 0) {
-    set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, buf_bytes);
-    set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, buf_bytes);
-  }
+  if (rcv_bytes > 0) set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, rcv_bytes);
+  if (snd_bytes > 0) set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, snd_bytes);
   setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
 
   struct sockaddr_storage ss;

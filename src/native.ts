@@ -73,7 +73,7 @@ export interface NativeAead {
 export interface NativeUdp {
   // --- udp section: owned by the UDP work; signatures documented in native/udp.c ---
   /** Opens a bound, non-blocking UDP socket (IPv6 ones v6-only unless dualStack); fd -1 with errno and stage on failure. */
-  udpOpen(family: 4 | 6, addr: Uint8Array, port: number, reusePort: boolean, bufBytes: number, dualStack: boolean): {
+  udpOpen(family: 4 | 6, addr: Uint8Array, port: number, reusePort: boolean, rcvBytes: number, sndBytes: number, dualStack: boolean): {
     /** The socket, or -1 on failure. */
     fd: number;
     /** The bound port (the kernel's pick when 0 was asked for). */

@@ -22,6 +22,10 @@ export interface UdpSocketOptions {
   gso?: 'auto' | 'off';
   /** SO_RCVBUF and SO_SNDBUF request in bytes (default 4 MiB; root may exceed net.core.*mem_max); 0 keeps the kernel default. */
   bufferBytes?: number;
+  /** SO_RCVBUF alone, overriding bufferBytes for receives (nebula's listen.read_buffer). */
+  receiveBufferBytes?: number;
+  /** SO_SNDBUF alone, overriding bufferBytes for sends (nebula's listen.write_buffer). */
+  sendBufferBytes?: number;
   /** Messages per recvmmsg, 1..64 (default 64). */
   batchMessages?: number;
   /** Receive slot per message (default and minimum with GRO: 65536, which holds any datagram or GRO message). */
@@ -40,7 +44,8 @@ export interface ResolvedUdpOptions {
   reusePort: boolean;
   gro: 'auto' | 'off';
   gso: 'auto' | 'off';
-  bufferBytes: number;
+  receiveBufferBytes: number;
+  sendBufferBytes: number;
   batchMessages: number;
   slotBytes: number;
   netns: string | undefined;
@@ -65,10 +70,9 @@ export function resolveUdpOptions(o: UdpSocketOptions): ResolvedUdpOptions {
   if (gro !== 'auto' && gro !== 'off') throw new OptionError('gro', `${String(gro)} must be 'auto' or 'off'`);
   const gso = o.gso ?? 'auto';
   if (gso !== 'auto' && gso !== 'off') throw new OptionError('gso', `${String(gso)} must be 'auto' or 'off'`);
-  const bufferBytes = o.bufferBytes ?? DEFAULT_BUFFER_BYTES;
-  if (!Number.isInteger(bufferBytes) || bufferBytes < 0 || bufferBytes > 0x3fffffff) {
-    throw new OptionError('bufferBytes', `${bufferBytes} must be an integer 0..2^30-1`);
-  }
+  const bufferBytes = bytesOption('bufferBytes', o.bufferBytes, DEFAULT_BUFFER_BYTES);
+  const receiveBufferBytes = bytesOption('receiveBufferBytes', o.receiveBufferBytes, bufferBytes);
+  const sendBufferBytes = bytesOption('sendBufferBytes', o.sendBufferBytes, bufferBytes);
   const batchMessages = o.batchMessages ?? RECV_BATCH_MAX;
   if (!Number.isInteger(batchMessages) || batchMessages < 1 || batchMessages > RECV_BATCH_MAX) {
     throw new OptionError('batchMessages', `${batchMessages} must be an integer 1..${RECV_BATCH_MAX}`);
@@ -78,7 +82,13 @@ export function resolveUdpOptions(o: UdpSocketOptions): ResolvedUdpOptions {
     throw new OptionError('slotBytes', `${slotBytes} must be an integer 1..${GRO_SLOT_BYTES}`);
   }
   return {
-    family, addr: ipBytes(host, family), host, port, dualStack, reusePort: o.reusePort ?? false, gro, gso, bufferBytes,
+    family, addr: ipBytes(host, family), host, port, dualStack, reusePort: o.reusePort ?? false, gro, gso, receiveBufferBytes, sendBufferBytes,
     batchMessages, slotBytes, netns: o.netns,
   };
+}
+
+function bytesOption(name: string, v: number | undefined, dflt: number): number {
+  const n = v ?? dflt;
+  if (!Number.isInteger(n) || n < 0 || n > 0x3fffffff) throw new OptionError(name, `${n} must be an integer 0..2^30-1`);
+  return n;
 }

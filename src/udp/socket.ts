@@ -92,7 +92,7 @@ export class UdpSocket implements AsyncIterable<UdpBatch> {
   /** Opens and binds a socket; throws OptionError, UdpBindError or SyscallError saying what to change. */
   static open(options: UdpSocketOptions = {}): UdpSocket {
     const o = resolveUdpOptions(options);
-    const r = inNetns(o.netns, () => native.udpOpen(o.family, o.addr, o.port, o.reusePort, o.bufferBytes, o.dualStack));
+    const r = inNetns(o.netns, () => native.udpOpen(o.family, o.addr, o.port, o.reusePort, o.receiveBufferBytes, o.sendBufferBytes, o.dualStack));
     const where = `${o.family === 4 ? o.host : `[${o.host}]`}:${o.port}`;
     if (r.fd < 0) {
       if (r.stage === STAGE_BIND) throw new UdpBindError(r.errno, where);

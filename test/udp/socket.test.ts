@@ -110,6 +110,18 @@ test('an IPv6 socket bound to an address is IPv6-only, and dualStack is refused 
   }
 });
 
+test('receiveBufferBytes and sendBufferBytes size each direction on their own (listen.read_buffer / write_buffer)', { skip }, () => {
+  const s = UdpSocket.open({ host: '198.18.50.2', receiveBufferBytes: 1 << 20, sendBufferBytes: 256 << 10, netns: net.b.name });
+  try {
+    // The kernel reports twice the request (its bookkeeping share).
+    assert.equal(s.receiveBufferBytes, 2 << 20);
+    assert.equal(s.sendBufferBytes, 512 << 10);
+  } finally {
+    s.close();
+  }
+  assert.throws(() => UdpSocket.open({ receiveBufferBytes: -1 }), (e: unknown) => e instanceof OptionError && /receiveBufferBytes/.test(e.message));
+});
+
 test('SO_REUSEPORT lets two sockets share a port; without it the bind is refused with UdpBindError', { skip }, async () => {
   const s1 = UdpSocket.open({ host: '198.18.50.2', reusePort: true, netns: net.b.name });
   const s2 = UdpSocket.open({ host: '198.18.50.2', port: s1.port, reusePort: true, netns: net.b.name });

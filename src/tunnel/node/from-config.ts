@@ -31,7 +31,7 @@ export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns
     cipher: c.cipher,
     staticHostMap,
     lighthouse: { hosts: c.lighthouse.hosts, intervalMs: c.lighthouse.intervalMs, advertiseAddrs: c.lighthouse.advertiseAddrs },
-    listen: { host: c.listen.host, port: c.listen.port },
+    listen: { host: c.listen.host, port: c.listen.port, batch: c.listen.batch, readBuffer: c.listen.readBuffer, writeBuffer: c.listen.writeBuffer },
     sendRecvError: c.listen.sendRecvError,
     tun: {
       name: c.tun.dev ?? undefined, mtu: c.tun.mtu, offload: c.tio.offload, gro: c.tio.gro, writeStrategy: c.tio.writeStrategy,

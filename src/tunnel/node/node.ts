@@ -29,7 +29,7 @@ import { DataPlane } from './data-plane.js';
 import { FlowShare } from './flow-share.js';
 import { HandshakeManager } from './handshakes.js';
 import { Hostmap } from './hostmap.js';
-import type { NodeOptions } from './options.js';
+import { udpOptions, type NodeOptions } from './options.js';
 import { Routines } from './routines.js';
 import { checkRoutes, deviceMtu, installRoutes, viaRoutes } from './routes.js';
 import type { NodeStats } from './stats.js';
@@ -141,7 +141,7 @@ export class OverlayNode {
     if (mesh !== null) {
       const handles = device.queues.slice(1).map((q) => q.detach());
       this.workers = new Routines(handles, {
-        listen: { host: o.listen.host, port: udp.port }, netns: o.netns, cipher: o.cipher, sendRecvError: o.sendRecvError,
+        listen: { ...o.listen, port: udp.port }, netns: o.netns, cipher: o.cipher, sendRecvError: o.sendRecvError,
         firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp, prefix: pki.prefix, viaRoutes: via, coalesce: lanes,
         triggerBuffer: o.handshakes.triggerBuffer, logLevel: o.log.enabled('debug') ? 'debug' : 'info',
       }, mesh.slice(1), {
@@ -184,7 +184,7 @@ export class OverlayNode {
     let node: OverlayNode;
     try {
       installRoutes(device, pki, o.tun.mtu, routes, unsafe);
-      udp = inNetns(o.netns, () => UdpSocket.open({ host: o.listen.host, port: o.listen.port, reusePort: routines > 1 }));
+      udp = inNetns(o.netns, () => UdpSocket.open({ ...udpOptions(o.listen), reusePort: routines > 1 }));
       node = new OverlayNode(o, device, udp, routines);
     } catch (e) {
       udp?.close();

@@ -2,7 +2,7 @@
 import type { CipherName } from '../aead/index.js';
 import type { FirewallOptions, Ipv4Net } from '../firewall/index.js';
 import type { Logger } from '../log/logger.js';
-import type { Endpoint } from '../../udp/index.js';
+import type { Endpoint, UdpSocketOptions } from '../../udp/index.js';
 import type { SendRecvErrorMode } from '../wire/index.js';
 import type { OffloadOption, WriteStrategy } from '../../tun/index.js';
 import type { HandshakeOptions } from './handshakes.js';
@@ -52,8 +52,12 @@ export interface NodeOptions {
     intervalMs: number;
     advertiseAddrs?: readonly { host: string; port: number }[];
   };
-  /** UDP bind address (config listen.host / listen.port). */
-  listen: { host: string; port: number };
+  /**
+   * The UDP socket (config listen): bind address; datagrams per receive call (listen.batch,
+   * 1..64, default 64); SO_RCVBUF / SO_SNDBUF bytes (listen.read_buffer / write_buffer; absent
+   * or 0: tio's 4 MiB default, where nebula leaves the kernel's).
+   */
+  listen: { host: string; port: number; batch?: number; readBuffer?: number; writeBuffer?: number };
   /** When to answer unknown indexes with recv_error (config listen.send_recv_error). */
   sendRecvError: SendRecvErrorMode;
   tun: {
@@ -91,4 +95,14 @@ export interface NodeOptions {
   routines?: number;
   /** Open the TUN device and the UDP socket inside this network namespace (tests, demos). */
   netns?: string;
+}
+
+/** The UdpSocket options of a node's listen settings (one place for the main thread and the routines). */
+export function udpOptions(l: NodeOptions['listen']): UdpSocketOptions {
+  return {
+    host: l.host, port: l.port,
+    ...(l.batch !== undefined ? { batchMessages: l.batch } : {}),
+    ...(l.readBuffer ? { receiveBufferBytes: l.readBuffer } : {}),
+    ...(l.writeBuffer ? { sendBufferBytes: l.writeBuffer } : {}),
+  };
 }

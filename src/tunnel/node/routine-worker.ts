@@ -15,6 +15,7 @@ import { DataPlane } from './data-plane.js';
 import { Hostmap } from './hostmap.js';
 import type { EndpointData, FromRoutine, RoutineInit, ToRoutine } from './routine-protocol.js';
 import { DataTunnel, TunnelSlots } from './tunnel.js';
+import { udpOptions } from './options.js';
 
 const port = parentPort!;
 const init = workerData as RoutineInit;
@@ -174,7 +175,7 @@ class Routine {
 
 let routine: Routine | null = null;
 try {
-  const udp = UdpSocket.open({ host: init.listen.host, port: init.listen.port, reusePort: true, netns: init.netns });
+  const udp = UdpSocket.open({ ...udpOptions(init.listen), reusePort: true, netns: init.netns });
   try {
     routine = new Routine(udp);
   } catch (e) {
