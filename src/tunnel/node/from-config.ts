@@ -1,19 +1,22 @@
 /** NodeConfig (parsed YAML) -> NodeOptions. */
 import { checkConfigAgainstNetwork, type NodeConfig } from '../config/index.js';
 import type { LogLevel as ConfigLogLevel } from '../config/index.js';
-import { Logger, type LogLevel } from '../log/logger.js';
+import { ISO_TIME, Logger, type LogLevel, type LogSink } from '../log/logger.js';
 import { Endpoint } from '../../udp/index.js';
 import type { NodeOptions } from './options.js';
 import { loadPki } from './pki.js';
+import { goTimeFormatter } from '../log/go-time.js';
 
 /** Logger levels; nebula's `trace` logs like `debug` here. */
 function logLevel(l: ConfigLogLevel): LogLevel {
   return l === 'trace' ? 'debug' : l;
 }
 
-/** A logger as the config's `logging` section asks for. */
-export function loggerFromConfig(c: NodeConfig): Logger {
-  return new Logger(logLevel(c.logging.level), c.logging.format);
+/** A logger as the config's `logging` section asks for (level, format, disable_timestamp, timestamp_format). */
+export function loggerFromConfig(c: NodeConfig, sink?: LogSink): Logger {
+  const l = c.logging;
+  const time = l.disableTimestamp ? null : l.timestampFormat !== null && l.timestampFormat !== '' ? goTimeFormatter(l.timestampFormat) : ISO_TIME;
+  return new Logger(logLevel(l.level), l.format, sink, {}, time);
 }
 
 /** Node options from a loaded config: PKI read and checked, endpoints resolved. */
