@@ -49,6 +49,8 @@ export interface DataPlaneOptions<T extends DataTunnel> {
   prefix: number;
   /** Unsafe routes (config tun.unsafe_routes): networks outside the overlay reached through an overlay host. */
   viaRoutes?: readonly ViaRoute[];
+  /** Packets from the TUN dropped before routing (config tun.drop_multicast, tun.drop_local_broadcast). */
+  drop?: { multicast: boolean; localBroadcast: boolean };
   /** Coalescer lanes (device capabilities and GRO probe result). */
   coalesce: CoalescerOptions;
   sendRecvError: SendRecvErrorMode;
@@ -86,6 +88,9 @@ export class DataPlane<T extends DataTunnel> {
   private readonly network: number;
   private readonly mask: number;
   private readonly vpnIp: number;
+  // The network's broadcast address, or -1 when tun.drop_local_broadcast is off (no address equals it).
+  private readonly dropBroadcast: number;
+  private readonly dropMulticast: boolean;
   // null without unsafe routes: then a destination outside the network costs no lookup.
   private readonly routes: RouteTable | null;
   private readonly sendRecvErrorMode: SendRecvErrorMode;
@@ -101,6 +106,8 @@ export class DataPlane<T extends DataTunnel> {
     this.vpnIp = o.vpnIp;
     this.mask = o.prefix === 0 ? 0 : (0xffffffff << (32 - o.prefix)) >>> 0;
     this.network = (o.vpnIp & this.mask) >>> 0;
+    this.dropBroadcast = o.drop?.localBroadcast ? (this.network | ~this.mask) >>> 0 : -1;
+    this.dropMulticast = o.drop?.multicast ?? false;
     this.routes = o.viaRoutes !== undefined && o.viaRoutes.length > 0 ? new RouteTable(o.viaRoutes) : null;
     this.sendRecvErrorMode = o.sendRecvError;
     this.statsOut = o.statsOut ?? null;
@@ -245,7 +252,16 @@ export class DataPlane<T extends DataTunnel> {
   // (a destination inside the network) takes no branch more than it did without routes.
   private route(dst: number, p: Packet): T | null | false {
     let peer = dst;
+    if (dst === this.dropBroadcast) {
+      this.stats.drops['inside-local-broadcast']++;
+      return null;
+    }
     if (((dst & this.mask) >>> 0) !== this.network || dst === this.vpnIp) {
+      // 224.0.0.0/4 (RFC 5771): dropped quietly when asked, as nebula's inside.go does, not refused.
+      if (this.dropMulticast && dst >>> 28 === 14) {
+        this.stats.drops['inside-multicast']++;
+        return null;
+      }
       const routes = this.routes;
       peer = routes === null || dst === this.vpnIp ? 0 : routes.lookup(dst);
       if (peer === 0) {

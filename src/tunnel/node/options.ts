@@ -75,6 +75,10 @@ export interface NodeOptions {
     routes?: readonly NodeRoute[];
     /** Networks outside the overlay reached through an overlay host (config tun.unsafe_routes). */
     unsafeRoutes?: readonly NodeUnsafeRoute[];
+    /** Drop packets from the TUN to multicast addresses (config tun.drop_multicast, default false). */
+    dropMulticast?: boolean;
+    /** Drop packets from the TUN to the overlay network's broadcast address (config tun.drop_local_broadcast, default false). */
+    dropLocalBroadcast?: boolean;
   };
   handshakes: HandshakeOptions;
   timers: {

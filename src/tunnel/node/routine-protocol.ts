@@ -37,6 +37,8 @@ export interface RoutineInit {
   prefix: number;
   /** Unsafe routes, as data plane 0 has them. */
   viaRoutes: readonly ViaRoute[];
+  /** tun.drop_multicast / tun.drop_local_broadcast, as data plane 0 has them. */
+  drop: { multicast: boolean; localBroadcast: boolean };
   /** Coalescer lanes (device capabilities and GRO probe result). */
   coalesce: { tcp: boolean; udp: boolean; verifyChecksums: boolean };
   /** Packets per peer the routine hands to main per second while no tunnel exists (handshakes.trigger_buffer). */
