@@ -46,6 +46,23 @@ static napi_value if_set_mtu(napi_env env, napi_callback_info info) {
   return r < 0 ? tio_neg_errno(env, e) : tio_int(env, 0);
 }
 
+/* ifSetTxQueueLen(name, len) -> 0 or -errno: the device's transmit queue length (SIOCSIFTXQLEN). */
+static napi_value if_set_txqlen(napi_env env, napi_callback_info info) {
+  napi_value argv[2];
+  struct ifreq ifr;
+  int32_t len;
+  TIO_CHECK(env, tio_args(env, info, 2, argv) && ifreq_for(env, argv[0], &ifr) && tio_get_i32(env, argv[1], &len),
+            "ifSetTxQueueLen(name, len); " IFNAME_RULE);
+  TIO_CHECK(env, len >= 0, "ifSetTxQueueLen: len >= 0");
+  int s = ctl_socket();
+  if (s < 0) return tio_neg_errno(env, errno);
+  ifr.ifr_qlen = len;
+  int r = ioctl(s, SIOCSIFTXQLEN, &ifr);
+  int e = errno;
+  close(s);
+  return r < 0 ? tio_neg_errno(env, e) : tio_int(env, 0);
+}
+
 static napi_value if_set_up(napi_env env, napi_callback_info info) {
   napi_value argv[2];
   struct ifreq ifr;
@@ -272,6 +289,7 @@ static napi_value if_route_change(napi_env env, napi_callback_info info) {
 
 void tio_register_netdev(napi_env env, napi_value exports) {
   tio_export(env, exports, "ifSetMtu", if_set_mtu);
+  tio_export(env, exports, "ifSetTxQueueLen", if_set_txqlen);
   tio_export(env, exports, "ifSetUp", if_set_up);
   tio_export(env, exports, "ifIndex", if_index);
   tio_export(env, exports, "ifAddrChange", if_addr_change);

@@ -124,6 +124,8 @@ export interface NativeAddon extends NativeAead, NativeUdp {
   tunSetOffload(fd: number, mask: number): number;
   tunGetFlags(fd: number): number;
   ifSetMtu(name: string, mtu: number): number;
+  /** Sets the transmit queue length (SIOCSIFTXQLEN); 0 or -errno. */
+  ifSetTxQueueLen(name: string, len: number): number;
   ifSetUp(name: string, up: boolean): number;
   ifIndex(name: string): number;
   ifAddrChange(name: string, add: boolean, family: 4 | 6, addr: Uint8Array, prefixLen: number): number;

@@ -29,6 +29,8 @@ export interface TunOpenOptions {
   writeStrategy?: 'auto' | WriteStrategy;
   /** MTU to set (68..65535). */
   mtu?: number;
+  /** Transmit queue length to set (packets the kernel queues for us to read; TUN's default is 500). */
+  txQueueLen?: number;
   /** Addresses to add, CIDR form: "198.18.0.1/24", "fd00::1/64". */
   addresses?: readonly string[];
   /** Bring the link up after configuring it. Default true. */
@@ -52,6 +54,7 @@ interface Resolved {
   vnetHdr: boolean;
   writeStrategy: WriteStrategy;
   mtu: number | undefined;
+  txQueueLen: number | undefined;
   addresses: InterfaceAddress[];
   up: boolean;
   netns: string | undefined;
@@ -79,11 +82,14 @@ function validate(o: TunOpenOptions): Resolved {
   if (o.mtu !== undefined && (!Number.isInteger(o.mtu) || o.mtu < MTU_MIN || o.mtu > MTU_MAX)) {
     throw new OptionError('mtu', `must be an integer ${MTU_MIN}..${MTU_MAX}, got ${String(o.mtu)}`);
   }
+  if (o.txQueueLen !== undefined && (!Number.isInteger(o.txQueueLen) || o.txQueueLen < 0 || o.txQueueLen > 0x7fffffff)) {
+    throw new OptionError('txQueueLen', `must be an integer 0..2^31-1, got ${String(o.txQueueLen)}`);
+  }
   const rx = o.rxBufferSize ?? DEFAULT_RX_BUFFER;
   if (!Number.isInteger(rx) || rx < MIN_RX_BUFFER) throw new OptionError('rxBufferSize', `must be an integer >= ${MIN_RX_BUFFER}`);
   const addresses = (o.addresses ?? []).map((a, i) => parseCidr(a, `addresses[${i}]`));
   return {
-    name, queues, offload, vnetHdr, writeStrategy: resolveWriteStrategy(ws), mtu: o.mtu, addresses,
+    name, queues, offload, vnetHdr, writeStrategy: resolveWriteStrategy(ws), mtu: o.mtu, txQueueLen: o.txQueueLen, addresses,
     up: o.up ?? true, netns: o.netns, rxBufferSize: rx, gro: o.gro ?? true,
   };
 }
@@ -307,6 +313,10 @@ function addAddress(name: string, a: InterfaceAddress): void {
 
 function configure(name: string, o: Resolved): void {
   if (o.mtu !== undefined) setMtu(name, o.mtu);
+  if (o.txQueueLen !== undefined) {
+    const r = native.ifSetTxQueueLen(name, o.txQueueLen);
+    if (r < 0) throw configError('SIOCSIFTXQLEN', r, name);
+  }
   for (const a of o.addresses) addAddress(name, a);
   if (o.up) {
     const r = native.ifSetUp(name, true);

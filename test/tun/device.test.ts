@@ -63,12 +63,13 @@ test('a multi-queue device opens every queue with the same flags and capabilitie
   }
 });
 
-test('MTU and addresses are set from code and visible to iproute2', { skip }, () => {
-  const d = TunDevice.open({ name: 'tcfg0', netns: ns.name, mtu: 1300, addresses: ['198.18.3.1/24', 'fd00:3::1/64'] });
+test('MTU, transmit queue length and addresses are set from code and visible to iproute2', { skip }, () => {
+  const d = TunDevice.open({ name: 'tcfg0', netns: ns.name, mtu: 1300, txQueueLen: 1234, addresses: ['198.18.3.1/24', 'fd00:3::1/64'] });
   try {
     d.addAddress('198.18.4.1/24');
     const out = ns.exec('ip', ['addr', 'show', 'dev', 'tcfg0']);
     assert.match(out, /mtu 1300/);
+    assert.match(out, /qlen 1234/);
     assert.match(out, /inet 198\.18\.3\.1\/24/);
     assert.match(out, /inet 198\.18\.4\.1\/24/);
     assert.match(out, /inet6 fd00:3::1\/64/);
@@ -96,6 +97,7 @@ test('bad options name the option', { skip }, () => {
   assert.throws(() => TunDevice.open({ name: 'x'.repeat(16) }), (e: unknown) => e instanceof OptionError && /option name/.test(e.message));
   assert.throws(() => TunDevice.open({ queues: 0 }), /option queues/);
   assert.throws(() => TunDevice.open({ mtu: 10 }), /option mtu/);
+  assert.throws(() => TunDevice.open({ txQueueLen: -1 }), /option txQueueLen/);
   assert.throws(() => TunDevice.open({ addresses: ['198.18.0.1'] }), /option addresses\[0\]/);
   assert.throws(() => TunDevice.open({ netns: 'tio-does-not-exist' }), /option netns/);
 });

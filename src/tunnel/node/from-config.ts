@@ -38,7 +38,7 @@ export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns
     sendRecvError: c.listen.sendRecvError,
     tun: {
       name: c.tun.dev ?? undefined, mtu: c.tun.mtu, offload: c.tio.offload, gro: c.tio.gro, writeStrategy: c.tio.writeStrategy,
-      routes: c.tun.routes, unsafeRoutes: c.tun.unsafeRoutes, dropMulticast: c.tun.dropMulticast, dropLocalBroadcast: c.tun.dropLocalBroadcast,
+      routes: c.tun.routes, unsafeRoutes: c.tun.unsafeRoutes, txQueueLen: c.tun.txQueue, dropMulticast: c.tun.dropMulticast, dropLocalBroadcast: c.tun.dropLocalBroadcast,
     },
     handshakes: { ...c.handshakes },
     timers: { aliveMs: c.timers.connectionAliveIntervalMs, pendingDeletionMs: c.timers.pendingDeletionIntervalMs },

@@ -179,6 +179,7 @@ export class OverlayNode {
     checkRoutes(pki, routes, unsafe);
     const device = TunDevice.open({
       name: o.tun.name ?? 'tio%d', mtu: deviceMtu(o.tun.mtu, routes, unsafe), offload: o.tun.offload, gro: o.tun.gro, writeStrategy: o.tun.writeStrategy, netns: o.netns,
+      ...(o.tun.txQueueLen !== undefined ? { txQueueLen: o.tun.txQueueLen } : {}),
       addresses: [`${u32ToIp(pki.vpnIp)}/${pki.prefix}`], queues: routines,
     });
     let udp: UdpSocket | null = null;

@@ -75,6 +75,8 @@ export interface NodeOptions {
     routes?: readonly NodeRoute[];
     /** Networks outside the overlay reached through an overlay host (config tun.unsafe_routes). */
     unsafeRoutes?: readonly NodeUnsafeRoute[];
+    /** The device's transmit queue length (config tun.tx_queue; the kernel's 500 when unset). */
+    txQueueLen?: number;
     /** Drop packets from the TUN to multicast addresses (config tun.drop_multicast, default false). */
     dropMulticast?: boolean;
     /** Drop packets from the TUN to the overlay network's broadcast address (config tun.drop_local_broadcast, default false). */

@@ -1,3 +1,4 @@
+// The node's tun options. tun.tx_queue sets the device's queue length.
 // tun.drop_multicast and tun.drop_local_broadcast: packets the kernel sends into
 // the TUN for a multicast group or the overlay's broadcast address are dropped
 // quietly and counted, before any routing or handshake; without the keys they
@@ -19,10 +20,11 @@ for (const dropping of [true, false]) {
     const ns = Netns.create('tdrop');
     const node = OverlayNode.start((() => {
       const o = nodeOptions(pki, pki.hosts.get('a')!, ns.name, '127.0.0.1', []);
-      return { ...o, tun: { ...o.tun, name: 'tdrop0', dropMulticast: dropping, dropLocalBroadcast: dropping } };
+      return { ...o, tun: { ...o.tun, name: 'tdrop0', txQueueLen: 777, dropMulticast: dropping, dropLocalBroadcast: dropping } };
     })());
     try {
       await node.ready;
+      assert.match(ns.exec('ip', ['link', 'show', 'dev', 'tdrop0']), /qlen 777/, 'tun.tx_queue applied');
       ns.exec('sysctl', ['-q', '-w', 'net.ipv4.icmp_echo_ignore_broadcasts=0']);
       ns.exec('ip', ['route', 'add', '224.0.0.0/4', 'dev', 'tdrop0']);
       // One echo each; nothing answers, so ping exits non-zero: only the packets matter.
