@@ -7,6 +7,7 @@
 import { ConfigError } from './errors.js';
 import { parseDuration } from './duration.js';
 import type { ConfigWarning } from './types.js';
+import { refusal, switchedOn, tuningWarning, type Unsupported } from './sections/unsupported.js';
 
 /** A YAML map as a plain object. */
 export type ConfigMap = Readonly<Record<string, unknown>>;
@@ -60,13 +61,15 @@ export class ConfigReader {
    * The map at `path` (absent or null -> empty map); warns about keys outside `known` and explains
    * the ones in `ignored` (nebula options tio does not implement).
    */
-  map(value: unknown, path: string, known: readonly string[], ignored: Readonly<Record<string, string>> = {}): ConfigMap {
+  map(value: unknown, path: string, known: readonly string[], ignored: Readonly<Record<string, Unsupported>> = {}): ConfigMap {
     if (value === undefined || value === null) return {};
     if (!isMap(value)) this.fail(path, `must be a map, got ${show(value)}`);
     for (const key of Object.keys(value)) {
       if (known.includes(key)) continue;
-      const why = ignored[key];
-      this.warn(childPath(path, key), why ?? 'unknown key, ignored');
+      const u = ignored[key];
+      if (u === undefined) this.warn(childPath(path, key), 'unknown key, ignored');
+      else if (u.tuning) this.warn(childPath(path, key), tuningWarning(u));
+      else if (switchedOn(value[key])) this.fail(childPath(path, key), refusal(u));
     }
     return value;
   }

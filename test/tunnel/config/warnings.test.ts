@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { configFromObject, parseConfig } from '../../../src/tunnel/config/index.js';
+import { ConfigError, configFromObject, parseConfig } from '../../../src/tunnel/config/index.js';
 import { MINIMAL } from './fixtures.js';
 
 const PKI = { ca: 'ca.crt', cert: 'host.crt', key: 'host.key' };
@@ -29,18 +29,32 @@ test('unknown keys anywhere are warnings with their path, not errors', () => {
   for (const w of warnings) assert.equal(w.message, 'unknown key, ignored');
 });
 
-test('nebula options tio does not implement are named as such', () => {
+test('nebula features tio does not implement are refused while switched on, naming the key', () => {
+  const on: [Record<string, unknown>, string][] = [
+    [{ sshd: { enabled: true } }, 'sshd'],
+    [{ stats: { type: 'prometheus' } }, 'stats'],
+    [{ preferred_ranges: ['10.0.0.0/8'] }, 'preferred_ranges'],
+    [{ handshake_mac: { key: 'k' } }, 'handshake_mac'],
+    [{ lighthouse: { serve_dns: true } }, 'lighthouse.serve_dns'],
+  ];
+  for (const [extra, path] of on) {
+    assert.throws(() => configFromObject({ pki: PKI, ...extra }), (e: unknown) => e instanceof ConfigError && e.path === path && /not supported by tio/.test(e.message), path);
+  }
+});
+
+test('switched off or empty, those keys change nothing and pass quietly; tuning knobs are warned about', () => {
   const { warnings } = configFromObject({
     pki: PKI,
-    sshd: { enabled: true },
-    stats: { type: 'prometheus' },
-    preferred_ranges: ['10.0.0.0/8'],
-    lighthouse: { serve_dns: true, remote_allow_list: {} },
+    sshd: { enabled: false, listen: '127.0.0.1:2222' },
+    stats: {},
+    preferred_ranges: [],
+    handshake_mac: { key: '', accepted_keys: [] },
+    lighthouse: { serve_dns: false, remote_allow_list: {} },
     firewall: { conntrack: { routine_cache_timeout: '1s' } },
   });
   // An empty allow list allows everything, which is what tio does: no warning, no error.
-  assert.deepEqual(paths(warnings), ['sshd', 'stats', 'preferred_ranges', 'lighthouse.serve_dns', 'firewall.conntrack.routine_cache_timeout']);
-  for (const w of warnings) assert.match(w.message, /nebula option not supported by tio/);
+  assert.deepEqual(paths(warnings), ['firewall.conntrack.routine_cache_timeout']);
+  assert.match(warnings[0]!.message, /changes no behaviour/);
 });
 
 test('lighthouse hosts and advertise_addrs are read; relays still warn that they are unsupported', () => {

@@ -11,7 +11,7 @@ import { parsePortRange, type FirewallProto, type FirewallRule } from '../../fir
 import type { ConfigMap, ConfigReader } from '../reader.js';
 import { childPath, indexPath, isMap, show } from '../reader.js';
 import type { FirewallConfig } from '../types.js';
-import { unsupported } from './unsupported.js';
+import { unsupportedTuning } from './unsupported.js';
 
 const RULE_KEYS = ['port', 'code', 'proto', 'host', 'group', 'groups', 'cidr', 'ca_name', 'ca_sha'];
 const PROTOS: readonly FirewallProto[] = ['any', 'tcp', 'udp', 'icmp'];
@@ -96,7 +96,7 @@ export function readFirewall(r: ConfigReader, value: unknown): FirewallConfig {
   const path = 'firewall';
   const m = r.map(value, path, ['conntrack', 'outbound', 'inbound', 'inbound_action', 'outbound_action']);
   const ct = r.map(m.conntrack, 'firewall.conntrack', ['tcp_timeout', 'udp_timeout', 'default_timeout'], {
-    routine_cache_timeout: unsupported('per-routine conntrack cache'),
+    routine_cache_timeout: unsupportedTuning('per-routine conntrack cache'),
   });
   const rules = (key: 'inbound' | 'outbound'): FirewallRule[] => {
     const p = childPath(path, key);
