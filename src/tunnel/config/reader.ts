@@ -30,8 +30,19 @@ export function show(value: unknown): string {
   if (value === null) return 'null';
   if (Array.isArray(value)) return 'a list';
   if (typeof value === 'object') return 'a map';
-  if (typeof value === 'string') return JSON.stringify(value);
+  if (typeof value === 'string') return showString(value);
   return String(value);
+}
+
+/** Longest string value an error echoes whole: enough for any address, duration or path fragment. */
+const SHOW_MAX = 40;
+
+// A value in the wrong place may be a secret (a key pasted where a path goes, or -config naming a
+// key file): PEM blocks are never echoed, and long strings only by their start and length.
+function showString(v: string): string {
+  if (v.includes('-----BEGIN')) return `a PEM block (${v.length} characters, not shown)`;
+  if (v.length <= SHOW_MAX) return JSON.stringify(v);
+  return `${JSON.stringify(v.slice(0, SHOW_MAX))}… (${v.length} characters)`;
 }
 
 /** Whether `v` is a YAML map (not a list, not null). */

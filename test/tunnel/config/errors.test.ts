@@ -123,3 +123,14 @@ test('firewall rule errors name the rule and field', () => {
     assert.match(e.message, detail, e.message);
   }
 });
+
+test('errors cut long values and never echo a PEM block', () => {
+  const long = errorOf({ cipher: 'x'.repeat(500) });
+  assert.equal(long.path, 'cipher');
+  assert.ok(long.message.length < 200, long.message);
+  assert.match(long.message, /\(500 characters\)/);
+  const pem = '-----BEGIN NEBULA X25519 PRIVATE KEY-----\nc2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0c2VjcmV0\n-----END NEBULA X25519 PRIVATE KEY-----\n';
+  const e = errorOf({ cipher: pem });
+  assert.doesNotMatch(e.message, /c2VjcmV0/);
+  assert.match(e.message, /a PEM block/);
+});
