@@ -16,7 +16,7 @@ export type { NodeOptions, NodeRoute, NodeUnsafeRoute } from './node/options.js'
 export type {
   NodeStatus, TunnelStatus, NodeCounters, HandshakeCounters, LighthouseStatus, LighthouseServerStatus, PunchyCounters,
 } from './node/status.js';
-export type { LighthouseStats } from './lighthouse/index.js';
+export type { LighthouseStats, LighthouseServerStats, PunchyStats } from './lighthouse/index.js';
 export { NODE_DROP_REASONS, type NodeDropReason, type NodeStats } from './node/stats.js';
 
 // Options from a Nebula config.
