@@ -134,7 +134,7 @@ test('replies from a host that is not our lighthouse, about ourselves or about a
   assert.equal(r.c.waitingHosts, 1);
 });
 
-test('queries and updates sent to us are ignored, punch notifications counted, malformed messages dropped and counted', () => {
+test('queries and updates sent to us are ignored, punch notifications counted and handed on, malformed messages dropped and counted', () => {
   const r = rig();
   r.reply(PEER, [], LH, META_HOST_QUERY);
   r.reply(PEER, [{ ip: ip('198.18.0.3'), port: 4242 }], LH, META_HOST_UPDATE_NOTIFICATION);
