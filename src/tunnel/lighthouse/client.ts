@@ -197,7 +197,10 @@ export class LighthouseClient {
     this.budgetUsed++;
     this.lastQuery.set(vpnIp, now);
     const payload = encodeMeta({ type: META_HOST_QUERY, details: { vpnIp } });
-    for (const lh of this.lighthouses) if (this.host.send(lh, payload)) this.stats.queriesSent++;
+    let sent = 0;
+    for (const lh of this.lighthouses) if (this.host.send(lh, payload)) sent++;
+    this.stats.queriesSent += sent;
+    this.host.log.debug('Lighthouse query', { vpnIp: u32ToIpv4(vpnIp), sent });
   }
 
   /** A tunnel to `vpnIp` came up: a lighthouse gets our update and the questions that waited for it. */

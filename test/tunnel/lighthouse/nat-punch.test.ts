@@ -48,6 +48,8 @@ async function withScene(tag: string, net: number, body: (s: Scene) => Promise<v
   try {
     ov = rigOverlay(rig);
     await body({ rig, ov, procs, start });
+    // TIO_NAT_LOGS=1 shows the logs of a passing run too (where the time to the first reply went).
+    if (process.env.TIO_NAT_LOGS === '1') for (const p of procs) process.stderr.write(`--- ${p.what}\n${p.output(200)}\n`);
   } catch (e) {
     for (const p of procs) process.stderr.write(`--- ${p.what}\n${p.output(60)}\n`);
     throw e;
