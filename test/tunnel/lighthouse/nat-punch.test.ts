@@ -111,3 +111,38 @@ test('a nebula 1.6.1 lighthouse joins two tio nodes behind cone NATs on a direct
 test('a tio lighthouse joins a tio node and a nebula 1.6.1 node behind cone NATs on a direct punched path', { skip, timeout: 240_000 }, async (t) => {
   await pairing(t, 'lhtm', 54, 'tio', ['tio', 'nebula']);
 });
+
+test('a tio lighthouse killed and restarted is found again by running tio and nebula nodes, which need no restart', { skip, timeout: 300_000 }, async (t) => {
+  const rig = natRig({ tag: 'lhrs', sites: ['cone', 'cone', 'cone'], net: 56 });
+  let ov: RigOverlay | undefined;
+  const procs: NsProcess[] = [];
+  try {
+    ov = rigOverlay(rig);
+    const lhConfig = ov.lighthouseConfig({ tag: 'tio', level: 'debug' });
+    const lh = startTio(rig.lighthouse, lhConfig, 'tio lighthouse');
+    procs.push(lh);
+    await lh.waitForLog('Nebula interface is active', 30_000);
+    procs.push(startTio(rig.sites[0]!.node, ov.nodeConfig(0, { tag: 'tio', level: 'debug' }), 'tio n0'));
+    procs.push(startNebulaWith(rig.sites[1]!.node, ov.nodeConfig(1, { tag: 'nebula', level: 'debug' }), 'nebula n1'));
+    await msToFirstReply(rig.sites[0]!.node, ov.nodes[1]!.ip, process.hrtime.bigint(), 60_000);
+    // A crash: the new lighthouse knows no host and no tunnel; the nodes' tunnels to it are dead.
+    await lh.kill();
+    const lh2 = startTio(rig.lighthouse, lhConfig, 'tio lighthouse (restarted)');
+    procs.push(lh2);
+    await lh2.waitForLog('Nebula interface is active', 30_000);
+    const t0 = process.hrtime.bigint();
+    // A node that starts now can reach the others only through what the new lighthouse learned from them.
+    procs.push(startTio(rig.sites[2]!.node, ov.nodeConfig(2, { tag: 'tio', level: 'debug' }), 'tio n2'));
+    const toTio = await msToFirstReply(rig.sites[2]!.node, ov.nodes[0]!.ip, t0, 120_000);
+    const toNebula = await msToFirstReply(rig.sites[2]!.node, ov.nodes[1]!.ip, t0, 120_000);
+    t.diagnostic(`after the restart, a new node reached the tio node in ${toTio.toFixed(0)} ms and the nebula node in ${toNebula.toFixed(0)} ms`);
+    assert.ok(procs[1]!.running() && procs[2]!.running(), 'a node stopped');
+  } catch (e) {
+    for (const p of procs) process.stderr.write(`--- ${p.what}\n${p.output(60)}\n`);
+    throw e;
+  } finally {
+    for (const p of procs) await p.kill();
+    rig.dispose();
+    ov?.dispose();
+  }
+});
