@@ -2,7 +2,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { KEEPALIVE_PUNCH_MS, MAX_PENDING_NOTIFICATIONS, MAX_PUNCH_ADDRS, Punchy, type Ip4AndPort } from '../../../src/tunnel/lighthouse/index.js';
+import {
+  KEEPALIVE_PUNCH_MS, MAX_PENDING_NOTIFICATIONS, MAX_PUNCH_ADDRS, Punchy, RESPOND_DELAY_MS, type Ip4AndPort,
+} from '../../../src/tunnel/lighthouse/index.js';
 import { Logger } from '../../../src/tunnel/log/logger.js';
 import { Endpoint } from '../../../src/udp/index.js';
 import { waitFor } from '../../../kit/wait.js';
@@ -63,4 +65,18 @@ test('keepalive punches (one 0x01 byte) go to every tunnel remote every KEEPALIV
   }
   assert.deepEqual(on.raw, [{ to: Endpoint.of('198.18.0.9', 4242).key, byte: 1 }]);
   assert.equal(off.raw.length, 0);
+});
+
+test('punchy.respond reaches the asker RESPOND_DELAY_MS after the notification, not before; without respond it never does', (t) => {
+  t.mock.timers.enable({ apis: ['setTimeout'] });
+  const on = rig({ respond: true, delayMs: 0 });
+  const off = rig({ respond: false, delayMs: 0 });
+  for (const r of [on, off]) r.p.onNotification(ip('198.19.0.3'), [addr('198.18.0.3')]);
+  t.mock.timers.tick(RESPOND_DELAY_MS - 1);
+  assert.deepEqual(on.responded, []);
+  t.mock.timers.tick(1);
+  assert.deepEqual(on.responded, [ip('198.19.0.3')]);
+  assert.deepEqual(off.responded, []);
+  assert.equal(on.p.stats.responds, 1);
+  for (const r of [on, off]) r.p.close();
 });
