@@ -60,13 +60,17 @@ async function withScene(tag: string, net: number, body: (s: Scene) => Promise<v
   }
 }
 
-/** Starts the lighthouse and both nodes with the programs given; resolves with the nodes' start time once the lighthouse runs. */
-async function startAll(s: Scene, lighthouse: Program, nodes: readonly [Program, Program]): Promise<{ lh: NsProcess; t0: bigint }> {
+/**
+ * Starts the lighthouse and both nodes with the programs given; resolves with the nodes' start time once the lighthouse runs.
+ * quiet1: node 1 runs with punchy.punch and punchy.respond off.
+ */
+async function startAll(s: Scene, lighthouse: Program, nodes: readonly [Program, Program], quiet1 = false): Promise<{ lh: NsProcess; t0: bigint }> {
   const lh = s.start(s.rig.lighthouse, lighthouse, s.ov.lighthouseConfig({ tag: lighthouse, level: 'debug' }), `${lighthouse} lighthouse`);
   await lh.waitForLog('Nebula interface is active', 30_000);
   const t0 = process.hrtime.bigint();
   for (const i of [0, 1] as const) {
-    s.start(s.rig.sites[i]!.node, nodes[i], s.ov.nodeConfig(i, { tag: nodes[i], level: 'debug' }), `${nodes[i]} n${i}`);
+    const off = quiet1 && i === 1 ? { punch: false, respond: false } : {};
+    s.start(s.rig.sites[i]!.node, nodes[i], s.ov.nodeConfig(i, { tag: nodes[i], level: 'debug', ...off }), `${nodes[i]} n${i}`);
   }
   return { lh, t0 };
 }
@@ -146,3 +150,17 @@ test('a tio lighthouse killed and restarted is found again by running tio and ne
     ov?.dispose();
   }
 });
+
+// Behind a port-restricted cone NAT, node 1's router drops node 0's handshake until node 1 has sent
+// something to node 0's address; node 1 knows that address only from the punch notification. A
+// direct transfer therefore shows node 1 punched although punchy.punch and respond are off.
+for (const [tag, net, program] of [['lhq1', 58, 'nebula'], ['lhq2', 60, 'tio']] as const) {
+  test(`${program} punches for a notification with punchy.punch and punchy.respond off, as nebula 1.6.1`, { skip, timeout: 240_000 }, async (t) => {
+    await withScene(tag, net, async (s) => {
+      const { t0 } = await startAll(s, 'tio', ['tio', program], true);
+      const ms = await msToFirstReply(s.rig.sites[0]!.node, s.ov.nodes[1]!.ip, t0, 60_000);
+      t.diagnostic(`${program} node 1 with punch and respond off: first reply ${ms.toFixed(0)} ms after the nodes started`);
+      await directTransfer(t, s);
+    });
+  });
+}
