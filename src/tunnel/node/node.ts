@@ -392,6 +392,7 @@ export class OverlayNode {
   private respond(vpnIp: number): void {
     if (this.stopping) return;
     const t = this.hostmap.get(vpnIp);
+    this.o.log.debug('Punch respond', { vpnIp: u32ToIp(vpnIp), tunnel: t !== undefined });
     if (t !== undefined) this.plane.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REQUEST);
     else this.connect(vpnIp);
   }

@@ -101,6 +101,9 @@ async function pairing(t: TestContext, tag: string, net: number, lighthouse: Pro
     t.diagnostic(`${lighthouse} lighthouse, ${nodes.join(' + ')}: first reply ${ms.toFixed(0)} ms after the nodes started`);
     if (nodes[1] === 'tio') await s.procs[2]!.waitForLog('Punch notification', 10_000);
     await directTransfer(t, s);
+    // punchy.respond: 5 s after the notification node 1 sends the asker a test message (nebula logs it at debug).
+    const asker = s.ov.nodes[0]!.ip.replaceAll('.', '\\.');
+    await s.procs[2]!.waitForLog(new RegExp(nodes[1] === 'tio' ? `Punch respond.*${asker}` : `Sending a nebula test packet to vpn ip ${asker}`), 15_000);
     if (lighthouse === 'tio' && nodes[0] === 'tio') {
       // A clean stop sends close_tunnel; the lighthouse then forgets the host, as 1.6.1.
       await s.procs[1]!.stop();
