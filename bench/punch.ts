@@ -3,16 +3,22 @@
 // NAT rig (kit/nat-rig.ts): behind two cone NATs (hole punching, nebula's
 // default punchy.delay of 1 s and with delay 0) and behind two symmetric NATs
 // (through the lighthouse as relay). The lighthouse is up before the clock
-// starts; node start-up is inside the figure. Rounds alternate over the
+// starts. Two figures per round: from starting the nodes (start-up inside) and
+// from both nodes logging that their interface is up (pinging starts only then,
+// so no ping leaves before the overlay's route exists and none is wasted on the
+// 2 s ping timeout: this is the lighthouse and punching path alone). Rounds alternate over the
 // scenes so drift on a busy machine hits all alike; min/median/max per scene.
-// Only nebula 1.6.1 runs for now: tio joins as a second contender once it
-// speaks to lighthouses (same configs, started with kit/process.ts startTio).
+// Two contenders on the same configs: nebula 1.6.1 in every role, and tio in
+// every role (`tio up`, kit/process.ts startTio). tio has no relays (yet), so
+// it runs the cone scenes only.
 import { parseArgs } from 'node:util';
 import { rootSkipReason } from '../kit/netns.js';
 import { natRig, type SiteMode } from '../kit/nat-rig.js';
 import { msToFirstReply, rigOverlay } from '../kit/nat-overlay.js';
 import { nebulaSkipReason } from '../kit/nebula-pki.js';
-import { startNebulaWith, type NebulaProcess } from '../kit/nebula.js';
+import { startNebulaWith } from '../kit/nebula.js';
+import { startTio, type NsProcess } from '../kit/process.js';
+import type { Netns } from '../kit/netns.js';
 import { BenchError } from './lib/errors.js';
 import { runtimeLine, withRuntime } from './lib/runtime.js';
 
@@ -24,27 +30,43 @@ interface Scene {
   punchDelay?: string;
 }
 
+/** Who runs every role. */
+type Contender = 'nebula 1.6.1' | 'tio';
+const CONTENDERS: readonly Contender[] = ['nebula 1.6.1', 'tio'];
+
 const SCENES: readonly Scene[] = [
   { name: 'cone punch (delay 1s)', modes: ['cone', 'cone'], relay: false },
   { name: 'cone punch (delay 0s)', modes: ['cone', 'cone'], relay: false, punchDelay: '0s' },
   { name: 'symmetric via relay', modes: ['symmetric', 'symmetric'], relay: true },
 ];
 
-/** One round of one scene: ms to the first reply. */
-async function once(scene: Scene, round: number): Promise<number> {
+/** Whether `who` can run `scene` (tio has no relays). */
+function runs(who: Contender, scene: Scene): boolean {
+  return who !== 'tio' || !scene.relay;
+}
+
+/** One round of one scene with one contender in every role: ms to the first reply. */
+async function once(scene: Scene, who: Contender, round: number): Promise<{ start: number; up: number }> {
   const rig = natRig({ tag: `bpunch${round}`, sites: scene.modes, net: 60 });
   const ov = rigOverlay(rig);
-  const procs: NebulaProcess[] = [];
+  const procs: NsProcess[] = [];
+  const tag = who === 'tio' ? 'tio' : 'nebula';
+  const start = (ns: Netns, cfg: string, what: string): NsProcess => (who === 'tio' ? startTio(ns, cfg, `tio ${what}`) : startNebulaWith(ns, cfg, `nebula ${what}`));
   try {
-    const lh = startNebulaWith(rig.lighthouse, ov.lighthouseConfig({ amRelay: scene.relay }), 'nebula lighthouse');
+    const lh = start(rig.lighthouse, ov.lighthouseConfig({ amRelay: scene.relay, tag }), 'lighthouse');
     procs.push(lh);
     await lh.waitForLog('Nebula interface is active', 30_000);
     const t0 = process.hrtime.bigint();
+    const nodes: NsProcess[] = [];
     for (const i of [0, 1]) {
-      const cfg = ov.nodeConfig(i, { relay: scene.relay, ...(scene.punchDelay ? { punchDelay: scene.punchDelay } : {}) });
-      procs.push(startNebulaWith(rig.sites[i]!.node, cfg, `nebula n${i}`));
+      const cfg = ov.nodeConfig(i, { relay: scene.relay, tag, ...(scene.punchDelay ? { punchDelay: scene.punchDelay } : {}) });
+      nodes.push(start(rig.sites[i]!.node, cfg, `n${i}`));
     }
-    return await msToFirstReply(rig.sites[0]!.node, ov.nodes[1]!.ip, t0, 60_000);
+    procs.push(...nodes);
+    for (const n of nodes) await n.waitForLog('Nebula interface is active', 30_000);
+    const t1 = process.hrtime.bigint();
+    const up = await msToFirstReply(rig.sites[0]!.node, ov.nodes[1]!.ip, t1, 60_000);
+    return { start: Number(t1 - t0) / 1e6 + up, up };
   } finally {
     for (const p of procs) await p.kill();
     rig.dispose();
@@ -58,17 +80,37 @@ async function main(): Promise<void> {
   if (!Number.isInteger(rounds) || rounds < 1 || rounds > 50) throw new BenchError('ERR_BENCH_ARGS', `--rounds must be an integer 1..50, got ${values.rounds}`);
   const skip = rootSkipReason() ?? nebulaSkipReason();
   if (skip) throw new BenchError('ERR_BENCH_ENV', skip);
-  const samples = new Map<string, number[]>(SCENES.map((s) => [s.name, []]));
+  const key = (s: Scene, who: Contender): string => `${s.name}\u0000${who}`;
+  const samples = new Map<string, { start: number; up: number }[]>();
   for (let r = 0; r < rounds; r++) {
-    for (const scene of SCENES) samples.get(scene.name)!.push(await once(scene, r));
+    for (const scene of SCENES) {
+      for (const who of CONTENDERS) {
+        if (!runs(who, scene)) continue;
+        const v = samples.get(key(scene, who)) ?? [];
+        v.push(await once(scene, who, r));
+        samples.set(key(scene, who), v);
+      }
+    }
   }
-  const rows = SCENES.map((s) => {
-    const v = [...samples.get(s.name)!].sort((a, b) => a - b);
-    return { scene: s.name, contender: 'nebula 1.6.1', minMs: Math.round(v[0]!), medianMs: Math.round(v[v.length >> 1]!), maxMs: Math.round(v[v.length - 1]!), rounds };
-  });
+  const rows = SCENES.flatMap((s) => CONTENDERS.filter((who) => runs(who, s)).map((who) => {
+    const all = samples.get(key(s, who))!;
+    const v = all.map((x) => x.start).sort((a, b) => a - b);
+    const u = all.map((x) => x.up).sort((a, b) => a - b);
+    return {
+      scene: s.name, contender: who, minMs: Math.round(v[0]!), medianMs: Math.round(v[v.length >> 1]!), maxMs: Math.round(v[v.length - 1]!),
+      upMinMs: Math.round(u[0]!), upMedianMs: Math.round(u[u.length >> 1]!), upMaxMs: Math.round(u[u.length - 1]!), rounds,
+    };
+  }));
   console.log(runtimeLine());
-  console.log('ms from starting both nodes to the first answered ping between them');
-  for (const r of rows) console.log(`${r.scene.padEnd(24)} ${r.contender}  min ${r.minMs}  median ${r.medianMs}  max ${r.maxMs}  (${r.rounds} rounds)`);
+  console.log('ms to the first answered ping between the nodes: from starting them (start-up included) | from both interfaces up');
+  for (const r of rows) {
+    console.log(`${r.scene.padEnd(24)} ${r.contender.padEnd(12)}  min ${r.minMs}  median ${r.medianMs}  max ${r.maxMs}  | up: min ${r.upMinMs}  median ${r.upMedianMs}  max ${r.upMaxMs}  (${r.rounds} rounds)`);
+  }
+  for (const s of SCENES) {
+    const n = rows.find((r) => r.scene === s.name && r.contender === 'nebula 1.6.1');
+    const t = rows.find((r) => r.scene === s.name && r.contender === 'tio');
+    if (n && t) console.log(`${s.name.padEnd(24)} tio/nebula median ratio ${(t.medianMs / n.medianMs).toFixed(2)} from start, ${(t.upMedianMs / n.upMedianMs).toFixed(2)} from up`);
+  }
   if (values.json) console.log(JSON.stringify(withRuntime({ bench: 'punch', rows })));
 }
 

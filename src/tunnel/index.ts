@@ -13,8 +13,10 @@
 // The node and what it reports.
 export { OverlayNode } from './node/node.js';
 export type { NodeOptions, NodeRoute, NodeUnsafeRoute } from './node/options.js';
-export type { NodeStatus, TunnelStatus, NodeCounters, HandshakeCounters, LighthouseStatus } from './node/status.js';
-export type { LighthouseStats } from './lighthouse/index.js';
+export type {
+  NodeStatus, TunnelStatus, NodeCounters, HandshakeCounters, LighthouseStatus, LighthouseServerStatus, PunchyCounters,
+} from './node/status.js';
+export type { LighthouseStats, LighthouseServerStats, PunchyStats } from './lighthouse/index.js';
 export { NODE_DROP_REASONS, type NodeDropReason, type NodeStats } from './node/stats.js';
 
 // Options from a Nebula config.

@@ -4,9 +4,11 @@
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
-  MAX_META_ADDRS, MAX_META_RELAYS, META_HOST_QUERY_REPLY, META_HOST_UPDATE_NOTIFICATION, MetaError, decodeMeta, encodeMeta,
-  type NebulaMeta,
+  LighthouseServer, MAX_META_ADDRS, MAX_META_RELAYS, MAX_REPORTED_ADDRS, META_HOST_QUERY_REPLY, META_HOST_UPDATE_NOTIFICATION, MetaError,
+  decodeMeta, encodeMeta, type NebulaMeta,
 } from '../../src/tunnel/lighthouse/index.js';
+import { Logger } from '../../src/tunnel/log/logger.js';
+import { Endpoint } from '../../src/udp/index.js';
 import { describeParams, FUZZ_TIMEOUT_MS, fuzzParams } from './config.js';
 import { assertSentinelIntact, place, SENTINELS, typed } from './guard.js';
 import { applyMutations, mutations } from './mutate.js';
@@ -70,5 +72,33 @@ test('fuzz: encodeMeta then decodeMeta gives back every field, truncated to the 
       + Math.max(0, m.details.relayVpnIps.length - MAX_META_RELAYS);
     const j = (v: unknown): string => JSON.stringify(v, (_k, x: unknown) => (typeof x === 'bigint' ? x.toString() : x));
     if (j(d.type) !== j(want.type) || j(d.details) !== j(want.details) || d.dropped !== dropped) throw new Error(`round trip changed ${j(m)} into ${j(d)}`);
+  }), params);
+});
+
+test('fuzz: a lighthouse server fed any message from any member never throws, answers only on tunnels and keeps its bounds', { timeout: FUZZ_TIMEOUT_MS }, (t) => {
+  const params = fuzzParams(0x1a33, 1000);
+  t.diagnostic(describeParams(params));
+  const member = fc.integer({ min: 0xc6130002, max: 0xc6130009 });
+  const input = fc.array(fc.tuple(member, fc.oneof(meta.map((m) => encodeMeta(m)), fc.uint8Array({ maxLength: 120 }))), { maxLength: 40 });
+  fc.assert(fc.property(input, (msgs) => {
+    const sentTo: number[] = [];
+    const s = new LighthouseServer({
+      send: (to) => {
+        sentTo.push(to);
+        return true;
+      },
+      remoteOf: (v) => (v >= 0xc6130002 && v <= 0xc6130009 ? Endpoint.of('198.18.0.1', 4242) : null),
+      now: () => 0,
+      log: new Logger('info', 'text', () => undefined),
+    }, { vpnIp: 0xc6130001, prefix: 16, maxHosts: 4 });
+    for (const [from, bytes] of msgs) {
+      s.onMessage(from, bytes, 0, bytes.length);
+      if (s.hosts > 4) throw new Error('the store went past its host limit');
+      for (let v = 0xc6130002; v <= 0xc6130009; v++) {
+        const a = s.addresses(v);
+        if (a !== null && a.length > 1 + MAX_REPORTED_ADDRS) throw new Error(`too many addresses for a host: ${a.length}`);
+      }
+    }
+    if (sentTo.some((to) => to < 0xc6130002 || to > 0xc6130009)) throw new Error('answered a host without a tunnel');
   }), params);
 });

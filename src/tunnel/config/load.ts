@@ -47,11 +47,14 @@ export function configFromObject(tree: unknown): LoadedConfig {
   const root = r.map(tree, '', TOP_LEVEL_KEYS, IGNORED_TOP_LEVEL);
   // Read first: lighthouse.hosts must name its keys.
   const staticHostMap = readStaticHostMap(r, root.static_host_map);
+  const pki = readPki(r, root.pki);
+  // Read before lighthouse: am_lighthouse needs its port.
+  const listen = readListen(r, root.listen);
   const config: NodeConfig = {
-    pki: readPki(r, root.pki),
+    pki,
     staticHostMap,
-    lighthouse: readLighthouse(r, root.lighthouse, staticHostMap),
-    listen: readListen(r, root.listen),
+    lighthouse: readLighthouse(r, root.lighthouse, staticHostMap, listen.port),
+    listen,
     punchy: readPunchy(r, root),
     cipher: readCipher(r, root),
     tun: readTun(r, root.tun),

@@ -38,9 +38,9 @@ export interface UnderlayAddress {
   readonly family: 4 | 6;
 }
 
-/** `lighthouse`: the lighthouse client (docs/PROTOCOL.md "Lighthouse messages"); serving as a lighthouse is refused. */
+/** `lighthouse`: the lighthouse client, or with am_lighthouse the server (docs/PROTOCOL.md "Lighthouse messages"). */
 export interface LighthouseConfig {
-  /** `am_lighthouse`: always false (true is a ConfigError: tio does not serve as a lighthouse). */
+  /** `am_lighthouse`: serve as a lighthouse (needs a non-zero listen.port); `hosts` then go unused. */
   readonly amLighthouse: boolean;
   /** Lighthouse overlay IPs, each also a `static_host_map` key. */
   readonly hosts: readonly number[];
@@ -70,9 +70,9 @@ export interface ListenConfig {
 export interface PunchyConfig {
   /** Send 1-byte keepalives to remotes (`punch`, legacy `punchy: true`). */
   readonly punch: boolean;
-  /** Connect back when punching fails (`respond`, legacy `punch_back`). */
+  /** After a punch notification, reach the asker too (`respond`, legacy `punch_back`). */
   readonly respond: boolean;
-  /** Delay before a punch response. */
+  /** Delay before the punches a punch notification asks for. */
   readonly delayMs: number;
 }
 

@@ -37,6 +37,8 @@ export interface LighthouseHost {
    * the answer (`held` not null: its inner packets, possibly none), start one.
    */
   learned(vpnIp: number, held: readonly Buffer[] | null): void;
+  /** A lighthouse says `vpnIp`, at `addrs`, asked about us (punchy acts on it); absent: only counted. */
+  punch?(vpnIp: number, addrs: readonly Ip4AndPort[]): void;
   /** Monotonic milliseconds. */
   now(): number;
   log: Logger;
@@ -75,7 +77,7 @@ export interface LighthouseStats {
   malformed: number;
   /** Lighthouse messages ignored: from a host that is not our lighthouse, a type a client does not act on, or about ourselves. */
   ignored: number;
-  /** HostPunchNotification messages from our lighthouses (someone asked about us); counted, not acted on (no punchy). */
+  /** HostPunchNotification messages from our lighthouses (someone asked about us); handed to punchy. */
   punchNotifications: number;
   /** Inner packets dropped while waiting: too many waiting peers, the peer's hold was full, or no answer in WAIT_MS. */
   heldDropped: number;
@@ -195,7 +197,10 @@ export class LighthouseClient {
     this.budgetUsed++;
     this.lastQuery.set(vpnIp, now);
     const payload = encodeMeta({ type: META_HOST_QUERY, details: { vpnIp } });
-    for (const lh of this.lighthouses) if (this.host.send(lh, payload)) this.stats.queriesSent++;
+    let sent = 0;
+    for (const lh of this.lighthouses) if (this.host.send(lh, payload)) sent++;
+    this.stats.queriesSent += sent;
+    this.host.log.debug('Lighthouse query', { vpnIp: u32ToIpv4(vpnIp), sent });
   }
 
   /** A tunnel to `vpnIp` came up: a lighthouse gets our update and the questions that waited for it. */
@@ -226,11 +231,12 @@ export class LighthouseClient {
       this.host.log.debug('Dropped a lighthouse message', { vpnIp: u32ToIpv4(from), error: e.message });
       return;
     }
-    // As a client we act on answers only; queries and updates are for lighthouses, and punching
-    // needs punchy, which tio does not do (lighthouse.go HandleRequest).
+    // As a client we act on answers and punch notifications only; queries and updates are for
+    // lighthouses (lighthouse.go HandleRequest).
     if (m.type === META_HOST_PUNCH_NOTIFICATION) {
       this.stats.punchNotifications++;
-      this.host.log.debug('Punch notification (not acted on: no punchy)', { vpnIp: u32ToIpv4(m.details.vpnIp) });
+      if (m.details.vpnIp === this.o.vpnIp) this.stats.ignored++;
+      else this.host.punch?.(m.details.vpnIp, m.details.ip4AndPorts);
       return;
     }
     if (m.type !== META_HOST_QUERY_REPLY) {

@@ -33,7 +33,8 @@ export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns
     disconnectInvalid: c.pki.disconnectInvalid,
     cipher: c.cipher,
     staticHostMap,
-    lighthouse: { hosts: c.lighthouse.hosts, intervalMs: c.lighthouse.intervalMs, advertiseAddrs: c.lighthouse.advertiseAddrs },
+    lighthouse: { amLighthouse: c.lighthouse.amLighthouse, hosts: c.lighthouse.hosts, intervalMs: c.lighthouse.intervalMs, advertiseAddrs: c.lighthouse.advertiseAddrs },
+    punchy: { ...c.punchy },
     listen: { host: c.listen.host, port: c.listen.port, batch: c.listen.batch, readBuffer: c.listen.readBuffer, writeBuffer: c.listen.writeBuffer },
     sendRecvError: c.listen.sendRecvError,
     tun: {

@@ -5,7 +5,7 @@
  */
 import type { TunDevice } from '../../tun/index.js';
 import type { UdpSocket } from '../../udp/index.js';
-import type { LighthouseClient } from '../lighthouse/index.js';
+import type { LighthouseClient, LighthouseServer, Punchy } from '../lighthouse/index.js';
 import type { HandshakeManager } from './handshakes.js';
 import type { Hostmap } from './hostmap.js';
 import type { Tunnel } from './tunnel.js';
@@ -22,6 +22,10 @@ export interface NodeInternals {
   readonly handshakes: HandshakeManager;
   /** The lighthouse client (null without lighthouse hosts). */
   readonly lighthouse: LighthouseClient | null;
+  /** The lighthouse server (null unless am_lighthouse). */
+  readonly lighthouseServer: LighthouseServer | null;
+  /** Hole punching. */
+  readonly punchy: Punchy;
 }
 
 // Keyed weakly: a stopped node and its internals are collected together.

@@ -18,7 +18,7 @@ import { aeadImplementation, defaultAeadPath } from '../aead/index.js';
 import { OptionError } from '../../errors.js';
 import { MAX_QUEUES, Packet, TunDevice, inNetns } from '../../tun/index.js';
 import { CertError, u32ToIp, verifyCertificate } from '../cert/index.js';
-import { LighthouseClient, reportedAddresses } from '../lighthouse/index.js';
+import { LighthouseClient, LighthouseServer, Punchy, reportedAddresses } from '../lighthouse/index.js';
 import { UdpSocket, type Endpoint } from '../../udp/index.js';
 import {
   SUBTYPE_NONE, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_LIGHTHOUSE, TYPE_TEST, RECV_ERROR_TEARDOWN_COUNT,
@@ -61,8 +61,12 @@ export class OverlayNode {
   private readonly udp: UdpSocket;
   private readonly hostmap: Hostmap<Tunnel>;
   private readonly handshakes: HandshakeManager;
-  // The lighthouse client, or null without lighthouse.hosts.
+  // The lighthouse client, or null without lighthouse.hosts (and on a lighthouse).
   private readonly lighthouse: LighthouseClient | null;
+  // The lighthouse server, with lighthouse.am_lighthouse; else null.
+  private readonly lighthouseServer: LighthouseServer | null;
+  // Hole punching (docs/PROTOCOL.md "Lighthouse, relay and punch traffic").
+  private readonly punchy: Punchy;
   /** Number of TUN queue / UDP socket pairs. */
   readonly routines: number;
   /** Resolves once every routine runs (at once for a single-queue node); rejects if the node failed to start. */
@@ -90,16 +94,35 @@ export class OverlayNode {
     // byte is what the peer sent (a peer could as well send a valid checksum), and the merged
     // packet goes to the kernel as CHECKSUM_PARTIAL either way. Measured ~5-7% of the receiver.
     const lanes = { tcp: gro && caps.tso, udp: gro && caps.uso, verifyChecksums: false };
-    this.hostmap = new Hostmap<Tunnel>(multi ? {
-      added: (t, candidate) => this.replicate(t, candidate),
-      promoted: (t) => this.workers?.tunnelPromoted(t),
-      removed: (t) => this.workers?.tunnelRemoved(t),
-    } : {});
+    this.hostmap = new Hostmap<Tunnel>({
+      ...(multi ? {
+        added: (t: Tunnel, candidate: boolean) => this.replicate(t, candidate),
+        promoted: (t: Tunnel) => this.workers?.tunnelPromoted(t),
+      } : {}),
+      removed: (t) => this.tunnelRemoved(t),
+    });
     const lh = o.lighthouse;
-    this.lighthouse = lh === undefined || lh.hosts.length === 0 ? null : new LighthouseClient({
+    const serving = lh?.amLighthouse === true;
+    this.lighthouseServer = !serving ? null : new LighthouseServer({
+      send: (to, payload) => this.sendMeta(to, payload),
+      remoteOf: (ip) => this.hostmap.get(ip)?.remote ?? null,
+      now: clock,
+      log: o.log,
+    }, { vpnIp: pki.vpnIp, prefix: pki.prefix });
+    const py = o.punchy ?? { punch: false, respond: false, delayMs: 1000 };
+    this.punchy = new Punchy({
+      sendRaw: (to, bytes) => this.plane.send(to, bytes),
+      tunnelRemotes: () => Array.from(this.hostmap.all(), (t) => t.remote),
+      respond: (ip) => this.respond(ip),
+      now: clock,
+      log: o.log,
+    }, { ...py, vpnIp: pki.vpnIp, prefix: pki.prefix });
+    // A lighthouse does not query other lighthouses (nebula lighthouse.go: it sends no updates or queries).
+    this.lighthouse = lh === undefined || lh.hosts.length === 0 || serving ? null : new LighthouseClient({
       send: (to, payload) => this.sendLighthouse(to, payload),
       reportAddrs: () => this.reportAddrs(),
       learned: (ip, held) => this.learned(ip, held),
+      punch: (ip, addrs) => this.punchy.onNotification(ip, addrs),
       now: clock,
       log: o.log,
     }, { lighthouses: lh.hosts, intervalMs: lh.intervalMs, vpnIp: pki.vpnIp, prefix: pki.prefix, holdPackets: o.handshakes.triggerBuffer });
@@ -122,7 +145,7 @@ export class OverlayNode {
       recvError: (ri, from) => this.onRecvError(ri, from),
       proven: (t) => this.handshakes.proven(t),
       closeReceived: (t) => this.closeReceived(t),
-      lighthouse: (t, buf, off, len) => this.lighthouse?.onMessage(t.vpnIp, buf, off, len),
+      lighthouse: (t, buf, off, len) => (this.lighthouseServer ?? this.lighthouse)?.onMessage(t.vpnIp, buf, off, len),
       needTunnel: (vpnIp, packets) => {
         let ok = true;
         // No address anywhere: the lighthouses are asked, and the packets wait for their answer.
@@ -156,6 +179,7 @@ export class OverlayNode {
     this.ready = this.workers === null ? RESOLVED : this.workers.ready;
     exposeInternals(this, {
       device, udp, hostmap: this.hostmap, handshakes: this.handshakes, lighthouse: this.lighthouse,
+      lighthouseServer: this.lighthouseServer, punchy: this.punchy,
     });
   }
 
@@ -169,7 +193,10 @@ export class OverlayNode {
     if (!Number.isInteger(routines) || routines < 1 || routines > MAX_QUEUES) {
       throw new OptionError('routines', `must be an integer 1..${MAX_QUEUES}, got ${String(routines)}`);
     }
-    for (const lh of o.lighthouse?.hosts ?? []) {
+    if (o.lighthouse?.amLighthouse === true && o.listen.port === 0) {
+      throw new OptionError('lighthouse.amLighthouse', 'a lighthouse needs a non-zero listen.port (clients reach it at a fixed address)');
+    }
+    for (const lh of o.lighthouse?.amLighthouse === true ? [] : o.lighthouse?.hosts ?? []) {
       if ((o.staticHostMap.get(lh) ?? []).length === 0) throw new OptionError('lighthouse.hosts', `lighthouse ${u32ToIp(lh)} has no staticHostMap entry`);
     }
     // A bad TIO_AEAD_IMPL fails here, before any device exists, not at the first handshake.
@@ -226,6 +253,8 @@ export class OverlayNode {
         ...this.lighthouse.stats, hosts: (this.o.lighthouse?.hosts ?? []).map(u32ToIp),
         learnedHosts: this.lighthouse.learnedHosts, waitingHosts: this.lighthouse.waitingHosts,
       },
+      lighthouseServer: this.lighthouseServer === null ? null : { ...this.lighthouseServer.stats, hosts: this.lighthouseServer.hosts },
+      punchy: { ...this.punchy.stats },
       tun: this.device.stats(),
       udp: this.udp.stats(),
     };
@@ -254,6 +283,8 @@ export class OverlayNode {
     if (this.timer) clearInterval(this.timer);
     this.timer = null;
     this.lighthouse?.close();
+    this.lighthouseServer?.close();
+    this.punchy.close();
     for (const t of [...this.hostmap.all()]) {
       this.o.log.debug('Sending close tunnel message', { vpnIp: u32ToIp(t.vpnIp) });
       this.plane.sendControl(t, TYPE_CLOSE_TUNNEL, SUBTYPE_NONE);
@@ -337,6 +368,35 @@ export class OverlayNode {
     if (learned === undefined || learned.length === 0) return fixed ?? [];
     if (fixed === undefined || fixed.length === 0) return learned;
     return [...fixed, ...learned.filter((a) => !fixed.some((f) => f.equals(a)))];
+  }
+
+  // A tunnel left the hostmap: the routines drop their replica; a lighthouse forgets the host once no
+  // tunnel to it remains (a replacement is installed in the same turn, so it is checked after it).
+  private tunnelRemoved(t: Tunnel): void {
+    this.workers?.tunnelRemoved(t);
+    const server = this.lighthouseServer;
+    if (server === null) return;
+    queueMicrotask(() => {
+      if (this.hostmap.get(t.vpnIp) === undefined) server.tunnelClosed(t.vpnIp);
+    });
+  }
+
+  // A lighthouse's message to a host goes on its tunnel, if there is one (a lighthouse starts no handshakes for them).
+  private sendMeta(vpnIp: number, payload: Uint8Array): boolean {
+    const t = this.hostmap.get(vpnIp);
+    if (t === undefined) return false;
+    this.plane.sendControl(t, TYPE_LIGHTHOUSE, SUBTYPE_NONE, payload);
+    return true;
+  }
+
+  // punchy.respond (nebula lighthouse.go handleHostPunchNotification): a test message to the host that
+  // asked about us; without a tunnel, sending it starts a handshake (asking our lighthouses for its address).
+  private respond(vpnIp: number): void {
+    if (this.stopping) return;
+    const t = this.hostmap.get(vpnIp);
+    this.o.log.debug('Punch respond', { vpnIp: u32ToIp(vpnIp), tunnel: t !== undefined });
+    if (t !== undefined) this.plane.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REQUEST);
+    else this.connect(vpnIp);
   }
 
   // A NebulaMeta for lighthouse `lh` goes on its tunnel; without one, a handshake to it starts and
@@ -429,6 +489,7 @@ export class OverlayNode {
     }
     this.plane.tick(now);
     this.lighthouse?.tick();
+    this.punchy.tick();
   }
 
   // pki.disconnect_invalid (connection_manager.go handleInvalidCertificate in 1.6.1): a tunnel whose

@@ -48,10 +48,18 @@ export interface NodeOptions {
    * (port 0: our listen port). Absent or no hosts: peers come from staticHostMap only.
    */
   lighthouse?: {
+    /** Serve as a lighthouse (config lighthouse.am_lighthouse): `hosts` then go unused. */
+    amLighthouse?: boolean;
     hosts: readonly number[];
     intervalMs: number;
     advertiseAddrs?: readonly { host: string; port: number }[];
   };
+  /**
+   * Hole punching (config punchy.*): keepalive punches to tunnel remotes (`punch`), reaching a host
+   * that asked about us (`respond`), the wait before a notification's punches (`delayMs`).
+   * Absent: punch and respond off, delay 1 s.
+   */
+  punchy?: { punch: boolean; respond: boolean; delayMs: number };
   /**
    * The UDP socket (config listen): bind address; datagrams per receive call (listen.batch,
    * 1..64, default 64); SO_RCVBUF / SO_SNDBUF bytes (listen.read_buffer / write_buffer; absent

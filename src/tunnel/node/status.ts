@@ -6,7 +6,7 @@
 import { u32ToIp } from '../cert/index.js';
 import type { QueueStats } from '../../tun/index.js';
 import type { UdpStats } from '../../udp/index.js';
-import type { LighthouseStats } from '../lighthouse/index.js';
+import type { LighthouseServerStats, LighthouseStats, PunchyStats } from '../lighthouse/index.js';
 import type { HandshakeStats } from './handshakes.js';
 import type { NodeDropReason, NodeStats } from './stats.js';
 import type { Tunnel } from './tunnel.js';
@@ -51,6 +51,15 @@ export interface LighthouseStatus extends Readonly<LighthouseStats> {
   /** Peers whose traffic waits for a lighthouse answer. */
   readonly waitingHosts: number;
 }
+
+/** The lighthouse server (am_lighthouse): hosts kept and its counters (plain read-only data). */
+export interface LighthouseServerStatus extends Readonly<LighthouseServerStats> {
+  /** Hosts whose reported addresses are kept. */
+  readonly hosts: number;
+}
+
+/** Hole punching counters (plain read-only data). */
+export type PunchyCounters = Readonly<PunchyStats>;
 
 /** One established tunnel, as status() saw it. */
 export interface TunnelStatus {
@@ -100,6 +109,10 @@ export interface NodeStatus {
   readonly handshakes: HandshakeCounters;
   /** The lighthouse client; null without lighthouse.hosts. */
   readonly lighthouse: LighthouseStatus | null;
+  /** The lighthouse server; null unless lighthouse.am_lighthouse. */
+  readonly lighthouseServer: LighthouseServerStatus | null;
+  /** Hole punching (punch notifications acted on, punches and keepalives sent). */
+  readonly punchy: PunchyCounters;
   /** TUN counters, summed over the device's queues. */
   readonly tun: Readonly<QueueStats>;
   /** UDP counters of the main thread's socket (queue 0). */

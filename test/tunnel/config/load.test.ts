@@ -118,3 +118,14 @@ test('configFromObject takes an already parsed tree', () => {
   const { config } = configFromObject({ pki: { ca: 'a', cert: 'b', key: 'c' }, listen: { port: '4242' } });
   assert.equal(config.listen.port, 4242, 'digit strings are integers, as nebula GetInt');
 });
+
+test('am_lighthouse with a listen port serves; its lighthouse.hosts only earn a warning', () => {
+  const { config: c, warnings } = configFromObject({
+    pki: { ca: 'ca.crt', cert: 'host.crt', key: 'host.key' },
+    listen: { port: 4242 },
+    static_host_map: { '198.19.0.1': ['198.18.0.1:4242'] },
+    lighthouse: { am_lighthouse: true, hosts: ['198.19.0.1'] },
+  });
+  assert.equal(c.lighthouse.amLighthouse, true);
+  assert.ok(warnings.some((w) => w.path === 'lighthouse.hosts'), JSON.stringify(warnings));
+});

@@ -134,7 +134,7 @@ test('replies from a host that is not our lighthouse, about ourselves or about a
   assert.equal(r.c.waitingHosts, 1);
 });
 
-test('queries and updates sent to us are ignored, punch notifications counted, malformed messages dropped and counted', () => {
+test('queries and updates sent to us are ignored, punch notifications counted and handed on, malformed messages dropped and counted', () => {
   const r = rig();
   r.reply(PEER, [], LH, META_HOST_QUERY);
   r.reply(PEER, [{ ip: ip('198.18.0.3'), port: 4242 }], LH, META_HOST_UPDATE_NOTIFICATION);
@@ -183,4 +183,25 @@ test('after close nothing is sent, held or learned', () => {
   r.reply(PEER, [{ ip: ip('198.18.0.3'), port: 4242 }]);
   assert.equal(r.sent.length, 0);
   assert.equal(r.learned.length, 0);
+});
+
+test('a punch notification from our lighthouse is handed to punchy with its addresses; one about ourselves is not', () => {
+  const punched: { vpnIp: number; addrs: readonly Ip4AndPort[] }[] = [];
+  const c = new LighthouseClient({
+    send: () => true,
+    reportAddrs: () => [],
+    learned: () => undefined,
+    punch: (vpnIp, addrs) => punched.push({ vpnIp, addrs }),
+    now: () => 0,
+    log: new Logger('info', 'text', () => undefined),
+  }, { lighthouses: [LH], intervalMs: 10_000, vpnIp: ME, prefix: 16, holdPackets: 4 });
+  const send = (from: number, vpnIp: number) => {
+    const b = encodeMeta({ type: META_HOST_PUNCH_NOTIFICATION, details: { vpnIp, ip4AndPorts: [{ ip: ip('198.18.0.3'), port: 4242 }] } });
+    c.onMessage(from, b, 0, b.length);
+  };
+  send(LH, PEER);
+  send(LH, ME);
+  send(PEER, PEER);
+  assert.deepEqual(punched, [{ vpnIp: PEER, addrs: [{ ip: ip('198.18.0.3'), port: 4242 }] }]);
+  assert.equal(c.stats.punchNotifications, 2);
 });

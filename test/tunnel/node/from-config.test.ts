@@ -50,7 +50,25 @@ static_host_map: {"198.19.0.1": ["198.18.0.1:4242"]}
 lighthouse: {hosts: ["198.19.0.1"], interval: 7, advertise_addrs: ["203.0.113.9:0"]}
 `);
     const o = nodeOptionsFromConfig(config, new Logger('info', 'text', () => undefined));
-    assert.deepEqual(o.lighthouse, { hosts: [0xc6130001], intervalMs: 7000, advertiseAddrs: [{ host: '203.0.113.9', port: 0, family: 4 }] });
+    assert.deepEqual(o.lighthouse, { amLighthouse: false, hosts: [0xc6130001], intervalMs: 7000, advertiseAddrs: [{ host: '203.0.113.9', port: 0, family: 4 }] });
+    assert.deepEqual(o.punchy, { punch: false, respond: false, delayMs: 1000 });
+  } finally {
+    pki.dispose();
+  }
+});
+
+test('am_lighthouse and punchy become NodeOptions.lighthouse.amLighthouse and NodeOptions.punchy', { skip: nebulaCertSkipReason() }, () => {
+  const pki = makePki([['me', '198.19.0.1/16']]);
+  try {
+    const me = pki.hosts.get('me')!;
+    const { config } = parseConfig(`pki: {ca: ${pki.caCrt}, cert: ${me.crt}, key: ${me.key}}
+listen: {port: 4242}
+lighthouse: {am_lighthouse: true}
+punchy: {punch: true, respond: true, delay: 250ms}
+`);
+    const o = nodeOptionsFromConfig(config, new Logger('info', 'text', () => undefined));
+    assert.equal(o.lighthouse?.amLighthouse, true);
+    assert.deepEqual(o.punchy, { punch: true, respond: true, delayMs: 250 });
   } finally {
     pki.dispose();
   }

@@ -1,5 +1,5 @@
-// `lighthouse` (docs/PROTOCOL.md "Config keys and defaults", "Lighthouse messages"): the client side
-// only. Serving as a lighthouse and the allow lists are not built, so asking for them is a
+// `lighthouse` (docs/PROTOCOL.md "Config keys and defaults", "Lighthouse messages"): the client and,
+// with am_lighthouse, the server. The allow lists are not built, so asking for them is a
 // ConfigError naming the key rather than a node that silently behaves otherwise.
 import { parseOverlayIp, parseUnderlay } from '../address.js';
 import { DEFAULT_LIGHTHOUSE_INTERVAL_MS, INT32_MAX } from '../defaults.js';
@@ -16,12 +16,16 @@ const IGNORED = {
 /** Keys whose non-empty value would change which addresses are used or reported: refused, not ignored. */
 const NOT_BUILT = ['remote_allow_list', 'remote_allow_ranges', 'local_allow_list'] as const;
 
-/** Reads `lighthouse`; every host must also be a `static_host_map` key (nebula lighthouse.go parseLighthouses). */
-export function readLighthouse(r: ConfigReader, value: unknown, staticHostMap: ReadonlyMap<number, unknown>): LighthouseConfig {
+/**
+ * Reads `lighthouse`; every host must also be a `static_host_map` key (nebula lighthouse.go parseLighthouses).
+ * am_lighthouse needs a fixed listen port (`listenPort`), as nebula's NewLightHouseFromConfig: clients
+ * reach the lighthouse at its static_host_map address.
+ */
+export function readLighthouse(r: ConfigReader, value: unknown, staticHostMap: ReadonlyMap<number, unknown>, listenPort: number): LighthouseConfig {
   const path = 'lighthouse';
   const m = r.map(value, path, KEYS, IGNORED);
   const amLighthouse = r.bool(m, 'am_lighthouse', path, false);
-  if (amLighthouse) r.fail(childPath(path, 'am_lighthouse'), 'tio does not serve as a lighthouse; run nebula for that and list it in lighthouse.hosts');
+  if (amLighthouse && listenPort === 0) r.fail(childPath(path, 'am_lighthouse'), 'enabled on node but no port number is set in config; set listen.port');
   for (const key of NOT_BUILT) {
     const v = m[key];
     const empty = v === undefined || v === null || (isMap(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
@@ -34,6 +38,8 @@ export function readLighthouse(r: ConfigReader, value: unknown, staticHostMap: R
     if (!staticHostMap.has(ip)) r.fail(p, `lighthouse ${String(v)} has no static_host_map entry; add its underlay address there`);
     return ip;
   });
+  // nebula warns and keeps them; a lighthouse never sends updates or queries, so they go unused.
+  if (amLighthouse && hosts.length > 0) r.warn(hostsPath, 'am_lighthouse is set: a lighthouse does not use other lighthouses');
   const advPath = childPath(path, 'advertise_addrs');
   const advertiseAddrs: UnderlayAddress[] = r.list(m.advertise_addrs, advPath).map((v, i) => parseUnderlay(r, v, indexPath(advPath, i), 0));
   return {
