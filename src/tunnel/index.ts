@@ -13,7 +13,7 @@
 // The node and what it reports.
 export { OverlayNode } from './node/node.js';
 export type { NodeOptions, NodeRoute, NodeUnsafeRoute } from './node/options.js';
-export type { NodeStatus, TunnelStatus, NodeCounters, HandshakeCounters, LighthouseStatus } from './node/status.js';
+export type { NodeStatus, TunnelStatus, NodeCounters, HandshakeCounters, LighthouseStatus, RelayStatus } from './node/status.js';
 export type { LighthouseStats } from './lighthouse/index.js';
 export { NODE_DROP_REASONS, type NodeDropReason, type NodeStats } from './node/stats.js';
 

@@ -14,10 +14,11 @@ import { Coalescer, type CoalescerOptions } from '../../gro/index.js';
 import { Segmenter } from '../../gso/index.js';
 import type { Packet, Queue } from '../../tun/index.js';
 import { Firewall, type AddressSet, type FirewallOptions } from '../firewall/index.js';
+import { RELAY_ESTABLISHED, RELAY_FORWARDING, type RelayEntry, type RelayTable } from '../relay/index.js';
 import type { Endpoint, UdpSocket } from '../../udp/index.js';
 import {
-  SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_LIGHTHOUSE, TYPE_TEST,
-  recvErrorPacket, shouldSendRecvError, type SendRecvErrorMode,
+  SUBTYPE_MESSAGE_RELAY, SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_CONTROL, TYPE_LIGHTHOUSE, TYPE_MESSAGE, TYPE_TEST,
+  encodeHeader, recvErrorPacket, shouldSendRecvError, type SendRecvErrorMode,
 } from '../wire/index.js';
 import { clock } from './clock.js';
 import { sealControl } from './control.js';
@@ -55,6 +56,8 @@ export interface DataPlaneOptions<T extends DataTunnel> {
   flowPorts: readonly MessagePort[] | null;
   /** Hold datagrams for unknown indexes until their tunnel arrives (parking.ts): a routine's data plane. */
   park: boolean;
+  /** Relay entries (docs/PROTOCOL.md "Relays"): main's data plane of a node with relays on; null otherwise. */
+  relays?: RelayTable<T> | null;
   /** Kept current after every batch (NodeStats.writeTo) for another thread to read. */
   statsOut?: Float64Array;
 }
@@ -129,6 +132,8 @@ export class DataPlane<T extends DataTunnel> {
       recvError: (ri, from) => control.recvError(ri, from),
       proven: (t) => control.proven(t),
       control: (t, type, subtype, buf, off, len) => this.onControl(t, type, subtype, buf, off, len),
+      relays: o.relays ?? null,
+      relayed: (e, buf, off, len) => this.relayed(e, buf, off, len),
       send: (to, bytes) => this.send(to, bytes),
     });
   }
@@ -273,6 +278,34 @@ export class DataPlane<T extends DataTunnel> {
       return;
     }
     if (type === TYPE_CLOSE_TUNNEL) this.control.closeReceived(t);
+    else if (type === TYPE_CONTROL) {
+      if (this.control.relayControl !== undefined) this.control.relayControl(t, buf, off, len);
+      else this.stats.drops['outside-unhandled-type']++;
+    }
+  }
+
+  // An authenticated relayed packet on e.via. Forwarding: the same bytes go on to the far end under a
+  // new outer header (its index, the far tunnel's counter) and a new tag on that tunnel's key, as 1.6.1's
+  // SendVia does (docs/PROTOCOL.md "Relays"). One packet at a time, copied: the receive buffer is reused
+  // before a send that waits for room would go out.
+  private relayed(e: RelayEntry<T>, buf: Buffer, off: number, len: number): void {
+    if (e.type !== RELAY_FORWARDING) {
+      this.stats.drops['outside-relay-not-ready']++;
+      return;
+    }
+    const p = e.partner;
+    const to = p?.via;
+    if (p === null || to === undefined || p.state !== RELAY_ESTABLISHED || to.isClosed || to.relayTag === null) {
+      this.stats.drops['outside-relay-not-ready']++;
+      return;
+    }
+    const out = Buffer.allocUnsafe(len);
+    buf.copy(out, 0, off, off + len);
+    encodeHeader(out, 0, TYPE_MESSAGE, SUBTYPE_MESSAGE_RELAY, p.remoteIndex, to.nextCounter());
+    if (!to.relayTag.sign(out, 0, len)) return;
+    to.lastOutbound = clock();
+    this.stats.relayedOut++;
+    this.send(to.remote, out);
   }
 
   private sendRecvError(remoteIndex: number, from: Endpoint): void {

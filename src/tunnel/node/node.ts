@@ -19,9 +19,10 @@ import { OptionError } from '../../errors.js';
 import { MAX_QUEUES, Packet, TunDevice, inNetns } from '../../tun/index.js';
 import { CertError, u32ToIp, verifyCertificate } from '../cert/index.js';
 import { LighthouseClient, reportedAddresses } from '../lighthouse/index.js';
+import { ControlMessageError, RelayManager, decodeControl } from '../relay/index.js';
 import { UdpSocket, type Endpoint } from '../../udp/index.js';
 import {
-  SUBTYPE_NONE, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_LIGHTHOUSE, TYPE_TEST, RECV_ERROR_TEARDOWN_COUNT,
+  SUBTYPE_NONE, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_CONTROL, TYPE_LIGHTHOUSE, TYPE_TEST, RECV_ERROR_TEARDOWN_COUNT,
 } from '../wire/index.js';
 import { clock } from './clock.js';
 import type { ControlPlane } from './control-plane.js';
@@ -63,6 +64,8 @@ export class OverlayNode {
   private readonly handshakes: HandshakeManager;
   // The lighthouse client, or null without lighthouse.hosts.
   private readonly lighthouse: LighthouseClient | null;
+  // Relay state and control messages (docs/PROTOCOL.md "Relays"), or null without relay.am_relay.
+  private readonly relays: RelayManager<Tunnel> | null;
   /** Number of TUN queue / UDP socket pairs. */
   readonly routines: number;
   /** Resolves once every routine runs (at once for a single-queue node); rejects if the node failed to start. */
@@ -94,7 +97,20 @@ export class OverlayNode {
       added: (t, candidate) => this.replicate(t, candidate),
       promoted: (t) => this.workers?.tunnelPromoted(t),
       removed: (t) => this.workers?.tunnelRemoved(t),
-    } : {});
+    } : { removed: (t) => this.relays?.tunnelClosed(t) });
+    const amRelay = o.relay?.amRelay ?? false;
+    if (amRelay && multi) throw new OptionError('relay.am_relay', 'relaying needs routines: 1 (relayed packets are handled on the main thread)');
+    const mask = pki.prefix === 0 ? 0 : (0xffffffff << (32 - pki.prefix)) >>> 0;
+    this.relays = !amRelay ? null : new RelayManager<Tunnel>({
+      vpnIp: pki.vpnIp,
+      inNetwork: (ip) => ((ip & mask) >>> 0) === ((pki.vpnIp & mask) >>> 0) && ip !== ((pki.vpnIp & mask) >>> 0) && (ip | mask) >>> 0 !== 0xffffffff,
+      tunnel: (ip) => this.hostmap.get(ip),
+      reach: (ip) => {
+        this.connect(ip);
+      },
+      send: (t, payload) => this.plane.sendControl(t, TYPE_CONTROL, SUBTYPE_NONE, payload),
+      log: (msg, fields) => o.log.debug(msg, fields),
+    }, amRelay);
     const lh = o.lighthouse;
     this.lighthouse = lh === undefined || lh.hosts.length === 0 ? null : new LighthouseClient({
       send: (to, payload) => this.sendLighthouse(to, payload),
@@ -115,6 +131,7 @@ export class OverlayNode {
       tunnelUp: (t, queued) => this.tunnelUp(t, queued),
       now: clock,
       keepKeys: multi,
+      relayTags: amRelay,
     }, o.handshakes);
     // What data plane 0 asks, answered here; the routines' data planes ask the same through routines.ts.
     const control: ControlPlane<Tunnel> = {
@@ -123,6 +140,7 @@ export class OverlayNode {
       proven: (t) => this.handshakes.proven(t),
       closeReceived: (t) => this.closeReceived(t),
       lighthouse: (t, buf, off, len) => this.lighthouse?.onMessage(t.vpnIp, buf, off, len),
+      relayControl: (t, buf, off, len) => this.onRelayControl(t, buf, off, len),
       needTunnel: (vpnIp, packets) => {
         let ok = true;
         // No address anywhere: the lighthouses are asked, and the packets wait for their answer.
@@ -137,6 +155,7 @@ export class OverlayNode {
     this.plane = new DataPlane<Tunnel>({
       queue: device.queues[0]!, udp, hostmap: this.hostmap, firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp,
       prefix: pki.prefix, viaRoutes: via, coalesce: lanes, sendRecvError: o.sendRecvError, flowPorts: mesh?.[0] ?? null, park: false,
+      relays: this.relays?.table ?? null,
     }, control);
     if (mesh !== null) {
       const handles = device.queues.slice(1).map((q) => q.detach());
@@ -224,6 +243,7 @@ export class OverlayNode {
         ...this.lighthouse.stats, hosts: (this.o.lighthouse?.hosts ?? []).map(u32ToIp),
         learnedHosts: this.lighthouse.learnedHosts, waitingHosts: this.lighthouse.waitingHosts,
       },
+      relay: this.relays === null ? null : { ...this.relays.stats, relays: this.relays.table.size },
       tun: this.device.stats(),
       udp: this.udp.stats(),
     };
@@ -258,6 +278,7 @@ export class OverlayNode {
       this.hostmap.remove(t);
     }
     for (const t of [...this.hostmap.allCandidates()]) this.hostmap.remove(t);
+    this.relays?.table.clear();
     this.handshakes.close();
     // Let the close_tunnel datagrams leave before the socket goes.
     await new Promise((r) => setImmediate(r));
@@ -390,6 +411,21 @@ export class OverlayNode {
     if (t.recvErrors >= RECV_ERROR_TEARDOWN_COUNT) {
       this.o.log.info('Tunnel torn down after recv_error', { vpnIp: u32ToIp(t.vpnIp) });
       this.hostmap.remove(t);
+    }
+  }
+
+  // An authenticated NebulaControl (docs/PROTOCOL.md "Relays"); undecodable ones are counted and dropped.
+  private onRelayControl(t: Tunnel, buf: Buffer, off: number, len: number): void {
+    const r = this.relays;
+    if (r === null) {
+      this.plane.stats.drops['outside-unhandled-type']++;
+      return;
+    }
+    try {
+      r.onMessage(t, decodeControl(buf, off, off + len));
+    } catch (e) {
+      if (!(e instanceof ControlMessageError)) throw e;
+      r.stats.malformed++;
     }
   }
 

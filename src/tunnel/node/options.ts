@@ -52,6 +52,11 @@ export interface NodeOptions {
     intervalMs: number;
     advertiseAddrs?: readonly { host: string; port: number }[];
   };
+  /**
+   * Relays (config relay.*, docs/PROTOCOL.md "Relays"): `amRelay` passes packets between two other
+   * hosts that ask us to (single-queue nodes only). Absent: relay messages are dropped and counted.
+   */
+  relay?: { amRelay: boolean };
   /** UDP bind address (config listen.host / listen.port). */
   listen: { host: string; port: number };
   /** When to answer unknown indexes with recv_error (config listen.send_recv_error). */

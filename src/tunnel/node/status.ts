@@ -7,6 +7,7 @@ import { u32ToIp } from '../cert/index.js';
 import type { QueueStats } from '../../tun/index.js';
 import type { UdpStats } from '../../udp/index.js';
 import type { LighthouseStats } from '../lighthouse/index.js';
+import type { RelayStats } from '../relay/index.js';
 import type { HandshakeStats } from './handshakes.js';
 import type { NodeDropReason, NodeStats } from './stats.js';
 import type { Tunnel } from './tunnel.js';
@@ -35,6 +36,8 @@ export interface NodeCounters {
   readonly rejectsLimited: number;
   /** Rejects for the TUN skipped (no room, or the write failed). */
   readonly rejectsSkipped: number;
+  /** Relayed packets passed on between two other hosts. */
+  readonly relayedOut: number;
   /** Drops by reason. */
   readonly drops: Readonly<Record<NodeDropReason, number>>;
 }
@@ -50,6 +53,12 @@ export interface LighthouseStatus extends Readonly<LighthouseStats> {
   readonly learnedHosts: number;
   /** Peers whose traffic waits for a lighthouse answer. */
   readonly waitingHosts: number;
+}
+
+/** Relaying for other hosts: control-message counters and the relay entries held (plain read-only data). */
+export interface RelayStatus extends Readonly<RelayStats> {
+  /** Relay entries (two per relay we forward for). */
+  readonly relays: number;
 }
 
 /** One established tunnel, as status() saw it. */
@@ -100,6 +109,8 @@ export interface NodeStatus {
   readonly handshakes: HandshakeCounters;
   /** The lighthouse client; null without lighthouse.hosts. */
   readonly lighthouse: LighthouseStatus | null;
+  /** Relaying for other hosts (docs/PROTOCOL.md "Relays"); null without relay.am_relay. */
+  readonly relay: RelayStatus | null;
   /** TUN counters, summed over the device's queues. */
   readonly tun: Readonly<QueueStats>;
   /** UDP counters of the main thread's socket (queue 0). */
@@ -112,7 +123,7 @@ export function nodeCounters(s: NodeStats): NodeCounters {
     insidePackets: s.insidePackets, datagramsOut: s.datagramsOut, datagramsIn: s.datagramsIn, delivered: s.delivered,
     recvErrorsSent: s.recvErrorsSent, recvErrorsReceived: s.recvErrorsReceived, testReplies: s.testReplies,
     rejectsToPeers: s.rejectsToPeers, rejectsToTun: s.rejectsToTun, rejectsLimited: s.rejectsLimited,
-    rejectsSkipped: s.rejectsSkipped, drops: { ...s.drops },
+    rejectsSkipped: s.rejectsSkipped, relayedOut: s.relayedOut, drops: { ...s.drops },
   };
 }
 
