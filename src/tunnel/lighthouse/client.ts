@@ -53,6 +53,8 @@ export interface LighthouseClientOptions {
   prefix: number;
   /** Inner packets held per waiting peer (config handshakes.trigger_buffer). */
   holdPackets: number;
+  /** Overlay IPs of the relays others may reach us through (config relay.relays), sent in every update. */
+  relays?: readonly number[];
 }
 
 /** Counters of the lighthouse client. */
@@ -201,7 +203,7 @@ export class LighthouseClient {
   /** A tunnel to `vpnIp` came up: a lighthouse gets our update and the questions that waited for it. */
   tunnelUp(vpnIp: number): void {
     if (this.closed || !this.lighthouses.has(vpnIp)) return;
-    this.sendUpdateTo(vpnIp, encodeMeta({ type: META_HOST_UPDATE_NOTIFICATION, details: { vpnIp: this.o.vpnIp, ip4AndPorts: this.host.reportAddrs() } }));
+    this.sendUpdateTo(vpnIp, encodeMeta({ type: META_HOST_UPDATE_NOTIFICATION, details: { vpnIp: this.o.vpnIp, ip4AndPorts: this.host.reportAddrs(), relayVpnIps: this.o.relays ?? [] } }));
     let n = 0;
     for (const ip of this.waiting.keys()) {
       if (n++ >= QUERIES_PER_SECOND) break;
@@ -275,7 +277,7 @@ export class LighthouseClient {
   private sendUpdate(): void {
     this.lastUpdate = this.host.now();
     if (this.closed || this.lighthouses.size === 0) return;
-    const payload = encodeMeta({ type: META_HOST_UPDATE_NOTIFICATION, details: { vpnIp: this.o.vpnIp, ip4AndPorts: this.host.reportAddrs() } });
+    const payload = encodeMeta({ type: META_HOST_UPDATE_NOTIFICATION, details: { vpnIp: this.o.vpnIp, ip4AndPorts: this.host.reportAddrs(), relayVpnIps: this.o.relays ?? [] } });
     for (const lh of this.lighthouses) this.sendUpdateTo(lh, payload);
   }
 

@@ -14,11 +14,11 @@ import { Coalescer, type CoalescerOptions } from '../../gro/index.js';
 import { Segmenter } from '../../gso/index.js';
 import type { Packet, Queue } from '../../tun/index.js';
 import { Firewall, type AddressSet, type FirewallOptions } from '../firewall/index.js';
-import { RELAY_ESTABLISHED, RELAY_FORWARDING, type RelayEntry, type RelayTable } from '../relay/index.js';
+import { RELAY_ESTABLISHED, RELAY_FORWARDING, RELAY_PATH_IP, type RelayEntry, type RelayTable } from '../relay/index.js';
 import type { Endpoint, UdpSocket } from '../../udp/index.js';
 import {
   SUBTYPE_MESSAGE_RELAY, SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_CONTROL, TYPE_LIGHTHOUSE, TYPE_MESSAGE, TYPE_TEST,
-  encodeHeader, recvErrorPacket, shouldSendRecvError, type SendRecvErrorMode,
+  AEAD_OVERHEAD, HEADER_LEN, encodeHeader, recvErrorPacket, shouldSendRecvError, type SendRecvErrorMode,
 } from '../wire/index.js';
 import { clock } from './clock.js';
 import { sealControl } from './control.js';
@@ -28,6 +28,7 @@ import type { Hostmap } from './hostmap.js';
 import { InboundPath, type DatagramBatch } from './inbound.js';
 import { OutboundPath, SHARED_SEAL_AHEAD } from './outbound.js';
 import { Parking } from './parking.js';
+import { RelayInbox } from './relay-inbox.js';
 import { RouteTable, type ViaRoute } from './route-table.js';
 import { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
@@ -91,6 +92,9 @@ export class DataPlane<T extends DataTunnel> {
   private readonly routes: RouteTable | null;
   private readonly sendRecvErrorMode: SendRecvErrorMode;
   private readonly statsOut: Float64Array | null;
+  private readonly relays: RelayTable<T> | null;
+  // Inner packets of this receive batch that came through relays (null without relays).
+  private readonly inbox: RelayInbox | null;
   private loops: Promise<void>[] = [];
   private closing: Promise<void> | null = null;
 
@@ -104,6 +108,8 @@ export class DataPlane<T extends DataTunnel> {
     this.routes = o.viaRoutes !== undefined && o.viaRoutes.length > 0 ? new RouteTable(o.viaRoutes) : null;
     this.sendRecvErrorMode = o.sendRecvError;
     this.statsOut = o.statsOut ?? null;
+    this.relays = o.relays ?? null;
+    this.inbox = this.relays === null ? null : new RelayInbox();
     const ports = o.flowPorts;
     this.firewall = new Firewall(o.firewall, ports === null ? {} : { admitted: (f) => this.flows?.admitted(f) });
     const flows = this.flows = ports === null ? null : new FlowShare(ports, this.firewall, o.firewall, clock);
@@ -114,6 +120,7 @@ export class DataPlane<T extends DataTunnel> {
       beforeSend: flows ? () => flows.flush() : undefined,
       refreshFlows: flows ? () => flows.refresh() : undefined,
       sealAhead: flows ? SHARED_SEAL_AHEAD : undefined,
+      viaRelay: this.relays === null ? undefined : (to, buf, off, len) => this.sendViaRelay(to, buf, off, len),
     });
     const parking = this.parking = o.park ? new Parking({
       stats: this.stats, now: clock,
@@ -164,6 +171,10 @@ export class DataPlane<T extends DataTunnel> {
 
   /** Sends datagram `bytes` to `to` (failures are logged at debug level: UDP is lossy anyway). */
   send(to: Endpoint, bytes: Uint8Array): void {
+    if (to.ip === RELAY_PATH_IP) {
+      this.sendViaRelay(to, bytes, 0, bytes.length);
+      return;
+    }
     this.udp.sendTo(to, bytes).catch((e: unknown) => {
       if (!(e instanceof ClosedError)) this.control.log('debug', 'send failed', { udpAddr: to.toString(), error: String(e) });
     });
@@ -209,6 +220,15 @@ export class DataPlane<T extends DataTunnel> {
 
   private async receiveBatch(b: DatagramBatch): Promise<void> {
     await this.inbound.handle(b, clock());
+    const inbox = this.inbox;
+    // What came through relays goes through the same path as one more batch (docs/PROTOCOL.md "Relays").
+    if (inbox !== null && inbox.count > 0) {
+      try {
+        await this.inbound.handle(inbox, clock());
+      } finally {
+        inbox.clear();
+      }
+    }
     this.publish();
   }
 
@@ -290,7 +310,10 @@ export class DataPlane<T extends DataTunnel> {
   // before a send that waits for room would go out.
   private relayed(e: RelayEntry<T>, buf: Buffer, off: number, len: number): void {
     if (e.type !== RELAY_FORWARDING) {
-      this.stats.drops['outside-relay-not-ready']++;
+      // We are the far end: the inner packet is ours, from the relay's stand-in endpoint.
+      if (e.path === null || this.inbox === null || !this.inbox.add(e.path, buf, off + HEADER_LEN, len - AEAD_OVERHEAD)) {
+        this.stats.drops['outside-relay-not-ready']++;
+      }
       return;
     }
     const p = e.partner;
@@ -308,7 +331,30 @@ export class DataPlane<T extends DataTunnel> {
     this.send(to.remote, out);
   }
 
+  // A datagram for a tunnel reached through a relay (its remote is the relay's stand-in endpoint):
+  // wrapped in a relayed packet on the relay's tunnel, as 1.6.1's SendVia does. One at a time, copied.
+  private sendViaRelay(to: Endpoint, buf: Uint8Array, off: number, len: number): boolean {
+    const e = this.relays?.byEndpoint(to);
+    const via = e?.via;
+    if (e === undefined || via === undefined || e.state !== RELAY_ESTABLISHED || via.isClosed || via.relayTag === null) {
+      this.stats.drops['outside-relay-not-ready']++;
+      return false;
+    }
+    const n = len + AEAD_OVERHEAD;
+    const out = Buffer.allocUnsafe(n);
+    out.set(buf.subarray(off, off + len), HEADER_LEN);
+    encodeHeader(out, 0, TYPE_MESSAGE, SUBTYPE_MESSAGE_RELAY, e.remoteIndex, via.nextCounter());
+    if (!via.relayTag.sign(out, 0, n)) return false;
+    via.lastOutbound = clock();
+    this.udp.sendTo(via.remote, out).catch((err: unknown) => {
+      if (!(err instanceof ClosedError)) this.control.log('debug', 'send failed', { udpAddr: via.remote.toString(), error: String(err) });
+    });
+    return true;
+  }
+
   private sendRecvError(remoteIndex: number, from: Endpoint): void {
+    // Not through relays: 1.6.1 sends recv_error only to a real address (outside.go handleEncrypted).
+    if (from.ip === RELAY_PATH_IP) return;
     if (!shouldSendRecvError(this.sendRecvErrorMode, from.ip)) return;
     this.stats.recvErrorsSent++;
     this.send(from, recvErrorPacket(remoteIndex));

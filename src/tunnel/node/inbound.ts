@@ -10,7 +10,7 @@ import type { Coalescer } from '../../gro/index.js';
 import { DROP_REMOTE_IP, checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
 import { IPPROTO_TCP, IPPROTO_UDP, readU16BE } from '../../packet/index.js';
 import type { Endpoint } from '../../udp/index.js';
-import type { RelayEntry, RelayTable } from '../relay/index.js';
+import { RELAY_PATH_IP, type RelayEntry, type RelayTable } from '../relay/index.js';
 import {
   AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, SUBTYPE_MESSAGE_RELAY, TYPE_CONTROL, TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_LIGHTHOUSE, TYPE_MESSAGE, TYPE_RECV_ERROR,
   TYPE_TEST, decodeHeader, newHeader,
@@ -318,7 +318,8 @@ export class InboundPath<T extends DataTunnel> {
     if (this.host.pinRemote) return;
     // Roaming: authenticated traffic from a new address moves the tunnel there.
     const b = this.batch!;
-    if (!b.isFrom(i, t.remote)) t.remote = b.peer(i);
+    // Never onto a relay: 1.6.1 roams only on packets that came straight from an address (outside.go).
+    if (!b.isFrom(i, t.remote) && b.peer(i).ip !== RELAY_PATH_IP) t.remote = b.peer(i);
   }
 
   private flushRun(): void {

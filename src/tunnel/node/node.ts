@@ -100,8 +100,11 @@ export class OverlayNode {
     } : { removed: (t) => this.relays?.tunnelClosed(t) });
     const amRelay = o.relay?.amRelay ?? false;
     if (amRelay && multi) throw new OptionError('relay.am_relay', 'relaying needs routines: 1 (relayed packets are handled on the main thread)');
+    // Being reached through the relays we name (relay.relays): single-queue nodes only for now.
+    const ourRelays = multi ? [] : (o.relay?.relays ?? []);
+    if (multi && (o.relay?.relays ?? []).length > 0) o.log.warn('relay.relays needs routines: 1; not reachable through relays', {});
     const mask = pki.prefix === 0 ? 0 : (0xffffffff << (32 - pki.prefix)) >>> 0;
-    this.relays = !amRelay ? null : new RelayManager<Tunnel>({
+    this.relays = !amRelay && ourRelays.length === 0 ? null : new RelayManager<Tunnel>({
       vpnIp: pki.vpnIp,
       inNetwork: (ip) => ((ip & mask) >>> 0) === ((pki.vpnIp & mask) >>> 0) && ip !== ((pki.vpnIp & mask) >>> 0) && (ip | mask) >>> 0 !== 0xffffffff,
       tunnel: (ip) => this.hostmap.get(ip),
@@ -110,7 +113,7 @@ export class OverlayNode {
       },
       send: (t, payload) => this.plane.sendControl(t, TYPE_CONTROL, SUBTYPE_NONE, payload),
       log: (msg, fields) => o.log.debug(msg, fields),
-    }, amRelay);
+    }, amRelay, ourRelays.length > 0);
     const lh = o.lighthouse;
     this.lighthouse = lh === undefined || lh.hosts.length === 0 ? null : new LighthouseClient({
       send: (to, payload) => this.sendLighthouse(to, payload),
@@ -118,7 +121,7 @@ export class OverlayNode {
       learned: (ip, held) => this.learned(ip, held),
       now: clock,
       log: o.log,
-    }, { lighthouses: lh.hosts, intervalMs: lh.intervalMs, vpnIp: pki.vpnIp, prefix: pki.prefix, holdPackets: o.handshakes.triggerBuffer });
+    }, { lighthouses: lh.hosts, intervalMs: lh.intervalMs, vpnIp: pki.vpnIp, prefix: pki.prefix, holdPackets: o.handshakes.triggerBuffer, relays: o.relay?.relays ?? [] });
     this.handshakes = new HandshakeManager({
       pki, cipher: o.cipher, hostmap: this.hostmap, log: o.log,
       // Static entries first, as nebula puts them first (lighthouse.go addStaticRemote).
@@ -131,7 +134,7 @@ export class OverlayNode {
       tunnelUp: (t, queued) => this.tunnelUp(t, queued),
       now: clock,
       keepKeys: multi,
-      relayTags: amRelay,
+      relayTags: this.relays !== null,
     }, o.handshakes);
     // What data plane 0 asks, answered here; the routines' data planes ask the same through routines.ts.
     const control: ControlPlane<Tunnel> = {

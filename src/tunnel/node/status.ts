@@ -7,7 +7,7 @@ import { u32ToIp } from '../cert/index.js';
 import type { QueueStats } from '../../tun/index.js';
 import type { UdpStats } from '../../udp/index.js';
 import type { LighthouseStats } from '../lighthouse/index.js';
-import type { RelayStats } from '../relay/index.js';
+import { RELAY_PATH_IP, type RelayStats } from '../relay/index.js';
 import type { HandshakeStats } from './handshakes.js';
 import type { NodeDropReason, NodeStats } from './stats.js';
 import type { Tunnel } from './tunnel.js';
@@ -67,7 +67,7 @@ export interface TunnelStatus {
   readonly peer: string;
   /** The peer's overlay (VPN) address, dotted quad. */
   readonly overlayAddress: string;
-  /** The peer's underlay address, "ip:port" ("[ip]:port" for IPv6). */
+  /** The peer's underlay address, "ip:port" ("[ip]:port" for IPv6), or "relayed" when the tunnel goes through a relay. */
   readonly remote: string;
   /** Our index of the tunnel: the peer puts it in every packet it sends us. */
   readonly localIndex: number;
@@ -132,7 +132,7 @@ export function tunnelStatus(t: Tunnel): TunnelStatus {
   return {
     peer: t.cert.cert.details.name,
     overlayAddress: u32ToIp(t.vpnIp),
-    remote: t.remote.toString(),
+    remote: t.remote.ip === RELAY_PATH_IP ? 'relayed' : t.remote.toString(),
     localIndex: t.localIndex,
     remoteIndex: t.remoteIndex,
     initiator: t.initiator,

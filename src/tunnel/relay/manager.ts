@@ -48,7 +48,11 @@ export class RelayManager<V extends RelayVia> {
   /** Counters. */
   readonly stats: RelayStats = { requestsIn: 0, requestsOut: 0, responsesIn: 0, responsesOut: 0, refused: 0, noTunnel: 0, unmatched: 0, malformed: 0 };
 
-  constructor(private readonly host: RelayHost<V>, private readonly amRelay: boolean) {}
+  /**
+   * amRelay: forward for others (relay.am_relay). terminal: accept relays to ourselves (we name
+   * relays in relay.relays, so peers may reach us through them).
+   */
+  constructor(private readonly host: RelayHost<V>, private readonly amRelay: boolean, private readonly terminal = false) {}
 
   /** An authenticated NebulaControl from tunnel `from`. */
   onMessage(from: V, m: NebulaControl): void {
@@ -72,8 +76,7 @@ export class RelayManager<V extends RelayVia> {
     const target = m.relayToIp;
     const a = from.vpnIp;
     if (target === h.vpnIp) {
-      // Somebody wants to reach us through `from`: terminal relays come with use_relays (not yet).
-      this.stats.refused++;
+      this.onRequestForUs(from, m);
       return;
     }
     if (!this.amRelay || target === a || !h.inNetwork(target)) {
@@ -117,6 +120,31 @@ export class RelayManager<V extends RelayVia> {
       h.send(toB, encodeControl({ type: CONTROL_CREATE_RELAY_REQUEST, initiatorRelayIndex: bSide.localIndex, relayFromIp: a, relayToIp: target }));
     }
     if (aSide.state === RELAY_ESTABLISHED) this.respond(aSide, a, target);
+  }
+
+  // relay_manager.go handleCreateRelayRequest, "the target of the relay is me": relay `via` passes on a
+  // request from RelayFromIp. That address is the relay's word; the end-to-end handshake that follows
+  // proves who is really there.
+  private onRequestForUs(via: V, m: NebulaControl): void {
+    const from = m.relayFromIp;
+    if (!this.terminal || from === this.host.vpnIp || from === via.vpnIp || !this.host.inNetwork(from)) {
+      this.stats.refused++;
+      return;
+    }
+    let e = this.table.find(via, from);
+    if (e === undefined || e.type !== RELAY_TERMINAL || e.remoteIndex !== m.initiatorRelayIndex) {
+      e = this.table.add(via, from, RELAY_TERMINAL, m.initiatorRelayIndex, RELAY_ESTABLISHED) ?? undefined;
+      if (e === undefined) {
+        this.stats.refused++;
+        return;
+      }
+    }
+    this.host.log('relay request for us', { relay: ip(via.vpnIp), relayFrom: ip(from), initiatorIdx: m.initiatorRelayIndex, localIdx: e.localIndex });
+    this.stats.responsesOut++;
+    this.host.send(via, encodeControl({
+      type: CONTROL_CREATE_RELAY_RESPONSE, responderRelayIndex: e.localIndex, initiatorRelayIndex: e.remoteIndex,
+      relayFromIp: from, relayToIp: this.host.vpnIp,
+    }));
   }
 
   // relay_manager.go handleCreateRelayResponse: the far end accepted our request.

@@ -4,6 +4,13 @@
 // terminal entry on the relay's tunnel for the far end. Entries belong to a tunnel object and go with
 // it; every count is bounded, so no peer can make the table grow without limit.
 import { randomBytes } from 'node:crypto';
+import { Endpoint } from '../../udp/index.js';
+
+/**
+ * Address of the stand-in endpoints of relayed tunnels: a tunnel reached through a relay has one
+ * as its remote, and every send to it is wrapped for the relay instead (data-plane.ts).
+ */
+export const RELAY_PATH_IP = '0.0.0.0';
 
 /** Waiting for the far side's CreateRelayResponse. */
 export const RELAY_REQUESTED = 0;
@@ -43,12 +50,16 @@ export interface RelayEntry<V extends RelayVia> {
   state: RelayStateValue;
   /** Forwarding: the entry on the far end's tunnel; null while that side does not exist. */
   partner: RelayEntry<V> | null;
+  /** Terminal: the stand-in remote of our tunnel to `peer` through this relay (RELAY_PATH_IP, a unique port). */
+  readonly path: Endpoint | null;
 }
 
 /** All relay entries of a node, by local index and by (tunnel, far end). */
 export class RelayTable<V extends RelayVia> {
   private readonly byIndex = new Map<number, RelayEntry<V>>();
   private readonly byVia = new Map<V, Map<number, RelayEntry<V>>>();
+  private readonly byPath = new Map<number, RelayEntry<V>>();
+  private nextPort = 1;
 
   /** The entry relayed packets naming `index` belong to. */
   get(index: number): RelayEntry<V> | undefined {
@@ -58,6 +69,11 @@ export class RelayTable<V extends RelayVia> {
   /** The entry on tunnel `via` for far end `peer`. */
   find(via: V, peer: number): RelayEntry<V> | undefined {
     return this.byVia.get(via)?.get(peer);
+  }
+
+  /** The terminal entry whose stand-in endpoint is `ep` (RELAY_PATH_IP). */
+  byEndpoint(ep: Endpoint): RelayEntry<V> | undefined {
+    return ep.ip === RELAY_PATH_IP ? this.byPath.get(ep.port) : undefined;
   }
 
   /** Entries in all. */
@@ -79,8 +95,10 @@ export class RelayTable<V extends RelayVia> {
     if (old !== undefined) this.remove(old);
     const onVia = this.byVia.get(via);
     if (this.byIndex.size >= MAX_RELAYS || (onVia?.size ?? 0) >= MAX_RELAYS_PER_TUNNEL) return null;
-    const e: RelayEntry<V> = { via, peer, type, localIndex: this.newIndex(), remoteIndex, state, partner: null };
+    const path = type === RELAY_TERMINAL ? Endpoint.of(RELAY_PATH_IP, this.newPort()) : null;
+    const e: RelayEntry<V> = { via, peer, type, localIndex: this.newIndex(), remoteIndex, state, partner: null, path };
     this.byIndex.set(e.localIndex, e);
+    if (path !== null) this.byPath.set(path.port, e);
     if (onVia === undefined) this.byVia.set(via, new Map([[peer, e]]));
     else onVia.set(peer, e);
     return e;
@@ -96,6 +114,7 @@ export class RelayTable<V extends RelayVia> {
   remove(e: RelayEntry<V>): void {
     if (this.byIndex.get(e.localIndex) !== e) return;
     this.byIndex.delete(e.localIndex);
+    if (e.path !== null && this.byPath.get(e.path.port) === e) this.byPath.delete(e.path.port);
     const onVia = this.byVia.get(e.via);
     if (onVia?.get(e.peer) === e) onVia.delete(e.peer);
     if (onVia?.size === 0) this.byVia.delete(e.via);
@@ -125,6 +144,16 @@ export class RelayTable<V extends RelayVia> {
   clear(): void {
     this.byIndex.clear();
     this.byVia.clear();
+    this.byPath.clear();
+  }
+
+  // A port no terminal entry uses (MAX_RELAYS < 65535, so one is always free).
+  private newPort(): number {
+    for (;;) {
+      const p = this.nextPort;
+      this.nextPort = p >= 65535 ? 1 : p + 1;
+      if (!this.byPath.has(p)) return p;
+    }
   }
 
   private newIndex(): number {

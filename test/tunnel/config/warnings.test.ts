@@ -43,7 +43,7 @@ test('nebula options tio does not implement are named as such', () => {
   for (const w of warnings) assert.match(w.message, /nebula option not supported by tio/);
 });
 
-test('lighthouse hosts and advertise_addrs are read; am_relay is taken and relay.relays still warns', () => {
+test('lighthouse hosts and advertise_addrs are read; relay.am_relay and relay.relays are taken without warnings', () => {
   const { config, warnings } = configFromObject({
     pki: PKI,
     static_host_map: { '198.19.0.1': ['198.18.0.1:4242'] },
@@ -55,7 +55,8 @@ test('lighthouse hosts and advertise_addrs are read; am_relay is taken and relay
     advertiseAddrs: [{ host: '198.18.9.9', port: 0, family: 4 }, { host: '198.18.9.8', port: 4000, family: 4 }],
   });
   assert.equal(config.relay.amRelay, true);
-  assert.deepEqual(paths(warnings), ['relay.relays']);
+  assert.deepEqual(config.relay.relays, [0xc6130001]);
+  assert.deepEqual(paths(warnings), []);
 });
 
 test('deprecated forms warn but work: pki.blacklist, punchy: true, punch_back, group: [one]', () => {

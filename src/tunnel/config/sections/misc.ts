@@ -27,13 +27,12 @@ export function readLogging(r: ConfigReader, value: unknown): LoggingConfig {
   };
 }
 
-/** Reads `relay` (docs/PROTOCOL.md "Relays"); tio relays for others, but is not yet reached through relays. */
+/** Reads `relay` (docs/PROTOCOL.md "Relays"). */
 export function readRelay(r: ConfigReader, value: unknown): RelayConfig {
   const path = 'relay';
   const m = r.map(value, path, ['relays', 'am_relay', 'use_relays']);
   const relays = r.list(m.relays, 'relay.relays').map((v, i) => parseOverlayIp(r, v, indexPath('relay.relays', i)));
   const amRelay = r.bool(m, 'am_relay', path, false);
-  if (relays.length > 0) r.warn('relay.relays', 'tio is not yet reached through relays; ignored');
   return { relays, amRelay, useRelays: r.bool(m, 'use_relays', path, DEFAULT_USE_RELAYS) };
 }
 
