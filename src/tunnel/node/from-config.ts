@@ -31,7 +31,7 @@ export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns
     cipher: c.cipher,
     staticHostMap,
     lighthouse: { hosts: c.lighthouse.hosts, intervalMs: c.lighthouse.intervalMs, advertiseAddrs: c.lighthouse.advertiseAddrs },
-    relay: { amRelay: c.relay.amRelay, relays: c.relay.relays },
+    relay: { amRelay: c.relay.amRelay, relays: c.relay.relays, useRelays: c.relay.useRelays },
     listen: { host: c.listen.host, port: c.listen.port },
     sendRecvError: c.listen.sendRecvError,
     tun: {

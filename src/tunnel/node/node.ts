@@ -66,6 +66,8 @@ export class OverlayNode {
   private readonly lighthouse: LighthouseClient | null;
   // Relay state and control messages (docs/PROTOCOL.md "Relays"), or null without relay.am_relay.
   private readonly relays: RelayManager<Tunnel> | null;
+  // Whether handshakes also go through the relays lighthouses name for a peer (relay.use_relays).
+  private readonly useRelays: boolean;
   /** Number of TUN queue / UDP socket pairs. */
   readonly routines: number;
   /** Resolves once every routine runs (at once for a single-queue node); rejects if the node failed to start. */
@@ -104,7 +106,9 @@ export class OverlayNode {
     const ourRelays = multi ? [] : (o.relay?.relays ?? []);
     if (multi && (o.relay?.relays ?? []).length > 0) o.log.warn('relay.relays needs routines: 1; not reachable through relays', {});
     const mask = pki.prefix === 0 ? 0 : (0xffffffff << (32 - pki.prefix)) >>> 0;
-    this.relays = !amRelay && ourRelays.length === 0 ? null : new RelayManager<Tunnel>({
+    // use_relays: reach peers through the relays the lighthouses name for them (single-queue nodes).
+    this.useRelays = !multi && (o.relay?.useRelays ?? false) && (o.lighthouse?.hosts.length ?? 0) > 0;
+    this.relays = !amRelay && ourRelays.length === 0 && !this.useRelays ? null : new RelayManager<Tunnel>({
       vpnIp: pki.vpnIp,
       inNetwork: (ip) => ((ip & mask) >>> 0) === ((pki.vpnIp & mask) >>> 0) && ip !== ((pki.vpnIp & mask) >>> 0) && (ip | mask) >>> 0 !== 0xffffffff,
       tunnel: (ip) => this.hostmap.get(ip),
@@ -113,6 +117,9 @@ export class OverlayNode {
       },
       send: (t, payload) => this.plane.sendControl(t, TYPE_CONTROL, SUBTYPE_NONE, payload),
       log: (msg, fields) => o.log.debug(msg, fields),
+      relayUp: (peer) => {
+        this.handshakes.hurry(peer);
+      },
     }, amRelay, ourRelays.length > 0);
     const lh = o.lighthouse;
     this.lighthouse = lh === undefined || lh.hosts.length === 0 ? null : new LighthouseClient({
@@ -128,6 +135,7 @@ export class OverlayNode {
       remotesFor: (ip) => this.remotesFor(ip),
       sending: (ip, remotes) => {
         if (remotes <= 1) this.lighthouse?.query(ip);
+        if (this.useRelays) this.relays?.wantRelay(ip, this.lighthouse?.relaysFor(ip) ?? []);
       },
       send: (to, bytes) => this.plane.send(to, bytes),
       probe: (t) => this.plane.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REQUEST),
@@ -354,6 +362,13 @@ export class OverlayNode {
 
   // A peer's underlay addresses: static_host_map first, then what the lighthouses told us.
   private remotesFor(vpnIp: number): readonly Endpoint[] {
+    const direct = this.directRemotes(vpnIp);
+    // Relays that are up for this peer come last: a handshake goes through them too (docs/PROTOCOL.md "Relays").
+    const via = this.relays?.table.pathsTo(vpnIp) ?? [];
+    return via.length === 0 ? direct : [...direct, ...via];
+  }
+
+  private directRemotes(vpnIp: number): readonly Endpoint[] {
     const fixed = this.o.staticHostMap.get(vpnIp);
     const learned = this.lighthouse?.remotes(vpnIp);
     if (learned === undefined || learned.length === 0) return fixed ?? [];

@@ -55,9 +55,10 @@ export interface NodeOptions {
   /**
    * Relays (config relay.*, docs/PROTOCOL.md "Relays"): `amRelay` passes packets between two other
    * hosts that ask us to; `relays` are the overlay IPs others may reach us through (told to the
-   * lighthouses). Single-queue nodes only. Absent: relay messages are dropped and counted.
+   * lighthouses); `useRelays` handshakes through the relays lighthouses name for a peer. Single-queue
+   * nodes only. Absent: relay messages are dropped and counted.
    */
-  relay?: { amRelay: boolean; relays?: readonly number[] };
+  relay?: { amRelay: boolean; relays?: readonly number[]; useRelays?: boolean };
   /** UDP bind address (config listen.host / listen.port). */
   listen: { host: string; port: number };
   /** When to answer unknown indexes with recv_error (config listen.send_recv_error). */

@@ -6,6 +6,7 @@
 import type { Endpoint } from '../../udp/index.js';
 import type { DatagramBatch } from './inbound.js';
 
+const EMPTY = Buffer.alloc(0);
 /** Inner packets one receive batch may carry through relays. */
 const INBOX_PACKETS = 256;
 /** Bytes of those packets (a receive batch is at most 64 datagrams of 9001 bytes with GRO splits). */
@@ -13,7 +14,8 @@ const INBOX_BYTES = 1 << 20;
 
 /** The relayed inner packets of one receive batch, as a DatagramBatch. */
 export class RelayInbox implements DatagramBatch {
-  readonly buf = Buffer.allocUnsafe(INBOX_BYTES);
+  // Allocated at the first relayed packet: most nodes never see one.
+  private storage: Buffer | null = null;
   count = 0;
   readonly offsets = new Int32Array(INBOX_PACKETS);
   readonly lengths = new Int32Array(INBOX_PACKETS);
@@ -25,7 +27,8 @@ export class RelayInbox implements DatagramBatch {
   add(from: Endpoint, src: Buffer, off: number, len: number): boolean {
     const i = this.count;
     if (i >= INBOX_PACKETS || this.used + len > INBOX_BYTES) return false;
-    src.copy(this.buf, this.used, off, off + len);
+    this.storage ??= Buffer.allocUnsafe(INBOX_BYTES);
+    src.copy(this.storage, this.used, off, off + len);
     this.offsets[i] = this.used;
     this.lengths[i] = len;
     // Every stand-in endpoint has its own port: use it as the sender slot.
@@ -34,6 +37,11 @@ export class RelayInbox implements DatagramBatch {
     this.used += len;
     this.count++;
     return true;
+  }
+
+  /** The copies (empty before the first relayed packet). */
+  get buf(): Buffer {
+    return this.storage ?? EMPTY;
   }
 
   /** Empties the inbox (after its batch went through). */

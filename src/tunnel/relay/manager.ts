@@ -39,6 +39,8 @@ export interface RelayHost<V extends RelayVia> {
   send(t: V, payload: Uint8Array): void;
   /** Debug log. */
   log(msg: string, fields: Record<string, string | number>): void;
+  /** A relay to `peer` we asked for is up: a pending handshake to it may go through it now. */
+  relayUp?(peer: number): void;
 }
 
 /** Answers relay control messages and keeps the relay table. */
@@ -62,6 +64,31 @@ export class RelayManager<V extends RelayVia> {
     } else if (m.type === CONTROL_CREATE_RELAY_RESPONSE) {
       this.stats.responsesIn++;
       this.onResponse(from, m);
+    }
+  }
+
+  /**
+   * A handshake try to `target`, which names `relays` (learned from a lighthouse): ask each relay we
+   * have a tunnel to for a relay to it, and start reaching the others (handshake_manager.go, relay
+   * attempts). Called on every try; a request is repeated until answered.
+   */
+  wantRelay(target: number, relays: readonly number[]): void {
+    const h = this.host;
+    for (const r of relays) {
+      if (r === target || r === h.vpnIp) continue;
+      const t = h.tunnel(r);
+      if (t === undefined) {
+        h.reach(r);
+        continue;
+      }
+      let e = this.table.find(t, target);
+      if (e !== undefined && e.type === RELAY_TERMINAL && e.state === RELAY_ESTABLISHED) continue;
+      if (e === undefined || e.type !== RELAY_TERMINAL) {
+        e = this.table.add(t, target, RELAY_TERMINAL, 0, RELAY_REQUESTED) ?? undefined;
+        if (e === undefined) continue;
+      }
+      this.stats.requestsOut++;
+      h.send(t, encodeControl({ type: CONTROL_CREATE_RELAY_REQUEST, initiatorRelayIndex: e.localIndex, relayFromIp: h.vpnIp, relayToIp: target }));
     }
   }
 
@@ -156,7 +183,10 @@ export class RelayManager<V extends RelayVia> {
     }
     e.remoteIndex = m.responderRelayIndex;
     e.state = RELAY_ESTABLISHED;
-    if (e.type === RELAY_TERMINAL) return;
+    if (e.type === RELAY_TERMINAL) {
+      this.host.relayUp?.(e.peer);
+      return;
+    }
     const aSide = e.partner;
     if (aSide === null) {
       this.stats.unmatched++;

@@ -76,6 +76,13 @@ export class RelayTable<V extends RelayVia> {
     return ep.ip === RELAY_PATH_IP ? this.byPath.get(ep.port) : undefined;
   }
 
+  /** Stand-in endpoints of the established terminal relays to `peer` (a handshake's extra remotes). */
+  pathsTo(peer: number): Endpoint[] {
+    const out: Endpoint[] = [];
+    for (const e of this.byPath.values()) if (e.peer === peer && e.state === RELAY_ESTABLISHED && e.path !== null) out.push(e.path);
+    return out;
+  }
+
   /** Entries in all. */
   get size(): number {
     return this.byIndex.size;

@@ -24,9 +24,10 @@ const skip = rootSkipReason() ?? nebulaSkipReason()
   ?? (tryRun('ping', ['-V'], { timeoutMs: 5_000 }) === undefined ? 'ping (iputils) is not installed' : undefined);
 const BYTES = 8 << 20;
 
-test('tio behind a symmetric NAT is reached through a nebula 1.6.1 relay: handshake and TCP both ways go through it intact', { skip, timeout: 300_000 }, async (t) => {
-  const rig = natRig({ tag: 'rlyu', sites: ['symmetric', 'symmetric'], net: 54 });
-  const ov = rigOverlay(rig, 54);
+for (const [k, first] of (['nebula', 'tio'] as const).entries()) {
+test(`tio and nebula behind symmetric NATs meet through a nebula 1.6.1 relay (${first} starts): handshake and TCP both ways go through it intact`, { skip, timeout: 300_000 }, async (t) => {
+  const rig = natRig({ tag: `rlyu${k}`, sites: ['symmetric', 'symmetric'], net: 54 + k });
+  const ov = rigOverlay(rig, 54 + k);
   const procs: NebulaProcess[] = [];
   const lines: string[] = [];
   let node: OverlayNode | null = null;
@@ -44,8 +45,10 @@ test('tio behind a symmetric NAT is reached through a nebula 1.6.1 relay: handsh
     const p = startNebulaWith(neb.node, ov.nodeConfig(0, { relay: true, level: 'debug' }), 'nebula n0');
     procs.push(p);
     await p.waitForLog('Nebula interface is active', 30_000);
-    const ms = await msToFirstReply(neb.node, tioIp, process.hrtime.bigint(), 90_000);
-    t.diagnostic(`first reply nebula -> tio through the relay after ${ms.toFixed(0)} ms`);
+    const ms = first === 'nebula'
+      ? await msToFirstReply(neb.node, tioIp, process.hrtime.bigint(), 90_000)
+      : await msToFirstReply(tio.node, nebIp, process.hrtime.bigint(), 90_000);
+    t.diagnostic(`first reply (${first} pinging) through the relay after ${ms.toFixed(0)} ms`);
     assert.equal(n.status().tunnels.find((x) => x.overlayAddress === nebIp)?.remote, 'relayed', 'tio\'s tunnel to the nebula node goes through the relay');
     for (const [from, to, toIp, port] of [[neb, tio, tioIp, 5203], [tio, neb, nebIp, 5204]] as const) {
       const before = rig.lighthouseTraffic();
@@ -70,3 +73,4 @@ test('tio behind a symmetric NAT is reached through a nebula 1.6.1 relay: handsh
     ov.dispose();
   }
 });
+}
