@@ -99,3 +99,65 @@ test('when either tunnel closes both halves of the relay go', () => {
     assert.equal(m.table.size, 0);
   }
 });
+
+function terminalSetup(tunnels = [A, B]) {
+  const sent: { to: number; m: NebulaControl }[] = [];
+  const up: number[] = [];
+  const reached: number[] = [];
+  const m = new RelayManager<typeof A>({
+    vpnIp: ME,
+    inNetwork: (ip) => (ip >>> 16) === 0xc613,
+    tunnel: (ip) => tunnels.find((t) => t.vpnIp === ip),
+    reach: (ip) => reached.push(ip),
+    send: (t, p) => sent.push({ to: t.vpnIp, m: decodeControl(p) }),
+    log: () => undefined,
+    relayUp: (peer) => up.push(peer),
+  }, false, true);
+  return { m, sent, up, reached };
+}
+
+test('a relay\'s request naming us is accepted with a terminal entry whose stand-in endpoint leads to the asker', () => {
+  const { m, sent } = terminalSetup();
+  m.onMessage(A, req(B.vpnIp, ME, 4242));
+  assert.equal(sent.length, 1);
+  assert.equal(sent[0]!.to, A.vpnIp);
+  const r = sent[0]!.m;
+  assert.equal(r.type, CONTROL_CREATE_RELAY_RESPONSE);
+  assert.equal(r.initiatorRelayIndex, 4242);
+  assert.equal(r.relayFromIp, B.vpnIp);
+  assert.equal(r.relayToIp, ME);
+  const e = m.table.get(r.responderRelayIndex)!;
+  assert.equal(e.remoteIndex, 4242);
+  assert.deepEqual(m.table.pathsTo(B.vpnIp), [e.path]);
+  assert.equal(m.table.byEndpoint(e.path!), e);
+});
+
+test('a request naming us is refused without relay.relays, or when it claims to come from us or from the relay itself', () => {
+  const off = setup(true);
+  off.m.onMessage(A, req(B.vpnIp, ME, 1));
+  assert.equal(off.m.stats.refused, 1);
+  for (const from of [ME, A.vpnIp, 0x0a000001]) {
+    const { m, sent } = terminalSetup();
+    m.onMessage(A, req(from, ME, 1));
+    assert.equal(sent.length, 0);
+    assert.equal(m.table.size, 0);
+  }
+});
+
+test('a handshake try asks each named relay we have a tunnel to, reaches the others, and the answer reports the relay up', () => {
+  const { m, sent, up, reached } = terminalSetup([A]);
+  m.wantRelay(B.vpnIp, [A.vpnIp, 0xc6130007, B.vpnIp, ME]);
+  assert.deepEqual(reached, [0xc6130007]);
+  assert.equal(sent.length, 1);
+  const q = sent[0]!.m;
+  assert.deepEqual([sent[0]!.to, q.type, q.relayFromIp, q.relayToIp], [A.vpnIp, CONTROL_CREATE_RELAY_REQUEST, ME, B.vpnIp]);
+  // Not answered yet: the next try asks again under the same index.
+  m.wantRelay(B.vpnIp, [A.vpnIp]);
+  assert.equal(sent[1]!.m.initiatorRelayIndex, q.initiatorRelayIndex);
+  m.onMessage(A, { type: CONTROL_CREATE_RELAY_RESPONSE, initiatorRelayIndex: q.initiatorRelayIndex, responderRelayIndex: 99, relayToIp: B.vpnIp, relayFromIp: ME });
+  assert.deepEqual(up, [B.vpnIp]);
+  assert.equal(m.table.pathsTo(B.vpnIp).length, 1);
+  // Up: later tries send nothing more.
+  m.wantRelay(B.vpnIp, [A.vpnIp]);
+  assert.equal(sent.length, 2);
+});
