@@ -15,7 +15,7 @@ import { Segmenter } from '../../gso/index.js';
 import type { Packet, Queue } from '../../tun/index.js';
 import { Firewall, type AddressSet, type FirewallOptions } from '../firewall/index.js';
 import { RELAY_ESTABLISHED, RELAY_FORWARDING, RELAY_PATH_IP, type RelayEntry, type RelayTable } from '../relay/index.js';
-import type { Endpoint, UdpSocket } from '../../udp/index.js';
+import { SendBatch, type Endpoint, type UdpSocket } from '../../udp/index.js';
 import {
   SUBTYPE_MESSAGE_RELAY, SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_CONTROL, TYPE_LIGHTHOUSE, TYPE_MESSAGE, TYPE_TEST,
   AEAD_OVERHEAD, HEADER_LEN, encodeHeader, recvErrorPacket, shouldSendRecvError, type SendRecvErrorMode,
@@ -33,6 +33,11 @@ import { RouteTable, type ViaRoute } from './route-table.js';
 import { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
 import { Turns } from './turns.js';
+
+/** Relayed packets passed on per receive batch with one sendmmsg; more go one by one. */
+const FORWARD_BATCH = 256;
+/** Bytes of those packets. */
+const FORWARD_ARENA_BYTES = 1 << 20;
 
 /** What a data plane is built from. */
 export interface DataPlaneOptions<T extends DataTunnel> {
@@ -95,6 +100,11 @@ export class DataPlane<T extends DataTunnel> {
   private readonly relays: RelayTable<T> | null;
   // Inner packets of this receive batch that came through relays (null without relays).
   private readonly inbox: RelayInbox | null;
+  // Relayed packets we pass on, gathered over one receive batch and sent with one sendmmsg at its end
+  // (allocated at the first one: most nodes never relay).
+  private fwdArena: Buffer | null = null;
+  private fwdSends: SendBatch | null = null;
+  private fwdPos = 0;
   private loops: Promise<void>[] = [];
   private closing: Promise<void> | null = null;
 
@@ -220,6 +230,7 @@ export class DataPlane<T extends DataTunnel> {
 
   private async receiveBatch(b: DatagramBatch): Promise<void> {
     await this.inbound.handle(b, clock());
+    await this.flushForwarded();
     const inbox = this.inbox;
     // What came through relays goes through the same path as one more batch (docs/PROTOCOL.md "Relays").
     if (inbox !== null && inbox.count > 0) {
@@ -322,13 +333,40 @@ export class DataPlane<T extends DataTunnel> {
       this.stats.drops['outside-relay-not-ready']++;
       return;
     }
-    const out = Buffer.allocUnsafe(len);
-    buf.copy(out, 0, off, off + len);
-    encodeHeader(out, 0, TYPE_MESSAGE, SUBTYPE_MESSAGE_RELAY, p.remoteIndex, to.nextCounter());
-    if (!to.relayTag.sign(out, 0, len)) return;
+    this.fwdArena ??= Buffer.allocUnsafe(FORWARD_ARENA_BYTES);
+    this.fwdSends ??= new SendBatch(FORWARD_BATCH);
+    const arena = this.fwdArena;
+    const sends = this.fwdSends;
+    const fits = sends.count < FORWARD_BATCH && this.fwdPos + len <= FORWARD_ARENA_BYTES;
+    // A batch that outgrew the arena sends the rest one by one.
+    const out = fits ? arena : Buffer.allocUnsafe(len);
+    const at = fits ? this.fwdPos : 0;
+    buf.copy(out, at, off, off + len);
+    encodeHeader(out, at, TYPE_MESSAGE, SUBTYPE_MESSAGE_RELAY, p.remoteIndex, to.nextCounter());
+    if (!to.relayTag.sign(out, at, len)) return;
     to.lastOutbound = clock();
     this.stats.relayedOut++;
-    this.send(to.remote, out);
+    if (!fits) {
+      this.send(to.remote, out);
+      return;
+    }
+    sends.add(to.remote, at, len);
+    this.fwdPos += len;
+  }
+
+  // Sends what relayed() gathered in this receive batch, with as few sendmmsg calls as possible.
+  private async flushForwarded(): Promise<void> {
+    const sends = this.fwdSends;
+    const arena = this.fwdArena;
+    if (sends === null || arena === null || sends.count === 0) return;
+    try {
+      await this.udp.sendBatch(arena, sends);
+    } catch (e) {
+      if (!(e instanceof ClosedError)) this.control.log('debug', 'relay send failed', { error: String(e) });
+    } finally {
+      sends.clear();
+      this.fwdPos = 0;
+    }
   }
 
   // A datagram for a tunnel reached through a relay (its remote is the relay's stand-in endpoint):
