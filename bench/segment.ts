@@ -7,7 +7,8 @@ import { parseArgs } from 'node:util';
 import {
   type BenchCase, benchSink, coalesceCases, forwardPathCases, referenceCases, segmentCases,
 } from './lib/segment-cases.js';
-import { SAMPLES, median, sampleGBs, sampleGBsAsync, warmUp, warmUpAsync } from './lib/segment-measure.js';
+import { SAMPLES, sampleGBs, sampleGBsAsync, warmUp, warmUpAsync } from './lib/segment-measure.js';
+import { median } from './lib/stats.js';
 import { runtimeLine } from './lib/runtime.js';
 import { type PendingRow, type SegmentResult, formatSegmentJson, formatSegmentTable } from './lib/segment-report.js';
 

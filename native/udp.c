@@ -56,7 +56,7 @@
 #define RECV_META 5
 
 /* udpOpen failure stages, reported so JS can say which step failed. */
-enum { STAGE_SOCKET = 1, STAGE_REUSEPORT = 2, STAGE_BIND = 3, STAGE_NAME = 4 };
+enum { STAGE_SOCKET = 1, STAGE_REUSEPORT = 2, STAGE_BIND = 3, STAGE_NAME = 4, STAGE_V6ONLY = 5 };
 
 /* Control space for one UDP_SEGMENT cmsg (a u16 gso_size). */
 typedef union {
@@ -107,39 +107,46 @@ static napi_value open_result(napi_env env, int fd, int port, int err, int stage
   return out;
 }
 
-/* udpOpen(family, addr, port, reusePort, bufBytes) -> {fd, port, errno, stage, rcvBuf, sndBuf}.
- * Non-blocking and close-on-exec; IPv6 sockets are IPv6-only so every peer
- * address is a plain v4 or v6 one (never v4-mapped). bufBytes 0 keeps the
+/* udpOpen(family, addr, port, reusePort, rcvBytes, sndBytes, dualStack) -> {fd, port, errno, stage, rcvBuf, sndBuf}.
+ * Non-blocking and close-on-exec. An IPv6 socket is IPv6-only unless dualStack
+ * asks for IPV6_V6ONLY 0: then IPv4 peers appear as v4-mapped addresses
+ * (::ffff:a.b.c.d), which the TypeScript side maps both ways. rcvBytes/sndBytes 0 keep the
  * kernel's default buffer sizes; rcvBuf/sndBuf report what the kernel granted
  * (it doubles the request for bookkeeping). SO_RXQ_OVFL is asked for so
  * receives can report the socket's drop count; refusing it is harmless. */
 static napi_value udp_open(napi_env env, napi_callback_info info) {
-  napi_value argv[5];
-  int32_t family, port, buf_bytes;
+  napi_value argv[7];
+  int32_t family, port, rcv_bytes, snd_bytes;
   uint8_t *addr;
   size_t alen;
-  bool reuse;
-  TIO_CHECK(env, tio_args(env, info, 5, argv) && tio_get_i32(env, argv[0], &family) &&
+  bool reuse, dual;
+  TIO_CHECK(env, tio_args(env, info, 7, argv) && tio_get_i32(env, argv[0], &family) &&
                      tio_get_bytes(env, argv[1], &addr, &alen) && tio_get_i32(env, argv[2], &port) &&
-                     napi_get_value_bool(env, argv[3], &reuse) == napi_ok && tio_get_i32(env, argv[4], &buf_bytes),
-            "udpOpen(family, addr, port, reusePort, bufBytes)");
+                     napi_get_value_bool(env, argv[3], &reuse) == napi_ok && tio_get_i32(env, argv[4], &rcv_bytes) &&
+                     tio_get_i32(env, argv[5], &snd_bytes) && napi_get_value_bool(env, argv[6], &dual) == napi_ok,
+            "udpOpen(family, addr, port, reusePort, rcvBytes, sndBytes, dualStack)");
+  TIO_CHECK(env, !dual || family == 6, "udpOpen: dualStack needs family 6");
   TIO_CHECK(env, (family == 4 && alen == 4) || (family == 6 && alen == 16), "udpOpen: family 4 needs 4 address bytes, 6 needs 16");
-  TIO_CHECK(env, port >= 0 && port <= 65535 && buf_bytes >= 0, "udpOpen: port 0..65535, bufBytes >= 0");
+  TIO_CHECK(env, port >= 0 && port <= 65535 && rcv_bytes >= 0 && snd_bytes >= 0, "udpOpen: port 0..65535, rcvBytes and sndBytes >= 0");
 
   int af = family == 4 ? AF_INET : AF_INET6;
   int fd = socket(af, SOCK_DGRAM | SOCK_NONBLOCK | SOCK_CLOEXEC, IPPROTO_UDP);
   if (fd < 0) return open_result(env, -1, 0, errno, STAGE_SOCKET, 0, 0);
   int one = 1;
-  if (af == AF_INET6) setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &one, sizeof one);
+  int v6only = dual ? 0 : 1;
+  if (af == AF_INET6 && setsockopt(fd, IPPROTO_IPV6, IPV6_V6ONLY, &v6only, sizeof v6only) < 0 && dual) {
+    /* A dual-stack socket that stayed IPv6-only would fail every IPv4 send later; refuse it now. */
+    int e = errno;
+    close(fd);
+    return open_result(env, -1, 0, e, STAGE_V6ONLY, 0, 0);
+  }
   if (reuse && setsockopt(fd, SOL_SOCKET, SO_REUSEPORT, &one, sizeof one) < 0) {
     int e = errno;
     close(fd);
     return open_result(env, -1, 0, e, STAGE_REUSEPORT, 0, 0);
   }
-  if (buf_bytes > 0) {
-    set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, buf_bytes);
-    set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, buf_bytes);
-  }
+  if (rcv_bytes > 0) set_buf(fd, SO_RCVBUFFORCE, SO_RCVBUF, rcv_bytes);
+  if (snd_bytes > 0) set_buf(fd, SO_SNDBUFFORCE, SO_SNDBUF, snd_bytes);
   setsockopt(fd, SOL_SOCKET, SO_RXQ_OVFL, &one, sizeof one);
 
   struct sockaddr_storage ss;

@@ -72,15 +72,15 @@ export interface NativeAead {
 /** UDP transport with GSO/GRO (native/udp.c). */
 export interface NativeUdp {
   // --- udp section: owned by the UDP work; signatures documented in native/udp.c ---
-  /** Opens a bound, non-blocking UDP socket (IPv6 sockets are v6-only); fd -1 with errno and stage on failure. */
-  udpOpen(family: 4 | 6, addr: Uint8Array, port: number, reusePort: boolean, bufBytes: number): {
+  /** Opens a bound, non-blocking UDP socket (IPv6 ones v6-only unless dualStack); fd -1 with errno and stage on failure. */
+  udpOpen(family: 4 | 6, addr: Uint8Array, port: number, reusePort: boolean, rcvBytes: number, sndBytes: number, dualStack: boolean): {
     /** The socket, or -1 on failure. */
     fd: number;
     /** The bound port (the kernel's pick when 0 was asked for). */
     port: number;
     /** errno of the failing step, 0 on success. */
     errno: number;
-    /** Failing step: 1 socket, 2 SO_REUSEPORT, 3 bind, 4 getsockname; 0 on success. */
+    /** Failing step: 1 socket, 2 SO_REUSEPORT, 3 bind, 4 getsockname, 5 IPV6_V6ONLY; 0 on success. */
     stage: number;
     /** SO_RCVBUF the kernel granted (bytes, including its bookkeeping share). */
     rcvBuf: number;

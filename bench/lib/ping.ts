@@ -6,7 +6,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import type { Netns } from '../../kit/netns.js';
 import { collect } from '../../kit/run.js';
 import { BenchError } from './errors.js';
-import { median } from './tunnel-report.js';
+import { median } from './stats.js';
 
 /** Pause between failed single pings: before a tunnel device exists ping fails at once (no route). */
 const RETRY_MS = 200;

@@ -62,8 +62,3 @@ export async function sampleGBsAsync(unit: AsyncWorkUnit): Promise<number> {
   return bytes / ns;
 }
 
-/** Median of the numbers (the upper middle one for an even count). */
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s[s.length >>> 1]!;
-}

@@ -3,6 +3,7 @@
 // JSON line scripts read.
 import { BASELINE_SUFFIX } from './tunnel-contenders.js';
 import { withRuntime } from './runtime.js';
+import { median } from './stats.js';
 import type { Sample } from './tunnel-run.js';
 
 /** One contender over all rounds. */
@@ -22,13 +23,6 @@ export interface Summary {
 
 /** Targets from the issue, checked (not asserted) under the table. */
 export const TARGETS = { vsNebula: 8, vsWireguardGo: 8, tioGbps: 3 } as const;
-
-/** Median of a non-empty list (mean of the middle two for even lengths). */
-export function median(xs: readonly number[]): number {
-  const s = [...xs].sort((x, y) => x - y);
-  const m = s.length >> 1;
-  return s.length % 2 ? s[m]! : (s[m - 1]! + s[m]!) / 2;
-}
 
 /** Groups samples by contender, in the given contender order. */
 export function summarize(order: readonly string[], samples: readonly Sample[]): Summary[] {

@@ -39,6 +39,11 @@ export class SendBatch {
     this.addrs = new Uint8Array(capacity * SOCKADDR_SLOT_BYTES);
   }
 
+  /** @internal Address slots in use. */
+  get slotCount(): number {
+    return this.slots;
+  }
+
   /** Forgets every message (and the results of the last send). */
   clear(): void {
     this.count = 0;

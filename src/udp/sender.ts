@@ -11,6 +11,7 @@ import type { UdpCounters } from './counters.js';
 import { Endpoint } from './endpoint.js';
 import { UdpSendError } from './errors.js';
 import { maxGsoBytes } from './limits.js';
+import { mapV4Slots } from './sockaddr.js';
 import type { SendBatch } from './send-batch.js';
 import { SendJob } from './send-job.js';
 
@@ -45,7 +46,8 @@ export class Sender {
   private readonly split = new Int32Array(SEND_BATCH_MAX * SEND_META);
 
   constructor(
-    private readonly host: SendHost, private readonly family: 4 | 6, gso: boolean, private readonly c: UdpCounters,
+    private readonly host: SendHost, private readonly family: 4 | 6, private readonly dualStack: boolean, gso: boolean,
+    private readonly c: UdpCounters,
     private readonly sys: SendSyscalls = native,
   ) {
     this.gso = gso;
@@ -66,13 +68,14 @@ export class Sender {
     if (!Number.isInteger(segSize) || segSize < 0 || segSize > 0xffff) {
       return Promise.reject(new OptionError('segSize', `${segSize} must be 0..65535 (0: one datagram)`));
     }
-    if (peer.family !== this.family) {
+    const to = peer.sockaddrFor(this.family, this.dualStack);
+    if (to === null) {
       // The kernel would refuse it too (v6-only socket, or v4 socket with a v6 address); say why without a syscall.
       this.c.txErrors++;
       return Promise.reject(new UdpSendError(Errno.EAFNOSUPPORT, peer.key));
     }
     const job = this.idle;
-    job.resetSingle(buf, peer.sockaddr, off, len, segSize, segSize > 0 ? maxGsoBytes(this.family, segSize) : len);
+    job.resetSingle(buf, to, off, len, segSize, segSize > 0 ? maxGsoBytes(this.family, segSize) : len);
     if (this.chain === null) {
       let r: PumpResult;
       try {
@@ -94,6 +97,8 @@ export class Sender {
     if (closed) return Promise.reject(closed);
     const bad = outOfRange(batch, buf.length);
     if (bad >= 0) return Promise.reject(new OptionError('sendBatch', `message ${bad} reaches past the ${buf.length}-byte buffer`));
+    // A dual-stack socket reaches IPv4 peers at their mapped addresses (batches hold plain ones).
+    if (this.dualStack) mapV4Slots(batch.addrs, batch.slotCount);
     const job = this.idle;
     job.reset(buf, batch.meta, batch.addrs, batch.count, false);
     const finish = (): number => {

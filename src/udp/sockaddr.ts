@@ -124,3 +124,24 @@ export function sockaddrHash(table: Uint8Array, off: number): number {
   }
   return h >>> 0;
 }
+
+/**
+ * Rewrites, in place, every IPv4 slot of table[0, n slots) as its IPv4-mapped IPv6 form
+ * (::ffff:a.b.c.d, same port): what a dual-stack IPv6 socket sends to. IPv6 slots stay.
+ */
+export function mapV4Slots(table: Uint8Array, n: number): void {
+  for (let s = 0; s < n; s++) {
+    const off = s * SOCKADDR_SLOT_BYTES;
+    if (sockaddrFamily(table, off) !== 4) continue;
+    // Address bytes move from offset 4 to 8 + 12; the port (offset 2) stays where it is.
+    const a0 = table[off + 4]!, a1 = table[off + 5]!, a2 = table[off + 6]!, a3 = table[off + 7]!;
+    table.fill(0, off + 4, off + SOCKADDR_SLOT_BYTES);
+    writeHost16(table, off, AF_INET6);
+    table[off + 18] = 0xff;
+    table[off + 19] = 0xff;
+    table[off + 20] = a0;
+    table[off + 21] = a1;
+    table[off + 22] = a2;
+    table[off + 23] = a3;
+  }
+}

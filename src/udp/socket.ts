@@ -17,6 +17,7 @@ import { Sender, type SendHost } from './sender.js';
 /** udpOpen failure stages (native/udp.c). */
 const STAGE_REUSEPORT = 2;
 const STAGE_BIND = 3;
+const STAGE_V6ONLY = 5;
 /** Receive calls in one drain that may come back with nothing but truncated messages before we wait again. */
 const MAX_EMPTY_DRAINS = 4;
 
@@ -29,8 +30,10 @@ const MAX_EMPTY_DRAINS = 4;
  * the thread that opened it.
  */
 export class UdpSocket implements AsyncIterable<UdpBatch> {
-  /** 4 or 6 (an IPv6 socket is IPv6-only). */
+  /** 4 or 6. */
   readonly family: 4 | 6;
+  /** An IPv6 socket that also carries IPv4 (bound to "::"; IPv4 peers are family-4 Endpoints). */
+  readonly dualStack: boolean;
   /** The bound local address and port. */
   readonly local: Endpoint;
   /** True when received messages may carry several datagrams (UDP_GRO accepted). */
@@ -61,6 +64,7 @@ export class UdpSocket implements AsyncIterable<UdpBatch> {
   private constructor(fd: number, port: number, o: ResolvedUdpOptions, gro: boolean, gso: boolean, rcvBuf: number, sndBuf: number) {
     this.fd = fd;
     this.family = o.family;
+    this.dualStack = o.dualStack;
     this.local = Endpoint.of(o.host, port);
     this.gro = gro;
     this.receiveBufferBytes = rcvBuf;
@@ -80,7 +84,7 @@ export class UdpSocket implements AsyncIterable<UdpBatch> {
       writable: () => this.watcher.writable(),
       lost: (errno) => this.lost(errno),
     };
-    this.sender = new Sender(host, this.family, gso, this.counters);
+    this.sender = new Sender(host, this.family, this.dualStack, gso, this.counters);
     // Closed with the thread's environment if nobody closes it first (worker exit or terminate()).
     native.fdAdopt(fd);
   }
@@ -88,11 +92,12 @@ export class UdpSocket implements AsyncIterable<UdpBatch> {
   /** Opens and binds a socket; throws OptionError, UdpBindError or SyscallError saying what to change. */
   static open(options: UdpSocketOptions = {}): UdpSocket {
     const o = resolveUdpOptions(options);
-    const r = inNetns(o.netns, () => native.udpOpen(o.family, o.addr, o.port, o.reusePort, o.bufferBytes));
+    const r = inNetns(o.netns, () => native.udpOpen(o.family, o.addr, o.port, o.reusePort, o.receiveBufferBytes, o.sendBufferBytes, o.dualStack));
     const where = `${o.family === 4 ? o.host : `[${o.host}]`}:${o.port}`;
     if (r.fd < 0) {
       if (r.stage === STAGE_BIND) throw new UdpBindError(r.errno, where);
-      throw new SyscallError(r.stage === STAGE_REUSEPORT ? 'setsockopt(SO_REUSEPORT)' : 'socket', r.errno, `UDP ${where}`);
+      const call = r.stage === STAGE_REUSEPORT ? 'setsockopt(SO_REUSEPORT)' : r.stage === STAGE_V6ONLY ? 'setsockopt(IPV6_V6ONLY, 0)' : 'socket';
+      throw new SyscallError(call, r.errno, `UDP ${where}`);
     }
     try {
       const gro = o.gro === 'auto' && native.udpEnableGro(r.fd) === 0;

@@ -33,7 +33,7 @@ interface Harness {
 let h: Harness | undefined;
 
 function attach(vnetHdr: boolean): { queue: Queue; port: number } {
-  const r = native.udpOpen(4, ipBytes('127.0.0.1', 4), 0, false, 4 << 20);
+  const r = native.udpOpen(4, ipBytes('127.0.0.1', 4), 0, false, 4 << 20, 4 << 20, false);
   if (r.fd < 0) throw new Error(`udpOpen failed: errno ${r.errno} at stage ${r.stage}`);
   const queue = Queue.attach({
     fd: r.fd, closeFd: native.eventfdCreate(), name: vnetHdr ? 'fuzz-vnet' : 'fuzz-plain', index: 0,

@@ -17,6 +17,7 @@ import { createSocket, type Socket } from 'node:dgram';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import type { Netns } from '../../kit/netns.js';
+import { xorshift32 } from '../../kit/random.js';
 
 /** Probabilities per datagram, each 0..1, applied per direction. */
 export interface Impairment {
@@ -69,23 +70,16 @@ export interface RelayStats {
 }
 
 /**
- * A small PRNG: xorshift32, its state taken from the seed through a murmur3-style
- * finaliser (so seeds 0, 1, 2 give unrelated streams). Returns [0, 1).
+ * [0, 1) from kit's xorshift32, its state taken from the seed through a murmur3-style
+ * finaliser (so seeds 0, 1, 2 give unrelated streams).
  */
 export function seededRandom(seed: number): () => number {
   let s = (seed >>> 0) + 0x9e3779b9;
   s = Math.imul(s ^ (s >>> 16), 0x85ebca6b);
   s = Math.imul(s ^ (s >>> 13), 0xc2b2ae35);
   s = (s ^ (s >>> 16)) >>> 0;
-  if (s === 0) s = 0x6d2b79f5;
-  return () => {
-    s ^= s << 13;
-    s >>>= 0;
-    s ^= s >>> 17;
-    s ^= s << 5;
-    s >>>= 0;
-    return s / 4294967296;
-  };
+  const next = xorshift32(s);
+  return () => next() / 4294967296;
 }
 
 function emptyDirection(): DirectionStats {

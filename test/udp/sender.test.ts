@@ -91,7 +91,7 @@ function setup(gso = true): { k: FakeKernel; h: FakeHost; c: UdpCounters; s: Sen
   const k = new FakeKernel();
   const h = new FakeHost();
   const c = new UdpCounters();
-  return { k, h, c, s: new Sender(h, 4, gso, c, k) };
+  return { k, h, c, s: new Sender(h, 4, false, gso, c, k) };
 }
 
 function runOf(n: number, size: number, last = size): { buf: Buffer; parts: Buffer[] } {

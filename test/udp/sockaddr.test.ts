@@ -7,6 +7,7 @@ import {
   sockaddrFamily, sockaddrHash, sockaddrPort, BadAddressError,
 } from '../../src/udp/index.js';
 import { ipv6Bytes } from '../../src/packet/ip-text.js';
+import { mapV4Slots } from '../../src/udp/sockaddr.js';
 import { HOST_LITTLE_ENDIAN } from '../../src/packet/host-endian.js';
 
 test('IPv4 sockaddr: kernel struct sockaddr_in layout and round trip', () => {
@@ -124,4 +125,29 @@ test('EndpointCache returns the same object for the same peer and stays bounded'
     assert.equal(cache.lookup(table, 0).port, p);
     assert.ok(cache.count <= 4);
   }
+});
+
+test('IPv4-mapped addresses: a mapped slot decodes to the IPv4 Endpoint, which matches both forms; mapV4Slots rewrites only IPv4 slots', () => {
+  const v4 = Endpoint.of('198.18.7.9', 4242);
+  const mapped = Endpoint.fromSockaddr(v4.mappedSockaddr!, 0);
+  assert.equal(mapped.family, 4, 'a v4-mapped sockaddr is an IPv4 peer');
+  assert.equal(mapped.key, v4.key);
+  assert.ok(v4.matches(v4.mappedSockaddr!, 0), 'the IPv4 endpoint matches its mapped slot');
+  assert.ok(v4.matches(v4.sockaddr, 0));
+  assert.equal(v4.sockaddrFor(4, false), v4.sockaddr);
+  assert.equal(v4.sockaddrFor(6, true), v4.mappedSockaddr);
+  assert.equal(v4.sockaddrFor(6, false), null, 'an IPv6-only socket cannot reach it');
+  const v6 = Endpoint.of('fd00::7', 53);
+  assert.equal(v6.mappedSockaddr, null);
+  assert.equal(v6.sockaddrFor(4, false), null);
+  const cache = new EndpointCache();
+  assert.equal(cache.lookup(v4.mappedSockaddr!, 0), cache.lookup(v4.mappedSockaddr!, 0), 'a mapped sender is cached like any other');
+  const table = new Uint8Array(3 * SOCKADDR_SLOT_BYTES);
+  table.set(v4.sockaddr, 0);
+  table.set(v6.sockaddr, SOCKADDR_SLOT_BYTES);
+  table.set(Endpoint.of('198.18.0.1', 1).sockaddr, 2 * SOCKADDR_SLOT_BYTES);
+  mapV4Slots(table, 2);
+  assert.deepEqual(table.subarray(0, SOCKADDR_SLOT_BYTES), v4.mappedSockaddr);
+  assert.deepEqual(table.subarray(SOCKADDR_SLOT_BYTES, 2 * SOCKADDR_SLOT_BYTES), v6.sockaddr, 'IPv6 slots stay');
+  assert.deepEqual(table.subarray(2 * SOCKADDR_SLOT_BYTES), Endpoint.of('198.18.0.1', 1).sockaddr, 'slots past n stay');
 });

@@ -66,6 +66,62 @@ test('sendBatch delivers each message to its own peer, plain and GSO runs mixed,
   }
 });
 
+test('a socket bound to "::" is dual-stack: IPv4 peers arrive as family-4 Endpoints and are reached by sendTo and sendBatch', { skip }, async () => {
+  const dual = UdpSocket.open({ host: '::', netns: net.b.name });
+  const v4 = UdpSocket.open({ host: '198.18.50.1', gro: 'off', netns: net.a.name });
+  const v6 = UdpSocket.open({ host: 'fd00:50::1', gro: 'off', netns: net.a.name });
+  try {
+    assert.equal(dual.dualStack, true);
+    await v4.sendTo(Endpoint.of('198.18.50.2', dual.port), pattern(1, 64));
+    await v6.sendTo(Endpoint.of('fd00:50::2', dual.port), pattern(2, 64));
+    const got = await collect(dual, 2);
+    const from4 = got.find((g) => g.from.family === 4);
+    assert.ok(from4, `an IPv4 sender, got ${got.map((g) => g.from.key).join(', ')}`);
+    assert.equal(from4.from.key, `198.18.50.1:${v4.port}`, 'the mapped address is reported as plain IPv4');
+    assert.ok(got.some((g) => g.from.key === `[fd00:50::1]:${v6.port}`), 'IPv6 senders stay IPv6');
+    // Replies to the plain IPv4 Endpoint, one datagram and a batch mixing both families.
+    await dual.sendTo(Endpoint.of('198.18.50.1', v4.port), pattern(3, 64));
+    const batch = new SendBatch(4);
+    const buf = Buffer.concat([pattern(4, 64), pattern(5, 64)]);
+    batch.add(Endpoint.of('198.18.50.1', v4.port), 0, 64);
+    batch.add(Endpoint.of('fd00:50::1', v6.port), 64, 64);
+    assert.equal(await dual.sendBatch(buf, batch), 2);
+    assert.deepEqual((await collect(v4, 2)).map((g) => [g.from.key, g.data]), [
+      [`198.18.50.2:${dual.port}`, pattern(3, 64)], [`198.18.50.2:${dual.port}`, pattern(4, 64)],
+    ]);
+    assert.deepEqual((await collect(v6, 1)).map((g) => g.data), [pattern(5, 64)]);
+    assert.equal(dual.stats().txErrors, 0);
+  } finally {
+    dual.close();
+    v4.close();
+    v6.close();
+  }
+});
+
+test('an IPv6 socket bound to an address is IPv6-only, and dualStack is refused for it', { skip }, async () => {
+  assert.throws(() => UdpSocket.open({ host: 'fd00:50::2', dualStack: true, netns: net.b.name }), (e: unknown) => e instanceof OptionError && /dualStack/.test(e.message));
+  assert.throws(() => UdpSocket.open({ host: '0.0.0.0', dualStack: true, netns: net.b.name }), OptionError);
+  const only6 = UdpSocket.open({ host: '::', dualStack: false, netns: net.b.name });
+  try {
+    assert.equal(only6.dualStack, false);
+    await assert.rejects(only6.sendTo(Endpoint.of('198.18.50.1', 9), pattern(1, 8)), (e: unknown) => e instanceof UdpSendError && e.errno === Errno.EAFNOSUPPORT);
+  } finally {
+    only6.close();
+  }
+});
+
+test('receiveBufferBytes and sendBufferBytes size each direction on their own (listen.read_buffer / write_buffer)', { skip }, () => {
+  const s = UdpSocket.open({ host: '198.18.50.2', receiveBufferBytes: 1 << 20, sendBufferBytes: 256 << 10, netns: net.b.name });
+  try {
+    // The kernel reports twice the request (its bookkeeping share).
+    assert.equal(s.receiveBufferBytes, 2 << 20);
+    assert.equal(s.sendBufferBytes, 512 << 10);
+  } finally {
+    s.close();
+  }
+  assert.throws(() => UdpSocket.open({ receiveBufferBytes: -1 }), (e: unknown) => e instanceof OptionError && /receiveBufferBytes/.test(e.message));
+});
+
 test('SO_REUSEPORT lets two sockets share a port; without it the bind is refused with UdpBindError', { skip }, async () => {
   const s1 = UdpSocket.open({ host: '198.18.50.2', reusePort: true, netns: net.b.name });
   const s2 = UdpSocket.open({ host: '198.18.50.2', port: s1.port, reusePort: true, netns: net.b.name });

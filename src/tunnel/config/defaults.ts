@@ -9,6 +9,8 @@ export const DEFAULT_LISTEN_HOST = '0.0.0.0';
 export const DEFAULT_LISTEN_PORT = 0;
 /** `listen.batch`: 64 datagrams per receive (nebula 1.6.1 udp_linux.go). */
 export const DEFAULT_LISTEN_BATCH = 64;
+/** Largest `listen.batch` tio takes: the messages one recvmmsg call fills (src/udp constants RECV_BATCH_MAX). */
+export const LISTEN_BATCH_MAX = 64;
 /** `listen.send_recv_error`: always (docs/PROTOCOL.md "Config keys and defaults"). */
 export const DEFAULT_SEND_RECV_ERROR = 'always';
 /** `punchy.delay`: 1 s (docs/PROTOCOL.md "Config keys and defaults"). */

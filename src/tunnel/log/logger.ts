@@ -16,6 +16,12 @@ function quote(v: string): string {
   return /^[A-Za-z0-9_.:/@+-]+$/.test(v) ? v : JSON.stringify(v);
 }
 
+/** How a line's time is written: a formatter, or null for no time field (logging.disable_timestamp). */
+export type LogTime = ((d: Date) => string) | null;
+
+/** The default time: ISO 8601 UTC with milliseconds. */
+export const ISO_TIME: LogTime = (d) => d.toISOString();
+
 /** A leveled logger writing one line per call. */
 export class Logger {
   private readonly max: number;
@@ -25,13 +31,14 @@ export class Logger {
     private readonly format: LogFormat = 'text',
     private readonly sink: LogSink = (l) => process.stderr.write(`${l}\n`),
     private readonly base: LogFields = {},
+    private readonly time: LogTime = ISO_TIME,
   ) {
     this.max = LOG_LEVELS.indexOf(level);
   }
 
   /** A logger that adds `fields` to every line. */
   with(fields: LogFields): Logger {
-    return new Logger(LOG_LEVELS[this.max], this.format, this.sink, { ...this.base, ...fields });
+    return new Logger(LOG_LEVELS[this.max], this.format, this.sink, { ...this.base, ...fields }, this.time);
   }
 
   /** True when lines of `level` are written (guard expensive field building). */
@@ -63,14 +70,14 @@ export class Logger {
   log(level: LogLevel, msg: string, fields?: LogFields): void {
     if (!this.enabled(level)) return;
     const all: LogFields = { ...this.base, ...fields };
-    const time = new Date().toISOString();
+    const time = this.time === null ? null : this.time(new Date());
     if (this.format === 'json') {
-      const obj: Record<string, unknown> = { time, level, msg };
+      const obj: Record<string, unknown> = time === null ? { level, msg } : { time, level, msg };
       for (const [k, v] of Object.entries(all)) if (v !== undefined) obj[k] = typeof v === 'bigint' ? v.toString() : v;
       this.sink(JSON.stringify(obj));
       return;
     }
-    let line = `time="${time}" level=${level} msg=${JSON.stringify(msg)}`;
+    let line = `${time === null ? '' : `time=${JSON.stringify(time)} `}level=${level} msg=${JSON.stringify(msg)}`;
     for (const [k, v] of Object.entries(all)) if (v !== undefined) line += ` ${k}=${quote(String(v))}`;
     this.sink(line);
   }

@@ -32,6 +32,7 @@ import { RelayInbox } from './relay-inbox.js';
 import { RouteTable, type ViaRoute } from './route-table.js';
 import { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
+import { SendFailures } from './send-failures.js';
 import { Turns } from './turns.js';
 
 /** Relayed packets passed on per receive batch with one sendmmsg; more go one by one. */
@@ -55,6 +56,8 @@ export interface DataPlaneOptions<T extends DataTunnel> {
   prefix: number;
   /** Unsafe routes (config tun.unsafe_routes): networks outside the overlay reached through an overlay host. */
   viaRoutes?: readonly ViaRoute[];
+  /** Packets from the TUN dropped before routing (config tun.drop_multicast, tun.drop_local_broadcast). */
+  drop?: { multicast: boolean; localBroadcast: boolean };
   /** Coalescer lanes (device capabilities and GRO probe result). */
   coalesce: CoalescerOptions;
   sendRecvError: SendRecvErrorMode;
@@ -87,12 +90,16 @@ export class DataPlane<T extends DataTunnel> {
   private readonly outboundTurns = new Turns();
   private readonly inboundTurns = new Turns();
   private readonly controlAead = new AeadBatch(1);
+  private readonly sendFailures: SendFailures;
   private readonly segmenter = new Segmenter();
   // Wire-sized packets of one packet that met no tunnel (reused).
   private readonly held: Uint8Array[] = [];
   private readonly network: number;
   private readonly mask: number;
   private readonly vpnIp: number;
+  // The network's broadcast address, or -1 when tun.drop_local_broadcast is off (no address equals it).
+  private readonly dropBroadcast: number;
+  private readonly dropMulticast: boolean;
   // null without unsafe routes: then a destination outside the network costs no lookup.
   private readonly routes: RouteTable | null;
   private readonly sendRecvErrorMode: SendRecvErrorMode;
@@ -109,12 +116,15 @@ export class DataPlane<T extends DataTunnel> {
   private closing: Promise<void> | null = null;
 
   constructor(o: DataPlaneOptions<T>, private readonly control: ControlPlane<T>) {
+    this.sendFailures = new SendFailures((level, msg, fields) => control.log(level, msg, fields));
     this.queue = o.queue;
     this.udp = o.udp;
     this.hostmap = o.hostmap;
     this.vpnIp = o.vpnIp;
     this.mask = o.prefix === 0 ? 0 : (0xffffffff << (32 - o.prefix)) >>> 0;
     this.network = (o.vpnIp & this.mask) >>> 0;
+    this.dropBroadcast = o.drop?.localBroadcast ? (this.network | ~this.mask) >>> 0 : -1;
+    this.dropMulticast = o.drop?.multicast ?? false;
     this.routes = o.viaRoutes !== undefined && o.viaRoutes.length > 0 ? new RouteTable(o.viaRoutes) : null;
     this.sendRecvErrorMode = o.sendRecvError;
     this.statsOut = o.statsOut ?? null;
@@ -128,6 +138,7 @@ export class DataPlane<T extends DataTunnel> {
       stats: this.stats, firewall: this.firewall, local: o.local, udp: o.udp, tun: o.queue,
       route: (dst, p) => this.route(dst, p),
       beforeSend: flows ? () => flows.flush() : undefined,
+      sendFailed: (b) => this.sendFailures.note(b.lastError?.peer ?? '?', b.lastError ?? 'refused', b.failed),
       refreshFlows: flows ? () => flows.refresh() : undefined,
       sealAhead: flows ? SHARED_SEAL_AHEAD : undefined,
       viaRelay: this.relays === null ? undefined : (to, buf, off, len) => this.sendViaRelay(to, buf, off, len),
@@ -179,14 +190,14 @@ export class DataPlane<T extends DataTunnel> {
     this.parking?.tunnelArrived(localIndex);
   }
 
-  /** Sends datagram `bytes` to `to` (failures are logged at debug level: UDP is lossy anyway). */
+  /** Sends datagram `bytes` to `to` (failures are summarised at warn level on the tick: send-failures.ts). */
   send(to: Endpoint, bytes: Uint8Array): void {
     if (to.ip === RELAY_PATH_IP) {
       this.sendViaRelay(to, bytes, 0, bytes.length);
       return;
     }
     this.udp.sendTo(to, bytes).catch((e: unknown) => {
-      if (!(e instanceof ClosedError)) this.control.log('debug', 'send failed', { udpAddr: to.toString(), error: String(e) });
+      if (!(e instanceof ClosedError)) this.sendFailures.note(to.key, e);
     });
   }
 
@@ -199,6 +210,7 @@ export class DataPlane<T extends DataTunnel> {
   /** Periodic upkeep (about 1 Hz): idle flows leave the firewall; counters are published. */
   tick(nowMs: number): void {
     this.firewall.sweep(nowMs);
+    this.sendFailures.tick(nowMs);
     this.publish();
   }
 
@@ -276,7 +288,16 @@ export class DataPlane<T extends DataTunnel> {
   // (a destination inside the network) takes no branch more than it did without routes.
   private route(dst: number, p: Packet): T | null | false {
     let peer = dst;
+    if (dst === this.dropBroadcast) {
+      this.stats.drops['inside-local-broadcast']++;
+      return null;
+    }
     if (((dst & this.mask) >>> 0) !== this.network || dst === this.vpnIp) {
+      // 224.0.0.0/4 (RFC 5771): dropped quietly when asked, as nebula's inside.go does, not refused.
+      if (this.dropMulticast && dst >>> 28 === 14) {
+        this.stats.drops['inside-multicast']++;
+        return null;
+      }
       const routes = this.routes;
       peer = routes === null || dst === this.vpnIp ? 0 : routes.lookup(dst);
       if (peer === 0) {

@@ -1,19 +1,22 @@
 /** NodeConfig (parsed YAML) -> NodeOptions. */
 import { checkConfigAgainstNetwork, type NodeConfig } from '../config/index.js';
 import type { LogLevel as ConfigLogLevel } from '../config/index.js';
-import { Logger, type LogLevel } from '../log/logger.js';
+import { ISO_TIME, Logger, type LogLevel, type LogSink } from '../log/logger.js';
 import { Endpoint } from '../../udp/index.js';
 import type { NodeOptions } from './options.js';
 import { loadPki } from './pki.js';
+import { goTimeFormatter } from '../log/go-time.js';
 
 /** Logger levels; nebula's `trace` logs like `debug` here. */
 function logLevel(l: ConfigLogLevel): LogLevel {
   return l === 'trace' ? 'debug' : l;
 }
 
-/** A logger as the config's `logging` section asks for. */
-export function loggerFromConfig(c: NodeConfig): Logger {
-  return new Logger(logLevel(c.logging.level), c.logging.format);
+/** A logger as the config's `logging` section asks for (level, format, disable_timestamp, timestamp_format). */
+export function loggerFromConfig(c: NodeConfig, sink?: LogSink): Logger {
+  const l = c.logging;
+  const time = l.disableTimestamp ? null : l.timestampFormat !== null && l.timestampFormat !== '' ? goTimeFormatter(l.timestampFormat) : ISO_TIME;
+  return new Logger(logLevel(l.level), l.format, sink, {}, time);
 }
 
 /** Node options from a loaded config: PKI read and checked, endpoints resolved. */
@@ -32,11 +35,11 @@ export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns
     staticHostMap,
     lighthouse: { hosts: c.lighthouse.hosts, intervalMs: c.lighthouse.intervalMs, advertiseAddrs: c.lighthouse.advertiseAddrs },
     relay: { amRelay: c.relay.amRelay, relays: c.relay.relays, useRelays: c.relay.useRelays },
-    listen: { host: c.listen.host, port: c.listen.port },
+    listen: { host: c.listen.host, port: c.listen.port, batch: c.listen.batch, readBuffer: c.listen.readBuffer, writeBuffer: c.listen.writeBuffer },
     sendRecvError: c.listen.sendRecvError,
     tun: {
       name: c.tun.dev ?? undefined, mtu: c.tun.mtu, offload: c.tio.offload, gro: c.tio.gro, writeStrategy: c.tio.writeStrategy,
-      routes: c.tun.routes, unsafeRoutes: c.tun.unsafeRoutes,
+      routes: c.tun.routes, unsafeRoutes: c.tun.unsafeRoutes, dropMulticast: c.tun.dropMulticast, dropLocalBroadcast: c.tun.dropLocalBroadcast,
     },
     handshakes: { ...c.handshakes },
     timers: { aliveMs: c.timers.connectionAliveIntervalMs, pendingDeletionMs: c.timers.pendingDeletionIntervalMs },

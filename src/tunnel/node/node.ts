@@ -30,12 +30,12 @@ import { DataPlane } from './data-plane.js';
 import { FlowShare } from './flow-share.js';
 import { HandshakeManager } from './handshakes.js';
 import { Hostmap } from './hostmap.js';
-import type { NodeOptions } from './options.js';
+import { udpOptions, type NodeOptions } from './options.js';
 import { Routines } from './routines.js';
 import { checkRoutes, deviceMtu, installRoutes, viaRoutes } from './routes.js';
 import type { NodeStats } from './stats.js';
 import { nodeCounters, tunnelStatus, type NodeStatus } from './status.js';
-import { exposeInternals } from './testing.js';
+import { exposeInternals } from './internals.js';
 import type { Tunnel } from './tunnel.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -163,16 +163,17 @@ export class OverlayNode {
     };
     const mesh = multi ? FlowShare.mesh(routines) : null;
     const via = viaRoutes(o.tun.unsafeRoutes ?? []);
+    const drop = { multicast: o.tun.dropMulticast ?? false, localBroadcast: o.tun.dropLocalBroadcast ?? false };
     this.plane = new DataPlane<Tunnel>({
       queue: device.queues[0]!, udp, hostmap: this.hostmap, firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp,
-      prefix: pki.prefix, viaRoutes: via, coalesce: lanes, sendRecvError: o.sendRecvError, flowPorts: mesh?.[0] ?? null, park: false,
+      prefix: pki.prefix, viaRoutes: via, drop, coalesce: lanes, sendRecvError: o.sendRecvError, flowPorts: mesh?.[0] ?? null, park: false,
       relays: this.relays?.table ?? null,
     }, control);
     if (mesh !== null) {
       const handles = device.queues.slice(1).map((q) => q.detach());
       this.workers = new Routines(handles, {
-        listen: { host: o.listen.host, port: udp.port }, netns: o.netns, cipher: o.cipher, sendRecvError: o.sendRecvError,
-        firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp, prefix: pki.prefix, viaRoutes: via, coalesce: lanes,
+        listen: { ...o.listen, port: udp.port }, netns: o.netns, cipher: o.cipher, sendRecvError: o.sendRecvError,
+        firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp, prefix: pki.prefix, viaRoutes: via, drop, coalesce: lanes,
         triggerBuffer: o.handshakes.triggerBuffer, logLevel: o.log.enabled('debug') ? 'debug' : 'info',
       }, mesh.slice(1), {
         log: o.log,
@@ -214,7 +215,7 @@ export class OverlayNode {
     let node: OverlayNode;
     try {
       installRoutes(device, pki, o.tun.mtu, routes, unsafe);
-      udp = inNetns(o.netns, () => UdpSocket.open({ host: o.listen.host, port: o.listen.port, reusePort: routines > 1 }));
+      udp = inNetns(o.netns, () => UdpSocket.open({ ...udpOptions(o.listen), reusePort: routines > 1 }));
       node = new OverlayNode(o, device, udp, routines);
     } catch (e) {
       udp?.close();
@@ -244,7 +245,7 @@ export class OverlayNode {
     return {
       interface: this.device.name,
       overlayAddress: `${u32ToIp(pki.vpnIp)}/${pki.prefix}`,
-      listen: `${this.o.listen.host}:${this.udp.port}`,
+      listen: this.udp.local.key,
       routines: this.routines,
       failure: this.failed,
       tunnels: Array.from(this.hostmap.all(), tunnelStatus),
@@ -328,7 +329,7 @@ export class OverlayNode {
     const { o, device } = this;
     const { pki } = o;
     o.log.info('Nebula interface is active', {
-      build: 'tio', interface: device.name, network: `${u32ToIp(pki.vpnIp)}/${pki.prefix}`, udpAddr: `${o.listen.host}:${this.udp.port}`,
+      build: 'tio', interface: device.name, network: `${u32ToIp(pki.vpnIp)}/${pki.prefix}`, udpAddr: this.udp.local.key,
       offload: device.capabilities.tso ? (device.capabilities.uso ? 'tso+uso' : 'tso') : 'off', gro: device.groWrites, writeStrategy: device.writeStrategy, cipher: o.cipher,
       aead: aeadImplementation(o.cipher), routines: this.routines,
     });

@@ -2,7 +2,7 @@
 import type { CipherName } from '../aead/index.js';
 import type { FirewallOptions, Ipv4Net } from '../firewall/index.js';
 import type { Logger } from '../log/logger.js';
-import type { Endpoint } from '../../udp/index.js';
+import type { Endpoint, UdpSocketOptions } from '../../udp/index.js';
 import type { SendRecvErrorMode } from '../wire/index.js';
 import type { OffloadOption, WriteStrategy } from '../../tun/index.js';
 import type { HandshakeOptions } from './handshakes.js';
@@ -59,8 +59,12 @@ export interface NodeOptions {
    * nodes only. Absent: relay messages are dropped and counted.
    */
   relay?: { amRelay: boolean; relays?: readonly number[]; useRelays?: boolean };
-  /** UDP bind address (config listen.host / listen.port). */
-  listen: { host: string; port: number };
+  /**
+   * The UDP socket (config listen): bind address; datagrams per receive call (listen.batch,
+   * 1..64, default 64); SO_RCVBUF / SO_SNDBUF bytes (listen.read_buffer / write_buffer; absent
+   * or 0: tio's 4 MiB default, where nebula leaves the kernel's).
+   */
+  listen: { host: string; port: number; batch?: number; readBuffer?: number; writeBuffer?: number };
   /** When to answer unknown indexes with recv_error (config listen.send_recv_error). */
   sendRecvError: SendRecvErrorMode;
   tun: {
@@ -78,6 +82,10 @@ export interface NodeOptions {
     routes?: readonly NodeRoute[];
     /** Networks outside the overlay reached through an overlay host (config tun.unsafe_routes). */
     unsafeRoutes?: readonly NodeUnsafeRoute[];
+    /** Drop packets from the TUN to multicast addresses (config tun.drop_multicast, default false). */
+    dropMulticast?: boolean;
+    /** Drop packets from the TUN to the overlay network's broadcast address (config tun.drop_local_broadcast, default false). */
+    dropLocalBroadcast?: boolean;
   };
   handshakes: HandshakeOptions;
   timers: {
@@ -98,4 +106,14 @@ export interface NodeOptions {
   routines?: number;
   /** Open the TUN device and the UDP socket inside this network namespace (tests, demos). */
   netns?: string;
+}
+
+/** The UdpSocket options of a node's listen settings (one place for the main thread and the routines). */
+export function udpOptions(l: NodeOptions['listen']): UdpSocketOptions {
+  return {
+    host: l.host, port: l.port,
+    ...(l.batch !== undefined ? { batchMessages: l.batch } : {}),
+    ...(l.readBuffer ? { receiveBufferBytes: l.readBuffer } : {}),
+    ...(l.writeBuffer ? { sendBufferBytes: l.writeBuffer } : {}),
+  };
 }

@@ -44,6 +44,8 @@ export interface OutboundHost {
   route(dst: number, p: Packet): DataTunnel | null | false;
   /** Called at every flush, before its datagrams are sent (flow replication). */
   beforeSend?(): void;
+  /** Called after a send in which the kernel refused some datagrams (batch.failed > 0). */
+  sendFailed?(batch: SendBatch): void;
   /** Before a packet is refused by the rules: true when flows from other threads came in (ask again). */
   refreshFlows?(): boolean;
   /**
@@ -149,7 +151,10 @@ export class OutboundPath {
     this.pos = 0;
     const piece = this.host.sealAhead ?? n;
     try {
-      for (let lo = 0; lo < n; lo += piece) await this.sealAndSend(lo, Math.min(n, lo + piece));
+      for (let lo = 0; lo < n; lo += piece) {
+        await this.sealAndSend(lo, Math.min(n, lo + piece));
+        if (this.sends.failed > 0) this.host.sendFailed?.(this.sends);
+      }
     } finally {
       this.segTunnel.fill(null, 0, n);
     }

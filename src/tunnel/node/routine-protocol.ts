@@ -9,6 +9,7 @@ import type { LogFields, LogLevel } from '../log/logger.js';
 import type { QueueHandle } from '../../tun/index.js';
 import type { ViaRoute } from './route-table.js';
 import type { SendRecvErrorMode } from '../wire/index.js';
+import type { NodeOptions } from './options.js';
 
 /** An Endpoint as plain data. */
 export interface EndpointData {
@@ -26,7 +27,7 @@ export interface RoutineInit {
   /** Set to 1 by the worker as soon as it owns the queue's fds (before then, main still does). */
   attached: SharedArrayBuffer;
   /** Bind address of the SO_REUSEPORT group (port is the one main's socket got). */
-  listen: { host: string; port: number };
+  listen: NodeOptions['listen'];
   netns: string | undefined;
   cipher: CipherName;
   sendRecvError: SendRecvErrorMode;
@@ -36,6 +37,8 @@ export interface RoutineInit {
   prefix: number;
   /** Unsafe routes, as data plane 0 has them. */
   viaRoutes: readonly ViaRoute[];
+  /** tun.drop_multicast / tun.drop_local_broadcast, as data plane 0 has them. */
+  drop: { multicast: boolean; localBroadcast: boolean };
   /** Coalescer lanes (device capabilities and GRO probe result). */
   coalesce: { tcp: boolean; udp: boolean; verifyChecksums: boolean };
   /** Packets per peer the routine hands to main per second while no tunnel exists (handshakes.trigger_buffer). */

@@ -15,6 +15,7 @@ import { DataPlane } from './data-plane.js';
 import { Hostmap } from './hostmap.js';
 import type { EndpointData, FromRoutine, RoutineInit, ToRoutine } from './routine-protocol.js';
 import { DataTunnel, TunnelSlots } from './tunnel.js';
+import { udpOptions } from './options.js';
 
 const port = parentPort!;
 const init = workerData as RoutineInit;
@@ -101,7 +102,7 @@ class Routine {
   constructor(udp: UdpSocket) {
     this.plane = new DataPlane<DataTunnel>({
       queue, udp, hostmap: new Hostmap<DataTunnel>(), firewall: init.firewall, local: init.local, vpnIp: init.vpnIp,
-      prefix: init.prefix, viaRoutes: init.viaRoutes, coalesce: init.coalesce, sendRecvError: init.sendRecvError, flowPorts: init.flowPorts,
+      prefix: init.prefix, viaRoutes: init.viaRoutes, drop: init.drop, coalesce: init.coalesce, sendRecvError: init.sendRecvError, flowPorts: init.flowPorts,
       park: true, statsOut: new Float64Array(init.stats),
     }, this.control);
   }
@@ -174,7 +175,7 @@ class Routine {
 
 let routine: Routine | null = null;
 try {
-  const udp = UdpSocket.open({ host: init.listen.host, port: init.listen.port, reusePort: true, netns: init.netns });
+  const udp = UdpSocket.open({ ...udpOptions(init.listen), reusePort: true, netns: init.netns });
   try {
     routine = new Routine(udp);
   } catch (e) {

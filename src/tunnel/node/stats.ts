@@ -8,6 +8,8 @@ export type NodeDropReason =
   | 'inside-firewall'
   | 'inside-remote-ip'
   | 'inside-segment'
+  | 'inside-multicast'
+  | 'inside-local-broadcast'
   | 'outside-short'
   | 'outside-unknown-index'
   | 'outside-replay'
@@ -21,7 +23,7 @@ export type NodeDropReason =
 
 /** Every drop reason, for building tables. */
 export const NODE_DROP_REASONS: readonly NodeDropReason[] = [
-  'inside-not-ipv4', 'inside-no-route', 'inside-no-remote', 'inside-firewall', 'inside-remote-ip', 'inside-segment',
+  'inside-not-ipv4', 'inside-no-route', 'inside-no-remote', 'inside-firewall', 'inside-remote-ip', 'inside-segment', 'inside-multicast', 'inside-local-broadcast',
   'outside-short', 'outside-unknown-index', 'outside-replay', 'outside-wrong-remote', 'outside-auth', 'outside-firewall',
   'outside-remote-ip', 'outside-tun-write', 'outside-unhandled-type', 'outside-relay-not-ready',
 ];

@@ -95,7 +95,7 @@ export interface NodeStatus {
   readonly interface: string;
   /** This node's overlay address and prefix, e.g. "198.19.0.1/16". */
   readonly overlayAddress: string;
-  /** The underlay listen address, "host:port" (the port the kernel chose when 0 was asked for). */
+  /** The underlay listen address, "host:port" or "[ipv6]:port" (the port the kernel chose when 0 was asked for). */
   readonly listen: string;
   /** Number of TUN queue / UDP socket pairs. */
   readonly routines: number;

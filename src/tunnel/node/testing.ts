@@ -3,39 +3,14 @@
  * this repository's tests and benches. No entry point exports it and it is not
  * semver surface: users read a node through OverlayNode.status().
  */
-import type { TunDevice } from '../../tun/index.js';
-import type { UdpSocket } from '../../udp/index.js';
-import type { LighthouseClient } from '../lighthouse/index.js';
-import type { HandshakeManager } from './handshakes.js';
-import type { Hostmap } from './hostmap.js';
+import { internalsOf, type NodeInternals } from './internals.js';
 import type { OverlayNode } from './node.js';
-import type { Tunnel } from './tunnel.js';
 
-/** What a test may reach inside a node. */
-export interface NodeInternals {
-  /** The TUN device (queues 1..N-1 are detached to the routines). */
-  readonly device: TunDevice;
-  /** The underlay socket of queue 0 (main thread). */
-  readonly udp: UdpSocket;
-  /** Established tunnels (the authoritative map). */
-  readonly hostmap: Hostmap<Tunnel>;
-  /** Handshake state. */
-  readonly handshakes: HandshakeManager;
-  /** The lighthouse client (null without lighthouse hosts). */
-  readonly lighthouse: LighthouseClient | null;
-}
-
-// Keyed weakly: a stopped node and its internals are collected together.
-const byNode = new WeakMap<object, NodeInternals>();
-
-/** Called once by OverlayNode's constructor. */
-export function exposeInternals(node: object, parts: NodeInternals): void {
-  byNode.set(node, parts);
-}
+export type { NodeInternals } from './internals.js';
 
 /** The internals of `node`. */
 export function nodeInternals(node: OverlayNode): NodeInternals {
-  const parts = byNode.get(node);
+  const parts = internalsOf(node);
   if (parts === undefined) throw new Error('not an OverlayNode');
   return parts;
 }
