@@ -26,10 +26,11 @@ export interface RigOverlay {
   /**
    * Writes site i's node config: lighthouse.hosts and static_host_map name only
    * the lighthouse, punchy.punch and respond on; relay: the lighthouse is
-   * this node's relay (relay.relays, use_relays); punchDelay: punchy.delay;
+   * this node's relay (relay.relays, use_relays); relayIps: these overlay IPs are its relays
+   * instead; amRelay: it relays for others; punchDelay: punchy.delay;
    * punch, respond: punchy.punch and punchy.respond (default true).
    */
-  nodeConfig(i: number, o?: { relay?: boolean; punchDelay?: string; punch?: boolean; respond?: boolean } & OverlayConfigOptions): string;
+  nodeConfig(i: number, o?: { relay?: boolean; relayIps?: readonly string[]; amRelay?: boolean; punchDelay?: string; punch?: boolean; respond?: boolean } & OverlayConfigOptions): string;
   /** Removes the PKI's temp dir; idempotent. */
   dispose(): void;
 }
@@ -48,7 +49,8 @@ export function rigOverlay(rig: NatRig, net = 40): RigOverlay {
       return writeRoleConfig(pki, nodes[i]!, site.nodeAddr, {
         kind: 'node',
         lighthouses: [[lighthouse, `${rig.lighthouseAddr}:${OVERLAY_PORT}`]],
-        relays: o.relay ? [lighthouse.ip] : [],
+        relays: o.relayIps ?? (o.relay ? [lighthouse.ip] : []),
+        amRelay: o.amRelay ?? false,
         ...(o.punchDelay === undefined ? {} : { punchDelay: o.punchDelay }),
         ...(o.punch === undefined ? {} : { punch: o.punch }),
         ...(o.respond === undefined ? {} : { respond: o.respond }),

@@ -65,6 +65,8 @@ export type NebulaRole =
     punchDelay?: string;
     /** Overlay IPs of relays peers may use to reach this node (relay.relays); use_relays follows from it. */
     relays?: readonly string[];
+    /** relay.am_relay: relay for other nodes (default false). */
+    amRelay?: boolean;
   };
 
 /** The settings a role adds to a node config (lighthouse, punchy, relay, static_host_map). */
@@ -81,7 +83,7 @@ function roleSettings(role: NebulaRole): Record<string, unknown> {
     static_host_map: Object.fromEntries(role.lighthouses.map(([h, addr]) => [h.ip, [addr]])),
     lighthouse: { am_lighthouse: false, hosts: role.lighthouses.map(([h]) => h.ip) },
     punchy: { punch: role.punch ?? true, respond: role.respond ?? true, ...(role.punchDelay === undefined ? {} : { delay: role.punchDelay }) },
-    relay: { am_relay: false, use_relays: (role.relays ?? []).length > 0, relays: [...(role.relays ?? [])] },
+    relay: { am_relay: role.amRelay ?? false, use_relays: (role.relays ?? []).length > 0, relays: [...(role.relays ?? [])] },
   };
 }
 

@@ -14,7 +14,7 @@
 export { OverlayNode } from './node/node.js';
 export type { NodeOptions, NodeRoute, NodeUnsafeRoute } from './node/options.js';
 export type {
-  NodeStatus, TunnelStatus, NodeCounters, HandshakeCounters, LighthouseStatus, LighthouseServerStatus, PunchyCounters,
+  NodeStatus, TunnelStatus, NodeCounters, HandshakeCounters, LighthouseStatus, LighthouseServerStatus, PunchyCounters, RelayStatus,
 } from './node/status.js';
 export type { LighthouseStats, LighthouseServerStats, PunchyStats } from './lighthouse/index.js';
 export { NODE_DROP_REASONS, type NodeDropReason, type NodeStats } from './node/stats.js';

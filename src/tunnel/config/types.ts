@@ -169,11 +169,11 @@ export interface LoggingConfig {
   readonly timestampFormat: string | null;
 }
 
-/** `relay`: parsed for completeness; tio does not implement relays. */
+/** `relay` (docs/PROTOCOL.md "Relays"). */
 export interface RelayConfig {
   /** Overlay IPs of relays for reaching us. */
   readonly relays: readonly number[];
-  /** Act as a relay (unsupported when true). */
+  /** Act as a relay for other hosts. */
   readonly amRelay: boolean;
   /** Use relays to reach others. */
   readonly useRelays: boolean;

@@ -25,6 +25,10 @@ export const QUERIES_PER_SECOND = 100;
 export const MAX_WAITING = 1024;
 /** How long packets wait for an answer before they are dropped (about nebula's handshake timeout). */
 export const WAIT_MS = 10_000;
+/** Relays kept per host from replies (nebula's relay.relays lists are short). */
+export const MAX_RELAYS_PER_HOST = 4;
+/** Hosts whose relays are kept; the oldest goes first. */
+export const MAX_RELAY_HOSTS = 4096;
 
 /** What the client needs from the node. */
 export interface LighthouseHost {
@@ -55,6 +59,8 @@ export interface LighthouseClientOptions {
   prefix: number;
   /** Inner packets held per waiting peer (config handshakes.trigger_buffer). */
   holdPackets: number;
+  /** Overlay IPs of the relays others may reach us through (config relay.relays), sent in every update. */
+  relays?: readonly number[];
 }
 
 /** Counters of the lighthouse client. */
@@ -97,6 +103,8 @@ export class LighthouseClient {
   };
   private readonly lighthouses: ReadonlySet<number>;
   private readonly learnedAddrs: LearnedAddresses;
+  // Relays replies named per host (noteRelays), in insertion order for eviction.
+  private readonly relays = new Map<number, readonly number[]>();
   private readonly waiting = new Map<number, Waiting>();
   private readonly lastQuery = new Map<number, number>();
   private budgetStart = 0;
@@ -206,7 +214,7 @@ export class LighthouseClient {
   /** A tunnel to `vpnIp` came up: a lighthouse gets our update and the questions that waited for it. */
   tunnelUp(vpnIp: number): void {
     if (this.closed || !this.lighthouses.has(vpnIp)) return;
-    this.sendUpdateTo(vpnIp, encodeMeta({ type: META_HOST_UPDATE_NOTIFICATION, details: { vpnIp: this.o.vpnIp, ip4AndPorts: this.host.reportAddrs() } }));
+    this.sendUpdateTo(vpnIp, encodeMeta({ type: META_HOST_UPDATE_NOTIFICATION, details: { vpnIp: this.o.vpnIp, ip4AndPorts: this.host.reportAddrs(), relayVpnIps: this.o.relays ?? [] } }));
     let n = 0;
     for (const ip of this.waiting.keys()) {
       if (n++ >= QUERIES_PER_SECOND) break;
@@ -243,7 +251,30 @@ export class LighthouseClient {
       this.stats.ignored++;
       return;
     }
+    this.noteRelays(m.details.vpnIp, m.details.relayVpnIps);
     this.onReply(from, m.details.vpnIp, m.details.ip4AndPorts, m.dropped + m.details.ip6AndPorts.length);
+  }
+
+  /** Overlay IPs of the relays a reply named for `vpnIp` (its relay.relays; docs/PROTOCOL.md "Relays"). */
+  relaysFor(vpnIp: number): readonly number[] {
+    return this.relays.get(vpnIp) ?? [];
+  }
+
+  // A reply's RelayVpnIp list (only from a lighthouse: handle() checked the sender), at most
+  // MAX_RELAYS_PER_HOST per host for MAX_RELAY_HOSTS hosts; the latest reply wins.
+  private noteRelays(vpnIp: number, relays: readonly number[]): void {
+    if (vpnIp === this.o.vpnIp || this.lighthouses.has(vpnIp)) return;
+    const keep = relays.filter((r) => r !== vpnIp && r !== this.o.vpnIp).slice(0, MAX_RELAYS_PER_HOST);
+    if (keep.length === 0) {
+      this.relays.delete(vpnIp);
+      return;
+    }
+    if (!this.relays.has(vpnIp) && this.relays.size >= MAX_RELAY_HOSTS) {
+      const oldest = this.relays.keys().next();
+      if (oldest.done !== true) this.relays.delete(oldest.value);
+    }
+    this.relays.delete(vpnIp);
+    this.relays.set(vpnIp, keep);
   }
 
   /** Stops acting and forgets everything held. */
@@ -252,6 +283,7 @@ export class LighthouseClient {
     this.waiting.clear();
     this.lastQuery.clear();
     this.learnedAddrs.clear();
+    this.relays.clear();
   }
 
   private onReply(from: number, vpnIp: number, v4: readonly Ip4AndPort[], skipped: number): void {
@@ -281,7 +313,7 @@ export class LighthouseClient {
   private sendUpdate(): void {
     this.lastUpdate = this.host.now();
     if (this.closed || this.lighthouses.size === 0) return;
-    const payload = encodeMeta({ type: META_HOST_UPDATE_NOTIFICATION, details: { vpnIp: this.o.vpnIp, ip4AndPorts: this.host.reportAddrs() } });
+    const payload = encodeMeta({ type: META_HOST_UPDATE_NOTIFICATION, details: { vpnIp: this.o.vpnIp, ip4AndPorts: this.host.reportAddrs(), relayVpnIps: this.o.relays ?? [] } });
     for (const lh of this.lighthouses) this.sendUpdateTo(lh, payload);
   }
 

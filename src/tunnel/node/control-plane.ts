@@ -20,6 +20,11 @@ export interface ControlPlane<T extends DataTunnel> {
   /** An authenticated lighthouse message on `t`: its NebulaMeta at buf[off, off+len) (borrowed: copy what you keep). */
   lighthouse(t: T, buf: Buffer, off: number, len: number): void;
   /**
+   * An authenticated relay control message on `t`: its NebulaControl at buf[off, off+len) (borrowed).
+   * Absent where relays are not handled (a routine's thread): the message is counted and dropped.
+   */
+  relayControl?(t: T, buf: Buffer, off: number, len: number): void;
+  /**
    * Inner packets (wire-sized; views valid only during the call) for `vpnIp`, which has no
    * tunnel in this data plane: hold them for a handshake, or for a lighthouse's answer when
    * no address is known. False when the peer cannot be reached at all (no address and no

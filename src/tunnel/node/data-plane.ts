@@ -14,10 +14,11 @@ import { Coalescer, type CoalescerOptions } from '../../gro/index.js';
 import { Segmenter } from '../../gso/index.js';
 import type { Packet, Queue } from '../../tun/index.js';
 import { Firewall, type AddressSet, type FirewallOptions } from '../firewall/index.js';
-import type { Endpoint, UdpSocket } from '../../udp/index.js';
+import { RELAY_ESTABLISHED, RELAY_FORWARDING, RELAY_PATH_IP, type RelayEntry, type RelayTable } from '../relay/index.js';
+import { SendBatch, type Endpoint, type UdpSocket } from '../../udp/index.js';
 import {
-  SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_LIGHTHOUSE, TYPE_TEST,
-  recvErrorPacket, shouldSendRecvError, type SendRecvErrorMode,
+  SUBTYPE_MESSAGE_RELAY, SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_CONTROL, TYPE_LIGHTHOUSE, TYPE_MESSAGE, TYPE_TEST,
+  AEAD_OVERHEAD, HEADER_LEN, encodeHeader, recvErrorPacket, shouldSendRecvError, type SendRecvErrorMode,
 } from '../wire/index.js';
 import { clock } from './clock.js';
 import { sealControl } from './control.js';
@@ -27,11 +28,17 @@ import type { Hostmap } from './hostmap.js';
 import { InboundPath, type DatagramBatch } from './inbound.js';
 import { OutboundPath, SHARED_SEAL_AHEAD } from './outbound.js';
 import { Parking } from './parking.js';
+import { RelayInbox } from './relay-inbox.js';
 import { RouteTable, type ViaRoute } from './route-table.js';
 import { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
 import { SendFailures } from './send-failures.js';
 import { Turns } from './turns.js';
+
+/** Relayed packets passed on per receive batch with one sendmmsg; more go one by one. */
+const FORWARD_BATCH = 256;
+/** Bytes of those packets. */
+const FORWARD_ARENA_BYTES = 1 << 20;
 
 /** What a data plane is built from. */
 export interface DataPlaneOptions<T extends DataTunnel> {
@@ -58,6 +65,8 @@ export interface DataPlaneOptions<T extends DataTunnel> {
   flowPorts: readonly MessagePort[] | null;
   /** Hold datagrams for unknown indexes until their tunnel arrives (parking.ts): a routine's data plane. */
   park: boolean;
+  /** Relay entries (docs/PROTOCOL.md "Relays"): main's data plane of a node with relays on; null otherwise. */
+  relays?: RelayTable<T> | null;
   /** Kept current after every batch (NodeStats.writeTo) for another thread to read. */
   statsOut?: Float64Array;
 }
@@ -95,6 +104,14 @@ export class DataPlane<T extends DataTunnel> {
   private readonly routes: RouteTable | null;
   private readonly sendRecvErrorMode: SendRecvErrorMode;
   private readonly statsOut: Float64Array | null;
+  private readonly relays: RelayTable<T> | null;
+  // Inner packets of this receive batch that came through relays (null without relays).
+  private readonly inbox: RelayInbox | null;
+  // Relayed packets we pass on, gathered over one receive batch and sent with one sendmmsg at its end
+  // (allocated at the first one: most nodes never relay).
+  private fwdArena: Buffer | null = null;
+  private fwdSends: SendBatch | null = null;
+  private fwdPos = 0;
   private loops: Promise<void>[] = [];
   private closing: Promise<void> | null = null;
 
@@ -111,6 +128,8 @@ export class DataPlane<T extends DataTunnel> {
     this.routes = o.viaRoutes !== undefined && o.viaRoutes.length > 0 ? new RouteTable(o.viaRoutes) : null;
     this.sendRecvErrorMode = o.sendRecvError;
     this.statsOut = o.statsOut ?? null;
+    this.relays = o.relays ?? null;
+    this.inbox = this.relays === null ? null : new RelayInbox();
     const ports = o.flowPorts;
     this.firewall = new Firewall(o.firewall, ports === null ? {} : { admitted: (f) => this.flows?.admitted(f) });
     const flows = this.flows = ports === null ? null : new FlowShare(ports, this.firewall, o.firewall, clock);
@@ -122,6 +141,7 @@ export class DataPlane<T extends DataTunnel> {
       sendFailed: (b) => this.sendFailures.note(b.lastError?.peer ?? '?', b.lastError ?? 'refused', b.failed),
       refreshFlows: flows ? () => flows.refresh() : undefined,
       sealAhead: flows ? SHARED_SEAL_AHEAD : undefined,
+      viaRelay: this.relays === null ? undefined : (to, buf, off, len) => this.sendViaRelay(to, buf, off, len),
     });
     const parking = this.parking = o.park ? new Parking({
       stats: this.stats, now: clock,
@@ -140,6 +160,8 @@ export class DataPlane<T extends DataTunnel> {
       recvError: (ri, from) => control.recvError(ri, from),
       proven: (t) => control.proven(t),
       control: (t, type, subtype, buf, off, len) => this.onControl(t, type, subtype, buf, off, len),
+      relays: o.relays ?? null,
+      relayed: (e, buf, off, len) => this.relayed(e, buf, off, len),
       send: (to, bytes) => this.send(to, bytes),
     });
   }
@@ -170,6 +192,10 @@ export class DataPlane<T extends DataTunnel> {
 
   /** Sends datagram `bytes` to `to` (failures are summarised at warn level on the tick: send-failures.ts). */
   send(to: Endpoint, bytes: Uint8Array): void {
+    if (to.ip === RELAY_PATH_IP) {
+      this.sendViaRelay(to, bytes, 0, bytes.length);
+      return;
+    }
     this.udp.sendTo(to, bytes).catch((e: unknown) => {
       if (!(e instanceof ClosedError)) this.sendFailures.note(to.key, e);
     });
@@ -216,6 +242,16 @@ export class DataPlane<T extends DataTunnel> {
 
   private async receiveBatch(b: DatagramBatch): Promise<void> {
     await this.inbound.handle(b, clock());
+    await this.flushForwarded();
+    const inbox = this.inbox;
+    // What came through relays goes through the same path as one more batch (docs/PROTOCOL.md "Relays").
+    if (inbox !== null && inbox.count > 0) {
+      try {
+        await this.inbound.handle(inbox, clock());
+      } finally {
+        inbox.clear();
+      }
+    }
     this.publish();
   }
 
@@ -294,9 +330,90 @@ export class DataPlane<T extends DataTunnel> {
       return;
     }
     if (type === TYPE_CLOSE_TUNNEL) this.control.closeReceived(t);
+    else if (type === TYPE_CONTROL) {
+      if (this.control.relayControl !== undefined) this.control.relayControl(t, buf, off, len);
+      else this.stats.drops['outside-unhandled-type']++;
+    }
+  }
+
+  // An authenticated relayed packet on e.via. Forwarding: the same bytes go on to the far end under a
+  // new outer header (its index, the far tunnel's counter) and a new tag on that tunnel's key, as 1.6.1's
+  // SendVia does (docs/PROTOCOL.md "Relays"). One packet at a time, copied: the receive buffer is reused
+  // before a send that waits for room would go out.
+  private relayed(e: RelayEntry<T>, buf: Buffer, off: number, len: number): void {
+    if (e.type !== RELAY_FORWARDING) {
+      // We are the far end: the inner packet is ours, from the relay's stand-in endpoint.
+      if (e.path === null || this.inbox === null || !this.inbox.add(e.path, buf, off + HEADER_LEN, len - AEAD_OVERHEAD)) {
+        this.stats.drops['outside-relay-not-ready']++;
+      }
+      return;
+    }
+    const p = e.partner;
+    const to = p?.via;
+    if (p === null || to === undefined || p.state !== RELAY_ESTABLISHED || to.isClosed || to.relayTag === null) {
+      this.stats.drops['outside-relay-not-ready']++;
+      return;
+    }
+    this.fwdArena ??= Buffer.allocUnsafe(FORWARD_ARENA_BYTES);
+    this.fwdSends ??= new SendBatch(FORWARD_BATCH);
+    const arena = this.fwdArena;
+    const sends = this.fwdSends;
+    const fits = sends.count < FORWARD_BATCH && this.fwdPos + len <= FORWARD_ARENA_BYTES;
+    // A batch that outgrew the arena sends the rest one by one.
+    const out = fits ? arena : Buffer.allocUnsafe(len);
+    const at = fits ? this.fwdPos : 0;
+    buf.copy(out, at, off, off + len);
+    encodeHeader(out, at, TYPE_MESSAGE, SUBTYPE_MESSAGE_RELAY, p.remoteIndex, to.nextCounter());
+    if (!to.relayTag.sign(out, at, len)) return;
+    to.lastOutbound = clock();
+    this.stats.relayedOut++;
+    if (!fits) {
+      this.send(to.remote, out);
+      return;
+    }
+    sends.add(to.remote, at, len);
+    this.fwdPos += len;
+  }
+
+  // Sends what relayed() gathered in this receive batch, with as few sendmmsg calls as possible.
+  private async flushForwarded(): Promise<void> {
+    const sends = this.fwdSends;
+    const arena = this.fwdArena;
+    if (sends === null || arena === null || sends.count === 0) return;
+    try {
+      await this.udp.sendBatch(arena, sends);
+    } catch (e) {
+      if (!(e instanceof ClosedError)) this.control.log('debug', 'relay send failed', { error: String(e) });
+    } finally {
+      sends.clear();
+      this.fwdPos = 0;
+    }
+  }
+
+  // A datagram for a tunnel reached through a relay (its remote is the relay's stand-in endpoint):
+  // wrapped in a relayed packet on the relay's tunnel, as 1.6.1's SendVia does. One at a time, copied.
+  private sendViaRelay(to: Endpoint, buf: Uint8Array, off: number, len: number): boolean {
+    const e = this.relays?.byEndpoint(to);
+    const via = e?.via;
+    if (e === undefined || via === undefined || e.state !== RELAY_ESTABLISHED || via.isClosed || via.relayTag === null) {
+      this.stats.drops['outside-relay-not-ready']++;
+      return false;
+    }
+    const n = len + AEAD_OVERHEAD;
+    const out = Buffer.allocUnsafe(n);
+    out.set(buf.subarray(off, off + len), HEADER_LEN);
+    encodeHeader(out, 0, TYPE_MESSAGE, SUBTYPE_MESSAGE_RELAY, e.remoteIndex, via.nextCounter());
+    if (!via.relayTag.sign(out, 0, n)) return false;
+    via.lastOutbound = clock();
+    this.udp.sendTo(via.remote, out).catch((err: unknown) => {
+      if (!(err instanceof ClosedError)) this.control.log('debug', 'send failed', { udpAddr: via.remote.toString(), error: String(err) });
+    });
+    return true;
   }
 
   private sendRecvError(remoteIndex: number, from: Endpoint): void {
+    // Not through relays: 1.6.1 sends recv_error only to a real address (outside.go handleEncrypted).
+    if (from.ip === RELAY_PATH_IP) return;
     if (!shouldSendRecvError(this.sendRecvErrorMode, from.ip)) return;
     this.stats.recvErrorsSent++;
     this.send(from, recvErrorPacket(remoteIndex));

@@ -35,6 +35,7 @@ export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns
     staticHostMap,
     lighthouse: { amLighthouse: c.lighthouse.amLighthouse, hosts: c.lighthouse.hosts, intervalMs: c.lighthouse.intervalMs, advertiseAddrs: c.lighthouse.advertiseAddrs },
     punchy: { ...c.punchy },
+    relay: { amRelay: c.relay.amRelay, relays: c.relay.relays, useRelays: c.relay.useRelays },
     listen: { host: c.listen.host, port: c.listen.port, batch: c.listen.batch, readBuffer: c.listen.readBuffer, writeBuffer: c.listen.writeBuffer },
     sendRecvError: c.listen.sendRecvError,
     tun: {

@@ -10,8 +10,9 @@ import type { Coalescer } from '../../gro/index.js';
 import { DROP_REMOTE_IP, checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
 import { IPPROTO_TCP, IPPROTO_UDP, readU16BE } from '../../packet/index.js';
 import type { Endpoint } from '../../udp/index.js';
+import { RELAY_PATH_IP, type RelayEntry, type RelayTable } from '../relay/index.js';
 import {
-  AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_LIGHTHOUSE, TYPE_MESSAGE, TYPE_RECV_ERROR,
+  AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, SUBTYPE_MESSAGE_RELAY, TYPE_CONTROL, TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_LIGHTHOUSE, TYPE_MESSAGE, TYPE_RECV_ERROR,
   TYPE_TEST, decodeHeader, newHeader,
 } from '../wire/index.js';
 import { Rejects } from './reject.js';
@@ -69,7 +70,14 @@ export interface InboundHost<T extends DataTunnel> {
   recvError(remoteIndex: number, from: Endpoint): void;
   /** The first packet authenticated on `t`, which was awaiting that proof (candidates are promoted on it). */
   proven?(t: T): void;
-  /** An authenticated control message (test, close, lighthouse) on `t`; plaintext at buf[off, off+len), valid during the call. */
+  /** Relay entries (main thread of a node with relays on); relayed packets are dropped without. */
+  relays?: RelayTable<T> | null;
+  /**
+   * A relayed packet buf[off, off+len) whose tag authenticated on e.via (docs/PROTOCOL.md "Relays"):
+   * the body is buf[off+16, off+len-16). Borrowed for the call.
+   */
+  relayed?(e: RelayEntry<T>, buf: Buffer, off: number, len: number): void;
+  /** An authenticated control message (test, close, lighthouse, relay control) on `t`; plaintext at buf[off, off+len), valid during the call. */
   control(t: T, type: number, subtype: number, buf: Buffer, off: number, len: number): void;
   /**
    * Sends a sealed datagram to `to`: the rejects of firewall.inbound_action reject. Without it,
@@ -163,11 +171,12 @@ export class InboundPath<T extends DataTunnel> {
       }
       this.flushRun();
       cachedIndex = -1;
-      if (type === TYPE_HANDSHAKE) this.host.handshake(hdr.counter, hdr.remoteIndex, buf, off, len, b.peer(i));
+      if (type === TYPE_MESSAGE && hdr.subtype === SUBTYPE_MESSAGE_RELAY) this.relayPacket(i);
+      else if (type === TYPE_HANDSHAKE) this.host.handshake(hdr.counter, hdr.remoteIndex, buf, off, len, b.peer(i));
       else if (type === TYPE_RECV_ERROR) {
         stats.recvErrorsReceived++;
         this.host.recvError(hdr.remoteIndex, b.peer(i));
-      } else if (type === TYPE_TEST || type === TYPE_CLOSE_TUNNEL || type === TYPE_LIGHTHOUSE) this.controlPacket(i, type, hdr.subtype);
+      } else if (type === TYPE_TEST || type === TYPE_CLOSE_TUNNEL || type === TYPE_LIGHTHOUSE || type === TYPE_CONTROL) this.controlPacket(i, type, hdr.subtype);
       else stats.drops['outside-unhandled-type']++;
     }
     this.flushRun();
@@ -226,6 +235,54 @@ export class InboundPath<T extends DataTunnel> {
     this.host.control(t, type, subtype, b.buf, off + HEADER_LEN, plen);
   }
 
+  // A relayed packet (1/1): the index names a relay entry, whose tunnel's window and receive key check
+  // it; only the tag is checked, the body stays as sent (docs/PROTOCOL.md "Relays"). One at a time.
+  private relayPacket(i: number): void {
+    const b = this.batch!;
+    const { stats } = this.host;
+    const hdr = this.hdr;
+    const e = this.host.relays?.get(hdr.remoteIndex);
+    const off = b.offsets[i]!;
+    const len = b.lengths[i]!;
+    if (e === undefined) {
+      if (this.host.relays == null) {
+        stats.drops['outside-unhandled-type']++;
+        return;
+      }
+      stats.drops['outside-unknown-index']++;
+      this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
+      return;
+    }
+    const t = e.via;
+    if (t.isClosed || t.relayTag === null) {
+      stats.drops['outside-unknown-index']++;
+      return;
+    }
+    if (!this.fromRemote(t, i)) {
+      stats.drops['outside-wrong-remote']++;
+      return;
+    }
+    if (len < AEAD_OVERHEAD + HEADER_LEN) {
+      stats.drops['outside-short']++;
+      return;
+    }
+    if (t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
+      stats.drops['outside-replay']++;
+      this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
+      return;
+    }
+    if (!t.relayTag.verify(b.buf, off, len)) {
+      stats.drops['outside-auth']++;
+      return;
+    }
+    if (t.window.update(hdr.counterHi, hdr.counterLo) !== null) {
+      stats.drops['outside-replay']++;
+      return;
+    }
+    this.alive(t, i);
+    this.host.relayed?.(e, b.buf, off, len);
+  }
+
   // Datagram i (header in this.hdr) names an index we have no tunnel for.
   private unknown(i: number): void {
     const b = this.batch!;
@@ -261,7 +318,8 @@ export class InboundPath<T extends DataTunnel> {
     if (this.host.pinRemote) return;
     // Roaming: authenticated traffic from a new address moves the tunnel there.
     const b = this.batch!;
-    if (!b.isFrom(i, t.remote)) t.remote = b.peer(i);
+    // Never onto a relay: 1.6.1 roams only on packets that came straight from an address (outside.go).
+    if (!b.isFrom(i, t.remote) && b.peer(i).ip !== RELAY_PATH_IP) t.remote = b.peer(i);
   }
 
   private flushRun(): void {

@@ -19,9 +19,10 @@ import { OptionError } from '../../errors.js';
 import { MAX_QUEUES, Packet, TunDevice, inNetns } from '../../tun/index.js';
 import { CertError, u32ToIp, verifyCertificate } from '../cert/index.js';
 import { LighthouseClient, LighthouseServer, Punchy, reportedAddresses } from '../lighthouse/index.js';
+import { ControlMessageError, RelayManager, decodeControl } from '../relay/index.js';
 import { UdpSocket, type Endpoint } from '../../udp/index.js';
 import {
-  SUBTYPE_NONE, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_LIGHTHOUSE, TYPE_TEST, RECV_ERROR_TEARDOWN_COUNT,
+  SUBTYPE_NONE, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_CONTROL, TYPE_LIGHTHOUSE, TYPE_TEST, RECV_ERROR_TEARDOWN_COUNT,
 } from '../wire/index.js';
 import { clock } from './clock.js';
 import type { ControlPlane } from './control-plane.js';
@@ -67,6 +68,10 @@ export class OverlayNode {
   private readonly lighthouseServer: LighthouseServer | null;
   // Hole punching (docs/PROTOCOL.md "Lighthouse, relay and punch traffic").
   private readonly punchy: Punchy;
+  // Relay state and control messages (docs/PROTOCOL.md "Relays"), or null without relay.am_relay.
+  private readonly relays: RelayManager<Tunnel> | null;
+  // Whether handshakes also go through the relays lighthouses name for a peer (relay.use_relays).
+  private readonly useRelays: boolean;
   /** Number of TUN queue / UDP socket pairs. */
   readonly routines: number;
   /** Resolves once every routine runs (at once for a single-queue node); rejects if the node failed to start. */
@@ -101,6 +106,27 @@ export class OverlayNode {
       } : {}),
       removed: (t) => this.tunnelRemoved(t),
     });
+    const amRelay = o.relay?.amRelay ?? false;
+    if (amRelay && multi) throw new OptionError('relay.am_relay', 'relaying needs routines: 1 (relayed packets are handled on the main thread)');
+    // Being reached through the relays we name (relay.relays): single-queue nodes only for now.
+    const ourRelays = multi ? [] : (o.relay?.relays ?? []);
+    if (multi && (o.relay?.relays ?? []).length > 0) o.log.warn('relay.relays needs routines: 1; not reachable through relays', {});
+    const mask = pki.prefix === 0 ? 0 : (0xffffffff << (32 - pki.prefix)) >>> 0;
+    // use_relays: reach peers through the relays the lighthouses name for them (single-queue nodes).
+    this.useRelays = !multi && (o.relay?.useRelays ?? false) && (o.lighthouse?.hosts.length ?? 0) > 0;
+    this.relays = !amRelay && ourRelays.length === 0 && !this.useRelays ? null : new RelayManager<Tunnel>({
+      vpnIp: pki.vpnIp,
+      inNetwork: (ip) => ((ip & mask) >>> 0) === ((pki.vpnIp & mask) >>> 0) && ip !== ((pki.vpnIp & mask) >>> 0) && (ip | mask) >>> 0 !== 0xffffffff,
+      tunnel: (ip) => this.hostmap.get(ip),
+      reach: (ip) => {
+        this.connect(ip);
+      },
+      send: (t, payload) => this.plane.sendControl(t, TYPE_CONTROL, SUBTYPE_NONE, payload),
+      log: (msg, fields) => o.log.debug(msg, fields),
+      relayUp: (peer) => {
+        this.handshakes.hurry(peer);
+      },
+    }, amRelay, ourRelays.length > 0);
     const lh = o.lighthouse;
     const serving = lh?.amLighthouse === true;
     this.lighthouseServer = !serving ? null : new LighthouseServer({
@@ -125,19 +151,21 @@ export class OverlayNode {
       punch: (ip, addrs) => this.punchy.onNotification(ip, addrs),
       now: clock,
       log: o.log,
-    }, { lighthouses: lh.hosts, intervalMs: lh.intervalMs, vpnIp: pki.vpnIp, prefix: pki.prefix, holdPackets: o.handshakes.triggerBuffer });
+    }, { lighthouses: lh.hosts, intervalMs: lh.intervalMs, vpnIp: pki.vpnIp, prefix: pki.prefix, holdPackets: o.handshakes.triggerBuffer, relays: o.relay?.relays ?? [] });
     this.handshakes = new HandshakeManager({
       pki, cipher: o.cipher, hostmap: this.hostmap, log: o.log,
       // Static entries first, as nebula puts them first (lighthouse.go addStaticRemote).
       remotesFor: (ip) => this.remotesFor(ip),
       sending: (ip, remotes) => {
         if (remotes <= 1) this.lighthouse?.query(ip);
+        if (this.useRelays) this.relays?.wantRelay(ip, this.lighthouse?.relaysFor(ip) ?? []);
       },
       send: (to, bytes) => this.plane.send(to, bytes),
       probe: (t) => this.plane.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REQUEST),
       tunnelUp: (t, queued) => this.tunnelUp(t, queued),
       now: clock,
       keepKeys: multi,
+      relayTags: this.relays !== null,
     }, o.handshakes);
     // What data plane 0 asks, answered here; the routines' data planes ask the same through routines.ts.
     const control: ControlPlane<Tunnel> = {
@@ -146,6 +174,7 @@ export class OverlayNode {
       proven: (t) => this.handshakes.proven(t),
       closeReceived: (t) => this.closeReceived(t),
       lighthouse: (t, buf, off, len) => (this.lighthouseServer ?? this.lighthouse)?.onMessage(t.vpnIp, buf, off, len),
+      relayControl: (t, buf, off, len) => this.onRelayControl(t, buf, off, len),
       needTunnel: (vpnIp, packets) => {
         let ok = true;
         // No address anywhere: the lighthouses are asked, and the packets wait for their answer.
@@ -161,6 +190,7 @@ export class OverlayNode {
     this.plane = new DataPlane<Tunnel>({
       queue: device.queues[0]!, udp, hostmap: this.hostmap, firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp,
       prefix: pki.prefix, viaRoutes: via, drop, coalesce: lanes, sendRecvError: o.sendRecvError, flowPorts: mesh?.[0] ?? null, park: false,
+      relays: this.relays?.table ?? null,
     }, control);
     if (mesh !== null) {
       const handles = device.queues.slice(1).map((q) => q.detach());
@@ -255,6 +285,7 @@ export class OverlayNode {
       },
       lighthouseServer: this.lighthouseServer === null ? null : { ...this.lighthouseServer.stats, hosts: this.lighthouseServer.hosts },
       punchy: { ...this.punchy.stats },
+      relay: this.relays === null ? null : { ...this.relays.stats, relays: this.relays.table.size },
       tun: this.device.stats(),
       udp: this.udp.stats(),
     };
@@ -291,6 +322,7 @@ export class OverlayNode {
       this.hostmap.remove(t);
     }
     for (const t of [...this.hostmap.allCandidates()]) this.hostmap.remove(t);
+    this.relays?.table.clear();
     this.handshakes.close();
     // Let the close_tunnel datagrams leave before the socket goes.
     await new Promise((r) => setImmediate(r));
@@ -363,6 +395,13 @@ export class OverlayNode {
 
   // A peer's underlay addresses: static_host_map first, then what the lighthouses told us.
   private remotesFor(vpnIp: number): readonly Endpoint[] {
+    const direct = this.directRemotes(vpnIp);
+    // Relays that are up for this peer come last: a handshake goes through them too (docs/PROTOCOL.md "Relays").
+    const via = this.relays?.table.pathsTo(vpnIp) ?? [];
+    return via.length === 0 ? direct : [...direct, ...via];
+  }
+
+  private directRemotes(vpnIp: number): readonly Endpoint[] {
     const fixed = this.o.staticHostMap.get(vpnIp);
     const learned = this.lighthouse?.remotes(vpnIp);
     if (learned === undefined || learned.length === 0) return fixed ?? [];
@@ -374,6 +413,7 @@ export class OverlayNode {
   // tunnel to it remains (a replacement is installed in the same turn, so it is checked after it).
   private tunnelRemoved(t: Tunnel): void {
     this.workers?.tunnelRemoved(t);
+    this.relays?.tunnelClosed(t);
     const server = this.lighthouseServer;
     if (server === null) return;
     queueMicrotask(() => {
@@ -452,6 +492,21 @@ export class OverlayNode {
     if (t.recvErrors >= RECV_ERROR_TEARDOWN_COUNT) {
       this.o.log.info('Tunnel torn down after recv_error', { vpnIp: u32ToIp(t.vpnIp) });
       this.hostmap.remove(t);
+    }
+  }
+
+  // An authenticated NebulaControl (docs/PROTOCOL.md "Relays"); undecodable ones are counted and dropped.
+  private onRelayControl(t: Tunnel, buf: Buffer, off: number, len: number): void {
+    const r = this.relays;
+    if (r === null) {
+      this.plane.stats.drops['outside-unhandled-type']++;
+      return;
+    }
+    try {
+      r.onMessage(t, decodeControl(buf, off, off + len));
+    } catch (e) {
+      if (!(e instanceof ControlMessageError)) throw e;
+      r.stats.malformed++;
     }
   }
 

@@ -61,6 +61,13 @@ export interface NodeOptions {
    */
   punchy?: { punch: boolean; respond: boolean; delayMs: number };
   /**
+   * Relays (config relay.*, docs/PROTOCOL.md "Relays"): `amRelay` passes packets between two other
+   * hosts that ask us to; `relays` are the overlay IPs others may reach us through (told to the
+   * lighthouses); `useRelays` handshakes through the relays lighthouses name for a peer. Single-queue
+   * nodes only. Absent: relay messages are dropped and counted.
+   */
+  relay?: { amRelay: boolean; relays?: readonly number[]; useRelays?: boolean };
+  /**
    * The UDP socket (config listen): bind address; datagrams per receive call (listen.batch,
    * 1..64, default 64); SO_RCVBUF / SO_SNDBUF bytes (listen.read_buffer / write_buffer; absent
    * or 0: tio's 4 MiB default, where nebula leaves the kernel's).

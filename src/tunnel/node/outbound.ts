@@ -9,7 +9,8 @@ import type { Packet } from '../../tun/index.js';
 import { releaseBuffer } from '../../native.js';
 import { readU32BE } from '../../packet/index.js';
 import { DROP_REMOTE_IP, checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
-import { SendBatch, type UdpSocket } from '../../udp/index.js';
+import { RELAY_PATH_IP } from '../relay/index.js';
+import { SendBatch, type Endpoint, type UdpSocket } from '../../udp/index.js';
 import { AEAD_TAG_LEN, HEADER_LEN } from '../wire/index.js';
 import { Rejects, type RejectWriter } from './reject.js';
 import type { NodeStats } from './stats.js';
@@ -54,6 +55,11 @@ export interface OutboundHost {
    * window is 1024 wide.
    */
   sealAhead?: number;
+  /**
+   * Sends one sealed datagram buf[off, off+len) for a tunnel reached through a relay (its remote
+   * is a stand-in, RELAY_PATH_IP; docs/PROTOCOL.md "Relays"). Without it such tunnels get nothing.
+   */
+  viaRelay?(to: Endpoint, buf: Buffer, off: number, len: number): boolean;
 }
 
 /** The TUN -> UDP data path of one queue. */
@@ -181,7 +187,15 @@ export class OutboundPath {
         j++;
         if (s < size) break;
       }
-      if (!t.isClosed) {
+      if (!t.isClosed && t.remote.ip === RELAY_PATH_IP) {
+        // Through a relay: each datagram is wrapped on its own (packet at a time, not batched).
+        let at = start;
+        for (let k = i; k < j; k++) {
+          const s = segLen[k]! + HEADER_LEN + AEAD_TAG_LEN;
+          if (this.host.viaRelay?.(t.remote, arena, at, s) === true) sent++;
+          at += s;
+        }
+      } else if (!t.isClosed) {
         if (j - i > 1) sends.addSegments(t.remote, start, end - start, size);
         else sends.add(t.remote, start, size);
         sent += j - i;

@@ -18,19 +18,20 @@ export type NodeDropReason =
   | 'outside-firewall'
   | 'outside-remote-ip'
   | 'outside-tun-write'
-  | 'outside-unhandled-type';
+  | 'outside-unhandled-type'
+  | 'outside-relay-not-ready';
 
 /** Every drop reason, for building tables. */
 export const NODE_DROP_REASONS: readonly NodeDropReason[] = [
   'inside-not-ipv4', 'inside-no-route', 'inside-no-remote', 'inside-firewall', 'inside-remote-ip', 'inside-segment', 'inside-multicast', 'inside-local-broadcast',
   'outside-short', 'outside-unknown-index', 'outside-replay', 'outside-wrong-remote', 'outside-auth', 'outside-firewall',
-  'outside-remote-ip', 'outside-tun-write', 'outside-unhandled-type',
+  'outside-remote-ip', 'outside-tun-write', 'outside-unhandled-type', 'outside-relay-not-ready',
 ];
 
 /** The plain counters of NodeStats, in the order toArray writes them (drops follow, NODE_DROP_REASONS order). */
 const COUNTERS = [
   'insidePackets', 'datagramsOut', 'datagramsIn', 'delivered', 'recvErrorsSent', 'recvErrorsReceived', 'testReplies',
-  'rejectsToPeers', 'rejectsToTun', 'rejectsLimited', 'rejectsSkipped',
+  'rejectsToPeers', 'rejectsToTun', 'rejectsLimited', 'rejectsSkipped', 'relayedOut',
 ] as const;
 
 /** Length of the array NodeStats.writeTo fills. */
@@ -59,6 +60,8 @@ export class NodeStats {
   rejectsLimited = 0;
   /** Rejects for the TUN skipped: the previous one still waited for room, or the write failed. */
   rejectsSkipped = 0;
+  /** Relayed packets we passed on between two other hosts (docs/PROTOCOL.md "Relays"). */
+  relayedOut = 0;
   /** Drops by reason. */
   drops: Record<NodeDropReason, number>;
 

@@ -7,6 +7,7 @@ import { u32ToIp } from '../cert/index.js';
 import type { QueueStats } from '../../tun/index.js';
 import type { UdpStats } from '../../udp/index.js';
 import type { LighthouseServerStats, LighthouseStats, PunchyStats } from '../lighthouse/index.js';
+import { RELAY_PATH_IP, type RelayStats } from '../relay/index.js';
 import type { HandshakeStats } from './handshakes.js';
 import type { NodeDropReason, NodeStats } from './stats.js';
 import type { Tunnel } from './tunnel.js';
@@ -35,6 +36,8 @@ export interface NodeCounters {
   readonly rejectsLimited: number;
   /** Rejects for the TUN skipped (no room, or the write failed). */
   readonly rejectsSkipped: number;
+  /** Relayed packets passed on between two other hosts. */
+  readonly relayedOut: number;
   /** Drops by reason. */
   readonly drops: Readonly<Record<NodeDropReason, number>>;
 }
@@ -61,13 +64,19 @@ export interface LighthouseServerStatus extends Readonly<LighthouseServerStats> 
 /** Hole punching counters (plain read-only data). */
 export type PunchyCounters = Readonly<PunchyStats>;
 
+/** Relaying for other hosts: control-message counters and the relay entries held (plain read-only data). */
+export interface RelayStatus extends Readonly<RelayStats> {
+  /** Relay entries (two per relay we forward for). */
+  readonly relays: number;
+}
+
 /** One established tunnel, as status() saw it. */
 export interface TunnelStatus {
   /** The peer's certificate name. */
   readonly peer: string;
   /** The peer's overlay (VPN) address, dotted quad. */
   readonly overlayAddress: string;
-  /** The peer's underlay address, "ip:port" ("[ip]:port" for IPv6). */
+  /** The peer's underlay address, "ip:port" ("[ip]:port" for IPv6), or "relayed" when the tunnel goes through a relay. */
   readonly remote: string;
   /** Our index of the tunnel: the peer puts it in every packet it sends us. */
   readonly localIndex: number;
@@ -113,6 +122,8 @@ export interface NodeStatus {
   readonly lighthouseServer: LighthouseServerStatus | null;
   /** Hole punching (punch notifications acted on, punches and keepalives sent). */
   readonly punchy: PunchyCounters;
+  /** Relaying for other hosts (docs/PROTOCOL.md "Relays"); null without relay.am_relay. */
+  readonly relay: RelayStatus | null;
   /** TUN counters, summed over the device's queues. */
   readonly tun: Readonly<QueueStats>;
   /** UDP counters of the main thread's socket (queue 0). */
@@ -125,7 +136,7 @@ export function nodeCounters(s: NodeStats): NodeCounters {
     insidePackets: s.insidePackets, datagramsOut: s.datagramsOut, datagramsIn: s.datagramsIn, delivered: s.delivered,
     recvErrorsSent: s.recvErrorsSent, recvErrorsReceived: s.recvErrorsReceived, testReplies: s.testReplies,
     rejectsToPeers: s.rejectsToPeers, rejectsToTun: s.rejectsToTun, rejectsLimited: s.rejectsLimited,
-    rejectsSkipped: s.rejectsSkipped, drops: { ...s.drops },
+    rejectsSkipped: s.rejectsSkipped, relayedOut: s.relayedOut, drops: { ...s.drops },
   };
 }
 
@@ -134,7 +145,7 @@ export function tunnelStatus(t: Tunnel): TunnelStatus {
   return {
     peer: t.cert.cert.details.name,
     overlayAddress: u32ToIp(t.vpnIp),
-    remote: t.remote.toString(),
+    remote: t.remote.ip === RELAY_PATH_IP ? 'relayed' : t.remote.toString(),
     localIndex: t.localIndex,
     remoteIndex: t.remoteIndex,
     initiator: t.initiator,

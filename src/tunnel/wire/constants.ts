@@ -18,7 +18,7 @@ export const TYPE_LIGHTHOUSE = 3;
 export const TYPE_TEST = 4;
 /** Message type: tunnel teardown (docs/PROTOCOL.md "close_tunnel"). */
 export const TYPE_CLOSE_TUNNEL = 5;
-/** Message type: relay control (docs/PROTOCOL.md "Message types"; unused here). */
+/** Message type: relay control, a NebulaControl inside a tunnel (docs/PROTOCOL.md "Relays"). */
 export const TYPE_CONTROL = 6;
 
 /** Handshake subtype: IX (named ix_psk0, though no PSK is mixed) (docs/PROTOCOL.md "Message types"). */

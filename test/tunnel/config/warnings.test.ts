@@ -57,7 +57,7 @@ test('switched off or empty, those keys change nothing and pass quietly; tuning 
   assert.match(warnings[0]!.message, /changes no behaviour/);
 });
 
-test('lighthouse hosts and advertise_addrs are read; relays still warn that they are unsupported', () => {
+test('lighthouse hosts and advertise_addrs are read; relay.am_relay and relay.relays are taken without warnings', () => {
   const { config, warnings } = configFromObject({
     pki: PKI,
     static_host_map: { '198.19.0.1': ['198.18.0.1:4242'] },
@@ -68,7 +68,9 @@ test('lighthouse hosts and advertise_addrs are read; relays still warn that they
     amLighthouse: false, hosts: [0xc6130001], intervalMs: 3000,
     advertiseAddrs: [{ host: '198.18.9.9', port: 0, family: 4 }, { host: '198.18.9.8', port: 4000, family: 4 }],
   });
-  assert.deepEqual(paths(warnings), ['relay.am_relay', 'relay.relays']);
+  assert.equal(config.relay.amRelay, true);
+  assert.deepEqual(config.relay.relays, [0xc6130001]);
+  assert.deepEqual(paths(warnings), []);
 });
 
 test('deprecated forms warn but work: pki.blacklist, punchy: true, punch_back, group: [one]', () => {

@@ -27,14 +27,12 @@ export function readLogging(r: ConfigReader, value: unknown): LoggingConfig {
   };
 }
 
-/** Reads `relay`, warning that relaying is unsupported when it is asked for. */
+/** Reads `relay` (docs/PROTOCOL.md "Relays"). */
 export function readRelay(r: ConfigReader, value: unknown): RelayConfig {
   const path = 'relay';
   const m = r.map(value, path, ['relays', 'am_relay', 'use_relays']);
   const relays = r.list(m.relays, 'relay.relays').map((v, i) => parseOverlayIp(r, v, indexPath('relay.relays', i)));
   const amRelay = r.bool(m, 'am_relay', path, false);
-  if (amRelay) r.warn('relay.am_relay', 'relaying is unsupported by tio; this node does not relay');
-  if (relays.length > 0) r.warn('relay.relays', 'relays are unsupported by tio; ignored');
   return { relays, amRelay, useRelays: r.bool(m, 'use_relays', path, DEFAULT_USE_RELAYS) };
 }
 
