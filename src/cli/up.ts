@@ -1,5 +1,6 @@
-/** `tio up -config FILE`: run a node from a Nebula config until SIGINT/SIGTERM. */
+/** `tio up -config FILE`: run a node from a Nebula config until SIGINT/SIGTERM; SIGHUP reloads (reload.ts). */
 import { OverlayNode, loadConfigFile, loggerFromConfig, nodeOptionsFromConfig } from '../tunnel/index.js';
+import { reload } from './reload.js';
 
 /** Runs `tio up`; resolves with the process exit code. */
 export async function up(args: { config: string; netns?: string; test?: boolean }): Promise<number> {
@@ -20,10 +21,21 @@ export async function up(args: { config: string; netns?: string; test?: boolean 
   };
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
+  // SIGHUP reloads, as nebula's does (reload.ts); one reload at a time, in order.
+  let running = config;
+  let reloading: Promise<void> = Promise.resolve();
+  const onHup = (): void => {
+    log.info('Caught HUP, reloading config', { config: args.config });
+    reloading = reloading.then(async () => {
+      running = await reload(args.config, running, log, args.netns);
+    });
+  };
+  process.on('SIGHUP', onHup);
   // Stopped by a signal (exit 0) or by itself, e.g. its TUN deleted (exit 1, so a supervisor sees it).
   await node.stopped;
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
+  process.off('SIGHUP', onHup);
   // What crossed and what was dropped, by reason: for operators and soak runs.
   const { counters: s, tun, udp, handshakes, failure } = node.status();
   const drops = Object.entries(s.drops).filter(([, n]) => n > 0).map(([k, n]) => `${k}:${n}`).join(',');

@@ -24,7 +24,7 @@ export const ISO_TIME: LogTime = (d) => d.toISOString();
 
 /** A leveled logger writing one line per call. */
 export class Logger {
-  private readonly max: number;
+  private max: number;
 
   constructor(
     level: LogLevel = 'info',
@@ -39,6 +39,11 @@ export class Logger {
   /** A logger that adds `fields` to every line. */
   with(fields: LogFields): Logger {
     return new Logger(LOG_LEVELS[this.max], this.format, this.sink, { ...this.base, ...fields }, this.time);
+  }
+
+  /** Changes the level from now on (a config reload); loggers made by with() before keep theirs. */
+  setLevel(level: LogLevel): void {
+    this.max = LOG_LEVELS.indexOf(level);
   }
 
   /** True when lines of `level` are written (guard expensive field building). */
