@@ -71,7 +71,7 @@ test('the tarball holds the compiled library, addon sources, build scripts, docs
   for (const f of [
     'package.json', 'LICENSE', 'README.md', 'SECURITY.md', 'binding.gyp', 'native/addon.c', 'native/tio.h',
     'scripts/build-native.mjs', 'scripts/install.mjs', 'dist/src/index.js', 'dist/src/index.d.ts',
-    'dist/src/tunnel/index.js', 'dist/src/cli/main.js', `prebuilds/${key}/tio.node`,
+    'dist/src/tunnel/index.js', 'dist/src/cli/main.js', `prebuilds/${key}/tio.node`, 'examples/tio.service', 'examples/config.yml',
   ]) {
     assert.ok(files.includes(f), `${f} is in the tarball`);
   }
