@@ -51,6 +51,7 @@ test('every bad value names its path', () => {
     [{ listen: { port: 42.5 } }, 'listen.port', /integer/],
     [{ listen: { send_recv_error: 'sometimes' } }, 'listen.send_recv_error', /always, never or private, got "sometimes"/],
     [{ listen: { batch: 128 } }, 'listen.batch', /1\.\.64, got 128/],
+    [{ tun: { disabled: true } }, 'tun.disabled', /always creates its TUN device/],
     [{ punchy: { delay: 5 } }, 'punchy.delay', /duration like/],
     [{ punchy: { delay: '-1s' } }, 'punchy.delay', /zero or more/],
     [{ punchy: 'sometimes' }, 'punchy', /legacy form/],

@@ -7,8 +7,8 @@ const PKI = { ca: 'ca.crt', cert: 'host.crt', key: 'host.key' };
 const load = (extra: Record<string, unknown>) => configFromObject({ pki: PKI, ...extra }).config;
 
 test('booleans in every form nebula accepts (Go ParseBool, y/yes/n/no, YAML 1.1 on/off)', () => {
-  for (const v of [true, 'true', 'True', 'TRUE', 't', '1', 1, 'yes', 'Y', 'on']) assert.equal(load({ tun: { disabled: v } }).tun.disabled, true, String(v));
-  for (const v of [false, 'false', 'F', '0', 0, 'no', 'n', 'off']) assert.equal(load({ tun: { disabled: v } }).tun.disabled, false, String(v));
+  for (const v of [true, 'true', 'True', 'TRUE', 't', '1', 1, 'yes', 'Y', 'on']) assert.equal(load({ tun: { drop_multicast: v } }).tun.dropMulticast, true, String(v));
+  for (const v of [false, 'false', 'F', '0', 0, 'no', 'n', 'off']) assert.equal(load({ tun: { drop_multicast: v } }).tun.dropMulticast, false, String(v));
   assert.equal(parseConfig(`${MINIMAL}\npunchy:\n  punch: yes\n`).config.punchy.punch, true, 'YAML 1.2 reads yes as a string; still true');
 });
 

@@ -82,13 +82,17 @@ export function readTun(r: ConfigReader, value: unknown): TunConfig {
   if (mtu > MTU_NEBULA_SAFE_MAX) {
     r.warn('tun.mtu', `${mtu} + 32 bytes of overhead exceeds the 9001-byte datagrams nebula receives; nebula peers would drop full-size packets`);
   }
+  const disabled = r.bool(m, 'disabled', path, false);
+  // nebula runs without a device then (a lighthouse or relay that carries no traffic of its own);
+  // tio always opens one, so asking for none is refused rather than quietly overridden.
+  if (disabled) r.fail(childPath(path, 'disabled'), 'tio always creates its TUN device; remove the key or set it to false');
   return {
     dev,
     mtu,
     txQueue: r.int(m, 'tx_queue', path, DEFAULT_TUN_TX_QUEUE, 0, INT32_MAX),
     routes: readRoutes(r, m),
     unsafeRoutes: readUnsafeRoutes(r, m),
-    disabled: r.bool(m, 'disabled', path, false),
+    disabled,
     dropLocalBroadcast: r.bool(m, 'drop_local_broadcast', path, false),
     dropMulticast: r.bool(m, 'drop_multicast', path, false),
   };
