@@ -1,5 +1,7 @@
 /** `tio up -config FILE`: run a node from a Nebula config until SIGINT/SIGTERM; SIGHUP reloads (reload.ts). */
 import { OverlayNode, loadConfigFile, loggerFromConfig, nodeOptionsFromConfig } from '../tunnel/index.js';
+import type { Server } from 'node:http';
+import { serveMetrics } from './metrics-server.js';
 import { reload } from './reload.js';
 
 /** Runs `tio up`; resolves with the process exit code. */
@@ -15,6 +17,16 @@ export async function up(args: { config: string; netns?: string; test?: boolean 
   }
   // Like nebula without lighthouses, tunnels start when traffic needs them.
   const node = OverlayNode.start(opts);
+  let metrics: Server | null = null;
+  if (config.stats !== null) {
+    try {
+      metrics = await serveMetrics(config.stats, () => node.status());
+      log.info('Prometheus stats listening', { listen: `${config.stats.listen.host ?? ''}:${config.stats.listen.port}`, path: config.stats.path });
+    } catch (e) {
+      await node.stop();
+      throw e;
+    }
+  }
   const onSignal = (sig: NodeJS.Signals): void => {
     log.info('Caught signal, shutting down', { signal: sig });
     void node.stop();
@@ -36,6 +48,7 @@ export async function up(args: { config: string; netns?: string; test?: boolean 
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.off('SIGHUP', onHup);
+  metrics?.close();
   // What crossed and what was dropped, by reason: for operators and soak runs.
   const { counters: s, tun, udp, handshakes, failure } = node.status();
   const drops = Object.entries(s.drops).filter(([, n]) => n > 0).map(([k, n]) => `${k}:${n}`).join(',');

@@ -20,7 +20,8 @@ export type { LighthouseStats, LighthouseServerStats, PunchyStats } from './ligh
 export { NODE_DROP_REASONS, type NodeDropReason, type NodeStats } from './node/stats.js';
 
 // Options from a Nebula config.
-export { parseConfig, loadConfigFile, ConfigError, type LoadedConfig, type NodeConfig, type ConfigWarning } from './config/index.js';
+export { parseConfig, loadConfigFile, ConfigError, type LoadedConfig, type NodeConfig, type ConfigWarning, type StatsConfig } from './config/index.js';
+export { renderPrometheus, type MetricNames } from './metrics/prometheus.js';
 export { nodeOptionsFromConfig, loggerFromConfig } from './node/from-config.js';
 
 // Options from code: the PKI, the log and the types NodeOptions names.

@@ -14,6 +14,7 @@ import { readCipher, readLogging, readRelay, readTio } from './sections/misc.js'
 import { readPki } from './sections/pki.js';
 import { readPunchy } from './sections/punchy.js';
 import { readStaticHostMap } from './sections/static-host-map.js';
+import { readStats } from './sections/stats.js';
 import { readRoutines, readTun } from './sections/tun.js';
 import { IGNORED_TOP_LEVEL } from './sections/unsupported.js';
 import type { ConfigWarning, LoadedConfig, NodeConfig } from './types.js';
@@ -34,6 +35,7 @@ const TOP_LEVEL_KEYS = [
   'firewall',
   'logging',
   'relay',
+  'stats',
   'tio',
 ] as const;
 
@@ -64,6 +66,7 @@ export function configFromObject(tree: unknown): LoadedConfig {
     firewall: readFirewall(r, root.firewall),
     logging: readLogging(r, root.logging),
     relay: readRelay(r, root.relay),
+    stats: readStats(r, root.stats),
     tio: readTio(r, root.tio),
   };
   return { config, warnings: r.warnings };

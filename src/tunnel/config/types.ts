@@ -189,6 +189,20 @@ export interface TioConfig {
   readonly writeStrategy: 'auto' | 'writev' | 'copy';
 }
 
+/** `stats` with `type: prometheus`: where tio serves its metrics (docs/PROTOCOL.md "Metrics"). */
+export interface StatsConfig {
+  readonly type: 'prometheus';
+  /** `interval` in ms (required by nebula; tio reads counters at scrape time, so it only gates the config). */
+  readonly intervalMs: number;
+  /** `listen`: address (null: every address) and port of the HTTP server. */
+  readonly listen: { readonly host: string | null; readonly port: number };
+  /** `path`: the URL path metrics are served at, e.g. "/metrics". */
+  readonly path: string;
+  /** `namespace` and `subsystem`: prefixes of every metric name, as Prometheus joins them. */
+  readonly namespace: string;
+  readonly subsystem: string;
+}
+
 /** A whole node configuration with every default applied. */
 export interface NodeConfig {
   /** `pki`. */
@@ -217,6 +231,8 @@ export interface NodeConfig {
   readonly logging: LoggingConfig;
   /** `relay`. */
   readonly relay: RelayConfig;
+  /** `stats`; null when metrics are off. */
+  readonly stats: StatsConfig | null;
   /** `tio`. */
   readonly tio: TioConfig;
 }

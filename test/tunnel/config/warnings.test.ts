@@ -32,7 +32,6 @@ test('unknown keys anywhere are warnings with their path, not errors', () => {
 test('nebula features tio does not implement are refused while switched on, naming the key', () => {
   const on: [Record<string, unknown>, string][] = [
     [{ sshd: { enabled: true } }, 'sshd'],
-    [{ stats: { type: 'prometheus' } }, 'stats'],
     [{ preferred_ranges: ['10.0.0.0/8'] }, 'preferred_ranges'],
     [{ handshake_mac: { key: 'k' } }, 'handshake_mac'],
     [{ lighthouse: { serve_dns: true } }, 'lighthouse.serve_dns'],

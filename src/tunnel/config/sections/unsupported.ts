@@ -49,7 +49,6 @@ export function switchedOn(v: unknown): boolean {
 /** Top-level keys nebula 1.6.1 reads that tio does not implement. */
 export const IGNORED_TOP_LEVEL: Readonly<Record<string, Unsupported>> = {
   sshd: unsupported('debug ssh server'),
-  stats: unsupported('metrics export'),
   preferred_ranges: unsupported('preferred local ranges for choosing among a peer\'s addresses'),
   local_range: unsupported('deprecated preferred_ranges'),
   handshake_mac: unsupported('handshake MACs'),
