@@ -60,6 +60,8 @@ function wrap<T>(field: string, fn: () => T): T {
 /** Loads and checks the PKI as nebula does at startup (docs/PROTOCOL.md "Certificate validation", own cert). */
 export function loadPki(src: PkiSource, now: Date = new Date()): Pki {
   const pool = wrap('pki.ca', () => CaPool.fromPem(material('pki.ca', src.ca)));
+  // nebula loads expired CAs with a warning but refuses a file in which every CA has expired (cert.go).
+  if (pool.size > 0 && pool.expired(now).length >= pool.size) throw new PkiError('pki.ca', 'no valid CA certificates present: every CA in the file has expired');
   for (const fp of src.blocklist ?? []) pool.blocklist(fp.toLowerCase());
   const cert = wrap('pki.cert', () => parseCertificatePem(material('pki.cert', src.cert)));
   const privateKey = wrap('pki.key', () => parseX25519PrivateKeyPem(material('pki.key', src.key)));
