@@ -22,6 +22,8 @@ export function loggerFromConfig(c: NodeConfig, sink?: LogSink): Logger {
 /** Node options from a loaded config: PKI read and checked, endpoints resolved. */
 export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns?: string } = {}): NodeOptions {
   const pki = loadPki({ ca: c.pki.ca.value, cert: c.pki.cert.value, key: c.pki.key.value, blocklist: c.pki.blocklist });
+  // As nebula at startup: an expired CA loads, and says so.
+  for (const ca of pki.pool.expired()) log.warn('expired certificate present in CA pool', { name: ca.cert.details.name, fingerprint: ca.fingerprint });
   // What needs the certificate network (static_host_map keys, routes) is refused here, naming the
   // config path, before anything is opened (docs/PROTOCOL.md "Unsafe routes").
   const mask = pki.prefix === 0 ? 0 : (0xffffffff << (32 - pki.prefix)) >>> 0;
