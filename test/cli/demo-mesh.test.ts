@@ -39,6 +39,29 @@ test('tio demo --mesh: punched and relayed transfers match, the punch bypasses t
   assert.deepEqual(demoNamespaces(child.pid), []);
 });
 
+test('tio demo --mesh: SIGINT mid-transfer removes all eight namespaces and exits non-zero', { skip, timeout: 120_000 }, async () => {
+  const child = spawn(process.execPath, [MAIN, 'demo', '--mesh', '--bytes', '16G'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let out = '';
+  let err = '';
+  child.stdout.setEncoding('utf8').on('data', (d: string) => (out += d));
+  child.stderr.setEncoding('utf8').on('data', (d: string) => (err += d));
+  const closed = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((r) => child.once('close', (code, signal) => r({ code, signal })));
+  const timer = setTimeout(() => child.kill('SIGKILL'), 100_000);
+  try {
+    const end = Date.now() + 60_000;
+    while (Date.now() < end && !/a's handshake with 198\.19\.100\.11/.test(out) && child.exitCode === null) await new Promise((r) => setTimeout(r, 100));
+    assert.ok(child.exitCode === null && /a's handshake with/.test(out), `the mesh demo reached the punched transfer\n${out}\n${err}`);
+    assert.equal(demoNamespaces(child.pid).length, 8, 'bridge, lighthouse, three routers and three nodes exist mid-run');
+    child.kill('SIGINT');
+    const { code, signal } = await closed;
+    assert.ok(code !== 0 || signal !== null, `non-zero exit (code ${code}, signal ${signal})`);
+    assert.match(err, /interrupted by SIGINT/);
+    assert.deepEqual(demoNamespaces(child.pid), []);
+  } finally {
+    clearTimeout(timer);
+  }
+});
+
 test('demo config: punchy on and a relay section name the relays and turn use_relays on', () => {
   const dir = mkdtempSync(join(tmpdir(), 'tio-demo-cfg-'));
   try {
