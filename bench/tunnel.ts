@@ -21,6 +21,7 @@ import { makePki } from '../kit/nebula-pki.js';
 import { BenchError } from './lib/errors.js';
 import { REPO_ROOT } from './lib/paths.js';
 import { runtime, runtimeLine } from './lib/runtime.js';
+import { OVER_R } from './lib/tunnel-relayed.js';
 import { BASELINE_SUFFIX, BASE_TOOLS, CONTENDERS, OVER_A, baselineContenders, OVER_B, OVER_PREFIX, removeWireguardSockets, type Contender } from './lib/tunnel-contenders.js';
 import { formatProfile, summarizeProfile } from './lib/tunnel-profile.js';
 import { formatJson, formatTable, summarize } from './lib/tunnel-report.js';
@@ -114,6 +115,7 @@ async function main(): Promise<number> {
   const pki = makePki([
     ['a', `${OVER_A}/${OVER_PREFIX}`],
     ['b', `${OVER_B}/${OVER_PREFIX}`],
+    ['r', `${OVER_R}/${OVER_PREFIX}`],
   ], 'tio-bench-ca');
   onCleanup(() => pki.dispose());
 

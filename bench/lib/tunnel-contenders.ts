@@ -1,7 +1,8 @@
 // The tunnels the bench compares, each set up the same way: namespaces A and B
 // joined by a veth pair (MTU 1500), a tunnel endpoint in each with overlay MTU
 // 1300, then traffic from A to B's overlay address. `veth` is the bare
-// underlay, for scale.
+// underlay, for scale. The `_relayed` contenders add a third namespace, the
+// relay, and cut A-B (bench/lib/tunnel-relayed.ts).
 import { execFileSync } from 'node:child_process';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +12,7 @@ import { writeNodeConfig } from '../../kit/nebula.js';
 import { NsProcess, startTio, TIO_MAIN } from '../../kit/process.js';
 import { waitFor } from '../../kit/wait.js';
 import { BenchError } from './errors.js';
+import { startRelayed, type StartNode } from './tunnel-relayed.js';
 import { IPERF3, NEBULA, NEBULA_CERT, WG, WIREGUARD_GO, type DebTool } from './tunnel-tools.js';
 
 /** Underlay (veth) addresses. */
@@ -226,6 +228,26 @@ const veth: Contender = {
   },
 };
 
+/** A program through a relay of its own kind: lighthouse+relay R between A and B, no direct path. */
+function relayedContender(name: string, tools: readonly DebTool[], extra: string | undefined, start: StartNode): Contender {
+  return {
+    name,
+    tools,
+    async start(ctx) {
+      const opts = { cipher: 'aes' as const, mtu: OVER_MTU, level: 'info', ...(extra === undefined ? {} : { extra }) };
+      const { daemons, relay } = await startRelayed(ctx.a, ctx.b, ctx.pki, opts, name, start);
+      return daemonsTunnel(OVER_B, daemons, 5_000, [], () => relay.destroy());
+    },
+  };
+}
+
+/** tio via a tio relay (single queue: relays need routines 1). */
+const tioRelayed = relayedContender('tio_relayed', [NEBULA_CERT], 'tio:\n  offload: auto\n  gro: true\nroutines: 1\n',
+  (ns, cfg, what) => startTio(ns, cfg, what));
+/** nebula via a nebula relay. */
+const nebulaRelayed = relayedContender('nebula_relayed', [NEBULA, NEBULA_CERT], undefined,
+  (ns, cfg, what) => NsProcess.start(ns, what, 'nebula', ['-config', cfg]));
+
 /** tio's contenders: name and setup, with this checkout's build. */
 const TIO_SETUPS: readonly [string, Omit<TioSetup, 'main'>][] = [
   ['tio', { offload: 'auto', gro: true, routines: 1 }],
@@ -251,6 +273,8 @@ export function baselineContenders(checkout: string, names: readonly string[]): 
 export const CONTENDERS: readonly Contender[] = [
   ...TIO_SETUPS.map(([n, setup]) => tioContender(n, { ...setup, main: TIO_MAIN })),
   nebula,
+  tioRelayed,
+  nebulaRelayed,
   wireguardGo,
   veth,
 ];

@@ -56,16 +56,18 @@ function ratio(n: number | undefined, d: number | undefined): string {
 export function formatTable(sums: readonly Summary[], rounds: number): string {
   const neb = medianOf(sums, 'nebula');
   const wg = medianOf(sums, 'wireguard_go');
-  const head = ['contender'.padEnd(13), 'ok'.padStart(4), 'median'.padStart(8), 'min'.padStart(8), 'max'.padStart(8), 'retr'.padStart(8), 'x nebula'.padStart(9), 'x wg-go'.padStart(9)];
+  // As wide as the longest name (nebula_relayed, baseline twins), so columns stay aligned.
+  const w = Math.max(13, ...sums.map((s) => s.contender.length));
+  const head = ['contender'.padEnd(w), 'ok'.padStart(4), 'median'.padStart(8), 'min'.padStart(8), 'max'.padStart(8), 'retr'.padStart(8), 'x nebula'.padStart(9), 'x wg-go'.padStart(9)];
   const lines = [`${head.join(' ')}   (Gbit/s; retr = median sender retransmits)`];
   for (const s of sums) {
     const ok = `${s.gbps.length}/${rounds}`.padStart(4);
     if (s.median === undefined) {
-      lines.push(`${s.contender.padEnd(13)} ${ok} ${'FAILED'.padStart(8)}  ${(s.errors[0] ?? '').replace(/\s+/g, ' ').slice(0, 140)}`);
+      lines.push(`${s.contender.padEnd(w)} ${ok} ${'FAILED'.padStart(8)}  ${(s.errors[0] ?? '').replace(/\s+/g, ' ').slice(0, 140)}`);
       continue;
     }
     lines.push([
-      s.contender.padEnd(13),
+      s.contender.padEnd(w),
       ok,
       s.median.toFixed(2).padStart(8),
       s.min!.toFixed(2).padStart(8),

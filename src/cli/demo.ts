@@ -10,6 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { writeNodeConfigFile } from './demo/config.js';
 import { iperf3, iperf3Available, probe, startListener, stopListener, tcpTransfer, type TransferResult } from './demo/measure.js';
+import { runMesh, type MeshRow } from './demo/mesh.js';
 import { writeDemoPki, type DemoPki } from './demo/pki.js';
 import { jsonLine, MAIN_JS, spawnNode, stopChild, waitForLine, type Collected } from './demo/procs.js';
 import { Progress, type ProgressOut } from './demo/progress.js';
@@ -18,7 +19,10 @@ import { removeStaleNetns, Rig, sh } from './demo/rig.js';
 /** The one sentence printed (exit 2) without the privileges the demo needs. */
 export const NEEDS_ROOT = 'tio demo needs root (CAP_NET_ADMIN) and /dev/net/tun: run it with sudo.';
 
-export const DEMO_USAGE = `usage: tio demo [--bytes SIZE] [--iperf-seconds N] [--no-iperf]
+export const DEMO_USAGE = `usage: tio demo [--mesh] [--bytes SIZE] [--iperf-seconds N] [--no-iperf]
+
+  --mesh               a lighthouse (also a relay) and three nodes behind NATs: discovery, hole
+                       punching, and a relay for the node behind a symmetric NAT (needs nft)
 
   --bytes SIZE         bytes per TCP transfer (default 256MiB; suffixes K, M, G are binary: 8M = 8 MiB)
   --iperf-seconds N    length of each iperf3 run when iperf3 is installed (default 3)
@@ -30,6 +34,8 @@ export interface DemoOptions {
   bytes: number;
   iperfSeconds: number;
   iperf: boolean;
+  /** The NAT mesh scenario (src/cli/demo/mesh.ts) instead of the two-node one. */
+  mesh: boolean;
 }
 
 // Underlay (veth) and overlay addresses: 198.18.0.0/15 only, overlay inside 198.19.0.0/16.
@@ -63,7 +69,7 @@ export function formatSize(n: number): string {
 
 /** Parses demo arguments; a string is a usage error. */
 export function parseDemoArgs(args: readonly string[]): DemoOptions | string {
-  const o: DemoOptions = { bytes: 256 * MiB, iperfSeconds: 3, iperf: true };
+  const o: DemoOptions = { bytes: 256 * MiB, iperfSeconds: 3, iperf: true, mesh: false };
   for (let i = 0; i < args.length; i++) {
     const a = args[i]!;
     const eq = a.indexOf('=');
@@ -79,6 +85,8 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions | string {
       const v = Number(value());
       if (!Number.isInteger(v) || v < 1 || v > 60) return '--iperf-seconds needs a whole number from 1 to 60';
       o.iperfSeconds = v;
+    } else if (name === 'mesh') {
+      o.mesh = true;
     } else if (name === 'no-iperf') {
       o.iperf = false;
     } else {
@@ -86,6 +94,16 @@ export function parseDemoArgs(args: readonly string[]): DemoOptions | string {
     }
   }
   return o;
+}
+
+/** Why `tio demo --mesh` cannot run here beyond demoPrerequisiteProblem(): its NAT routers need nft. */
+export function meshPrerequisiteProblem(): string | undefined {
+  try {
+    sh('nft', ['--version'], 5_000);
+    return undefined;
+  } catch {
+    return 'tio demo --mesh needs the nft command (nftables) for its NAT routers: install nftables (apt install nftables).';
+  }
 }
 
 /** Why the demo cannot run here (one sentence), or undefined. */
@@ -168,7 +186,7 @@ export async function demo(args: readonly string[], out: ProgressOut = process.s
     process.stderr.write(`tio demo: ${parsed}\n\n${DEMO_USAGE}`);
     return 2;
   }
-  const problem = demoPrerequisiteProblem();
+  const problem = demoPrerequisiteProblem() ?? (parsed.mesh ? meshPrerequisiteProblem() : undefined);
   if (problem !== undefined) {
     process.stderr.write(`${problem}\n`);
     return 2;
@@ -188,9 +206,11 @@ export async function demo(args: readonly string[], out: ProgressOut = process.s
   process.on('SIGTERM', onSignal);
   process.on('exit', onExit);
   let rows: DemoRow[] | undefined;
+  let meshRows: MeshRow[] | undefined;
   let failure: unknown;
   try {
-    rows = await run(rig, progress, opts);
+    if (opts.mesh) meshRows = await mesh(rig, progress, opts);
+    else rows = await run(rig, progress, opts);
   } catch (e) {
     failure = e;
   } finally {
@@ -198,6 +218,13 @@ export async function demo(args: readonly string[], out: ProgressOut = process.s
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
     process.off('exit', onExit);
+  }
+  if (meshRows !== undefined) {
+    try {
+      return reportMesh(progress, meshRows, opts);
+    } finally {
+      progress.close();
+    }
   }
   if (rows === undefined) {
     progress.close();
@@ -227,6 +254,31 @@ function report(progress: Progress, rows: readonly DemoRow[], opts: DemoOptions)
   progress.line(`  TCP + SHA-256: tio's built-in sender and receiver hashing every byte, sharing the CPUs with both nodes${iperfColumn ? '; iperf3: plain TCP' : ''}.`);
   if (opts.iperf && !iperfColumn) progress.line('  (install iperf3 for a second throughput column)');
   const bad = rows.filter((r) => r.transfer !== undefined && !r.transfer.match);
+  if (bad.length > 0) {
+    progress.line(`SHA-256 MISMATCH: ${bad.map((r) => r.label).join(', ')}: the data was corrupted on the way.`);
+    return 1;
+  }
+  progress.line('SHA-256 matched on every transfer: the data arrived intact.');
+  return 0;
+}
+
+/** The mesh scenario with the demo's temp dir and stale-namespace sweep. */
+async function mesh(rig: Rig, progress: Progress, opts: DemoOptions): Promise<MeshRow[]> {
+  progress.line(`tio demo --mesh: a lighthouse, hole punching and a relay between nodes behind NATs (${formatSize(opts.bytes)} per transfer)`);
+  const stale = removeStaleNetns();
+  if (stale.length) progress.line(`  (removed ${stale.length} namespace(s) left by a killed earlier demo: ${stale.join(', ')})`);
+  const dir = mkdtempSync(join(tmpdir(), 'tio-demo-'));
+  rig.addDir(dir);
+  return runMesh(rig, progress, dir, opts.bytes);
+}
+
+/** Prints the mesh results; 0 when every hash matched, else 1. */
+function reportMesh(progress: Progress, rows: readonly MeshRow[], opts: DemoOptions): number {
+  progress.line('');
+  progress.line(`Results (${formatSize(opts.bytes)} per transfer; tunnel: AES-256-GCM, TUN MTU ${TUN_MTU}):`);
+  for (const l of formatTable(rows.map((r) => ({ label: r.label, transfer: r.transfer })), false)) progress.line(l);
+  for (const r of rows) progress.line(`  ${r.label}: SHA-256 ${r.transfer.match ? 'match' : 'MISMATCH'} ${r.transfer.receivedSha256}; the lighthouse moved ${formatSize(r.lighthouseBytes)}`);
+  const bad = rows.filter((r) => !r.transfer.match);
   if (bad.length > 0) {
     progress.line(`SHA-256 MISMATCH: ${bad.map((r) => r.label).join(', ')}: the data was corrupted on the way.`);
     return 1;

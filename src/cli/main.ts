@@ -10,6 +10,7 @@ const USAGE = `usage: tio <command> [options]
 commands:
   up -config FILE [-test] [-netns NS]   run an overlay node from a Nebula config (-test: validate and exit)
   demo [--bytes SIZE] [--no-iperf]      as root: two namespaces, a tunnel, throughput with offloads on/off
+  demo --mesh [--bytes SIZE]            as root: a lighthouse, hole punching and a relay behind NATs
   version                               print the version
 `;
 

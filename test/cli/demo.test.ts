@@ -153,8 +153,9 @@ test('demo arguments: sizes, options, usage errors', () => {
   assert.equal(parseSize('4096'), 4096);
   assert.equal(parseSize('0'), undefined);
   assert.equal(parseSize('lots'), undefined);
-  assert.deepEqual(parseDemoArgs([]), { bytes: 256 << 20, iperfSeconds: 3, iperf: true });
-  assert.deepEqual(parseDemoArgs(['--bytes=8M', '-iperf-seconds', '1', '--no-iperf']), { bytes: 8 << 20, iperfSeconds: 1, iperf: false });
+  assert.deepEqual(parseDemoArgs([]), { bytes: 256 << 20, iperfSeconds: 3, iperf: true, mesh: false });
+  assert.deepEqual(parseDemoArgs(['--bytes=8M', '-iperf-seconds', '1', '--no-iperf']), { bytes: 8 << 20, iperfSeconds: 1, iperf: false, mesh: false });
+  assert.deepEqual(parseDemoArgs(['--mesh', '--bytes', '2M']), { bytes: 2 << 20, iperfSeconds: 3, iperf: true, mesh: true });
   assert.match(parseDemoArgs(['--bytes', 'x']) as string, /--bytes needs a positive size/);
   assert.match(parseDemoArgs(['--frobnicate']) as string, /unknown option/);
 });

@@ -28,10 +28,21 @@ export interface DemoNodeConfig {
   readonly extra?: string;
   /** The `lighthouse` section (default: not a lighthouse, no lighthouses). */
   readonly lighthouse?: { readonly am: boolean; readonly hosts: readonly string[]; readonly interval?: number };
+  /** punchy.punch and punchy.respond (default off: the two-node demo has nothing to punch). */
+  readonly punchy?: boolean;
+  /** The `relay` section: relay for others (am), and the relays others reach us through (relays; use_relays follows). */
+  readonly relay?: { readonly am: boolean; readonly relays: readonly string[] };
   /** tun.routes entries (none when undefined). */
   readonly routes?: readonly { route: string; mtu: number }[];
   /** tun.unsafe_routes entries (none when undefined); mtu, metric and install left out when undefined. */
   readonly unsafeRoutes?: readonly { route: string; via: string; mtu?: number; metric?: number; install?: boolean }[];
+}
+
+/** The relay section, or nothing. */
+function relayYaml(r: DemoNodeConfig['relay']): string {
+  if (r === undefined) return '';
+  const list = r.relays.length === 0 ? ' []' : `\n${r.relays.map((ip) => `    - ${ip}`).join('\n')}`;
+  return `relay:\n  am_relay: ${r.am}\n  use_relays: true\n  relays:${list}\n`;
 }
 
 /** The tun.routes lines of a config, or nothing. */
@@ -69,8 +80,9 @@ ${lh.interval === undefined ? '' : `  interval: ${lh.interval}\n`}listen:
   host: ${c.listenHost}
   port: ${c.port}
 punchy:
-  punch: false
-cipher: ${c.cipher ?? 'aes'}
+  punch: ${c.punchy ?? false}
+  respond: ${c.punchy ?? false}
+${relayYaml(c.relay)}cipher: ${c.cipher ?? 'aes'}
 tun:
   dev: ${c.dev}
   mtu: ${c.mtu}

@@ -114,7 +114,7 @@ export class LighthouseServer {
       this.host.log.debug('Dropped a lighthouse message', { vpnIp: u32ToIpv4(from), error: e.message });
       return;
     }
-    if (m.type === META_HOST_UPDATE_NOTIFICATION) this.onUpdate(from, m.details.vpnIp, m.details.ip4AndPorts, m.dropped + m.details.ip6AndPorts.length);
+    if (m.type === META_HOST_UPDATE_NOTIFICATION) this.onUpdate(from, m.details.vpnIp, m.details.ip4AndPorts, m.dropped + m.details.ip6AndPorts.length, m.details.relayVpnIps);
     else if (m.type === META_HOST_QUERY) this.onQuery(from, m.details.vpnIp);
     else this.stats.ignored++;
   }
@@ -125,7 +125,7 @@ export class LighthouseServer {
     this.store.clear();
   }
 
-  private onUpdate(from: number, vpnIp: number, v4: readonly Ip4AndPort[], skipped: number): void {
+  private onUpdate(from: number, vpnIp: number, v4: readonly Ip4AndPort[], skipped: number, relays: readonly number[]): void {
     // A host speaks only for itself (nebula: "Host sent invalid update").
     if (vpnIp !== from) {
       this.stats.updatesRefused++;
@@ -139,7 +139,7 @@ export class LighthouseServer {
       if (acceptedAddress(a, this.o.vpnIp, this.o.prefix) === null) this.stats.addressesRefused++;
       else kept.push({ ip: a.ip >>> 0, port: a.port });
     }
-    if (!this.store.report(from, kept)) this.stats.hostsRefused++;
+    if (!this.store.report(from, kept, relays)) this.stats.hostsRefused++;
   }
 
   private onQuery(from: number, vpnIp: number): void {
@@ -159,11 +159,13 @@ export class LighthouseServer {
       return;
     }
     this.budgetUsed++;
-    if (this.host.send(from, encodeMeta({ type: META_HOST_QUERY_REPLY, details: { vpnIp, ip4AndPorts: answer } }))) this.stats.repliesSent++;
+    // The relays go along (nebula coalesceAnswers): without them a node that cannot punch never asks for a relay.
+    const reply = { vpnIp, ip4AndPorts: answer, relayVpnIps: this.store.relaysOf(vpnIp) };
+    if (this.host.send(from, encodeMeta({ type: META_HOST_QUERY_REPLY, details: reply }))) this.stats.repliesSent++;
     // The queried host learns where the asker is, so it punches towards it (nebula: only if the asker is known).
     const asker = this.addresses(from);
     if (asker === null || vpnIp === from) return;
-    if (this.host.send(vpnIp, encodeMeta({ type: META_HOST_PUNCH_NOTIFICATION, details: { vpnIp: from, ip4AndPorts: asker } }))) {
+    if (this.host.send(vpnIp, encodeMeta({ type: META_HOST_PUNCH_NOTIFICATION, details: { vpnIp: from, ip4AndPorts: asker, relayVpnIps: this.store.relaysOf(from) } }))) {
       this.stats.punchNotificationsSent++;
     }
   }

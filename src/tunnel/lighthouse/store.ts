@@ -1,8 +1,10 @@
 // What a lighthouse keeps per host (docs/PROTOCOL.md "Lighthouse messages"; nebula remote_list.go):
-// the list of its latest update (reported). The address its tunnel comes from (learned) is read from
+// the list of its latest update (reported) and the relays it named there, which replies pass on so
+// a node that cannot punch to it knows where to ask for a relay (docs/PROTOCOL.md "Relays"). The address its tunnel comes from (learned) is read from
 // the tunnel when asked, so roaming needs no bookkeeping. Entries are made only for hosts with a
 // tunnel to us and go when it closes; MAX_SERVED_HOSTS bounds them anyway.
 import type { Ip4AndPort } from './meta.js';
+import { MAX_META_RELAYS } from './meta.js';
 import { MAX_REPORTED_ADDRS } from './addresses.js';
 
 /**
@@ -15,6 +17,8 @@ export const MAX_SERVED_HOSTS = 65_536;
 export interface ServedHost {
   /** From its latest HostUpdateNotification, at most MAX_REPORTED_ADDRS. */
   reported: Ip4AndPort[];
+  /** Overlay IPs of its relays (its relay.relays) from that update, at most MAX_META_RELAYS. */
+  relays: number[];
 }
 
 /** The lighthouse's per-host address store, bounded in hosts and in addresses per host. */
@@ -35,12 +39,14 @@ export class HostStore {
 
   /**
    * Replaces `vpnIp`'s reported list with the first MAX_REPORTED_ADDRS of `addrs` (as nebula's
-   * unlockedSetV4, which truncates before it filters); false when the store is full.
+   * unlockedSetV4, which truncates before it filters) and its relays with `relays` (nebula
+   * unlockedSetRelay); false when the store is full.
    */
-  report(vpnIp: number, addrs: readonly Ip4AndPort[]): boolean {
+  report(vpnIp: number, addrs: readonly Ip4AndPort[], relays: readonly number[] = []): boolean {
     const h = this.entry(vpnIp);
     if (h === null) return false;
     h.reported = addrs.slice(0, MAX_REPORTED_ADDRS);
+    h.relays = relays.filter((r) => r !== vpnIp).slice(0, MAX_META_RELAYS).map((r) => r >>> 0);
     return true;
   }
 
@@ -59,6 +65,11 @@ export class HostStore {
     return learned === null ? [...h.reported] : [learned, ...h.reported];
   }
 
+  /** The relays `vpnIp` named in its latest update (empty for a host we do not know). */
+  relaysOf(vpnIp: number): number[] {
+    return [...(this.hosts.get(vpnIp)?.relays ?? [])];
+  }
+
   /** Forgets everything. */
   clear(): void {
     this.hosts.clear();
@@ -68,7 +79,7 @@ export class HostStore {
     let h = this.hosts.get(vpnIp);
     if (h === undefined) {
       if (this.hosts.size >= this.limit) return null;
-      h = { reported: [] };
+      h = { reported: [], relays: [] };
       this.hosts.set(vpnIp, h);
     }
     return h;

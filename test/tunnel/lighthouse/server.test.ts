@@ -105,3 +105,27 @@ test('malformed messages are dropped and counted; other types are ignored', () =
   assert.equal(r.s.stats.ignored, 1);
   assert.deepEqual(r.sent, []);
 });
+
+test('the relays a host named in its update go along in replies about it and in punch notifications', () => {
+  const r = rig();
+  const R = ip('198.19.0.1');
+  const relaysSeen: number[][] = [];
+  const s = new LighthouseServer({
+    send: (_to, payload) => {
+      relaysSeen.push([...decodeMeta(payload).details.relayVpnIps]);
+      return true;
+    },
+    remoteOf: (v) => r.remotes.get(v) ?? null,
+    now: () => 1000,
+    log: new Logger('info', 'text', () => undefined),
+  }, { vpnIp: ME, prefix: 16 });
+  const up = (from: number, relays: number[]) => {
+    const b = encodeMeta({ type: META_HOST_UPDATE_NOTIFICATION, details: { vpnIp: from, ip4AndPorts: [addr('10.0.0.1')], relayVpnIps: relays } });
+    s.onMessage(from, b, 0, b.length);
+  };
+  up(B, [R]);
+  up(A, []);
+  const q = encodeMeta({ type: META_HOST_QUERY, details: { vpnIp: B, ip4AndPorts: [] } });
+  s.onMessage(A, q, 0, q.length);
+  assert.deepEqual(relaysSeen, [[R], []], 'reply about B names B\'s relay; the punch notification about A names none');
+});

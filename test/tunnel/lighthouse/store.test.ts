@@ -44,3 +44,12 @@ test('a forgotten host is gone', () => {
   assert.equal(s.get(7), undefined);
   assert.equal(s.forget(7), false);
 });
+
+test('an update\'s relays are kept without the host itself and replaced by the next update', () => {
+  const s = new HostStore();
+  s.report(7, [], [1, 7, 2]);
+  assert.deepEqual(s.relaysOf(7), [1, 2]);
+  s.report(7, []);
+  assert.deepEqual(s.relaysOf(7), []);
+  assert.deepEqual(s.relaysOf(8), []);
+});
