@@ -15,6 +15,16 @@ export const MAX_SERVED_HOSTS = 65_536;
 export interface ServedHost {
   /** From its latest HostUpdateNotification, at most MAX_REPORTED_ADDRS. */
   reported: Ip4AndPort[];
+  /** Overlay addresses of its relays (relay.relays) from the same update, at most MAX_REPORTED_ADDRS. */
+  relays: number[];
+}
+
+/** What a reply says about a host: its addresses (learned first) and its relays. */
+export interface HostAnswer {
+  /** Learned address first, then reported. */
+  addrs: Ip4AndPort[];
+  /** Its relays, as it reported them. */
+  relays: number[];
 }
 
 /** The lighthouse's per-host address store, bounded in hosts and in addresses per host. */
@@ -34,13 +44,15 @@ export class HostStore {
   }
 
   /**
-   * Replaces `vpnIp`'s reported list with the first MAX_REPORTED_ADDRS of `addrs` (as nebula's
-   * unlockedSetV4, which truncates before it filters); false when the store is full.
+   * Replaces `vpnIp`'s reported list and relays with the first MAX_REPORTED_ADDRS of `addrs` and
+   * `relays` (as nebula's unlockedSetV4 and unlockedSetRelay, which truncate to MaxRemotes); false
+   * when the store is full.
    */
-  report(vpnIp: number, addrs: readonly Ip4AndPort[]): boolean {
+  report(vpnIp: number, addrs: readonly Ip4AndPort[], relays: readonly number[] = []): boolean {
     const h = this.entry(vpnIp);
     if (h === null) return false;
     h.reported = addrs.slice(0, MAX_REPORTED_ADDRS);
+    h.relays = relays.slice(0, MAX_REPORTED_ADDRS);
     return true;
   }
 
@@ -51,12 +63,13 @@ export class HostStore {
 
   /**
    * The host's addresses for a reply: `learned` (its tunnel's remote, null without one) first, then
-   * reported (nebula coalesceAnswers; duplicates kept, as nebula); null for a host known neither way.
+   * reported (nebula coalesceAnswers; duplicates kept, as nebula), and its relays; null for a host
+   * known neither way.
    */
-  answer(vpnIp: number, learned: Ip4AndPort | null): Ip4AndPort[] | null {
+  answer(vpnIp: number, learned: Ip4AndPort | null): HostAnswer | null {
     const h = this.hosts.get(vpnIp);
-    if (h === undefined) return learned === null ? null : [learned];
-    return learned === null ? [...h.reported] : [learned, ...h.reported];
+    if (h === undefined) return learned === null ? null : { addrs: [learned], relays: [] };
+    return { addrs: learned === null ? [...h.reported] : [learned, ...h.reported], relays: [...h.relays] };
   }
 
   /** Forgets everything. */
@@ -68,7 +81,7 @@ export class HostStore {
     let h = this.hosts.get(vpnIp);
     if (h === undefined) {
       if (this.hosts.size >= this.limit) return null;
-      h = { reported: [] };
+      h = { reported: [], relays: [] };
       this.hosts.set(vpnIp, h);
     }
     return h;
