@@ -1,4 +1,4 @@
-// Moving a relayed tunnel to a direct path (docs/PROTOCOL.md "Relays", "Leaving a relay"; nebula
+// Moving a relayed tunnel to a direct path (docs/PROTOCOL.md "Relays", its part on leaving a relay; nebula
 // 1.6.1 hostmap.go TryPromoteBest): while a relayed tunnel carries traffic, a test request is sent
 // straight to each underlay address the lighthouses know for the peer. If one arrives, the peer roams
 // onto that address (authenticated traffic from a new address moves a tunnel) and its reply, sent

@@ -1,5 +1,5 @@
 // Root-only, in the NAT rig: a peer that moves to a new underlay address is followed without
-// restarting anyone (docs/PROTOCOL.md "Relays", "Leaving a relay": authenticated traffic straight
+// restarting anyone (docs/PROTOCOL.md "Relays", its part on leaving a relay: authenticated traffic straight
 // from a new address moves a tunnel). Node 0 sits on the public segment, node 1 behind a cone NAT;
 // both know only a tio lighthouse. Once a SHA-256-checked transfer has run, node 1's router gets a
 // new public address (masquerade drops its old mappings), and node 1's next packets come from
