@@ -96,7 +96,8 @@ test('fuzz: a lighthouse server fed any message from any member never throws, an
       if (s.hosts > 4) throw new Error('the store went past its host limit');
       for (let v = 0xc6130002; v <= 0xc6130009; v++) {
         const a = s.addresses(v);
-        if (a !== null && a.length > 1 + MAX_REPORTED_ADDRS) throw new Error(`too many addresses for a host: ${a.length}`);
+        if (a !== null && a.addrs.length > 1 + MAX_REPORTED_ADDRS) throw new Error(`too many addresses for a host: ${a.addrs.length}`);
+        if (a !== null && a.relays.length > MAX_REPORTED_ADDRS) throw new Error(`too many relays for a host: ${a.relays.length}`);
       }
     }
     if (sentTo.some((to) => to < 0xc6130002 || to > 0xc6130009)) throw new Error('answered a host without a tunnel');

@@ -13,7 +13,7 @@ import {
   META_HOST_PUNCH_NOTIFICATION, META_HOST_QUERY, META_HOST_QUERY_REPLY, META_HOST_UPDATE_NOTIFICATION, decodeMeta, encodeMeta,
   type Ip4AndPort,
 } from './meta.js';
-import { HostStore, MAX_SERVED_HOSTS } from './store.js';
+import { HostStore, MAX_SERVED_HOSTS, type HostAnswer } from './store.js';
 
 /** Queries answered per second over all askers, at most (nebula answers every one); the rest are counted and dropped. */
 export const ANSWERS_PER_SECOND = 1000;
@@ -87,8 +87,8 @@ export class LighthouseServer {
     return this.store.size;
   }
 
-  /** What we would answer about `vpnIp` (learned, then reported), or null for a host we do not know. */
-  addresses(vpnIp: number): Ip4AndPort[] | null {
+  /** What we would answer about `vpnIp` (learned, then reported addresses; its relays), or null for a host we do not know. */
+  addresses(vpnIp: number): HostAnswer | null {
     const r = this.host.remoteOf(vpnIp);
     const ip = r !== null && r.family === 4 ? ipv4ToU32(r.ip) : null;
     return this.store.answer(vpnIp, ip === null || r === null ? null : { ip, port: r.port });
@@ -114,7 +114,7 @@ export class LighthouseServer {
       this.host.log.debug('Dropped a lighthouse message', { vpnIp: u32ToIpv4(from), error: e.message });
       return;
     }
-    if (m.type === META_HOST_UPDATE_NOTIFICATION) this.onUpdate(from, m.details.vpnIp, m.details.ip4AndPorts, m.dropped + m.details.ip6AndPorts.length, m.details.relayVpnIps);
+    if (m.type === META_HOST_UPDATE_NOTIFICATION) this.onUpdate(from, m.details.vpnIp, m.details.ip4AndPorts, m.details.relayVpnIps, m.dropped + m.details.ip6AndPorts.length);
     else if (m.type === META_HOST_QUERY) this.onQuery(from, m.details.vpnIp);
     else this.stats.ignored++;
   }
@@ -125,7 +125,7 @@ export class LighthouseServer {
     this.store.clear();
   }
 
-  private onUpdate(from: number, vpnIp: number, v4: readonly Ip4AndPort[], skipped: number, relays: readonly number[]): void {
+  private onUpdate(from: number, vpnIp: number, v4: readonly Ip4AndPort[], relays: readonly number[], skipped: number): void {
     // A host speaks only for itself (nebula: "Host sent invalid update").
     if (vpnIp !== from) {
       this.stats.updatesRefused++;
@@ -139,6 +139,7 @@ export class LighthouseServer {
       if (acceptedAddress(a, this.o.vpnIp, this.o.prefix) === null) this.stats.addressesRefused++;
       else kept.push({ ip: a.ip >>> 0, port: a.port });
     }
+        // Its relays go into replies about it, so askers can reach it through them (nebula unlockedSetRelay).
     if (!this.store.report(from, kept, relays)) this.stats.hostsRefused++;
   }
 
@@ -159,13 +160,11 @@ export class LighthouseServer {
       return;
     }
     this.budgetUsed++;
-    // The relays go along (nebula coalesceAnswers): without them a node that cannot punch never asks for a relay.
-    const reply = { vpnIp, ip4AndPorts: answer, relayVpnIps: this.store.relaysOf(vpnIp) };
-    if (this.host.send(from, encodeMeta({ type: META_HOST_QUERY_REPLY, details: reply }))) this.stats.repliesSent++;
+    if (this.host.send(from, encodeMeta({ type: META_HOST_QUERY_REPLY, details: { vpnIp, ip4AndPorts: answer.addrs, relayVpnIps: answer.relays } }))) this.stats.repliesSent++;
     // The queried host learns where the asker is, so it punches towards it (nebula: only if the asker is known).
     const asker = this.addresses(from);
     if (asker === null || vpnIp === from) return;
-    if (this.host.send(vpnIp, encodeMeta({ type: META_HOST_PUNCH_NOTIFICATION, details: { vpnIp: from, ip4AndPorts: asker, relayVpnIps: this.store.relaysOf(from) } }))) {
+    if (this.host.send(vpnIp, encodeMeta({ type: META_HOST_PUNCH_NOTIFICATION, details: { vpnIp: from, ip4AndPorts: asker.addrs, relayVpnIps: asker.relays } }))) {
       this.stats.punchNotificationsSent++;
     }
   }

@@ -1,10 +1,8 @@
 // What a lighthouse keeps per host (docs/PROTOCOL.md "Lighthouse messages"; nebula remote_list.go):
-// the list of its latest update (reported) and the relays it named there, which replies pass on so
-// a node that cannot punch to it knows where to ask for a relay (docs/PROTOCOL.md "Relays"). The address its tunnel comes from (learned) is read from
+// the list of its latest update (reported). The address its tunnel comes from (learned) is read from
 // the tunnel when asked, so roaming needs no bookkeeping. Entries are made only for hosts with a
 // tunnel to us and go when it closes; MAX_SERVED_HOSTS bounds them anyway.
 import type { Ip4AndPort } from './meta.js';
-import { MAX_META_RELAYS } from './meta.js';
 import { MAX_REPORTED_ADDRS } from './addresses.js';
 
 /**
@@ -17,7 +15,15 @@ export const MAX_SERVED_HOSTS = 65_536;
 export interface ServedHost {
   /** From its latest HostUpdateNotification, at most MAX_REPORTED_ADDRS. */
   reported: Ip4AndPort[];
-  /** Overlay IPs of its relays (its relay.relays) from that update, at most MAX_META_RELAYS. */
+  /** Overlay addresses of its relays (relay.relays) from the same update, at most MAX_REPORTED_ADDRS. */
+  relays: number[];
+}
+
+/** What a reply says about a host: its addresses (learned first) and its relays. */
+export interface HostAnswer {
+  /** Learned address first, then reported. */
+  addrs: Ip4AndPort[];
+  /** Its relays, as it reported them. */
   relays: number[];
 }
 
@@ -38,15 +44,15 @@ export class HostStore {
   }
 
   /**
-   * Replaces `vpnIp`'s reported list with the first MAX_REPORTED_ADDRS of `addrs` (as nebula's
-   * unlockedSetV4, which truncates before it filters) and its relays with `relays` (nebula
-   * unlockedSetRelay); false when the store is full.
+   * Replaces `vpnIp`'s reported list and relays with the first MAX_REPORTED_ADDRS of `addrs` and
+   * `relays` (as nebula's unlockedSetV4 and unlockedSetRelay, which truncate to MaxRemotes); false
+   * when the store is full.
    */
   report(vpnIp: number, addrs: readonly Ip4AndPort[], relays: readonly number[] = []): boolean {
     const h = this.entry(vpnIp);
     if (h === null) return false;
     h.reported = addrs.slice(0, MAX_REPORTED_ADDRS);
-    h.relays = relays.filter((r) => r !== vpnIp).slice(0, MAX_META_RELAYS).map((r) => r >>> 0);
+    h.relays = relays.slice(0, MAX_REPORTED_ADDRS);
     return true;
   }
 
@@ -57,12 +63,13 @@ export class HostStore {
 
   /**
    * The host's addresses for a reply: `learned` (its tunnel's remote, null without one) first, then
-   * reported (nebula coalesceAnswers; duplicates kept, as nebula); null for a host known neither way.
+   * reported (nebula coalesceAnswers; duplicates kept, as nebula), and its relays; null for a host
+   * known neither way.
    */
-  answer(vpnIp: number, learned: Ip4AndPort | null): Ip4AndPort[] | null {
+  answer(vpnIp: number, learned: Ip4AndPort | null): HostAnswer | null {
     const h = this.hosts.get(vpnIp);
-    if (h === undefined) return learned === null ? null : [learned];
-    return learned === null ? [...h.reported] : [learned, ...h.reported];
+    if (h === undefined) return learned === null ? null : { addrs: [learned], relays: [] };
+    return { addrs: learned === null ? [...h.reported] : [learned, ...h.reported], relays: [...h.relays] };
   }
 
   /** The relays `vpnIp` named in its latest update (empty for a host we do not know). */

@@ -207,6 +207,12 @@ export class DataPlane<T extends DataTunnel> {
     this.send(t.remote, sealControl(t, this.controlAead, type, subtype, payload));
   }
 
+  /** Encrypts a control message on t's counter and sends it straight to `to`, not t's path (probing for a direct path: promote.ts). */
+  sendControlTo(t: T, to: Endpoint, type: number, subtype: number): void {
+    if (t.isClosed || this.udp.isClosed || to.ip === RELAY_PATH_IP) return;
+    this.send(to, sealControl(t, this.controlAead, type, subtype));
+  }
+
   /** Periodic upkeep (about 1 Hz): idle flows leave the firewall; counters are published. */
   tick(nowMs: number): void {
     this.firewall.sweep(nowMs);

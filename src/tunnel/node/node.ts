@@ -19,7 +19,7 @@ import { OptionError } from '../../errors.js';
 import { MAX_QUEUES, Packet, TunDevice, inNetns } from '../../tun/index.js';
 import { CertError, u32ToIp, verifyCertificate } from '../cert/index.js';
 import { LighthouseClient, LighthouseServer, Punchy, reportedAddresses } from '../lighthouse/index.js';
-import { ControlMessageError, RelayManager, decodeControl } from '../relay/index.js';
+import { ControlMessageError, RELAY_PATH_IP, RelayManager, decodeControl } from '../relay/index.js';
 import { UdpSocket, type Endpoint } from '../../udp/index.js';
 import {
   SUBTYPE_NONE, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_CONTROL, TYPE_LIGHTHOUSE, TYPE_TEST, RECV_ERROR_TEARDOWN_COUNT,
@@ -33,6 +33,7 @@ import { Hostmap } from './hostmap.js';
 import { udpOptions, type NodeOptions } from './options.js';
 import { Routines } from './routines.js';
 import { checkRoutes, deviceMtu, installRoutes, viaRoutes } from './routes.js';
+import { DirectProber } from './promote.js';
 import type { NodeStats } from './stats.js';
 import { nodeCounters, tunnelStatus, type NodeStatus } from './status.js';
 import { exposeInternals } from './internals.js';
@@ -72,6 +73,8 @@ export class OverlayNode {
   private readonly relays: RelayManager<Tunnel> | null;
   // Whether handshakes also go through the relays lighthouses name for a peer (relay.use_relays).
   private readonly useRelays: boolean;
+  // Probes relayed tunnels for a direct path (promote.ts), with relays and a lighthouse client; else null.
+  private readonly prober: DirectProber<Tunnel> | null;
   /** Number of TUN queue / UDP socket pairs. */
   readonly routines: number;
   /** Resolves once every routine runs (at once for a single-queue node); rejects if the node failed to start. */
@@ -152,6 +155,13 @@ export class OverlayNode {
       now: clock,
       log: o.log,
     }, { lighthouses: lh.hosts, intervalMs: lh.intervalMs, vpnIp: pki.vpnIp, prefix: pki.prefix, holdPackets: o.handshakes.triggerBuffer, relays: o.relay?.relays ?? [] });
+    const client = this.lighthouse;
+    this.prober = this.relays === null || client === null ? null : new DirectProber<Tunnel>({
+      relayed: () => Array.from(this.hostmap.all()).filter((t) => t.remote.ip === RELAY_PATH_IP),
+      remotes: (ip) => client.remotes(ip),
+      probe: (t, to) => this.plane.sendControlTo(t, to, TYPE_TEST, SUBTYPE_TEST_REQUEST),
+      query: (ip) => client.query(ip),
+    });
     this.handshakes = new HandshakeManager({
       pki, cipher: o.cipher, hostmap: this.hostmap, log: o.log,
       // Static entries first, as nebula puts them first (lighthouse.go addStaticRemote).
@@ -545,6 +555,7 @@ export class OverlayNode {
     this.plane.tick(now);
     this.lighthouse?.tick();
     this.punchy.tick();
+    this.prober?.tick(now);
   }
 
   // pki.disconnect_invalid (connection_manager.go handleInvalidCertificate in 1.6.1): a tunnel whose

@@ -124,7 +124,7 @@ test('a tio lighthouse joins a tio node and a nebula 1.6.1 node behind cone NATs
   await pairing(t, 'lhtm', 54, 'tio', ['tio', 'nebula']);
 });
 
-test('a tio lighthouse killed and restarted is found again by running tio and nebula nodes, which need no restart', { skip, timeout: 300_000 }, async (t) => {
+test('a tio lighthouse killed and restarted is found again by running tio and nebula nodes, which need no restart, and TCP through what it tells is intact', { skip, timeout: 300_000 }, async (t) => {
   const rig = natRig({ tag: 'lhrs', sites: ['cone', 'cone', 'cone'], net: 56 });
   let ov: RigOverlay | undefined;
   const procs: NsProcess[] = [];
@@ -148,6 +148,14 @@ test('a tio lighthouse killed and restarted is found again by running tio and ne
     const toTio = await msToFirstReply(rig.sites[2]!.node, ov.nodes[0]!.ip, t0, 120_000);
     const toNebula = await msToFirstReply(rig.sites[2]!.node, ov.nodes[1]!.ip, t0, 120_000);
     t.diagnostic(`after the restart, a new node reached the tio node in ${toTio.toFixed(0)} ms and the nebula node in ${toNebula.toFixed(0)} ms`);
+    // The nodes found through the restarted lighthouse carry data both ways intact.
+    for (const [i, port] of [[0, 5281], [1, 5282]] as const) {
+      for (const [from, to, toIp] of [[2, i, ov.nodes[i]!.ip], [i, 2, ov.nodes[2]!.ip]] as const) {
+        const r = await tcpTransfer(rig.sites[to]!.node, rig.sites[from]!.node, toIp, port + 10 * from, BYTES, 120_000);
+        assert.equal(r.received.bytes, BYTES);
+        assert.equal(r.received.sha256, r.sent.sha256);
+      }
+    }
     assert.ok(procs[1]!.running() && procs[2]!.running(), 'a node stopped');
   } catch (e) {
     for (const p of procs) process.stderr.write(`--- ${p.what}\n${p.output(60)}\n`);

@@ -16,21 +16,21 @@ const addr = (s: string, port = 4242): Ip4AndPort => ({ ip: ip(s), port });
 
 function rig(maxHosts?: number) {
   const now = 1000;
-  const sent: { to: number; type: number; vpnIp: number; addrs: readonly Ip4AndPort[] }[] = [];
+  const sent: { to: number; type: number; vpnIp: number; addrs: readonly Ip4AndPort[]; relays?: readonly number[] }[] = [];
   const remotes = new Map<number, Endpoint>([[A, Endpoint.of('198.18.50.2', 4242)], [B, Endpoint.of('198.18.50.3', 4242)]]);
   const s = new LighthouseServer({
     send: (to, payload) => {
       if (!remotes.has(to)) return false;
       const m = decodeMeta(payload);
-      sent.push({ to, type: m.type, vpnIp: m.details.vpnIp, addrs: m.details.ip4AndPorts });
+      sent.push({ to, type: m.type, vpnIp: m.details.vpnIp, addrs: m.details.ip4AndPorts, ...(m.details.relayVpnIps.length > 0 ? { relays: m.details.relayVpnIps } : {}) });
       return true;
     },
     remoteOf: (v) => remotes.get(v) ?? null,
     now: () => now,
     log: new Logger('info', 'text', () => undefined),
   }, { vpnIp: ME, prefix: 16, ...(maxHosts === undefined ? {} : { maxHosts }) });
-  const msg = (from: number, type: number, vpnIp: number, addrs: Ip4AndPort[] = []) => {
-    const b = encodeMeta({ type, details: { vpnIp, ip4AndPorts: addrs } });
+  const msg = (from: number, type: number, vpnIp: number, addrs: Ip4AndPort[] = [], relays: number[] = []) => {
+    const b = encodeMeta({ type, details: { vpnIp, ip4AndPorts: addrs, relayVpnIps: relays } });
     s.onMessage(from, b, 0, b.length);
   };
   return { s, sent, remotes, msg };
@@ -49,18 +49,29 @@ test('a query is answered with the learned address then the reported ones, and t
   assert.equal(r.s.stats.punchNotificationsSent, 1);
 });
 
+test('the relays a host names in its update go with its addresses in replies and punch notifications', () => {
+  const r = rig();
+  r.msg(B, META_HOST_UPDATE_NOTIFICATION, B, [addr('10.0.0.11')], [ME]);
+  r.msg(A, META_HOST_UPDATE_NOTIFICATION, A, [], [ME, ip('198.19.0.5')]);
+  r.msg(A, META_HOST_QUERY, B);
+  assert.deepEqual(r.sent, [
+    { to: A, type: META_HOST_QUERY_REPLY, vpnIp: B, addrs: [addr('198.18.50.3'), addr('10.0.0.11')], relays: [ME] },
+    { to: B, type: META_HOST_PUNCH_NOTIFICATION, vpnIp: A, addrs: [addr('198.18.50.2')], relays: [ME, ip('198.19.0.5')] },
+  ]);
+});
+
 test('an update about another host than its sender is dropped and counted', () => {
   const r = rig();
   r.msg(A, META_HOST_UPDATE_NOTIFICATION, B, [addr('10.6.6.6')]);
   assert.equal(r.s.stats.updatesRefused, 1);
-  assert.deepEqual(r.s.addresses(B), [addr('198.18.50.3')]);
+  assert.deepEqual(r.s.addresses(B)?.addrs, [addr('198.18.50.3')]);
 });
 
 test('reported addresses inside the overlay network, with port 0 or not unicast are dropped and counted', () => {
   const r = rig();
   r.msg(A, META_HOST_UPDATE_NOTIFICATION, A, [addr('198.19.0.99'), addr('10.0.0.1', 0), addr('224.0.0.1'), addr('10.0.0.2')]);
   assert.equal(r.s.stats.addressesRefused, 3);
-  assert.deepEqual(r.s.addresses(A), [addr('198.18.50.2'), addr('10.0.0.2')]);
+  assert.deepEqual(r.s.addresses(A)?.addrs, [addr('198.18.50.2'), addr('10.0.0.2')]);
 });
 
 test('a query about a host we do not know gets no answer and no punch notification', () => {

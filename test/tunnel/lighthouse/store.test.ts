@@ -8,14 +8,24 @@ const a = (n: number) => ({ ip: 0xc6120000 + n, port: 4242 });
 test('an answer lists the learned address first, then the reported ones, duplicates kept as nebula', () => {
   const s = new HostStore();
   s.report(7, [a(1), a(2)]);
-  assert.deepEqual(s.answer(7, a(1)), [a(1), a(1), a(2)]);
-  assert.deepEqual(s.answer(7, null), [a(1), a(2)]);
+  assert.deepEqual(s.answer(7, a(1))?.addrs, [a(1), a(1), a(2)]);
+  assert.deepEqual(s.answer(7, null)?.addrs, [a(1), a(2)]);
 });
 
 test('a host known neither by a tunnel nor by an update has no answer', () => {
   const s = new HostStore();
   assert.equal(s.answer(9, null), null);
-  assert.deepEqual(s.answer(9, a(3)), [a(3)]);
+  assert.deepEqual(s.answer(9, a(3)), { addrs: [a(3)], relays: [] });
+});
+
+test('an update\'s relays are answered with the host, at most MAX_REPORTED_ADDRS, and replaced by the next update', () => {
+  const s = new HostStore();
+  s.report(7, [a(1)], Array.from({ length: 15 }, (_, i) => 100 + i));
+  assert.equal(s.answer(7, null)?.relays.length, MAX_REPORTED_ADDRS);
+  s.report(7, [a(1)], [5]);
+  assert.deepEqual(s.answer(7, a(2)), { addrs: [a(2), a(1)], relays: [5] });
+  s.report(7, [a(1)]);
+  assert.deepEqual(s.answer(7, null)?.relays, []);
 });
 
 test('an update keeps at most MAX_REPORTED_ADDRS addresses and replaces the previous list', () => {
@@ -45,10 +55,10 @@ test('a forgotten host is gone', () => {
   assert.equal(s.forget(7), false);
 });
 
-test('an update\'s relays are kept without the host itself and replaced by the next update', () => {
+test('an update\'s relays are kept as sent (unchecked, as nebula 1.6.1) and replaced by the next update', () => {
   const s = new HostStore();
   s.report(7, [], [1, 7, 2]);
-  assert.deepEqual(s.relaysOf(7), [1, 2]);
+  assert.deepEqual(s.relaysOf(7), [1, 7, 2]);
   s.report(7, []);
   assert.deepEqual(s.relaysOf(7), []);
   assert.deepEqual(s.relaysOf(8), []);

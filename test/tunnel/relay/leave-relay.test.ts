@@ -1,0 +1,103 @@
+// Root-only, in the NAT rig: a relayed tunnel moves to a direct path once one exists, as nebula
+// 1.6.1 does (hostmap.go TryPromoteBest: test requests straight to the peer's known addresses; the
+// peer roams on one and its reply moves the sender; docs/PROTOCOL.md "Relays"). Two nodes behind
+// symmetric NATs meet through a lighthouse+relay; node 1 advertises its router's public port 4242
+// (lighthouse.advertise_addrs), which forwards nothing at first, so the tunnel is relayed. Then the
+// router gets a port forward to node 1: the next transfers must leave the relay and, SHA-256-checked,
+// bypass the lighthouse. Run with tio in every role and with nebula 1.6.1 in every role.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync, writeFileSync } from 'node:fs';
+import { parse, stringify } from 'yaml';
+import { rootSkipReason } from '../../../kit/netns.js';
+import { natRig } from '../../../kit/nat-rig.js';
+import { NAT_TABLE } from '../../../kit/nat-nft.js';
+import { msToFirstReply, rigOverlay } from '../../../kit/nat-overlay.js';
+import { nebulaSkipReason } from '../../../kit/nebula-pki.js';
+import { startNebulaWith } from '../../../kit/nebula.js';
+import { startTio, type NsProcess } from '../../../kit/process.js';
+import { ifDelta } from '../../../kit/netstat.js';
+import { tcpTransfer } from '../../../kit/tcp.js';
+import { tryRun } from '../../../kit/run.js';
+
+const skip = rootSkipReason() ?? nebulaSkipReason()
+  ?? (tryRun('nft', ['--version'], { timeoutMs: 5_000 }) === undefined ? 'nft (nftables) is not installed' : undefined)
+  ?? (tryRun('ping', ['-V'], { timeoutMs: 5_000 }) === undefined ? 'ping (iputils) is not installed' : undefined);
+const BYTES = 8 << 20;
+/** Each round of traffic while waiting for the move (1.6.1 probes every 1000th outbound packet). */
+const ROUND_BYTES = 2 << 20;
+const ROUNDS = 20;
+/** Lighthouse traffic allowed during a transfer that bypasses it. */
+const CONTROL_BYTES = 256 << 10;
+
+for (const [k, program] of (['tio', 'nebula'] as const).entries()) {
+  test(`${program} in every role: a relayed tunnel moves to a direct path that appears, and TCP then bypasses the relay intact`, { skip, timeout: 300_000 }, async (t) => {
+    const net = 150 + 2 * k;
+    const rig = natRig({ tag: `lvr${k}`, sites: ['symmetric', 'symmetric'], net });
+    const ov = rigOverlay(rig, net);
+    const procs: NsProcess[] = [];
+    const start = (ns: Parameters<typeof startTio>[0], config: string, what: string): NsProcess => {
+      const p = program === 'tio' ? startTio(ns, config, what) : startNebulaWith(ns, config, what);
+      procs.push(p);
+      return p;
+    };
+    const [s0, s1] = [rig.sites[0]!, rig.sites[1]!];
+    const ip1 = ov.nodes[1]!.ip;
+    try {
+      const lh = start(rig.lighthouse, ov.lighthouseConfig({ amRelay: true, tag: program, level: 'debug' }), `${program} lighthouse+relay`);
+      await lh.waitForLog('Nebula interface is active', 30_000);
+      const t0 = process.hrtime.bigint();
+      for (const i of [0, 1] as const) {
+        const file = ov.nodeConfig(i, { relay: true, tag: program, level: 'debug' });
+        if (i === 1) {
+          const c = parse(readFileSync(file, 'utf8')) as { lighthouse: Record<string, unknown> };
+          c.lighthouse['advertise_addrs'] = [`${s1.publicAddr}:4242`];
+          writeFileSync(file, stringify(c));
+        }
+        const p = start(rig.sites[i]!.node, file, `${program} n${i}`);
+        await p.waitForLog('Nebula interface is active', 30_000);
+      }
+      const ms = await msToFirstReply(s0.node, ip1, t0, 90_000);
+      t.diagnostic(`first reply through the relay ${ms.toFixed(0)} ms after the nodes started`);
+      let before = rig.lighthouseTraffic();
+      let r = await tcpTransfer(s1.node, s0.node, ip1, 5221, ROUND_BYTES, 120_000);
+      assert.equal(r.received.sha256, r.sent.sha256);
+      let d = ifDelta(rig.lighthouseTraffic(), before);
+      assert.ok(Math.min(d.rxBytes, d.txBytes) >= ROUND_BYTES, 'the first transfer went through the relay');
+      // A port forward to node 1 appears: the path that was advertised now works.
+      const r1 = s1.router!;
+      r1.exec('nft', [`add table ip tio_fwd
+add chain ip tio_fwd pre { type nat hook prerouting priority dstnat; policy accept; }
+add rule ip tio_fwd pre iifname "${s1.publicIf}" udp dport 4242 dnat to ${s1.nodeAddr}:4242
+insert rule ip ${NAT_TABLE} forward iifname "${s1.publicIf}" ct status dnat accept
+`]);
+      const tFwd = process.hrtime.bigint();
+      let rounds = 0;
+      for (; rounds < ROUNDS; rounds++) {
+        before = rig.lighthouseTraffic();
+        r = await tcpTransfer(s1.node, s0.node, ip1, 5222 + rounds, ROUND_BYTES, 120_000);
+        assert.equal(r.received.sha256, r.sent.sha256);
+        d = ifDelta(rig.lighthouseTraffic(), before);
+        if (Math.min(d.rxBytes, d.txBytes) < CONTROL_BYTES) break;
+      }
+      t.diagnostic(`left the relay after ${rounds} rounds of ${ROUND_BYTES} bytes, ${(Number(process.hrtime.bigint() - tFwd) / 1e6).toFixed(0)} ms after the forward appeared`);
+      assert.ok(rounds < ROUNDS, 'the tunnel stayed on the relay');
+      for (const [from, to, toIp, port] of [[s0, s1, ip1, 5250], [s1, s0, ov.nodes[0]!.ip, 5251]] as const) {
+        before = rig.lighthouseTraffic();
+        const x = await tcpTransfer(to.node, from.node, toIp, port, BYTES, 120_000);
+        assert.equal(x.received.bytes, BYTES);
+        assert.equal(x.received.sha256, x.sent.sha256);
+        d = ifDelta(rig.lighthouseTraffic(), before);
+        t.diagnostic(`${BYTES} bytes to ${toIp} in ${x.seconds.toFixed(2)} s; lighthouse rx ${d.rxBytes} tx ${d.txBytes}`);
+        assert.ok(Math.min(d.rxBytes, d.txBytes) < CONTROL_BYTES, `the transfer to ${toIp} still crossed the relay`);
+      }
+    } catch (e) {
+      for (const p of procs) process.stderr.write(`--- ${p.what}\n${p.output(80)}\n`);
+      throw e;
+    } finally {
+      for (const p of procs) await p.kill();
+      rig.dispose();
+      ov.dispose();
+    }
+  });
+}
