@@ -35,7 +35,7 @@ test('SIGHUP reloads: the node keeps running, a broken file keeps the running co
     writeFileSync(file, good.replace(/level: info/, 'level: debug').replace(/mtu: 1300/, 'mtu: 1280'));
     p.kill('SIGHUP');
     await waitFor(() => lines.some((l) => l.includes('Reloaded config')), 10_000, 'the reload');
-    assert.ok(lines.some((l) => /applies at the next start only.*sections=tun/.test(l)), 'the tun change is named as waiting for a start');
+    assert.ok(lines.some((l) => /apply at the next start only.*keys=tun.mtu/.test(l)), 'the tun change is named as waiting for a start');
     assert.ok(lines.some((l) => /level=debug msg="Config compared/.test(l)), 'the new level applies at once');
     writeFileSync(file, 'pki: [not a map\n');
     p.kill('SIGHUP');
