@@ -26,7 +26,7 @@ test('changedSections names the top-level sections whose values differ', () => {
 });
 
 test('SIGHUP reloads: the node keeps running, a broken file keeps the running config, the level applies live', { skip, timeout: 60_000 }, async () => {
-  const pki = makePki([['a', '198.19.0.1/16']]);
+  const pki = makePki([['a', '198.19.0.1/16'], ['c', '198.19.0.3/16']]);
   const ns = Netns.create('hup');
   const file = writeNodeConfig(pki, pki.hosts.get('a')!, '127.0.0.1', [], { dev: 'thup0', level: 'info' }, 'tio');
   const p = ns.spawn(process.execPath, [MAIN, 'up', '-config', file], { stdio: ['ignore', 'pipe', 'pipe'] });
@@ -43,7 +43,15 @@ test('SIGHUP reloads: the node keeps running, a broken file keeps the running co
     writeFileSync(file, 'pki: [not a map\n');
     p.kill('SIGHUP');
     await waitFor(() => lines.some((l) => l.includes('Failed to reload config; keeping the running one')), 10_000, 'the refused reload');
-    assert.equal(p.exitCode, null, 'still running after two HUPs');
+    // A certificate for another address: refused as nebula refuses it, the rest of the file applies.
+    const a = pki.hosts.get('a')!;
+    const c = pki.hosts.get('c')!;
+    writeFileSync(file, good.replace(a.crt, c.crt).replace(a.key, c.key));
+    p.kill('SIGHUP');
+    await waitFor(() => lines.filter((l) => l.includes('Reloaded config')).length >= 2, 10_000, 'the third reload');
+    assert.ok(lines.some((l) => /level=error msg="Could not refresh client cert" error="IP in new cert was different from old"/.test(l)), 'the new cert refused');
+    assert.ok(!lines.some((l) => l.includes('Client cert refreshed from disk') && l.includes('name=c')), 'the running cert stays');
+    assert.equal(p.exitCode, null, 'still running after three HUPs');
     p.kill('SIGTERM');
     assert.equal(await exited, 0);
   } catch (e) {
