@@ -39,7 +39,7 @@ export async function up(args: { config: string; netns?: string; test?: boolean 
   const onHup = (): void => {
     log.info('Caught HUP, reloading config', { config: args.config });
     reloading = reloading.then(async () => {
-      running = await reload(args.config, running, log, args.netns);
+      running = await reload(args.config, running, node, log, args.netns);
     });
   };
   process.on('SIGHUP', onHup);

@@ -63,6 +63,10 @@ export class Conntrack {
   private ports = new Uint32Array(0);
   private protoFrag = new Uint16Array(0);
   private expires = new Float64Array(0);
+  /** Rules version each entry was admitted (or last re-checked) under (docs/PROTOCOL.md "Reloading the config"). */
+  private versions = new Uint16Array(0);
+  /** 1 when the packet that admitted the entry came from a peer, so the inbound rules re-check it; 0: outbound. */
+  private incoming = new Uint8Array(0);
   /** Each entry's full hash, so deletion and growth need not rehash (HalfSipHash is not free). */
   private hashes = new Uint32Array(0);
   private count = 0;
@@ -118,14 +122,49 @@ export class Conntrack {
    * An expired entry is removed and false returned.
    */
   touch(flow: Flow, nowMs: number, ttlMs: number): boolean {
-    const i = this.find(flow);
+    const i = this.slotOf(flow, nowMs);
     if (i < 0) return false;
-    if (this.expires[i] <= nowMs) {
-      this.removeAt(i);
-      return false;
-    }
     this.expires[i] = nowMs + ttlMs;
     return true;
+  }
+
+  /**
+   * The slot of `flow` if it is tracked and not expired at `nowMs`, else -1 (an expired entry is
+   * removed). A slot is valid until the next call that adds or removes a flow.
+   */
+  slotOf(flow: Flow, nowMs: number): number {
+    const i = this.find(flow);
+    if (i < 0) return -1;
+    if (this.expires[i] <= nowMs) {
+      this.removeAt(i);
+      return -1;
+    }
+    return i;
+  }
+
+  /** Extends the entry at `slot` (from slotOf) to expire at `expires`. */
+  extend(slot: number, expires: number): void {
+    this.expires[slot] = expires;
+  }
+
+  /** Rules version the entry at `slot` was admitted or last re-checked under. */
+  versionAt(slot: number): number {
+    return this.versions[slot]!;
+  }
+
+  /** Whether the entry at `slot` was admitted by a packet from the peer (the inbound rules). */
+  incomingAt(slot: number): boolean {
+    return this.incoming[slot] === 1;
+  }
+
+  /** Records that the entry at `slot` passed a re-check under rules version `version`. */
+  restamp(slot: number, version: number): void {
+    this.versions[slot] = version;
+  }
+
+  /** Forgets the entry at `slot` (from slotOf). */
+  removeSlot(slot: number): void {
+    this.removeAt(slot);
   }
 
   /** Whether `flow` is tracked and not expired at `nowMs`; changes nothing. */
@@ -136,9 +175,10 @@ export class Conntrack {
 
   /**
    * Tracks `flow` until nowMs + ttlMs (refreshing it if present); false when maxFlows flows are
-   * tracked, or maxFlowsPerPeer with the flow's remote address.
+   * tracked, or maxFlowsPerPeer with the flow's remote address. A new entry records `version`, the
+   * rules version it was admitted under, and whether a packet from the peer (`incoming`) admitted it.
    */
-  add(flow: Flow, nowMs: number, ttlMs: number): boolean {
+  add(flow: Flow, nowMs: number, ttlMs: number, version = 0, incoming = false): boolean {
     const lip = flow.localIp >>> 0;
     const rip = flow.remoteIp >>> 0;
     const ports = ((flow.localPort << 16) | flow.remotePort) >>> 0;
@@ -162,7 +202,9 @@ export class Conntrack {
       this.sweepAll(nowMs);
       if ((this.count + 1) * 8 > this.capacity * 3) this.rehash(this.capacity * 2);
     }
-    this.place(h, lip, rip, ports, pf, nowMs + ttlMs);
+    const at = this.place(h, lip, rip, ports, pf, nowMs + ttlMs);
+    this.versions[at] = version;
+    this.incoming[at] = incoming ? 1 : 0;
     this.count++;
     this.peers.increment(rip);
     return true;
@@ -246,8 +288,8 @@ export class Conntrack {
     }
   }
 
-  /** Puts a key known to be absent, hashing to `h`, into the first free slot of its probe sequence; counts nothing. */
-  private place(h: number, lip: number, rip: number, ports: number, pf: number, expires: number): void {
+  /** Puts a key known to be absent, hashing to `h`, into the first free slot of its probe sequence; returns the slot; counts nothing. */
+  private place(h: number, lip: number, rip: number, ports: number, pf: number, expires: number): number {
     const mask = this.capacity - 1;
     let i = h & mask;
     while (this.protoFrag[i] !== 0) i = (i + 1) & mask;
@@ -257,6 +299,7 @@ export class Conntrack {
     this.protoFrag[i] = pf;
     this.expires[i] = expires;
     this.hashes[i] = h;
+    return i;
   }
 
   /** Empties slot `slot`, shifting back later entries of its cluster so every probe sequence stays unbroken. */
@@ -275,6 +318,8 @@ export class Conntrack {
       this.protoFrag[hole] = this.protoFrag[j];
       this.expires[hole] = this.expires[j];
       this.hashes[hole] = this.hashes[j];
+      this.versions[hole] = this.versions[j]!;
+      this.incoming[hole] = this.incoming[j]!;
       hole = j;
     }
     this.protoFrag[hole] = 0;
@@ -283,12 +328,15 @@ export class Conntrack {
 
   /** Moves every entry into fresh arrays of `capacity` slots; counts (total and per peer) stay as they are. */
   private rehash(capacity: number): void {
-    const { localIp, remoteIp, ports, protoFrag, expires, hashes } = this;
+    const { localIp, remoteIp, ports, protoFrag, expires, hashes, versions, incoming } = this;
     const old = this.capacity;
     const count = this.count;
     this.allocate(capacity);
     for (let i = 0; i < old; i++) {
-      if (protoFrag[i] !== 0) this.place(hashes[i], localIp[i], remoteIp[i], ports[i], protoFrag[i], expires[i]);
+      if (protoFrag[i] === 0) continue;
+      const at = this.place(hashes[i], localIp[i], remoteIp[i], ports[i], protoFrag[i], expires[i]);
+      this.versions[at] = versions[i]!;
+      this.incoming[at] = incoming[i]!;
     }
     this.count = count;
   }
@@ -302,6 +350,8 @@ export class Conntrack {
     this.protoFrag = new Uint16Array(capacity);
     this.expires = new Float64Array(capacity);
     this.hashes = new Uint32Array(capacity);
+    this.versions = new Uint16Array(capacity);
+    this.incoming = new Uint8Array(capacity);
     this.count = 0;
     this.cursor = 0;
   }

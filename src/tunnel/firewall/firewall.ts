@@ -49,28 +49,41 @@ export interface FirewallHooks {
   /**
    * A flow the rules just admitted and the flow table took (not one refreshed, nor one
    * tracked through conntrack.add directly): a multi-queue node shares these between threads.
-   * `flow` is reused after the call.
+   * `flow` is reused after the call; `incoming`: a packet from the peer admitted it; `version`: the
+   * rules version that admitted it.
    */
-  admitted?(flow: Flow): void;
+  admitted?(flow: Flow, incoming: boolean, version: number): void;
+}
+
+/** Counters of a Firewall's reloads. */
+export interface FirewallReloadStats {
+  /** Tracked flows re-checked at their first packet after a reload that the new rules still allow. */
+  flowsKept: number;
+  /** Tracked flows re-checked after a reload that the new rules no longer allow: forgotten. */
+  flowsRevoked: number;
 }
 
 /** Rules + conntrack. One instance per node (or per worker); not thread-shared. */
 export class Firewall {
-  /** Compiled inbound rules. */
-  readonly inbound: RuleTable;
-  /** Compiled outbound rules. */
-  readonly outbound: RuleTable;
-  /** The flow table. */
+  /** Compiled inbound rules (replaced by reload). */
+  inbound: RuleTable;
+  /** Compiled outbound rules (replaced by reload). */
+  outbound: RuleTable;
+  /** The flow table (kept across reloads; emptied when the rules version wraps). */
   readonly conntrack: Conntrack;
   /** What a refused inbound packet gets. */
-  readonly inboundAction: FirewallAction;
+  inboundAction: FirewallAction;
   /** What a refused outbound packet gets. */
-  readonly outboundAction: FirewallAction;
-  private readonly tcpTimeoutMs: number;
-  private readonly udpTimeoutMs: number;
-  private readonly defaultTimeoutMs: number;
+  outboundAction: FirewallAction;
+  /** Rules version: 0 at start, +1 per reload, wrapping at 2^16 as nebula's uint16 (docs/PROTOCOL.md "Reloading the config"). */
+  rulesVersion = 0;
+  /** What re-checks after reloads decided. */
+  readonly reloadStats: FirewallReloadStats = { flowsKept: 0, flowsRevoked: 0 };
+  private tcpTimeoutMs: number;
+  private udpTimeoutMs: number;
+  private defaultTimeoutMs: number;
   private readonly flow = newFlow();
-  private readonly admitted: ((flow: Flow) => void) | null;
+  private readonly admitted: ((flow: Flow, incoming: boolean, version: number) => void) | null;
 
   /** Compiles the rules; throws FirewallRuleError naming the first invalid one, FirewallOptionError for a bad action. */
   constructor(options: FirewallOptions, hooks: FirewallHooks = {}) {
@@ -86,6 +99,30 @@ export class Firewall {
     this.tcpTimeoutMs = options.tcpTimeoutMs ?? DEFAULT_TCP_TIMEOUT_MS;
     this.udpTimeoutMs = options.udpTimeoutMs ?? DEFAULT_UDP_TIMEOUT_MS;
     this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_OTHER_TIMEOUT_MS;
+  }
+
+  /**
+   * Replaces the rules, actions and timeouts with those of `options`, as nebula's reload does
+   * (docs/PROTOCOL.md "Reloading the config"): the rules version goes up by one and tracked flows
+   * stay, each re-checked against the new rules at its next packet. When the version wraps to 0 the
+   * flow table starts empty, as nebula's does. The flow table bounds are kept. Throws as the
+   * constructor does, changing nothing. Returns the new rules version.
+   */
+  reload(options: FirewallOptions): number {
+    const inboundAction = action('inboundAction', options.inboundAction);
+    const outboundAction = action('outboundAction', options.outboundAction);
+    const inbound = new RuleTable('inbound', options.inbound);
+    const outbound = new RuleTable('outbound', options.outbound);
+    this.inbound = inbound;
+    this.outbound = outbound;
+    this.inboundAction = inboundAction;
+    this.outboundAction = outboundAction;
+    this.tcpTimeoutMs = options.tcpTimeoutMs ?? DEFAULT_TCP_TIMEOUT_MS;
+    this.udpTimeoutMs = options.udpTimeoutMs ?? DEFAULT_UDP_TIMEOUT_MS;
+    this.defaultTimeoutMs = options.defaultTimeoutMs ?? DEFAULT_OTHER_TIMEOUT_MS;
+    this.rulesVersion = (this.rulesVersion + 1) & 0xffff;
+    if (this.rulesVersion === 0) this.conntrack.clear();
+    return this.rulesVersion;
   }
 
   /** Whether a packet refused in `direction` is answered with a reject packet. */
@@ -106,11 +143,22 @@ export class Firewall {
     if (bad !== null) return bad;
     // By protocol, fragments included, as nebula (firewall.go addConn).
     const ttl = this.timeoutFor(flow.proto);
-    if (this.conntrack.touch(flow, nowMs, ttl)) return null;
+    const ct = this.conntrack;
+    const slot = ct.slotOf(flow, nowMs);
+    if (slot >= 0) {
+      if (ct.versionAt(slot) === this.rulesVersion || this.stillAllowed(slot, flow, peer)) {
+        ct.extend(slot, nowMs + ttl);
+        return null;
+      }
+      // Admitted under older rules that no longer allow it: forgotten, and this packet is judged
+      // afresh by its own direction's rules (nebula firewall.go inConns, then the rules).
+      ct.removeSlot(slot);
+    }
     const table = direction === 'inbound' ? this.inbound : this.outbound;
     if (!table.match(flow, peer)) return DROP_NO_RULE;
-    if (this.conntrack.add(flow, nowMs, ttl)) {
-      this.admitted?.(flow);
+    const incoming = direction === 'inbound';
+    if (ct.add(flow, nowMs, ttl, this.rulesVersion, incoming)) {
+      this.admitted?.(flow, incoming, this.rulesVersion);
       return null;
     }
     // Only on refusal: which bound it was, for the counters.
@@ -125,8 +173,21 @@ export class Firewall {
     return this.conntrack.sweep(nowMs);
   }
 
+  // A flow tracked under older rules: do the rules of the direction that admitted it still allow it
+  // with this peer (the flow key is locally oriented, so either direction's packet checks the same)?
+  private stillAllowed(slot: number, flow: Flow, peer: PeerIdentity): boolean {
+    const ct = this.conntrack;
+    if (!(ct.incomingAt(slot) ? this.inbound : this.outbound).match(flow, peer)) {
+      this.reloadStats.flowsRevoked++;
+      return false;
+    }
+    ct.restamp(slot, this.rulesVersion);
+    this.reloadStats.flowsKept++;
+    return true;
+  }
+
   /** Idle timeout of a flow of IP protocol `proto`. */
-  private timeoutFor(proto: number): number {
+  timeoutFor(proto: number): number {
     return proto === PROTO_TCP ? this.tcpTimeoutMs : proto === PROTO_UDP ? this.udpTimeoutMs : this.defaultTimeoutMs;
   }
 }

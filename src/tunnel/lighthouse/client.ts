@@ -101,7 +101,7 @@ export class LighthouseClient {
     updatesSent: 0, queriesSent: 0, queriesLimited: 0, repliesReceived: 0, addressesLearned: 0, addressesRefused: 0,
     handshakesStarted: 0, malformed: 0, ignored: 0, punchNotifications: 0, heldDropped: 0,
   };
-  private readonly lighthouses: ReadonlySet<number>;
+  private lighthouses: ReadonlySet<number>;
   private readonly learnedAddrs: LearnedAddresses;
   // Relays replies named per host (noteRelays), in insertion order for eviction.
   private readonly relays = new Map<number, readonly number[]>();
@@ -112,9 +112,22 @@ export class LighthouseClient {
   private lastUpdate = Number.NEGATIVE_INFINITY;
   private closed = false;
 
-  constructor(private readonly host: LighthouseHost, private readonly o: LighthouseClientOptions) {
+  constructor(private readonly host: LighthouseHost, private o: LighthouseClientOptions) {
     this.lighthouses = new Set(o.lighthouses);
     this.learnedAddrs = new LearnedAddresses(() => host.now());
+  }
+
+  /**
+   * A reloaded lighthouse.hosts and lighthouse.interval (docs/PROTOCOL.md "Reloading the config"):
+   * updates and queries go to the new set from now on; tunnels to lighthouses that left it stay (they
+   * may carry other traffic). A changed interval starts a new period with an update now, as nebula
+   * restarts its update worker.
+   */
+  reload(lighthouses: readonly number[], intervalMs: number): void {
+    this.lighthouses = new Set(lighthouses);
+    const restart = intervalMs !== this.o.intervalMs;
+    this.o = { ...this.o, lighthouses, intervalMs };
+    if (restart && !this.closed) this.sendUpdate();
   }
 
   /** True when `vpnIp` is one of our lighthouses. */

@@ -81,8 +81,16 @@ export class Punchy {
   private budgetUsed = 0;
   private closed = false;
 
-  constructor(private readonly host: PunchyHost, private readonly o: PunchyOptions) {
+  constructor(private readonly host: PunchyHost, private o: PunchyOptions) {
     this.lastKeepalive = host.now();
+  }
+
+  /**
+   * A reloaded punchy.respond and punchy.delay (docs/PROTOCOL.md "Reloading the config"), from the next
+   * notification on; punchy.punch is not reloaded (nebula 1.6.1 warns and keeps it).
+   */
+  reload(respond: boolean, delayMs: number): void {
+    this.o = { ...this.o, respond, delayMs };
   }
 
   /** One of our lighthouses says `vpnIp` (at `addrs`) asked about us: punch towards it (and respond, if set). */

@@ -13,7 +13,7 @@ import { ClosedError } from '../../errors.js';
 import { Coalescer, type CoalescerOptions } from '../../gro/index.js';
 import { Segmenter } from '../../gso/index.js';
 import type { Packet, Queue } from '../../tun/index.js';
-import { Firewall, type AddressSet, type FirewallOptions } from '../firewall/index.js';
+import { Firewall, type AddressSet, type FirewallOptions, type FirewallReloadStats } from '../firewall/index.js';
 import { RELAY_ESTABLISHED, RELAY_FORWARDING, RELAY_PATH_IP, type RelayEntry, type RelayTable } from '../relay/index.js';
 import { SendBatch, type Endpoint, type UdpSocket } from '../../udp/index.js';
 import {
@@ -102,7 +102,7 @@ export class DataPlane<T extends DataTunnel> {
   private readonly dropMulticast: boolean;
   // null without unsafe routes: then a destination outside the network costs no lookup.
   private readonly routes: RouteTable | null;
-  private readonly sendRecvErrorMode: SendRecvErrorMode;
+  private sendRecvErrorMode: SendRecvErrorMode;
   private readonly statsOut: Float64Array | null;
   private readonly relays: RelayTable<T> | null;
   // Inner packets of this receive batch that came through relays (null without relays).
@@ -131,8 +131,8 @@ export class DataPlane<T extends DataTunnel> {
     this.relays = o.relays ?? null;
     this.inbox = this.relays === null ? null : new RelayInbox();
     const ports = o.flowPorts;
-    this.firewall = new Firewall(o.firewall, ports === null ? {} : { admitted: (f) => this.flows?.admitted(f) });
-    const flows = this.flows = ports === null ? null : new FlowShare(ports, this.firewall, o.firewall, clock);
+    this.firewall = new Firewall(o.firewall, ports === null ? {} : { admitted: (f, incoming, version) => this.flows?.admitted(f, incoming, version) });
+    const flows = this.flows = ports === null ? null : new FlowShare(ports, this.firewall, clock);
     this.coalescer = new Coalescer(o.queue, o.coalesce);
     this.outbound = new OutboundPath({
       stats: this.stats, firewall: this.firewall, local: o.local, udp: o.udp, tun: o.queue,
@@ -211,6 +211,22 @@ export class DataPlane<T extends DataTunnel> {
   sendControlTo(t: T, to: Endpoint, type: number, subtype: number): void {
     if (t.isClosed || this.udp.isClosed || to.ip === RELAY_PATH_IP) return;
     this.send(to, sealControl(t, this.controlAead, type, subtype));
+  }
+
+  /**
+   * Applies a reloaded config's firewall and listen.send_recv_error (docs/PROTOCOL.md "Reloading the
+   * config"): new rules from the next packet on; tracked flows are re-checked at their next packet.
+   * Throws FirewallRuleError for a rule the matcher cannot take, changing nothing. Returns the new rules version.
+   */
+  reload(firewall: FirewallOptions, sendRecvError: SendRecvErrorMode): number {
+    const version = this.firewall.reload(firewall);
+    this.sendRecvErrorMode = sendRecvError;
+    return version;
+  }
+
+  /** What re-checks after reloads decided in this data plane's firewall. */
+  get firewallReloads(): FirewallReloadStats {
+    return this.firewall.reloadStats;
   }
 
   /** Periodic upkeep (about 1 Hz): idle flows leave the firewall; counters are published. */

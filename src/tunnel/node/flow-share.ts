@@ -14,7 +14,10 @@
  * (before the UDP send on the outbound path, before the TUN write on the
  * inbound path). A receiving thread tracks them as if it had admitted them
  * itself, with its own idle timeout from then on; each thread refreshes its
- * copy only with the traffic it sees.
+ * copy only with the traffic it sees. A flow carries the direction and rules
+ * version that admitted it, so after a reload every thread re-checks it as the
+ * thread that admitted it would (every thread reloads in turn, counting the same
+ * versions).
  *
  * Messages are normally taken in by the event loop. A packet the rules refuse
  * may be a reply whose flow is still in a port's queue (the reply raced the
@@ -28,12 +31,12 @@
  * in that direction. With allow-all rules none of this changes what passes.
  */
 import { MessageChannel, receiveMessageOnPort, type MessagePort } from 'node:worker_threads';
-import {
-  DEFAULT_OTHER_TIMEOUT_MS, DEFAULT_TCP_TIMEOUT_MS, DEFAULT_UDP_TIMEOUT_MS, PROTO_TCP, PROTO_UDP, newFlow,
-  type Firewall, type FirewallOptions, type Flow,
-} from '../firewall/index.js';
+import { newFlow, type Firewall, type Flow } from '../firewall/index.js';
 
-/** u32 words per flow in a message: localIp, remoteIp, ports (local << 16 | remote), proto | fragment << 8. */
+/**
+ * u32 words per flow in a message: localIp, remoteIp, ports (local << 16 | remote),
+ * proto | fragment << 8 | incoming << 9 | rules version << 16.
+ */
 const WORDS = 4;
 /** Flows per message; a batch admitting more posts several. */
 const MAX_FLOWS_PER_MESSAGE = 512;
@@ -54,11 +57,7 @@ export class FlowShare {
   readonly stats: FlowShareStats = { announced: 0, imported: 0, rechecked: 0 };
   private pending = new Uint32Array(MAX_FLOWS_PER_MESSAGE * WORDS);
   private count = 0;
-  private readonly conntrack: Firewall['conntrack'];
   private readonly flow = newFlow();
-  private readonly tcpMs: number;
-  private readonly udpMs: number;
-  private readonly otherMs: number;
   private closed = false;
 
   /**
@@ -66,12 +65,7 @@ export class FlowShare {
    * firewall with `admitted: (f) => share.admitted(f)` (FirewallHooks) so the flows it
    * admits reach admitted(). `now` is the clock the firewall is driven with.
    */
-  constructor(private readonly ports: readonly MessagePort[], firewall: Firewall, opts: FirewallOptions, private readonly now: () => number) {
-    this.tcpMs = opts.tcpTimeoutMs ?? DEFAULT_TCP_TIMEOUT_MS;
-    this.udpMs = opts.udpTimeoutMs ?? DEFAULT_UDP_TIMEOUT_MS;
-    this.otherMs = opts.defaultTimeoutMs ?? DEFAULT_OTHER_TIMEOUT_MS;
-    // Tracked directly in the flow table, not through Firewall.filter: imported flows are not announced again.
-    this.conntrack = firewall.conntrack;
+  constructor(private readonly ports: readonly MessagePort[], private readonly firewall: Firewall, private readonly now: () => number) {
     for (const port of ports) {
       port.on('message', (data: unknown) => this.receive(data));
       // The data loops keep a thread alive, not these ports.
@@ -126,7 +120,7 @@ export class FlowShare {
   }
 
   /** Records a flow this thread's firewall newly admitted; the next flush() announces it. */
-  admitted(f: Flow): void {
+  admitted(f: Flow, incoming: boolean, version: number): void {
     if (this.closed) return;
     if (this.count === MAX_FLOWS_PER_MESSAGE) this.flush();
     const a = this.pending;
@@ -134,7 +128,7 @@ export class FlowShare {
     a[at] = f.localIp;
     a[at + 1] = f.remoteIp;
     a[at + 2] = ((f.localPort << 16) | f.remotePort) >>> 0;
-    a[at + 3] = (f.proto & 0xff) | (f.fragment ? 0x100 : 0);
+    a[at + 3] = ((f.proto & 0xff) | (f.fragment ? 0x100 : 0) | (incoming ? 0x200 : 0) | ((version & 0xffff) << 16)) >>> 0;
   }
 
   private receive(data: unknown): void {
@@ -148,8 +142,9 @@ export class FlowShare {
       f.remotePort = data[at + 2]! & 0xffff;
       f.proto = data[at + 3]! & 0xff;
       f.fragment = (data[at + 3]! & 0x100) !== 0;
-      const ttl = f.proto === PROTO_TCP ? this.tcpMs : f.proto === PROTO_UDP ? this.udpMs : this.otherMs;
-      if (this.conntrack.add(f, now, ttl)) this.stats.imported++;
+      // Tracked directly in the flow table, not through Firewall.filter: imported flows are not announced again.
+      const fw = this.firewall;
+      if (fw.conntrack.add(f, now, fw.timeoutFor(f.proto), data[at + 3]! >>> 16, (data[at + 3]! & 0x200) !== 0)) this.stats.imported++;
     }
   }
 }

@@ -127,8 +127,8 @@ export class HandshakeManager {
   private readonly pendingByIp = new Map<number, Pending>();
   private closed = false;
   private readonly pendingByIndex = new Map<number, Pending>();
-  private readonly handshakeCert: Uint8Array;
-  private readonly staticKey: KeyPair;
+  private handshakeCert: Uint8Array;
+  private staticKey: KeyPair;
   private readonly budget: HandshakeBudget;
   private readonly screen: HandshakeBudget;
   // Responder tunnels by the ephemeral key of the msg1 they answered, for duplicate msg1 (closed ones pruned lazily).
@@ -147,6 +147,18 @@ export class HandshakeManager {
     this.staticKey = vetStaticKey({ privateKey: host.pki.privateKey, publicKey: host.pki.publicKey });
     this.budget = new HandshakeBudget(opts.budget, host.now);
     this.screen = new HandshakeBudget(opts.screen ?? DEFAULT_HANDSHAKE_SCREEN, host.now);
+  }
+
+  /**
+   * A reloaded PKI (docs/PROTOCOL.md "Reloading the config"): handshakes started or answered from now
+   * on send its certificate and use its key and verify peers against its CA pool and blocklist;
+   * handshakes already under way finish with what they started with.
+   */
+  setPki(pki: Pki): void {
+    const staticKey = vetStaticKey({ privateKey: pki.privateKey, publicKey: pki.publicKey });
+    this.handshakeCert = marshalHandshakeCertificate(pki.cert);
+    this.staticKey = staticKey;
+    this.host.pki = pki;
   }
 
   /** True while a handshake to vpnIp is pending. */

@@ -101,13 +101,14 @@ export class InboundPath<T extends DataTunnel> {
   // The last (tunnel, sender slot) pair that passed the pinRemote check in this batch.
   private pinnedTunnel: T | null = null;
   private pinnedSender = -1;
-  // Answers for refused packets (firewall.inbound_action: reject), or null.
-  private readonly rejects: Rejects | null;
+  // Answers for refused packets (firewall.inbound_action: reject; made at the first one, as a reload may turn it on).
+  private rejects: Rejects | null = null;
+  private readonly canSend: boolean;
   private readonly send: (to: Endpoint, bytes: Buffer) => void;
 
   constructor(private readonly host: InboundHost<T>) {
     const send = host.send;
-    this.rejects = send !== undefined && host.firewall.rejects('inbound') ? new Rejects(host.stats) : null;
+    this.canSend = send !== undefined;
     this.send = send ?? (() => undefined);
   }
 
@@ -366,7 +367,7 @@ export class InboundPath<T extends DataTunnel> {
         // docs/PROTOCOL.md "Unsafe routes") has a reason of its own: it is how a missing subnet shows.
         stats.drops[bad === DROP_REMOTE_IP ? 'outside-remote-ip' : 'outside-firewall']++;
         // Only an authenticated packet gets here: the reject goes back to the peer that sent it.
-        this.rejects?.toPeer(t, buf, inner, plen, this.now, this.send);
+        if (this.canSend && firewall.rejects('inbound')) (this.rejects ??= new Rejects(stats)).toPeer(t, buf, inner, plen, this.now, this.send);
         continue;
       }
       stats.delivered++;

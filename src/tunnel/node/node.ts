@@ -32,6 +32,7 @@ import { HandshakeManager } from './handshakes.js';
 import { Hostmap } from './hostmap.js';
 import { udpOptions, type NodeOptions } from './options.js';
 import { Routines } from './routines.js';
+import { certRefusal, firewallChanged, mergeStaticHostMap } from './reload-plan.js';
 import { checkRoutes, deviceMtu, installRoutes, viaRoutes } from './routes.js';
 import { DirectProber } from './promote.js';
 import type { NodeStats } from './stats.js';
@@ -90,7 +91,7 @@ export class OverlayNode {
   readonly stopped = new Promise<void>((r) => (this.markStopped = r));
   private failed: string | null = null;
 
-  private constructor(private readonly o: NodeOptions, device: TunDevice, udp: UdpSocket, routines: number) {
+  private constructor(private o: NodeOptions, device: TunDevice, udp: UdpSocket, routines: number) {
     this.device = device;
     this.udp = udp;
     this.routines = routines;
@@ -304,6 +305,67 @@ export class OverlayNode {
   /** Data-path counters per thread: [0] is main (queue 0), [i] routine i (as of its last batch). */
   statsByRoutine(): NodeStats[] {
     return [this.plane.stats.snapshot(), ...(this.workers?.statsEach() ?? [])];
+  }
+
+  /**
+   * Applies a reloaded config to the running node, as nebula 1.6.1 reloads (docs/PROTOCOL.md
+   * "Reloading the config"): the PKI (CA pool and blocklist always; the certificate and key unless
+   * the certificate's address changed, which is refused with a log line), then with
+   * pki.disconnect_invalid the tunnels whose peer no longer verifies are closed; the firewall in
+   * every data plane (tracked flows re-checked at their next packet); listen.send_recv_error;
+   * static_host_map (merged as nebula does); lighthouse.hosts, interval and advertise_addrs;
+   * punchy.respond and delay. Everything else in `next` is ignored: it needs a restart.
+   * Established tunnels stay up. Throws (nothing applied) OptionError for a lighthouse without a
+   * static_host_map entry and FirewallRuleError for rules the matcher cannot take; `next` should
+   * come from the same checks a start makes.
+   */
+  reload(next: NodeOptions): void {
+    if (this.stopping) return;
+    const { log } = this.o;
+    // As a start (and nebula's reload) checks: every lighthouse needs a static_host_map entry in the new file.
+    for (const lh of next.lighthouse?.hosts ?? []) {
+      if ((next.staticHostMap.get(lh) ?? []).length === 0) throw new OptionError('lighthouse.hosts', `lighthouse ${u32ToIp(lh)} has no staticHostMap entry`);
+    }
+    const firewall = firewallChanged(this.o.firewall, next.firewall);
+    // First what can fail, so a failure applies nothing.
+    if (firewall) {
+      const version = this.plane.reload(next.firewall, next.sendRecvError);
+      this.workers?.reload(next.firewall, next.sendRecvError);
+      log.info('New firewall has been installed', { rulesVersion: version });
+    } else if (next.sendRecvError !== this.o.sendRecvError) {
+      this.plane.reload(this.o.firewall, next.sendRecvError);
+      this.workers?.reload(this.o.firewall, next.sendRecvError);
+    }
+    if (next.sendRecvError !== this.o.sendRecvError) log.info('Loaded send_recv_error config', { sendRecvError: next.sendRecvError });
+    const refusal = certRefusal(this.o.pki, next.pki);
+    const pki = refusal === null ? next.pki : { ...this.o.pki, pool: next.pki.pool };
+    if (refusal !== null) {
+      log.error('Could not refresh client cert', {
+        error: refusal, newIp: `${u32ToIp(next.pki.vpnIp)}/${next.pki.prefix}`, oldIp: `${u32ToIp(this.o.pki.vpnIp)}/${this.o.pki.prefix}`,
+      });
+    }
+    this.handshakes.setPki(pki);
+    log.info('Trusted CA certificates refreshed', { fingerprints: pki.pool.fingerprints().join(',') });
+    if (refusal === null) log.info('Client cert refreshed from disk', { name: pki.cert.details.name });
+    const staticHostMap = mergeStaticHostMap(this.o.staticHostMap, next.staticHostMap);
+    const lh = this.o.lighthouse;
+    const nlh = next.lighthouse;
+    if (this.lighthouse !== null && nlh !== undefined) this.lighthouse.reload(nlh.hosts, nlh.intervalMs);
+    const py = this.o.punchy ?? { punch: false, respond: false, delayMs: 1000 };
+    const npy = next.punchy ?? py;
+    if (npy.punch !== py.punch) log.warn('Changing punchy.punch with reload is not supported, ignoring.', {});
+    this.punchy.reload(npy.respond, npy.delayMs);
+    this.o = {
+      ...this.o, pki, firewall: firewall ? next.firewall : this.o.firewall, sendRecvError: next.sendRecvError, staticHostMap,
+      // Hosts, interval and advertised addresses only when a client runs (one is not started by a reload).
+      ...(lh !== undefined && nlh !== undefined ? { lighthouse: this.lighthouse === null ? lh : { ...lh, hosts: nlh.hosts, intervalMs: nlh.intervalMs, advertiseAddrs: nlh.advertiseAddrs ?? [] } } : {}),
+      punchy: { ...py, respond: npy.respond, delayMs: npy.delayMs },
+    };
+    // As 1.6.1's connection manager does with pki.disconnect_invalid, but at once rather than at the next check.
+    if (this.o.disconnectInvalid) {
+      this.lastCertCheck = clock();
+      this.closeInvalid();
+    }
   }
 
   /** Starts a handshake to a peer now (normally traffic triggers it); without an address, asks the lighthouses first. */

@@ -81,11 +81,16 @@ export class OutboundPath {
     this.segTunnel[n] = this.current;
   };
 
-  // Answers for refused packets (firewall.outbound_action: reject), or null.
-  private readonly rejects: Rejects | null;
+  // Answers for refused packets (firewall.outbound_action: reject; made at the first one, as a reload may turn it on).
+  private rejects: Rejects | null = null;
 
-  constructor(private readonly host: OutboundHost) {
-    this.rejects = host.tun !== undefined && host.firewall.rejects('outbound') ? new Rejects(host.stats) : null;
+  constructor(private readonly host: OutboundHost) {}
+
+  // Answers the refused packet buf[off, +len) on the TUN when the firewall says reject.
+  private reject(buf: Buffer, off: number, len: number, nowMs: number): void {
+    const tun = this.host.tun;
+    if (tun === undefined || !this.host.firewall.rejects('outbound')) return;
+    (this.rejects ??= new Rejects(this.host.stats)).toTun(tun, buf, off, len, nowMs);
   }
 
   /**
@@ -111,7 +116,7 @@ export class OutboundPath {
       const t = this.host.route(readU32BE(buf, off + 16), p);
       if (t === null) continue;
       if (t === false) {
-        if (this.rejects !== null) this.rejects.toTun(this.host.tun!, buf, off, p.len, nowMs);
+        this.reject(buf, off, p.len, nowMs);
         continue;
       }
       // One check covers every segment of a superpacket: they share addresses, ports and protocol.
@@ -122,7 +127,7 @@ export class OutboundPath {
         // A destination the peer's certificate does not hold: typically an unsafe route via a host
         // whose certificate lacks that subnet (docs/PROTOCOL.md "Unsafe routes").
         stats.drops[bad === DROP_REMOTE_IP ? 'inside-remote-ip' : 'inside-firewall']++;
-        if (this.rejects !== null) this.rejects.toTun(this.host.tun!, buf, off, p.len, nowMs);
+        this.reject(buf, off, p.len, nowMs);
         continue;
       }
       const need = this.segmenter.roomFor(p, HEADER_LEN, AEAD_TAG_LEN);

@@ -69,6 +69,8 @@ export type ToRoutine =
   | { t: 'promote'; localIndex: number }
   /** Remove a tunnel; answered with 'released'. */
   | { t: 'del'; localIndex: number; slot: number }
+  /** A reloaded firewall and listen.send_recv_error (DataPlane.reload). */
+  | { t: 'reload'; firewall: FirewallOptions; sendRecvError: SendRecvErrorMode }
   /** Close socket and queue, then exit. */
   | { t: 'stop' };
 

@@ -127,6 +127,14 @@ class Routine {
         post({ t: 'released', slot: m.slot });
         break;
       }
+      case 'reload':
+        // Main compiled the same rules before sending them; a failure here would be a bug: say so, keep the old rules.
+        try {
+          this.plane.reload(m.firewall, m.sendRecvError);
+        } catch (e) {
+          this.control.log('error', 'Error while creating firewall during reload', { error: (e as Error).message });
+        }
+        break;
       case 'stop':
         this.stop();
         break;

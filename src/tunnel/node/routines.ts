@@ -25,6 +25,8 @@ import type { Logger } from '../log/logger.js';
 import { LOG_LEVELS } from '../log/logger.js';
 import { Endpoint } from '../../udp/index.js';
 import type { ControlPlane } from './control-plane.js';
+import type { FirewallOptions } from '../firewall/index.js';
+import type { SendRecvErrorMode } from '../wire/index.js';
 import type { EndpointData, FromRoutine, RoutineInit, ToRoutine } from './routine-protocol.js';
 import { NODE_STATS_SLOTS, NodeStats } from './stats.js';
 import { TunnelSlots, type Tunnel } from './tunnel.js';
@@ -149,6 +151,11 @@ export class Routines {
     }
     this.releasing.set(slot, new Set(live.map((w) => w.index)));
     for (const w of live) w.worker.postMessage({ t: 'del', localIndex: t.localIndex, slot } satisfies ToRoutine);
+  }
+
+  /** Hands a reloaded firewall and listen.send_recv_error to every routine (each applies it at its next turn). */
+  reload(firewall: FirewallOptions, sendRecvError: SendRecvErrorMode): void {
+    this.broadcast({ t: 'reload', firewall, sendRecvError });
   }
 
   /** Adds every routine's latest counters to `into`. */

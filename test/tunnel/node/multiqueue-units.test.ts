@@ -99,10 +99,10 @@ test('a flow one thread admits lets its replies through another thread (event lo
   const [pa, pb] = FlowShare.mesh(2);
   // As a data plane wires them: each firewall reports the flows it admits to its FlowShare.
   const shares: FlowShare[] = [];
-  const fa = new Firewall(rules, { admitted: (f) => shares[0]!.admitted(f) });
-  const fb = new Firewall(rules, { admitted: (f) => shares[1]!.admitted(f) });
-  const sa = new FlowShare(pa!, fa, rules, () => 0);
-  const sb = new FlowShare(pb!, fb, rules, () => 0);
+  const fa = new Firewall(rules, { admitted: (f, incoming, version) => shares[0]!.admitted(f, incoming, version) });
+  const fb = new Firewall(rules, { admitted: (f, incoming, version) => shares[1]!.admitted(f, incoming, version) });
+  const sa = new FlowShare(pa!, fa, () => 0);
+  const sb = new FlowShare(pb!, fb, () => 0);
   shares.push(sa, sb);
   try {
     const out = (sport: number): Uint8Array => packet({ src: '198.19.0.2', dst: '198.19.0.1', proto: 6, sport, dport: 80 });
