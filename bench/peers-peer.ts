@@ -102,7 +102,8 @@ class Peers {
   constructor(private readonly o: Options, pool: CaPool, ca: ReturnType<typeof parseCertificatePem>, caKey: Uint8Array) {
     this.nodeIp = o.nodeIp;
     this.nodeVpnIp = o.nodeIp.split('.').reduce((acc, x) => acc * 256 + Number(x), 0) >>> 0;
-    const notBefore = BigInt(Math.floor(Date.now() / 1000)) - 60n;
+    // Not before the CA itself (a CA made a moment ago by nebula-cert): tio refuses a host valid before its CA.
+    const notBefore = ca.details.notBefore;
     const prefix = 16;
     const log = new Logger('error', 'text', () => undefined);
     for (let i = 0; i < o.count; i++) {

@@ -175,7 +175,7 @@ export async function measurePeers(c: Contender, spec: PeersSpec, progress: (lin
       });
     }
   } catch (e) {
-    out.error = message(e);
+    out.error = `${message(e)}${node === undefined ? '' : `\n${c.name} log (last lines):\n${node.output(10)}`}`;
   } finally {
     try {
       await peer?.stop();
