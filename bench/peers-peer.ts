@@ -158,11 +158,20 @@ class Peers {
       return;
     }
     const t = peer.tunnel;
-    if (h.type !== wire.TYPE_MESSAGE || h.subtype !== wire.SUBTYPE_MESSAGE_NONE || t === null || h.remoteIndex !== t.localIndex) return;
+    if (t === null || h.remoteIndex !== t.localIndex) return;
+    const test = h.type === wire.TYPE_TEST && h.subtype === wire.SUBTYPE_TEST_REQUEST;
+    if (!test && (h.type !== wire.TYPE_MESSAGE || h.subtype !== wire.SUBTYPE_MESSAGE_NONE)) return;
     this.aead.reset(msg).add(0, msg.length);
     t.open.open(this.aead);
     const plen = this.aead.out[0]!;
     const p = wire.HEADER_LEN;
+    // A node asks an idle-looking tunnel whether its peer lives (docs/PROTOCOL.md "Test messages and liveness"): answer as nebula does, with the payload back.
+    if (test) {
+      if (plen < 0) return;
+      const reply = sealControl(t, this.aead, wire.TYPE_TEST, wire.SUBTYPE_TEST_REPLY, msg.subarray(p, p + plen));
+      peer.sock?.send(reply, this.o.target.port, this.o.target.ip);
+      return;
+    }
     // An IPv4 ICMP echo reply: type 0 after the IP header; its sequence number is at ICMP offset 6.
     if (plen < 28 || msg[p]! >>> 4 !== 4 || msg[p + 9] !== 1) return;
     const icmp = p + (msg[p]! & 0x0f) * 4;
