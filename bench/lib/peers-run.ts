@@ -17,14 +17,14 @@ import type { NsProcess } from '../../kit/process.js';
 import { BenchError } from './errors.js';
 import { ScriptedPeer } from './peers-driver.js';
 import type { PeerEvent, RttSummary } from './peers-protocol.js';
+import { MAX_SOURCE_ADDRESSES, sourceAddresses } from './source-addresses.js';
 import { UNDER_MTU, type Contender } from './tunnel-contenders.js';
 
 /** N's underlay address and the first peer source address: 198.18.40.0/24. */
 export const NODE_UNDER = '198.18.40.1';
 const PEER_UNDER = '198.18.40.2';
-const SOURCE_BASE = 10;
 /** Peer source addresses fit in 198.18.40.10..254. */
-export const MAX_ADDRESSES = 245;
+export const MAX_ADDRESSES = MAX_SOURCE_ADDRESSES;
 /** The node's overlay address and the first peer's. */
 export const NODE_OVER = '198.19.0.1';
 export const FIRST_PEER_OVER = '198.19.1.1';
@@ -46,8 +46,7 @@ const NODE_STOP_MS = 5_000;
 
 /** Peer source addresses 198.18.40.10, .11, ... */
 export function peerAddresses(n: number): string[] {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_ADDRESSES) throw new BenchError('ERR_BENCH_ARGS', `addresses must be 1..${MAX_ADDRESSES}, got ${n}`);
-  return Array.from({ length: n }, (_, i) => `198.18.40.${SOURCE_BASE + i}`);
+  return sourceAddresses(40, n, 'addresses');
 }
 
 /** What a run needs besides the contender. */
