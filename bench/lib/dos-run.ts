@@ -22,6 +22,7 @@ import { Flood, type FloodSummary } from './dos-flooder.js';
 import { BenchError } from './errors.js';
 import { pingSeries, untilAnswered, type PingSeries } from './ping.js';
 import { OVER_B, UNDER_A, UNDER_B, UNDER_MTU, UNDER_PREFIX, type Contender, type RunningTunnel } from './tunnel-contenders.js';
+import { MAX_SOURCE_ADDRESSES, sourceAddresses } from './source-addresses.js';
 import { iperfTcp } from './tunnel-iperf.js';
 import { READY_TIMEOUT_MS, waitUsable } from './tunnel-run.js';
 
@@ -29,9 +30,8 @@ import { READY_TIMEOUT_MS, waitUsable } from './tunnel-run.js';
 export const FLOOD_NET = '198.18.31.0';
 export const B_ON_F = '198.18.31.1';
 export const UNDER_C = '198.18.31.2';
-const FLOOD_SOURCE_BASE = 10;
 /** Sources fit in 198.18.31.10..254. */
-export const MAX_SOURCES = 245;
+export const MAX_SOURCES = MAX_SOURCE_ADDRESSES;
 /** The port writeNodeConfig gives every node. */
 const NODE_PORT = 4242;
 /** Grace for a newcomer's process at stop (as the contenders' own nodes get). */
@@ -39,8 +39,7 @@ const NODE_STOP_MS = 5_000;
 
 /** Flood source addresses 198.18.31.10, .11, ... */
 export function floodSources(n: number): string[] {
-  if (!Number.isInteger(n) || n < 1 || n > MAX_SOURCES) throw new BenchError('ERR_BENCH_ARGS', `sources must be 1..${MAX_SOURCES}, got ${n}`);
-  return Array.from({ length: n }, (_, i) => `198.18.31.${FLOOD_SOURCE_BASE + i}`);
+  return sourceAddresses(31, n, 'sources');
 }
 
 /** What a run needs besides the contender. */

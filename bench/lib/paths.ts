@@ -12,3 +12,5 @@ export const REF_BIN = fileURLToPath(new URL('../../../bench/ref/forward-ref', i
 export const TS_FORWARDER = fileURLToPath(new URL('../ts-forwarder.js', import.meta.url));
 /** The compiled flood sender of bench:dos. */
 export const DOS_FLOOD = fileURLToPath(new URL('../dos-flood.js', import.meta.url));
+/** The compiled scripted peer of bench:peers. */
+export const PEERS_PEER = fileURLToPath(new URL('../peers-peer.js', import.meta.url));

@@ -3,21 +3,10 @@
 // transfer ends, a node dies, bytes stop moving or time runs out.
 import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { rssOf } from '../../kit/proc.js';
+import { cpuTicksOf, rssOf } from '../../kit/proc.js';
 import { GB, type SoakOptions } from './soak-options.js';
 import type { SoakLoad } from './soak-load.js';
 import { DEV_A, DEV_B, type SoakRig } from './soak-setup.js';
-
-/** utime + stime of a process in clock ticks (USER_HZ, 100 on Linux; proc(5) /proc/PID/stat fields 14 and 15). */
-function cpuTicks(pid: number): number {
-  try {
-    const s = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const f = s.slice(s.lastIndexOf(')') + 2).split(' ');
-    return Number(f[11]) + Number(f[12]);
-  } catch {
-    return Number.NaN;
-  }
-}
 
 /** Kernel counters of the namespace `pid` lives in (/proc/PID/net is that namespace's view). */
 export interface NetCounters {
@@ -126,7 +115,7 @@ export async function sample(rig: SoakRig, load: SoakLoad, o: SoakOptions, base:
   const pidB = tb.pid;
   const start = base.start;
   const samples: Sample[] = [];
-  let last = { t: start, bytes: 0, cpuA: cpuTicks(pidA), cpuB: cpuTicks(pidB), retrans: base.a.tcpRetransSegs, udp: base.a.udpInErrors + base.b.udpInErrors };
+  let last = { t: start, bytes: 0, cpuA: cpuTicksOf(pidA), cpuB: cpuTicksOf(pidB), retrans: base.a.tcpRetransSegs, udp: base.a.udpInErrors + base.b.udpInErrors };
   let lastProgress = start;
   let lastBytes = 0;
   let failure: string | null = null;
@@ -142,8 +131,8 @@ export async function sample(rig: SoakRig, load: SoakLoad, o: SoakOptions, base:
     if (now - last.t >= o.intervalS * 1000 || finished) {
       const ca = counters(pidA, DEV_A);
       const cb = counters(pidB, DEV_B);
-      const cpuA = cpuTicks(pidA);
-      const cpuB = cpuTicks(pidB);
+      const cpuA = cpuTicksOf(pidA);
+      const cpuB = cpuTicksOf(pidB);
       const dt = (now - last.t) / 1000;
       const s: Sample = {
         t: (now - start) / 1000,

@@ -6,6 +6,6 @@
  */
 export {
   certificateToPem, ed25519PrivateKeyToPem, ed25519PublicKey, fingerprint, parseCertNetwork, signCertificate,
-  x25519PrivateKeyToPem, type CertDetails,
+  x25519PrivateKeyToPem, type CertDetails, type NebulaCertificate,
 } from './cert/index.js';
-export { generateX25519KeyPair } from './noise/x25519.js';
+export { generateX25519KeyPair, type KeyPair } from './noise/x25519.js';

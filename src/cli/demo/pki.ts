@@ -7,8 +7,8 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
   certificateToPem, ed25519PrivateKeyToPem, ed25519PublicKey, fingerprint, parseCertNetwork, signCertificate,
-  x25519PrivateKeyToPem, type CertDetails,
-  generateX25519KeyPair,
+  x25519PrivateKeyToPem, type CertDetails, type NebulaCertificate,
+  generateX25519KeyPair, type KeyPair,
 } from '../../tunnel/internal.js';
 
 /** One host's certificate and key files. */
@@ -45,14 +45,9 @@ export function writeDemoPki(dir: string, hosts: readonly { name: string; cidr: 
   const caPath = join(dir, 'ca.crt');
   writeFileSync(caPath, certificateToPem(ca));
   writeFileSync(join(dir, 'ca.key'), ed25519PrivateKeyToPem(caPrivate), { mode: 0o600 });
-  const issuer = fingerprint(ca);
   const out: DemoHost[] = [];
   for (const h of hosts) {
-    const keys = generateX25519KeyPair();
-    const cert = signCertificate({
-      name: h.name, ips: [parseCertNetwork(h.cidr)], subnets: [], groups: [], notBefore: now, notAfter: notAfter - 1n,
-      publicKey: keys.publicKey, isCA: false, issuer,
-    }, caPrivate);
+    const { cert, keys } = signHost(ca, caPrivate, h.name, h.cidr, now);
     const crtPath = join(dir, `${h.name}.crt`);
     const keyPath = join(dir, `${h.name}.key`);
     writeFileSync(crtPath, certificateToPem(cert));
@@ -60,4 +55,24 @@ export function writeDemoPki(dir: string, hosts: readonly { name: string; cidr: 
     out.push({ name: h.name, cidr: h.cidr, crtPath, keyPath });
   }
   return { caPath, hosts: out };
+}
+
+/** A host certificate and the X25519 key pair behind it. */
+export interface SignedHost {
+  readonly cert: NebulaCertificate;
+  readonly keys: KeyPair;
+}
+
+/**
+ * Signs a host certificate for `name` at `cidr` (e.g. "198.19.0.2/16") with a fresh X25519 key,
+ * valid from `notBefore` (Unix seconds) until one second before `ca` expires, as nebula-cert
+ * makes them; `caKey` is the CA's 64-byte Ed25519 key (seed || public).
+ */
+export function signHost(ca: NebulaCertificate, caKey: Uint8Array, name: string, cidr: string, notBefore: bigint): SignedHost {
+  const keys = generateX25519KeyPair();
+  const cert = signCertificate({
+    name, ips: [parseCertNetwork(cidr)], subnets: [], groups: [], notBefore, notAfter: ca.details.notAfter - 1n,
+    publicKey: keys.publicKey, isCA: false, issuer: fingerprint(ca),
+  }, caKey);
+  return { cert, keys };
 }
