@@ -7,7 +7,7 @@ import { createCipheriv, createHash, diffieHellman, generateKeyPairSync, hkdfSyn
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
-  CipherState, IxInitiator, IxResponder, NoiseError, generateX25519KeyPair, x25519KeyPair, type KeyPair, type NoiseCipher,
+  CipherState, IxInitiator, IxResponder, NoiseError, generateX25519KeyPair, x25519, x25519KeyPair, type KeyPair, type NoiseCipher,
 } from '../../../src/tunnel/noise/index.js';
 import { IX_VECTORS } from './vectors.js';
 
@@ -152,6 +152,19 @@ for (const cipher of CIPHERS) {
     assert.equal(hex(i.readMessage2(w.bytes).k2), hex(w.k2), 'a second read gives the same keys');
   });
 }
+
+test('a generated key pair\'s raw halves are the key OpenSSL holds: copies imported afresh agree on the DH', () => {
+  for (let n = 0; n < 8; n++) {
+    const a = generateX25519KeyPair();
+    const b = generateX25519KeyPair();
+    // Copies are new arrays, so they are imported through DER, not taken from the generator's KeyObject.
+    const aCopy = x25519KeyPair(Uint8Array.from(a.privateKey));
+    assert.equal(hex(aCopy.publicKey), hex(a.publicKey));
+    const shared = hex(x25519(a.privateKey, b.publicKey));
+    assert.equal(hex(x25519(Uint8Array.from(b.privateKey), a.publicKey)), shared);
+    assert.equal(hex(x25519(aCopy.privateKey, b.publicKey)), shared);
+  }
+});
 
 test('a cipher mismatch fails at msg2 (docs/PROTOCOL.md "Config keys and defaults")', () => {
   const i = new IxInitiator({ cipher: 'aes', staticKey: generateX25519KeyPair() });
