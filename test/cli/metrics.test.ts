@@ -64,7 +64,7 @@ test('per-tunnel and node byte counters grow by at least what crossed; the statu
     `fetch('http://127.0.0.1:9142/metrics').then(async (r) => process.stdout.write(await r.text()))`], { timeoutMs: 10_000 });
   // A metric's value, 0 when the series is not there (yet).
   const value = (text: string, series: string): number => {
-    const m = new RegExp(`^${series.replace(/[{}"".]/g, '\\$&')} (\\d+)$`, 'm').exec(text);
+    const m = new RegExp(`^${series.replace(/[{}".]/g, '\\$&')} (\\d+)$`, 'm').exec(text);
     return m === null ? 0 : Number(m[1]);
   };
   const tunnel = (name: string): string => `tio_node_tio_tunnel_${name}_total{vpn_ip="198.19.0.2",cert_name="b"}`;
@@ -91,6 +91,8 @@ test('per-tunnel and node byte counters grow by at least what crossed; the statu
     assert.ok(value(after, 'tio_node_tio_aead_seal_calls_total') > value(before, 'tio_node_tio_aead_seal_calls_total'));
     assert.ok(value(after, 'tio_node_tio_aead_opened_total') - value(before, 'tio_node_tio_aead_opened_total') >= COUNT);
     assert.equal(value(after, 'tio_node_tio_tunnel_series_omitted'), 0);
+    const flushes = 'tio_node_tio_gro{name="flushes"}';
+    assert.ok(value(after, flushes) - value(before, flushes) >= COUNT, 'a coalescer flush per receive batch with replies');
     // The status lines that follow add up to what crossed; all of them together never exceed the counters.
     await waitFor(() => statusLines().slice(linesBefore).reduce((n, f) => n + (f.get('bytesOut') ?? 0), 0) >= COUNT * INNER, 10_000, 'status lines with the transfer');
     const lines = statusLines();

@@ -10,7 +10,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { AeadBatch } from '../aead/index.js';
 import { ClosedError } from '../../errors.js';
-import { Coalescer, type CoalescerOptions } from '../../gro/index.js';
+import { Coalescer, type CoalescerOptions, type CoalescerStats } from '../../gro/index.js';
 import { Segmenter } from '../../gso/index.js';
 import type { Packet, Queue } from '../../tun/index.js';
 import { Firewall, type AddressSet, type FirewallOptions } from '../firewall/index.js';
@@ -211,6 +211,11 @@ export class DataPlane<T extends DataTunnel> {
   sendControlTo(t: T, to: Endpoint, type: number, subtype: number): void {
     if (t.isClosed || this.udp.isClosed || to.ip === RELAY_PATH_IP) return;
     this.send(to, sealControl(t, this.controlAead, type, subtype));
+  }
+
+  /** A copy of the coalescer's counters (GRO before TUN writes). */
+  groStats(): CoalescerStats {
+    return { ...this.coalescer.stats() };
   }
 
   /** Periodic upkeep (about 1 Hz): idle flows leave the firewall; counters are published. */

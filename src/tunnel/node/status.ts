@@ -4,6 +4,7 @@
  * Plain data, copied at the call: holding it keeps nothing alive and changes nothing.
  */
 import { u32ToIp } from '../cert/index.js';
+import type { CoalescerStats } from '../../gro/index.js';
 import type { QueueStats } from '../../tun/index.js';
 import type { UdpStats } from '../../udp/index.js';
 import type { LighthouseServerStats, LighthouseStats, PunchyStats } from '../lighthouse/index.js';
@@ -148,6 +149,8 @@ export interface NodeStatus {
   readonly tun: Readonly<QueueStats>;
   /** UDP counters of the main thread's socket (queue 0). */
   readonly udp: Readonly<UdpStats>;
+  /** Coalescer (GRO) counters of the main thread's data plane. */
+  readonly gro: Readonly<CoalescerStats>;
 }
 
 /** A detached plain copy of NodeStats counters. */

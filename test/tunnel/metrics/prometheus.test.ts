@@ -18,7 +18,7 @@ function tunnel(i: number, peer: string): TunnelStatus {
 function status(tunnels: TunnelStatus[]): NodeStatus {
   return {
     routines: 1, tunnels, counters: nodeCounters(new NodeStats()), handshakes: { initiated: 0, timedOut: 0 },
-    lighthouse: null, lighthouseServer: null, punchy: {}, relay: null, tun: {}, udp: {},
+    lighthouse: null, lighthouseServer: null, punchy: {}, relay: null, tun: {}, udp: {}, gro: {},
   } as unknown as NodeStatus;
 }
 
