@@ -3,6 +3,7 @@ import { OverlayNode, loadConfigFile, loggerFromConfig, nodeOptionsFromConfig } 
 import type { Server } from 'node:http';
 import { serveMetrics } from './metrics-server.js';
 import { reload } from './reload.js';
+import { statusLine, type StatusMark } from './status-line.js';
 
 /** Runs `tio up`; resolves with the process exit code. */
 export async function up(args: { config: string; netns?: string; test?: boolean }): Promise<number> {
@@ -27,6 +28,17 @@ export async function up(args: { config: string; netns?: string; test?: boolean 
       throw e;
     }
   }
+  // One status line per tio.status_interval (0: none).
+  let statusTimer: NodeJS.Timeout | null = null;
+  if (config.tio.statusIntervalMs > 0) {
+    let mark: StatusMark = { atMs: Date.now(), bytesIn: 0, bytesOut: 0, drops: 0 };
+    statusTimer = setInterval(() => {
+      const line = statusLine(mark, node.status(), Date.now());
+      mark = line.mark;
+      log.info('Status', line.fields);
+    }, config.tio.statusIntervalMs);
+    statusTimer.unref();
+  }
   const onSignal = (sig: NodeJS.Signals): void => {
     log.info('Caught signal, shutting down', { signal: sig });
     void node.stop();
@@ -48,6 +60,7 @@ export async function up(args: { config: string; netns?: string; test?: boolean 
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.off('SIGHUP', onHup);
+  if (statusTimer !== null) clearInterval(statusTimer);
   metrics?.close();
   // What crossed and what was dropped, by reason: for operators and soak runs.
   const { counters: s, tun, udp, handshakes, failure } = node.status();

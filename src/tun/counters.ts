@@ -15,6 +15,10 @@ export interface QueueStats {
   rxBytes: number;
   /** Received TSO/USO superpackets. */
   rxSuperpackets: number;
+  /** Bytes of those superpackets (IP header onwards). */
+  rxSuperpacketBytes: number;
+  /** Wire-sized segments those superpackets hold (payload / gso_size, rounded up). */
+  rxSuperpacketSegments: number;
   /** Non-empty read batches. */
   rxBatches: number;
   /** Packets written (a GSO write counts once). */
@@ -23,6 +27,8 @@ export interface QueueStats {
   txBytes: number;
   /** GSO writes carrying more than one segment. */
   txSuperpackets: number;
+  /** Bytes of those writes, virtio header excluded. */
+  txSuperpacketBytes: number;
   /** Writes that had to wait for the queue to become writable. */
   txWaits: number;
   /** Writes refused by validation or the kernel. */
@@ -36,10 +42,13 @@ export class Counters implements QueueStats {
   rxPackets = 0;
   rxBytes = 0;
   rxSuperpackets = 0;
+  rxSuperpacketBytes = 0;
+  rxSuperpacketSegments = 0;
   rxBatches = 0;
   txPackets = 0;
   txBytes = 0;
   txSuperpackets = 0;
+  txSuperpacketBytes = 0;
   txWaits = 0;
   txErrors = 0;
   drops = emptyDrops();
@@ -64,10 +73,13 @@ export function sumStats(all: readonly QueueStats[]): QueueStats {
     total.rxPackets += s.rxPackets;
     total.rxBytes += s.rxBytes;
     total.rxSuperpackets += s.rxSuperpackets;
+    total.rxSuperpacketBytes += s.rxSuperpacketBytes;
+    total.rxSuperpacketSegments += s.rxSuperpacketSegments;
     total.rxBatches += s.rxBatches;
     total.txPackets += s.txPackets;
     total.txBytes += s.txBytes;
     total.txSuperpackets += s.txSuperpackets;
+    total.txSuperpacketBytes += s.txSuperpacketBytes;
     total.txWaits += s.txWaits;
     total.txErrors += s.txErrors;
     for (const r of DROP_REASONS) total.drops[r] += s.drops[r];

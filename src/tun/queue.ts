@@ -399,7 +399,14 @@ export class Queue implements AsyncIterable<Packet[]> {
 
   private decodeVnet(p: Packet, hdrs: Buffer, i: number): DropReason | null {
     const reason = applyVnetHeader(decodeHeader(hdrs, i * VNET_HDR_LEN, this.vh), p);
-    if (reason === null && p.gso !== null) this.counters.rxSuperpackets++;
+    const g = p.gso;
+    if (reason === null && g !== null) {
+      // Per superpacket, not per segment: two adds and a division.
+      const c = this.counters;
+      c.rxSuperpackets++;
+      c.rxSuperpacketBytes += p.len;
+      c.rxSuperpacketSegments += Math.ceil((p.len - g.hdrLen) / g.size);
+    }
     return reason;
   }
 
@@ -464,7 +471,10 @@ export class Queue implements AsyncIterable<Packet[]> {
     const c = this.counters;
     c.txPackets++;
     c.txBytes += op.len;
-    if (op.superpacket) c.txSuperpackets++;
+    if (op.superpacket) {
+      c.txSuperpackets++;
+      c.txSuperpacketBytes += op.len;
+    }
   }
 
   /**

@@ -84,7 +84,10 @@ export class UdpBatch {
       }
       const segs = gso > 0 ? Math.ceil(len / gso) : 1;
       if (k + segs > this.offsets.length) this.grow(k + segs);
-      if (segs > 1) c.rxGroMessages++;
+      if (segs > 1) {
+        c.rxGroMessages++;
+        c.rxGroDatagrams += segs;
+      }
       const step = gso > 0 ? gso : len;
       for (let s = 0, at = 0; s < segs; s++, at += step) {
         this.offsets[k] = off + at;

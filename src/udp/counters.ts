@@ -10,6 +10,8 @@ export interface UdpStats {
   rxMessages: number;
   /** Messages that carried more than one datagram (merged by the kernel's UDP GRO). */
   rxGroMessages: number;
+  /** Datagrams in those messages. */
+  rxGroDatagrams: number;
   /** Non-empty receive batches. */
   rxBatches: number;
   /** Messages dropped because they did not fit a receive slot (MSG_TRUNC). */
@@ -22,6 +24,8 @@ export interface UdpStats {
   txBytes: number;
   /** Sends that carried more than one datagram with UDP_SEGMENT. */
   txGsoSends: number;
+  /** Datagrams in those sends. */
+  txGsoDatagrams: number;
   /** GSO sends the kernel refused that were redone one datagram at a time. */
   txGsoFallbacks: number;
   /** sendmsg/sendmmsg calls made. */
@@ -38,12 +42,14 @@ export class UdpCounters implements UdpStats {
   rxBytes = 0;
   rxMessages = 0;
   rxGroMessages = 0;
+  rxGroDatagrams = 0;
   rxBatches = 0;
   rxTruncated = 0;
   rxKernelDrops = 0;
   txDatagrams = 0;
   txBytes = 0;
   txGsoSends = 0;
+  txGsoDatagrams = 0;
   txGsoFallbacks = 0;
   txSyscalls = 0;
   txWaits = 0;

@@ -244,8 +244,10 @@ export class Sender {
       const seg = meta[b + 2]!;
       c.txBytes += len;
       if (seg > 0 && len > seg) {
-        c.txDatagrams += Math.ceil(len / seg);
+        const n = Math.ceil(len / seg);
+        c.txDatagrams += n;
         c.txGsoSends++;
+        c.txGsoDatagrams += n;
       } else {
         c.txDatagrams++;
       }

@@ -45,6 +45,12 @@ export const DEFAULT_TIO_OFFLOAD = 'auto';
 export const DEFAULT_TIO_GRO = true;
 /** `tio.write_strategy`: by kernel version, `copy` before Linux 5.4 (src/tun/write-strategy.ts). */
 export const DEFAULT_TIO_WRITE_STRATEGY = 'auto';
+/**
+ * `tio.status_interval`: one status line a minute (docs/PROTOCOL.md "Metrics"): 1440 short lines a
+ * day is little beside nebula's own logging, yet shows a stalled tunnel or a burst of drops
+ * within a minute; a scraper wanting finer figures has the metrics.
+ */
+export const DEFAULT_TIO_STATUS_INTERVAL_MS = 60_000;
 
 /** Smallest and largest interface MTU (RFC 791 minimum 68; 16-bit IP length), as the TUN layer enforces. */
 export const MTU_MIN = 68;

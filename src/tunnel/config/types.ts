@@ -187,6 +187,8 @@ export interface TioConfig {
   readonly gro: boolean;
   /** How TUN writes are issued: by kernel version ('auto'), writev, or one write() of a copy ('copy'). */
   readonly writeStrategy: 'auto' | 'writev' | 'copy';
+  /** `status_interval` in ms: how often `tio up` logs a one-line status at info level; 0: never. */
+  readonly statusIntervalMs: number;
 }
 
 /** `stats` with `type: prometheus`: where tio serves its metrics (docs/PROTOCOL.md "Metrics"). */

@@ -7,6 +7,7 @@
 // a reply never touches an established tunnel, and a handshake to a learned address still has to
 // prove the peer's certificate (docs/PROTOCOL.md "Static key and certificate"). Queries are rate
 // limited per address and in total, held packets and waiting peers are bounded.
+import { RateBudget } from '../budget/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Endpoint } from '../../udp/index.js';
 import { acceptedAddress, u32ToIpv4 } from './addresses.js';
@@ -107,8 +108,7 @@ export class LighthouseClient {
   private readonly relays = new Map<number, readonly number[]>();
   private readonly waiting = new Map<number, Waiting>();
   private readonly lastQuery = new Map<number, number>();
-  private budgetStart = 0;
-  private budgetUsed = 0;
+  private readonly budget = new RateBudget(QUERIES_PER_SECOND);
   private lastUpdate = Number.NEGATIVE_INFINITY;
   private closed = false;
 
@@ -207,15 +207,10 @@ export class LighthouseClient {
       this.stats.queriesLimited++;
       return;
     }
-    if (now - this.budgetStart >= 1000) {
-      this.budgetStart = now;
-      this.budgetUsed = 0;
-    }
-    if (this.budgetUsed >= QUERIES_PER_SECOND) {
+    if (!this.budget.take(now)) {
       this.stats.queriesLimited++;
       return;
     }
-    this.budgetUsed++;
     this.lastQuery.set(vpnIp, now);
     const payload = encodeMeta({ type: META_HOST_QUERY, details: { vpnIp } });
     let sent = 0;

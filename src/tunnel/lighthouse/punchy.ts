@@ -8,6 +8,7 @@
 // A receiver drops both as shorter than a header. Only addresses from our lighthouses are punched
 // (the client checks the sender), and the work is bounded: notifications waiting, addresses each,
 // punches per second.
+import { RateBudget } from '../budget/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Endpoint } from '../../udp/index.js';
 import { acceptedAddress, u32ToIpv4 } from './addresses.js';
@@ -77,8 +78,7 @@ export class Punchy {
   readonly stats: PunchyStats = { notifications: 0, notificationsDropped: 0, punchesSent: 0, keepalivesSent: 0, punchesSkipped: 0, responds: 0 };
   private readonly timers = new Set<NodeJS.Timeout>();
   private lastKeepalive: number;
-  private budgetStart = Number.NEGATIVE_INFINITY;
-  private budgetUsed = 0;
+  private readonly budget = new RateBudget(PUNCHES_PER_SECOND);
   private closed = false;
 
   constructor(private readonly host: PunchyHost, private o: PunchyOptions) {
@@ -139,16 +139,11 @@ export class Punchy {
 
   private punchAll(targets: readonly Endpoint[]): void {
     const now = this.host.now();
-    if (now - this.budgetStart >= 1000) {
-      this.budgetStart = now;
-      this.budgetUsed = 0;
-    }
     for (const t of targets) {
-      if (this.budgetUsed >= PUNCHES_PER_SECOND) {
+      if (!this.budget.take(now)) {
         this.stats.punchesSkipped++;
         continue;
       }
-      this.budgetUsed++;
       this.host.sendRaw(t, NOTIFY_PUNCH);
       this.stats.punchesSent++;
     }

@@ -5,6 +5,7 @@
 // Every message here arrived authenticated on a tunnel, so the sender's overlay address is its
 // certificate's. A host can only change its own entry; what it costs us is bounded (hosts, addresses
 // per host, answers per second) and it never touches a tunnel.
+import { RateBudget } from '../budget/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Endpoint } from '../../udp/index.js';
 import { MAX_REPORTED_ADDRS, acceptedAddress, ipv4ToU32, u32ToIpv4 } from './addresses.js';
@@ -74,8 +75,7 @@ export class LighthouseServer {
     queriesLimited: 0, punchNotificationsSent: 0, hostsRefused: 0, hostsForgotten: 0, malformed: 0, ignored: 0,
   };
   private readonly store: HostStore;
-  private budgetStart = Number.NEGATIVE_INFINITY;
-  private budgetUsed = 0;
+  private readonly budget = new RateBudget(ANSWERS_PER_SECOND);
   private closed = false;
 
   constructor(private readonly host: LighthouseServerHost, private readonly o: LighthouseServerOptions) {
@@ -150,16 +150,10 @@ export class LighthouseServer {
       this.stats.queriesUnknown++;
       return;
     }
-    const now = this.host.now();
-    if (now - this.budgetStart >= 1000) {
-      this.budgetStart = now;
-      this.budgetUsed = 0;
-    }
-    if (this.budgetUsed >= ANSWERS_PER_SECOND) {
+    if (!this.budget.take(this.host.now())) {
       this.stats.queriesLimited++;
       return;
     }
-    this.budgetUsed++;
     if (this.host.send(from, encodeMeta({ type: META_HOST_QUERY_REPLY, details: { vpnIp, ip4AndPorts: answer.addrs, relayVpnIps: answer.relays } }))) this.stats.repliesSent++;
     // The queried host learns where the asker is, so it punches towards it (nebula: only if the asker is known).
     const asker = this.addresses(from);

@@ -5,7 +5,19 @@
  * docs/PROTOCOL.md "Metrics"); the rest are tio's, under "tio_", one family per group with
  * the field in a `name` label.
  */
-import type { NodeStatus } from '../node/status.js';
+import type { NodeStatus, TunnelStatus } from '../node/status.js';
+
+/**
+ * Most tunnels given per-tunnel series in one scrape (4 series each). Prometheus' guidance is to
+ * keep a target's series in the low thousands; tunnels beyond this are left out, and
+ * tio_tunnel_series_omitted says how many.
+ */
+export const MAX_TUNNEL_SERIES = 1024;
+
+/** A label value in the exposition format: backslash, double quote and newline escaped. */
+function labelValue(v: string): string {
+  return v.replace(/\\/g, '\\\\').replace(/"/g, '\\"').replace(/\n/g, '\\n');
+}
 
 /** Prefixes of every metric name (stats.namespace, stats.subsystem), joined as Prometheus does. */
 export interface MetricNames {
@@ -50,9 +62,29 @@ export function renderPrometheus(s: NodeStatus, names: MetricNames): string {
   const n = full('tio_drops_total');
   out.push(`# HELP ${n} Packets dropped, by reason.`, `# TYPE ${n} counter`);
   for (const [reason, v] of Object.entries(d)) out.push(`${n}{reason="${reason}"} ${v}`);
+  one('tio_bytes_in_total', 'counter', 'Bytes of inner packets in authenticated data messages.', c.bytesIn);
+  one('tio_bytes_out_total', 'counter', 'Bytes of inner packets in data messages sealed to send.', c.bytesOut);
+  one('tio_aead_seal_calls_total', 'counter', 'Native AEAD seal calls (one per tunnel run of a flush).', c.aeadSealCalls);
+  one('tio_aead_sealed_total', 'counter', 'Data messages sealed by those calls.', c.aeadSealed);
+  one('tio_aead_open_calls_total', 'counter', 'Native AEAD open calls (one per tunnel run of a receive batch).', c.aeadOpenCalls);
+  one('tio_aead_opened_total', 'counter', 'Messages opened by those calls.', c.aeadOpened);
+  // Per tunnel: labels come from the peer's CA-signed certificate, one tunnel per overlay address,
+  // and a closed tunnel's series go with it; at most MAX_TUNNEL_SERIES tunnels.
+  const shown = s.tunnels.slice(0, MAX_TUNNEL_SERIES);
+  const perTunnel = (name: string, help: string, pick: (t: TunnelStatus) => number): void => {
+    const m = full(name);
+    out.push(`# HELP ${m} ${help}`, `# TYPE ${m} counter`);
+    for (const t of shown) out.push(`${m}{vpn_ip="${t.overlayAddress}",cert_name="${labelValue(t.peer)}"} ${pick(t)}`);
+  };
+  perTunnel('tio_tunnel_packets_in_total', 'Data messages authenticated on the tunnel.', (t) => t.packetsIn);
+  perTunnel('tio_tunnel_bytes_in_total', 'Bytes of the inner packets those carried.', (t) => t.bytesIn);
+  perTunnel('tio_tunnel_packets_out_total', 'Data messages sealed and sent on the tunnel.', (t) => t.packetsOut);
+  perTunnel('tio_tunnel_bytes_out_total', 'Bytes of the inner packets those carried.', (t) => t.bytesOut);
+  one('tio_tunnel_series_omitted', 'gauge', `Tunnels left out of the per-tunnel series (more than ${MAX_TUNNEL_SERIES}).`, s.tunnels.length - shown.length);
   family('tio_handshakes', 'Handshake outcomes.', s.handshakes);
   family('tio_tun', 'TUN device counters, summed over its queues.', s.tun);
   family('tio_udp', 'UDP counters of the main thread\'s socket.', s.udp);
+  family('tio_gro', 'Coalescer (GRO) counters of the main thread\'s data plane.', s.gro);
   family('tio_lighthouse_client', 'Lighthouse client counters.', s.lighthouse);
   family('tio_lighthouse_server', 'Lighthouse server counters.', s.lighthouseServer);
   family('tio_punchy', 'Hole punching counters.', s.punchy);

@@ -10,7 +10,7 @@
 import type { MessagePort } from 'node:worker_threads';
 import { AeadBatch } from '../aead/index.js';
 import { ClosedError } from '../../errors.js';
-import { Coalescer, type CoalescerOptions } from '../../gro/index.js';
+import { Coalescer, type CoalescerOptions, type CoalescerStats } from '../../gro/index.js';
 import { Segmenter } from '../../gso/index.js';
 import type { Packet, Queue } from '../../tun/index.js';
 import { Firewall, type AddressSet, type FirewallOptions, type FirewallReloadStats } from '../firewall/index.js';
@@ -227,6 +227,11 @@ export class DataPlane<T extends DataTunnel> {
   /** What re-checks after reloads decided in this data plane's firewall. */
   get firewallReloads(): FirewallReloadStats {
     return this.firewall.reloadStats;
+  }
+
+  /** A copy of the coalescer's counters (GRO before TUN writes). */
+  groStats(): CoalescerStats {
+    return { ...this.coalescer.stats() };
   }
 
   /** Periodic upkeep (about 1 Hz): idle flows leave the firewall; counters are published. */

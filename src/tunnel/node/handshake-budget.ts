@@ -12,6 +12,7 @@
  * number; a source not seen for a while is forgotten when room is needed.
  */
 import type { Endpoint } from '../../udp/index.js';
+import { RateBudget } from '../budget/index.js';
 
 /** Budget settings; defaults in DEFAULT_HANDSHAKE_BUDGET. */
 export interface HandshakeBudgetOptions {
@@ -45,14 +46,9 @@ export const DEFAULT_HANDSHAKE_SCREEN: HandshakeBudgetOptions = {
   perSourceRate: 50, perSourceBurst: 100, perTurn: 100, maxSources: 16384,
 };
 
-interface Bucket {
-  tokens: number;
-  at: number;
-}
-
 /** Per-source and per-turn admission of expensive handshake work. */
 export class HandshakeBudget {
-  private readonly sources = new Map<string, Bucket>();
+  private readonly sources = new Map<string, RateBudget>();
   private usedThisTurn = 0;
   private turnReset: NodeJS.Immediate | null = null;
   /** Refusals because the source had no token left. */
@@ -73,17 +69,13 @@ export class HandshakeBudget {
     let b = this.sources.get(key);
     if (b === undefined) {
       if (this.sources.size >= this.o.maxSources) this.makeRoom(now);
-      b = { tokens: this.o.perSourceBurst, at: now };
+      b = new RateBudget(this.o.perSourceRate, this.o.perSourceBurst);
       this.sources.set(key, b);
-    } else {
-      b.tokens = Math.min(this.o.perSourceBurst, b.tokens + ((now - b.at) / 1000) * this.o.perSourceRate);
-      b.at = now;
     }
-    if (b.tokens < 1) {
+    if (!b.take(now)) {
       this.refusedSource++;
       return false;
     }
-    b.tokens -= 1;
     this.usedThisTurn++;
     this.turnReset ??= setImmediate(() => {
       this.turnReset = null;
@@ -105,8 +97,7 @@ export class HandshakeBudget {
 
   // Forgets sources whose bucket has refilled (they lose nothing by it); if none has, the oldest half.
   private makeRoom(now: number): void {
-    const full = (this.o.perSourceBurst / this.o.perSourceRate) * 1000;
-    for (const [k, b] of this.sources) if (now - b.at >= full) this.sources.delete(k);
+    for (const [k, b] of this.sources) if (b.isFull(now)) this.sources.delete(k);
     if (this.sources.size < this.o.maxSources) return;
     let n = this.sources.size >> 1;
     for (const k of this.sources.keys()) {

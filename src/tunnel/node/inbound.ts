@@ -223,6 +223,8 @@ export class InboundPath<T extends DataTunnel> {
     const aead = this.aead.reset(b.buf);
     aead.add(off, len);
     t.open.open(aead);
+    stats.aeadOpenCalls++;
+    stats.aeadOpened++;
     const plen = aead.out[0]!;
     if (plen < 0) {
       stats.drops['outside-auth']++;
@@ -338,7 +340,12 @@ export class InboundPath<T extends DataTunnel> {
       aead.add(b.offsets[i]!, b.lengths[i]!);
     }
     t.open.open(aead);
+    stats.aeadOpenCalls++;
+    stats.aeadOpened += n;
     let lastGood = -1;
+    // Authenticated messages of this run and their inner bytes, counted on the tunnel once at the end.
+    let good = 0;
+    let bytes = 0;
     // The last packet of this run the address check and firewall passed (-1: none).
     let passed = -1;
     for (let k = 0; k < n; k++) {
@@ -353,6 +360,8 @@ export class InboundPath<T extends DataTunnel> {
         continue;
       }
       lastGood = k;
+      good++;
+      bytes += plen;
       const inner = b.offsets[this.runIdx[k]!]! + HEADER_LEN;
       if (passed >= 0 && sameFlow(buf, passed, inner, plen)) {
         stats.delivered++;
@@ -374,7 +383,11 @@ export class InboundPath<T extends DataTunnel> {
       passed = inner;
       coalescer.add(buf, inner, plen);
     }
-    if (lastGood >= 0) this.alive(t, this.runIdx[lastGood]!);
+    if (lastGood >= 0) {
+      t.countIn(good, bytes);
+      stats.bytesIn += bytes;
+      this.alive(t, this.runIdx[lastGood]!);
+    }
   }
 }
 

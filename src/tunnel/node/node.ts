@@ -299,6 +299,7 @@ export class OverlayNode {
       relay: this.relays === null ? null : { ...this.relays.stats, relays: this.relays.table.size },
       tun: this.device.stats(),
       udp: this.udp.stats(),
+      gro: this.plane.groStats(),
     };
   }
 

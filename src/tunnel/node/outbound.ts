@@ -205,6 +205,12 @@ export class OutboundPath {
         else sends.add(t.remote, start, size);
         sent += j - i;
       }
+      // Per run: the datagrams' bytes less each one's header and tag are the inner bytes.
+      if (!t.isClosed) {
+        const bytes = end - start - (j - i) * (HEADER_LEN + AEAD_TAG_LEN);
+        t.countOut(j - i, bytes);
+        this.host.stats.bytesOut += bytes;
+      }
       i = j;
     }
     this.host.stats.datagramsOut += sent;
@@ -218,5 +224,8 @@ export class OutboundPath {
     t.lastOutbound = this.now;
     const first = t.reserveCounters(to - from);
     t.seal.sealMessages(this.arena, this.segOff, this.segLen, from, to, t.remoteIndex, first);
+    const stats = this.host.stats;
+    stats.aeadSealCalls++;
+    stats.aeadSealed += to - from;
   }
 }

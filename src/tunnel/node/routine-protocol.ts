@@ -10,6 +10,7 @@ import type { QueueHandle } from '../../tun/index.js';
 import type { ViaRoute } from './route-table.js';
 import type { SendRecvErrorMode } from '../wire/index.js';
 import type { NodeOptions } from './options.js';
+import type { TunnelSlotBuffers } from './tunnel.js';
 
 /** An Endpoint as plain data. */
 export interface EndpointData {
@@ -44,7 +45,7 @@ export interface RoutineInit {
   /** Packets per peer the routine hands to main per second while no tunnel exists (handshakes.trigger_buffer). */
   triggerBuffer: number;
   /** TunnelSlots.buffers. */
-  slots: { counters: SharedArrayBuffer; stamps: SharedArrayBuffer };
+  slots: TunnelSlotBuffers;
   /** NODE_STATS_SLOTS numbers the routine keeps current (NodeStats.writeTo). */
   stats: SharedArrayBuffer;
   /** This routine's ends of the conntrack replication mesh, one per other thread (flow-share.ts); transferred. */

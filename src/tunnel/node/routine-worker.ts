@@ -169,7 +169,7 @@ class Routine {
     }, clock());
     m.sendKey.fill(0);
     m.recvKey.fill(0);
-    t.bindSlot(this.slots, m.slot, false);
+    t.bindSlot(this.slots, m.slot, false, init.index);
     t.awaitingProof = m.awaitingProof;
     const { hostmap } = this.plane;
     if (m.candidate) hostmap.addCandidate(t);

@@ -87,7 +87,7 @@ export class Routines {
   /** Spawns one worker per handle (routine i gets handles[i - 1] and flowPorts[i - 1]). */
   constructor(handles: QueueHandle[], config: RoutineConfig, flowPorts: MessagePort[][], private readonly host: RoutinesHost,
     capacity = TunnelSlots.DEFAULT_CAPACITY) {
-    this.slots = new TunnelSlots(capacity);
+    this.slots = new TunnelSlots(capacity, handles.length + 1);
     this.ready = new Promise<void>((resolve, reject) => {
       this.settleReady = (err) => {
         if (this.readyTimer) clearTimeout(this.readyTimer);

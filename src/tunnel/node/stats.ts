@@ -32,6 +32,7 @@ export const NODE_DROP_REASONS: readonly NodeDropReason[] = [
 const COUNTERS = [
   'insidePackets', 'datagramsOut', 'datagramsIn', 'delivered', 'recvErrorsSent', 'recvErrorsReceived', 'testReplies',
   'rejectsToPeers', 'rejectsToTun', 'rejectsLimited', 'rejectsSkipped', 'relayedOut',
+  'bytesIn', 'bytesOut', 'aeadSealCalls', 'aeadSealed', 'aeadOpenCalls', 'aeadOpened',
 ] as const;
 
 /** Length of the array NodeStats.writeTo fills. */
@@ -62,6 +63,16 @@ export class NodeStats {
   rejectsSkipped = 0;
   /** Relayed packets we passed on between two other hosts (docs/PROTOCOL.md "Relays"). */
   relayedOut = 0;
+  /** Bytes of inner packets in data messages that authenticated (counted once per decrypt run). */
+  bytesIn = 0;
+  /** Bytes of inner packets in data messages sealed to send (counted once per seal run). */
+  bytesOut = 0;
+  /** Native seal calls of the outbound path (one per tunnel run of a flush) and the data messages they sealed. */
+  aeadSealCalls = 0;
+  aeadSealed = 0;
+  /** Native open calls of the inbound path (one per tunnel run of a receive batch, control messages one each) and the messages they opened. */
+  aeadOpenCalls = 0;
+  aeadOpened = 0;
   /** Drops by reason. */
   drops: Record<NodeDropReason, number>;
 

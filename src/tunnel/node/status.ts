@@ -4,6 +4,7 @@
  * Plain data, copied at the call: holding it keeps nothing alive and changes nothing.
  */
 import { u32ToIp } from '../cert/index.js';
+import type { CoalescerStats } from '../../gro/index.js';
 import type { QueueStats } from '../../tun/index.js';
 import type { UdpStats } from '../../udp/index.js';
 import type { LighthouseServerStats, LighthouseStats, PunchyStats } from '../lighthouse/index.js';
@@ -38,6 +39,18 @@ export interface NodeCounters {
   readonly rejectsSkipped: number;
   /** Relayed packets passed on between two other hosts. */
   readonly relayedOut: number;
+  /** Bytes of inner packets in authenticated data messages. */
+  readonly bytesIn: number;
+  /** Bytes of inner packets in data messages sealed to send. */
+  readonly bytesOut: number;
+  /** Native AEAD seal calls of the outbound path (one per tunnel run). */
+  readonly aeadSealCalls: number;
+  /** Data messages those sealed. */
+  readonly aeadSealed: number;
+  /** Native AEAD open calls of the inbound path (one per tunnel run; control messages one each). */
+  readonly aeadOpenCalls: number;
+  /** Messages those opened (authenticated or not). */
+  readonly aeadOpened: number;
   /** Drops by reason. */
   readonly drops: Readonly<Record<NodeDropReason, number>>;
 }
@@ -96,6 +109,14 @@ export interface TunnelStatus {
   readonly lastInboundAt: number;
   /** Last outbound packet, epoch ms (any thread). */
   readonly lastOutboundAt: number;
+  /** Data messages authenticated on the tunnel (every thread). */
+  readonly packetsIn: number;
+  /** Bytes of the inner packets they carried. */
+  readonly bytesIn: number;
+  /** Data messages sealed and sent on the tunnel (every thread). */
+  readonly packetsOut: number;
+  /** Bytes of the inner packets they carried. */
+  readonly bytesOut: number;
 }
 
 /** A read-only snapshot of a node: what it is, its tunnels and its counters. */
@@ -128,6 +149,8 @@ export interface NodeStatus {
   readonly tun: Readonly<QueueStats>;
   /** UDP counters of the main thread's socket (queue 0). */
   readonly udp: Readonly<UdpStats>;
+  /** Coalescer (GRO) counters of the main thread's data plane. */
+  readonly gro: Readonly<CoalescerStats>;
 }
 
 /** A detached plain copy of NodeStats counters. */
@@ -136,7 +159,9 @@ export function nodeCounters(s: NodeStats): NodeCounters {
     insidePackets: s.insidePackets, datagramsOut: s.datagramsOut, datagramsIn: s.datagramsIn, delivered: s.delivered,
     recvErrorsSent: s.recvErrorsSent, recvErrorsReceived: s.recvErrorsReceived, testReplies: s.testReplies,
     rejectsToPeers: s.rejectsToPeers, rejectsToTun: s.rejectsToTun, rejectsLimited: s.rejectsLimited,
-    rejectsSkipped: s.rejectsSkipped, relayedOut: s.relayedOut, drops: { ...s.drops },
+    rejectsSkipped: s.rejectsSkipped, relayedOut: s.relayedOut, bytesIn: s.bytesIn, bytesOut: s.bytesOut,
+    aeadSealCalls: s.aeadSealCalls, aeadSealed: s.aeadSealed, aeadOpenCalls: s.aeadOpenCalls, aeadOpened: s.aeadOpened,
+    drops: { ...s.drops },
   };
 }
 
@@ -155,5 +180,6 @@ export function tunnelStatus(t: Tunnel): TunnelStatus {
     receiveCounter: t.window.highest,
     lastInboundAt: t.lastInbound,
     lastOutboundAt: t.lastOutbound,
+    ...t.traffic(),
   };
 }

@@ -11,29 +11,60 @@ import { RelayTag } from '../relay/index.js';
 import type { Endpoint } from '../../udp/index.js';
 import { COUNTER_FIRST_DATA, ReplayWindow } from '../wire/index.js';
 
+/** Cells of traffic per tunnel and thread: packets in, bytes in, packets out, bytes out. */
+const TRAFFIC_CELLS = 4;
+
+/** A tunnel's data messages each way: packets, and bytes of the inner packets they carried. */
+export interface TunnelTraffic {
+  /** Data messages authenticated on the tunnel. */
+  readonly packetsIn: number;
+  /** Bytes of the inner packets those carried. */
+  readonly bytesIn: number;
+  /** Data messages sealed and sent on the tunnel. */
+  readonly packetsOut: number;
+  /** Bytes of the inner packets those carried. */
+  readonly bytesOut: number;
+}
+
+/** The shared buffers of TunnelSlots, for postMessage / workerData. */
+export interface TunnelSlotBuffers {
+  counters: SharedArrayBuffer;
+  stamps: SharedArrayBuffer;
+  traffic: SharedArrayBuffer;
+}
+
 /**
  * Per-tunnel cells shared by the threads of a multi-queue node, one slot per
  * tunnel: the last send counter used (so counters stay unique across threads:
- * every thread reserves runs with Atomics.add) and the liveness stamps (epoch ms,
- * see clock.ts) main's timers read.
+ * every thread reserves runs with Atomics.add), the liveness stamps (epoch ms,
+ * see clock.ts) main's timers read, and traffic counters. Traffic has one row of
+ * cells per thread, each written by its thread only (plain adds, no atomics) and
+ * summed by whoever reads them.
  */
 export class TunnelSlots {
-  /** Default slot count: 1.5 MiB of shared memory. */
+  /** Default slot count: 1.5 MiB of shared memory, plus 2 MiB of traffic cells per thread. */
   static readonly DEFAULT_CAPACITY = 1 << 16;
   /** counters[slot]: the last counter reserved on the tunnel in `slot`. */
   readonly counters: BigInt64Array;
   /** stamps[2 * slot]: last authenticated inbound; stamps[2 * slot + 1]: last outbound. */
   readonly stamps: Float64Array;
+  /** traffic[((thread * capacity) + slot) * 4 + k]: TunnelTraffic's fields in their order. */
+  readonly traffic: Float64Array;
+  /** Number of threads with a row of traffic cells. */
+  readonly threads: number;
 
-  /** New zeroed cells for `capacity` tunnels, or views of cells made by another thread. */
-  constructor(capacity: number | { counters: SharedArrayBuffer; stamps: SharedArrayBuffer }) {
+  /** New zeroed cells for `capacity` tunnels and `threads` threads, or views of cells made by another thread. */
+  constructor(capacity: number | TunnelSlotBuffers, threads = 1) {
     if (typeof capacity === 'number') {
       this.counters = new BigInt64Array(new SharedArrayBuffer(8 * capacity));
       this.stamps = new Float64Array(new SharedArrayBuffer(16 * capacity));
+      this.traffic = new Float64Array(new SharedArrayBuffer(8 * TRAFFIC_CELLS * capacity * threads));
     } else {
       this.counters = new BigInt64Array(capacity.counters);
       this.stamps = new Float64Array(capacity.stamps);
+      this.traffic = new Float64Array(capacity.traffic);
     }
+    this.threads = this.traffic.length / (TRAFFIC_CELLS * this.counters.length);
   }
 
   /** Number of slots. */
@@ -42,8 +73,30 @@ export class TunnelSlots {
   }
 
   /** The shared buffers, for postMessage / workerData. */
-  get buffers(): { counters: SharedArrayBuffer; stamps: SharedArrayBuffer } {
-    return { counters: this.counters.buffer as SharedArrayBuffer, stamps: this.stamps.buffer as SharedArrayBuffer };
+  get buffers(): TunnelSlotBuffers {
+    return {
+      counters: this.counters.buffer as SharedArrayBuffer, stamps: this.stamps.buffer as SharedArrayBuffer,
+      traffic: this.traffic.buffer as SharedArrayBuffer,
+    };
+  }
+
+  /** Index of the first traffic cell of `slot` in `thread`'s row. */
+  trafficAt(slot: number, thread: number): number {
+    return (thread * this.capacity + slot) * TRAFFIC_CELLS;
+  }
+
+  /** The traffic of the tunnel in `slot`, summed over every thread. */
+  trafficOf(slot: number): TunnelTraffic {
+    const a = this.traffic;
+    let pi = 0, bi = 0, po = 0, bo = 0;
+    for (let th = 0; th < this.threads; th++) {
+      const at = this.trafficAt(slot, th);
+      pi += a[at]!;
+      bi += a[at + 1]!;
+      po += a[at + 2]!;
+      bo += a[at + 3]!;
+    }
+    return { packetsIn: pi, bytesIn: bi, packetsOut: po, bytesOut: bo };
   }
 }
 
@@ -91,6 +144,10 @@ export class DataTunnel {
   private counter = COUNTER_FIRST_DATA - 1;
   private sharedCounters: BigInt64Array | null = null;
   private stamps: Float64Array;
+  // This thread's traffic cells (TunnelTraffic's fields from trafficAt): its own until bound to a slot.
+  private trafficCells: Float64Array = new Float64Array(TRAFFIC_CELLS);
+  private trafficAt = 0;
+  private slots: TunnelSlots | null = null;
   private slotIndex = -1;
   private at = 0;
   private closed = false;
@@ -126,25 +183,54 @@ export class DataTunnel {
     this.stamps[this.at + 1] = v;
   }
 
+  /** Counts `packets` data messages received on this thread, carrying `bytes` of inner packets (once per run). */
+  countIn(packets: number, bytes: number): void {
+    const a = this.trafficCells;
+    a[this.trafficAt] += packets;
+    a[this.trafficAt + 1] += bytes;
+  }
+
+  /** Counts `packets` data messages sent on this thread, carrying `bytes` of inner packets (once per run). */
+  countOut(packets: number, bytes: number): void {
+    const a = this.trafficCells;
+    a[this.trafficAt + 2] += packets;
+    a[this.trafficAt + 3] += bytes;
+  }
+
+  /** Data messages each way, summed over every thread once bound to a slot. */
+  traffic(): TunnelTraffic {
+    if (this.slots !== null) return this.slots.trafficOf(this.slotIndex);
+    const a = this.trafficCells;
+    return { packetsIn: a[0]!, bytesIn: a[1]!, packetsOut: a[2]!, bytesOut: a[3]! };
+  }
+
   /** The shared slot this tunnel's counter and stamps live in, or -1. */
   get slot(): number {
     return this.slotIndex;
   }
 
   /**
-   * Moves the counter and the stamps into `slot` of `slots`. `init` (the thread
-   * that owns the slot) first copies this tunnel's current values there; others
-   * just attach to what is in the slot.
+   * Moves the counter, the stamps and the traffic into `slot` of `slots`; this
+   * thread counts its traffic in row `thread` (0: main). `init` (the thread
+   * that owns the slot) first copies this tunnel's current values there and
+   * clears the other threads' traffic of the slot (a slot is reused only once
+   * every thread let go of it); others just attach to what is in the slot.
    */
-  bindSlot(slots: TunnelSlots, slot: number, init: boolean): void {
+  bindSlot(slots: TunnelSlots, slot: number, init: boolean, thread = 0): void {
+    const at = slots.trafficAt(slot, thread);
     if (init) {
       Atomics.store(slots.counters, slot, BigInt(this.counter));
       slots.stamps[2 * slot] = this.lastInbound;
       slots.stamps[2 * slot + 1] = this.lastOutbound;
+      for (let th = 0; th < slots.threads; th++) slots.traffic.fill(0, slots.trafficAt(slot, th), slots.trafficAt(slot, th) + TRAFFIC_CELLS);
+      slots.traffic.set(this.trafficCells.subarray(this.trafficAt, this.trafficAt + TRAFFIC_CELLS), at);
     }
     this.sharedCounters = slots.counters;
     this.stamps = slots.stamps;
     this.at = 2 * slot;
+    this.trafficCells = slots.traffic;
+    this.trafficAt = at;
+    this.slots = slots;
     this.slotIndex = slot;
   }
 

@@ -93,6 +93,7 @@ test('every bad value names its path', () => {
     [{ tio: { write_strategy: 'sendfile' } }, 'tio.write_strategy', /one of auto, writev, copy, got "sendfile"/],
     [{ tio: { write_strategy: 'COPY' } }, 'tio.write_strategy', /one of auto, writev, copy/],
     [{ tio: { write_strategy: true } }, 'tio.write_strategy', /one of auto, writev, copy/],
+    [{ tio: { status_interval: 'often' } }, 'tio.status_interval', /duration/],
   ];
   for (const [extra, path, detail] of cases) {
     const e = errorOf(extra);

@@ -110,6 +110,7 @@ tio:
   offload: off
   gro: false
   write_strategy: copy
+  status_interval: 5s
 `;
 
 /** The smallest loadable config: only the credentials are required. */

@@ -77,6 +77,12 @@ test('tio.write_strategy takes auto, writev or copy; auto when absent', () => {
   assert.equal(load({ tio: { gro: true } }).tio.writeStrategy, 'auto');
 });
 
+test('tio.status_interval is a duration, 0 turns the status line off, a minute when absent', () => {
+  assert.equal(load({ tio: { status_interval: '10s' } }).tio.statusIntervalMs, 10_000);
+  assert.equal(load({ tio: { status_interval: 0 } }).tio.statusIntervalMs, 0);
+  assert.equal(load({ tio: { gro: true } }).tio.statusIntervalMs, 60_000);
+});
+
 test('tio.offload also takes a boolean', () => {
   assert.equal(load({ tio: { offload: false } }).tio.offload, 'off');
   assert.equal(load({ tio: { offload: true } }).tio.offload, 'auto');

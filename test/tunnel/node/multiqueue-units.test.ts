@@ -2,7 +2,7 @@
 // reserved from several threads at once stay unique and gapless; admitted
 // flows reach another thread's firewall (by its event loop, or synchronously
 // with refresh() when a reply races the message); hostmap events; stats
-// through a shared array.
+// through a shared array; per-tunnel traffic summed over threads.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { Worker } from 'node:worker_threads';
@@ -88,6 +88,28 @@ test('liveness stamps written on a replica are what main reads', () => {
   assert.equal(main.slot, 2);
   main.close();
   replica.close();
+});
+
+test('traffic counted on each thread is summed on main; a reused slot starts from the new tunnel', () => {
+  const slots = new TunnelSlots(4, 3);
+  const main = dataTunnel(1);
+  main.countOut(2, 3000);
+  main.bindSlot(slots, 1, true);
+  const r1 = dataTunnel(1);
+  const r2 = dataTunnel(1);
+  r1.bindSlot(new TunnelSlots(slots.buffers), 1, false, 1);
+  r2.bindSlot(new TunnelSlots(slots.buffers), 1, false, 2);
+  main.countIn(1, 100);
+  r1.countIn(4, 4000);
+  r1.countOut(1, 50);
+  r2.countIn(5, 7000);
+  assert.deepEqual(main.traffic(), { packetsIn: 10, bytesIn: 11_100, packetsOut: 3, bytesOut: 3050 }, 'counts before the bind are kept');
+  // The slot reused for another tunnel: it starts from that tunnel's own counts.
+  const next = dataTunnel(2);
+  next.countIn(1, 60);
+  next.bindSlot(slots, 1, true);
+  assert.deepEqual(next.traffic(), { packetsIn: 1, bytesIn: 60, packetsOut: 0, bytesOut: 0 });
+  for (const t of [main, r1, r2, next]) t.close();
 });
 
 const anyone = (over: Partial<FirewallRule> = {}): FirewallRule => ({

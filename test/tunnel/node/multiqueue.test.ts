@@ -94,6 +94,13 @@ for (const cipher of ['aes', 'chachapoly'] as const) {
       const ta = nodeInternals(na).hostmap.get(ipU32(B_IP));
       const tb = nodeInternals(nb).hostmap.get(ipU32(A_IP));
       assert.ok(ta && tb, 'both nodes have the tunnel');
+      // Per-tunnel traffic, counted by each thread in cells of its own, sums to at least what crossed
+      // (72 MiB of TCP payload one way or the other, inner bytes carry headers besides).
+      for (const t of [ta, tb]) {
+        const x = t.traffic();
+        assert.ok(x.bytesIn + x.bytesOut >= 72 * MiB, `tunnel traffic ${JSON.stringify(x)}`);
+        assert.ok(x.packetsIn > 0 && x.packetsOut > 0);
+      }
       for (const n of [na, nb]) {
         const s = n.stats;
         assert.equal(s.drops['outside-auth'], 0, 'nothing failed authentication');

@@ -1,0 +1,39 @@
+// renderPrometheus's per-tunnel series: labelled by overlay address and certificate name
+// (escaped as the text format asks), at most MAX_TUNNEL_SERIES tunnels, the rest counted.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { MAX_TUNNEL_SERIES, renderPrometheus } from '../../../src/tunnel/metrics/prometheus.js';
+import { NODE_DROP_REASONS, NodeStats } from '../../../src/tunnel/node/stats.js';
+import { nodeCounters, type NodeStatus, type TunnelStatus } from '../../../src/tunnel/node/status.js';
+
+function tunnel(i: number, peer: string): TunnelStatus {
+  return {
+    peer, overlayAddress: `198.19.${i >> 8}.${i & 255}`, remote: '198.18.0.2:4242', localIndex: i, remoteIndex: i, initiator: true,
+    proven: true, fingerprint: '00', sendCounter: 3, receiveCounter: 3, lastInboundAt: 0, lastOutboundAt: 0,
+    packetsIn: i, bytesIn: 100 * i, packetsOut: 2 * i, bytesOut: 200 * i,
+  };
+}
+
+// The fields renderPrometheus reads; the rest of a NodeStatus does not matter here.
+function status(tunnels: TunnelStatus[]): NodeStatus {
+  return {
+    routines: 1, tunnels, counters: nodeCounters(new NodeStats()), handshakes: { initiated: 0, timedOut: 0 },
+    lighthouse: null, lighthouseServer: null, punchy: {}, relay: null, tun: {}, udp: {}, gro: {},
+  } as unknown as NodeStatus;
+}
+
+test('per-tunnel series carry vpn_ip and an escaped cert_name', () => {
+  const text = renderPrometheus(status([tunnel(2, 'b'), tunnel(3, 'we"ird\\name\nx')]), { namespace: 'n', subsystem: '' });
+  assert.match(text, /^n_tio_tunnel_bytes_out_total\{vpn_ip="198\.19\.0\.2",cert_name="b"\} 400$/m);
+  assert.match(text, /^n_tio_tunnel_packets_in_total\{vpn_ip="198\.19\.0\.3",cert_name="we\\"ird\\\\name\\nx"\} 3$/m);
+  assert.equal(text.split('\n').filter((l) => l.startsWith('n_tio_tunnel_')).length, 4 * 2 + 1);
+  assert.match(text, /^n_tio_tunnel_series_omitted 0$/m);
+  assert.ok(NODE_DROP_REASONS.every((r) => text.includes(`n_tio_drops_total{reason="${r}"} 0`)));
+});
+
+test(`no more than ${MAX_TUNNEL_SERIES} tunnels get series; the rest are counted`, () => {
+  const many = Array.from({ length: MAX_TUNNEL_SERIES + 7 }, (_, i) => tunnel(i + 1, `h${i}`));
+  const text = renderPrometheus(status(many), { namespace: '', subsystem: '' });
+  assert.equal(text.split('\n').filter((l) => l.startsWith('tio_tunnel_bytes_in_total{')).length, MAX_TUNNEL_SERIES);
+  assert.match(text, /^tio_tunnel_series_omitted 7$/m);
+});
