@@ -45,6 +45,19 @@
  *     docs/PROTOCOL.md "Header", to remoteIndex with counter first + (i - from),
  *     first = counterHi * 2^32 + counterLo) and 16 after it (the tag). One call
  *     per run of a tunnel's segments, with no per-packet work left to JS.
+ *   aeadTagMessages(handle, buf, innerOffs, innerLens, from, to, remoteIndex, counterHi, counterLo) -> to - from | -errno
+ *     relayed packets (docs/PROTOCOL.md "Relays") i in [from, to): the inner
+ *     packet buf[innerOffs[i], +innerLens[i]) (already sealed on its own
+ *     tunnel) with 16 bytes of room before it (the outer header written here:
+ *     a message of subtype relay to remoteIndex, counter first + (i - from))
+ *     and 16 after it (the tag). Nothing is encrypted: the tag is that of an
+ *     empty plaintext with outer header || inner packet as the AD, under the
+ *     outer counter's nonce. An encrypting handle (the via tunnel's send key).
+ *   aeadVerify(handle, n, buf, offs, lens, out) -> authenticated | -errno
+ *     packet i = buf[offs[i], +lens[i]) = header || body || tag, tagged as
+ *     aeadTagMessages does; nothing is written but out[i] = lens[i] - 32 (the
+ *     body length) when the tag is authentic, -1 when not or shorter than 32
+ *     bytes. A decrypting handle (the via tunnel's receive key).
  *   aeadOpenTo(handle, n, src, srcOffs, lens, dst, dstOffs, out) -> authenticated | -errno
  *     packet i = src[srcOffs[i], +lens[i]); plaintext i to dst[dstOffs[i],
  *     +lens[i] - 32); out[i] as for aeadOpen, a failed packet's dst range
@@ -118,14 +131,33 @@ static void build_nonce(int cipher, const uint8_t *hdr, uint8_t nonce[AEAD_NONCE
 static inline int seal_one(const tio_aead *a, const uint8_t *hdr, const uint8_t *in, uint8_t *out, int len, uint8_t *tag) {
   uint8_t nonce[AEAD_NONCE_LEN];
   build_nonce(a->cipher, hdr, nonce);
-  return a->backend->seal_one(a->ctx, nonce, hdr, in, out, len, tag);
+  return a->backend->seal_one(a->ctx, nonce, hdr, AEAD_HEADER_LEN, in, out, len, tag);
 }
 
 /* Opens one packet: 1 authentic, 0 not, -1 OpenSSL failed otherwise (aead_backend.open_one). */
 static inline int open_one(const tio_aead *a, const uint8_t *hdr, const uint8_t *in, uint8_t *out, int len, const uint8_t *tag) {
   uint8_t nonce[AEAD_NONCE_LEN];
   build_nonce(a->cipher, hdr, nonce);
-  return a->backend->open_one(a->ctx, nonce, hdr, in, out, len, tag);
+  return a->backend->open_one(a->ctx, nonce, hdr, AEAD_HEADER_LEN, in, out, len, tag);
+}
+
+/* Tags one relayed packet pkt[0, adlen + 16): its first adlen bytes (header,
+ * whose counter names the nonce, and body) are the AD of an empty plaintext;
+ * the tag is written after them. 1 on success. */
+static inline int tag_one(const tio_aead *a, uint8_t *pkt, int adlen) {
+  uint8_t nonce[AEAD_NONCE_LEN];
+  build_nonce(a->cipher, pkt, nonce);
+  return a->backend->seal_one(a->ctx, nonce, pkt, adlen, pkt + adlen, pkt + adlen, 0, pkt + adlen);
+}
+
+/* Checks the tag of one relayed packet pkt[0, adlen + 16), as tag_one wrote
+ * it: 1 authentic, 0 not, -1 OpenSSL failed otherwise. Writes nothing. */
+static inline int verify_one(const tio_aead *a, const uint8_t *pkt, int adlen) {
+  uint8_t nonce[AEAD_NONCE_LEN];
+  build_nonce(a->cipher, pkt, nonce);
+  /* No output with an empty ciphertext: the pointer is only a valid place that is never written. */
+  uint8_t none[1];
+  return a->backend->open_one(a->ctx, nonce, pkt, adlen, pkt + adlen, none, 0, pkt + adlen);
 }
 
 /* off + extra + len fits in [0, buflen]; 64-bit so no int32 sum can wrap. */
@@ -353,6 +385,81 @@ static napi_value aead_seal_messages(napi_env env, napi_callback_info info) {
   return tio_int(env, to - from);
 }
 
+/* Header byte 0 and 1 of a relayed packet: version 1 << 4 | type 1 (message), subtype 1 (relay)
+ * (docs/PROTOCOL.md "Relays"; src/tunnel/wire/constants.ts SUBTYPE_MESSAGE_RELAY). */
+#define MESSAGE_SUBTYPE_RELAY 1
+
+/* aeadTagMessages(handle, buf, innerOffs, innerLens, from, to, remoteIndex, counterHi, counterLo) -> to - from | -errno */
+static napi_value aead_tag_messages(napi_env env, napi_callback_info info) {
+  napi_value argv[9];
+  tio_aead *a;
+  uint8_t *buf;
+  size_t buflen, noffs, nlens;
+  int32_t *offs, *lens, from, to;
+  uint32_t remote, hi, lo;
+  TIO_CHECK(env, tio_args(env, info, 9, argv) && get_aead(env, argv[0], &a) && tio_get_bytes(env, argv[1], &buf, &buflen) &&
+                     tio_get_i32_array(env, argv[2], &offs, &noffs) && tio_get_i32_array(env, argv[3], &lens, &nlens) &&
+                     tio_get_i32(env, argv[4], &from) && tio_get_i32(env, argv[5], &to) &&
+                     napi_get_value_uint32(env, argv[6], &remote) == napi_ok && napi_get_value_uint32(env, argv[7], &hi) == napi_ok &&
+                     napi_get_value_uint32(env, argv[8], &lo) == napi_ok,
+            "aeadTagMessages(handle, buf, innerOffs, innerLens, from, to, remoteIndex, counterHi, counterLo)");
+  if (from < 0 || to < from || (size_t)to > noffs || (size_t)to > nlens) return tio_neg_errno(env, EINVAL);
+  napi_value bad = usable(env, a, 1);
+  if (bad) return bad;
+  for (int32_t i = from; i < to; i++) {
+    if (offs[i] < AEAD_HEADER_LEN || !in_range(offs[i], lens[i], AEAD_TAG_LEN, buflen)) return tio_neg_errno(env, ERANGE);
+  }
+  uint64_t counter = ((uint64_t)hi << 32) | lo;
+  for (int32_t i = from; i < to; i++, counter++) {
+    /* Read once and check again: the index arrays may be shared with another thread. */
+    int32_t off = offs[i], len = lens[i];
+    if (off < AEAD_HEADER_LEN || !in_range(off, len, AEAD_TAG_LEN, buflen)) return tio_neg_errno(env, ERANGE);
+    uint8_t *h = buf + off - AEAD_HEADER_LEN;
+    h[0] = MESSAGE_BYTE0;
+    h[1] = MESSAGE_SUBTYPE_RELAY;
+    h[2] = 0;
+    h[3] = 0;
+    put_be32(h + 4, remote);
+    put_be32(h + COUNTER_OFF, (uint32_t)(counter >> 32));
+    put_be32(h + COUNTER_OFF + 4, (uint32_t)counter);
+    if (!tag_one(a, h, AEAD_HEADER_LEN + len)) return tio_neg_errno(env, EIO);
+  }
+  return tio_int(env, to - from);
+}
+
+/* aeadVerify(handle, n, buf, offs, lens, out) -> authenticated | -errno */
+static napi_value aead_verify(napi_env env, napi_callback_info info) {
+  napi_value argv[6];
+  tio_aead *a;
+  int32_t n, *offs, *lens, *out;
+  uint8_t *buf;
+  size_t buflen, noffs, nlens, nout;
+  TIO_CHECK(env, tio_args(env, info, 6, argv) && get_aead(env, argv[0], &a) && tio_get_i32(env, argv[1], &n) &&
+                     tio_get_bytes(env, argv[2], &buf, &buflen) && tio_get_i32_array(env, argv[3], &offs, &noffs) &&
+                     tio_get_i32_array(env, argv[4], &lens, &nlens) && tio_get_i32_array(env, argv[5], &out, &nout),
+            "aeadVerify(handle, n, buf, offs, lens, out)");
+  if (!count_ok(n, noffs, nlens, nout)) return tio_neg_errno(env, EINVAL);
+  napi_value bad = usable(env, a, 0);
+  if (bad) return bad;
+  for (int32_t i = 0; i < n; i++) {
+    if (!in_range(offs[i], lens[i], 0, buflen)) return tio_neg_errno(env, ERANGE);
+  }
+  int32_t ok = 0;
+  for (int32_t i = 0; i < n; i++) {
+    int32_t off = offs[i], len = lens[i];
+    if (!in_range(off, len, 0, buflen)) return tio_neg_errno(env, ERANGE);
+    if (len < OVERHEAD) {
+      out[i] = -1;
+      continue;
+    }
+    int r = verify_one(a, buf + off, len - AEAD_TAG_LEN);
+    if (r < 0) return tio_neg_errno(env, EIO);
+    out[i] = r ? len - OVERHEAD : -1;
+    ok += r;
+  }
+  return tio_int(env, ok);
+}
+
 /* aeadSeal(handle, n, buf, offs, lens) -> n | -errno */
 static napi_value aead_seal(napi_env env, napi_callback_info info) {
   napi_value argv[5];
@@ -424,4 +531,6 @@ void tio_register_aead(napi_env env, napi_value exports) {
   tio_export(env, exports, "aeadSealTo", aead_seal_to);
   tio_export(env, exports, "aeadSealMessages", aead_seal_messages);
   tio_export(env, exports, "aeadOpenTo", aead_open_to);
+  tio_export(env, exports, "aeadTagMessages", aead_tag_messages);
+  tio_export(env, exports, "aeadVerify", aead_verify);
 }
