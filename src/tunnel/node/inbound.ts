@@ -2,7 +2,9 @@
  * UDP -> TUN: datagrams of one receive batch are dispatched by type; data
  * messages are grouped into runs per tunnel, replay-checked, decrypted in place
  * with one native call per run, filtered, and fed to the coalescer, which is
- * flushed to the TUN once per batch.
+ * flushed to the TUN once per batch. Relayed packets are grouped the same way
+ * into runs per relay tunnel and their tags checked with one native call per
+ * run (docs/PROTOCOL.md "Relays").
  */
 import { AeadBatch } from '../aead/index.js';
 import { ClosedError } from '../../errors.js';
@@ -94,6 +96,14 @@ export class InboundPath<T extends DataTunnel> {
   private readonly runHi = new Uint32Array(RUN_MAX);
   private readonly runLo = new Uint32Array(RUN_MAX);
   private runN = 0;
+  // The run of relayed packets being gathered: one relay tunnel (via), their datagram indexes, counters and entries.
+  private readonly relayAead = new AeadBatch(RUN_MAX);
+  private readonly relayIdx = new Int32Array(RUN_MAX);
+  private readonly relayHi = new Uint32Array(RUN_MAX);
+  private readonly relayLo = new Uint32Array(RUN_MAX);
+  private readonly relayEntry: (RelayEntry<T> | null)[] = new Array<RelayEntry<T> | null>(RUN_MAX).fill(null);
+  private relayN = 0;
+  private relayVia: T | null = null;
   private writeErrorsSeen = 0;
   private runTunnel: T | null = null;
   private batch: DatagramBatch | null = null;
@@ -170,9 +180,13 @@ export class InboundPath<T extends DataTunnel> {
         continue;
       }
       this.flushRun();
+      if (type === TYPE_MESSAGE && hdr.subtype === SUBTYPE_MESSAGE_RELAY) {
+        this.relayPacket(i);
+        continue;
+      }
+      this.flushRelayRun();
       cachedIndex = -1;
-      if (type === TYPE_MESSAGE && hdr.subtype === SUBTYPE_MESSAGE_RELAY) this.relayPacket(i);
-      else if (type === TYPE_HANDSHAKE) this.host.handshake(hdr.counter, hdr.remoteIndex, buf, off, len, b.peer(i));
+      if (type === TYPE_HANDSHAKE) this.host.handshake(hdr.counter, hdr.remoteIndex, buf, off, len, b.peer(i));
       else if (type === TYPE_RECV_ERROR) {
         stats.recvErrorsReceived++;
         this.host.recvError(hdr.remoteIndex, b.peer(i));
@@ -180,6 +194,7 @@ export class InboundPath<T extends DataTunnel> {
       else stats.drops['outside-unhandled-type']++;
     }
     this.flushRun();
+    this.flushRelayRun();
     this.batch = null;
     this.pinnedTunnel = null;
     this.host.beforeDeliver?.();
@@ -236,13 +251,13 @@ export class InboundPath<T extends DataTunnel> {
   }
 
   // A relayed packet (1/1): the index names a relay entry, whose tunnel's window and receive key check
-  // it; only the tag is checked, the body stays as sent (docs/PROTOCOL.md "Relays"). One at a time.
+  // it; only the tag is checked, the body stays as sent (docs/PROTOCOL.md "Relays"). Cheap checks
+  // here; the tag is checked with the rest of its run (flushRelayRun).
   private relayPacket(i: number): void {
     const b = this.batch!;
     const { stats } = this.host;
     const hdr = this.hdr;
     const e = this.host.relays?.get(hdr.remoteIndex);
-    const off = b.offsets[i]!;
     const len = b.lengths[i]!;
     if (e === undefined) {
       if (this.host.relays == null) {
@@ -254,7 +269,7 @@ export class InboundPath<T extends DataTunnel> {
       return;
     }
     const t = e.via;
-    if (t.isClosed || t.relayTag === null) {
+    if (t.isClosed) {
       stats.drops['outside-unknown-index']++;
       return;
     }
@@ -271,16 +286,48 @@ export class InboundPath<T extends DataTunnel> {
       this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
       return;
     }
-    if (!t.relayTag.verify(b.buf, off, len)) {
-      stats.drops['outside-auth']++;
-      return;
+    if (t !== this.relayVia || this.relayN === RUN_MAX) this.flushRelayRun();
+    const k = this.relayN++;
+    this.relayVia = t;
+    this.relayIdx[k] = i;
+    this.relayHi[k] = hdr.counterHi;
+    this.relayLo[k] = hdr.counterLo;
+    this.relayEntry[k] = e;
+  }
+
+  // Checks the tags of the gathered run of relayed packets in one native call; the authentic ones
+  // pass the replay window and go to the host in order.
+  private flushRelayRun(): void {
+    const n = this.relayN;
+    const t = this.relayVia;
+    if (n === 0 || t === null) return;
+    this.relayN = 0;
+    this.relayVia = null;
+    const b = this.batch!;
+    const { stats } = this.host;
+    const aead = this.relayAead.reset(b.buf);
+    for (let k = 0; k < n; k++) {
+      const i = this.relayIdx[k]!;
+      aead.add(b.offsets[i]!, b.lengths[i]!);
     }
-    if (t.window.update(hdr.counterHi, hdr.counterLo) !== null) {
-      stats.drops['outside-replay']++;
-      return;
+    t.open.verify(aead);
+    let lastGood = -1;
+    for (let k = 0; k < n; k++) {
+      const e = this.relayEntry[k]!;
+      this.relayEntry[k] = null;
+      if (aead.out[k]! < 0) {
+        stats.drops['outside-auth']++;
+        continue;
+      }
+      if (t.window.update(this.relayHi[k]!, this.relayLo[k]!) !== null) {
+        stats.drops['outside-replay']++;
+        continue;
+      }
+      lastGood = k;
+      const i = this.relayIdx[k]!;
+      this.host.relayed?.(e, b.buf, b.offsets[i]!, b.lengths[i]!);
     }
-    this.alive(t, i);
-    this.host.relayed?.(e, b.buf, off, len);
+    if (lastGood >= 0) this.alive(t, this.relayIdx[lastGood]!);
   }
 
   // Datagram i (header in this.hdr) names an index we have no tunnel for.
