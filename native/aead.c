@@ -347,50 +347,13 @@ static void put_be32(uint8_t *p, uint32_t v) {
   p[3] = (uint8_t)v;
 }
 
-/* aeadSealMessages(handle, buf, plainOffs, lens, from, to, remoteIndex, counterHi, counterLo) -> to - from | -errno */
-static napi_value aead_seal_messages(napi_env env, napi_callback_info info) {
-  napi_value argv[9];
-  tio_aead *a;
-  uint8_t *buf;
-  size_t buflen, noffs, nlens;
-  int32_t *offs, *lens, from, to;
-  uint32_t remote, hi, lo;
-  TIO_CHECK(env, tio_args(env, info, 9, argv) && get_aead(env, argv[0], &a) && tio_get_bytes(env, argv[1], &buf, &buflen) &&
-                     tio_get_i32_array(env, argv[2], &offs, &noffs) && tio_get_i32_array(env, argv[3], &lens, &nlens) &&
-                     tio_get_i32(env, argv[4], &from) && tio_get_i32(env, argv[5], &to) &&
-                     napi_get_value_uint32(env, argv[6], &remote) == napi_ok && napi_get_value_uint32(env, argv[7], &hi) == napi_ok &&
-                     napi_get_value_uint32(env, argv[8], &lo) == napi_ok,
-            "aeadSealMessages(handle, buf, plainOffs, lens, from, to, remoteIndex, counterHi, counterLo)");
-  if (from < 0 || to < from || (size_t)to > noffs || (size_t)to > nlens) return tio_neg_errno(env, EINVAL);
-  napi_value bad = usable(env, a, 1);
-  if (bad) return bad;
-  for (int32_t i = from; i < to; i++) {
-    if (offs[i] < AEAD_HEADER_LEN || !in_range(offs[i], lens[i], AEAD_TAG_LEN, buflen)) return tio_neg_errno(env, ERANGE);
-  }
-  uint64_t counter = ((uint64_t)hi << 32) | lo;
-  for (int32_t i = from; i < to; i++, counter++) {
-    /* Read once and check again: the index arrays may be shared with another thread. */
-    int32_t off = offs[i], len = lens[i];
-    if (off < AEAD_HEADER_LEN || !in_range(off, len, AEAD_TAG_LEN, buflen)) return tio_neg_errno(env, ERANGE);
-    uint8_t *h = buf + off - AEAD_HEADER_LEN;
-    h[0] = MESSAGE_BYTE0;
-    h[1] = MESSAGE_SUBTYPE_NONE;
-    h[2] = 0;
-    h[3] = 0;
-    put_be32(h + 4, remote);
-    put_be32(h + COUNTER_OFF, (uint32_t)(counter >> 32));
-    put_be32(h + COUNTER_OFF + 4, (uint32_t)counter);
-    if (!seal_one(a, h, buf + off, buf + off, len, buf + off + len)) return tio_neg_errno(env, EIO);
-  }
-  return tio_int(env, to - from);
-}
-
-/* Header byte 0 and 1 of a relayed packet: version 1 << 4 | type 1 (message), subtype 1 (relay)
+/* Header byte 1 of a relayed packet: subtype 1 (relay)
  * (docs/PROTOCOL.md "Relays"; src/tunnel/wire/constants.ts SUBTYPE_MESSAGE_RELAY). */
 #define MESSAGE_SUBTYPE_RELAY 1
 
-/* aeadTagMessages(handle, buf, innerOffs, innerLens, from, to, remoteIndex, counterHi, counterLo) -> to - from | -errno */
-static napi_value aead_tag_messages(napi_env env, napi_callback_info info) {
+/* aeadSealMessages (relay 0) and aeadTagMessages (relay 1): the same arguments and layout, payload
+ * offs[i] with 16 bytes of room before and after; a data message is sealed, a relayed one tagged. */
+static napi_value messages(napi_env env, napi_callback_info info, int relay) {
   napi_value argv[9];
   tio_aead *a;
   uint8_t *buf;
@@ -402,7 +365,8 @@ static napi_value aead_tag_messages(napi_env env, napi_callback_info info) {
                      tio_get_i32(env, argv[4], &from) && tio_get_i32(env, argv[5], &to) &&
                      napi_get_value_uint32(env, argv[6], &remote) == napi_ok && napi_get_value_uint32(env, argv[7], &hi) == napi_ok &&
                      napi_get_value_uint32(env, argv[8], &lo) == napi_ok,
-            "aeadTagMessages(handle, buf, innerOffs, innerLens, from, to, remoteIndex, counterHi, counterLo)");
+            relay ? "aeadTagMessages(handle, buf, innerOffs, innerLens, from, to, remoteIndex, counterHi, counterLo)"
+                  : "aeadSealMessages(handle, buf, plainOffs, lens, from, to, remoteIndex, counterHi, counterLo)");
   if (from < 0 || to < from || (size_t)to > noffs || (size_t)to > nlens) return tio_neg_errno(env, EINVAL);
   napi_value bad = usable(env, a, 1);
   if (bad) return bad;
@@ -416,29 +380,31 @@ static napi_value aead_tag_messages(napi_env env, napi_callback_info info) {
     if (off < AEAD_HEADER_LEN || !in_range(off, len, AEAD_TAG_LEN, buflen)) return tio_neg_errno(env, ERANGE);
     uint8_t *h = buf + off - AEAD_HEADER_LEN;
     h[0] = MESSAGE_BYTE0;
-    h[1] = MESSAGE_SUBTYPE_RELAY;
+    h[1] = relay ? MESSAGE_SUBTYPE_RELAY : MESSAGE_SUBTYPE_NONE;
     h[2] = 0;
     h[3] = 0;
     put_be32(h + 4, remote);
     put_be32(h + COUNTER_OFF, (uint32_t)(counter >> 32));
     put_be32(h + COUNTER_OFF + 4, (uint32_t)counter);
-    if (!tag_one(a, h, AEAD_HEADER_LEN + len)) return tio_neg_errno(env, EIO);
+    int ok = relay ? tag_one(a, h, AEAD_HEADER_LEN + len) : seal_one(a, h, buf + off, buf + off, len, buf + off + len);
+    if (!ok) return tio_neg_errno(env, EIO);
   }
   return tio_int(env, to - from);
 }
 
-/* aeadVerify(handle, n, buf, offs, lens, out) -> authenticated | -errno */
-static napi_value aead_verify(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  tio_aead *a;
-  int32_t n, *offs, *lens, *out;
-  uint8_t *buf;
-  size_t buflen, noffs, nlens, nout;
-  TIO_CHECK(env, tio_args(env, info, 6, argv) && get_aead(env, argv[0], &a) && tio_get_i32(env, argv[1], &n) &&
-                     tio_get_bytes(env, argv[2], &buf, &buflen) && tio_get_i32_array(env, argv[3], &offs, &noffs) &&
-                     tio_get_i32_array(env, argv[4], &lens, &nlens) && tio_get_i32_array(env, argv[5], &out, &nout),
-            "aeadVerify(handle, n, buf, offs, lens, out)");
-  if (!count_ok(n, noffs, nlens, nout)) return tio_neg_errno(env, EINVAL);
+/* aeadSealMessages(handle, buf, plainOffs, lens, from, to, remoteIndex, counterHi, counterLo) -> to - from | -errno */
+static napi_value aead_seal_messages(napi_env env, napi_callback_info info) {
+  return messages(env, info, 0);
+}
+
+/* aeadTagMessages(handle, buf, innerOffs, innerLens, from, to, remoteIndex, counterHi, counterLo) -> to - from | -errno */
+static napi_value aead_tag_messages(napi_env env, napi_callback_info info) {
+  return messages(env, info, 1);
+}
+
+/* aeadVerify's batch (arguments parsed by aead_open_args): checks tags, writes only out. */
+static napi_value verify_batch(napi_env env, tio_aead *a, int32_t n, const uint8_t *buf, size_t buflen, const int32_t *offs,
+                               const int32_t *lens, int32_t *out) {
   napi_value bad = usable(env, a, 0);
   if (bad) return bad;
   for (int32_t i = 0; i < n; i++) {
@@ -475,8 +441,8 @@ static napi_value aead_seal(napi_env env, napi_callback_info info) {
   return seal_batch(env, a, n, buf, buflen, offs, lens, buf, buflen, offs, 1);
 }
 
-/* aeadOpen(handle, n, buf, offs, lens, out) -> authenticated | -errno */
-static napi_value aead_open(napi_env env, napi_callback_info info) {
+/* aeadOpen (verify 0) and aeadVerify (verify 1): the same arguments, handle, n, buf, offs, lens, out. */
+static napi_value aead_open_args(napi_env env, napi_callback_info info, int verify) {
   napi_value argv[6];
   tio_aead *a;
   int32_t n, *offs, *lens, *out;
@@ -485,9 +451,20 @@ static napi_value aead_open(napi_env env, napi_callback_info info) {
   TIO_CHECK(env, tio_args(env, info, 6, argv) && get_aead(env, argv[0], &a) && tio_get_i32(env, argv[1], &n) &&
                      tio_get_bytes(env, argv[2], &buf, &buflen) && tio_get_i32_array(env, argv[3], &offs, &noffs) &&
                      tio_get_i32_array(env, argv[4], &lens, &nlens) && tio_get_i32_array(env, argv[5], &out, &nout),
-            "aeadOpen(handle, n, buf, offs, lens, out)");
+            verify ? "aeadVerify(handle, n, buf, offs, lens, out)" : "aeadOpen(handle, n, buf, offs, lens, out)");
   if (!count_ok(n, noffs, nlens, nout)) return tio_neg_errno(env, EINVAL);
+  if (verify) return verify_batch(env, a, n, buf, buflen, offs, lens, out);
   return open_batch(env, a, n, buf, buflen, offs, lens, buf, buflen, offs, out, 1);
+}
+
+/* aeadOpen(handle, n, buf, offs, lens, out) -> authenticated | -errno */
+static napi_value aead_open(napi_env env, napi_callback_info info) {
+  return aead_open_args(env, info, 0);
+}
+
+/* aeadVerify(handle, n, buf, offs, lens, out) -> authenticated | -errno */
+static napi_value aead_verify(napi_env env, napi_callback_info info) {
+  return aead_open_args(env, info, 1);
 }
 
 /* aeadSealTo(handle, n, src, srcOffs, lens, dst, dstOffs) -> n | -errno */

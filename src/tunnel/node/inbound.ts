@@ -92,20 +92,12 @@ export interface InboundHost<T extends DataTunnel> {
 export class InboundPath<T extends DataTunnel> {
   private readonly hdr = newHeader();
   private readonly aead = new AeadBatch(RUN_MAX);
-  private readonly runIdx = new Int32Array(RUN_MAX);
-  private readonly runHi = new Uint32Array(RUN_MAX);
-  private readonly runLo = new Uint32Array(RUN_MAX);
-  private runN = 0;
+  private readonly run = new Run<T>();
   // The run of relayed packets being gathered: one relay tunnel (via), their datagram indexes, counters and entries.
   private readonly relayAead = new AeadBatch(RUN_MAX);
-  private readonly relayIdx = new Int32Array(RUN_MAX);
-  private readonly relayHi = new Uint32Array(RUN_MAX);
-  private readonly relayLo = new Uint32Array(RUN_MAX);
+  private readonly relayRun = new Run<T>();
   private readonly relayEntry: (RelayEntry<T> | null)[] = new Array<RelayEntry<T> | null>(RUN_MAX).fill(null);
-  private relayN = 0;
-  private relayVia: T | null = null;
   private writeErrorsSeen = 0;
-  private runTunnel: T | null = null;
   private batch: DatagramBatch | null = null;
   private now = 0;
   // The last (tunnel, sender slot) pair that passed the pinRemote check in this batch.
@@ -171,12 +163,8 @@ export class InboundPath<T extends DataTunnel> {
           this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
           continue;
         }
-        if (t !== this.runTunnel || this.runN === RUN_MAX) this.flushRun();
-        const k = this.runN++;
-        this.runTunnel = t;
-        this.runIdx[k] = i;
-        this.runHi[k] = hdr.counterHi;
-        this.runLo[k] = hdr.counterLo;
+        if (!this.run.joins(t)) this.flushRun();
+        this.run.add(t, i, hdr.counterHi, hdr.counterLo);
         continue;
       }
       this.flushRun();
@@ -286,30 +274,21 @@ export class InboundPath<T extends DataTunnel> {
       this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
       return;
     }
-    if (t !== this.relayVia || this.relayN === RUN_MAX) this.flushRelayRun();
-    const k = this.relayN++;
-    this.relayVia = t;
-    this.relayIdx[k] = i;
-    this.relayHi[k] = hdr.counterHi;
-    this.relayLo[k] = hdr.counterLo;
-    this.relayEntry[k] = e;
+    if (!this.relayRun.joins(t)) this.flushRelayRun();
+    this.relayEntry[this.relayRun.add(t, i, hdr.counterHi, hdr.counterLo)] = e;
   }
 
   // Checks the tags of the gathered run of relayed packets in one native call; the authentic ones
   // pass the replay window and go to the host in order.
   private flushRelayRun(): void {
-    const n = this.relayN;
-    const t = this.relayVia;
+    const r = this.relayRun;
+    const n = r.n;
+    const t = r.tunnel;
     if (n === 0 || t === null) return;
-    this.relayN = 0;
-    this.relayVia = null;
     const b = this.batch!;
     const { stats } = this.host;
-    const aead = this.relayAead.reset(b.buf);
-    for (let k = 0; k < n; k++) {
-      const i = this.relayIdx[k]!;
-      aead.add(b.offsets[i]!, b.lengths[i]!);
-    }
+    const aead = r.fill(this.relayAead, b);
+    r.clear();
     t.open.verify(aead);
     let lastGood = -1;
     for (let k = 0; k < n; k++) {
@@ -319,15 +298,15 @@ export class InboundPath<T extends DataTunnel> {
         stats.drops['outside-auth']++;
         continue;
       }
-      if (t.window.update(this.relayHi[k]!, this.relayLo[k]!) !== null) {
+      if (t.window.update(r.hi[k]!, r.lo[k]!) !== null) {
         stats.drops['outside-replay']++;
         continue;
       }
       lastGood = k;
-      const i = this.relayIdx[k]!;
+      const i = r.idx[k]!;
       this.host.relayed?.(e, b.buf, b.offsets[i]!, b.lengths[i]!);
     }
-    if (lastGood >= 0) this.alive(t, this.relayIdx[lastGood]!);
+    if (lastGood >= 0) this.alive(t, r.idx[lastGood]!);
   }
 
   // Datagram i (header in this.hdr) names an index we have no tunnel for.
@@ -370,19 +349,15 @@ export class InboundPath<T extends DataTunnel> {
   }
 
   private flushRun(): void {
-    const n = this.runN;
-    const t = this.runTunnel;
+    const r = this.run;
+    const n = r.n;
+    const t = r.tunnel;
     if (n === 0 || t === null) return;
-    this.runN = 0;
-    this.runTunnel = null;
     const b = this.batch!;
     const { stats, firewall, local, coalescer } = this.host;
     const buf = b.buf;
-    const aead = this.aead.reset(buf);
-    for (let k = 0; k < n; k++) {
-      const i = this.runIdx[k]!;
-      aead.add(b.offsets[i]!, b.lengths[i]!);
-    }
+    const aead = r.fill(this.aead, b);
+    r.clear();
     t.open.open(aead);
     let lastGood = -1;
     // The last packet of this run the address check and firewall passed (-1: none).
@@ -394,12 +369,12 @@ export class InboundPath<T extends DataTunnel> {
         continue;
       }
       // The check before decrypting saw the window as it was before this run; update() also rejects in-run duplicates.
-      if (t.window.update(this.runHi[k]!, this.runLo[k]!) !== null) {
+      if (t.window.update(r.hi[k]!, r.lo[k]!) !== null) {
         stats.drops['outside-replay']++;
         continue;
       }
       lastGood = k;
-      const inner = b.offsets[this.runIdx[k]!]! + HEADER_LEN;
+      const inner = b.offsets[r.idx[k]!]! + HEADER_LEN;
       if (passed >= 0 && sameFlow(buf, passed, inner, plen)) {
         stats.delivered++;
         coalescer.add(buf, inner, plen);
@@ -420,7 +395,47 @@ export class InboundPath<T extends DataTunnel> {
       passed = inner;
       coalescer.add(buf, inner, plen);
     }
-    if (lastGood >= 0) this.alive(t, this.runIdx[lastGood]!);
+    if (lastGood >= 0) this.alive(t, r.idx[lastGood]!);
+  }
+}
+
+/** Datagrams of one batch gathered for one tunnel's native call: their indexes and header counters. */
+class Run<T> {
+  tunnel: T | null = null;
+  n = 0;
+  readonly idx = new Int32Array(RUN_MAX);
+  readonly hi = new Uint32Array(RUN_MAX);
+  readonly lo = new Uint32Array(RUN_MAX);
+
+  /** Whether a datagram on t can join (same tunnel, room left). */
+  joins(t: T): boolean {
+    return t === this.tunnel && this.n < RUN_MAX;
+  }
+
+  /** Adds datagram i (its counter hi, lo) on t; returns its place in the run. */
+  add(t: T, i: number, hi: number, lo: number): number {
+    const k = this.n++;
+    this.tunnel = t;
+    this.idx[k] = i;
+    this.hi[k] = hi;
+    this.lo[k] = lo;
+    return k;
+  }
+
+  /** Points `aead` at b's buffer with the run's datagrams, in order; returns it. */
+  fill(aead: AeadBatch, b: DatagramBatch): AeadBatch {
+    aead.reset(b.buf);
+    for (let k = 0; k < this.n; k++) {
+      const i = this.idx[k]!;
+      aead.add(b.offsets[i]!, b.lengths[i]!);
+    }
+    return aead;
+  }
+
+  /** Empties the run (its arrays keep their values until reused). */
+  clear(): void {
+    this.n = 0;
+    this.tunnel = null;
   }
 }
 
