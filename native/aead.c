@@ -45,6 +45,19 @@
  *     docs/PROTOCOL.md "Header", to remoteIndex with counter first + (i - from),
  *     first = counterHi * 2^32 + counterLo) and 16 after it (the tag). One call
  *     per run of a tunnel's segments, with no per-packet work left to JS.
+ *   aeadTagMessages(handle, buf, innerOffs, innerLens, from, to, remoteIndex, counterHi, counterLo) -> to - from | -errno
+ *     relayed packets (docs/PROTOCOL.md "Relays") i in [from, to): the inner
+ *     packet buf[innerOffs[i], +innerLens[i]) (already sealed on its own
+ *     tunnel) with 16 bytes of room before it (the outer header written here:
+ *     a message of subtype relay to remoteIndex, counter first + (i - from))
+ *     and 16 after it (the tag). Nothing is encrypted: the tag is that of an
+ *     empty plaintext with outer header || inner packet as the AD, under the
+ *     outer counter's nonce. An encrypting handle (the via tunnel's send key).
+ *   aeadVerify(handle, n, buf, offs, lens, out) -> authenticated | -errno
+ *     packet i = buf[offs[i], +lens[i]) = header || body || tag, tagged as
+ *     aeadTagMessages does; nothing is written but out[i] = lens[i] - 32 (the
+ *     body length) when the tag is authentic, -1 when not or shorter than 32
+ *     bytes. A decrypting handle (the via tunnel's receive key).
  *   aeadOpenTo(handle, n, src, srcOffs, lens, dst, dstOffs, out) -> authenticated | -errno
  *     packet i = src[srcOffs[i], +lens[i]); plaintext i to dst[dstOffs[i],
  *     +lens[i] - 32); out[i] as for aeadOpen, a failed packet's dst range
@@ -118,14 +131,33 @@ static void build_nonce(int cipher, const uint8_t *hdr, uint8_t nonce[AEAD_NONCE
 static inline int seal_one(const tio_aead *a, const uint8_t *hdr, const uint8_t *in, uint8_t *out, int len, uint8_t *tag) {
   uint8_t nonce[AEAD_NONCE_LEN];
   build_nonce(a->cipher, hdr, nonce);
-  return a->backend->seal_one(a->ctx, nonce, hdr, in, out, len, tag);
+  return a->backend->seal_one(a->ctx, nonce, hdr, AEAD_HEADER_LEN, in, out, len, tag);
 }
 
 /* Opens one packet: 1 authentic, 0 not, -1 OpenSSL failed otherwise (aead_backend.open_one). */
 static inline int open_one(const tio_aead *a, const uint8_t *hdr, const uint8_t *in, uint8_t *out, int len, const uint8_t *tag) {
   uint8_t nonce[AEAD_NONCE_LEN];
   build_nonce(a->cipher, hdr, nonce);
-  return a->backend->open_one(a->ctx, nonce, hdr, in, out, len, tag);
+  return a->backend->open_one(a->ctx, nonce, hdr, AEAD_HEADER_LEN, in, out, len, tag);
+}
+
+/* Tags one relayed packet pkt[0, adlen + 16): its first adlen bytes (header,
+ * whose counter names the nonce, and body) are the AD of an empty plaintext;
+ * the tag is written after them. 1 on success. */
+static inline int tag_one(const tio_aead *a, uint8_t *pkt, int adlen) {
+  uint8_t nonce[AEAD_NONCE_LEN];
+  build_nonce(a->cipher, pkt, nonce);
+  return a->backend->seal_one(a->ctx, nonce, pkt, adlen, pkt + adlen, pkt + adlen, 0, pkt + adlen);
+}
+
+/* Checks the tag of one relayed packet pkt[0, adlen + 16), as tag_one wrote
+ * it: 1 authentic, 0 not, -1 OpenSSL failed otherwise. Writes nothing. */
+static inline int verify_one(const tio_aead *a, const uint8_t *pkt, int adlen) {
+  uint8_t nonce[AEAD_NONCE_LEN];
+  build_nonce(a->cipher, pkt, nonce);
+  /* No output with an empty ciphertext: the pointer is only a valid place that is never written. */
+  uint8_t none[1];
+  return a->backend->open_one(a->ctx, nonce, pkt, adlen, pkt + adlen, none, 0, pkt + adlen);
 }
 
 /* off + extra + len fits in [0, buflen]; 64-bit so no int32 sum can wrap. */
@@ -315,8 +347,13 @@ static void put_be32(uint8_t *p, uint32_t v) {
   p[3] = (uint8_t)v;
 }
 
-/* aeadSealMessages(handle, buf, plainOffs, lens, from, to, remoteIndex, counterHi, counterLo) -> to - from | -errno */
-static napi_value aead_seal_messages(napi_env env, napi_callback_info info) {
+/* Header byte 1 of a relayed packet: subtype 1 (relay)
+ * (docs/PROTOCOL.md "Relays"; src/tunnel/wire/constants.ts SUBTYPE_MESSAGE_RELAY). */
+#define MESSAGE_SUBTYPE_RELAY 1
+
+/* aeadSealMessages (relay 0) and aeadTagMessages (relay 1): the same arguments and layout, payload
+ * offs[i] with 16 bytes of room before and after; a data message is sealed, a relayed one tagged. */
+static napi_value messages(napi_env env, napi_callback_info info, int relay) {
   napi_value argv[9];
   tio_aead *a;
   uint8_t *buf;
@@ -328,7 +365,8 @@ static napi_value aead_seal_messages(napi_env env, napi_callback_info info) {
                      tio_get_i32(env, argv[4], &from) && tio_get_i32(env, argv[5], &to) &&
                      napi_get_value_uint32(env, argv[6], &remote) == napi_ok && napi_get_value_uint32(env, argv[7], &hi) == napi_ok &&
                      napi_get_value_uint32(env, argv[8], &lo) == napi_ok,
-            "aeadSealMessages(handle, buf, plainOffs, lens, from, to, remoteIndex, counterHi, counterLo)");
+            relay ? "aeadTagMessages(handle, buf, innerOffs, innerLens, from, to, remoteIndex, counterHi, counterLo)"
+                  : "aeadSealMessages(handle, buf, plainOffs, lens, from, to, remoteIndex, counterHi, counterLo)");
   if (from < 0 || to < from || (size_t)to > noffs || (size_t)to > nlens) return tio_neg_errno(env, EINVAL);
   napi_value bad = usable(env, a, 1);
   if (bad) return bad;
@@ -342,15 +380,50 @@ static napi_value aead_seal_messages(napi_env env, napi_callback_info info) {
     if (off < AEAD_HEADER_LEN || !in_range(off, len, AEAD_TAG_LEN, buflen)) return tio_neg_errno(env, ERANGE);
     uint8_t *h = buf + off - AEAD_HEADER_LEN;
     h[0] = MESSAGE_BYTE0;
-    h[1] = MESSAGE_SUBTYPE_NONE;
+    h[1] = relay ? MESSAGE_SUBTYPE_RELAY : MESSAGE_SUBTYPE_NONE;
     h[2] = 0;
     h[3] = 0;
     put_be32(h + 4, remote);
     put_be32(h + COUNTER_OFF, (uint32_t)(counter >> 32));
     put_be32(h + COUNTER_OFF + 4, (uint32_t)counter);
-    if (!seal_one(a, h, buf + off, buf + off, len, buf + off + len)) return tio_neg_errno(env, EIO);
+    int ok = relay ? tag_one(a, h, AEAD_HEADER_LEN + len) : seal_one(a, h, buf + off, buf + off, len, buf + off + len);
+    if (!ok) return tio_neg_errno(env, EIO);
   }
   return tio_int(env, to - from);
+}
+
+/* aeadSealMessages(handle, buf, plainOffs, lens, from, to, remoteIndex, counterHi, counterLo) -> to - from | -errno */
+static napi_value aead_seal_messages(napi_env env, napi_callback_info info) {
+  return messages(env, info, 0);
+}
+
+/* aeadTagMessages(handle, buf, innerOffs, innerLens, from, to, remoteIndex, counterHi, counterLo) -> to - from | -errno */
+static napi_value aead_tag_messages(napi_env env, napi_callback_info info) {
+  return messages(env, info, 1);
+}
+
+/* aeadVerify's batch (arguments parsed by aead_open_args): checks tags, writes only out. */
+static napi_value verify_batch(napi_env env, tio_aead *a, int32_t n, const uint8_t *buf, size_t buflen, const int32_t *offs,
+                               const int32_t *lens, int32_t *out) {
+  napi_value bad = usable(env, a, 0);
+  if (bad) return bad;
+  for (int32_t i = 0; i < n; i++) {
+    if (!in_range(offs[i], lens[i], 0, buflen)) return tio_neg_errno(env, ERANGE);
+  }
+  int32_t ok = 0;
+  for (int32_t i = 0; i < n; i++) {
+    int32_t off = offs[i], len = lens[i];
+    if (!in_range(off, len, 0, buflen)) return tio_neg_errno(env, ERANGE);
+    if (len < OVERHEAD) {
+      out[i] = -1;
+      continue;
+    }
+    int r = verify_one(a, buf + off, len - AEAD_TAG_LEN);
+    if (r < 0) return tio_neg_errno(env, EIO);
+    out[i] = r ? len - OVERHEAD : -1;
+    ok += r;
+  }
+  return tio_int(env, ok);
 }
 
 /* aeadSeal(handle, n, buf, offs, lens) -> n | -errno */
@@ -368,8 +441,8 @@ static napi_value aead_seal(napi_env env, napi_callback_info info) {
   return seal_batch(env, a, n, buf, buflen, offs, lens, buf, buflen, offs, 1);
 }
 
-/* aeadOpen(handle, n, buf, offs, lens, out) -> authenticated | -errno */
-static napi_value aead_open(napi_env env, napi_callback_info info) {
+/* aeadOpen (verify 0) and aeadVerify (verify 1): the same arguments, handle, n, buf, offs, lens, out. */
+static napi_value aead_open_args(napi_env env, napi_callback_info info, int verify) {
   napi_value argv[6];
   tio_aead *a;
   int32_t n, *offs, *lens, *out;
@@ -378,9 +451,20 @@ static napi_value aead_open(napi_env env, napi_callback_info info) {
   TIO_CHECK(env, tio_args(env, info, 6, argv) && get_aead(env, argv[0], &a) && tio_get_i32(env, argv[1], &n) &&
                      tio_get_bytes(env, argv[2], &buf, &buflen) && tio_get_i32_array(env, argv[3], &offs, &noffs) &&
                      tio_get_i32_array(env, argv[4], &lens, &nlens) && tio_get_i32_array(env, argv[5], &out, &nout),
-            "aeadOpen(handle, n, buf, offs, lens, out)");
+            verify ? "aeadVerify(handle, n, buf, offs, lens, out)" : "aeadOpen(handle, n, buf, offs, lens, out)");
   if (!count_ok(n, noffs, nlens, nout)) return tio_neg_errno(env, EINVAL);
+  if (verify) return verify_batch(env, a, n, buf, buflen, offs, lens, out);
   return open_batch(env, a, n, buf, buflen, offs, lens, buf, buflen, offs, out, 1);
+}
+
+/* aeadOpen(handle, n, buf, offs, lens, out) -> authenticated | -errno */
+static napi_value aead_open(napi_env env, napi_callback_info info) {
+  return aead_open_args(env, info, 0);
+}
+
+/* aeadVerify(handle, n, buf, offs, lens, out) -> authenticated | -errno */
+static napi_value aead_verify(napi_env env, napi_callback_info info) {
+  return aead_open_args(env, info, 1);
 }
 
 /* aeadSealTo(handle, n, src, srcOffs, lens, dst, dstOffs) -> n | -errno */
@@ -424,4 +508,6 @@ void tio_register_aead(napi_env env, napi_value exports) {
   tio_export(env, exports, "aeadSealTo", aead_seal_to);
   tio_export(env, exports, "aeadSealMessages", aead_seal_messages);
   tio_export(env, exports, "aeadOpenTo", aead_open_to);
+  tio_export(env, exports, "aeadTagMessages", aead_tag_messages);
+  tio_export(env, exports, "aeadVerify", aead_verify);
 }

@@ -31,16 +31,16 @@ typedef struct aead_backend {
    * decrypt (0), or NULL with *err set: ENOMEM, EIO (OpenSSL refused), or
    * ENOTSUP (this backend cannot run on this OpenSSL). */
   void *(*create)(int cipher, int encrypt, const uint8_t *key, int *err);
-  /* Encrypts len bytes from in to out (the same bytes, or disjoint) under
-   * nonce with AD hdr[0, AEAD_HEADER_LEN) and writes the tag: 1, or 0 if
-   * OpenSSL failed. */
-  int (*seal_one)(void *ctx, const uint8_t *nonce, const uint8_t *hdr, const uint8_t *in, uint8_t *out, int len,
-                  uint8_t *tag);
-  /* Decrypts len bytes from in to out and checks tag: 1 authentic, 0 not, -1
-   * OpenSSL failed otherwise. The tag is taken before any output is written,
-   * so out may cover it. */
-  int (*open_one)(void *ctx, const uint8_t *nonce, const uint8_t *hdr, const uint8_t *in, uint8_t *out, int len,
-                  const uint8_t *tag);
+  /* Encrypts len bytes (0: none, a tag over the AD alone) from in to out
+   * (the same bytes, or disjoint) under nonce with AD ad[0, adlen) and writes
+   * the tag: 1, or 0 if OpenSSL failed. */
+  int (*seal_one)(void *ctx, const uint8_t *nonce, const uint8_t *ad, int adlen, const uint8_t *in, uint8_t *out,
+                  int len, uint8_t *tag);
+  /* Decrypts len bytes (0: none) from in to out with AD ad[0, adlen) and
+   * checks tag: 1 authentic, 0 not, -1 OpenSSL failed otherwise. The tag is
+   * taken before any output is written, so out may cover it. */
+  int (*open_one)(void *ctx, const uint8_t *nonce, const uint8_t *ad, int adlen, const uint8_t *in, uint8_t *out,
+                  int len, const uint8_t *tag);
   /* Wipes the key schedule and frees the context. */
   void (*free)(void *ctx);
 } aead_backend;

@@ -36,23 +36,23 @@ static void *evp_create(int cipher, int encrypt, const uint8_t *key, int *err) {
 
 /* GCM and ChaCha20-Poly1305 are stream modes: Update produces every byte and
  * Final none, which the length checks assert. */
-static int evp_seal_one(void *ctx, const uint8_t *nonce, const uint8_t *hdr, const uint8_t *in, uint8_t *out, int len,
-                        uint8_t *tag) {
+static int evp_seal_one(void *ctx, const uint8_t *nonce, const uint8_t *ad, int adlen, const uint8_t *in,
+                        uint8_t *out, int len, uint8_t *tag) {
   int outl = 0;
   if (EVP_EncryptInit_ex(ctx, NULL, NULL, NULL, nonce) != 1) return 0;
-  if (EVP_EncryptUpdate(ctx, NULL, &outl, hdr, AEAD_HEADER_LEN) != 1) return 0;
+  if (EVP_EncryptUpdate(ctx, NULL, &outl, ad, adlen) != 1) return 0;
   if (len > 0 && (EVP_EncryptUpdate(ctx, out, &outl, in, len) != 1 || outl != len)) return 0;
   if (EVP_EncryptFinal_ex(ctx, out + len, &outl) != 1 || outl != 0) return 0;
   return EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_GET_TAG, AEAD_TAG_LEN, tag) == 1;
 }
 
-static int evp_open_one(void *ctx, const uint8_t *nonce, const uint8_t *hdr, const uint8_t *in, uint8_t *out, int len,
-                        const uint8_t *tag) {
+static int evp_open_one(void *ctx, const uint8_t *nonce, const uint8_t *ad, int adlen, const uint8_t *in,
+                        uint8_t *out, int len, const uint8_t *tag) {
   int outl = 0;
   if (EVP_DecryptInit_ex(ctx, NULL, NULL, NULL, nonce) != 1) return -1;
   /* OpenSSL copies the tag here, before any output is written. */
   if (EVP_CIPHER_CTX_ctrl(ctx, EVP_CTRL_AEAD_SET_TAG, AEAD_TAG_LEN, (void *)tag) != 1) return -1;
-  if (EVP_DecryptUpdate(ctx, NULL, &outl, hdr, AEAD_HEADER_LEN) != 1) return -1;
+  if (EVP_DecryptUpdate(ctx, NULL, &outl, ad, adlen) != 1) return -1;
   if (len > 0 && (EVP_DecryptUpdate(ctx, out, &outl, in, len) != 1 || outl != len)) return -1;
   return EVP_DecryptFinal_ex(ctx, out + len, &outl) == 1 ? 1 : 0;
 }

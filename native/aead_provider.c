@@ -130,8 +130,8 @@ static void *provider_create(int cipher, int encrypt, const uint8_t *key, int *e
 }
 
 /* Stream modes: update produces every byte and final none, which the length checks assert. */
-static int provider_seal_one(void *ctx, const uint8_t *nonce, const uint8_t *hdr, const uint8_t *in, uint8_t *out,
-                             int len, uint8_t *tag) {
+static int provider_seal_one(void *ctx, const uint8_t *nonce, const uint8_t *ad, int adlen,
+                             const uint8_t *in, uint8_t *out, int len, uint8_t *tag) {
   const provider_ctx *p = ctx;
   const direct_impl *d = p->impl;
   size_t n = 0;
@@ -139,14 +139,14 @@ static int provider_seal_one(void *ctx, const uint8_t *nonce, const uint8_t *hdr
                           OSSL_PARAM_construct_end()};
   if (d->einit(p->algctx, NULL, 0, nonce, AEAD_NONCE_LEN, NULL) != 1) return 0;
   /* The providers check outsize >= inl even for AAD (out NULL); EVP passes inl too. */
-  if (d->update(p->algctx, NULL, &n, AEAD_HEADER_LEN, hdr, AEAD_HEADER_LEN) != 1) return 0;
+  if (d->update(p->algctx, NULL, &n, (size_t)adlen, ad, (size_t)adlen) != 1) return 0;
   if (len > 0 && (d->update(p->algctx, out, &n, (size_t)len, in, (size_t)len) != 1 || n != (size_t)len)) return 0;
   if (d->final(p->algctx, out + len, &n, 0) != 1 || n != 0) return 0;
   return d->get_params(p->algctx, params) == 1;
 }
 
-static int provider_open_one(void *ctx, const uint8_t *nonce, const uint8_t *hdr, const uint8_t *in, uint8_t *out,
-                             int len, const uint8_t *tag) {
+static int provider_open_one(void *ctx, const uint8_t *nonce, const uint8_t *ad, int adlen,
+                             const uint8_t *in, uint8_t *out, int len, const uint8_t *tag) {
   const provider_ctx *p = ctx;
   const direct_impl *d = p->impl;
   size_t n = 0;
@@ -155,7 +155,7 @@ static int provider_open_one(void *ctx, const uint8_t *nonce, const uint8_t *hdr
   if (d->dinit(p->algctx, NULL, 0, nonce, AEAD_NONCE_LEN, NULL) != 1) return -1;
   /* The provider copies the tag here, before any output is written. */
   if (d->set_params(p->algctx, params) != 1) return -1;
-  if (d->update(p->algctx, NULL, &n, AEAD_HEADER_LEN, hdr, AEAD_HEADER_LEN) != 1) return -1;
+  if (d->update(p->algctx, NULL, &n, (size_t)adlen, ad, (size_t)adlen) != 1) return -1;
   if (len > 0 && (d->update(p->algctx, out, &n, (size_t)len, in, (size_t)len) != 1 || n != (size_t)len)) return -1;
   /* The providers' final fails only on a tag mismatch once the steps above succeeded. */
   return d->final(p->algctx, out + len, &n, 0) == 1 ? 1 : 0;

@@ -62,6 +62,13 @@ export interface NativeAead {
     handle: AeadHandle, buf: Uint8Array, plainOffs: Int32Array, lens: Int32Array, from: number, to: number,
     remoteIndex: number, counterHi: number, counterLo: number,
   ): number;
+  /** Writes relayed-packet headers (counter first + i - from) in front of inner packets buf[innerOffs[i], +innerLens[i]) for i in [from, to) and tags header and inner packet (nothing encrypted); to - from or a negative errno. */
+  aeadTagMessages(
+    handle: AeadHandle, buf: Uint8Array, innerOffs: Int32Array, innerLens: Int32Array, from: number, to: number,
+    remoteIndex: number, counterHi: number, counterLo: number,
+  ): number;
+  /** Checks the tags of relayed packets buf[offs[i], +lens[i]) (header || body || tag, as aeadTagMessages writes them); out[i] = body length or -1; writes nothing else; the number authentic or a negative errno. */
+  aeadVerify(handle: AeadHandle, n: number, buf: Uint8Array, offs: Int32Array, lens: Int32Array, out: Int32Array): number;
   /** Opens packets src[srcOffs[i], +lens[i]) into dst[dstOffs[i], +lens[i]-32); out[i] as aeadOpen; the number authenticated or a negative errno. */
   aeadOpenTo(
     handle: AeadHandle, n: number, src: Uint8Array, srcOffs: Int32Array, lens: Int32Array,

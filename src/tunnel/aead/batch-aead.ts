@@ -50,15 +50,38 @@ export class BatchAead implements PacketAead {
       h, buf, plainOffs, lens, from, to, remoteIndex >>> 0, Math.floor(firstCounter / TWO_POW_32) >>> 0, firstCounter >>> 0,
     );
     if (r >= 0) return r;
-    switch (-r) {
-      case EINVAL:
-      case ERANGE:
-        throw new AeadError('ERR_TIO_AEAD_RANGE', `sealMessages: [${from}, ${to}) is outside the index arrays, or a packet has no header or tag room in its buffer`);
-      case EBADF:
-        throw closedError();
-      default:
-        throw new AeadError('ERR_TIO_AEAD_CRYPTO', `sealMessages: OpenSSL failed (${errnoName(r)}); packets before the failing one are done`);
-    }
+    throw runError('sealMessages', r, from, to);
+  }
+
+  /**
+   * Relayed packets (docs/PROTOCOL.md "Relays"): writes a relay header to
+   * `remoteIndex` in front of each inner packet buf[innerOffs[i], +innerLens[i])
+   * for i in [from, to), with counters firstCounter, firstCounter + 1, ..., and
+   * writes the tag after it: header and inner packet authenticated as associated
+   * data, nothing encrypted (16 bytes of room before and after each). One native
+   * call per run; returns to - from.
+   */
+  tagMessages(buf: Uint8Array, innerOffs: Int32Array, innerLens: Int32Array, from: number, to: number, remoteIndex: number, firstCounter: number): number {
+    const h = this.#usable('seal');
+    const r = native.aeadTagMessages(
+      h, buf, innerOffs, innerLens, from, to, remoteIndex >>> 0, Math.floor(firstCounter / TWO_POW_32) >>> 0, firstCounter >>> 0,
+    );
+    if (r >= 0) return r;
+    throw runError('tagMessages', r, from, to);
+  }
+
+  /**
+   * Checks the tags of relayed packets (in place, as tagMessages writes them:
+   * header || body || tag, lens[i] the whole packet) without writing them:
+   * out[i] is the body length, or -1 (shorter than 32 bytes or not authentic).
+   * Returns the number authentic.
+   */
+  verify(batch: AeadBatch): number {
+    const h = this.#usable('open');
+    if (batch.src !== null) throw new AeadError('ERR_TIO_AEAD_BATCH', 'verify: the batch must be in place (reset(buf) without a source)');
+    const r = native.aeadVerify(h, batch.count, batch.buf, batch.offs, batch.lens, batch.out);
+    if (r < 0) throw nativeError(r, batch, 'open');
+    return r;
   }
 
   open(batch: AeadBatch): number {
@@ -85,6 +108,19 @@ export class BatchAead implements PacketAead {
     if (this.#handle === null) throw closedError();
     if (op !== this.direction) throw directionError(op);
     return this.#handle;
+  }
+}
+
+// The error of a failed sealMessages or tagMessages call (r a negative errno).
+function runError(op: string, r: number, from: number, to: number): AeadError {
+  switch (-r) {
+    case EINVAL:
+    case ERANGE:
+      return new AeadError('ERR_TIO_AEAD_RANGE', `${op}: [${from}, ${to}) is outside the index arrays, or a packet has no header or tag room in its buffer`);
+    case EBADF:
+      return closedError();
+    default:
+      return new AeadError('ERR_TIO_AEAD_CRYPTO', `${op}: OpenSSL failed (${errnoName(r)}); packets before the failing one are done`);
   }
 }
 

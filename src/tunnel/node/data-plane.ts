@@ -17,8 +17,8 @@ import { Firewall, type AddressSet, type FirewallOptions, type FirewallReloadSta
 import { RELAY_ESTABLISHED, RELAY_FORWARDING, RELAY_PATH_IP, type RelayEntry, type RelayTable } from '../relay/index.js';
 import { SendBatch, type Endpoint, type UdpSocket } from '../../udp/index.js';
 import {
-  SUBTYPE_MESSAGE_RELAY, SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_CONTROL, TYPE_LIGHTHOUSE, TYPE_MESSAGE, TYPE_TEST,
-  AEAD_OVERHEAD, HEADER_LEN, encodeHeader, recvErrorPacket, shouldSendRecvError, type SendRecvErrorMode,
+  SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_CONTROL, TYPE_LIGHTHOUSE, TYPE_TEST,
+  AEAD_OVERHEAD, AEAD_TAG_LEN, HEADER_LEN, recvErrorPacket, shouldSendRecvError, type SendRecvErrorMode,
 } from '../wire/index.js';
 import { clock } from './clock.js';
 import { sealControl } from './control.js';
@@ -35,7 +35,7 @@ import type { DataTunnel } from './tunnel.js';
 import { SendFailures } from './send-failures.js';
 import { Turns } from './turns.js';
 
-/** Relayed packets passed on per receive batch with one sendmmsg; more go one by one. */
+/** Relayed packets passed on per receive batch in one batch; more go one by one. */
 const FORWARD_BATCH = 256;
 /** Bytes of those packets. */
 const FORWARD_ARENA_BYTES = 1 << 20;
@@ -112,6 +112,14 @@ export class DataPlane<T extends DataTunnel> {
   private fwdArena: Buffer | null = null;
   private fwdSends: SendBatch | null = null;
   private fwdPos = 0;
+  private fwdCount = 0;
+  // Per gathered packet: its inner packet in the arena and the entry it goes out on.
+  private readonly fwdOff = new Int32Array(FORWARD_BATCH);
+  private readonly fwdLen = new Int32Array(FORWARD_BATCH);
+  private readonly fwdTo: (RelayEntry<T> | null)[] = new Array<RelayEntry<T> | null>(FORWARD_BATCH).fill(null);
+  // One inner packet wrapped on its own (control messages through a relay, overflow).
+  private readonly oneOff = Int32Array.of(HEADER_LEN);
+  private readonly oneLen = new Int32Array(1);
   private loops: Promise<void>[] = [];
   private closing: Promise<void> | null = null;
 
@@ -141,7 +149,7 @@ export class DataPlane<T extends DataTunnel> {
       sendFailed: (b) => this.sendFailures.note(b.lastError?.peer ?? '?', b.lastError ?? 'refused', b.failed),
       refreshFlows: flows ? () => flows.refresh() : undefined,
       sealAhead: flows ? SHARED_SEAL_AHEAD : undefined,
-      viaRelay: this.relays === null ? undefined : (to, buf, off, len) => this.sendViaRelay(to, buf, off, len),
+      relayHop: this.relays === null ? undefined : (to) => this.relayHop(to),
     });
     const parking = this.parking = o.park ? new Parking({
       stats: this.stats, now: clock,
@@ -365,8 +373,8 @@ export class DataPlane<T extends DataTunnel> {
 
   // An authenticated relayed packet on e.via. Forwarding: the same bytes go on to the far end under a
   // new outer header (its index, the far tunnel's counter) and a new tag on that tunnel's key, as 1.6.1's
-  // SendVia does (docs/PROTOCOL.md "Relays"). One packet at a time, copied: the receive buffer is reused
-  // before a send that waits for room would go out.
+  // SendVia does (docs/PROTOCOL.md "Relays"). Copied into an arena (the receive buffer is reused before
+  // a send that waits for room would go out); flushForwarded tags and sends them in batches.
   private relayed(e: RelayEntry<T>, buf: Buffer, off: number, len: number): void {
     if (e.type !== RELAY_FORWARDING) {
       // We are the far end: the inner packet is ours, from the relay's stand-in endpoint.
@@ -377,65 +385,100 @@ export class DataPlane<T extends DataTunnel> {
     }
     const p = e.partner;
     const to = p?.via;
-    if (p === null || to === undefined || p.state !== RELAY_ESTABLISHED || to.isClosed || to.relayTag === null) {
+    if (p === null || to === undefined || p.state !== RELAY_ESTABLISHED || to.isClosed) {
       this.stats.drops['outside-relay-not-ready']++;
       return;
     }
-    this.fwdArena ??= Buffer.allocUnsafe(FORWARD_ARENA_BYTES);
-    this.fwdSends ??= new SendBatch(FORWARD_BATCH);
-    const arena = this.fwdArena;
-    const sends = this.fwdSends;
-    const fits = sends.count < FORWARD_BATCH && this.fwdPos + len <= FORWARD_ARENA_BYTES;
-    // A batch that outgrew the arena sends the rest one by one.
-    const out = fits ? arena : Buffer.allocUnsafe(len);
-    const at = fits ? this.fwdPos : 0;
-    buf.copy(out, at, off, off + len);
-    encodeHeader(out, at, TYPE_MESSAGE, SUBTYPE_MESSAGE_RELAY, p.remoteIndex, to.nextCounter());
-    if (!to.relayTag.sign(out, at, len)) return;
-    to.lastOutbound = clock();
     this.stats.relayedOut++;
-    if (!fits) {
-      this.send(to.remote, out);
+    const n = this.fwdCount;
+    if (n >= FORWARD_BATCH || this.fwdPos + len > FORWARD_ARENA_BYTES) {
+      // A batch that outgrew the arena sends the rest one by one.
+      this.sendWrapped(p, buf.subarray(off + HEADER_LEN, off + len - AEAD_TAG_LEN));
       return;
     }
-    sends.add(to.remote, at, len);
+    const arena = this.fwdArena ??= Buffer.allocUnsafe(FORWARD_ARENA_BYTES);
+    buf.copy(arena, this.fwdPos, off, off + len);
+    this.fwdOff[n] = this.fwdPos + HEADER_LEN;
+    this.fwdLen[n] = len - AEAD_OVERHEAD;
+    this.fwdTo[n] = p;
+    this.fwdCount = n + 1;
     this.fwdPos += len;
   }
 
-  // Sends what relayed() gathered in this receive batch, with as few sendmmsg calls as possible.
+  // Tags what relayed() gathered in this receive batch (one native call per run of one far tunnel,
+  // counters reserved per run) and sends it: UDP GSO for runs of equal size, sendmmsg across them.
   private async flushForwarded(): Promise<void> {
-    const sends = this.fwdSends;
+    const n = this.fwdCount;
     const arena = this.fwdArena;
-    if (sends === null || arena === null || sends.count === 0) return;
+    if (n === 0 || arena === null) return;
+    const sends = this.fwdSends ??= new SendBatch(FORWARD_BATCH);
+    const { fwdOff, fwdLen, fwdTo } = this;
+    const now = clock();
+    sends.clear();
+    for (let i = 0; i < n;) {
+      const e = fwdTo[i]!;
+      const size = fwdLen[i]! + AEAD_OVERHEAD;
+      let j = i + 1;
+      // Packets sit back to back in the arena: a run is one far tunnel and equal sizes (a short last one allowed).
+      while (j < n && fwdTo[j] === e) {
+        const s = fwdLen[j]! + AEAD_OVERHEAD;
+        if (s > size) break;
+        j++;
+        if (s < size) break;
+      }
+      const to = e.via;
+      if (to.isClosed || e.state !== RELAY_ESTABLISHED || to.remote.ip === RELAY_PATH_IP) {
+        this.stats.drops['outside-relay-not-ready'] += j - i;
+      } else {
+        to.lastOutbound = now;
+        to.seal.tagMessages(arena, fwdOff, fwdLen, i, j, e.remoteIndex, to.reserveCounters(j - i));
+        const start = fwdOff[i]! - HEADER_LEN;
+        const end = fwdOff[j - 1]! + fwdLen[j - 1]! + AEAD_TAG_LEN;
+        if (j - i > 1) sends.addSegments(to.remote, start, end - start, size);
+        else sends.add(to.remote, start, size);
+      }
+      i = j;
+    }
+    fwdTo.fill(null, 0, n);
+    this.fwdCount = 0;
+    this.fwdPos = 0;
+    if (sends.count === 0) return;
     try {
       await this.udp.sendBatch(arena, sends);
     } catch (e) {
       if (!(e instanceof ClosedError)) this.control.log('debug', 'relay send failed', { error: String(e) });
     } finally {
       sends.clear();
-      this.fwdPos = 0;
     }
   }
 
-  // A datagram for a tunnel reached through a relay (its remote is the relay's stand-in endpoint):
-  // wrapped in a relayed packet on the relay's tunnel, as 1.6.1's SendVia does. One at a time, copied.
-  private sendViaRelay(to: Endpoint, buf: Uint8Array, off: number, len: number): boolean {
+  // The established relay behind stand-in endpoint `to`, or null (outbound.ts wraps for it).
+  private relayHop(to: Endpoint): RelayEntry<T> | null {
     const e = this.relays?.byEndpoint(to);
-    const via = e?.via;
-    if (e === undefined || via === undefined || e.state !== RELAY_ESTABLISHED || via.isClosed || via.relayTag === null) {
+    return e === undefined || e.state !== RELAY_ESTABLISHED || e.via.isClosed ? null : e;
+  }
+
+  // A datagram for a tunnel reached through a relay (its remote is the relay's stand-in endpoint),
+  // sent on its own: control messages. Wrapped as outbound.ts wraps data (docs/PROTOCOL.md "Relays").
+  private sendViaRelay(to: Endpoint, buf: Uint8Array, off: number, len: number): boolean {
+    const e = this.relayHop(to);
+    if (e === null || e.via.remote.ip === RELAY_PATH_IP) {
       this.stats.drops['outside-relay-not-ready']++;
       return false;
     }
-    const n = len + AEAD_OVERHEAD;
-    const out = Buffer.allocUnsafe(n);
-    out.set(buf.subarray(off, off + len), HEADER_LEN);
-    encodeHeader(out, 0, TYPE_MESSAGE, SUBTYPE_MESSAGE_RELAY, e.remoteIndex, via.nextCounter());
-    if (!via.relayTag.sign(out, 0, n)) return false;
-    via.lastOutbound = clock();
-    this.udp.sendTo(via.remote, out).catch((err: unknown) => {
-      if (!(err instanceof ClosedError)) this.control.log('debug', 'send failed', { udpAddr: via.remote.toString(), error: String(err) });
-    });
+    this.sendWrapped(e, buf.subarray(off, off + len));
     return true;
+  }
+
+  // Copies `inner` (a sealed datagram) into a relayed packet for e.via, tags it and sends it.
+  private sendWrapped(e: RelayEntry<T>, inner: Uint8Array): void {
+    const via = e.via;
+    const out = Buffer.allocUnsafe(inner.length + AEAD_OVERHEAD);
+    out.set(inner, HEADER_LEN);
+    this.oneLen[0] = inner.length;
+    via.lastOutbound = clock();
+    via.seal.tagMessages(out, this.oneOff, this.oneLen, 0, 1, e.remoteIndex, via.nextCounter());
+    this.send(via.remote, out);
   }
 
   private sendRecvError(remoteIndex: number, from: Endpoint): void {

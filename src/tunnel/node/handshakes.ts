@@ -82,8 +82,6 @@ export interface HandshakeHost {
   now(): number;
   /** Tunnels keep copies of their raw keys (a multi-queue node replicates them to worker threads). */
   keepKeys?: boolean;
-  /** Tunnels can sign and check relayed packets (docs/PROTOCOL.md "Relays"). */
-  relayTags?: boolean;
 }
 
 interface Pending {
@@ -299,7 +297,7 @@ export class HandshakeManager {
       tunnel = new Tunnel({
         vpnIp, localIndex: p.localIndex, remoteIndex: hs.details.responderIndex, remote: from, cipher: this.host.cipher,
         sendKey: r.k1, recvKey: r.k2, cert: verified, identity: peerIdentity(verified), handshakeTime: hs.details.time, initiator: true,
-        keepKeys: this.host.keepKeys, relayTags: this.host.relayTags,
+        keepKeys: this.host.keepKeys,
       }, this.host.now());
     } catch (e) {
       if (isPeerFault(e)) {
@@ -410,7 +408,7 @@ export class HandshakeManager {
     const tunnel = new Tunnel({
       vpnIp, localIndex, remoteIndex: hs.details.initiatorIndex, remote: from, cipher: this.host.cipher,
       sendKey: r.k2, recvKey: r.k1, cert: verified, identity: peerIdentity(verified), handshakeTime: hs.details.time, initiator: false,
-      keepKeys: this.host.keepKeys, relayTags: this.host.relayTags,
+      keepKeys: this.host.keepKeys,
     }, this.host.now());
     tunnel.awaitingProof = true;
     tunnel.msg1Body = Buffer.from(body);

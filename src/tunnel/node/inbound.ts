@@ -2,7 +2,9 @@
  * UDP -> TUN: datagrams of one receive batch are dispatched by type; data
  * messages are grouped into runs per tunnel, replay-checked, decrypted in place
  * with one native call per run, filtered, and fed to the coalescer, which is
- * flushed to the TUN once per batch.
+ * flushed to the TUN once per batch. Relayed packets are grouped the same way
+ * into runs per relay tunnel and their tags checked with one native call per
+ * run (docs/PROTOCOL.md "Relays").
  */
 import { AeadBatch } from '../aead/index.js';
 import { ClosedError } from '../../errors.js';
@@ -90,12 +92,12 @@ export interface InboundHost<T extends DataTunnel> {
 export class InboundPath<T extends DataTunnel> {
   private readonly hdr = newHeader();
   private readonly aead = new AeadBatch(RUN_MAX);
-  private readonly runIdx = new Int32Array(RUN_MAX);
-  private readonly runHi = new Uint32Array(RUN_MAX);
-  private readonly runLo = new Uint32Array(RUN_MAX);
-  private runN = 0;
+  private readonly run = new Run<T>();
+  // The run of relayed packets being gathered: one relay tunnel (via), their datagram indexes, counters and entries.
+  private readonly relayAead = new AeadBatch(RUN_MAX);
+  private readonly relayRun = new Run<T>();
+  private readonly relayEntry: (RelayEntry<T> | null)[] = new Array<RelayEntry<T> | null>(RUN_MAX).fill(null);
   private writeErrorsSeen = 0;
-  private runTunnel: T | null = null;
   private batch: DatagramBatch | null = null;
   private now = 0;
   // The last (tunnel, sender slot) pair that passed the pinRemote check in this batch.
@@ -162,18 +164,18 @@ export class InboundPath<T extends DataTunnel> {
           this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
           continue;
         }
-        if (t !== this.runTunnel || this.runN === RUN_MAX) this.flushRun();
-        const k = this.runN++;
-        this.runTunnel = t;
-        this.runIdx[k] = i;
-        this.runHi[k] = hdr.counterHi;
-        this.runLo[k] = hdr.counterLo;
+        if (!this.run.joins(t)) this.flushRun();
+        this.run.add(t, i, hdr.counterHi, hdr.counterLo);
         continue;
       }
       this.flushRun();
+      if (type === TYPE_MESSAGE && hdr.subtype === SUBTYPE_MESSAGE_RELAY) {
+        this.relayPacket(i);
+        continue;
+      }
+      this.flushRelayRun();
       cachedIndex = -1;
-      if (type === TYPE_MESSAGE && hdr.subtype === SUBTYPE_MESSAGE_RELAY) this.relayPacket(i);
-      else if (type === TYPE_HANDSHAKE) this.host.handshake(hdr.counter, hdr.remoteIndex, buf, off, len, b.peer(i));
+      if (type === TYPE_HANDSHAKE) this.host.handshake(hdr.counter, hdr.remoteIndex, buf, off, len, b.peer(i));
       else if (type === TYPE_RECV_ERROR) {
         stats.recvErrorsReceived++;
         this.host.recvError(hdr.remoteIndex, b.peer(i));
@@ -181,6 +183,7 @@ export class InboundPath<T extends DataTunnel> {
       else stats.drops['outside-unhandled-type']++;
     }
     this.flushRun();
+    this.flushRelayRun();
     this.batch = null;
     this.pinnedTunnel = null;
     this.host.beforeDeliver?.();
@@ -239,13 +242,13 @@ export class InboundPath<T extends DataTunnel> {
   }
 
   // A relayed packet (1/1): the index names a relay entry, whose tunnel's window and receive key check
-  // it; only the tag is checked, the body stays as sent (docs/PROTOCOL.md "Relays"). One at a time.
+  // it; only the tag is checked, the body stays as sent (docs/PROTOCOL.md "Relays"). Cheap checks
+  // here; the tag is checked with the rest of its run (flushRelayRun).
   private relayPacket(i: number): void {
     const b = this.batch!;
     const { stats } = this.host;
     const hdr = this.hdr;
     const e = this.host.relays?.get(hdr.remoteIndex);
-    const off = b.offsets[i]!;
     const len = b.lengths[i]!;
     if (e === undefined) {
       if (this.host.relays == null) {
@@ -257,7 +260,7 @@ export class InboundPath<T extends DataTunnel> {
       return;
     }
     const t = e.via;
-    if (t.isClosed || t.relayTag === null) {
+    if (t.isClosed) {
       stats.drops['outside-unknown-index']++;
       return;
     }
@@ -274,16 +277,39 @@ export class InboundPath<T extends DataTunnel> {
       this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
       return;
     }
-    if (!t.relayTag.verify(b.buf, off, len)) {
-      stats.drops['outside-auth']++;
-      return;
+    if (!this.relayRun.joins(t)) this.flushRelayRun();
+    this.relayEntry[this.relayRun.add(t, i, hdr.counterHi, hdr.counterLo)] = e;
+  }
+
+  // Checks the tags of the gathered run of relayed packets in one native call; the authentic ones
+  // pass the replay window and go to the host in order.
+  private flushRelayRun(): void {
+    const r = this.relayRun;
+    const n = r.n;
+    const t = r.tunnel;
+    if (n === 0 || t === null) return;
+    const b = this.batch!;
+    const { stats } = this.host;
+    const aead = r.fill(this.relayAead, b);
+    r.clear();
+    t.open.verify(aead);
+    let lastGood = -1;
+    for (let k = 0; k < n; k++) {
+      const e = this.relayEntry[k]!;
+      this.relayEntry[k] = null;
+      if (aead.out[k]! < 0) {
+        stats.drops['outside-auth']++;
+        continue;
+      }
+      if (t.window.update(r.hi[k]!, r.lo[k]!) !== null) {
+        stats.drops['outside-replay']++;
+        continue;
+      }
+      lastGood = k;
+      const i = r.idx[k]!;
+      this.host.relayed?.(e, b.buf, b.offsets[i]!, b.lengths[i]!);
     }
-    if (t.window.update(hdr.counterHi, hdr.counterLo) !== null) {
-      stats.drops['outside-replay']++;
-      return;
-    }
-    this.alive(t, i);
-    this.host.relayed?.(e, b.buf, off, len);
+    if (lastGood >= 0) this.alive(t, r.idx[lastGood]!);
   }
 
   // Datagram i (header in this.hdr) names an index we have no tunnel for.
@@ -326,19 +352,15 @@ export class InboundPath<T extends DataTunnel> {
   }
 
   private flushRun(): void {
-    const n = this.runN;
-    const t = this.runTunnel;
+    const r = this.run;
+    const n = r.n;
+    const t = r.tunnel;
     if (n === 0 || t === null) return;
-    this.runN = 0;
-    this.runTunnel = null;
     const b = this.batch!;
     const { stats, firewall, local, coalescer } = this.host;
     const buf = b.buf;
-    const aead = this.aead.reset(buf);
-    for (let k = 0; k < n; k++) {
-      const i = this.runIdx[k]!;
-      aead.add(b.offsets[i]!, b.lengths[i]!);
-    }
+    const aead = r.fill(this.aead, b);
+    r.clear();
     t.open.open(aead);
     stats.aeadOpenCalls++;
     stats.aeadOpened += n;
@@ -355,14 +377,14 @@ export class InboundPath<T extends DataTunnel> {
         continue;
       }
       // The check before decrypting saw the window as it was before this run; update() also rejects in-run duplicates.
-      if (t.window.update(this.runHi[k]!, this.runLo[k]!) !== null) {
+      if (t.window.update(r.hi[k]!, r.lo[k]!) !== null) {
         stats.drops['outside-replay']++;
         continue;
       }
       lastGood = k;
       good++;
       bytes += plen;
-      const inner = b.offsets[this.runIdx[k]!]! + HEADER_LEN;
+      const inner = b.offsets[r.idx[k]!]! + HEADER_LEN;
       if (passed >= 0 && sameFlow(buf, passed, inner, plen)) {
         stats.delivered++;
         coalescer.add(buf, inner, plen);
@@ -386,8 +408,48 @@ export class InboundPath<T extends DataTunnel> {
     if (lastGood >= 0) {
       t.countIn(good, bytes);
       stats.bytesIn += bytes;
-      this.alive(t, this.runIdx[lastGood]!);
+      this.alive(t, r.idx[lastGood]!);
     }
+  }
+}
+
+/** Datagrams of one batch gathered for one tunnel's native call: their indexes and header counters. */
+class Run<T> {
+  tunnel: T | null = null;
+  n = 0;
+  readonly idx = new Int32Array(RUN_MAX);
+  readonly hi = new Uint32Array(RUN_MAX);
+  readonly lo = new Uint32Array(RUN_MAX);
+
+  /** Whether a datagram on t can join (same tunnel, room left). */
+  joins(t: T): boolean {
+    return t === this.tunnel && this.n < RUN_MAX;
+  }
+
+  /** Adds datagram i (its counter hi, lo) on t; returns its place in the run. */
+  add(t: T, i: number, hi: number, lo: number): number {
+    const k = this.n++;
+    this.tunnel = t;
+    this.idx[k] = i;
+    this.hi[k] = hi;
+    this.lo[k] = lo;
+    return k;
+  }
+
+  /** Points `aead` at b's buffer with the run's datagrams, in order; returns it. */
+  fill(aead: AeadBatch, b: DatagramBatch): AeadBatch {
+    aead.reset(b.buf);
+    for (let k = 0; k < this.n; k++) {
+      const i = this.idx[k]!;
+      aead.add(b.offsets[i]!, b.lengths[i]!);
+    }
+    return aead;
+  }
+
+  /** Empties the run (its arrays keep their values until reused). */
+  clear(): void {
+    this.n = 0;
+    this.tunnel = null;
   }
 }
 

@@ -176,7 +176,6 @@ export class OverlayNode {
       tunnelUp: (t, queued) => this.tunnelUp(t, queued),
       now: clock,
       keepKeys: multi,
-      relayTags: this.relays !== null,
     }, o.handshakes);
     // What data plane 0 asks, answered here; the routines' data planes ask the same through routines.ts.
     const control: ControlPlane<Tunnel> = {

@@ -3,6 +3,10 @@
  * arena with room for the Nebula header and tag, given their headers and
  * sealed in place with one native call per tunnel run, and sent with UDP GSO
  * (one sendmsg per run of equal datagrams) batched across peers with sendmmsg.
+ * Datagrams of a tunnel reached through a relay are laid out with room for a
+ * second header and tag, and after the seal each run of them is wrapped for
+ * the relay (outer header and tag, one more native call) and sent the same
+ * way to the relay (docs/PROTOCOL.md "Relays").
  */
 import { Segmenter } from '../../gso/index.js';
 import type { Packet } from '../../tun/index.js';
@@ -20,6 +24,8 @@ import type { DataTunnel } from './tunnel.js';
 const MAX_SEGMENTS = 4096;
 /** Arena: one TUN read batch (<= 1 MiB receive buffer) plus a header copy and 32 bytes of room per segment. */
 const ARENA_BYTES = 4 << 20;
+/** Extra room per segment of a relayed tunnel: the outer (relay) header and tag (docs/PROTOCOL.md "Relays"). */
+const RELAY_ROOM = HEADER_LEN + AEAD_TAG_LEN;
 /** Smallest room one segment takes: header + tag + IPv4 + UDP headers. */
 const MIN_SEGMENT_ROOM = HEADER_LEN + AEAD_TAG_LEN + 28;
 /**
@@ -27,6 +33,12 @@ const MIN_SEGMENT_ROOM = HEADER_LEN + AEAD_TAG_LEN + 28;
  * window, so a few threads sending to one peer at once stay inside it.
  */
 export const SHARED_SEAL_AHEAD = 256;
+
+/** The relay a relayed tunnel's datagrams go through: the tunnel to the relay and the index the relay gave this path. */
+export interface RelayHop {
+  readonly via: DataTunnel;
+  readonly remoteIndex: number;
+}
 
 /** What the outbound path needs from the node. */
 export interface OutboundHost {
@@ -56,10 +68,10 @@ export interface OutboundHost {
    */
   sealAhead?: number;
   /**
-   * Sends one sealed datagram buf[off, off+len) for a tunnel reached through a relay (its remote
-   * is a stand-in, RELAY_PATH_IP; docs/PROTOCOL.md "Relays"). Without it such tunnels get nothing.
+   * The established relay behind the stand-in endpoint `to` (RELAY_PATH_IP) of a tunnel reached
+   * through a relay, or null (docs/PROTOCOL.md "Relays"). Without it such tunnels get nothing.
    */
-  viaRelay?(to: Endpoint, buf: Buffer, off: number, len: number): boolean;
+  relayHop?(to: Endpoint): RelayHop | null;
 }
 
 /** The TUN -> UDP data path of one queue. */
@@ -69,8 +81,14 @@ export class OutboundPath {
   private readonly segOff = new Int32Array(MAX_SEGMENTS);
   private readonly segLen = new Int32Array(MAX_SEGMENTS);
   private readonly segTunnel: (DataTunnel | null)[] = new Array<DataTunnel | null>(MAX_SEGMENTS).fill(null);
+  // 1 where a segment was laid out with room for a second header and tag (its tunnel was relayed then).
+  private readonly segRelay = new Uint8Array(MAX_SEGMENTS);
+  // Inner packets (header, ciphertext, tag) of relayed segments, for the wrapping call.
+  private readonly innerOff = new Int32Array(MAX_SEGMENTS);
+  private readonly innerLen = new Int32Array(MAX_SEGMENTS);
   private nseg = 0;
   private current: DataTunnel | null = null;
+  private currentRelay = 0;
   private now = 0;
   private readonly segmenter = new Segmenter();
   private readonly sends = new SendBatch(1024);
@@ -79,6 +97,7 @@ export class OutboundPath {
     this.segOff[n] = off;
     this.segLen[n] = len;
     this.segTunnel[n] = this.current;
+    this.segRelay[n] = this.currentRelay;
   };
 
   // Answers for refused packets (firewall.outbound_action: reject; made at the first one, as a reload may turn it on).
@@ -130,14 +149,19 @@ export class OutboundPath {
         this.reject(buf, off, p.len, nowMs);
         continue;
       }
-      const need = this.segmenter.roomFor(p, HEADER_LEN, AEAD_TAG_LEN);
+      // Decided here, for the layout: the tunnel may move to or from a relay before the flush.
+      const relay = t.remote.ip === RELAY_PATH_IP;
+      const head = relay ? 2 * HEADER_LEN : HEADER_LEN;
+      const tail = relay ? 2 * AEAD_TAG_LEN : AEAD_TAG_LEN;
+      const need = this.segmenter.roomFor(p, head, tail);
       if (need === 0) {
         stats.drops['inside-segment']++;
         continue;
       }
       if (this.pos + need > this.arena.length || this.nseg + Math.ceil(need / MIN_SEGMENT_ROOM) > MAX_SEGMENTS) await this.flush();
       this.current = t;
-      const r = this.segmenter.segmentInto(p, this.arena, this.pos, HEADER_LEN, AEAD_TAG_LEN, this.onSegment);
+      this.currentRelay = relay ? 1 : 0;
+      const r = this.segmenter.segmentInto(p, this.arena, this.pos, head, tail, this.onSegment);
       if (r < 0) {
         stats.drops['inside-segment']++;
         continue;
@@ -167,7 +191,7 @@ export class OutboundPath {
 
   // Seals segments [lo, hi) and hands them to the kernel.
   private sealAndSend(lo: number, hi: number): Promise<number> | undefined {
-    const { segOff, segLen, segTunnel, arena, sends } = this;
+    const { segOff, segLen, segTunnel, segRelay, arena, sends, host } = this;
     for (let i = lo; i < hi;) {
       const t = segTunnel[i]!;
       let j = i + 1;
@@ -176,34 +200,45 @@ export class OutboundPath {
       i = j;
     }
     // Runs of contiguous, equal-size datagrams to one peer go out as one UDP_SEGMENT send;
-    // a shorter datagram may end a run (the kernel allows a short last segment).
+    // a shorter datagram may end a run (the kernel allows a short last segment). A run through
+    // a relay is wrapped for it first and goes to the relay, the same way.
     sends.clear();
     let sent = 0;
     for (let i = lo; i < hi;) {
       const t = segTunnel[i]!;
-      const start = segOff[i]! - HEADER_LEN;
-      const size = segLen[i]! + HEADER_LEN + AEAD_TAG_LEN;
+      const laid = segRelay[i]!;
+      // Where the datagram starts, and what it adds to the plaintext: header and tag, twice if relayed.
+      const relayed = laid === 1 && t.remote.ip === RELAY_PATH_IP;
+      const head = relayed ? 2 * HEADER_LEN : HEADER_LEN;
+      const extra = relayed ? 2 * RELAY_ROOM : RELAY_ROOM;
+      const start = segOff[i]! - head;
+      const size = segLen[i]! + extra;
       let end = start + size;
       let j = i + 1;
-      while (j < hi && segTunnel[j] === t && segOff[j]! - HEADER_LEN === end) {
-        const s = segLen[j]! + HEADER_LEN + AEAD_TAG_LEN;
+      while (j < hi && segTunnel[j] === t && segRelay[j] === laid && segOff[j]! - head === end) {
+        const s = segLen[j]! + extra;
         if (s > size) break;
         end += s;
         j++;
         if (s < size) break;
       }
-      if (!t.isClosed && t.remote.ip === RELAY_PATH_IP) {
-        // Through a relay: each datagram is wrapped on its own (packet at a time, not batched).
-        let at = start;
-        for (let k = i; k < j; k++) {
-          const s = segLen[k]! + HEADER_LEN + AEAD_TAG_LEN;
-          if (this.host.viaRelay?.(t.remote, arena, at, s) === true) sent++;
-          at += s;
-        }
-      } else if (!t.isClosed) {
+      if (t.isClosed) {
+        // Nothing: the tunnel went away since these were read.
+      } else if (t.remote.ip !== RELAY_PATH_IP) {
         if (j - i > 1) sends.addSegments(t.remote, start, end - start, size);
         else sends.add(t.remote, start, size);
         sent += j - i;
+      } else {
+        const hop = relayed ? host.relayHop?.(t.remote) ?? null : null;
+        if (hop === null || hop.via.isClosed) {
+          // No established relay (or laid out before the tunnel moved onto one): counted, as nebula drops them.
+          host.stats.drops['outside-relay-not-ready'] += j - i;
+        } else {
+          this.wrap(hop, i, j);
+          if (j - i > 1) sends.addSegments(hop.via.remote, start, end - start, size);
+          else sends.add(hop.via.remote, start, size);
+          sent += j - i;
+        }
       }
       // Per run: the datagrams' bytes less each one's header and tag are the inner bytes.
       if (!t.isClosed) {
@@ -213,8 +248,21 @@ export class OutboundPath {
       }
       i = j;
     }
-    this.host.stats.datagramsOut += sent;
-    return sends.count > 0 ? this.host.udp.sendBatch(arena, sends) : undefined;
+    host.stats.datagramsOut += sent;
+    return sends.count > 0 ? host.udp.sendBatch(arena, sends) : undefined;
+  }
+
+  // The sealed datagrams of segments [from, to) become the bodies of relayed packets on hop.via:
+  // outer headers with consecutive counters of that tunnel and tags, in one native call.
+  private wrap(hop: RelayHop, from: number, to: number): void {
+    const { segOff, segLen, innerOff, innerLen } = this;
+    for (let k = from; k < to; k++) {
+      innerOff[k] = segOff[k]! - HEADER_LEN;
+      innerLen[k] = segLen[k]! + RELAY_ROOM;
+    }
+    const via = hop.via;
+    via.lastOutbound = this.now;
+    via.seal.tagMessages(this.arena, innerOff, innerLen, from, to, hop.remoteIndex, via.reserveCounters(to - from));
   }
 
   // Headers with consecutive counters and the seal, in one native call per run.

@@ -7,7 +7,6 @@
 import { BatchAead, type CipherName } from '../aead/index.js';
 import type { VerifiedCertificate } from '../cert/index.js';
 import type { PeerIdentity } from '../firewall/index.js';
-import { RelayTag } from '../relay/index.js';
 import type { Endpoint } from '../../udp/index.js';
 import { COUNTER_FIRST_DATA, ReplayWindow } from '../wire/index.js';
 
@@ -112,8 +111,6 @@ export interface DataTunnelParams {
   /** Key we decrypt with. */
   recvKey: Uint8Array;
   identity: PeerIdentity;
-  /** Keep the keys for relayed packets too (a relay, or a node that uses relays; docs/PROTOCOL.md "Relays"). */
-  relayTags?: boolean;
 }
 
 /** The data-path half of a tunnel. Its replay window belongs to one thread. */
@@ -124,10 +121,10 @@ export class DataTunnel {
   /** Where the peer is; moves on authenticated traffic from elsewhere (roaming) only on a single-queue node. */
   remote: Endpoint;
   readonly identity: PeerIdentity;
+  /** Seals on the send key; also tags relayed packets this tunnel carries (docs/PROTOCOL.md "Relays"). */
   readonly seal: BatchAead;
+  /** Opens on the receive key; also checks the tags of relayed packets this tunnel carries. */
   readonly open: BatchAead;
-  /** Signs and checks relayed packets on this tunnel's keys; null unless relays are on. */
-  readonly relayTag: RelayTag | null;
   readonly window = new ReplayWindow();
   /** recv_error messages received for this tunnel since the last authenticated packet (torn down at the 4th, docs/PROTOCOL.md "recv_error"). */
   recvErrors = 0;
@@ -160,7 +157,6 @@ export class DataTunnel {
     this.identity = p.identity;
     this.seal = new BatchAead(p.cipher, p.sendKey, 'seal');
     this.open = new BatchAead(p.cipher, p.recvKey, 'open');
-    this.relayTag = p.relayTags === true ? new RelayTag(p.cipher, p.sendKey, p.recvKey) : null;
     this.stamps = new Float64Array(2);
     this.stamps[0] = nowMs;
   }
@@ -265,7 +261,6 @@ export class DataTunnel {
     this.closed = true;
     this.seal.close();
     this.open.close();
-    this.relayTag?.close();
   }
 }
 

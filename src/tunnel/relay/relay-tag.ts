@@ -1,8 +1,8 @@
 // The tag of a relayed packet (header type 1, subtype 1; docs/PROTOCOL.md "Relays"): nebula 1.6.1
 // authenticates the outer header and the whole body (the end-to-end packet, already sealed on its own
 // tunnel) as associated data with an empty plaintext, on the relay tunnel's key and counter
-// (inside.go SendVia, outside.go). Nothing is encrypted, so the batched in-place AEAD (AD = the
-// 16-byte header only) does not fit; this is node:crypto, one packet at a time.
+// (inside.go SendVia, outside.go). This is the node:crypto reference, one packet at a time; the data
+// path uses the batched native form (BatchAead.tagMessages / verify), tested byte for byte against it.
 import { createCipheriv, createDecipheriv, createSecretKey, type KeyObject } from 'node:crypto';
 import { CIPHERS, type CipherName, writeNonceFromHeader } from '../aead/index.js';
 import { AEAD_OVERHEAD, AEAD_TAG_LEN } from '../wire/index.js';
