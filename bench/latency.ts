@@ -7,13 +7,14 @@
 // (bench/ref/tunnel.c) and the bare veth, on bench:tunnel's rig (two
 // namespaces, veth MTU 1500, overlay MTU 1300). Rounds alternate over the
 // contenders and medians are reported, so drift on a busy machine hits all.
-import { mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { onCleanup } from '../kit/cleanup.js';
 import { rootSkipReason } from '../kit/netns.js';
 import { makePki } from '../kit/nebula-pki.js';
+import { intOption, writeAtomic } from './lib/cli-io.js';
 import { BenchError } from './lib/errors.js';
 import { bulkPings, measureLatency, type LatencySpec } from './lib/latency-measure.js';
 import { formatLatencyJson, formatLatencyTable, summarizeLatency, type LatencySample } from './lib/latency-report.js';
@@ -35,12 +36,6 @@ interface Options extends LatencySpec {
   json: boolean;
   rounds: number;
   contenders: Contender[];
-}
-
-function intOption(name: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new BenchError('ERR_BENCH_ARGS', `--${name} must be an integer ${min}..${max}, got ${value}`);
-  return n;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -71,13 +66,6 @@ function parseOptions(argv: string[]): Options {
     bulkSeconds: intOption('bulk-seconds', values['bulk-seconds'], 3, 600),
     udpSeconds: intOption('udp-seconds', values['udp-seconds'], 1, 600),
   };
-}
-
-/** Writes through a temp file and a rename, so a reader never sees half a chart. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }
 
 async function main(): Promise<number> {

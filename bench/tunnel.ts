@@ -11,13 +11,14 @@
 // say which AES-GCM code ran. `--baseline DIR` adds, beside each tio contender,
 // the same setup run from the build in DIR (another checkout, `npm install`
 // done there), so a change is measured against its parent in one run.
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { onCleanup } from '../kit/cleanup.js';
 import { rootSkipReason } from '../kit/netns.js';
 import { makePki } from '../kit/nebula-pki.js';
+import { intOption, writeAtomic } from './lib/cli-io.js';
 import { BenchError } from './lib/errors.js';
 import { REPO_ROOT } from './lib/paths.js';
 import { runtime, runtimeLine } from './lib/runtime.js';
@@ -37,12 +38,6 @@ interface Options {
   streams: number;
   contenders: Contender[];
   profile: boolean;
-}
-
-function intOption(name: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new BenchError('ERR_BENCH_ARGS', `--${name} must be an integer ${min}..${max}, got ${value}`);
-  return n;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -82,13 +77,6 @@ function parseOptions(argv: string[]): Options {
     contenders,
     profile: values.profile,
   };
-}
-
-/** Writes through a temp file and a rename, so a reader never sees half a chart. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }
 
 function versions(contenders: readonly Contender[]): string {

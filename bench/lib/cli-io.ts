@@ -1,0 +1,18 @@
+// What the bench entry points share around their measurements: integer
+// options checked against their range, and result files written whole.
+import { renameSync, writeFileSync } from 'node:fs';
+import { BenchError } from './errors.js';
+
+/** `--name value` as an integer in min..max; BenchError ERR_BENCH_ARGS otherwise. */
+export function intOption(name: string, value: string, min: number, max: number): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min || n > max) throw new BenchError('ERR_BENCH_ARGS', `--${name} must be an integer ${min}..${max}, got ${value}`);
+  return n;
+}
+
+/** Writes through a temp file and a rename, so a reader never sees half a chart. */
+export function writeAtomic(file: string, text: string): void {
+  const tmp = `${file}.${process.pid}.tmp`;
+  writeFileSync(tmp, text);
+  renameSync(tmp, file);
+}
