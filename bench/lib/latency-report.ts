@@ -73,7 +73,8 @@ function medianOf(sums: readonly LatencySummary[], name: string, m: Metric): num
 
 /** Table of medians (RTTs in ms), then tio's and tio_plain's ratios to nebula and c_ref, each target beside its ratio. */
 export function formatLatencyTable(sums: readonly LatencySummary[], rounds: number): string {
-  const w = Math.max(13, ...sums.map((s) => s.contender.length));
+  // Wide enough for the longest name and the ratio rows' labels (tio_plain/nebula).
+  const w = Math.max(17, ...sums.map((s) => s.contender.length));
   const head = ['contender'.padEnd(w), 'ok'.padStart(4), ...METRICS.map((m) => m.title.padStart(10))];
   const lines = [`${head.join(' ')}   (medians; RTTs in ms)`];
   for (const s of sums) {
