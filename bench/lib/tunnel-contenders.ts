@@ -228,7 +228,7 @@ const wireguardGo: Contender = {
   },
 };
 
-/** UDP port of the C reference tunnel. */
+/** UDP port of the C reference tunnel: any port free in namespaces of our own; nebula's 4242 plus one. */
 const REF_PORT = 4243;
 
 /** bench/ref/tunnel.c in each namespace: a pre-shared random key, configured with ip like wireguard-go. */
