@@ -7,19 +7,18 @@
 // (bench/ref/tunnel.c) and the bare veth, on bench:tunnel's rig (two
 // namespaces, veth MTU 1500, overlay MTU 1300). Rounds alternate over the
 // contenders and medians are reported, so drift on a busy machine hits all.
-import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { onCleanup } from '../kit/cleanup.js';
 import { rootSkipReason } from '../kit/netns.js';
 import { makePki } from '../kit/nebula-pki.js';
-import { intOption, writeAtomic } from './lib/cli-io.js';
+import { intOption, writeChart } from './lib/cli-io.js';
 import { BenchError } from './lib/errors.js';
 import { bulkPings, measureLatency, type LatencySpec } from './lib/latency-measure.js';
 import { formatLatencyJson, formatLatencyTable, summarizeLatency, type LatencySample } from './lib/latency-report.js';
 import { renderLatencySvg } from './lib/latency-svg.js';
-import { REPO_ROOT } from './lib/paths.js';
 import { runtime, runtimeLine } from './lib/runtime.js';
 import { BASE_TOOLS, CONTENDERS, LATENCY_ONLY, OVER_A, OVER_B, OVER_PREFIX, removeWireguardSockets, type Contender } from './lib/tunnel-contenders.js';
 import { withTunnel } from './lib/tunnel-run.js';
@@ -112,12 +111,7 @@ async function main(): Promise<number> {
 
   const date = new Date();
   const svg = renderLatencySvg(sums, { date, kernel: release(), runtime: runtime(), rounds: opts.rounds });
-  const dir = join(REPO_ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const chart = join(dir, `latency-${stamp}.svg`);
-  writeAtomic(chart, svg);
-  writeAtomic(join(dir, 'latency-latest.svg'), svg);
+  const chart = writeChart('latency', date, svg);
   console.log(`chart: ${chart}`);
   return samples.every((s) => s.result) ? 0 : 1;
 }
