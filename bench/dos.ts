@@ -17,6 +17,7 @@ import { FLOOD_KINDS, type FloodKind } from './lib/dos-datagrams.js';
 import { formatDosJson, formatDosTable } from './lib/dos-report.js';
 import { MAX_SOURCES, measureDos, type DosSample, type Phase } from './lib/dos-run.js';
 import { runtime } from './lib/runtime.js';
+import { intOption } from './lib/cli-io.js';
 import { BenchError } from './lib/errors.js';
 import type { HostFiles } from '../kit/nebula-pki.js';
 import { BASE_TOOLS, CONTENDERS, OVER_A, OVER_B, OVER_PREFIX, type Contender } from './lib/tunnel-contenders.js';
@@ -43,12 +44,6 @@ interface Options {
   joinTimeoutS: number;
   kinds: FloodKind[];
   contenders: Contender[];
-}
-
-function intOption(name: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new BenchError('ERR_BENCH_ARGS', `--${name} must be an integer ${min}..${max}, got ${value}`);
-  return n;
 }
 
 function listOption<T extends string>(name: string, value: string, known: readonly T[]): T[] {

@@ -11,15 +11,15 @@
 // say which AES-GCM code ran. `--baseline DIR` adds, beside each tio contender,
 // the same setup run from the build in DIR (another checkout, `npm install`
 // done there), so a change is measured against its parent in one run.
-import { existsSync, mkdirSync, mkdtempSync, renameSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { onCleanup } from '../kit/cleanup.js';
 import { rootSkipReason } from '../kit/netns.js';
 import { makePki } from '../kit/nebula-pki.js';
+import { intOption, writeChart } from './lib/cli-io.js';
 import { BenchError } from './lib/errors.js';
-import { REPO_ROOT } from './lib/paths.js';
 import { runtime, runtimeLine } from './lib/runtime.js';
 import { OVER_R } from './lib/tunnel-relayed.js';
 import { BASELINE_SUFFIX, BASE_TOOLS, CONTENDERS, OVER_A, baselineContenders, OVER_B, OVER_PREFIX, removeWireguardSockets, type Contender } from './lib/tunnel-contenders.js';
@@ -37,12 +37,6 @@ interface Options {
   streams: number;
   contenders: Contender[];
   profile: boolean;
-}
-
-function intOption(name: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new BenchError('ERR_BENCH_ARGS', `--${name} must be an integer ${min}..${max}, got ${value}`);
-  return n;
 }
 
 function parseOptions(argv: string[]): Options {
@@ -82,13 +76,6 @@ function parseOptions(argv: string[]): Options {
     contenders,
     profile: values.profile,
   };
-}
-
-/** Writes through a temp file and a rename, so a reader never sees half a chart. */
-function writeAtomic(file: string, text: string): void {
-  const tmp = `${file}.${process.pid}.tmp`;
-  writeFileSync(tmp, text);
-  renameSync(tmp, file);
 }
 
 function versions(contenders: readonly Contender[]): string {
@@ -139,12 +126,7 @@ async function main(): Promise<number> {
 
   const date = new Date();
   const svg = renderSvg(sums, { date, kernel: release(), runtime: runtime(), seconds: opts.seconds, omit: opts.omit, rounds: opts.rounds, streams: opts.streams });
-  const dir = join(REPO_ROOT, 'bench', 'results');
-  mkdirSync(dir, { recursive: true });
-  const stamp = date.toISOString().replace(/[-:]/g, '').replace(/\.\d+Z$/, 'Z');
-  const chart = join(dir, `tunnel-${stamp}.svg`);
-  writeAtomic(chart, svg);
-  writeAtomic(join(dir, 'tunnel-latest.svg'), svg);
+  const chart = writeChart('tunnel', date, svg);
   console.log(`chart: ${chart}`);
 
   if (profileDir) {

@@ -1,5 +1,6 @@
 // One iperf3 TCP stream from namespace A to B, reported as Gbit/s received and
-// sender retransmits (parsed from `iperf3 -J`).
+// sender retransmits (parsed from `iperf3 -J`), and the parse of a UDP run's
+// received packet rate.
 import { collect } from '../../kit/run.js';
 import { waitFor, type Netns } from '../../kit/netns.js';
 import { BenchError } from './errors.js';
@@ -10,6 +11,8 @@ export interface IperfResult {
   gbps: number;
   /** end.sum_sent.retransmits (TCP retransmitted segments). */
   retransmits: number;
+  /** end.sum_received.bytes: bytes the server received in the counted seconds. */
+  bytes: number;
 }
 
 const PORT = 5201;
@@ -41,21 +44,39 @@ export async function iperfStream(client: Netns, server: Netns, serverAddr: stri
 interface IperfJson {
   error?: string;
   end?: {
-    sum_received?: { bits_per_second?: number };
+    sum_received?: { bits_per_second?: number; bytes?: number; seconds?: number; packets?: number; lost_packets?: number };
     sum_sent?: { retransmits?: number };
   };
 }
 
 /** Extracts Gbit/s and retransmits from iperf3 -J output; throws BenchError with iperf3's own error text. */
 export function parseIperfJson(stdout: string, stderr = ''): IperfResult {
-  let j: IperfJson;
-  try {
-    j = JSON.parse(stdout) as IperfJson;
-  } catch {
-    throw new BenchError('ERR_BENCH_IPERF', `iperf3 client printed no JSON: ${(stderr || stdout).trim().slice(0, 500)}`);
-  }
+  const j = parseJson(stdout, stderr);
   if (j.error) throw new BenchError('ERR_BENCH_IPERF', `iperf3: ${j.error}`);
   const bps = j.end?.sum_received?.bits_per_second;
   if (typeof bps !== 'number') throw new BenchError('ERR_BENCH_IPERF', 'iperf3 JSON lacks end.sum_received.bits_per_second');
-  return { gbps: bps / 1e9, retransmits: j.end?.sum_sent?.retransmits ?? 0 };
+  return { gbps: bps / 1e9, retransmits: j.end?.sum_sent?.retransmits ?? 0, bytes: j.end?.sum_received?.bytes ?? 0 };
+}
+
+function parseJson(stdout: string, stderr: string): IperfJson {
+  try {
+    return JSON.parse(stdout) as IperfJson;
+  } catch {
+    throw new BenchError('ERR_BENCH_IPERF', `iperf3 client printed no JSON: ${(stderr || stdout).trim().slice(0, 500)}`);
+  }
+}
+
+/**
+ * Packets per second the server received in a UDP run (`iperf3 -u -J` at the
+ * client, iperf 3.12): end.sum_received.packets minus its lost_packets, over
+ * its seconds. Throws BenchError with iperf3's own error text.
+ */
+export function parseIperfUdpJson(stdout: string, stderr = ''): number {
+  const j = parseJson(stdout, stderr);
+  if (j.error) throw new BenchError('ERR_BENCH_IPERF', `iperf3: ${j.error}`);
+  const r = j.end?.sum_received;
+  if (typeof r?.packets !== 'number' || typeof r.lost_packets !== 'number' || typeof r.seconds !== 'number' || !(r.seconds > 0)) {
+    throw new BenchError('ERR_BENCH_IPERF', 'iperf3 UDP JSON lacks end.sum_received packets, lost_packets or seconds');
+  }
+  return Math.max(0, r.packets - r.lost_packets) / r.seconds;
 }

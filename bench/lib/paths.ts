@@ -8,6 +8,10 @@ export const REPO_ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 export const REF_SRC = fileURLToPath(new URL('../../../bench/ref/forward.c', import.meta.url));
 /** Where the C reference forwarder binary is built (gitignored). */
 export const REF_BIN = fileURLToPath(new URL('../../../bench/ref/forward-ref', import.meta.url));
+/** Source of the C reference tunnel (bench:latency). */
+export const REF_TUNNEL_SRC = fileURLToPath(new URL('../../../bench/ref/tunnel.c', import.meta.url));
+/** Where the C reference tunnel binary is built (gitignored). */
+export const REF_TUNNEL_BIN = fileURLToPath(new URL('../../../bench/ref/tunnel-ref', import.meta.url));
 /** The compiled TypeScript forwarder. */
 export const TS_FORWARDER = fileURLToPath(new URL('../ts-forwarder.js', import.meta.url));
 /** The compiled flood sender of bench:dos. */

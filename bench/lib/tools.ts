@@ -1,8 +1,9 @@
 // External tools the bench depends on: installed or built on demand, so a fresh
-// machine can run `npm run bench:forward` without manual setup.
+// machine can run `npm run bench:forward` (and bench:latency's C reference
+// tunnel) without manual setup.
 import { existsSync, statSync } from 'node:fs';
 import { run, tryRun } from '../../kit/run.js';
-import { REF_BIN, REF_SRC } from './paths.js';
+import { REF_BIN, REF_SRC, REF_TUNNEL_BIN, REF_TUNNEL_SRC } from './paths.js';
 
 let aptUpdated = false;
 
@@ -18,11 +19,21 @@ export function ensureDebPackage(pkg: string, probe: readonly [string, ...string
   run('env', ['DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', pkg], { timeoutMs: 600_000 });
 }
 
-/** Builds bench/ref/forward-ref with cc -O2 when it is missing or older than forward.c; returns its path. */
-export function ensureRefForwarder(): string {
-  if (!existsSync(REF_BIN) || statSync(REF_BIN).mtimeMs < statSync(REF_SRC).mtimeMs) {
-    process.stderr.write('building bench/ref/forward-ref...\n');
-    run('cc', ['-O2', '-o', REF_BIN, REF_SRC], { timeoutMs: 120_000 });
+/** Builds bin from src with cc -O2 (then `libs`) when it is missing or older than src; returns bin. */
+function ensureBuilt(src: string, bin: string, libs: readonly string[] = []): string {
+  if (!existsSync(bin) || statSync(bin).mtimeMs < statSync(src).mtimeMs) {
+    process.stderr.write(`building ${bin}...\n`);
+    run('cc', ['-O2', '-o', bin, src, ...libs], { timeoutMs: 120_000 });
   }
-  return REF_BIN;
+  return bin;
+}
+
+/** Builds bench/ref/forward-ref when it is missing or older than forward.c; returns its path. */
+export function ensureRefForwarder(): string {
+  return ensureBuilt(REF_SRC, REF_BIN);
+}
+
+/** Builds bench/ref/tunnel-ref (linked with OpenSSL's libcrypto) when it is missing or older than tunnel.c; returns its path. */
+export function ensureRefTunnel(): string {
+  return ensureBuilt(REF_TUNNEL_SRC, REF_TUNNEL_BIN, ['-lcrypto']);
 }

@@ -2,8 +2,10 @@
 // joined by a veth pair (MTU 1500), a tunnel endpoint in each with overlay MTU
 // 1300, then traffic from A to B's overlay address. `veth` is the bare
 // underlay, for scale. The `_relayed` contenders add a third namespace, the
-// relay, and cut A-B (bench/lib/tunnel-relayed.ts).
+// relay, and cut A-B (bench/lib/tunnel-relayed.ts). `c_ref` is a minimal C
+// tunnel of tio's design (bench/ref/tunnel.c), the latency bench's yardstick.
 import { execFileSync } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Netns } from '../../kit/netns.js';
@@ -12,8 +14,9 @@ import { writeNodeConfig } from '../../kit/nebula.js';
 import { NsProcess, startTio, TIO_MAIN } from '../../kit/process.js';
 import { waitFor } from '../../kit/wait.js';
 import { BenchError } from './errors.js';
+import { ensureRefTunnel } from './tools.js';
 import { startRelayed, type StartNode } from './tunnel-relayed.js';
-import { IPERF3, NEBULA, NEBULA_CERT, WG, WIREGUARD_GO, type DebTool } from './tunnel-tools.js';
+import { CC, IPERF3, LIBSSL_DEV, NEBULA, NEBULA_CERT, WG, WIREGUARD_GO, type DebTool } from './tunnel-tools.js';
 
 /** Underlay (veth) addresses. */
 export const UNDER_NET = 30;
@@ -50,6 +53,8 @@ export interface RunningTunnel {
   problem(): string | undefined;
   /** Stops its processes (gracefully first); idempotent. */
   stop(): Promise<void>;
+  /** Pids of the tunnel's processes (none for the bare veth), for their CPU time. */
+  pids: number[];
   /** Profile files this run will have written once stopped. */
   profiles: string[];
 }
@@ -86,6 +91,10 @@ function daemonsTunnel(serverAddr: string, daemons: readonly NsProcess[], graceM
   return {
     serverAddr,
     profiles,
+    // A getter: wireguard-go adds its daemons to the list one by one.
+    get pids() {
+      return daemons.map((d) => d.pid);
+    },
     problem() {
       const dead = daemons.find((d) => !d.running());
       return dead ? `${dead.status()}:\n${dead.output()}` : undefined;
@@ -219,12 +228,44 @@ const wireguardGo: Contender = {
   },
 };
 
+/** UDP port of the C reference tunnel: any port free in namespaces of our own; nebula's 4242 plus one. */
+const REF_PORT = 4243;
+
+/** bench/ref/tunnel.c in each namespace: a pre-shared random key, configured with ip like wireguard-go. */
+const cRef: Contender = {
+  name: 'c_ref',
+  tools: [CC, LIBSSL_DEV],
+  async start(ctx) {
+    const bin = ensureRefTunnel();
+    const key = randomBytes(32).toString('hex');
+    const sides = [
+      { ns: ctx.a, id: 0, me: OVER_A, local: UNDER_A, peer: UNDER_B },
+      { ns: ctx.b, id: 1, me: OVER_B, local: UNDER_B, peer: UNDER_A },
+    ] as const;
+    const daemons: NsProcess[] = [];
+    const tunnel = daemonsTunnel(OVER_B, daemons, 5_000);
+    try {
+      for (const s of sides) {
+        const d = NsProcess.start(s.ns, `tunnel-ref ${s.id}`, bin, ['--tun', 'ref0', '--id', String(s.id), '--local', s.local, '--peer', s.peer, '--port', String(REF_PORT), '--key', key]);
+        daemons.push(d);
+        await d.waitForLog('ready', 10_000);
+        await s.ns.execAsync('ip', ['addr', 'add', `${s.me}/${OVER_PREFIX}`, 'dev', 'ref0']);
+        await s.ns.execAsync('ip', ['link', 'set', 'ref0', 'mtu', String(OVER_MTU), 'up']);
+      }
+    } catch (e) {
+      await tunnel.stop();
+      throw e;
+    }
+    return tunnel;
+  },
+};
+
 /** The bare veth: no tunnel, underlay addresses. */
 const veth: Contender = {
   name: 'veth',
   tools: [],
   async start() {
-    return { serverAddr: UNDER_B, profiles: [], problem: () => undefined, stop: async () => undefined };
+    return { serverAddr: UNDER_B, profiles: [], pids: [], problem: () => undefined, stop: async () => undefined };
   },
 };
 
@@ -278,6 +319,9 @@ export const CONTENDERS: readonly Contender[] = [
   wireguardGo,
   veth,
 ];
+
+/** Contenders that only the latency bench runs (bench:tunnel compares the tunnels users install). */
+export const LATENCY_ONLY: readonly Contender[] = [cRef];
 
 /** Tools every run needs. */
 export const BASE_TOOLS: readonly DebTool[] = [IPERF3];

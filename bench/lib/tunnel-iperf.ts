@@ -1,22 +1,30 @@
-// iperf3 for the tunnel bench: one or N (-P) TCP streams from namespace A to
-// B, without blocking this process's event loop (its timers bound every step).
+// iperf3 for the tunnel benches: one or N (-P) TCP streams, or a UDP flood,
+// from namespace A to B, without blocking this process's event loop (its
+// timers bound every step).
 import { collect } from '../../kit/run.js';
 import { waitFor, type Netns } from '../../kit/netns.js';
 import { BenchError } from './errors.js';
-import { parseIperfJson, type IperfResult } from './iperf.js';
+import { parseIperfJson, parseIperfUdpJson, type IperfResult } from './iperf.js';
 
 const PORT = 5201;
 /** iperf3 --connect-timeout: generous for a live tunnel's first packet (a handshake on a busy machine). */
 const CONNECT_TIMEOUT_MS = 10_000;
 
+/** Output of an iperf3 client run. */
+interface ClientOutput {
+  stdout: string;
+  stderr: string;
+}
+
 /**
- * Runs `iperf3 -s -1` on serverAddr in `server` and `iperf3 -c serverAddr -t
- * seconds -O omit [-P streams] -J` in `client`: the result covers the
- * `seconds` after the first `omit` (iperf3 leaves those out of its totals).
+ * Starts `iperf3 -s -1` on serverAddr in `server`, waits until it listens,
+ * then runs `iperf3 -c serverAddr -J --connect-timeout ... args` in `client`
+ * for about `seconds`; `started` runs once the client is spawned (a bench
+ * starts what it measures alongside there).
  */
-export async function iperfTcp(client: Netns, server: Netns, serverAddr: string, seconds: number, streams: number, omit = 0): Promise<IperfResult> {
+async function iperfClient(client: Netns, server: Netns, serverAddr: string, args: readonly string[], seconds: number, started?: () => void): Promise<ClientOutput> {
   const srv = server.spawn('iperf3', ['-s', '-1', '-B', serverAddr, '-p', String(PORT)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const srvDone = collect(srv, (seconds + omit) * 1000 + 60_000, 'iperf3 server');
+  const srvDone = collect(srv, seconds * 1000 + 60_000, 'iperf3 server');
   let srvExited = false;
   void srvDone.then(() => (srvExited = true), () => (srvExited = true));
   try {
@@ -31,16 +39,32 @@ export async function iperfTcp(client: Netns, server: Netns, serverAddr: string,
     }
     // A tunnel that carries nothing (bench:dos floods one) fails the control
     // connection here rather than after the kernel's SYN retries (~2 min).
-    const args = ['-c', serverAddr, '-p', String(PORT), '-t', String(seconds), '-J', '--connect-timeout', String(CONNECT_TIMEOUT_MS)];
-    if (omit > 0) args.push('-O', String(omit));
-    if (streams > 1) args.push('-P', String(streams));
-    const cli = client.spawn('iperf3', args, { stdio: ['ignore', 'pipe', 'pipe'] });
-    const r = await collect(cli, (seconds + omit) * 1000 + 30_000, 'iperf3 client');
-    const result = parseIperfJson(r.stdout, r.stderr);
+    const cli = client.spawn('iperf3', ['-c', serverAddr, '-p', String(PORT), '-J', '--connect-timeout', String(CONNECT_TIMEOUT_MS), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    started?.();
+    const r = await collect(cli, seconds * 1000 + 30_000, 'iperf3 client');
     await srvDone;
-    return result;
+    return r;
   } finally {
     if (srv.exitCode === null && srv.signalCode === null) srv.kill('SIGKILL');
     await srvDone.catch(() => undefined);
   }
+}
+
+/**
+ * Runs `iperf3 -c serverAddr -t seconds -O omit [-P streams]` from `client`
+ * to `server`: the result covers the `seconds` after the first `omit`
+ * (iperf3 leaves those out of its totals). `started`: see iperfClient.
+ */
+export async function iperfTcp(client: Netns, server: Netns, serverAddr: string, seconds: number, streams: number, omit = 0, started?: () => void): Promise<IperfResult> {
+  const args = ['-t', String(seconds)];
+  if (omit > 0) args.push('-O', String(omit));
+  if (streams > 1) args.push('-P', String(streams));
+  const r = await iperfClient(client, server, serverAddr, args, seconds + omit, started);
+  return parseIperfJson(r.stdout, r.stderr);
+}
+
+/** UDP datagrams of `payload` bytes at unlimited rate (-b 0) for `seconds`: packets/s the server received. */
+export async function iperfUdpRate(client: Netns, server: Netns, serverAddr: string, seconds: number, payload: number): Promise<number> {
+  const r = await iperfClient(client, server, serverAddr, ['-u', '-b', '0', '-l', String(payload), '-t', String(seconds)], seconds);
+  return parseIperfUdpJson(r.stdout, r.stderr);
 }

@@ -1,6 +1,7 @@
 // One measurement of one contender: fresh namespaces and veth, the tunnel up
-// and proven to carry traffic (ping, bounded), an iperf3 run, then teardown
-// whatever happened.
+// and proven to carry traffic (ping, bounded), what the bench measures (here
+// an iperf3 run; bench:latency brings its own), then teardown whatever
+// happened.
 import type { Netns } from '../../kit/netns.js';
 import { netnsPair } from '../../kit/topology.js';
 import type { TestPki } from '../../kit/nebula-pki.js';
@@ -46,9 +47,30 @@ export async function waitUsable(from: Netns, tunnel: RunningTunnel, what: strin
   if (r.ms === undefined) throw new BenchError('ERR_BENCH_TUNNEL', `${what}: no ping answer from ${tunnel.serverAddr} within ${READY_TIMEOUT_MS} ms (${r.last})`);
 }
 
-/** Runs contender once; never throws, always stops its processes and destroys its namespaces. */
-export async function measure(c: Contender, spec: RunSpec): Promise<Sample> {
-  const out: Sample = { contender: c.name, round: spec.round, profiles: [] };
+/** What a measurement body gets: the namespaces and the tunnel, up and answering pings. */
+export interface LiveTunnel {
+  a: Netns;
+  b: Netns;
+  tunnel: RunningTunnel;
+}
+
+/** How one run with a tunnel ended: the body's value or why not, and any teardown failure. */
+export interface TunnelOutcome<T> {
+  value?: T;
+  error?: string;
+  /** A teardown step that failed after the body (its value still counts). */
+  teardown?: string;
+  /** CPU profiles the tio processes wrote (with --profile). */
+  profiles: string[];
+}
+
+/**
+ * Fresh namespaces and veth, contender c's tunnel up and proven to carry
+ * traffic, then `body`, then a check that no tunnel process died meanwhile;
+ * never throws, always stops the processes and destroys the namespaces.
+ */
+export async function withTunnel<T>(c: Contender, spec: RunSpec, body: (live: LiveTunnel) => Promise<T>): Promise<TunnelOutcome<T>> {
+  const out: TunnelOutcome<T> = { profiles: [] };
   let a: Netns | undefined;
   let b: Netns | undefined;
   let tunnel: RunningTunnel | undefined;
@@ -57,11 +79,11 @@ export async function measure(c: Contender, spec: RunSpec): Promise<Sample> {
     tunnel = await c.start({ a, b, pki: spec.pki, workDir: spec.workDir, round: spec.round, profileDir: spec.profileDir });
     out.profiles = tunnel.profiles;
     await waitUsable(a, tunnel, c.name);
-    out.result = await iperfTcp(a, b, tunnel.serverAddr, spec.seconds, spec.streams, spec.omit);
+    const value = await body({ a, b, tunnel });
     const problem = tunnel.problem();
     if (problem) throw new BenchError('ERR_BENCH_TUNNEL', `${c.name} died during the run: ${problem}`);
+    out.value = value;
   } catch (e) {
-    delete out.result;
     out.error = e instanceof Error ? e.message : String(e);
   } finally {
     try {
@@ -77,5 +99,15 @@ export async function measure(c: Contender, spec: RunSpec): Promise<Sample> {
       }
     }
   }
+  return out;
+}
+
+/** Runs contender once (an iperf3 TCP run); never throws, always tears down. */
+export async function measure(c: Contender, spec: RunSpec): Promise<Sample> {
+  const r = await withTunnel(c, spec, ({ a, b, tunnel }) => iperfTcp(a, b, tunnel.serverAddr, spec.seconds, spec.streams, spec.omit));
+  const out: Sample = { contender: c.name, round: spec.round, profiles: r.profiles };
+  if (r.value) out.result = r.value;
+  if (r.error !== undefined) out.error = r.error;
+  if (r.teardown !== undefined) out.teardown = r.teardown;
   return out;
 }

@@ -18,12 +18,14 @@ export interface ChartMeta {
   streams: number;
 }
 
-const COLORS: Record<string, string> = {
+/** Bar colour per contender (others grey). */
+export const COLORS: Record<string, string> = {
   tio: '#d9480f',
   tio_r2: '#e8590c',
   tio_plain: '#f59f00',
   nebula: '#1c7ed6',
   wireguard_go: '#7048e8',
+  c_ref: '#2b8a3e',
   veth: '#868e96',
 };
 
@@ -35,7 +37,8 @@ const ROW = 42;
 const BAR = 24;
 const BOTTOM = 48;
 
-function esc(s: string): string {
+/** Escapes text for SVG. */
+export function esc(s: string): string {
   return s.replace(/&/g, '&amp;').replace(/</g, '&lt;').replace(/>/g, '&gt;').replace(/"/g, '&quot;');
 }
 

@@ -16,6 +16,9 @@ export const NEBULA: DebTool = { pkg: 'nebula', probe: ['nebula', '-version'] };
 export const NEBULA_CERT: DebTool = { pkg: 'nebula', probe: ['nebula-cert', '-version'] };
 export const WIREGUARD_GO: DebTool = { pkg: 'wireguard-go', probe: ['wireguard-go', '--version'] };
 export const WG: DebTool = { pkg: 'wireguard-tools', probe: ['wg', '--version'] };
+/** A C compiler and OpenSSL's headers, for the C reference tunnel. */
+export const CC: DebTool = { pkg: 'gcc', probe: ['cc', '--version'] };
+export const LIBSSL_DEV: DebTool = { pkg: 'libssl-dev', probe: ['test', '-e', '/usr/include/openssl/evp.h'] };
 
 function usable(t: DebTool): boolean {
   const [cmd, ...args] = t.probe;

@@ -1,0 +1,85 @@
+// What bench:latency measures on one live tunnel, in this order: ping RTTs
+// while idle; ping RTTs under one bulk iperf3 TCP stream, with the CPU time
+// of the tunnel's processes over that stream per GB it moved; then the rate
+// of 64-byte UDP datagrams, sent unlimited, that reach the far end.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { cpuSecondsOf } from '../../kit/proc.js';
+import { BenchError } from './errors.js';
+import { pingRun, type PingOutput } from './ping.js';
+import { percentile } from './stats.js';
+import { iperfTcp, iperfUdpRate } from './tunnel-iperf.js';
+import type { LiveTunnel } from './tunnel-run.js';
+
+/** How much of each measurement one run takes. */
+export interface LatencySpec {
+  /** Pings of the idle series. */
+  idlePings: number;
+  /** Seconds between pings (ping -i; below 0.2 needs root, which the bench has). */
+  pingIntervalS: number;
+  /** Seconds of the bulk TCP stream; its pings start BULK_PING_DELAY_S in and end before it does. */
+  bulkSeconds: number;
+  /** Seconds of the UDP flood. */
+  udpSeconds: number;
+}
+
+/** One run's figures. */
+export interface LatencyResult {
+  idleP50Ms: number;
+  idleP99Ms: number;
+  bulkP50Ms: number;
+  bulkP99Ms: number;
+  /** Gbit/s of the bulk stream (for scale: the CPU figure divides by it). */
+  bulkGbps: number;
+  /** UDP 64-byte payloads received per second at the far end. */
+  udpPps: number;
+  /** CPU seconds of the tunnel's processes (user + system, all threads) per GB the bulk stream moved; undefined without processes (veth). */
+  cpuSPerGb?: number;
+}
+
+/** UDP payload of the small-packet flood, bytes (issue 18: 64-byte payloads). */
+export const UDP_PAYLOAD = 64;
+/** Seconds into the bulk stream before its pings start (past TCP slow start). */
+export const BULK_PING_DELAY_S = 1;
+/** Seconds of the bulk stream left after its last ping (ping's own wait for the last answer). */
+const BULK_TAIL_S = 1;
+
+/** p50 and p99 of a ping series; throws when nothing was answered. */
+function rttPercentiles(p: PingOutput, what: string): { p50: number; p99: number } {
+  if (p.rtts.length === 0) throw new BenchError('ERR_BENCH_PING', `${what}: none of ${p.sent} pings answered`);
+  return { p50: percentile(p.rtts, 50), p99: percentile(p.rtts, 99) };
+}
+
+function cpuOf(pids: readonly number[]): number {
+  return pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
+}
+
+/** Pings the bulk run carries: as many as fit between its delay and its tail. */
+export function bulkPings(spec: LatencySpec): number {
+  return Math.max(1, Math.floor((spec.bulkSeconds - BULK_PING_DELAY_S - BULK_TAIL_S) / spec.pingIntervalS));
+}
+
+/** Runs the three measurements on `live`, from A to B's tunnel address. */
+export async function measureLatency(live: LiveTunnel, spec: LatencySpec): Promise<LatencyResult> {
+  const { a, b, tunnel } = live;
+  const addr = tunnel.serverAddr;
+  const idle = rttPercentiles(await pingRun(a, addr, spec.idlePings, spec.pingIntervalS), 'idle pings');
+
+  const pids = tunnel.pids;
+  let cpu0 = 0;
+  let pings: Promise<PingOutput> | undefined;
+  const bulk = await iperfTcp(a, b, addr, spec.bulkSeconds, 1, 0, () => {
+    cpu0 = cpuOf(pids);
+    pings = sleep(BULK_PING_DELAY_S * 1000).then(() => pingRun(a, addr, bulkPings(spec), spec.pingIntervalS));
+    // Awaited below; a failure must not surface as an unhandled rejection meanwhile.
+    pings.catch(() => undefined);
+  });
+  const cpu = cpuOf(pids) - cpu0;
+  if (!pings) throw new BenchError('ERR_BENCH_IPERF', 'iperf3 client never started');
+  const loaded = rttPercentiles(await pings, 'pings under the bulk stream');
+  if (!(bulk.bytes > 0)) throw new BenchError('ERR_BENCH_IPERF', 'the bulk stream moved no bytes');
+
+  const udpPps = await iperfUdpRate(a, b, addr, spec.udpSeconds, UDP_PAYLOAD);
+  const out: LatencyResult = { idleP50Ms: idle.p50, idleP99Ms: idle.p99, bulkP50Ms: loaded.p50, bulkP99Ms: loaded.p99, bulkGbps: bulk.gbps, udpPps };
+  if (pids.length > 0) out.cpuSPerGb = cpu / (bulk.bytes / 1e9);
+  return out;
+}
