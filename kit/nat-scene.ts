@@ -1,12 +1,17 @@
 // The frame of a NAT test: a rig (kit/nat-rig.ts) and its overlay
-// (kit/nat-overlay.ts), nebula or `tio up` started in its namespaces, and
-// everything (processes, namespaces, certificates) removed on every path; a
-// failure prints each process's last output lines.
+// (kit/nat-overlay.ts), nebula or `tio up` started in its namespaces (or a tio
+// node in this process, to read its status), and everything (nodes,
+// processes, namespaces, certificates) removed on every path; a failure
+// prints each one's last output lines.
 //
 //   await withNatScene({ tag: 'lhx', sites: ['cone', 'cone'], net: 44 }, async (s) => {
 //     await s.lighthouse('tio');
 //     for (const i of [0, 1]) s.node(i, 'nebula');
 //   });
+import { Logger } from '../src/tunnel/log/logger.js';
+import { loadConfigFile } from '../src/tunnel/config/index.js';
+import { nodeOptionsFromConfig } from '../src/tunnel/node/from-config.js';
+import { OverlayNode } from '../src/tunnel/node/node.js';
 import type { Netns } from './netns.js';
 import { rootSkipReason } from './netns.js';
 import { natRig, type NatRig, type NatRigOptions } from './nat-rig.js';
@@ -46,6 +51,8 @@ export interface NatScene {
   lighthouse(program: Program, o?: { amRelay?: boolean; what?: string } & OverlayConfigOptions): Promise<NsProcess>;
   /** Starts site i's node (config tag = program, named "<program> n<i>" unless `what`); does not wait. */
   node(i: number, program: Program, o?: NodeStartOptions): NsProcess;
+  /** Starts a tio node in this process in ns from a config file, logging at debug level; resolves once it is ready. */
+  overlayNode(ns: Netns, config: string, what: string): Promise<OverlayNode>;
 }
 
 /** Options of {@link withNatScene}: the rig's, and the overlay's 198.19.<overlayNet>.0/24 (default rigOverlay's). */
@@ -59,6 +66,7 @@ export async function withNatScene(opts: NatSceneOptions, body: (s: NatScene) =>
   const rig = natRig(opts);
   let ov: RigOverlay | undefined;
   const procs: NsProcess[] = [];
+  const nodes: { what: string; node: OverlayNode; lines: string[] }[] = [];
   const start = (ns: Netns, program: Program, config: string, what: string): NsProcess => {
     const p = program === 'tio' ? startTio(ns, config, what) : startNebulaWith(ns, config, what);
     procs.push(p);
@@ -75,15 +83,25 @@ export async function withNatScene(opts: NatSceneOptions, body: (s: NatScene) =>
         return p;
       },
       node: (i, program, no = {}) => start(rig.sites[i]!.node, program, o.nodeConfig(i, { tag: program, ...no }), no.what ?? `${program} n${i}`),
+      overlayNode: async (ns, config, what) => {
+        const loaded = await loadConfigFile(config);
+        const lines: string[] = [];
+        const node = OverlayNode.start(nodeOptionsFromConfig(loaded.config, new Logger('debug', 'text', (l) => lines.push(l)), { netns: ns.name }));
+        nodes.push({ what, node, lines });
+        await node.ready;
+        return node;
+      },
     };
     await body(scene);
     // TIO_NAT_LOGS=1 shows the logs of a passing run too (where the time to the first reply went).
     if (process.env.TIO_NAT_LOGS === '1') for (const p of procs) process.stderr.write(`--- ${p.what}\n${p.output(200)}\n`);
   } catch (e) {
     for (const p of procs) process.stderr.write(`--- ${p.what}\n${p.output(FAILURE_LINES)}\n`);
+    for (const n of nodes) process.stderr.write(`--- ${n.what}\n${n.lines.slice(-FAILURE_LINES).join('\n')}\n`);
     throw e;
   } finally {
     try {
+      for (const n of nodes) await n.node.stop();
       for (const p of procs) await p.kill();
     } finally {
       try {
