@@ -61,13 +61,15 @@ export interface NebulaTioOptions {
   tag: string;
   /** Third octet of the underlay 198.18.<net>.0/24, unique to the test. */
   net: number;
-  /** nebula's config (e.g. its cipher); it listens on aAddr and knows tio at bAddr. */
+  /** nebula's config (e.g. its cipher); it knows tio at bAddr. */
   nebula?: NebulaConfigOptions;
+  /** nebula's listen host (default aAddr; '0.0.0.0' makes it report its interface addresses). */
+  nebulaListen?: string;
   /** The tio node's options, built from the set-up (e.g. with test/helpers/overlay.ts nodeOptions). */
   tio(s: FrameSetup): NodeOptions;
 }
 
-/** Builds the frame, waits for the tio node to be ready and nebula's interface to be active, runs body, and removes everything on every path. */
+/** Builds the frame, starts nebula and waits until its interface is active, then starts the tio node and waits until it is ready, runs body, and removes everything on every path. */
 export async function withNebulaTio(opts: NebulaTioOptions, body: (f: NebulaTioFrame) => Promise<void>): Promise<void> {
   const pki = makePki([['neb', `${NEB_IP}/16`], ['tio', `${TIO_IP}/16`]]);
   let pair: ReturnType<typeof netnsPair> | undefined;
@@ -77,18 +79,18 @@ export async function withNebulaTio(opts: NebulaTioOptions, body: (f: NebulaTioF
   try {
     pair = netnsPair(opts.tag, opts.net);
     const s: FrameSetup = { pki, nebHost: pki.hosts.get('neb')!, tioHost: pki.hosts.get('tio')!, a: pair.a, aAddr: pair.aAddr, b: pair.b, bAddr: pair.bAddr, lines };
-    const neb = startNebula(s.a, pki, s.nebHost, s.aAddr, [[s.tioHost, s.bAddr]], opts.nebula);
+    const neb = startNebula(s.a, pki, s.nebHost, opts.nebulaListen ?? s.aAddr, [[s.tioHost, s.bAddr]], opts.nebula);
     nebula = neb;
-    const tio = OverlayNode.start(opts.tio(s));
-    node = tio;
     const ping = async (from: Side, count = 3): Promise<void> => {
       const [ns, to] = from === 'nebula' ? [s.a, TIO_IP] : [s.b, NEB_IP];
       await ns.execAsync('ping', ['-c', String(count), '-i', '0.2', '-W', '5', to], { timeoutMs: 20_000 });
     };
-    const tunnel = (): TunnelStatus | undefined => tio.status().tunnels.find((x) => x.overlayAddress === NEB_IP);
+    const tunnel = (): TunnelStatus | undefined => node?.status().tunnels.find((x) => x.overlayAddress === NEB_IP);
     try {
-      await tio.ready;
       await neb.waitForLog('Nebula interface is active', 15_000);
+      const tio = OverlayNode.start(opts.tio(s));
+      node = tio;
+      await tio.ready;
       await body({ ...s, nebula: neb, node: tio, ping, tunnel });
     } catch (e) {
       throw new Error(`${(e as Error).message}\n--- nebula ---\n${neb.log.join('\n')}\n--- tio ---\n${lines.join('\n')}`, { cause: e });
