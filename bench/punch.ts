@@ -13,12 +13,11 @@
 // it runs the cone scenes only.
 import { parseArgs } from 'node:util';
 import { rootSkipReason } from '../kit/netns.js';
-import { natRig, type SiteMode } from '../kit/nat-rig.js';
-import { msToFirstReply, rigOverlay } from '../kit/nat-overlay.js';
+import type { SiteMode } from '../kit/nat-rig.js';
+import { msToFirstReply } from '../kit/nat-overlay.js';
+import { withNatScene } from '../kit/nat-scene.js';
 import { nebulaSkipReason } from '../kit/nebula-pki.js';
-import { startNebulaWith } from '../kit/nebula.js';
-import { startTio, type NsProcess } from '../kit/process.js';
-import type { Netns } from '../kit/netns.js';
+import type { NsProcess } from '../kit/process.js';
 import { BenchError } from './lib/errors.js';
 import { runtimeLine, withRuntime } from './lib/runtime.js';
 
@@ -47,31 +46,19 @@ function runs(who: Contender, scene: Scene): boolean {
 
 /** One round of one scene with one contender in every role: ms to the first reply. */
 async function once(scene: Scene, who: Contender, round: number): Promise<{ start: number; up: number }> {
-  const rig = natRig({ tag: `bpunch${round}`, sites: scene.modes, net: 60 });
-  const ov = rigOverlay(rig);
-  const procs: NsProcess[] = [];
-  const tag = who === 'tio' ? 'tio' : 'nebula';
-  const start = (ns: Netns, cfg: string, what: string): NsProcess => (who === 'tio' ? startTio(ns, cfg, `tio ${what}`) : startNebulaWith(ns, cfg, `nebula ${what}`));
-  try {
-    const lh = start(rig.lighthouse, ov.lighthouseConfig({ amRelay: scene.relay, tag }), 'lighthouse');
-    procs.push(lh);
-    await lh.waitForLog('Nebula interface is active', 30_000);
+  let result = { start: NaN, up: NaN };
+  const program = who === 'tio' ? 'tio' : 'nebula';
+  await withNatScene({ tag: `bpunch${round}`, sites: scene.modes, net: 60 }, async (s) => {
+    await s.lighthouse(program, { amRelay: scene.relay });
     const t0 = process.hrtime.bigint();
     const nodes: NsProcess[] = [];
-    for (const i of [0, 1]) {
-      const cfg = ov.nodeConfig(i, { relay: scene.relay, tag, ...(scene.punchDelay ? { punchDelay: scene.punchDelay } : {}) });
-      nodes.push(start(rig.sites[i]!.node, cfg, `n${i}`));
-    }
-    procs.push(...nodes);
+    for (const i of [0, 1]) nodes.push(s.node(i, program, { relay: scene.relay, ...(scene.punchDelay ? { punchDelay: scene.punchDelay } : {}) }));
     for (const n of nodes) await n.waitForLog('Nebula interface is active', 30_000);
     const t1 = process.hrtime.bigint();
-    const up = await msToFirstReply(rig.sites[0]!.node, ov.nodes[1]!.ip, t1, 60_000);
-    return { start: Number(t1 - t0) / 1e6 + up, up };
-  } finally {
-    for (const p of procs) await p.kill();
-    rig.dispose();
-    ov.dispose();
-  }
+    const up = await msToFirstReply(s.rig.sites[0]!.node, s.ov.nodes[1]!.ip, t1, 60_000);
+    result = { start: Number(t1 - t0) / 1e6 + up, up };
+  });
+  return result;
 }
 
 async function main(): Promise<void> {

@@ -8,6 +8,7 @@ import type { CipherName } from '../../src/tunnel/aead/index.js';
 import type { FirewallOptions, FirewallRule } from '../../src/tunnel/firewall/index.js';
 import type { OffloadOption } from '../../src/index.js';
 import type { HostFiles, TestPki } from '../../kit/nebula-pki.js';
+import type { FrameSetup } from '../../kit/nebula-tio.js';
 
 /** The allow-everything rule of docs/PROTOCOL.md "Checking a fact by hand" ({port: any, proto: any, host: any}). */
 export const ALLOW_ALL: FirewallRule = { portStart: 0, portEnd: 0, proto: 'any', host: 'any', groups: null, cidr: null, caName: null, caSha: null };
@@ -56,6 +57,11 @@ export function nodeOptions(pki: TestPki, me: HostFiles, netns: string, listenHo
     netns,
     routines: extra.routines,
   };
+}
+
+/** nodeOptions for the tio side of kit/nebula-tio.ts's frame: on listenHost (default its underlay address), knowing nebula, logging into the frame's lines. */
+export function frameNodeOptions(s: FrameSetup, extra: NodeOptionsExtra = {}, listenHost = s.bAddr): NodeOptions {
+  return nodeOptions(s.pki, s.tioHost, s.b.name, listenHost, [[s.nebHost, s.aAddr]], { lines: s.lines, ...extra });
 }
 
 export { ipU32 };

@@ -6,69 +6,37 @@
 // the data took. The time to the first reply is printed, never asserted.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { rootSkipReason } from '../../kit/netns.js';
-import { natRig, type NatRig, type SiteMode } from '../../kit/nat-rig.js';
-import { msToFirstReply, rigOverlay, type RigOverlay } from '../../kit/nat-overlay.js';
-import { nebulaSkipReason } from '../../kit/nebula-pki.js';
-import { startNebulaWith, type NebulaProcess } from '../../kit/nebula.js';
-import { ifDelta } from '../../kit/netstat.js';
-import { tcpTransfer } from '../../kit/tcp.js';
-import { tryRun } from '../../kit/run.js';
+import { type SiteMode } from '../../kit/nat-rig.js';
+import { msToFirstReply } from '../../kit/nat-overlay.js';
+import { natSkipReason, siteTransfer, withNatScene, type NatScene } from '../../kit/nat-scene.js';
 
-const skip = rootSkipReason() ?? nebulaSkipReason()
-  ?? (tryRun('nft', ['--version'], { timeoutMs: 5_000 }) === undefined ? 'nft (nftables) is not installed' : undefined)
-  ?? (tryRun('ping', ['-V'], { timeoutMs: 5_000 }) === undefined ? 'ping (iputils) is not installed' : undefined);
+const skip = natSkipReason();
 /** Bytes moved between the two nodes. */
 const BYTES = 16 << 20;
 /** Lighthouse traffic allowed during a transfer that bypasses it: keepalives and lighthouse updates only. */
 const CONTROL_BYTES = 256 << 10;
 const PORT = 5201;
 
-/** A rig and its overlay with a nebula lighthouse running. */
-interface Scene {
-  rig: NatRig;
-  ov: RigOverlay;
-  procs: NebulaProcess[];
-}
-
-/** Builds rig and overlay, starts the lighthouse, runs body; everything is torn down on every path. */
-async function withScene(tag: string, modes: readonly SiteMode[], net: number, relay: boolean, body: (s: Scene) => Promise<void>): Promise<void> {
-  const rig = natRig({ tag, sites: modes, net });
-  let ov: RigOverlay | undefined;
-  const procs: NebulaProcess[] = [];
-  try {
-    ov = rigOverlay(rig);
-    const lh = startNebulaWith(rig.lighthouse, ov.lighthouseConfig({ amRelay: relay }), 'nebula lighthouse');
-    procs.push(lh);
-    await lh.waitForLog('Nebula interface is active', 30_000);
-    await body({ rig, ov, procs });
-  } catch (e) {
-    for (const p of procs) process.stderr.write(`--- ${p.what}\n${p.output(40)}\n`);
-    throw e;
-  } finally {
-    for (const p of procs) await p.kill();
-    rig.dispose();
-    ov?.dispose();
-  }
+/** Builds rig and overlay, starts the nebula lighthouse, runs body; everything is torn down on every path. */
+async function withScene(tag: string, modes: readonly SiteMode[], net: number, relay: boolean, body: (s: NatScene) => Promise<void>): Promise<void> {
+  await withNatScene({ tag, sites: modes, net }, async (s) => {
+    await s.lighthouse('nebula', { amRelay: relay });
+    await body(s);
+  });
 }
 
 /** Starts nebula on sites 0 and 1 (the lighthouse as their relay when asked); returns the start time. */
-function startNodes(s: Scene, relay: boolean): bigint {
+function startNodes(s: NatScene, relay: boolean): bigint {
   const t0 = process.hrtime.bigint();
-  for (const i of [0, 1]) s.procs.push(startNebulaWith(s.rig.sites[i]!.node, s.ov.nodeConfig(i, { relay }), `nebula n${i}`));
+  for (const i of [0, 1]) s.node(i, 'nebula', { relay });
   return t0;
 }
 
 /** Moves BYTES from node 0 to node 1 over the overlay; returns the lighthouse's (smaller direction) and site 0's public traffic during it. */
-async function transfer(t: TestContext, s: Scene): Promise<{ lighthouse: number; aPublic: number }> {
-  const [sa, sb] = [s.rig.sites[0]!, s.rig.sites[1]!];
-  const lhBefore = s.rig.lighthouseTraffic();
-  const aBefore = s.rig.publicTraffic(sa);
-  const r = await tcpTransfer(sb.node, sa.node, s.ov.nodes[1]!.ip, PORT, BYTES, 120_000);
+async function transfer(t: TestContext, s: NatScene): Promise<{ lighthouse: number; aPublic: number }> {
+  const { result: r, lighthouse: lh, fromPublic: a } = await siteTransfer(s, 0, 1, PORT, BYTES, 120_000);
   assert.equal(r.received.bytes, BYTES);
   assert.equal(r.received.sha256, r.sent.sha256);
-  const lh = ifDelta(s.rig.lighthouseTraffic(), lhBefore);
-  const a = ifDelta(s.rig.publicTraffic(sa), aBefore);
   t.diagnostic(`${BYTES} bytes in ${r.seconds.toFixed(2)} s; lighthouse interface rx ${lh.rxBytes} tx ${lh.txBytes}; site 0's router public tx ${a.txBytes}`);
   return { lighthouse: Math.min(lh.rxBytes, lh.txBytes), aPublic: a.txBytes };
 }

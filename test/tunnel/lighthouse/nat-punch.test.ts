@@ -5,86 +5,42 @@
 // the first reply is printed, never asserted.
 import { test, type TestContext } from 'node:test';
 import assert from 'node:assert/strict';
-import { rootSkipReason } from '../../../kit/netns.js';
-import { natRig, type NatRig } from '../../../kit/nat-rig.js';
-import { msToFirstReply, rigOverlay, type RigOverlay } from '../../../kit/nat-overlay.js';
-import { nebulaSkipReason } from '../../../kit/nebula-pki.js';
-import { startNebulaWith } from '../../../kit/nebula.js';
-import { startTio, type NsProcess } from '../../../kit/process.js';
-import { ifDelta } from '../../../kit/netstat.js';
+import { msToFirstReply } from '../../../kit/nat-overlay.js';
+import { natSkipReason, siteTransfer, withNatScene, type NatScene, type Program } from '../../../kit/nat-scene.js';
+import type { NsProcess } from '../../../kit/process.js';
 import { tcpTransfer } from '../../../kit/tcp.js';
-import { tryRun } from '../../../kit/run.js';
-import type { Netns } from '../../../kit/netns.js';
 
-const skip = rootSkipReason() ?? nebulaSkipReason()
-  ?? (tryRun('nft', ['--version'], { timeoutMs: 5_000 }) === undefined ? 'nft (nftables) is not installed' : undefined)
-  ?? (tryRun('ping', ['-V'], { timeoutMs: 5_000 }) === undefined ? 'ping (iputils) is not installed' : undefined);
+const skip = natSkipReason();
 /** Bytes moved between the two nodes. */
 const BYTES = 16 << 20;
 /** Lighthouse traffic allowed during a transfer that bypasses it: keepalives and lighthouse updates only. */
 const CONTROL_BYTES = 256 << 10;
 const PORT = 5201;
 
-type Program = 'tio' | 'nebula';
-
-/** The running pieces of one scene. */
-interface Scene {
-  rig: NatRig;
-  ov: RigOverlay;
-  procs: NsProcess[];
-  start(ns: Netns, program: Program, config: string, what: string): NsProcess;
-}
-
-/** Builds rig and overlay, runs body; every process, namespace and file goes on every path. */
-async function withScene(tag: string, net: number, body: (s: Scene) => Promise<void>): Promise<void> {
-  const rig = natRig({ tag, sites: ['cone', 'cone'], net });
-  let ov: RigOverlay | undefined;
-  const procs: NsProcess[] = [];
-  const start = (ns: Netns, program: Program, config: string, what: string): NsProcess => {
-    const p = program === 'tio' ? startTio(ns, config, what) : startNebulaWith(ns, config, what);
-    procs.push(p);
-    return p;
-  };
-  try {
-    ov = rigOverlay(rig);
-    await body({ rig, ov, procs, start });
-    // TIO_NAT_LOGS=1 shows the logs of a passing run too (where the time to the first reply went).
-    if (process.env.TIO_NAT_LOGS === '1') for (const p of procs) process.stderr.write(`--- ${p.what}\n${p.output(200)}\n`);
-  } catch (e) {
-    for (const p of procs) process.stderr.write(`--- ${p.what}\n${p.output(60)}\n`);
-    throw e;
-  } finally {
-    for (const p of procs) await p.kill();
-    rig.dispose();
-    ov?.dispose();
-  }
+/** Builds a rig of two cone sites and its overlay, runs body; every process, namespace and file goes on every path. */
+async function withScene(tag: string, net: number, body: (s: NatScene) => Promise<void>): Promise<void> {
+  await withNatScene({ tag, sites: ['cone', 'cone'], net }, body);
 }
 
 /**
  * Starts the lighthouse and both nodes with the programs given; resolves with the nodes' start time once the lighthouse runs.
  * quiet1: node 1 runs with punchy.punch and punchy.respond off.
  */
-async function startAll(s: Scene, lighthouse: Program, nodes: readonly [Program, Program], quiet1 = false): Promise<{ lh: NsProcess; t0: bigint }> {
-  const lh = s.start(s.rig.lighthouse, lighthouse, s.ov.lighthouseConfig({ tag: lighthouse, level: 'debug' }), `${lighthouse} lighthouse`);
-  await lh.waitForLog('Nebula interface is active', 30_000);
+async function startAll(s: NatScene, lighthouse: Program, nodes: readonly [Program, Program], quiet1 = false): Promise<{ lh: NsProcess; t0: bigint }> {
+  const lh = await s.lighthouse(lighthouse, { level: 'debug' });
   const t0 = process.hrtime.bigint();
   for (const i of [0, 1] as const) {
     const off = quiet1 && i === 1 ? { punch: false, respond: false } : {};
-    s.start(s.rig.sites[i]!.node, nodes[i], s.ov.nodeConfig(i, { tag: nodes[i], level: 'debug', ...off }), `${nodes[i]} n${i}`);
+    s.node(i, nodes[i], { level: 'debug', ...off });
   }
   return { lh, t0 };
 }
 
 /** Moves BYTES from node 0 to node 1, checks the hash, and that the data bypassed the lighthouse. */
-async function directTransfer(t: TestContext, s: Scene): Promise<void> {
-  const [sa, sb] = [s.rig.sites[0]!, s.rig.sites[1]!];
-  const lhBefore = s.rig.lighthouseTraffic();
-  const aBefore = s.rig.publicTraffic(sa);
-  const r = await tcpTransfer(sb.node, sa.node, s.ov.nodes[1]!.ip, PORT, BYTES, 120_000);
+async function directTransfer(t: TestContext, s: NatScene): Promise<void> {
+  const { result: r, lighthouse: lh, fromPublic: a } = await siteTransfer(s, 0, 1, PORT, BYTES, 120_000);
   assert.equal(r.received.bytes, BYTES);
   assert.equal(r.received.sha256, r.sent.sha256);
-  const lh = ifDelta(s.rig.lighthouseTraffic(), lhBefore);
-  const a = ifDelta(s.rig.publicTraffic(sa), aBefore);
   t.diagnostic(`${BYTES} bytes in ${r.seconds.toFixed(2)} s; lighthouse interface rx ${lh.rxBytes} tx ${lh.txBytes}; site 0's router public tx ${a.txBytes}`);
   assert.ok(a.txBytes >= BYTES, `site 0's router sent only ${a.txBytes} bytes`);
   assert.ok(Math.min(lh.rxBytes, lh.txBytes) < CONTROL_BYTES, `the transfer crossed the lighthouse (rx ${lh.rxBytes}, tx ${lh.txBytes})`);
@@ -125,26 +81,18 @@ test('a tio lighthouse joins a tio node and a nebula 1.6.1 node behind cone NATs
 });
 
 test('a tio lighthouse killed and restarted is found again by running tio and nebula nodes, which need no restart, and TCP through what it tells is intact', { skip, timeout: 300_000 }, async (t) => {
-  const rig = natRig({ tag: 'lhrs', sites: ['cone', 'cone', 'cone'], net: 56 });
-  let ov: RigOverlay | undefined;
-  const procs: NsProcess[] = [];
-  try {
-    ov = rigOverlay(rig);
-    const lhConfig = ov.lighthouseConfig({ tag: 'tio', level: 'debug' });
-    const lh = startTio(rig.lighthouse, lhConfig, 'tio lighthouse');
-    procs.push(lh);
-    await lh.waitForLog('Nebula interface is active', 30_000);
-    procs.push(startTio(rig.sites[0]!.node, ov.nodeConfig(0, { tag: 'tio', level: 'debug' }), 'tio n0'));
-    procs.push(startNebulaWith(rig.sites[1]!.node, ov.nodeConfig(1, { tag: 'nebula', level: 'debug' }), 'nebula n1'));
+  await withNatScene({ tag: 'lhrs', sites: ['cone', 'cone', 'cone'], net: 56 }, async (s) => {
+    const { rig, ov, procs } = s;
+    const lh = await s.lighthouse('tio', { level: 'debug' });
+    s.node(0, 'tio', { level: 'debug' });
+    s.node(1, 'nebula', { level: 'debug' });
     await msToFirstReply(rig.sites[0]!.node, ov.nodes[1]!.ip, process.hrtime.bigint(), 60_000);
     // A crash: the new lighthouse knows no host and no tunnel; the nodes' tunnels to it are dead.
     await lh.kill();
-    const lh2 = startTio(rig.lighthouse, lhConfig, 'tio lighthouse (restarted)');
-    procs.push(lh2);
-    await lh2.waitForLog('Nebula interface is active', 30_000);
+    await s.lighthouse('tio', { level: 'debug', what: 'tio lighthouse (restarted)' });
     const t0 = process.hrtime.bigint();
     // A node that starts now can reach the others only through what the new lighthouse learned from them.
-    procs.push(startTio(rig.sites[2]!.node, ov.nodeConfig(2, { tag: 'tio', level: 'debug' }), 'tio n2'));
+    s.node(2, 'tio', { level: 'debug' });
     const toTio = await msToFirstReply(rig.sites[2]!.node, ov.nodes[0]!.ip, t0, 120_000);
     const toNebula = await msToFirstReply(rig.sites[2]!.node, ov.nodes[1]!.ip, t0, 120_000);
     t.diagnostic(`after the restart, a new node reached the tio node in ${toTio.toFixed(0)} ms and the nebula node in ${toNebula.toFixed(0)} ms`);
@@ -157,14 +105,7 @@ test('a tio lighthouse killed and restarted is found again by running tio and ne
       }
     }
     assert.ok(procs[1]!.running() && procs[2]!.running(), 'a node stopped');
-  } catch (e) {
-    for (const p of procs) process.stderr.write(`--- ${p.what}\n${p.output(60)}\n`);
-    throw e;
-  } finally {
-    for (const p of procs) await p.kill();
-    rig.dispose();
-    ov?.dispose();
-  }
+  });
 });
 
 // Behind a port-restricted cone NAT, node 1's router drops node 0's handshake until node 1 has sent

@@ -9,20 +9,13 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
 import { parse, stringify } from 'yaml';
-import { rootSkipReason } from '../../../kit/netns.js';
-import { natRig } from '../../../kit/nat-rig.js';
 import { NAT_TABLE } from '../../../kit/nat-nft.js';
-import { msToFirstReply, rigOverlay } from '../../../kit/nat-overlay.js';
-import { nebulaSkipReason } from '../../../kit/nebula-pki.js';
-import { startNebulaWith } from '../../../kit/nebula.js';
-import { startTio, type NsProcess } from '../../../kit/process.js';
+import { msToFirstReply } from '../../../kit/nat-overlay.js';
+import { natSkipReason, withNatScene } from '../../../kit/nat-scene.js';
 import { ifDelta } from '../../../kit/netstat.js';
 import { tcpTransfer } from '../../../kit/tcp.js';
-import { tryRun } from '../../../kit/run.js';
 
-const skip = rootSkipReason() ?? nebulaSkipReason()
-  ?? (tryRun('nft', ['--version'], { timeoutMs: 5_000 }) === undefined ? 'nft (nftables) is not installed' : undefined)
-  ?? (tryRun('ping', ['-V'], { timeoutMs: 5_000 }) === undefined ? 'ping (iputils) is not installed' : undefined);
+const skip = natSkipReason();
 const BYTES = 8 << 20;
 /** Each round of traffic while waiting for the move (1.6.1 probes every 1000th outbound packet). */
 const ROUND_BYTES = 2 << 20;
@@ -33,19 +26,11 @@ const CONTROL_BYTES = 256 << 10;
 for (const [k, program] of (['tio', 'nebula'] as const).entries()) {
   test(`${program} in every role: a relayed tunnel moves to a direct path that appears, and TCP then bypasses the relay intact`, { skip, timeout: 300_000 }, async (t) => {
     const net = 150 + 2 * k;
-    const rig = natRig({ tag: `lvr${k}`, sites: ['symmetric', 'symmetric'], net });
-    const ov = rigOverlay(rig, net);
-    const procs: NsProcess[] = [];
-    const start = (ns: Parameters<typeof startTio>[0], config: string, what: string): NsProcess => {
-      const p = program === 'tio' ? startTio(ns, config, what) : startNebulaWith(ns, config, what);
-      procs.push(p);
-      return p;
-    };
-    const [s0, s1] = [rig.sites[0]!, rig.sites[1]!];
-    const ip1 = ov.nodes[1]!.ip;
-    try {
-      const lh = start(rig.lighthouse, ov.lighthouseConfig({ amRelay: true, tag: program, level: 'debug' }), `${program} lighthouse+relay`);
-      await lh.waitForLog('Nebula interface is active', 30_000);
+    await withNatScene({ tag: `lvr${k}`, sites: ['symmetric', 'symmetric'], net, overlayNet: net }, async (s) => {
+      const { rig, ov } = s;
+      const [s0, s1] = [rig.sites[0]!, rig.sites[1]!];
+      const ip1 = ov.nodes[1]!.ip;
+      await s.lighthouse(program, { amRelay: true, level: 'debug', what: `${program} lighthouse+relay` });
       const t0 = process.hrtime.bigint();
       for (const i of [0, 1] as const) {
         const file = ov.nodeConfig(i, { relay: true, tag: program, level: 'debug' });
@@ -54,7 +39,7 @@ for (const [k, program] of (['tio', 'nebula'] as const).entries()) {
           c.lighthouse['advertise_addrs'] = [`${s1.publicAddr}:4242`];
           writeFileSync(file, stringify(c));
         }
-        const p = start(rig.sites[i]!.node, file, `${program} n${i}`);
+        const p = s.start(rig.sites[i]!.node, program, file, `${program} n${i}`);
         await p.waitForLog('Nebula interface is active', 30_000);
       }
       const ms = await msToFirstReply(s0.node, ip1, t0, 90_000);
@@ -91,13 +76,6 @@ insert rule ip ${NAT_TABLE} forward iifname "${s1.publicIf}" ct status dnat acce
         t.diagnostic(`${BYTES} bytes to ${toIp} in ${x.seconds.toFixed(2)} s; lighthouse rx ${d.rxBytes} tx ${d.txBytes}`);
         assert.ok(Math.min(d.rxBytes, d.txBytes) < CONTROL_BYTES, `the transfer to ${toIp} still crossed the relay`);
       }
-    } catch (e) {
-      for (const p of procs) process.stderr.write(`--- ${p.what}\n${p.output(80)}\n`);
-      throw e;
-    } finally {
-      for (const p of procs) await p.kill();
-      rig.dispose();
-      ov.dispose();
-    }
+    });
   });
 }
