@@ -51,6 +51,7 @@ export function renderPrometheus(s: NodeStatus, names: MetricNames): string {
   one('firewall_outgoing_dropped_remote_ip', 'counter', 'Outbound packets to an address the peer certificate does not hold.', d['inside-remote-ip']);
   one('messages_rx_recv_error', 'counter', 'recv_error messages received.', c.recvErrorsReceived);
   one('messages_tx_recv_error', 'counter', 'recv_error messages sent.', c.recvErrorsSent);
+  one('firewall_rules_version', 'gauge', 'Firewall rules version (+1 per reload that changed the rules).', s.firewallRulesVersion);
   one('routines', 'gauge', 'TUN queue / UDP socket pairs.', s.routines);
   // tio's own.
   one('tio_tunnels', 'gauge', 'Established tunnels.', s.tunnels.length);
@@ -68,6 +69,8 @@ export function renderPrometheus(s: NodeStatus, names: MetricNames): string {
   one('tio_aead_sealed_total', 'counter', 'Data messages sealed by those calls.', c.aeadSealed);
   one('tio_aead_open_calls_total', 'counter', 'Native AEAD open calls (one per tunnel run of a receive batch).', c.aeadOpenCalls);
   one('tio_aead_opened_total', 'counter', 'Messages opened by those calls.', c.aeadOpened);
+  one('tio_firewall_flows_kept_total', 'counter', 'Tracked flows a reloaded firewall still allowed.', c.firewallFlowsKept);
+  one('tio_firewall_flows_revoked_total', 'counter', 'Tracked flows a reloaded firewall no longer allowed (forgotten).', c.firewallFlowsRevoked);
   // Per tunnel: labels come from the peer's CA-signed certificate, one tunnel per overlay address,
   // and a closed tunnel's series go with it; at most MAX_TUNNEL_SERIES tunnels.
   const shown = s.tunnels.slice(0, MAX_TUNNEL_SERIES);

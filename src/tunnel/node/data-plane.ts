@@ -13,7 +13,7 @@ import { ClosedError } from '../../errors.js';
 import { Coalescer, type CoalescerOptions, type CoalescerStats } from '../../gro/index.js';
 import { Segmenter } from '../../gso/index.js';
 import type { Packet, Queue } from '../../tun/index.js';
-import { Firewall, type AddressSet, type FirewallOptions, type FirewallReloadStats } from '../firewall/index.js';
+import { Firewall, type AddressSet, type FirewallOptions } from '../firewall/index.js';
 import { RELAY_ESTABLISHED, RELAY_FORWARDING, RELAY_PATH_IP, type RelayEntry, type RelayTable } from '../relay/index.js';
 import { SendBatch, type Endpoint, type UdpSocket } from '../../udp/index.js';
 import {
@@ -232,9 +232,9 @@ export class DataPlane<T extends DataTunnel> {
     return version;
   }
 
-  /** What re-checks after reloads decided in this data plane's firewall. */
-  get firewallReloads(): FirewallReloadStats {
-    return this.firewall.reloadStats;
+  /** This data plane's firewall rules version (every plane gets the same reloads). */
+  get firewallRulesVersion(): number {
+    return this.firewall.rulesVersion;
   }
 
   /** A copy of the coalescer's counters (GRO before TUN writes). */
@@ -298,6 +298,9 @@ export class DataPlane<T extends DataTunnel> {
   }
 
   private publish(): void {
+    const r = this.firewall.reloadStats;
+    this.stats.firewallFlowsKept = r.flowsKept;
+    this.stats.firewallFlowsRevoked = r.flowsRevoked;
     if (this.statsOut !== null) this.stats.writeTo(this.statsOut);
   }
 

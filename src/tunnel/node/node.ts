@@ -285,6 +285,7 @@ export class OverlayNode {
       overlayAddress: `${u32ToIp(pki.vpnIp)}/${pki.prefix}`,
       listen: this.udp.local.key,
       routines: this.routines,
+      firewallRulesVersion: this.plane.firewallRulesVersion,
       failure: this.failed,
       tunnels: Array.from(this.hostmap.all(), tunnelStatus),
       counters: nodeCounters(this.stats),

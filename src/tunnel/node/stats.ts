@@ -33,6 +33,7 @@ const COUNTERS = [
   'insidePackets', 'datagramsOut', 'datagramsIn', 'delivered', 'recvErrorsSent', 'recvErrorsReceived', 'testReplies',
   'rejectsToPeers', 'rejectsToTun', 'rejectsLimited', 'rejectsSkipped', 'relayedOut',
   'bytesIn', 'bytesOut', 'aeadSealCalls', 'aeadSealed', 'aeadOpenCalls', 'aeadOpened',
+  'firewallFlowsKept', 'firewallFlowsRevoked',
 ] as const;
 
 /** Length of the array NodeStats.writeTo fills. */
@@ -73,6 +74,9 @@ export class NodeStats {
   /** Native open calls of the inbound path (one per tunnel run of a receive batch, control messages one each) and the messages they opened. */
   aeadOpenCalls = 0;
   aeadOpened = 0;
+  /** Tracked flows re-checked after a firewall reload and kept / forgotten (copied from the plane's Firewall at each publish). */
+  firewallFlowsKept = 0;
+  firewallFlowsRevoked = 0;
   /** Drops by reason. */
   drops: Record<NodeDropReason, number>;
 

@@ -51,6 +51,10 @@ export interface NodeCounters {
   readonly aeadOpenCalls: number;
   /** Messages those opened (authenticated or not). */
   readonly aeadOpened: number;
+  /** Tracked flows the rules of a reloaded firewall still allowed at their next packet (docs/PROTOCOL.md "Reloading the config"). */
+  readonly firewallFlowsKept: number;
+  /** Tracked flows a reloaded firewall no longer allowed: forgotten, their packet judged afresh. */
+  readonly firewallFlowsRevoked: number;
   /** Drops by reason. */
   readonly drops: Readonly<Record<NodeDropReason, number>>;
 }
@@ -129,6 +133,8 @@ export interface NodeStatus {
   readonly listen: string;
   /** Number of TUN queue / UDP socket pairs. */
   readonly routines: number;
+  /** Firewall rules version: 0 at start, +1 per reload that changed the rules, wrapping at 2^16 as nebula's. */
+  readonly firewallRulesVersion: number;
   /** Why the node stopped by itself; null while running or after stop(). */
   readonly failure: string | null;
   /** Established tunnels, in no particular order (candidates waiting for proof are not listed). */
@@ -161,6 +167,7 @@ export function nodeCounters(s: NodeStats): NodeCounters {
     rejectsToPeers: s.rejectsToPeers, rejectsToTun: s.rejectsToTun, rejectsLimited: s.rejectsLimited,
     rejectsSkipped: s.rejectsSkipped, relayedOut: s.relayedOut, bytesIn: s.bytesIn, bytesOut: s.bytesOut,
     aeadSealCalls: s.aeadSealCalls, aeadSealed: s.aeadSealed, aeadOpenCalls: s.aeadOpenCalls, aeadOpened: s.aeadOpened,
+    firewallFlowsKept: s.firewallFlowsKept, firewallFlowsRevoked: s.firewallFlowsRevoked,
     drops: { ...s.drops },
   };
 }

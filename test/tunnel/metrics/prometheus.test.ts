@@ -15,9 +15,9 @@ function tunnel(i: number, peer: string): TunnelStatus {
 }
 
 // The fields renderPrometheus reads; the rest of a NodeStatus does not matter here.
-function status(tunnels: TunnelStatus[]): NodeStatus {
+function status(tunnels: TunnelStatus[], stats = new NodeStats(), firewallRulesVersion = 0): NodeStatus {
   return {
-    routines: 1, tunnels, counters: nodeCounters(new NodeStats()), handshakes: { initiated: 0, timedOut: 0 },
+    routines: 1, firewallRulesVersion, tunnels, counters: nodeCounters(stats), handshakes: { initiated: 0, timedOut: 0 },
     lighthouse: null, lighthouseServer: null, punchy: {}, relay: null, tun: {}, udp: {}, gro: {},
   } as unknown as NodeStatus;
 }
@@ -36,4 +36,15 @@ test(`no more than ${MAX_TUNNEL_SERIES} tunnels get series; the rest are counted
   const text = renderPrometheus(status(many), { namespace: '', subsystem: '' });
   assert.equal(text.split('\n').filter((l) => l.startsWith('tio_tunnel_bytes_in_total{')).length, MAX_TUNNEL_SERIES);
   assert.match(text, /^tio_tunnel_series_omitted 7$/m);
+});
+
+test('firewall reloads show as nebula\'s rules version gauge and tio\'s kept / revoked flow counters', () => {
+  const stats = new NodeStats();
+  stats.firewallFlowsKept = 5;
+  stats.firewallFlowsRevoked = 2;
+  const text = renderPrometheus(status([], stats, 3), { namespace: 'nebula', subsystem: '' });
+  assert.match(text, /^# TYPE nebula_firewall_rules_version gauge$/m);
+  assert.match(text, /^nebula_firewall_rules_version 3$/m);
+  assert.match(text, /^nebula_tio_firewall_flows_kept_total 5$/m);
+  assert.match(text, /^nebula_tio_firewall_flows_revoked_total 2$/m);
 });
