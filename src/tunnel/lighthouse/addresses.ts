@@ -2,6 +2,7 @@
 // (docs/PROTOCOL.md "Lighthouse messages"; nebula lighthouse.go SendUpdate, unlockedShouldAddV4).
 import { isIPv4 } from 'node:net';
 import { Endpoint } from '../../udp/index.js';
+import type { LocalAllowList } from './allow-list.js';
 import type { Ip4AndPort } from './meta.js';
 
 /** An interface address as os.networkInterfaces() lists it (the fields used here). */
@@ -12,6 +13,8 @@ export interface InterfaceAddress {
   readonly family: string;
   /** True for loopback addresses. */
   readonly internal: boolean;
+  /** The interface's name (local_allow_list's `interfaces` rules match it); absent: no name rule applies. */
+  readonly name?: string;
 }
 
 /** What to report: configured addresses first, then the interfaces'. */
@@ -27,6 +30,8 @@ export interface ReportInput {
   /** Our overlay network (our address and prefix length): addresses inside it are never reported. */
   readonly vpnIp: number;
   readonly prefix: number;
+  /** lighthouse.local_allow_list: interface addresses it refuses are not reported (advertise_addrs always are). */
+  readonly localAllowList?: LocalAllowList | null;
 }
 
 /** Most addresses one update carries (nebula stores at most 10 per host, hostmap.go MaxRemotes). */
@@ -53,7 +58,8 @@ function inNet(ip: number, vpnIp: number, prefix: number): boolean {
  * Our IPv4 addresses for a HostUpdateNotification. As nebula: advertise_addrs, then every
  * non-loopback, non-link-local interface address, none inside the overlay network, all with our
  * port. Unlike nebula, a socket bound to one address reports only that address (the others cannot
- * reach it). IPv6 is left out: the overlay node's socket is IPv4 (docs/PROTOCOL.md "Lighthouse messages").
+ * reach it). local_allow_list filters interface addresses by interface name and by address
+ * (docs/PROTOCOL.md "Allow lists"). IPv6 is left out: the overlay node's socket is IPv4 (docs/PROTOCOL.md "Lighthouse messages").
  */
 export function reportedAddresses(r: ReportInput): Ip4AndPort[] {
   const out: Ip4AndPort[] = [];
@@ -67,12 +73,14 @@ export function reportedAddresses(r: ReportInput): Ip4AndPort[] {
   };
   for (const a of r.advertise) add(ipv4ToU32(a.host), a.port === 0 ? r.port : a.port);
   const bound = ipv4ToU32(r.listenHost);
+  const lal = r.localAllowList ?? null;
   if (bound !== null && bound !== 0) {
-    add(bound, r.port);
+    if (lal === null || lal.allowsIp(r.listenHost)) add(bound, r.port);
     return out;
   }
   for (const i of r.interfaces) {
     if (i.internal || i.family !== 'IPv4') continue;
+    if (lal !== null && ((i.name !== undefined && !lal.allowsName(i.name)) || !lal.allowsIp(i.address))) continue;
     const ip = ipv4ToU32(i.address);
     // 127/8 and 169.254/16 (link-local) are never reachable from another host.
     if (ip === null || ip >>> 24 === 127 || ip >>> 16 === 0xa9fe) continue;

@@ -10,6 +10,7 @@
 import type { Logger } from '../log/logger.js';
 import type { Endpoint } from '../../udp/index.js';
 import { acceptedAddress, u32ToIpv4 } from './addresses.js';
+import type { RemoteAllowList } from './allow-list.js';
 import { LearnedAddresses } from './cache.js';
 import { MetaError } from './errors.js';
 import {
@@ -61,6 +62,8 @@ export interface LighthouseClientOptions {
   holdPackets: number;
   /** Overlay IPs of the relays others may reach us through (config relay.relays), sent in every update. */
   relays?: readonly number[];
+  /** lighthouse.remote_allow_list / remote_allow_ranges: addresses in replies it refuses are dropped (docs/PROTOCOL.md "Allow lists"). */
+  remoteAllowList?: RemoteAllowList | null;
 }
 
 /** Counters of the lighthouse client. */
@@ -296,7 +299,7 @@ export class LighthouseClient {
     const addrs: Endpoint[] = [];
     for (const a of v4) {
       const ep = acceptedAddress(a, this.o.vpnIp, this.o.prefix);
-      if (ep === null) this.stats.addressesRefused++;
+      if (ep === null || this.o.remoteAllowList?.allows(vpnIp, ep) === false) this.stats.addressesRefused++;
       // A nebula lighthouse lists the address it learned and then the reported ones, often the same (docs/PROTOCOL.md "Lighthouse messages").
       else if (!addrs.some((x) => x.equals(ep))) addrs.push(ep);
     }

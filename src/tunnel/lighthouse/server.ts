@@ -7,6 +7,7 @@
 // per host, answers per second) and it never touches a tunnel.
 import type { Logger } from '../log/logger.js';
 import type { Endpoint } from '../../udp/index.js';
+import type { RemoteAllowList } from './allow-list.js';
 import { MAX_REPORTED_ADDRS, acceptedAddress, ipv4ToU32, u32ToIpv4 } from './addresses.js';
 import { MetaError } from './errors.js';
 import {
@@ -36,6 +37,8 @@ export interface LighthouseServerOptions {
   prefix: number;
   /** Hosts kept at most (default MAX_SERVED_HOSTS). */
   maxHosts?: number;
+  /** lighthouse.remote_allow_list / remote_allow_ranges: reported addresses it refuses are dropped, as nebula (docs/PROTOCOL.md "Allow lists"). */
+  remoteAllowList?: RemoteAllowList | null;
 }
 
 /** Counters of the lighthouse server. */
@@ -136,7 +139,8 @@ export class LighthouseServer {
     this.stats.addressesRefused += skipped + Math.max(0, v4.length - MAX_REPORTED_ADDRS);
     const kept: Ip4AndPort[] = [];
     for (const a of v4.slice(0, MAX_REPORTED_ADDRS)) {
-      if (acceptedAddress(a, this.o.vpnIp, this.o.prefix) === null) this.stats.addressesRefused++;
+      const ep = acceptedAddress(a, this.o.vpnIp, this.o.prefix);
+      if (ep === null || this.o.remoteAllowList?.allows(from, ep) === false) this.stats.addressesRefused++;
       else kept.push({ ip: a.ip >>> 0, port: a.port });
     }
         // Its relays go into replies about it, so askers can reach it through them (nebula unlockedSetRelay).

@@ -137,7 +137,7 @@ export class OverlayNode {
       remoteOf: (ip) => this.hostmap.get(ip)?.remote ?? null,
       now: clock,
       log: o.log,
-    }, { vpnIp: pki.vpnIp, prefix: pki.prefix });
+    }, { vpnIp: pki.vpnIp, prefix: pki.prefix, remoteAllowList: lh?.remoteAllowList ?? null });
     const py = o.punchy ?? { punch: false, respond: false, delayMs: 1000 };
     this.punchy = new Punchy({
       sendRaw: (to, bytes) => this.plane.send(to, bytes),
@@ -154,7 +154,7 @@ export class OverlayNode {
       punch: (ip, addrs) => this.punchy.onNotification(ip, addrs),
       now: clock,
       log: o.log,
-    }, { lighthouses: lh.hosts, intervalMs: lh.intervalMs, vpnIp: pki.vpnIp, prefix: pki.prefix, holdPackets: o.handshakes.triggerBuffer, relays: o.relay?.relays ?? [] });
+    }, { lighthouses: lh.hosts, intervalMs: lh.intervalMs, vpnIp: pki.vpnIp, prefix: pki.prefix, holdPackets: o.handshakes.triggerBuffer, relays: o.relay?.relays ?? [], remoteAllowList: lh.remoteAllowList ?? null });
     const client = this.lighthouse;
     this.prober = this.relays === null || client === null ? null : new DirectProber<Tunnel>({
       relayed: () => Array.from(this.hostmap.all()).filter((t) => t.remote.ip === RELAY_PATH_IP),
@@ -171,6 +171,7 @@ export class OverlayNode {
         if (this.useRelays) this.relays?.wantRelay(ip, this.lighthouse?.relaysFor(ip) ?? []);
       },
       send: (to, bytes) => this.plane.send(to, bytes),
+      remoteAllowed: (ip, from) => this.remoteAllowed(ip, from),
       probe: (t) => this.plane.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REQUEST),
       tunnelUp: (t, queued) => this.tunnelUp(t, queued),
       now: clock,
@@ -182,6 +183,7 @@ export class OverlayNode {
       handshake: (counter, ri, buf, off, len, from) => this.handshakes.onPacket(counter, ri, buf, off, len, from),
       recvError: (ri, from) => this.onRecvError(ri, from),
       proven: (t) => this.handshakes.proven(t),
+      roamAllowed: (t, to) => this.remoteAllowed(t.vpnIp, to),
       closeReceived: (t) => this.closeReceived(t),
       lighthouse: (t, buf, off, len) => (this.lighthouseServer ?? this.lighthouse)?.onMessage(t.vpnIp, buf, off, len),
       relayControl: (t, buf, off, len) => this.onRelayControl(t, buf, off, len),
@@ -461,13 +463,19 @@ export class OverlayNode {
     return true;
   }
 
+  // lighthouse.remote_allow_list for a handshake or roam from `from` (docs/PROTOCOL.md "Allow lists"); relayed ones have no address to check.
+  private remoteAllowed(vpnIp: number, from: Endpoint): boolean {
+    const list = this.o.lighthouse?.remoteAllowList ?? null;
+    return list === null || from.ip === RELAY_PATH_IP || list.allows(vpnIp, from);
+  }
+
   // Our addresses for the lighthouses, from the namespace the socket lives in (docs/PROTOCOL.md "Lighthouse messages").
   private reportAddrs(): ReturnType<typeof reportedAddresses> {
     const { o } = this;
     const ifaces = inNetns(o.netns, () => networkInterfaces());
     return reportedAddresses({
-      advertise: o.lighthouse?.advertiseAddrs ?? [], interfaces: Object.values(ifaces).flatMap((l) => l ?? []),
-      listenHost: o.listen.host, port: this.udp.port, vpnIp: o.pki.vpnIp, prefix: o.pki.prefix,
+      advertise: o.lighthouse?.advertiseAddrs ?? [], interfaces: Object.entries(ifaces).flatMap(([name, l]) => (l ?? []).map((i) => ({ ...i, name }))),
+      listenHost: o.listen.host, port: this.udp.port, vpnIp: o.pki.vpnIp, prefix: o.pki.prefix, localAllowList: o.lighthouse?.localAllowList ?? null,
     });
   }
 
