@@ -60,7 +60,7 @@ function inNet(ip: number, vpnIp: number, prefix: number): boolean {
  * non-loopback, non-link-local interface address, none inside the overlay network, all with our
  * port. Unlike nebula, a socket bound to one address reports only that address (the others cannot
  * reach it). local_allow_list filters interface addresses by interface name and by address
- * (docs/PROTOCOL.md "Allow lists"). IPv6 is left out: the overlay node's socket is IPv4 (docs/PROTOCOL.md "Lighthouse messages").
+ * (docs/PROTOCOL.md "Allow lists"). IPv6 addresses are reportedAddresses6's (docs/PROTOCOL.md "Lighthouse messages").
  */
 export function reportedAddresses(r: ReportInput): Ip4AndPort[] {
   const out: Ip4AndPort[] = [];
