@@ -161,3 +161,8 @@ export function reportedAddresses6(r: ReportInput): Ip6AndPort[] {
   }
   return out;
 }
+
+/** acceptedAddress for an IPv4 entry, acceptedAddress6 for an IPv6 one. */
+export function acceptedEither(a: Ip4AndPort | Ip6AndPort, vpnIp: number, prefix: number): Endpoint | null {
+  return 'ip' in a ? acceptedAddress(a, vpnIp, prefix) : acceptedAddress6(a);
+}

@@ -9,7 +9,7 @@
 // limited per address and in total, held packets and waiting peers are bounded.
 import type { Logger } from '../log/logger.js';
 import type { Endpoint } from '../../udp/index.js';
-import { acceptedAddress, acceptedAddress6, u32ToIpv4 } from './addresses.js';
+import { acceptedEither, u32ToIpv4 } from './addresses.js';
 import type { RemoteAllowList } from './allow-list.js';
 import { LearnedAddresses } from './cache.js';
 import { MetaError } from './errors.js';
@@ -303,7 +303,7 @@ export class LighthouseClient {
     }
     const addrs: Endpoint[] = [];
     for (const a of [...v4, ...v6]) {
-      const ep = 'ip' in a ? acceptedAddress(a, this.o.vpnIp, this.o.prefix) : acceptedAddress6(a);
+      const ep = acceptedEither(a, this.o.vpnIp, this.o.prefix);
       if (ep === null || this.o.remoteAllowList?.allows(vpnIp, ep) === false) this.stats.addressesRefused++;
       // A nebula lighthouse lists the address it learned and then the reported ones, often the same (docs/PROTOCOL.md "Lighthouse messages").
       else if (!addrs.some((x) => x.equals(ep))) addrs.push(ep);

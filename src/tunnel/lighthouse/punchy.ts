@@ -10,7 +10,7 @@
 // punches per second.
 import type { Logger } from '../log/logger.js';
 import type { Endpoint } from '../../udp/index.js';
-import { acceptedAddress, acceptedAddress6, u32ToIpv4 } from './addresses.js';
+import { acceptedEither, u32ToIpv4 } from './addresses.js';
 import type { Ip4AndPort, Ip6AndPort } from './meta.js';
 
 /** Period of keepalive punches to established tunnels (nebula hostmap.go Punchy: 10 s). */
@@ -96,7 +96,7 @@ export class Punchy {
     const targets: Endpoint[] = [];
     for (const a of [...addrs, ...addrs6]) {
       if (targets.length >= MAX_PUNCH_ADDRS) break;
-      const ep = 'ip' in a ? acceptedAddress(a, this.o.vpnIp, this.o.prefix) : acceptedAddress6(a);
+      const ep = acceptedEither(a, this.o.vpnIp, this.o.prefix);
       if (ep === null) this.stats.punchesSkipped++;
       else if (!targets.some((t) => t.equals(ep))) targets.push(ep);
     }
