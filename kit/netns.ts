@@ -138,6 +138,14 @@ export function addAddress(ns: Netns, ifName: string, cidr: string): void {
   run('ip', ['-n', ns.name, 'addr', 'add', cidr, 'dev', ifName, ...nodad]);
 }
 
+/** The name of the interface in ns that holds IPv4 address `addr` (without prefix); throws when none does. */
+export function interfaceWith(ns: Netns, addr: string): string {
+  const line = run('ip', ['-n', ns.name, '-o', '-4', 'addr', 'show']).split('\n').find((l) => l.includes(` ${addr}/`));
+  const name = line === undefined ? undefined : /^\d+:\s+(\S+)\s/.exec(line)?.[1];
+  if (name === undefined) throw new Error(`no interface holds ${addr} in ${ns.name}`);
+  return name;
+}
+
 /** Destroys every namespace this process created; also runs on exit, SIGINT and SIGTERM. */
 export function destroyAll(): void {
   for (const ns of [...live]) {

@@ -17,6 +17,7 @@ export type {
   NodeStatus, TunnelStatus, NodeCounters, HandshakeCounters, LighthouseStatus, LighthouseServerStatus, PunchyCounters, RelayStatus,
 } from './node/status.js';
 export type { LighthouseStats, LighthouseServerStats, PunchyStats } from './lighthouse/index.js';
+export { AllowList, LocalAllowList, RemoteAllowList, type AllowRule, type NameRule, type InsideRange } from './lighthouse/index.js';
 export { NODE_DROP_REASONS, type NodeDropReason, type NodeStats } from './node/stats.js';
 
 // Options from a Nebula config.

@@ -22,8 +22,11 @@ export interface TestManager {
   dispose(): void;
 }
 
-/** A HandshakeManager for `me` (CA `pool`), knowing `remotes` for every peer; options default to one slow retry. */
-export function testManager(pool: CaPool, me: FuzzHost, cipher: NoiseCipher, remotes: Endpoint[] = [], opts: Partial<HandshakeOptions> = {}): TestManager {
+/** A HandshakeManager for `me` (CA `pool`), knowing `remotes` for every peer; options default to one slow retry; `remoteAllowed` is lighthouse.remote_allow_list's check. */
+export function testManager(
+  pool: CaPool, me: FuzzHost, cipher: NoiseCipher, remotes: Endpoint[] = [], opts: Partial<HandshakeOptions> = {},
+  remoteAllowed?: (vpnIp: number, from: Endpoint) => boolean,
+): TestManager {
   const hostmap = new Hostmap<Tunnel>();
   const sent: { to: Endpoint; bytes: Buffer }[] = [];
   const probed: Tunnel[] = [];
@@ -36,6 +39,7 @@ export function testManager(pool: CaPool, me: FuzzHost, cipher: NoiseCipher, rem
     probe: (t) => probed.push(t),
     tunnelUp: () => undefined,
     now: () => performance.now(),
+    remoteAllowed,
   }, { tryIntervalMs: 60_000, retries: 1, triggerBuffer: 1, ...opts });
   const dispose = (): void => {
     m.close();

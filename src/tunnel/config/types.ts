@@ -3,6 +3,7 @@
 // overlay IPv4 addresses are u32 numbers as in certificates.
 import type { FirewallAction } from '../firewall/firewall.js';
 import type { FirewallRule } from '../firewall/rule.js';
+import type { LocalAllowList, RemoteAllowList } from '../lighthouse/index.js';
 import type { Ipv4Net } from '../firewall/ipv4.js';
 import type { SendRecvErrorMode } from '../wire/recv-error.js';
 
@@ -48,6 +49,10 @@ export interface LighthouseConfig {
   readonly intervalMs: number;
   /** `advertise_addrs`: extra underlay addresses to report; port 0 means our listen port. */
   readonly advertiseAddrs: readonly UnderlayAddress[];
+  /** `local_allow_list`: which of our addresses are reported; null = all. */
+  readonly localAllowList: LocalAllowList | null;
+  /** `remote_allow_list` with `remote_allow_ranges`: which peer addresses are learned and accepted; null = all. */
+  readonly remoteAllowList: RemoteAllowList | null;
 }
 
 /** `listen`: the underlay UDP socket. */

@@ -10,12 +10,13 @@
 import { RateBudget } from '../budget/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Endpoint } from '../../udp/index.js';
-import { acceptedAddress, u32ToIpv4 } from './addresses.js';
+import { acceptedEither, u32ToIpv4 } from './addresses.js';
+import type { RemoteAllowList } from './allow-list.js';
 import { LearnedAddresses } from './cache.js';
 import { MetaError } from './errors.js';
 import {
   META_HOST_PUNCH_NOTIFICATION, META_HOST_QUERY, META_HOST_QUERY_REPLY, META_HOST_UPDATE_NOTIFICATION, decodeMeta, encodeMeta,
-  type Ip4AndPort,
+  type Ip4AndPort, type Ip6AndPort,
 } from './meta.js';
 
 /** A peer is asked about at most once per this long (nebula asks at every handshake retry, 100 ms apart at first). */
@@ -37,13 +38,15 @@ export interface LighthouseHost {
   send(lighthouse: number, payload: Uint8Array): boolean;
   /** Our reachable underlay addresses, worked out at each update. */
   reportAddrs(): readonly Ip4AndPort[];
+  /** Our IPv6 addresses for an update (an IPv6 socket only); absent: none. */
+  reportAddrs6?(): readonly Ip6AndPort[];
   /**
    * Addresses for `vpnIp` were learned: hurry its pending handshake; if traffic was waiting for
    * the answer (`held` not null: its inner packets, possibly none), start one.
    */
   learned(vpnIp: number, held: readonly Buffer[] | null): void;
   /** A lighthouse says `vpnIp`, at `addrs`, asked about us (punchy acts on it); absent: only counted. */
-  punch?(vpnIp: number, addrs: readonly Ip4AndPort[]): void;
+  punch?(vpnIp: number, addrs: readonly Ip4AndPort[], addrs6: readonly Ip6AndPort[]): void;
   /** Monotonic milliseconds. */
   now(): number;
   log: Logger;
@@ -62,6 +65,10 @@ export interface LighthouseClientOptions {
   holdPackets: number;
   /** Overlay IPs of the relays others may reach us through (config relay.relays), sent in every update. */
   relays?: readonly number[];
+  /** lighthouse.remote_allow_list / remote_allow_ranges: addresses in replies it refuses are dropped (docs/PROTOCOL.md "Allow lists"). */
+  remoteAllowList?: RemoteAllowList | null;
+  /** The socket is IPv6 (dual-stack or bound to an IPv6 address): IPv6 addresses in replies and punch notifications are used. */
+  ipv6?: boolean;
 }
 
 /** Counters of the lighthouse client. */
@@ -222,7 +229,7 @@ export class LighthouseClient {
   /** A tunnel to `vpnIp` came up: a lighthouse gets our update and the questions that waited for it. */
   tunnelUp(vpnIp: number): void {
     if (this.closed || !this.lighthouses.has(vpnIp)) return;
-    this.sendUpdateTo(vpnIp, encodeMeta({ type: META_HOST_UPDATE_NOTIFICATION, details: { vpnIp: this.o.vpnIp, ip4AndPorts: this.host.reportAddrs(), relayVpnIps: this.o.relays ?? [] } }));
+    this.sendUpdateTo(vpnIp, encodeMeta({ type: META_HOST_UPDATE_NOTIFICATION, details: { vpnIp: this.o.vpnIp, ip4AndPorts: this.host.reportAddrs(), ip6AndPorts: this.host.reportAddrs6?.() ?? [], relayVpnIps: this.o.relays ?? [] } }));
     let n = 0;
     for (const ip of this.waiting.keys()) {
       if (n++ >= QUERIES_PER_SECOND) break;
@@ -252,7 +259,7 @@ export class LighthouseClient {
     if (m.type === META_HOST_PUNCH_NOTIFICATION) {
       this.stats.punchNotifications++;
       if (m.details.vpnIp === this.o.vpnIp) this.stats.ignored++;
-      else this.host.punch?.(m.details.vpnIp, m.details.ip4AndPorts);
+      else this.host.punch?.(m.details.vpnIp, m.details.ip4AndPorts, this.o.ipv6 === true ? m.details.ip6AndPorts : []);
       return;
     }
     if (m.type !== META_HOST_QUERY_REPLY) {
@@ -260,7 +267,8 @@ export class LighthouseClient {
       return;
     }
     this.noteRelays(m.details.vpnIp, m.details.relayVpnIps);
-    this.onReply(from, m.details.vpnIp, m.details.ip4AndPorts, m.dropped + m.details.ip6AndPorts.length);
+    const v6 = this.o.ipv6 === true ? m.details.ip6AndPorts : [];
+    this.onReply(from, m.details.vpnIp, m.details.ip4AndPorts, v6, m.dropped + m.details.ip6AndPorts.length - v6.length);
   }
 
   /** Overlay IPs of the relays a reply named for `vpnIp` (its relay.relays; docs/PROTOCOL.md "Relays"). */
@@ -294,7 +302,7 @@ export class LighthouseClient {
     this.relays.clear();
   }
 
-  private onReply(from: number, vpnIp: number, v4: readonly Ip4AndPort[], skipped: number): void {
+  private onReply(from: number, vpnIp: number, v4: readonly Ip4AndPort[], v6: readonly Ip6AndPort[], skipped: number): void {
     this.stats.repliesReceived++;
     this.stats.addressesRefused += skipped;
     if (vpnIp === this.o.vpnIp || this.lighthouses.has(vpnIp)) {
@@ -302,9 +310,9 @@ export class LighthouseClient {
       return;
     }
     const addrs: Endpoint[] = [];
-    for (const a of v4) {
-      const ep = acceptedAddress(a, this.o.vpnIp, this.o.prefix);
-      if (ep === null) this.stats.addressesRefused++;
+    for (const a of [...v4, ...v6]) {
+      const ep = acceptedEither(a, this.o.vpnIp, this.o.prefix);
+      if (ep === null || this.o.remoteAllowList?.allows(vpnIp, ep) === false) this.stats.addressesRefused++;
       // A nebula lighthouse lists the address it learned and then the reported ones, often the same (docs/PROTOCOL.md "Lighthouse messages").
       else if (!addrs.some((x) => x.equals(ep))) addrs.push(ep);
     }
@@ -321,7 +329,7 @@ export class LighthouseClient {
   private sendUpdate(): void {
     this.lastUpdate = this.host.now();
     if (this.closed || this.lighthouses.size === 0) return;
-    const payload = encodeMeta({ type: META_HOST_UPDATE_NOTIFICATION, details: { vpnIp: this.o.vpnIp, ip4AndPorts: this.host.reportAddrs(), relayVpnIps: this.o.relays ?? [] } });
+    const payload = encodeMeta({ type: META_HOST_UPDATE_NOTIFICATION, details: { vpnIp: this.o.vpnIp, ip4AndPorts: this.host.reportAddrs(), ip6AndPorts: this.host.reportAddrs6?.() ?? [], relayVpnIps: this.o.relays ?? [] } });
     for (const lh of this.lighthouses) this.sendUpdateTo(lh, payload);
   }
 

@@ -7,3 +7,4 @@ export * from './client.js';
 export * from './store.js';
 export * from './server.js';
 export * from './punchy.js';
+export * from './allow-list.js';

@@ -11,8 +11,8 @@
 import { RateBudget } from '../budget/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Endpoint } from '../../udp/index.js';
-import { acceptedAddress, u32ToIpv4 } from './addresses.js';
-import type { Ip4AndPort } from './meta.js';
+import { acceptedEither, u32ToIpv4 } from './addresses.js';
+import type { Ip4AndPort, Ip6AndPort } from './meta.js';
 
 /** Period of keepalive punches to established tunnels (nebula hostmap.go Punchy: 10 s). */
 export const KEEPALIVE_PUNCH_MS = 10_000;
@@ -94,7 +94,7 @@ export class Punchy {
   }
 
   /** One of our lighthouses says `vpnIp` (at `addrs`) asked about us: punch towards it (and respond, if set). */
-  onNotification(vpnIp: number, addrs: readonly Ip4AndPort[]): void {
+  onNotification(vpnIp: number, addrs: readonly Ip4AndPort[], addrs6: readonly Ip6AndPort[] = []): void {
     if (this.closed) return;
     if (this.timers.size >= MAX_PENDING_NOTIFICATIONS) {
       this.stats.notificationsDropped++;
@@ -102,9 +102,9 @@ export class Punchy {
     }
     this.stats.notifications++;
     const targets: Endpoint[] = [];
-    for (const a of addrs) {
+    for (const a of [...addrs, ...addrs6]) {
       if (targets.length >= MAX_PUNCH_ADDRS) break;
-      const ep = acceptedAddress(a, this.o.vpnIp, this.o.prefix);
+      const ep = acceptedEither(a, this.o.vpnIp, this.o.prefix);
       if (ep === null) this.stats.punchesSkipped++;
       else if (!targets.some((t) => t.equals(ep))) targets.push(ep);
     }

@@ -8,11 +8,12 @@
 import { RateBudget } from '../budget/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Endpoint } from '../../udp/index.js';
-import { MAX_REPORTED_ADDRS, acceptedAddress, ipv4ToU32, u32ToIpv4 } from './addresses.js';
+import type { RemoteAllowList } from './allow-list.js';
+import { MAX_REPORTED_ADDRS, acceptedAddress, acceptedAddress6, ip6AndPortOf, ipv4ToU32, u32ToIpv4 } from './addresses.js';
 import { MetaError } from './errors.js';
 import {
   META_HOST_PUNCH_NOTIFICATION, META_HOST_QUERY, META_HOST_QUERY_REPLY, META_HOST_UPDATE_NOTIFICATION, decodeMeta, encodeMeta,
-  type Ip4AndPort,
+  type Ip4AndPort, type Ip6AndPort,
 } from './meta.js';
 import { HostStore, MAX_SERVED_HOSTS, type HostAnswer } from './store.js';
 
@@ -37,6 +38,8 @@ export interface LighthouseServerOptions {
   prefix: number;
   /** Hosts kept at most (default MAX_SERVED_HOSTS). */
   maxHosts?: number;
+  /** lighthouse.remote_allow_list / remote_allow_ranges: reported addresses it refuses are dropped, as nebula (docs/PROTOCOL.md "Allow lists"). */
+  remoteAllowList?: RemoteAllowList | null;
 }
 
 /** Counters of the lighthouse server. */
@@ -91,7 +94,8 @@ export class LighthouseServer {
   addresses(vpnIp: number): HostAnswer | null {
     const r = this.host.remoteOf(vpnIp);
     const ip = r !== null && r.family === 4 ? ipv4ToU32(r.ip) : null;
-    return this.store.answer(vpnIp, ip === null || r === null ? null : { ip, port: r.port });
+    const ip6 = r !== null && r.family === 6 ? ip6AndPortOf(r.ip, r.port) : null;
+    return this.store.answer(vpnIp, ip === null || r === null ? null : { ip, port: r.port }, ip6);
   }
 
   /** The tunnel to `vpnIp` closed: forget the host (nebula DeleteVpnIp). */
@@ -114,7 +118,7 @@ export class LighthouseServer {
       this.host.log.debug('Dropped a lighthouse message', { vpnIp: u32ToIpv4(from), error: e.message });
       return;
     }
-    if (m.type === META_HOST_UPDATE_NOTIFICATION) this.onUpdate(from, m.details.vpnIp, m.details.ip4AndPorts, m.details.relayVpnIps, m.dropped + m.details.ip6AndPorts.length);
+    if (m.type === META_HOST_UPDATE_NOTIFICATION) this.onUpdate(from, m.details.vpnIp, m.details.ip4AndPorts, m.details.ip6AndPorts, m.details.relayVpnIps, m.dropped);
     else if (m.type === META_HOST_QUERY) this.onQuery(from, m.details.vpnIp);
     else this.stats.ignored++;
   }
@@ -125,7 +129,7 @@ export class LighthouseServer {
     this.store.clear();
   }
 
-  private onUpdate(from: number, vpnIp: number, v4: readonly Ip4AndPort[], relays: readonly number[], skipped: number): void {
+  private onUpdate(from: number, vpnIp: number, v4: readonly Ip4AndPort[], v6: readonly Ip6AndPort[], relays: readonly number[], skipped: number): void {
     // A host speaks only for itself (nebula: "Host sent invalid update").
     if (vpnIp !== from) {
       this.stats.updatesRefused++;
@@ -133,14 +137,21 @@ export class LighthouseServer {
       return;
     }
     this.stats.updatesReceived++;
-    this.stats.addressesRefused += skipped + Math.max(0, v4.length - MAX_REPORTED_ADDRS);
+    this.stats.addressesRefused += skipped + Math.max(0, v4.length - MAX_REPORTED_ADDRS) + Math.max(0, v6.length - MAX_REPORTED_ADDRS);
+    const kept6: Ip6AndPort[] = [];
+    for (const a of v6.slice(0, MAX_REPORTED_ADDRS)) {
+      const ep = acceptedAddress6(a);
+      if (ep === null || this.o.remoteAllowList?.allows(from, ep) === false) this.stats.addressesRefused++;
+      else kept6.push(a);
+    }
     const kept: Ip4AndPort[] = [];
     for (const a of v4.slice(0, MAX_REPORTED_ADDRS)) {
-      if (acceptedAddress(a, this.o.vpnIp, this.o.prefix) === null) this.stats.addressesRefused++;
+      const ep = acceptedAddress(a, this.o.vpnIp, this.o.prefix);
+      if (ep === null || this.o.remoteAllowList?.allows(from, ep) === false) this.stats.addressesRefused++;
       else kept.push({ ip: a.ip >>> 0, port: a.port });
     }
         // Its relays go into replies about it, so askers can reach it through them (nebula unlockedSetRelay).
-    if (!this.store.report(from, kept, relays)) this.stats.hostsRefused++;
+    if (!this.store.report(from, kept, relays, kept6)) this.stats.hostsRefused++;
   }
 
   private onQuery(from: number, vpnIp: number): void {
@@ -154,11 +165,11 @@ export class LighthouseServer {
       this.stats.queriesLimited++;
       return;
     }
-    if (this.host.send(from, encodeMeta({ type: META_HOST_QUERY_REPLY, details: { vpnIp, ip4AndPorts: answer.addrs, relayVpnIps: answer.relays } }))) this.stats.repliesSent++;
+    if (this.host.send(from, encodeMeta({ type: META_HOST_QUERY_REPLY, details: { vpnIp, ip4AndPorts: answer.addrs, ip6AndPorts: answer.addrs6, relayVpnIps: answer.relays } }))) this.stats.repliesSent++;
     // The queried host learns where the asker is, so it punches towards it (nebula: only if the asker is known).
     const asker = this.addresses(from);
     if (asker === null || vpnIp === from) return;
-    if (this.host.send(vpnIp, encodeMeta({ type: META_HOST_PUNCH_NOTIFICATION, details: { vpnIp: from, ip4AndPorts: asker.addrs, relayVpnIps: asker.relays } }))) {
+    if (this.host.send(vpnIp, encodeMeta({ type: META_HOST_PUNCH_NOTIFICATION, details: { vpnIp: from, ip4AndPorts: asker.addrs, ip6AndPorts: asker.addrs6, relayVpnIps: asker.relays } }))) {
       this.stats.punchNotificationsSent++;
     }
   }

@@ -2,7 +2,7 @@
 // the list of its latest update (reported). The address its tunnel comes from (learned) is read from
 // the tunnel when asked, so roaming needs no bookkeeping. Entries are made only for hosts with a
 // tunnel to us and go when it closes; MAX_SERVED_HOSTS bounds them anyway.
-import type { Ip4AndPort } from './meta.js';
+import type { Ip4AndPort, Ip6AndPort } from './meta.js';
 import { MAX_REPORTED_ADDRS } from './addresses.js';
 
 /**
@@ -15,14 +15,18 @@ export const MAX_SERVED_HOSTS = 65_536;
 export interface ServedHost {
   /** From its latest HostUpdateNotification, at most MAX_REPORTED_ADDRS. */
   reported: Ip4AndPort[];
+  /** Its IPv6 addresses from the same update, at most MAX_REPORTED_ADDRS (nebula keeps each family's list apart). */
+  reported6: Ip6AndPort[];
   /** Overlay addresses of its relays (relay.relays) from the same update, at most MAX_REPORTED_ADDRS. */
   relays: number[];
 }
 
 /** What a reply says about a host: its addresses (learned first) and its relays. */
 export interface HostAnswer {
-  /** Learned address first, then reported. */
+  /** Learned address first (when IPv4), then reported. */
   addrs: Ip4AndPort[];
+  /** Learned address first (when IPv6), then reported IPv6 ones. */
+  addrs6: Ip6AndPort[];
   /** Its relays, as it reported them. */
   relays: number[];
 }
@@ -48,10 +52,11 @@ export class HostStore {
    * `relays` (as nebula's unlockedSetV4 and unlockedSetRelay, which truncate to MaxRemotes); false
    * when the store is full.
    */
-  report(vpnIp: number, addrs: readonly Ip4AndPort[], relays: readonly number[] = []): boolean {
+  report(vpnIp: number, addrs: readonly Ip4AndPort[], relays: readonly number[] = [], addrs6: readonly Ip6AndPort[] = []): boolean {
     const h = this.entry(vpnIp);
     if (h === null) return false;
     h.reported = addrs.slice(0, MAX_REPORTED_ADDRS);
+    h.reported6 = addrs6.slice(0, MAX_REPORTED_ADDRS);
     h.relays = relays.slice(0, MAX_REPORTED_ADDRS);
     return true;
   }
@@ -66,10 +71,12 @@ export class HostStore {
    * reported (nebula coalesceAnswers; duplicates kept, as nebula), and its relays; null for a host
    * known neither way.
    */
-  answer(vpnIp: number, learned: Ip4AndPort | null): HostAnswer | null {
+  answer(vpnIp: number, learned: Ip4AndPort | null, learned6: Ip6AndPort | null = null): HostAnswer | null {
     const h = this.hosts.get(vpnIp);
-    if (h === undefined) return learned === null ? null : { addrs: [learned], relays: [] };
-    return { addrs: learned === null ? [...h.reported] : [learned, ...h.reported], relays: [...h.relays] };
+    const first = learned === null ? [] : [learned];
+    const first6 = learned6 === null ? [] : [learned6];
+    if (h === undefined) return learned === null && learned6 === null ? null : { addrs: first, addrs6: first6, relays: [] };
+    return { addrs: [...first, ...h.reported], addrs6: [...first6, ...h.reported6], relays: [...h.relays] };
   }
 
   /** The relays `vpnIp` named in its latest update (empty for a host we do not know). */
@@ -86,7 +93,7 @@ export class HostStore {
     let h = this.hosts.get(vpnIp);
     if (h === undefined) {
       if (this.hosts.size >= this.limit) return null;
-      h = { reported: [], relays: [] };
+      h = { reported: [], reported6: [], relays: [] };
       this.hosts.set(vpnIp, h);
     }
     return h;

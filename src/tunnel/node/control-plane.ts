@@ -15,6 +15,8 @@ export interface ControlPlane<T extends DataTunnel> {
   recvError(remoteIndex: number, from: Endpoint): void;
   /** The first packet authenticated on `t`, which was awaiting that proof. */
   proven(t: T): void;
+  /** Whether `t` may roam to `to` (lighthouse.remote_allow_list, docs/PROTOCOL.md "Allow lists"); absent: always. */
+  roamAllowed?(t: T, to: Endpoint): boolean;
   /** An authenticated close_tunnel on `t`. */
   closeReceived(t: T): void;
   /** An authenticated lighthouse message on `t`: its NebulaMeta at buf[off, off+len) (borrowed: copy what you keep). */

@@ -74,6 +74,8 @@ export interface HandshakeHost {
   sending?(vpnIp: number, remotes: number): void;
   /** Sends a handshake datagram. */
   send(to: Endpoint, bytes: Uint8Array): void;
+  /** Whether a handshake from `from` for vpnIp is allowed (lighthouse.remote_allow_list); absent: always. */
+  remoteAllowed?(vpnIp: number, from: Endpoint): boolean;
   /** Sends a test request on an established tunnel (a candidate for its peer arrived: is it still alive?). */
   probe(t: Tunnel): void;
   /** A tunnel came up (new or replacing one); `queued` are inner packets held for it. */
@@ -113,6 +115,8 @@ export interface HandshakeStats {
   promoted: number;
   /** Candidates dropped unproven (their peer's established tunnel stayed alive). */
   candidatesExpired: number;
+  /** Handshake messages from an address lighthouse.remote_allow_list refuses for the peer. */
+  remoteDenied: number;
 }
 
 interface CandidateState {
@@ -137,7 +141,7 @@ export class HandshakeManager {
   /** Outcome counters. */
   readonly stats: HandshakeStats = {
     initiated: 0, completed: 0, responded: 0, cachedReplies: 0, timedOut: 0, rejected: 0, tooOld: 0, racesYielded: 0,
-    overBudget: 0, candidates: 0, promoted: 0, candidatesExpired: 0,
+    overBudget: 0, candidates: 0, promoted: 0, candidatesExpired: 0, remoteDenied: 0,
   };
 
   constructor(private readonly host: HandshakeHost, private readonly opts: HandshakeOptions) {
@@ -282,6 +286,11 @@ export class HandshakeManager {
     const p = this.pendingByIndex.get(remoteIndex);
     if (!p) return;
     const { log, pki, hostmap } = this.host;
+    // As nebula, before the message is read: the handshake stays pending for an allowed address.
+    if (this.host.remoteAllowed?.(p.vpnIp, from) === false) {
+      this.denied(p.vpnIp, from);
+      return;
+    }
     let tunnel: Tunnel;
     try {
       const r = p.initiator.readMessage2(body);
@@ -318,6 +327,12 @@ export class HandshakeManager {
       durationMs: this.host.now() - p.started, sentCachedPackets: p.queued.length,
     });
     this.host.tunnelUp(tunnel, p.queued);
+  }
+
+  // lighthouse.remote_allow_list refused the address (docs/PROTOCOL.md "Allow lists"); nebula logs it at debug.
+  private denied(vpnIp: number, from: Endpoint): void {
+    this.stats.remoteDenied++;
+    this.host.log.debug('lighthouse.remote_allow_list denied incoming handshake', { vpnIp: u32ToIp(vpnIp), udpAddr: from.toString() });
   }
 
   private onMsg1(body: Buffer, from: Endpoint): void {
@@ -361,6 +376,10 @@ export class HandshakeManager {
     }
     if (vpnIp === pki.vpnIp) {
       this.refused('Refusing to handshake with myself', from, 'certificate names our own IP');
+      return;
+    }
+    if (this.host.remoteAllowed?.(vpnIp, from) === false) {
+      this.denied(vpnIp, from);
       return;
     }
     const existing = hostmap.get(vpnIp);

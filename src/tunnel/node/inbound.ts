@@ -72,6 +72,8 @@ export interface InboundHost<T extends DataTunnel> {
   recvError(remoteIndex: number, from: Endpoint): void;
   /** The first packet authenticated on `t`, which was awaiting that proof (candidates are promoted on it). */
   proven?(t: T): void;
+  /** Whether `t` may roam to `to` (lighthouse.remote_allow_list); absent: always. Asked only when the address changes. */
+  roamAllowed?(t: T, to: Endpoint): boolean;
   /** Relay entries (main thread of a node with relays on); relayed packets are dropped without. */
   relays?: RelayTable<T> | null;
   /**
@@ -348,7 +350,9 @@ export class InboundPath<T extends DataTunnel> {
     // Roaming: authenticated traffic from a new address moves the tunnel there.
     const b = this.batch!;
     // Never onto a relay: 1.6.1 roams only on packets that came straight from an address (outside.go).
-    if (!b.isFrom(i, t.remote) && b.peer(i).ip !== RELAY_PATH_IP) t.remote = b.peer(i);
+    if (b.isFrom(i, t.remote)) return;
+    const to = b.peer(i);
+    if (to.ip !== RELAY_PATH_IP && this.host.roamAllowed?.(t, to) !== false) t.remote = to;
   }
 
   private flushRun(): void {

@@ -13,12 +13,13 @@
  * firewall flows broadcast between threads (flow-share.ts). Tunnels do not roam
  * in that mode (see routines.ts).
  */
+import { isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { aeadImplementation, defaultAeadPath } from '../aead/index.js';
 import { OptionError } from '../../errors.js';
 import { MAX_QUEUES, Packet, TunDevice, inNetns } from '../../tun/index.js';
 import { CertError, u32ToIp, verifyCertificate } from '../cert/index.js';
-import { LighthouseClient, LighthouseServer, Punchy, reportedAddresses } from '../lighthouse/index.js';
+import { LighthouseClient, LighthouseServer, Punchy, reportedAddresses, reportedAddresses6 } from '../lighthouse/index.js';
 import { ControlMessageError, RELAY_PATH_IP, RelayManager, decodeControl } from '../relay/index.js';
 import { UdpSocket, type Endpoint } from '../../udp/index.js';
 import {
@@ -138,7 +139,7 @@ export class OverlayNode {
       remoteOf: (ip) => this.hostmap.get(ip)?.remote ?? null,
       now: clock,
       log: o.log,
-    }, { vpnIp: pki.vpnIp, prefix: pki.prefix });
+    }, { vpnIp: pki.vpnIp, prefix: pki.prefix, remoteAllowList: lh?.remoteAllowList ?? null });
     const py = o.punchy ?? { punch: false, respond: false, delayMs: 1000 };
     this.punchy = new Punchy({
       sendRaw: (to, bytes) => this.plane.send(to, bytes),
@@ -152,10 +153,11 @@ export class OverlayNode {
       send: (to, payload) => this.sendLighthouse(to, payload),
       reportAddrs: () => this.reportAddrs(),
       learned: (ip, held) => this.learned(ip, held),
-      punch: (ip, addrs) => this.punchy.onNotification(ip, addrs),
+      punch: (ip, addrs, addrs6) => this.punchy.onNotification(ip, addrs, addrs6),
+      reportAddrs6: () => this.reportAddrs6(),
       now: clock,
       log: o.log,
-    }, { lighthouses: lh.hosts, intervalMs: lh.intervalMs, vpnIp: pki.vpnIp, prefix: pki.prefix, holdPackets: o.handshakes.triggerBuffer, relays: o.relay?.relays ?? [] });
+    }, { lighthouses: lh.hosts, intervalMs: lh.intervalMs, vpnIp: pki.vpnIp, prefix: pki.prefix, holdPackets: o.handshakes.triggerBuffer, relays: o.relay?.relays ?? [], remoteAllowList: lh.remoteAllowList ?? null, ipv6: isIPv6(o.listen.host) });
     const client = this.lighthouse;
     this.prober = this.relays === null || client === null ? null : new DirectProber<Tunnel>({
       relayed: () => Array.from(this.hostmap.all()).filter((t) => t.remote.ip === RELAY_PATH_IP),
@@ -172,6 +174,7 @@ export class OverlayNode {
         if (this.useRelays) this.relays?.wantRelay(ip, this.lighthouse?.relaysFor(ip) ?? []);
       },
       send: (to, bytes) => this.plane.send(to, bytes),
+      remoteAllowed: (ip, from) => this.remoteAllowed(ip, from),
       probe: (t) => this.plane.sendControl(t, TYPE_TEST, SUBTYPE_TEST_REQUEST),
       tunnelUp: (t, queued) => this.tunnelUp(t, queued),
       now: clock,
@@ -182,6 +185,7 @@ export class OverlayNode {
       handshake: (counter, ri, buf, off, len, from) => this.handshakes.onPacket(counter, ri, buf, off, len, from),
       recvError: (ri, from) => this.onRecvError(ri, from),
       proven: (t) => this.handshakes.proven(t),
+      roamAllowed: (t, to) => this.remoteAllowed(t.vpnIp, to),
       closeReceived: (t) => this.closeReceived(t),
       lighthouse: (t, buf, off, len) => (this.lighthouseServer ?? this.lighthouse)?.onMessage(t.vpnIp, buf, off, len),
       relayControl: (t, buf, off, len) => this.onRelayControl(t, buf, off, len),
@@ -524,14 +528,29 @@ export class OverlayNode {
     return true;
   }
 
+  // lighthouse.remote_allow_list for a handshake or roam from `from` (docs/PROTOCOL.md "Allow lists"); relayed ones have no address to check.
+  private remoteAllowed(vpnIp: number, from: Endpoint): boolean {
+    const list = this.o.lighthouse?.remoteAllowList ?? null;
+    return list === null || from.ip === RELAY_PATH_IP || list.allows(vpnIp, from);
+  }
+
   // Our addresses for the lighthouses, from the namespace the socket lives in (docs/PROTOCOL.md "Lighthouse messages").
   private reportAddrs(): ReturnType<typeof reportedAddresses> {
+    return reportedAddresses(this.reportInput());
+  }
+
+  // Our IPv6 addresses for the lighthouses (an IPv6 or dual-stack socket only).
+  private reportAddrs6(): ReturnType<typeof reportedAddresses6> {
+    return reportedAddresses6(this.reportInput());
+  }
+
+  private reportInput(): Parameters<typeof reportedAddresses>[0] {
     const { o } = this;
     const ifaces = inNetns(o.netns, () => networkInterfaces());
-    return reportedAddresses({
-      advertise: o.lighthouse?.advertiseAddrs ?? [], interfaces: Object.values(ifaces).flatMap((l) => l ?? []),
-      listenHost: o.listen.host, port: this.udp.port, vpnIp: o.pki.vpnIp, prefix: o.pki.prefix,
-    });
+    return {
+      advertise: o.lighthouse?.advertiseAddrs ?? [], interfaces: Object.entries(ifaces).flatMap(([name, l]) => (l ?? []).map((i) => ({ ...i, name }))),
+      listenHost: o.listen.host, port: this.udp.port, vpnIp: o.pki.vpnIp, prefix: o.pki.prefix, localAllowList: o.lighthouse?.localAllowList ?? null,
+    };
   }
 
   // A lighthouse answered with addresses for vpnIp: a pending handshake's msg1 goes there now; traffic that

@@ -3,6 +3,7 @@ import type { CipherName } from '../aead/index.js';
 import type { FirewallOptions, Ipv4Net } from '../firewall/index.js';
 import type { Logger } from '../log/logger.js';
 import type { Endpoint, UdpSocketOptions } from '../../udp/index.js';
+import type { LocalAllowList, RemoteAllowList } from '../lighthouse/index.js';
 import type { SendRecvErrorMode } from '../wire/index.js';
 import type { OffloadOption, WriteStrategy } from '../../tun/index.js';
 import type { HandshakeOptions } from './handshakes.js';
@@ -53,6 +54,10 @@ export interface NodeOptions {
     hosts: readonly number[];
     intervalMs: number;
     advertiseAddrs?: readonly { host: string; port: number }[];
+    /** Which interface addresses are reported (config lighthouse.local_allow_list); absent or null: all. */
+    localAllowList?: LocalAllowList | null;
+    /** Which peer addresses are learned, handshaken with or roamed to (config remote_allow_list, remote_allow_ranges); absent or null: all. */
+    remoteAllowList?: RemoteAllowList | null;
   };
   /**
    * Hole punching (config punchy.*): keepalive punches to tunnel remotes (`punch`), reaching a host

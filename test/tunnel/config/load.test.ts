@@ -23,7 +23,7 @@ test('a full realistic config loads with every value typed', () => {
     [ip('198.19.0.3'), [{ host: '198.18.0.3', port: 4242, family: 4 }]],
     [ip('198.19.0.4'), [{ host: 'fd00::4', port: 4242, family: 6 }]],
   ]);
-  assert.deepEqual(c.lighthouse, { amLighthouse: false, hosts: [], intervalMs: 60_000, advertiseAddrs: [] });
+  assert.deepEqual(c.lighthouse, { amLighthouse: false, hosts: [], intervalMs: 60_000, advertiseAddrs: [], localAllowList: null, remoteAllowList: null });
   assert.deepEqual(c.listen, { host: '0.0.0.0', port: 4242, batch: 32, readBuffer: 10485760, writeBuffer: 10485760, sendRecvError: 'private' });
   assert.deepEqual(c.punchy, { punch: true, respond: true, delayMs: 2000 });
   assert.equal(c.cipher, 'chachapoly');
@@ -73,7 +73,7 @@ test('a minimal config gets exactly the 1.6.1 defaults of docs/PROTOCOL.md "Conf
     disconnectInvalid: false,
   });
   assert.equal(c.staticHostMap.size, 0);
-  assert.deepEqual(c.lighthouse, { amLighthouse: false, hosts: [], intervalMs: 10_000, advertiseAddrs: [] });
+  assert.deepEqual(c.lighthouse, { amLighthouse: false, hosts: [], intervalMs: 10_000, advertiseAddrs: [], localAllowList: null, remoteAllowList: null });
   assert.deepEqual(c.listen, { host: '0.0.0.0', port: 0, batch: 64, readBuffer: 0, writeBuffer: 0, sendRecvError: 'always' });
   assert.deepEqual(c.punchy, { punch: false, respond: false, delayMs: 1000 });
   assert.equal(c.cipher, 'aes');

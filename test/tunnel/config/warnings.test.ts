@@ -66,6 +66,7 @@ test('lighthouse hosts and advertise_addrs are read; relay.am_relay and relay.re
   assert.deepEqual(config.lighthouse, {
     amLighthouse: false, hosts: [0xc6130001], intervalMs: 3000,
     advertiseAddrs: [{ host: '198.18.9.9', port: 0, family: 4 }, { host: '198.18.9.8', port: 4000, family: 4 }],
+    localAllowList: null, remoteAllowList: null,
   });
   assert.equal(config.relay.amRelay, true);
   assert.deepEqual(config.relay.relays, [0xc6130001]);

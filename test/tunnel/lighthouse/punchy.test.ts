@@ -3,7 +3,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import {
-  KEEPALIVE_PUNCH_MS, MAX_PENDING_NOTIFICATIONS, MAX_PUNCH_ADDRS, Punchy, RESPOND_DELAY_MS, type Ip4AndPort,
+  KEEPALIVE_PUNCH_MS, MAX_PENDING_NOTIFICATIONS, MAX_PUNCH_ADDRS, Punchy, RESPOND_DELAY_MS, ip6AndPortOf, type Ip4AndPort,
 } from '../../../src/tunnel/lighthouse/index.js';
 import { Logger } from '../../../src/tunnel/log/logger.js';
 import { Endpoint } from '../../../src/udp/index.js';
@@ -79,4 +79,13 @@ test('punchy.respond reaches the asker RESPOND_DELAY_MS after the notification, 
   assert.deepEqual(off.responded, []);
   assert.equal(on.p.stats.responds, 1);
   for (const r of [on, off]) r.p.close();
+});
+
+test('IPv6 addresses of a notification are punched too, checked as a reply\'s (link-local and port 0 skipped)', async () => {
+  const r = rig();
+  r.p.onNotification(ip('198.19.0.3'), [addr('198.18.0.3')], [ip6AndPortOf('fd00:18::3', 4242), ip6AndPortOf('fe80::3', 4242), ip6AndPortOf('fd00:18::4', 0)]);
+  await waitFor(() => r.raw.length === 2, 5_000, 'the punches');
+  assert.deepEqual(r.raw.map((x) => x.to), ['198.18.0.3:4242', '[fd00:18::3]:4242']);
+  assert.equal(r.p.stats.punchesSkipped, 2);
+  r.p.close();
 });

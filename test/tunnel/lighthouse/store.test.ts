@@ -15,7 +15,7 @@ test('an answer lists the learned address first, then the reported ones, duplica
 test('a host known neither by a tunnel nor by an update has no answer', () => {
   const s = new HostStore();
   assert.equal(s.answer(9, null), null);
-  assert.deepEqual(s.answer(9, a(3)), { addrs: [a(3)], relays: [] });
+  assert.deepEqual(s.answer(9, a(3)), { addrs: [a(3)], addrs6: [], relays: [] });
 });
 
 test('an update\'s relays are answered with the host, at most MAX_REPORTED_ADDRS, and replaced by the next update', () => {
@@ -23,7 +23,7 @@ test('an update\'s relays are answered with the host, at most MAX_REPORTED_ADDRS
   s.report(7, [a(1)], Array.from({ length: 15 }, (_, i) => 100 + i));
   assert.equal(s.answer(7, null)?.relays.length, MAX_REPORTED_ADDRS);
   s.report(7, [a(1)], [5]);
-  assert.deepEqual(s.answer(7, a(2)), { addrs: [a(2), a(1)], relays: [5] });
+  assert.deepEqual(s.answer(7, a(2)), { addrs: [a(2), a(1)], addrs6: [], relays: [5] });
   s.report(7, [a(1)]);
   assert.deepEqual(s.answer(7, null)?.relays, []);
 });

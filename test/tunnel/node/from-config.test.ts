@@ -41,16 +41,20 @@ test('valid routes reach the node options as parsed', { skip }, () => {
   assert.deepEqual(o.tun.unsafeRoutes?.map((r) => [r.via, r.mtu, r.metric, r.install]), [[0xc6130002, 0, 7, true]]);
 });
 
-test('lighthouse.hosts, interval and advertise_addrs become NodeOptions.lighthouse', { skip: nebulaCertSkipReason() }, () => {
+test('lighthouse.hosts, interval, advertise_addrs and the allow lists become NodeOptions.lighthouse', { skip: nebulaCertSkipReason() }, () => {
   const pki = makePki([['me', '198.19.0.2/16']]);
   try {
     const me = pki.hosts.get('me')!;
     const { config } = parseConfig(`pki: {ca: ${pki.caCrt}, cert: ${me.crt}, key: ${me.key}}
 static_host_map: {"198.19.0.1": ["198.18.0.1:4242"]}
-lighthouse: {hosts: ["198.19.0.1"], interval: 7, advertise_addrs: ["203.0.113.9:0"]}
+lighthouse: {hosts: ["198.19.0.1"], interval: 7, advertise_addrs: ["203.0.113.9:0"], local_allow_list: {"10.0.0.0/8": false}}
 `);
     const o = nodeOptionsFromConfig(config, new Logger('info', 'text', () => undefined));
-    assert.deepEqual(o.lighthouse, { amLighthouse: false, hosts: [0xc6130001], intervalMs: 7000, advertiseAddrs: [{ host: '203.0.113.9', port: 0, family: 4 }] });
+    const { localAllowList, remoteAllowList, ...rest } = o.lighthouse!;
+    assert.deepEqual(rest, { amLighthouse: false, hosts: [0xc6130001], intervalMs: 7000, advertiseAddrs: [{ host: '203.0.113.9', port: 0, family: 4 }] });
+    assert.equal(localAllowList?.allowsIp('10.1.2.3'), false, 'local_allow_list passed on');
+    assert.equal(localAllowList?.allowsIp('198.18.0.2'), true);
+    assert.equal(remoteAllowList, null);
     assert.deepEqual(o.punchy, { punch: false, respond: false, delayMs: 1000 });
   } finally {
     pki.dispose();

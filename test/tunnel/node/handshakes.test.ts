@@ -136,3 +136,31 @@ test('msg1s from one address beyond the screen are refused before they are parse
     b.dispose();
   }
 });
+
+test('remote_allow_list: a msg1 or a msg2 from a refused address is ignored and counted; the same from an allowed one works', () => {
+  const allowed = (_ip: number, from: Endpoint): boolean => !from.equals(ELSEWHERE);
+  const a = testManager(pki.pool, alice, 'aes', [DIALLED], {}, allowed);
+  const b = testManager(pki.pool, bob, 'aes', [], {}, allowed);
+  try {
+    const refused = msg1(alice);
+    b.m.onPacket(1, 0, refused, 0, refused.length, ELSEWHERE);
+    assert.equal(b.m.stats.remoteDenied, 1);
+    assert.equal(b.sent.length, 0, 'no msg2 for a refused address');
+    const ipB = bob.cert.details.ips[0]!.ipU32;
+    assert.ok(a.m.trigger(ipB));
+    const m1 = a.sent[0]!.bytes;
+    b.m.onPacket(1, 0, m1, 0, m1.length, DIALLED);
+    assert.equal(b.m.stats.responded, 1);
+    const m2 = b.sent[0]!.bytes;
+    const ri = m2.readUInt32BE(4);
+    a.m.onPacket(2, ri, m2, 0, m2.length, ELSEWHERE);
+    assert.equal(a.m.stats.remoteDenied, 1);
+    assert.ok(a.m.isPending(ipB), 'a msg2 from a refused address leaves the handshake pending');
+    a.m.onPacket(2, ri, m2, 0, m2.length, DIALLED);
+    assert.equal(a.m.stats.completed, 1);
+    assert.ok(a.hostmap.get(ipB), 'the msg2 from the allowed address makes the tunnel');
+  } finally {
+    a.dispose();
+    b.dispose();
+  }
+});

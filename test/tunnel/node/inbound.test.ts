@@ -245,3 +245,30 @@ test('a lighthouse message reaches the control plane as its decrypted NebulaMeta
   assert.equal(stats.drops['outside-replay'], 1);
   assert.equal(recvErrors, 1, 'the replay is answered with recv_error, as nebula does for every tunnel type');
 });
+
+test('roaming: authenticated traffic from a new address moves the tunnel only where roamAllowed (remote_allow_list) allows', async () => {
+  const OLD = Endpoint.of('198.18.0.9', 4242);
+  const flow = { src: '198.19.0.1', dst: '198.19.0.2', proto: 6, sport: 40000, dport: 80 };
+  for (const allow of [false, true]) {
+    const tunnel = new DataTunnel({
+      vpnIp: ip('198.19.0.1'), localIndex: LOCAL_INDEX, remoteIndex: 1, remote: OLD, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer(),
+    }, 0);
+    const asked: string[] = [];
+    const stats = new NodeStats();
+    const path = new InboundPath<DataTunnel>({
+      stats, hostmap: { byLocalIndex: (i) => (i === LOCAL_INDEX ? tunnel : undefined) },
+      firewall: new Firewall({ inbound: [tcp80], outbound: [] }),
+      local: LOCAL, coalescer: new Coalescer({ write: () => Promise.resolve() }, { tcp: false, udp: false }), pinRemote: false,
+      handshake: () => assert.fail('no handshakes here'),
+      unknownIndex: () => assert.fail('every index is known'),
+      recvError: () => assert.fail('no recv_error here'),
+      control: () => assert.fail('no control messages here'),
+      roamAllowed: (_t, to) => (asked.push(to.key), allow),
+    });
+    await path.handle(sealed([packet(flow)]), 1000);
+    tunnel.close();
+    assert.equal(stats.delivered, 1, 'the packet itself is delivered either way');
+    assert.deepEqual(asked, [FROM.key]);
+    assert.equal(tunnel.remote.key, allow ? FROM.key : OLD.key);
+  }
+});

@@ -1,11 +1,11 @@
 // `lighthouse` (docs/PROTOCOL.md "Config keys and defaults", "Lighthouse messages"): the client and,
-// with am_lighthouse, the server. The allow lists are not built, so asking for them is a
-// ConfigError naming the key rather than a node that silently behaves otherwise.
+// with am_lighthouse, the server, and the allow lists (allow-list.ts).
 import { parseOverlayIp, parseUnderlay } from '../address.js';
 import { DEFAULT_LIGHTHOUSE_INTERVAL_MS, INT32_MAX } from '../defaults.js';
 import type { ConfigReader } from '../reader.js';
-import { childPath, indexPath, isMap } from '../reader.js';
+import { childPath, indexPath } from '../reader.js';
 import type { LighthouseConfig, UnderlayAddress } from '../types.js';
+import { readLocalAllowList, readRemoteAllowList } from './allow-list.js';
 import { unsupported } from './unsupported.js';
 
 const KEYS = ['am_lighthouse', 'hosts', 'interval', 'advertise_addrs', 'remote_allow_list', 'remote_allow_ranges', 'local_allow_list'] as const;
@@ -13,8 +13,6 @@ const IGNORED = {
   serve_dns: unsupported('lighthouse DNS'),
   dns: unsupported('lighthouse DNS'),
 };
-/** Keys whose non-empty value would change which addresses are used or reported: refused, not ignored. */
-const NOT_BUILT = ['remote_allow_list', 'remote_allow_ranges', 'local_allow_list'] as const;
 
 /**
  * Reads `lighthouse`; every host must also be a `static_host_map` key (nebula lighthouse.go parseLighthouses).
@@ -26,11 +24,6 @@ export function readLighthouse(r: ConfigReader, value: unknown, staticHostMap: R
   const m = r.map(value, path, KEYS, IGNORED);
   const amLighthouse = r.bool(m, 'am_lighthouse', path, false);
   if (amLighthouse && listenPort === 0) r.fail(childPath(path, 'am_lighthouse'), 'enabled on node but no port number is set in config; set listen.port');
-  for (const key of NOT_BUILT) {
-    const v = m[key];
-    const empty = v === undefined || v === null || (isMap(v) && Object.keys(v).length === 0) || (Array.isArray(v) && v.length === 0);
-    if (!empty) r.fail(childPath(path, key), 'allow lists are not implemented by tio; remove the key (every address is used and reported)');
-  }
   const hostsPath = childPath(path, 'hosts');
   const hosts = r.list(m.hosts, hostsPath).map((v, i) => {
     const p = indexPath(hostsPath, i);
@@ -47,5 +40,7 @@ export function readLighthouse(r: ConfigReader, value: unknown, staticHostMap: R
     hosts,
     intervalMs: r.seconds(m, 'interval', path, DEFAULT_LIGHTHOUSE_INTERVAL_MS, 1, INT32_MAX),
     advertiseAddrs,
+    localAllowList: readLocalAllowList(r, m.local_allow_list, childPath(path, 'local_allow_list')),
+    remoteAllowList: readRemoteAllowList(r, m.remote_allow_list, childPath(path, 'remote_allow_list'), m.remote_allow_ranges, childPath(path, 'remote_allow_ranges')),
   };
 }
