@@ -9,8 +9,8 @@
 // 2 s ping timeout: this is the lighthouse and punching path alone). Rounds alternate over the
 // scenes so drift on a busy machine hits all alike; min/median/max per scene.
 // Two contenders on the same configs: nebula 1.6.1 in every role, and tio in
-// every role (`tio up`, kit/process.ts startTio). tio has no relays (yet), so
-// it runs the cone scenes only.
+// every role (`tio up`, kit/process.ts startTio); in the relay scene the
+// lighthouse is also the relay (relay.am_relay) for both.
 import { parseArgs } from 'node:util';
 import { rootSkipReason } from '../kit/netns.js';
 import type { SiteMode } from '../kit/nat-rig.js';
@@ -38,11 +38,6 @@ const SCENES: readonly Scene[] = [
   { name: 'cone punch (delay 0s)', modes: ['cone', 'cone'], relay: false, punchDelay: '0s' },
   { name: 'symmetric via relay', modes: ['symmetric', 'symmetric'], relay: true },
 ];
-
-/** Whether `who` can run `scene` (tio has no relays). */
-function runs(who: Contender, scene: Scene): boolean {
-  return who !== 'tio' || !scene.relay;
-}
 
 /** One round of one scene with one contender in every role: ms to the first reply. */
 async function once(scene: Scene, who: Contender, round: number): Promise<{ start: number; up: number }> {
@@ -72,14 +67,13 @@ async function main(): Promise<void> {
   for (let r = 0; r < rounds; r++) {
     for (const scene of SCENES) {
       for (const who of CONTENDERS) {
-        if (!runs(who, scene)) continue;
         const v = samples.get(key(scene, who)) ?? [];
         v.push(await once(scene, who, r));
         samples.set(key(scene, who), v);
       }
     }
   }
-  const rows = SCENES.flatMap((s) => CONTENDERS.filter((who) => runs(who, s)).map((who) => {
+  const rows = SCENES.flatMap((s) => CONTENDERS.map((who) => {
     const all = samples.get(key(s, who))!;
     const v = all.map((x) => x.start).sort((a, b) => a - b);
     const u = all.map((x) => x.up).sort((a, b) => a - b);
