@@ -9,24 +9,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { msToFirstReply } from '../../../kit/nat-overlay.js';
-import { natSkipReason, siteTransfer, withNatScene, type NatScene } from '../../../kit/nat-scene.js';
+import { natSkipReason, relayedTransfer, withNatScene } from '../../../kit/nat-scene.js';
 import type { OverlayNode } from '../../../src/tunnel/node/node.js';
 
 const skip = natSkipReason();
 const BYTES = 8 << 20;
 const ROUTINES = 'routines: 2\n';
-
-// Both ways, each stream intact and across the relay.
-async function bothWays(t: { diagnostic(m: string): void }, s: NatScene, ports: readonly [number, number]): Promise<void> {
-  for (const [from, to, port] of [[0, 1, ports[0]], [1, 0, ports[1]]] as const) {
-    const toIp = s.ov.nodes[to]!.ip;
-    const { result: r, lighthouse: d } = await siteTransfer(s, from, to, port, BYTES, 180_000);
-    assert.equal(r.received.bytes, BYTES);
-    assert.equal(r.received.sha256, r.sent.sha256);
-    t.diagnostic(`${BYTES} bytes to ${toIp} in ${r.seconds.toFixed(2)} s; lighthouse rx ${d.rxBytes} tx ${d.txBytes}`);
-    assert.ok(Math.min(d.rxBytes, d.txBytes) >= BYTES, `the transfer to ${toIp} did not cross the relay`);
-  }
-}
 
 // Data-path counters of each thread of `n` that matter here, for the log.
 function perRoutine(n: OverlayNode): string {
@@ -44,7 +32,7 @@ test('a tio relay with routines: 2 joins two tio nodes with routines: 2 behind s
     const ms = await msToFirstReply(s.rig.sites[0]!.node, s.ov.nodes[1]!.ip, t0, 90_000);
     t.diagnostic(`first reply n0 -> n1 through the tio relay ${ms.toFixed(0)} ms after the nodes started`);
     assert.equal(n1.status().tunnels.find((x) => x.overlayAddress === s.ov.nodes[0]!.ip)?.remote, 'relayed');
-    await bothWays(t, s, [5221, 5222]);
+    for (const [from, to, port] of [[0, 1, 5221], [1, 0, 5222]] as const) t.diagnostic(await relayedTransfer(s, from, to, port, BYTES, 180_000));
     const rs = relay.status();
     t.diagnostic(`relay: ${perRoutine(relay)}; status ${JSON.stringify(rs.relay)}`);
     t.diagnostic(`n1: ${perRoutine(n1)}`);
@@ -65,7 +53,7 @@ test('a tio node with routines: 2 is reached through a nebula 1.6.1 relay by a n
     const ms = await msToFirstReply(s.rig.sites[0]!.node, s.ov.nodes[1]!.ip, t0, 90_000);
     t.diagnostic(`first reply (nebula pinging) through the nebula relay after ${ms.toFixed(0)} ms`);
     assert.equal(n.status().tunnels.find((x) => x.overlayAddress === s.ov.nodes[0]!.ip)?.remote, 'relayed');
-    await bothWays(t, s, [5223, 5224]);
+    for (const [from, to, port] of [[0, 1, 5223], [1, 0, 5224]] as const) t.diagnostic(await relayedTransfer(s, from, to, port, BYTES, 180_000));
     const st = n.status();
     t.diagnostic(`tio: ${perRoutine(n)}; relay status ${JSON.stringify(st.relay)}`);
     assert.equal(st.counters.drops['outside-unhandled-type'], 0);
