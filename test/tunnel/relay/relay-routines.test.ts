@@ -4,7 +4,7 @@
 // relayed flow lands on is the kernel's hash, so the worker's share is reported, not assumed.
 // - A tio lighthouse relays for two tio nodes, every one of them with routines: 2 (the relay and one
 //   end run in this process, to read their counters per routine).
-// - A tio node with routines: 2 is reached through a nebula 1.6.1 relay by a nebula node.
+// - A tio node with routines: 2 and a nebula node meet through a nebula 1.6.1 relay, each pinging first.
 // Each case moves a SHA-256-checked TCP stream each way; the lighthouse's interface must show it crossed.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,15 +43,18 @@ test('a tio relay with routines: 2 joins two tio nodes with routines: 2 behind s
   });
 });
 
-test('a tio node with routines: 2 is reached through a nebula 1.6.1 relay by a nebula node: TCP both ways crosses it intact', { skip, timeout: 300_000 }, async (t) => {
-  await withNatScene({ tag: 'rlmq1', sites: ['symmetric', 'symmetric'], net: 172, overlayNet: 172 }, async (s) => {
+for (const [k, first] of (['nebula', 'tio'] as const).entries()) {
+test(`a tio node with routines: 2 and a nebula node meet through a nebula 1.6.1 relay (${first} pinging first): TCP both ways crosses it intact`, { skip, timeout: 300_000 }, async (t) => {
+  await withNatScene({ tag: `rlmq${k + 1}`, sites: ['symmetric', 'symmetric'], net: 176 + 2 * k, overlayNet: 176 + 2 * k }, async (s) => {
     await s.lighthouse('nebula', { amRelay: true, level: 'debug', what: 'nebula lighthouse+relay' });
     const n = await s.overlayNode(s.rig.sites[1]!.node, s.ov.nodeConfig(1, { relay: true, tag: 'tio', extra: ROUTINES }), 'tio n1');
     assert.equal(n.routines, 2);
     const t0 = process.hrtime.bigint();
     await s.node(0, 'nebula', { relay: true, level: 'debug' }).waitForLog('Nebula interface is active', 30_000);
-    const ms = await msToFirstReply(s.rig.sites[0]!.node, s.ov.nodes[1]!.ip, t0, 90_000);
-    t.diagnostic(`first reply (nebula pinging) through the nebula relay after ${ms.toFixed(0)} ms`);
+    const ms = first === 'nebula'
+      ? await msToFirstReply(s.rig.sites[0]!.node, s.ov.nodes[1]!.ip, t0, 90_000)
+      : await msToFirstReply(s.rig.sites[1]!.node, s.ov.nodes[0]!.ip, t0, 90_000);
+    t.diagnostic(`first reply (${first} pinging) through the nebula relay after ${ms.toFixed(0)} ms`);
     assert.equal(n.status().tunnels.find((x) => x.overlayAddress === s.ov.nodes[0]!.ip)?.remote, 'relayed');
     for (const [from, to, port] of [[0, 1, 5223], [1, 0, 5224]] as const) t.diagnostic(await relayedTransfer(s, from, to, port, BYTES, 180_000));
     const st = n.status();
@@ -60,3 +63,4 @@ test('a tio node with routines: 2 is reached through a nebula 1.6.1 relay by a n
     assert.equal(st.counters.drops['outside-auth'], 0);
   });
 });
+}
