@@ -130,3 +130,19 @@ export async function siteTransfer(s: NatScene, from: number, to: number, port: 
   const result = await tcpTransfer(st.node, sf.node, s.ov.nodes[to]!.ip, port, bytes, timeoutMs);
   return { result, lighthouse: ifDelta(s.rig.lighthouseTraffic(), lhBefore), fromPublic: ifDelta(s.rig.publicTraffic(sf), fromBefore) };
 }
+
+/**
+ * siteTransfer through a relay on the lighthouse, checked: every byte arrived with the sent SHA-256
+ * and at least `bytes` crossed the lighthouse's interface each way; throws otherwise. Returns a line
+ * for the test's log.
+ */
+export async function relayedTransfer(s: NatScene, from: number, to: number, port: number, bytes: number, timeoutMs: number): Promise<string> {
+  const { result: r, lighthouse: d } = await siteTransfer(s, from, to, port, bytes, timeoutMs);
+  const toIp = s.ov.nodes[to]!.ip;
+  if (r.received.bytes !== bytes || r.received.sha256 !== r.sent.sha256) {
+    throw new Error(`the stream to ${toIp} arrived damaged: ${r.received.bytes} of ${bytes} bytes, sha256 ${r.received.sha256} (sent ${r.sent.sha256})`);
+  }
+  const line = `${bytes} bytes to ${toIp} in ${r.seconds.toFixed(2)} s; lighthouse rx ${d.rxBytes} tx ${d.txBytes}`;
+  if (Math.min(d.rxBytes, d.txBytes) < bytes) throw new Error(`the transfer did not cross the relay: ${line}`);
+  return line;
+}

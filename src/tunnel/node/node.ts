@@ -112,13 +112,11 @@ export class OverlayNode {
       removed: (t) => this.tunnelRemoved(t),
     });
     const amRelay = o.relay?.amRelay ?? false;
-    if (amRelay && multi) throw new OptionError('relay.am_relay', 'relaying needs routines: 1 (relayed packets are handled on the main thread)');
-    // Being reached through the relays we name (relay.relays): single-queue nodes only for now.
-    const ourRelays = multi ? [] : (o.relay?.relays ?? []);
-    if (multi && (o.relay?.relays ?? []).length > 0) o.log.warn('relay.relays needs routines: 1; not reachable through relays', {});
+    // Being reached through the relays we name (relay.relays).
+    const ourRelays = o.relay?.relays ?? [];
     const mask = pki.prefix === 0 ? 0 : (0xffffffff << (32 - pki.prefix)) >>> 0;
-    // use_relays: reach peers through the relays the lighthouses name for them (single-queue nodes).
-    this.useRelays = !multi && (o.relay?.useRelays ?? false) && (o.lighthouse?.hosts.length ?? 0) > 0;
+    // use_relays: reach peers through the relays the lighthouses name for them.
+    this.useRelays = (o.relay?.useRelays ?? false) && (o.lighthouse?.hosts.length ?? 0) > 0;
     this.relays = !amRelay && ourRelays.length === 0 && !this.useRelays ? null : new RelayManager<Tunnel>({
       vpnIp: pki.vpnIp,
       inNetwork: (ip) => ((ip & mask) >>> 0) === ((pki.vpnIp & mask) >>> 0) && ip !== ((pki.vpnIp & mask) >>> 0) && (ip | mask) >>> 0 !== 0xffffffff,
@@ -130,6 +128,11 @@ export class OverlayNode {
       log: (msg, fields) => o.log.debug(msg, fields),
       relayUp: (peer) => {
         this.handshakes.hurry(peer);
+      },
+      // With routines, every data plane keeps a replica of the table (routines.ts).
+      observer: {
+        changed: (e) => this.workers?.relayChanged(e),
+        removed: (e) => this.workers?.relayRemoved(e),
       },
     }, amRelay, ourRelays.length > 0);
     const lh = o.lighthouse;
@@ -159,7 +162,9 @@ export class OverlayNode {
       log: o.log,
     }, { lighthouses: lh.hosts, intervalMs: lh.intervalMs, vpnIp: pki.vpnIp, prefix: pki.prefix, holdPackets: o.handshakes.triggerBuffer, relays: o.relay?.relays ?? [], remoteAllowList: lh.remoteAllowList ?? null, ipv6: isIPv6(o.listen.host) });
     const client = this.lighthouse;
-    this.prober = this.relays === null || client === null ? null : new DirectProber<Tunnel>({
+    // Not with routines: their tunnels do not roam (routines.ts), so a peer that moved to a direct
+    // path would send where our tunnel no longer listens; a relayed tunnel stays relayed there.
+    this.prober = this.relays === null || client === null || multi ? null : new DirectProber<Tunnel>({
       relayed: () => Array.from(this.hostmap.all()).filter((t) => t.remote.ip === RELAY_PATH_IP),
       remotes: (ip) => client.remotes(ip),
       probe: (t, to) => this.plane.sendControlTo(t, to, TYPE_TEST, SUBTYPE_TEST_REQUEST),
@@ -211,7 +216,7 @@ export class OverlayNode {
       this.workers = new Routines(handles, {
         listen: { ...o.listen, port: udp.port }, netns: o.netns, cipher: o.cipher, sendRecvError: o.sendRecvError,
         firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp, prefix: pki.prefix, viaRoutes: via, drop, coalesce: lanes,
-        triggerBuffer: o.handshakes.triggerBuffer, logLevel: o.log.enabled('debug') ? 'debug' : 'info',
+        triggerBuffer: o.handshakes.triggerBuffer, logLevel: o.log.enabled('debug') ? 'debug' : 'info', relays: this.relays !== null,
       }, mesh.slice(1), {
         log: o.log,
         control,

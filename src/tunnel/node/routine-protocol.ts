@@ -6,6 +6,7 @@ import type { MessagePort } from 'node:worker_threads';
 import type { CipherName } from '../aead/index.js';
 import type { AddressSet, FirewallOptions, PeerIdentity } from '../firewall/index.js';
 import type { LogFields, LogLevel } from '../log/logger.js';
+import type { RelayReplica } from '../relay/index.js';
 import type { QueueHandle } from '../../tun/index.js';
 import type { ViaRoute } from './route-table.js';
 import type { SendRecvErrorMode } from '../wire/index.js';
@@ -52,7 +53,12 @@ export interface RoutineInit {
   flowPorts: MessagePort[];
   /** Lowest log level worth posting to main. */
   logLevel: LogLevel;
+  /** Whether main keeps relays: the routine then keeps replicas of its relay entries ('relay'). */
+  relays: boolean;
 }
+
+/** A relay entry as plain data: its tunnel (`via`) and partner by local index (RelayReplica). */
+export type RelayData = Omit<RelayReplica<never>, 'via'> & { via: number };
 
 /** Main -> routine. */
 export type ToRoutine =
@@ -70,6 +76,10 @@ export type ToRoutine =
   | { t: 'promote'; localIndex: number }
   /** Remove a tunnel; answered with 'released'. */
   | { t: 'del'; localIndex: number; slot: number }
+  /** Add or update the replica of a relay entry of main's table (RelayTable.put). */
+  | { t: 'relay'; entry: RelayData }
+  /** A relay entry left main's table (RelayTable.forget). */
+  | { t: 'unrelay'; localIndex: number }
   /** A reloaded firewall and listen.send_recv_error (DataPlane.reload). */
   | { t: 'reload'; firewall: FirewallOptions; sendRecvError: SendRecvErrorMode }
   /** Close socket and queue, then exit. */
@@ -91,6 +101,8 @@ export type FromRoutine =
   | { t: 'close'; localIndex: number }
   /** An authenticated lighthouse message's plaintext (copied). */
   | { t: 'lighthouse'; localIndex: number; bytes: Uint8Array }
+  /** An authenticated relay control message's plaintext (copied): a NebulaControl. */
+  | { t: 'relayControl'; localIndex: number; bytes: Uint8Array }
   /** The first packet authenticated on a tunnel that was awaiting proof. */
   | { t: 'proven'; localIndex: number }
   /** A slot named by 'del' is no longer used by this routine. */

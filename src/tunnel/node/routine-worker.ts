@@ -8,6 +8,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { Queue } from '../../tun/index.js';
 import { LOG_LEVELS, type LogFields, type LogLevel } from '../log/logger.js';
 import { Endpoint, UdpSocket } from '../../udp/index.js';
+import { RelayTable } from '../relay/index.js';
 import { clock } from './clock.js';
 import type { ControlPlane } from './control-plane.js';
 import { copyBytes } from './copy.js';
@@ -62,6 +63,10 @@ class ControlPort implements ControlPlane<DataTunnel> {
     post({ t: 'lighthouse', localIndex: t.localIndex, bytes: copyBytes(buf, off, len) });
   }
 
+  relayControl(t: DataTunnel, buf: Buffer, off: number, len: number): void {
+    post({ t: 'relayControl', localIndex: t.localIndex, bytes: copyBytes(buf, off, len) });
+  }
+
   // Main holds the packets for the handshake, or sends them if the tunnel is on its way here.
   needTunnel(vpnIp: number, packets: readonly Uint8Array[]): boolean {
     const sent = this.triggered.get(vpnIp) ?? 0;
@@ -96,6 +101,8 @@ class Routine {
   private readonly slots = new TunnelSlots(init.slots);
   private readonly control = new ControlPort(() => this.stop());
   private readonly plane: DataPlane<DataTunnel>;
+  // Replicas of main's relay entries, on this routine's tunnel replicas (null when main keeps no relays).
+  private readonly relays = init.relays ? new RelayTable<DataTunnel>() : null;
   private timer: NodeJS.Timeout | null = null;
   private stopped = false;
 
@@ -103,7 +110,7 @@ class Routine {
     this.plane = new DataPlane<DataTunnel>({
       queue, udp, hostmap: new Hostmap<DataTunnel>(), firewall: init.firewall, local: init.local, vpnIp: init.vpnIp,
       prefix: init.prefix, viaRoutes: init.viaRoutes, drop: init.drop, coalesce: init.coalesce, sendRecvError: init.sendRecvError, flowPorts: init.flowPorts,
-      park: true, statsOut: new Float64Array(init.stats),
+      park: true, statsOut: new Float64Array(init.stats), relays: this.relays,
     }, this.control);
   }
 
@@ -127,6 +134,16 @@ class Routine {
         post({ t: 'released', slot: m.slot });
         break;
       }
+      case 'relay': {
+        const { entry } = m;
+        const via = hostmap.byLocalIndex(entry.via);
+        // Main's relay entries hang on its tunnels, which reached here first; one that did not is being dropped.
+        if (via !== undefined) this.relays?.put({ ...entry, via });
+        break;
+      }
+      case 'unrelay':
+        this.relays?.forget(m.localIndex);
+        break;
       case 'reload':
         // Main compiled the same rules before sending them; a failure here would be a bug: say so, keep the old rules.
         try {
@@ -149,6 +166,7 @@ class Routine {
     this.timer = null;
     const { hostmap } = this.plane;
     for (const t of [...hostmap.all()]) hostmap.remove(t);
+    this.relays?.clear();
     void this.plane.close().finally(() => port.close());
   }
 

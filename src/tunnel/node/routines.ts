@@ -10,6 +10,11 @@
  * only once all of them have, so a late batch in a routine can never touch a
  * slot that already belongs to another tunnel.
  *
+ * Relay entries (docs/PROTOCOL.md "Relays") are replicated the same way: every change to main's
+ * table goes to every routine ('relay', 'unrelay'), which keeps a replica table on its tunnel
+ * replicas, so the data plane that gets a relayed datagram can verify, forward or unwrap it. The
+ * control messages that make relays (CreateRelayRequest/Response) are handed to main.
+ *
  * Replay windows are per thread. That is sound because in multi-queue mode
  * every thread accepts a tunnel's data only from the tunnel's current remote
  * address (InboundHost.pinRemote), and SO_REUSEPORT hashes that address (the
@@ -27,6 +32,7 @@ import { Endpoint } from '../../udp/index.js';
 import type { ControlPlane } from './control-plane.js';
 import type { FirewallOptions } from '../firewall/index.js';
 import type { SendRecvErrorMode } from '../wire/index.js';
+import type { RelayEntry } from '../relay/index.js';
 import type { EndpointData, FromRoutine, RoutineInit, ToRoutine } from './routine-protocol.js';
 import { NODE_STATS_SLOTS, NodeStats } from './stats.js';
 import { TunnelSlots, type Tunnel } from './tunnel.js';
@@ -153,6 +159,21 @@ export class Routines {
     for (const w of live) w.worker.postMessage({ t: 'del', localIndex: t.localIndex, slot } satisfies ToRoutine);
   }
 
+  /** Relay entry `e` of main's table was added or changed: every routine updates its replica. */
+  relayChanged(e: RelayEntry<Tunnel>): void {
+    this.broadcast({
+      t: 'relay', entry: {
+        via: e.via.localIndex, peer: e.peer, type: e.type, localIndex: e.localIndex, remoteIndex: e.remoteIndex, state: e.state,
+        partner: e.partner?.localIndex ?? 0, pathPort: e.path?.port ?? 0,
+      },
+    });
+  }
+
+  /** Relay entry `e` left main's table: every routine drops its replica. */
+  relayRemoved(e: RelayEntry<Tunnel>): void {
+    this.broadcast({ t: 'unrelay', localIndex: e.localIndex });
+  }
+
   /** Hands a reloaded firewall and listen.send_recv_error to every routine (each applies it at its next turn). */
   reload(firewall: FirewallOptions, sendRecvError: SendRecvErrorMode): void {
     this.broadcast({ t: 'reload', firewall, sendRecvError });
@@ -265,6 +286,11 @@ export class Routines {
       case 'lighthouse': {
         const t = h.tunnel(m.localIndex);
         if (t !== undefined) h.control.lighthouse(t, Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), 0, m.bytes.byteLength);
+        break;
+      }
+      case 'relayControl': {
+        const t = h.tunnel(m.localIndex);
+        if (t !== undefined) h.control.relayControl?.(t, Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), 0, m.bytes.byteLength);
         break;
       }
       case 'proven': {

@@ -4,7 +4,7 @@
 // never the RelayFromIp it writes, which is stricter than 1.6.1.
 import { CONTROL_CREATE_RELAY_REQUEST, CONTROL_CREATE_RELAY_RESPONSE, encodeControl, type NebulaControl } from './control-msg.js';
 import {
-  RELAY_ESTABLISHED, RELAY_FORWARDING, RELAY_REQUESTED, RELAY_TERMINAL, RelayTable, type RelayEntry, type RelayVia,
+  RELAY_ESTABLISHED, RELAY_FORWARDING, RELAY_REQUESTED, RELAY_TERMINAL, RelayTable, type RelayEntry, type RelayObserver, type RelayVia,
 } from './relay-table.js';
 
 /** Counters of the relay manager (OverlayNode.status().relay). */
@@ -41,12 +41,14 @@ export interface RelayHost<V extends RelayVia> {
   log(msg: string, fields: Record<string, string | number>): void;
   /** A relay to `peer` we asked for is up: a pending handshake to it may go through it now. */
   relayUp?(peer: number): void;
+  /** Hears of every change to the table (replication to the routines); none by default. */
+  observer?: RelayObserver<V>;
 }
 
 /** Answers relay control messages and keeps the relay table. */
 export class RelayManager<V extends RelayVia> {
   /** The relay entries, which the data path reads. */
-  readonly table = new RelayTable<V>();
+  readonly table: RelayTable<V>;
   /** Counters. */
   readonly stats: RelayStats = { requestsIn: 0, requestsOut: 0, responsesIn: 0, responsesOut: 0, refused: 0, noTunnel: 0, unmatched: 0, malformed: 0 };
 
@@ -54,7 +56,9 @@ export class RelayManager<V extends RelayVia> {
    * amRelay: forward for others (relay.am_relay). terminal: accept relays to ourselves (we name
    * relays in relay.relays, so peers may reach us through them).
    */
-  constructor(private readonly host: RelayHost<V>, private readonly amRelay: boolean, private readonly terminal = false) {}
+  constructor(private readonly host: RelayHost<V>, private readonly amRelay: boolean, private readonly terminal = false) {
+    this.table = new RelayTable<V>(host.observer ?? null);
+  }
 
   /** An authenticated NebulaControl from tunnel `from`. */
   onMessage(from: V, m: NebulaControl): void {
@@ -183,6 +187,7 @@ export class RelayManager<V extends RelayVia> {
     }
     e.remoteIndex = m.responderRelayIndex;
     e.state = RELAY_ESTABLISHED;
+    this.table.changed(e);
     if (e.type === RELAY_TERMINAL) {
       this.host.relayUp?.(e.peer);
       return;
@@ -193,6 +198,7 @@ export class RelayManager<V extends RelayVia> {
       return;
     }
     aSide.state = RELAY_ESTABLISHED;
+    this.table.changed(aSide);
     this.respond(aSide, aSide.via.vpnIp, from.vpnIp);
   }
 

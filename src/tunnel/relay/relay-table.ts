@@ -54,12 +54,36 @@ export interface RelayEntry<V extends RelayVia> {
   readonly path: Endpoint | null;
 }
 
+/** Told of every change to a table: how main replicates its entries to the routines (routines.ts). */
+export interface RelayObserver<V extends RelayVia> {
+  /** `e` was added, or its state, remote index or partner changed. */
+  changed(e: RelayEntry<V>): void;
+  /** `e` left the table. */
+  removed(e: RelayEntry<V>): void;
+}
+
+/** A replica of another table's entry (RelayTable.put): the entry's fields, its partner by local index (0: none). */
+export interface RelayReplica<V extends RelayVia> {
+  readonly via: V;
+  readonly peer: number;
+  readonly type: RelayType;
+  readonly localIndex: number;
+  readonly remoteIndex: number;
+  readonly state: RelayStateValue;
+  readonly partner: number;
+  /** Port of the stand-in endpoint (terminal), 0 for none. */
+  readonly pathPort: number;
+}
+
 /** All relay entries of a node, by local index and by (tunnel, far end). */
 export class RelayTable<V extends RelayVia> {
   private readonly byIndex = new Map<number, RelayEntry<V>>();
   private readonly byVia = new Map<V, Map<number, RelayEntry<V>>>();
   private readonly byPath = new Map<number, RelayEntry<V>>();
   private nextPort = 1;
+
+  /** `observer` hears of every change (main's table with routines); none for a replica table. */
+  constructor(private readonly observer: RelayObserver<V> | null = null) {}
 
   /** The entry relayed packets naming `index` belong to. */
   get(index: number): RelayEntry<V> | undefined {
@@ -104,10 +128,8 @@ export class RelayTable<V extends RelayVia> {
     if (this.byIndex.size >= MAX_RELAYS || (onVia?.size ?? 0) >= MAX_RELAYS_PER_TUNNEL) return null;
     const path = type === RELAY_TERMINAL ? Endpoint.of(RELAY_PATH_IP, this.newPort()) : null;
     const e: RelayEntry<V> = { via, peer, type, localIndex: this.newIndex(), remoteIndex, state, partner: null, path };
-    this.byIndex.set(e.localIndex, e);
-    if (path !== null) this.byPath.set(path.port, e);
-    if (onVia === undefined) this.byVia.set(via, new Map([[peer, e]]));
-    else onVia.set(peer, e);
+    this.insert(e);
+    this.observer?.changed(e);
     return e;
   }
 
@@ -115,16 +137,54 @@ export class RelayTable<V extends RelayVia> {
   link(a: RelayEntry<V>, b: RelayEntry<V>): void {
     a.partner = b;
     b.partner = a;
+    this.observer?.changed(a);
+    this.observer?.changed(b);
+  }
+
+  /** The caller changed `e`'s state, remote index or partner: the observer hears of it. */
+  changed(e: RelayEntry<V>): void {
+    if (this.byIndex.get(e.localIndex) === e) this.observer?.changed(e);
+  }
+
+  /**
+   * Adds or updates the replica of another table's entry (same local index and stand-in port), and
+   * links it with its partner once both are here. Limits are the other table's to keep.
+   */
+  put(r: RelayReplica<V>): void {
+    let e = this.byIndex.get(r.localIndex);
+    if (e !== undefined && (e.via !== r.via || e.peer !== r.peer || e.type !== r.type || (e.path?.port ?? 0) !== r.pathPort)) {
+      this.forget(e.localIndex);
+      e = undefined;
+    }
+    if (e === undefined) {
+      const same = this.find(r.via, r.peer);
+      if (same !== undefined) this.forget(same.localIndex);
+      const path = r.pathPort === 0 ? null : Endpoint.of(RELAY_PATH_IP, r.pathPort);
+      e = { via: r.via, peer: r.peer, type: r.type, localIndex: r.localIndex, remoteIndex: r.remoteIndex, state: r.state, partner: null, path };
+      this.insert(e);
+    }
+    e.remoteIndex = r.remoteIndex;
+    e.state = r.state;
+    const p = r.partner === 0 ? undefined : this.byIndex.get(r.partner);
+    if (e.partner !== null && e.partner !== p && e.partner.partner === e) e.partner.partner = null;
+    e.partner = p ?? null;
+    if (p !== undefined) p.partner = e;
+  }
+
+  /** Removes the entry with local index `index` alone (a replica: the other table says what else goes). */
+  forget(index: number): void {
+    const e = this.byIndex.get(index);
+    if (e === undefined) return;
+    this.unlink(e);
+    if (e.partner !== null && e.partner.partner === e) e.partner.partner = null;
+    e.partner = null;
   }
 
   /** Removes `e` and, for a forwarding relay, its partner: one half of a relay is no relay. */
   remove(e: RelayEntry<V>): void {
     if (this.byIndex.get(e.localIndex) !== e) return;
-    this.byIndex.delete(e.localIndex);
-    if (e.path !== null && this.byPath.get(e.path.port) === e) this.byPath.delete(e.path.port);
-    const onVia = this.byVia.get(e.via);
-    if (onVia?.get(e.peer) === e) onVia.delete(e.peer);
-    if (onVia?.size === 0) this.byVia.delete(e.via);
+    this.unlink(e);
+    this.observer?.removed(e);
     const p = e.partner;
     e.partner = null;
     if (p !== null) {
@@ -152,6 +212,23 @@ export class RelayTable<V extends RelayVia> {
     this.byIndex.clear();
     this.byVia.clear();
     this.byPath.clear();
+  }
+
+  private insert(e: RelayEntry<V>): void {
+    this.byIndex.set(e.localIndex, e);
+    if (e.path !== null) this.byPath.set(e.path.port, e);
+    const onVia = this.byVia.get(e.via);
+    if (onVia === undefined) this.byVia.set(e.via, new Map([[e.peer, e]]));
+    else onVia.set(e.peer, e);
+  }
+
+  // Takes `e` out of the maps (its partner link is the caller's business).
+  private unlink(e: RelayEntry<V>): void {
+    this.byIndex.delete(e.localIndex);
+    if (e.path !== null && this.byPath.get(e.path.port) === e) this.byPath.delete(e.path.port);
+    const onVia = this.byVia.get(e.via);
+    if (onVia?.get(e.peer) === e) onVia.delete(e.peer);
+    if (onVia?.size === 0) this.byVia.delete(e.via);
   }
 
   // A port no terminal entry uses (MAX_RELAYS < 65535, so one is always free).
