@@ -1,4 +1,4 @@
-// `npm run bench:peers -- [--json] [--steps 1,100,1000] [--only tio,nebula] [--addresses 100] [--window 64] [--pings 200] [--rate-seconds 3] [--rate-window 64] [--grow-timeout 180]`
+// `npm run bench:peers -- [--json] [--steps 1,100,1000] [--only tio,nebula] [--addresses 100] [--window 64] [--pings 200] [--rate-seconds 3] [--rate-window 64] [--grow-timeout 180] [--profile] [--baseline DIR]`
 // Many peers against one node (issue 18), tio and nebula 1.6.1 configured
 // alike, side by side in one run. A scripted peer (bench/peers-peer.ts) holds
 // up to the last --steps count of tunnels to the node, each with its own
@@ -8,8 +8,13 @@
 // against the first count, the handshake rate of the new tunnels (--window
 // handshakes in flight), ping RTT one at a time round-robin over the
 // tunnels, and an echo rate with the node's CPU per echo. Topology and
-// method: bench/lib/peers-run.ts.
-import { release } from 'node:os';
+// method: bench/lib/peers-run.ts. `--profile` has the tio nodes and the
+// scripted peer write CPU profiles and prints their hot spots; `--baseline
+// DIR` adds, right after each tio contender, the same contender run from the
+// build in checkout DIR, so a change is measured against its parent in one run.
+import { existsSync, mkdtempSync } from 'node:fs';
+import { release, tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { onCleanup } from '../kit/cleanup.js';
 import { makePki } from '../kit/nebula-pki.js';
@@ -18,7 +23,8 @@ import { BenchError } from './lib/errors.js';
 import { MAX_ADDRESSES, measurePeers, NODE_OVER, type PeersSample } from './lib/peers-run.js';
 import { formatPeersJson, formatPeersRatios, formatPeersTable, parseSteps } from './lib/peers-report.js';
 import { runtime } from './lib/runtime.js';
-import { CONTENDERS, OVER_PREFIX, type Contender } from './lib/tunnel-contenders.js';
+import { BASELINE_SUFFIX, baselineContenders, CONTENDERS, OVER_PREFIX, type Contender } from './lib/tunnel-contenders.js';
+import { formatProfile, summarizeProfile } from './lib/tunnel-profile.js';
 import { ensureTools, toolVersion } from './lib/tunnel-tools.js';
 
 /** The contenders that can start a single node (tio, tio_plain, nebula). */
@@ -42,6 +48,7 @@ interface Options {
   rateWindow: number;
   growTimeoutS: number;
   contenders: Contender[];
+  profile: boolean;
 }
 
 function intOption(name: string, value: string, min: number, max: number): number {
@@ -63,13 +70,20 @@ function parseOptions(argv: string[]): Options {
       'rate-seconds': { type: 'string', default: DEFAULTS.rateSeconds },
       'rate-window': { type: 'string', default: DEFAULTS.rateWindow },
       'grow-timeout': { type: 'string', default: DEFAULTS.growTimeout },
+      profile: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
     },
     strict: true,
   });
   const names = values.only.split(',').map((s) => s.trim()).filter(Boolean);
   for (const n of names) if (!PEER_CONTENDERS.some((c) => c.name === n)) throw new BenchError('ERR_BENCH_ARGS', `--only: unknown ${n}; known: ${PEER_CONTENDERS.map((c) => c.name).join(', ')}`);
-  const contenders = PEER_CONTENDERS.filter((c) => names.includes(c.name));
+  let contenders = PEER_CONTENDERS.filter((c) => names.includes(c.name));
   if (contenders.length === 0) throw new BenchError('ERR_BENCH_ARGS', '--only is empty');
+  if (values.baseline !== undefined) {
+    const twins = baselineContenders(values.baseline, names);
+    if (twins.length === 0) throw new BenchError('ERR_BENCH_ARGS', '--baseline needs a tio contender in --only');
+    contenders = contenders.flatMap((c) => [c, ...twins.filter((t) => t.name === `${c.name}${BASELINE_SUFFIX}`)]);
+  }
   return {
     json: values.json,
     steps: parseSteps(values.steps),
@@ -80,6 +94,7 @@ function parseOptions(argv: string[]): Options {
     rateWindow: intOption('rate-window', values['rate-window'], 1, 4096),
     growTimeoutS: intOption('grow-timeout', values['grow-timeout'], 1, 3600),
     contenders,
+    profile: values.profile,
   };
 }
 
@@ -102,11 +117,12 @@ async function main(): Promise<number> {
   onCleanup(() => pki.dispose());
   const node = pki.hosts.get('node')!;
 
+  const profileDir = opts.profile ? mkdtempSync(join(tmpdir(), 'tio-bench-prof-')) : undefined;
   const samples: PeersSample[] = [];
   for (const c of opts.contenders) {
     const s = await measurePeers(c, {
       pki, node, steps: opts.steps, addresses: opts.addresses, window: opts.window, growTimeoutMs: opts.growTimeoutS * 1000,
-      pings: opts.pings, rateMs: opts.rateSeconds * 1000, rateWindow: opts.rateWindow,
+      pings: opts.pings, rateMs: opts.rateSeconds * 1000, rateWindow: opts.rateWindow, profileDir,
     }, (line) => process.stderr.write(`${line}\n`));
     if (s.error) process.stderr.write(`${c.name}: ${s.error}\n`);
     if (s.teardown) process.stderr.write(`${c.name}: ${s.teardown}\n`);
@@ -117,11 +133,29 @@ async function main(): Promise<number> {
   const tio = samples.find((s) => s.contender === 'tio');
   const neb = samples.find((s) => s.contender === 'nebula');
   if (tio && neb) console.log(`\n${formatPeersRatios(tio, neb)}`);
+  for (const twin of samples.filter((s) => s.contender.endsWith(BASELINE_SUFFIX))) {
+    const own = samples.find((s) => `${s.contender}${BASELINE_SUFFIX}` === twin.contender);
+    if (own) console.log(`\n${formatPeersRatios(own, twin)}`);
+  }
   console.log(`\n(KiB/tunnel: (RSS at N - RSS at ${opts.steps[0]}) / (N - ${opts.steps[0]}); handshakes: ${opts.window} in flight from ${opts.addresses} source addresses; `
     + `ping: ${opts.pings} one at a time round-robin; echo: ${opts.rateWindow} in flight for ${opts.rateSeconds} s round-robin; `
     + `peer certificates signed in ${samples.map((s) => `${s.signMs?.toFixed(0) ?? '-'} ms`).join(' / ')})`);
   console.log(`versions: ${Object.entries(ver).map(([k, x]) => `${k} ${x}`).join('; ')}`);
   if (opts.json) console.log(formatPeersJson(samples, ver));
+  if (profileDir) {
+    console.log(`\nCPU profiles (in ${profileDir}):`);
+    for (const file of samples.flatMap((s) => s.profiles)) {
+      if (!existsSync(file)) {
+        console.log(`${file}: not written (the process did not exit cleanly)`);
+        continue;
+      }
+      try {
+        console.log(formatProfile(file, summarizeProfile(file, 25)));
+      } catch (e) {
+        console.log(`${file}: unreadable: ${e instanceof Error ? e.message : String(e)}`);
+      }
+    }
+  }
   return samples.every((s) => s.error === undefined) ? 0 : 1;
 }
 

@@ -29,8 +29,8 @@ export interface PeerSpec {
 const READY_MS = 120_000;
 /** Margin on top of a command's own bound. */
 const REPLY_MARGIN_MS = 30_000;
-/** How long after a quit (then SIGKILL) it may take to exit. */
-const STOP_MS = 5_000;
+/** How long after a quit (then SIGKILL) it may take to exit: writing a CPU profile at exit takes a while. */
+const STOP_MS = 30_000;
 
 /** A running scripted peer. */
 export class ScriptedPeer {
@@ -69,9 +69,9 @@ export class ScriptedPeer {
     });
   }
 
-  /** Starts the peer in ns; resolves with it and its ready event once its certificates are signed. */
-  static async start(ns: Netns, spec: PeerSpec): Promise<{ peer: ScriptedPeer; ready: Extract<PeerEvent, { event: 'ready' }> }> {
-    const args = [PEERS_PEER, '--target', spec.target, '--node-ip', spec.nodeIp, '--ca', spec.ca, '--ca-key', spec.caKey,
+  /** Starts the peer in ns (`nodeArgs`: options for Node itself, e.g. --cpu-prof); resolves with it and its ready event once its certificates are signed. */
+  static async start(ns: Netns, spec: PeerSpec, nodeArgs: readonly string[] = []): Promise<{ peer: ScriptedPeer; ready: Extract<PeerEvent, { event: 'ready' }> }> {
+    const args = [...nodeArgs, PEERS_PEER, '--target', spec.target, '--node-ip', spec.nodeIp, '--ca', spec.ca, '--ca-key', spec.caKey,
       '--addresses', spec.addresses.join(','), '--count', String(spec.count), '--first-ip', spec.firstIp];
     // stdin stays a pipe: commands go there, and its EOF tells the peer we are gone.
     const peer = new ScriptedPeer(ns.spawn(process.execPath, args, { stdio: ['pipe', 'pipe', 'pipe'] }));

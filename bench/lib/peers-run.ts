@@ -9,6 +9,7 @@
 //
 //   N 198.18.40.1:4242 ==veth== P 198.18.40.2, plus peer source addresses 198.18.40.10..
 //   node 198.19.0.1/16           peers 198.19.1.1, 198.19.1.2, ... (one certificate and UDP port each)
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { addAddress, Netns, vethPair } from '../../kit/netns.js';
 import type { HostFiles, TestPki } from '../../kit/nebula-pki.js';
@@ -41,8 +42,9 @@ const SETTLE_FRACTION = 0.005;
 const SETTLE_MAX_MS = 6_000;
 /** A ping not answered within this counts as lost. */
 const PING_TIMEOUT_MS = 1_000;
-/** Grace for the node at stop. */
+/** Grace for the node at stop; longer when it writes a CPU profile at exit. */
 const NODE_STOP_MS = 5_000;
+const NODE_STOP_PROFILING_MS = 30_000;
 
 /** Peer source addresses 198.18.40.10, .11, ... */
 export function peerAddresses(n: number): string[] {
@@ -63,6 +65,8 @@ export interface PeersSpec {
   pings: number;
   rateMs: number;
   rateWindow: number;
+  /** When set: tio nodes and the scripted peer write CPU profiles into this dir. */
+  profileDir?: string;
 }
 
 /** The figures at one tunnel count. */
@@ -93,6 +97,8 @@ export interface PeersSample {
   /** Time the peer took to sign all its certificates, ms. */
   signMs?: number;
   steps: StepResult[];
+  /** CPU profiles this run wrote (node, then peer) when profiling. */
+  profiles: string[];
   error?: string;
   teardown?: string;
 }
@@ -124,7 +130,14 @@ function expect<K extends PeerEvent['event']>(e: PeerEvent, kind: K): Extract<Pe
 
 /** Runs c; never throws, always stops its processes and destroys its namespaces. */
 export async function measurePeers(c: Contender, spec: PeersSpec, progress: (line: string) => void): Promise<PeersSample> {
-  const out: PeersSample = { contender: c.name, steps: [] };
+  const out: PeersSample = { contender: c.name, steps: [], profiles: [] };
+  // A profile file name must be a file name: a baseline contender's name has an '@'.
+  const profArgs = (who: string): string[] => {
+    if (spec.profileDir === undefined) return [];
+    const name = `peers-${c.name.replace(/[^\w-]/g, '_')}-${who}.cpuprofile`;
+    out.profiles.push(join(spec.profileDir, name));
+    return ['--cpu-prof', `--cpu-prof-dir=${spec.profileDir}`, `--cpu-prof-name=${name}`];
+  };
   const spaces: Netns[] = [];
   let node: NsProcess | undefined;
   let peer: ScriptedPeer | undefined;
@@ -139,14 +152,14 @@ export async function measurePeers(c: Contender, spec: PeersSpec, progress: (lin
     const addresses = peerAddresses(spec.addresses);
     for (const a of addresses) addAddress(p, bIf, `${a}/24`);
 
-    node = c.startNode({ ns: n, pki: spec.pki, me: spec.node, listen: NODE_UNDER, peers: [], dev: 'peers0', side: 'node' });
+    node = c.startNode({ ns: n, pki: spec.pki, me: spec.node, listen: NODE_UNDER, peers: [], dev: 'peers0', side: 'node' }, c.name.startsWith('tio') ? profArgs('node') : []);
     await node.waitForLog('Nebula interface is active', NODE_READY_MS);
     const pid = node.pid;
     const max = spec.steps[spec.steps.length - 1]!;
     progress(`${c.name}: signing ${max} peer certificates...`);
     const started = await ScriptedPeer.start(p, {
       target: `${NODE_UNDER}:${NODE_PORT}`, nodeIp: NODE_OVER, ca: spec.pki.caCrt, caKey: spec.pki.caKey, addresses, count: max, firstIp: FIRST_PEER_OVER,
-    });
+    }, profArgs('peer'));
     peer = started.peer;
     out.signMs = started.ready.signMs;
     const running = node;
@@ -182,7 +195,7 @@ export async function measurePeers(c: Contender, spec: PeersSpec, progress: (lin
       out.teardown ??= `stopping the scripted peer: ${message(e)}`;
     }
     try {
-      await node?.stop(NODE_STOP_MS);
+      await node?.stop(spec.profileDir === undefined ? NODE_STOP_MS : NODE_STOP_PROFILING_MS);
     } catch (e) {
       out.teardown ??= `stopping ${c.name}: ${message(e)}`;
     }

@@ -66,8 +66,8 @@ export interface Contender {
   tools: readonly DebTool[];
   /** Starts the tunnel in ctx.a / ctx.b; the caller waits until it carries traffic. */
   start(ctx: SetupContext): Promise<RunningTunnel>;
-  /** Nebula-config contenders: starts one more node of the same kind (bench:dos's newcomer C). */
-  startNode?(spec: NodeSpec): NsProcess;
+  /** Nebula-config contenders: starts one more node of the same kind (bench:dos's newcomer C); tio's take Node options (`nodeArgs`, e.g. --cpu-prof), others ignore them. */
+  startNode?(spec: NodeSpec, nodeArgs?: readonly string[]): NsProcess;
 }
 
 /** One Nebula-config node: who it is, where it listens, whom it knows. */
@@ -135,7 +135,7 @@ function tioContender(name: string, tio: TioSetup): Contender {
   return {
     name,
     tools: [NEBULA_CERT],
-    startNode: (spec) => node(spec),
+    startNode: (spec, nodeArgs) => node(spec, nodeArgs),
     async start(ctx) {
       const { ha, hb } = hosts(ctx.pki);
       const profiles: string[] = [];

@@ -1,5 +1,5 @@
 /** `tio up -config FILE`: run a node from a Nebula config until SIGINT/SIGTERM; SIGHUP reloads (reload.ts). */
-import { OverlayNode, loadConfigFile, loggerFromConfig, nodeOptionsFromConfig } from '../tunnel/index.js';
+import { OverlayNode, loadConfigFile, loggerFromConfig, nodeOptionsFromConfig, turnSink } from '../tunnel/index.js';
 import type { Server } from 'node:http';
 import { serveMetrics } from './metrics-server.js';
 import { reload } from './reload.js';
@@ -8,7 +8,8 @@ import { statusLine, type StatusMark } from './status-line.js';
 /** Runs `tio up`; resolves with the process exit code. */
 export async function up(args: { config: string; netns?: string; test?: boolean }): Promise<number> {
   const { config, warnings } = await loadConfigFile(args.config);
-  const log = loggerFromConfig(config);
+  // One write per event-loop turn, not per line (a node answering many handshakes logs a line each).
+  const log = loggerFromConfig(config, turnSink().sink);
   for (const w of warnings) log.warn(w.message, { path: w.path });
   const opts = nodeOptionsFromConfig(config, log, { netns: args.netns });
   // -test: like nebula, validate the config (PKI included) and exit.

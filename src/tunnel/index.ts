@@ -28,6 +28,7 @@ export { nodeOptionsFromConfig, loggerFromConfig } from './node/from-config.js';
 // Options from code: the PKI, the log and the types NodeOptions names.
 export { loadPki, PkiError, type Pki, type PkiSource } from './node/pki.js';
 export { Logger, LOG_LEVELS, type LogLevel, type LogFormat, type LogFields, type LogSink } from './log/logger.js';
+export { turnSink, TURN_SINK_MAX_PENDING, type TurnSink } from './log/turn-sink.js';
 export { Endpoint } from '../udp/index.js';
 export type { HandshakeOptions } from './node/handshakes.js';
 export type { FirewallOptions } from './firewall/index.js';

@@ -84,6 +84,11 @@ export class HandshakeBudget {
     return true;
   }
 
+  /** True when this turn's allowance is spent: nothing more is admitted until the next turn. */
+  get turnSpent(): boolean {
+    return this.usedThisTurn >= this.o.perTurn;
+  }
+
   /** Stops the turn timer (node stopping). */
   close(): void {
     if (this.turnReset) clearImmediate(this.turnReset);

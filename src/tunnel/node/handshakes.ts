@@ -12,7 +12,10 @@
  * with a tunnel that proved its keys, so a forged Time cannot lock anyone out. A msg1 is
  * checked for everything that costs nothing (length, protobuf, certificate issuer,
  * expiry, blocklist) before the HandshakeBudget is asked for the signature check and
- * the curve operations.
+ * the curve operations. A msg1 that arrives once this turn's allowance is spent waits
+ * (copied, at most DEFERRED_MSG1_MAX of them) for the next turn instead of being
+ * refused: a burst of new peers in one receive batch is answered a turn later, not
+ * after the peers' 100 ms retransmission.
  */
 import {
   CertError, marshalHandshakeCertificate, precheckCertificate, recombineHandshakeCertificate, verifyCertificate, u32ToIp,
@@ -56,6 +59,11 @@ export interface HandshakeOptions {
 export const OLD_TUNNEL_SILENT_MS = 2000;
 /** How long a candidate whose peer's established tunnel stays alive waits for its proof before it is dropped. */
 export const CANDIDATE_TTL_MS = 10_000;
+/**
+ * msg1s held for the next turn when this turn's handshake allowance is spent: one receive batch
+ * (the UDP layer's RECV_BATCH_MAX, 64). Beyond it they are refused as over budget; ~64 x 1.5 KiB at most.
+ */
+export const DEFERRED_MSG1_MAX = 64;
 /** At most one log line per second for each kind of refused handshake; the rest are counted in the next line of that kind. */
 const REFUSAL_LOG_INTERVAL_MS = 1000;
 
@@ -109,6 +117,8 @@ export interface HandshakeStats {
   racesYielded: number;
   /** msg1 refused unexamined or unanswered: the source or this event-loop turn had no budget left (screen or budget). */
   overBudget: number;
+  /** msg1 held for a later turn because this turn's handshake allowance was spent (each is later counted in one outcome). */
+  deferred: number;
   /** Tunnels made from a msg1 while the peer had an established tunnel (waiting for proof). */
   candidates: number;
   /** Candidates that became the tunnel: a packet authenticated on them, or the old tunnel fell silent. */
@@ -141,8 +151,11 @@ export class HandshakeManager {
   /** Outcome counters. */
   readonly stats: HandshakeStats = {
     initiated: 0, completed: 0, responded: 0, cachedReplies: 0, timedOut: 0, rejected: 0, tooOld: 0, racesYielded: 0,
-    overBudget: 0, candidates: 0, promoted: 0, candidatesExpired: 0, remoteDenied: 0,
+    overBudget: 0, deferred: 0, candidates: 0, promoted: 0, candidatesExpired: 0, remoteDenied: 0,
   };
+  // msg1s waiting for the next turn's allowance (copies), and the immediate that will answer them.
+  private readonly deferredMsg1: { body: Buffer; from: Endpoint }[] = [];
+  private drainDeferred: NodeJS.Immediate | null = null;
 
   constructor(private readonly host: HandshakeHost, private readonly opts: HandshakeOptions) {
     this.handshakeCert = marshalHandshakeCertificate(host.pki.cert);
@@ -245,6 +258,9 @@ export class HandshakeManager {
     for (const c of this.candidateState.values()) clearTimeout(c.timer);
     this.candidateState.clear();
     this.answered.clear();
+    if (this.drainDeferred) clearImmediate(this.drainDeferred);
+    this.drainDeferred = null;
+    this.deferredMsg1.length = 0;
     this.budget.close();
     this.screen.close();
   }
@@ -336,13 +352,18 @@ export class HandshakeManager {
   }
 
   private onMsg1(body: Buffer, from: Endpoint): void {
-    const { log, pki, hostmap } = this.host;
     // A source sending more msg1 than any honest peer does is refused before even the parse.
     if (!this.screen.admit(from)) {
       this.stats.overBudget++;
       this.refused('Handshake refused: over budget', from, 'too many handshake messages from this address or in this turn', false);
       return;
     }
+    this.answerMsg1(body, from);
+  }
+
+  // A screened msg1, now or (deferred) in a later turn.
+  private answerMsg1(body: Buffer, from: Endpoint): void {
+    const { log, pki, hostmap } = this.host;
     // A byte-identical retransmission of the msg1 we answered gets the same msg2 (docs/PROTOCOL.md "Retries, duplicates and races").
     const key = body.length >= DH_LEN ? body.toString('hex', 0, DH_LEN) : '';
     const seen = this.answered.get(key);
@@ -354,6 +375,10 @@ export class HandshakeManager {
         return;
       }
       if (seen.isClosed) this.answered.delete(key);
+    }
+    if (this.budget.turnSpent) {
+      this.defer(body, from);
+      return;
     }
     // Everything up to the budget costs no signature check and no curve operation.
     const responder = new IxResponder({ cipher: this.host.cipher, staticKey: this.staticKey });
@@ -449,6 +474,38 @@ export class HandshakeManager {
     this.forgetCandidate(hostmap.candidate(vpnIp));
     hostmap.add(tunnel);
     this.host.tunnelUp(tunnel, queued);
+  }
+
+  // Holds a msg1 (a copy: body points into the receive batch) until a turn with allowance left.
+  private defer(body: Buffer, from: Endpoint): void {
+    if (this.deferredMsg1.length >= DEFERRED_MSG1_MAX) {
+      this.stats.overBudget++;
+      this.refused('Handshake refused: over budget', from, 'too many handshakes in this turn', false);
+      return;
+    }
+    this.stats.deferred++;
+    this.deferredMsg1.push({ body: Buffer.from(body), from });
+    this.drainDeferred ??= setImmediate(() => this.answerDeferred());
+  }
+
+  // Runs after the budget's own turn reset (scheduled when the allowance started to be used, so
+  // earlier): answers held msg1s while the new turn's allowance lasts, the rest wait for the next.
+  private answerDeferred(): void {
+    this.drainDeferred = null;
+    if (this.closed) return;
+    // Still spent here means the allowance never renews (perTurn 0): refuse rather than spin.
+    if (this.budget.turnSpent) {
+      for (const d of this.deferredMsg1.splice(0)) {
+        this.stats.overBudget++;
+        this.refused('Handshake refused: over budget', d.from, 'too many handshakes in this turn', false);
+      }
+      return;
+    }
+    while (this.deferredMsg1.length > 0 && !this.budget.turnSpent) {
+      const d = this.deferredMsg1.shift()!;
+      this.answerMsg1(d.body, d.from);
+    }
+    if (this.deferredMsg1.length > 0) this.drainDeferred = setImmediate(() => this.answerDeferred());
   }
 
   // `t` waits for its proof beside `old`; `old` is asked whether it is still alive.

@@ -9,5 +9,6 @@ export * from './ix-initiator.js';
 export * from './ix-options.js';
 export * from './ix-responder.js';
 export * from './nonce.js';
+export * from './okp-keys.js';
 export * from './symmetric-state.js';
 export * from './x25519.js';

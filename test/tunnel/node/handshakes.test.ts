@@ -6,6 +6,7 @@ import { IxInitiator, decodeHandshake, encodeHandshake, unixNanos } from '../../
 import { marshalHandshakeCertificate } from '../../../src/tunnel/cert/index.js';
 import { Endpoint } from '../../../src/udp/index.js';
 import { encodeHeader, HEADER_LEN } from '../../../src/tunnel/wire/index.js';
+import { DEFERRED_MSG1_MAX } from '../../../src/tunnel/node/handshakes.js';
 import { testManager } from '../../helpers/handshake-manager.js';
 import { makeFuzzPki, type FuzzHost } from '../../fuzz/pki.js';
 
@@ -163,4 +164,62 @@ test('remote_allow_list: a msg1 or a msg2 from a refused address is ignored and 
     a.dispose();
     b.dispose();
   }
+});
+
+/** Lets event-loop turns pass (setImmediate each) until `done`, at most `turns` of them. */
+async function turnsUntil(done: () => boolean, turns: number): Promise<void> {
+  for (let i = 0; i < turns && !done(); i++) await new Promise((r) => setImmediate(r));
+}
+
+test('msg1s beyond a turn\'s allowance are answered in the next turns, not refused; beyond one receive batch of them they are refused', async () => {
+  const perTurn = 3;
+  const b = testManager(pki.pool, bob, 'aes', [], { budget: { perSourceRate: 1000, perSourceBurst: 1000, perTurn, maxSources: 100 } });
+  try {
+    const peers = Array.from({ length: perTurn + DEFERRED_MSG1_MAX + 2 }, (_, i) => pki.host(`burst${i}`, `198.19.2.${i + 1}/16`));
+    for (const p of peers) {
+      const m = msg1(p);
+      b.m.onPacket(1, 0, m, 0, m.length, ELSEWHERE);
+    }
+    assert.equal(b.m.stats.responded, perTurn, 'this turn\'s allowance is answered at once');
+    assert.equal(b.m.stats.deferred, DEFERRED_MSG1_MAX, 'one receive batch of msg1s waits');
+    assert.equal(b.m.stats.overBudget, 2, 'the rest are refused');
+    await turnsUntil(() => b.m.stats.responded === perTurn + DEFERRED_MSG1_MAX, 4 * DEFERRED_MSG1_MAX);
+    assert.equal(b.m.stats.responded, perTurn + DEFERRED_MSG1_MAX, 'every waiting msg1 is answered');
+    assert.equal(b.sent.length, perTurn + DEFERRED_MSG1_MAX, 'one msg2 each');
+    assert.equal(b.hostmap.size, perTurn + DEFERRED_MSG1_MAX, 'one tunnel each');
+    assert.equal(b.m.stats.rejected, 0);
+  } finally {
+    b.dispose();
+  }
+});
+
+test('a retransmitted msg1 waiting beside its original is answered once, then from the cache', async () => {
+  const b = testManager(pki.pool, bob, 'aes', [], { budget: { perSourceRate: 1000, perSourceBurst: 1000, perTurn: 1, maxSources: 100 } });
+  try {
+    const first = msg1(pki.host('spender', '198.19.3.1/16'));
+    b.m.onPacket(1, 0, first, 0, first.length, ELSEWHERE);
+    const m = msg1(alice);
+    b.m.onPacket(1, 0, m, 0, m.length, DIALLED);
+    b.m.onPacket(1, 0, m, 0, m.length, DIALLED);
+    assert.equal(b.m.stats.deferred, 2, 'both copies wait: the turn is spent');
+    await turnsUntil(() => b.m.stats.responded + b.m.stats.cachedReplies === 3, 16);
+    assert.equal(b.m.stats.responded, 2, 'the original is answered');
+    assert.equal(b.m.stats.cachedReplies, 1, 'the copy gets the cached msg2');
+    assert.deepEqual(b.sent[2]!.bytes, b.sent[1]!.bytes, 'the same msg2 twice');
+  } finally {
+    b.dispose();
+  }
+});
+
+test('a stopped manager answers no msg1 it was holding', async () => {
+  const b = testManager(pki.pool, bob, 'aes', [], { budget: { perSourceRate: 1000, perSourceBurst: 1000, perTurn: 1, maxSources: 100 } });
+  const first = msg1(pki.host('spender2', '198.19.3.2/16'));
+  b.m.onPacket(1, 0, first, 0, first.length, ELSEWHERE);
+  const m = msg1(alice);
+  b.m.onPacket(1, 0, m, 0, m.length, DIALLED);
+  assert.equal(b.m.stats.deferred, 1);
+  b.dispose();
+  await turnsUntil(() => false, 4);
+  assert.equal(b.m.stats.responded, 1, 'only the msg1 answered before the stop');
+  assert.equal(b.sent.length, 1);
 });
