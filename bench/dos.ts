@@ -17,7 +17,7 @@ import { FLOOD_KINDS, type FloodKind } from './lib/dos-datagrams.js';
 import { formatDosJson, formatDosTable } from './lib/dos-report.js';
 import { MAX_SOURCES, measureDos, type DosSample, type Phase } from './lib/dos-run.js';
 import { runtime } from './lib/runtime.js';
-import { intOption } from './lib/cli-io.js';
+import { intOption, runMain } from './lib/cli-io.js';
 import { BenchError } from './lib/errors.js';
 import type { HostFiles } from '../kit/nebula-pki.js';
 import { BASE_TOOLS, CONTENDERS, OVER_A, OVER_B, OVER_PREFIX, type Contender } from './lib/tunnel-contenders.js';
@@ -142,12 +142,4 @@ async function main(): Promise<number> {
   return samples.every((s) => s.error === undefined) ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`bench:dos: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('dos', main);

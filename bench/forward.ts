@@ -9,6 +9,7 @@ import { formatJson, formatTable } from './lib/report.js';
 import { runMode, type ModeResult } from './lib/run-mode.js';
 import { runtimeLine } from './lib/runtime.js';
 import { ensureDebPackage, ensureRefForwarder } from './lib/tools.js';
+import { runMain } from './lib/cli-io.js';
 
 interface Options {
   json: boolean;
@@ -60,12 +61,4 @@ async function main(): Promise<number> {
   return results.every((r) => r.result) ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`bench:forward: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('forward', main);

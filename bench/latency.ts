@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { onCleanup } from '../kit/cleanup.js';
 import { rootSkipReason } from '../kit/netns.js';
 import { makePki } from '../kit/nebula-pki.js';
-import { intOption, writeChart } from './lib/cli-io.js';
+import { intOption, runMain, writeChart } from './lib/cli-io.js';
 import { BenchError } from './lib/errors.js';
 import { bulkPings, measureLatency, type LatencySpec } from './lib/latency-measure.js';
 import { formatLatencyJson, formatLatencyTable, summarizeLatency, type LatencySample } from './lib/latency-report.js';
@@ -116,12 +116,4 @@ async function main(): Promise<number> {
   return samples.every((s) => s.result) ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`bench:latency: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('latency', main);

@@ -26,6 +26,7 @@ import { runtime } from './lib/runtime.js';
 import { BASELINE_SUFFIX, baselineContenders, CONTENDERS, OVER_PREFIX, type Contender } from './lib/tunnel-contenders.js';
 import { formatProfile, summarizeProfile } from './lib/tunnel-profile.js';
 import { ensureTools, toolVersion } from './lib/tunnel-tools.js';
+import { runMain } from './lib/cli-io.js';
 
 /** The contenders that can start a single node (tio, tio_plain, nebula). */
 const PEER_CONTENDERS = CONTENDERS.filter((c) => c.startNode !== undefined);
@@ -159,12 +160,4 @@ async function main(): Promise<number> {
   return samples.every((s) => s.error === undefined) ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`bench:peers: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('peers', main);

@@ -11,6 +11,7 @@ import { SAMPLES, sampleGBs, sampleGBsAsync, warmUp, warmUpAsync } from './lib/s
 import { median } from './lib/stats.js';
 import { runtimeLine } from './lib/runtime.js';
 import { type PendingRow, type SegmentResult, formatSegmentJson, formatSegmentTable } from './lib/segment-report.js';
+import { runMain } from './lib/cli-io.js';
 
 async function warmUpCase(c: BenchCase): Promise<void> {
   if (c.async === true) await warmUpAsync(c.unit);
@@ -45,12 +46,4 @@ async function main(): Promise<number> {
   return 0;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`bench:segment: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('segment', main);

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import { onCleanup } from '../kit/cleanup.js';
 import { rootSkipReason } from '../kit/netns.js';
 import { makePki } from '../kit/nebula-pki.js';
-import { intOption, writeChart } from './lib/cli-io.js';
+import { intOption, runMain, writeChart } from './lib/cli-io.js';
 import { BenchError } from './lib/errors.js';
 import { runtime, runtimeLine } from './lib/runtime.js';
 import { OVER_R } from './lib/tunnel-relayed.js';
@@ -146,12 +146,4 @@ async function main(): Promise<number> {
   return samples.every((s) => s.result) ? 0 : 1;
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (e: unknown) => {
-    process.stderr.write(`bench:tunnel: ${e instanceof Error ? e.message : String(e)}\n`);
-    process.exitCode = 1;
-  },
-);
+runMain('tunnel', main);

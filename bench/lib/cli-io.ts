@@ -1,5 +1,6 @@
 // What the bench entry points share around their measurements: integer
-// options checked against their range, and result files written whole.
+// options checked against their range, result files written whole, and how
+// a run's outcome becomes the exit status.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { BenchError } from './errors.js';
@@ -28,4 +29,17 @@ export function writeChart(name: string, date: Date, svg: string): string {
   writeAtomic(chart, svg);
   writeAtomic(join(dir, `${name}-latest.svg`), svg);
   return chart;
+}
+
+/** Runs a bench's main: its result is the exit status; a throw is printed as `bench:NAME: message` and exits 1. */
+export function runMain(name: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (e: unknown) => {
+      process.stderr.write(`bench:${name}: ${e instanceof Error ? e.message : String(e)}\n`);
+      process.exitCode = 1;
+    },
+  );
 }
