@@ -231,14 +231,7 @@ export class InboundPath<T extends DataTunnel> {
     stats.aeadOpenCalls++;
     stats.aeadOpened++;
     const plen = aead.out[0]!;
-    if (plen < 0) {
-      stats.drops['outside-auth']++;
-      return;
-    }
-    if (t.window.update(hdr.counterHi, hdr.counterLo) !== null) {
-      stats.drops['outside-replay']++;
-      return;
-    }
+    if (!this.accepted(t, plen, hdr.counterHi, hdr.counterLo)) return;
     this.alive(t, i);
     this.host.control(t, type, subtype, b.buf, off + HEADER_LEN, plen);
   }
@@ -291,7 +284,6 @@ export class InboundPath<T extends DataTunnel> {
     const t = r.tunnel;
     if (n === 0 || t === null) return;
     const b = this.batch!;
-    const { stats } = this.host;
     const aead = r.fill(this.relayAead, b);
     r.clear();
     t.open.verify(aead);
@@ -299,14 +291,7 @@ export class InboundPath<T extends DataTunnel> {
     for (let k = 0; k < n; k++) {
       const e = this.relayEntry[k]!;
       this.relayEntry[k] = null;
-      if (aead.out[k]! < 0) {
-        stats.drops['outside-auth']++;
-        continue;
-      }
-      if (t.window.update(r.hi[k]!, r.lo[k]!) !== null) {
-        stats.drops['outside-replay']++;
-        continue;
-      }
+      if (!this.accepted(t, aead.out[k]!, r.hi[k]!, r.lo[k]!)) continue;
       lastGood = k;
       const i = r.idx[k]!;
       this.host.relayed?.(e, b.buf, b.offsets[i]!, b.lengths[i]!);
@@ -338,7 +323,21 @@ export class InboundPath<T extends DataTunnel> {
     return true;
   }
 
-  private alive(t: T, i: number): void {
+  // Whether a message the AEAD answered (plen < 0: its tag failed) authenticated and its counter
+  // (hi, lo) was new to t's replay window, which now records it; a refusal is counted by reason.
+  private accepted(t: T, plen: number, hi: number, lo: number): boolean {
+    if (plen < 0) {
+      this.host.stats.drops['outside-auth']++;
+      return false;
+    }
+    if (t.window.update(hi, lo) !== null) {
+      this.host.stats.drops['outside-replay']++;
+      return false;
+    }
+    return true;
+  }
+
+    private alive(t: T, i: number): void {
     t.lastInbound = this.now;
     t.testPendingSince = 0;
     t.recvErrors = 0;
@@ -376,15 +375,8 @@ export class InboundPath<T extends DataTunnel> {
     let passed = -1;
     for (let k = 0; k < n; k++) {
       const plen = aead.out[k]!;
-      if (plen < 0) {
-        stats.drops['outside-auth']++;
-        continue;
-      }
       // The check before decrypting saw the window as it was before this run; update() also rejects in-run duplicates.
-      if (t.window.update(r.hi[k]!, r.lo[k]!) !== null) {
-        stats.drops['outside-replay']++;
-        continue;
-      }
+      if (!this.accepted(t, plen, r.hi[k]!, r.lo[k]!)) continue;
       lastGood = k;
       good++;
       bytes += plen;
