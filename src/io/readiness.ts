@@ -4,6 +4,14 @@ import { SyscallError } from '../errors.js';
 
 type Waiter = { resolve: () => void; reject: (e: Error) => void };
 
+/** A reader called from the readiness callback itself (FdWatcher.follow). */
+export interface Follower {
+  /** The fd is readable (or errored: the next read reports it). */
+  onReady(): void;
+  /** The watcher closed: no more calls. */
+  onClosed(err: Error): void;
+}
+
 /**
  * One uv_poll per fd; at most one reader and one writer wait at a time (the
  * queue guarantees it). Close it before closing the fd.
@@ -19,6 +27,9 @@ export class FdWatcher {
   private handle: PollHandle | null;
   private reader: Waiter | null = null;
   private writer: Waiter | null = null;
+  // A reader that stays (follow()), and whether it is busy with an earlier batch.
+  private follower: Follower | null = null;
+  private followerPaused = false;
   // Poll bits: started in libuv, kept armed after a wake-up, and fired with nobody waiting.
   private active = 0;
   private keep = 0;
@@ -44,15 +55,56 @@ export class FdWatcher {
     return this.wait(POLL_WRITABLE);
   }
 
+  /**
+   * Calls f.onReady() from the readiness callback itself every time the fd is
+   * readable: nothing (no promise, no microtask) between the wake-up and the
+   * reader, which is what a lone packet's latency wants. Stays until close(),
+   * which calls f.onClosed once. Exclusive with readable(); the caller keeps it so.
+   */
+  follow(f: Follower): void {
+    if (this.failed) {
+      f.onClosed(this.failed);
+      return;
+    }
+    this.follower = f;
+    this.followerPaused = false;
+    this.update();
+  }
+
+  /** Stops calling the follower (it is done: its read failed); no onClosed. */
+  unfollow(): void {
+    this.follower = null;
+    this.followerPaused = false;
+    this.update();
+  }
+
+  /** The follower is busy with a batch: no onReady until resume() (readiness meanwhile is kept). */
+  pause(): void {
+    this.followerPaused = true;
+  }
+
+  /** The follower may read again: onReady at once if the fd became readable while paused. */
+  resume(): void {
+    const f = this.follower;
+    if (f === null || !this.followerPaused) return;
+    this.followerPaused = false;
+    const pending = (this.ready & POLL_READABLE) !== 0;
+    this.ready &= ~POLL_READABLE;
+    this.update();
+    if (pending && this.follower === f) f.onReady();
+  }
+
   /** Rejects all waiters, and every later wait, with `err` and releases the poll handle; idempotent. */
   close(err: Error): void {
     this.release();
     this.failed ??= err;
     const r = this.reader;
     const w = this.writer;
-    this.reader = this.writer = null;
+    const f = this.follower;
+    this.reader = this.writer = this.follower = null;
     r?.reject(err);
     w?.reject(err);
+    f?.onClosed(err);
   }
 
   private release(): void {
@@ -79,7 +131,8 @@ export class FdWatcher {
 
   private update(): void {
     if (!this.handle) return;
-    const waiting = (this.reader ? POLL_READABLE : 0) | (this.writer ? POLL_WRITABLE : 0);
+    const reading = this.reader !== null || (this.follower !== null && !this.followerPaused);
+    const waiting = (reading ? POLL_READABLE : 0) | (this.writer ? POLL_WRITABLE : 0);
     const want = waiting | this.keep;
     if (want !== this.active) {
       this.active = want;
@@ -91,9 +144,11 @@ export class FdWatcher {
         this.release();
         const rd = this.reader;
         const wr = this.writer;
+        const f = this.follower && !this.followerPaused ? this.follower : null;
         this.reader = this.writer = null;
         rd?.resolve();
         wr?.resolve();
+        f?.onReady();
         return;
       }
     }
@@ -111,13 +166,15 @@ export class FdWatcher {
     const fired = status < 0 ? POLL_READABLE | POLL_WRITABLE : events & (POLL_READABLE | POLL_WRITABLE);
     const r = fired & POLL_READABLE ? this.reader : null;
     const w = fired & POLL_WRITABLE ? this.writer : null;
-    if (fired & POLL_READABLE) this.fired(POLL_READABLE, r !== null, status < 0);
+    const f = fired & POLL_READABLE && !this.followerPaused ? this.follower : null;
+    if (fired & POLL_READABLE) this.fired(POLL_READABLE, r !== null || f !== null, status < 0);
     if (fired & POLL_WRITABLE) this.fired(POLL_WRITABLE, w !== null, status < 0);
     if (r) this.reader = null;
     if (w) this.writer = null;
     this.update();
     r?.resolve();
     w?.resolve();
+    f?.onReady();
   }
 
   // A direction fired: keep it armed for a waiter that was woken, or disarm it and remember it is ready.

@@ -13,6 +13,7 @@ import { MAX_GSO_BYTES, MAX_GSO_HEADER, checkGsoGeometry, prepareGsoHeaders, typ
 import type { Capabilities } from './offload.js';
 import { Packet } from './packet.js';
 import { FdWatcher, SignalWatcher } from '../io/readiness.js';
+import { followReads } from '../io/follow-reads.js';
 import { applyVnetHeader } from './vnet-decode.js';
 import { WriteChain } from './write-chain.js';
 import { WriteOp } from './write-op.js';
@@ -170,6 +171,28 @@ export class Queue implements AsyncIterable<Packet[]> {
       return Promise.reject(e);
     }
     return batch ? Promise.resolve(batch) : this.readWhenReady();
+  }
+
+  /**
+   * Reads in callback mode, for the lowest latency: onBatch(batch) runs from
+   * the readiness callback itself, so a packet that arrives alone is read and
+   * handled in the same call, with no promise in between. The batch is valid
+   * until onBatch returns or, when it returns a promise, until that settles;
+   * no read happens meanwhile. onEnd runs once: with ClosedError when the queue
+   * closes (the receive buffer is freed then), else with the read's or onBatch's
+   * error. Exclusive with read() and iteration (BusyError).
+   */
+  readEach(onBatch: (batch: Packet[]) => Promise<void> | undefined, onEnd: (err: Error) => void): void {
+    if (this.readPending) throw new BusyError('readEach()');
+    this.readPending = true;
+    followReads(this.watcher, () => {
+      if (this.closed) throw this.closedError();
+      return this.drain();
+    }, onBatch, (err) => {
+      this.readPending = false;
+      if (this.closed) releaseBuffer(this.rx.buffer as ArrayBuffer);
+      onEnd(err);
+    });
   }
 
   /** Iterates batches until the queue is closed. */

@@ -3,6 +3,7 @@ import { native, releaseBuffer } from '../native.js';
 import { BusyError, ClosedError, SyscallError, type TioError } from '../errors.js';
 import { inNetns } from '../io/netns.js';
 import { FdWatcher } from '../io/readiness.js';
+import { followReads } from '../io/follow-reads.js';
 import { UdpBatch } from './batch.js';
 import * as Errno from '../errno.js';
 import { GRO_SLOT_BYTES, RECV_META, SOCKADDR_SLOT_BYTES } from './constants.js';
@@ -155,6 +156,28 @@ export class UdpSocket implements AsyncIterable<UdpBatch> {
       return Promise.reject(e);
     }
     return this.recvWhenReady();
+  }
+
+  /**
+   * Receives in callback mode, for the lowest latency: onBatch(batch) runs
+   * from the readiness callback itself, so a datagram that arrives alone is
+   * received and handled in the same call, with no promise in between. The
+   * batch is valid until onBatch returns or, when it returns a promise, until
+   * that settles; no receive happens meanwhile. onEnd runs once: with
+   * ClosedError when the socket closes (the receive buffer is freed then), else
+   * with the receive's or onBatch's error. Exclusive with recv() and iteration (BusyError).
+   */
+  recvEach(onBatch: (batch: UdpBatch) => Promise<void> | undefined, onEnd: (err: Error) => void): void {
+    if (this.recvPending) throw new BusyError('recvEach()');
+    this.recvPending = true;
+    followReads(this.watcher, () => {
+      if (this.closed) throw this.closedErr();
+      return this.drain() ? this.batch : null;
+    }, onBatch, (err) => {
+      this.recvPending = false;
+      if (this.closed) releaseBuffer(this.rx.buffer as ArrayBuffer);
+      onEnd(err);
+    });
   }
 
   /** Iterates batches until the socket is closed. */

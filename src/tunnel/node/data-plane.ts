@@ -178,12 +178,9 @@ export class DataPlane<T extends DataTunnel> {
   /** Starts the read loops of the queue and the socket. */
   run(): void {
     const q = this.queue;
-    this.loops.push(this.loop('inside', async () => {
-      for await (const batch of q) await this.outboundTurns.run(() => this.sendBatch(batch));
-    }));
-    this.loops.push(this.loop('outside', async () => {
-      for await (const b of this.udp) await this.inboundTurns.run(() => this.receiveBatch(b));
-    }));
+    // Callback mode: a batch goes from the readiness callback into its path in the same call.
+    this.loops.push(this.loop('inside', (end) => q.readEach((batch) => this.outboundTurns.runNow(() => this.sendBatch(batch)), end)));
+    this.loops.push(this.loop('outside', (end) => this.udp.recvEach((b) => this.inboundTurns.runNow(() => this.receiveBatch(b)), end)));
   }
 
   /** Sends inner packets read elsewhere (held for a handshake, handed over by a routine) through this data plane. */
@@ -307,14 +304,11 @@ export class DataPlane<T extends DataTunnel> {
 
   // A read loop ends when close() closes its queue or socket; ending any other way (the TUN
   // deleted under us, an exception) is a failure the node stops on, as nebula exits.
-  private async loop(name: string, body: () => Promise<void>): Promise<void> {
-    try {
-      await body();
-    } catch (e) {
-      if (!(e instanceof ClosedError)) {
-        if (!this.closing) this.control.failed(`${name} loop failed`, (e as Error).stack ?? String(e));
-        return;
-      }
+  private async loop(name: string, start: (end: (err: Error) => void) => void): Promise<void> {
+    const e = await new Promise<Error>((resolve) => start(resolve));
+    if (!(e instanceof ClosedError)) {
+      if (!this.closing) this.control.failed(`${name} loop failed`, e.stack ?? String(e));
+      return;
     }
     if (this.closing === null) {
       const what = name === 'inside' ? `TUN device ${this.queue.name} closed (deleted?)` : 'UDP socket closed';

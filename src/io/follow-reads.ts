@@ -1,0 +1,59 @@
+/** Reading in callback mode, shared by tun/ and udp/: the readiness callback reads and hands the batch on. */
+import type { FdWatcher } from './readiness.js';
+
+/**
+ * Calls read() from watcher's readiness callback and hands what it returns to
+ * onBatch, in that same call: a lone packet is read and handled with no
+ * promise or microtask in between. read() returns null when nothing usable was
+ * there and throws on a read error. When onBatch returns a promise, the batch
+ * is in use until it settles and no read happens meanwhile. onEnd runs once:
+ * with the watcher's close error (after a batch in use settles), a read
+ * error, or onBatch's error.
+ */
+export function followReads<T>(
+  watcher: FdWatcher,
+  read: () => T | null,
+  onBatch: (batch: T) => Promise<void> | undefined,
+  onEnd: (err: Error) => void,
+): void {
+  let ended = false;
+  let busy = false;
+  let closedWhileBusy: Error | null = null;
+  const end = (err: Error): void => {
+    if (ended) return;
+    ended = true;
+    onEnd(err);
+  };
+  const fail = (err: unknown): void => {
+    busy = false;
+    watcher.unfollow();
+    end(err instanceof Error ? err : new Error(String(err)));
+  };
+  const settled = (): void => {
+    busy = false;
+    if (closedWhileBusy !== null) end(closedWhileBusy);
+    else watcher.resume();
+  };
+  watcher.follow({
+    onReady(): void {
+      if (ended || busy) return;
+      let pending: Promise<void> | undefined;
+      try {
+        const batch = read();
+        if (batch === null) return;
+        pending = onBatch(batch);
+      } catch (e) {
+        fail(e);
+        return;
+      }
+      if (pending === undefined) return;
+      busy = true;
+      watcher.pause();
+      pending.then(settled, fail);
+    },
+    onClosed(err: Error): void {
+      if (busy) closedWhileBusy = err;
+      else end(err);
+    },
+  });
+}
