@@ -1,7 +1,11 @@
 // What bench:latency measures on one live tunnel, in this order: ping RTTs
-// while idle; ping RTTs under one bulk iperf3 TCP stream, with the CPU time
-// of the tunnel's processes over that stream per GB it moved; then the rate
-// of 64-byte UDP datagrams, sent unlimited, that reach the far end.
+// under one bulk iperf3 TCP stream, with the CPU time of the tunnel's
+// processes over that stream per GB it moved; the rate of 64-byte UDP
+// datagrams, sent unlimited, that reach the far end; then, once the tunnel
+// has been quiet for IDLE_SETTLE_S, ping RTTs while idle. Idle comes last so
+// that it measures a tunnel that has carried traffic, as a deployed one has:
+// right after start a JIT-compiled node still runs much of its path in the
+// interpreter (docs/ARCHITECTURE.md "Lone packets").
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuSecondsOf } from '../../kit/proc.js';
 import { BenchError } from './errors.js';
@@ -42,6 +46,8 @@ export const UDP_PAYLOAD = 64;
 export const BULK_PING_DELAY_S = 1;
 /** Seconds of the bulk stream left after its last ping (ping's own wait for the last answer). */
 const BULK_TAIL_S = 1;
+/** Seconds of quiet before the idle pings: nothing in flight, every queue drained. */
+const IDLE_SETTLE_S = 1;
 
 /** p50 and p99 of a ping series; throws when nothing was answered. */
 function rttPercentiles(p: PingOutput, what: string): { p50: number; p99: number } {
@@ -62,7 +68,6 @@ export function bulkPings(spec: LatencySpec): number {
 export async function measureLatency(live: LiveTunnel, spec: LatencySpec): Promise<LatencyResult> {
   const { a, b, tunnel } = live;
   const addr = tunnel.serverAddr;
-  const idle = rttPercentiles(await pingRun(a, addr, spec.idlePings, spec.pingIntervalS), 'idle pings');
 
   const pids = tunnel.pids;
   let cpu0 = 0;
@@ -79,6 +84,8 @@ export async function measureLatency(live: LiveTunnel, spec: LatencySpec): Promi
   if (!(bulk.bytes > 0)) throw new BenchError('ERR_BENCH_IPERF', 'the bulk stream moved no bytes');
 
   const udpPps = await iperfUdpRate(a, b, addr, spec.udpSeconds, UDP_PAYLOAD);
+  await sleep(IDLE_SETTLE_S * 1000);
+  const idle = rttPercentiles(await pingRun(a, addr, spec.idlePings, spec.pingIntervalS), 'idle pings');
   const out: LatencyResult = { idleP50Ms: idle.p50, idleP99Ms: idle.p99, bulkP50Ms: loaded.p50, bulkP99Ms: loaded.p99, bulkGbps: bulk.gbps, udpPps };
   if (pids.length > 0) out.cpuSPerGb = cpu / (bulk.bytes / 1e9);
   return out;
