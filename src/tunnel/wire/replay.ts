@@ -1,5 +1,6 @@
 // Nebula's anti-replay window (docs/PROTOCOL.md "Replay window", nebula bits.go): a ring of 1024 flags
-// indexed by counter mod 1024 plus `current`, the highest accepted counter.
+// indexed by counter mod 1024 plus `current`, the highest accepted counter. The flags are bits
+// (128 bytes a tunnel, not 1 KiB: memory per tunnel counts at thousands of peers).
 //
 // Counters are u64 and arrive as u32 halves (hi, lo). Arithmetic uses the signed distance
 // d = counter - current as a double: exact while |d| < 2^53 and, beyond that, still on the
@@ -11,6 +12,8 @@ import { TWO_POW_32, counterNumber } from './counter.js';
 import { DROP_REPLAY_DUPLICATE, DROP_REPLAY_TOO_OLD, type ReplayDropReason } from './reasons.js';
 
 const SLOT_MASK = REPLAY_WINDOW - 1;
+/** 32 flags per word. */
+const WORDS = REPLAY_WINDOW >>> 5;
 
 /**
  * Per-tunnel receive window. Call check() before decrypting (a refusal there earns the sender a
@@ -18,7 +21,8 @@ const SLOT_MASK = REPLAY_WINDOW - 1;
  * A new window is in the post-handshake state: 0, 1 and 2 marked seen, highest = 2 (docs/PROTOCOL.md "Replay window").
  */
 export class ReplayWindow {
-  private readonly slots = new Uint8Array(REPLAY_WINDOW);
+  // Flag of slot s: bit (s & 31) of word s >>> 5.
+  private readonly slots = new Int32Array(WORDS);
   private curHi = 0;
   private curLo = 0;
 
@@ -29,9 +33,7 @@ export class ReplayWindow {
   /** Returns the window to its post-handshake state: 0, 1, 2 seen, highest = 2. */
   reset(): void {
     this.slots.fill(0);
-    this.slots[0] = 1;
-    this.slots[1] = 1;
-    this.slots[2] = 1;
+    this.slots[0] = 0b111;
     this.curHi = 0;
     this.curLo = 2;
   }
@@ -60,7 +62,7 @@ export class ReplayWindow {
     const d = this.distance(hi, lo);
     if (d > 0) return null;
     if ((this.currentAtLeastWindow() && d > -REPLAY_WINDOW) || (hi === 0 && lo < REPLAY_WINDOW)) {
-      return this.slots[lo & SLOT_MASK] === 0 ? null : DROP_REPLAY_DUPLICATE;
+      return this.seen(lo & SLOT_MASK) ? DROP_REPLAY_DUPLICATE : null;
     }
     return DROP_REPLAY_TOO_OLD;
   }
@@ -78,18 +80,30 @@ export class ReplayWindow {
         this.slots.fill(0);
       } else {
         // Counters between the old highest and this one may still arrive: free their slots.
-        for (let k = 1; k < d; k++) this.slots[(this.curLo + k) & SLOT_MASK] = 0;
+        for (let k = 1; k < d; k++) this.clear((this.curLo + k) & SLOT_MASK);
       }
-      this.slots[slot] = 1;
+      this.mark(slot);
       this.curHi = hi >>> 0;
       this.curLo = lo >>> 0;
       return null;
     }
     const inWindow = this.currentAtLeastWindow() ? d > -REPLAY_WINDOW : hi === 0 && lo < REPLAY_WINDOW;
     if (!inWindow) return DROP_REPLAY_TOO_OLD;
-    if (d === 0 || this.slots[slot] !== 0) return DROP_REPLAY_DUPLICATE;
-    this.slots[slot] = 1;
+    if (d === 0 || this.seen(slot)) return DROP_REPLAY_DUPLICATE;
+    this.mark(slot);
     return null;
+  }
+
+  private seen(slot: number): boolean {
+    return (this.slots[slot >>> 5]! & (1 << (slot & 31))) !== 0;
+  }
+
+  private mark(slot: number): void {
+    this.slots[slot >>> 5]! |= 1 << (slot & 31);
+  }
+
+  private clear(slot: number): void {
+    this.slots[slot >>> 5]! &= ~(1 << (slot & 31));
   }
 
   /** Signed counter - highest; exact while small, correct in sign and magnitude class when huge. */
