@@ -3,6 +3,9 @@
  * keep them until V8 collects the views, and a process that starts and stops
  * nodes repeatedly piles them up in the malloc heap. */
 #include "tio.h"
+#ifdef __GLIBC__
+#include <malloc.h>
+#endif
 
 /* bufferRelease(arrayBuffer) -> 0 | -1
  * Detaches arrayBuffer, which frees its backing store at once: every view of
@@ -18,6 +21,22 @@ static napi_value buffer_release(napi_env env, napi_callback_info info) {
   return tio_int(env, napi_detach_arraybuffer(env, argv[0]) == napi_ok ? 0 : -1);
 }
 
+/* mallocTrim() -> 1 | 0
+ * Hands the malloc heap's free pages back to the kernel (glibc malloc_trim(0):
+ * the free space at the top of each arena and every whole free page inside
+ * them). Memory a burst of work freed (handshakes, OpenSSL key objects) stays
+ * resident otherwise. 1 when something was released; 0 when nothing was, or
+ * without glibc. */
+static napi_value malloc_trim_js(napi_env env, napi_callback_info info) {
+  (void)info;
+#ifdef __GLIBC__
+  return tio_int(env, malloc_trim(0) ? 1 : 0);
+#else
+  return tio_int(env, 0);
+#endif
+}
+
 void tio_register_memory(napi_env env, napi_value exports) {
   tio_export(env, exports, "bufferRelease", buffer_release);
+  tio_export(env, exports, "mallocTrim", malloc_trim_js);
 }

@@ -119,6 +119,8 @@ export interface NativeAddon extends NativeAead, NativeUdp {
   copyPieces(src: Uint8Array, offs: Int32Array, lens: Int32Array, n: number, dst: Uint8Array, dstOff: number): number;
   /** Detaches an ArrayBuffer the caller owns, freeing its memory now; -1 if it cannot be detached (native/memory.c). */
   bufferRelease(buf: ArrayBuffer): number;
+  /** Returns the malloc heap's free pages to the kernel (glibc malloc_trim(0)); 1 if any were (native/memory.c). */
+  mallocTrim(): number;
   closeFd(fd: number): number;
   dupFd(fd: number): number;
   eventfdCreate(): number;
@@ -194,4 +196,9 @@ export const native: NativeAddon = loaded ?? new Proxy({} as NativeAddon, {
  */
 export function releaseBuffer(buf: ArrayBuffer): void {
   if (loaded !== null && buf.byteLength > 0) loaded.bufferRelease(buf);
+}
+
+/** Returns the malloc heap's free pages to the kernel (glibc malloc_trim); true if any were. Without the addon, false. */
+export function trimMallocHeap(): boolean {
+  return loaded !== null && loaded.mallocTrim() === 1;
 }

@@ -7,6 +7,7 @@ import type { TunDevice } from '../../tun/index.js';
 import type { UdpSocket } from '../../udp/index.js';
 import type { LighthouseClient, LighthouseServer, Punchy } from '../lighthouse/index.js';
 import type { HandshakeManager } from './handshakes.js';
+import type { HeapTrimmer } from './heap-trim.js';
 import type { Hostmap } from './hostmap.js';
 import type { Tunnel } from './tunnel.js';
 
@@ -26,6 +27,8 @@ export interface NodeInternals {
   readonly lighthouseServer: LighthouseServer | null;
   /** Hole punching. */
   readonly punchy: Punchy;
+  /** When the node returns freed malloc memory to the kernel. */
+  readonly heapTrimmer: HeapTrimmer;
 }
 
 // Keyed weakly: a stopped node and its internals are collected together.

@@ -39,6 +39,7 @@ import { DirectProber } from './promote.js';
 import type { NodeStats } from './stats.js';
 import { nodeCounters, tunnelStatus, type NodeStatus } from './status.js';
 import { exposeInternals } from './internals.js';
+import { HeapTrimmer } from './heap-trim.js';
 import type { Tunnel } from './tunnel.js';
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -86,6 +87,7 @@ export class OverlayNode {
   private readonly workers: Routines | null = null;
   private timer: NodeJS.Timeout | null = null;
   private lastCertCheck = 0;
+  private readonly heapTrimmer = new HeapTrimmer();
   private stopping: Promise<void> | null = null;
   private markStopped!: () => void;
   /** Resolves once the node has stopped, by stop() or by itself (then `failure` says why). */
@@ -228,7 +230,7 @@ export class OverlayNode {
     this.ready = this.workers === null ? RESOLVED : this.workers.ready;
     exposeInternals(this, {
       device, udp, hostmap: this.hostmap, handshakes: this.handshakes, lighthouse: this.lighthouse,
-      lighthouseServer: this.lighthouseServer, punchy: this.punchy,
+      lighthouseServer: this.lighthouseServer, punchy: this.punchy, heapTrimmer: this.heapTrimmer,
     });
   }
 
@@ -643,6 +645,8 @@ export class OverlayNode {
     this.lighthouse?.tick();
     this.punchy.tick();
     this.prober?.tick(now);
+    const hs = this.handshakes.stats;
+    this.heapTrimmer.tick(now, hs.completed + hs.responded + this.hostmap.size);
   }
 
   // pki.disconnect_invalid (connection_manager.go handleInvalidCertificate in 1.6.1): a tunnel whose
