@@ -5,6 +5,7 @@
 // destroy() SIGKILLs it on every other exit path.
 import type { ChildProcess, SpawnOptions } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
+import { NODE_FLAGS } from '../src/cli/node-flags.js';
 import { collectLines } from './lines.js';
 import type { Netns } from './netns.js';
 import { waitFor } from './wait.js';
@@ -93,9 +94,9 @@ export class NsProcess {
 export type TioProcess = NsProcess;
 
 /**
- * Starts `node [nodeArgs] tio up -config file` in ns (nodeArgs: e.g. --cpu-prof for a bench);
+ * Starts `node [tio's NODE_FLAGS] [nodeArgs] tio up -config file` in ns (nodeArgs: e.g. --cpu-prof for a bench);
  * `main` is the CLI entry to run, this checkout's unless a bench compares another build.
  */
 export function startTio(ns: Netns, config: string, what = 'tio', nodeArgs: readonly string[] = [], main = TIO_MAIN): TioProcess {
-  return NsProcess.start(ns, what, process.execPath, [...nodeArgs, main, 'up', '-config', config]);
+  return NsProcess.start(ns, what, process.execPath, [...NODE_FLAGS, ...nodeArgs, main, 'up', '-config', config]);
 }

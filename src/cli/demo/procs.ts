@@ -3,6 +3,7 @@
 import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import type { Rig } from './rig.js';
+import { NODE_FLAGS } from '../node-flags.js';
 
 /** dist/src/cli/main.js: the `tio` command the nodes run. */
 export const MAIN_JS = fileURLToPath(new URL('../main.js', import.meta.url));
@@ -84,9 +85,10 @@ export interface Collected {
   closed: boolean;
 }
 
-/** Spawns `node script args` in ns and collects its output. */
+/** Spawns `node script args` in ns and collects its output; the `tio` command (MAIN_JS) with its NODE_FLAGS. */
 export function spawnNode(rig: Rig, ns: string, script: string, args: readonly string[]): Collected {
-  const child = rig.spawnIn(ns, process.execPath, [script, ...args]);
+  const flags = script === MAIN_JS ? NODE_FLAGS : [];
+  const child = rig.spawnIn(ns, process.execPath, [...flags, script, ...args]);
   const lines: string[] = [];
   eachLine(child.stdout, (l) => lines.push(l));
   eachLine(child.stderr, (l) => lines.push(l));
