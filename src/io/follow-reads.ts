@@ -6,15 +6,19 @@ import type { FdWatcher } from './readiness.js';
  * onBatch, in that same call: a lone packet is read and handled with no
  * promise or microtask in between. read() returns null when nothing usable was
  * there and throws on a read error. When onBatch returns a promise, the batch
- * is in use until it settles and no read happens meanwhile. onEnd runs once:
- * with the watcher's close error (after a batch in use settles), a read
- * error, or onBatch's error.
+ * is in use until it settles and no read happens meanwhile; then, if more()
+ * says the last read stopped before the source was empty, the next read
+ * happens at once rather than after another trip through the event loop's
+ * poll (under load, one epoll_wait per batch saved). onEnd runs once: with
+ * the watcher's close error (after a batch in use settles), a read error, or
+ * onBatch's error.
  */
 export function followReads<T>(
   watcher: FdWatcher,
   read: () => T | null,
   onBatch: (batch: T) => Promise<void> | undefined,
   onEnd: (err: Error) => void,
+  more: () => boolean = () => false,
 ): void {
   let ended = false;
   let busy = false;
@@ -31,10 +35,15 @@ export function followReads<T>(
   };
   const settled = (): void => {
     busy = false;
-    if (closedWhileBusy !== null) end(closedWhileBusy);
-    else watcher.resume();
+    if (closedWhileBusy !== null) {
+      end(closedWhileBusy);
+      return;
+    }
+    // resume() itself reads if readiness came while the batch was in use.
+    watcher.resume();
+    if (!busy && !ended && more()) follower.onReady();
   };
-  watcher.follow({
+  const follower = {
     onReady(): void {
       if (ended || busy) return;
       let pending: Promise<void> | undefined;
@@ -55,5 +64,6 @@ export function followReads<T>(
       if (busy) closedWhileBusy = err;
       else end(err);
     },
-  });
+  };
+  watcher.follow(follower);
 }

@@ -192,7 +192,7 @@ export class Queue implements AsyncIterable<Packet[]> {
       this.readPending = false;
       if (this.closed) releaseBuffer(this.rx.buffer as ArrayBuffer);
       onEnd(err);
-    });
+    }, () => this.rxState[0] !== 1);
   }
 
   /** Iterates batches until the queue is closed. */

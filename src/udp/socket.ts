@@ -177,7 +177,7 @@ export class UdpSocket implements AsyncIterable<UdpBatch> {
       this.recvPending = false;
       if (this.closed) releaseBuffer(this.rx.buffer as ArrayBuffer);
       onEnd(err);
-    });
+    }, () => !this.emptied);
   }
 
   /** Iterates batches until the socket is closed. */
