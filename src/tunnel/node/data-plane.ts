@@ -305,7 +305,14 @@ export class DataPlane<T extends DataTunnel> {
   // A read loop ends when close() closes its queue or socket; ending any other way (the TUN
   // deleted under us, an exception) is a failure the node stops on, as nebula exits.
   private async loop(name: string, start: (end: (err: Error) => void) => void): Promise<void> {
-    const e = await new Promise<Error>((resolve) => start(resolve));
+    const e = await new Promise<Error>((resolve) => {
+      try {
+        start(resolve);
+      } catch (err) {
+        // Reading could not start (a second reader: BusyError): the loop failed.
+        resolve(err instanceof Error ? err : new Error(String(err)));
+      }
+    });
     if (!(e instanceof ClosedError)) {
       if (!this.closing) this.control.failed(`${name} loop failed`, e.stack ?? String(e));
       return;
