@@ -1,5 +1,5 @@
 // X25519 on raw 32-byte keys via node:crypto, imported as JWK (okp-keys.ts).
-import { diffieHellman, generateKeyPairSync, type KeyObject } from 'node:crypto';
+import { diffieHellman, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
 import { DH_LEN } from './constants.js';
 import { NoiseError } from './errors.js';
 import { okpPrivateKeyObject, okpPublicKeyObject, okpRawPublicKey } from './okp-keys.js';
@@ -52,17 +52,23 @@ export function x25519KeyPair(privateKey: Uint8Array): KeyPair {
 
 /**
  * A fresh random key pair (as flynn/noise's GenerateKeypair: 32 random bytes, public derived).
- * OpenSSL makes it and hands the raw halves out as JWK (~45 us); its KeyObject is kept for the DH that follows.
+ * OpenSSL makes it and hands the raw halves out as JWK from inside the key generation; the private
+ * KeyObject for the DH that follows is imported from them (~80 us in all).
+ *
+ * Never export() a KeyObject that generateKeyPairSync returned: Node 20 deadlocks when a
+ * garbage collection runs during that export and finalizes the generation job, whose destructor
+ * takes the key's mutex that the export holds (seen: a node stuck in a futex, its stack
+ * ExportJWKEdKey -> GC -> ~KeyGenJob -> mutex lock; more likely with a small young generation).
  */
 export function generateX25519KeyPair(): KeyPair {
-  const { privateKey: obj } = generateKeyPairSync('x25519');
-  const jwk = obj.export({ format: 'jwk' });
+  // @types/node has no overload for JWK encodings of x25519; Node returns JWK objects for them.
+  const generate = generateKeyPairSync as unknown as (type: 'x25519', o: { publicKeyEncoding: { format: 'jwk' }; privateKeyEncoding: { format: 'jwk' } }) => { privateKey: JsonWebKey };
+  const { privateKey: jwk } = generate('x25519', { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } });
   if (jwk.d === undefined || jwk.x === undefined) throw new NoiseError('bad-key', 'X25519 key generation gave no raw key');
   const privateKey = new Uint8Array(Buffer.from(jwk.d, 'base64url'));
   const publicKey = new Uint8Array(Buffer.from(jwk.x, 'base64url'));
   checkLen(privateKey, 'private');
   checkLen(publicKey, 'public');
-  privateObjects.set(privateKey, obj);
   return { privateKey, publicKey };
 }
 
