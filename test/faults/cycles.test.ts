@@ -19,11 +19,18 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { rootSkipReason } from '../../kit/netns.js';
+import { tryRun } from '../../kit/run.js';
 import { nebulaCertSkipReason } from '../../kit/nebula-pki.js';
 import type { CyclesResult } from './cycles-run.js';
 import { mb } from './topology.js';
 
 const skip = rootSkipReason() ?? nebulaCertSkipReason();
+
+/** Deletes the namespaces process `pid` made (kit/netns names them tio-<tag>-<pid>-<n>). */
+function removeNamespacesOf(pid: number): void {
+  const names = (tryRun('ip', ['netns', 'list'], { timeoutMs: 5_000 }) ?? '').split('\n').map((l) => l.split(' ')[0] ?? '');
+  for (const n of names) if (new RegExp(`^tio-[a-z0-9]+-${pid}-\\d+$`).test(n)) tryRun('ip', ['netns', 'del', n], { timeoutMs: 5_000 });
+}
 const CYCLES = Number(process.env.TIO_CYCLES ?? 1000);
 /** RSS may grow at most this much between the end of warm-up and the end. */
 const RSS_GROWTH_BOUND = 30 * 1024 * 1024;
@@ -38,9 +45,12 @@ test(`${CYCLES} tunnel up/down cycles (2 nodes start, handshake, stop) leave fds
     encoding: 'utf8',
     env: { ...process.env, TIO_CYCLES: String(CYCLES) },
     timeout: CHILD_TIMEOUT_MS,
-    killSignal: 'SIGTERM',
+    // SIGKILL: a run stuck in a native deadlock ignores SIGTERM's cleanup handler and
+    // spawnSync would wait for ever. Its namespaces are removed here instead.
+    killSignal: 'SIGKILL',
     maxBuffer: 16 * 1024 * 1024,
   });
+  if (child.signal !== null && child.pid !== undefined) removeNamespacesOf(child.pid);
   const out = child.stdout ?? '';
   for (const line of out.split('\n')) if (line.startsWith('# ')) console.log(line);
   const resultLine = out.split('\n').find((l) => l.startsWith('RESULT '));
