@@ -1,5 +1,5 @@
 // X25519 on raw 32-byte keys via node:crypto, imported as JWK (okp-keys.ts).
-import { diffieHellman, generateKeyPairSync, type JsonWebKey, type KeyObject } from 'node:crypto';
+import { diffieHellman, randomBytes, type KeyObject } from 'node:crypto';
 import { DH_LEN } from './constants.js';
 import { NoiseError } from './errors.js';
 import { okpPrivateKeyObject, okpPublicKeyObject, okpRawPublicKey } from './okp-keys.js';
@@ -51,25 +51,20 @@ export function x25519KeyPair(privateKey: Uint8Array): KeyPair {
 }
 
 /**
- * A fresh random key pair (as flynn/noise's GenerateKeypair: 32 random bytes, public derived).
- * OpenSSL makes it and hands the raw halves out as JWK from inside the key generation; the private
- * KeyObject for the DH that follows is imported from them (~80 us in all).
+ * A fresh random key pair, made as flynn/noise's GenerateKeypair makes it: 32 random bytes from
+ * OpenSSL's generator (X25519 clamps them when used), the public half derived. The private
+ * KeyObject this imports is the one the handshake's DHs use next (cached above), so a key pair
+ * costs one import and one export (~48 us here, against ~84 through generateKeyPairSync).
  *
- * Never export() a KeyObject that generateKeyPairSync returned: Node 20 deadlocks when a
- * garbage collection runs during that export and finalizes the generation job, whose destructor
+ * generateKeyPairSync is avoided on purpose: Node 20 deadlocks when a garbage collection runs
+ * during the export of a key it generated and finalizes the generation job, whose destructor
  * takes the key's mutex that the export holds (seen: a node stuck in a futex, its stack
  * ExportJWKEdKey -> GC -> ~KeyGenJob -> mutex lock; more likely with a small young generation).
+ * Imported keys have no generation job.
  */
 export function generateX25519KeyPair(): KeyPair {
-  // @types/node has no overload for JWK encodings of x25519; Node returns JWK objects for them.
-  const generate = generateKeyPairSync as unknown as (type: 'x25519', o: { publicKeyEncoding: { format: 'jwk' }; privateKeyEncoding: { format: 'jwk' } }) => { privateKey: JsonWebKey };
-  const { privateKey: jwk } = generate('x25519', { publicKeyEncoding: { format: 'jwk' }, privateKeyEncoding: { format: 'jwk' } });
-  if (jwk.d === undefined || jwk.x === undefined) throw new NoiseError('bad-key', 'X25519 key generation gave no raw key');
-  const privateKey = new Uint8Array(Buffer.from(jwk.d, 'base64url'));
-  const publicKey = new Uint8Array(Buffer.from(jwk.x, 'base64url'));
-  checkLen(privateKey, 'private');
-  checkLen(publicKey, 'public');
-  return { privateKey, publicKey };
+  const privateKey = new Uint8Array(randomBytes(DH_LEN));
+  return { privateKey, publicKey: x25519PublicKey(privateKey) };
 }
 
 /**

@@ -153,17 +153,20 @@ for (const cipher of CIPHERS) {
   });
 }
 
-test('a generated key pair\'s raw halves are the key OpenSSL holds: copies imported afresh agree on the DH', () => {
+test('a generated key pair is fresh and its halves match: copies imported afresh agree on the DH', () => {
+  const seen = new Set<string>();
   for (let n = 0; n < 8; n++) {
     const a = generateX25519KeyPair();
     const b = generateX25519KeyPair();
-    // Copies are new arrays, so they are imported through DER, not taken from the generator's KeyObject.
+    seen.add(hex(a.privateKey)).add(hex(b.privateKey));
+    // Copies are new arrays, so they are imported afresh, not taken from the cached KeyObject.
     const aCopy = x25519KeyPair(Uint8Array.from(a.privateKey));
     assert.equal(hex(aCopy.publicKey), hex(a.publicKey));
     const shared = hex(x25519(a.privateKey, b.publicKey));
     assert.equal(hex(x25519(Uint8Array.from(b.privateKey), a.publicKey)), shared);
     assert.equal(hex(x25519(aCopy.privateKey, b.publicKey)), shared);
   }
+  assert.equal(seen.size, 16, 'no private key repeats');
 });
 
 test('a cipher mismatch fails at msg2 (docs/PROTOCOL.md "Config keys and defaults")', () => {
