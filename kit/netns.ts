@@ -46,6 +46,14 @@ export class Netns {
     return ns;
   }
 
+  /**
+   * Turns IPv6 off for the namespace's existing and future interfaces, so a device made in it
+   * carries only what a test sends: no router solicitations or MLD reports of the kernel's own.
+   */
+  disableIpv6(): void {
+    this.exec('sh', ['-c', 'for k in all default; do echo 1 > /proc/sys/net/ipv6/conf/$k/disable_ipv6; done']);
+  }
+
   /** Runs `ip netns exec NAME cmd args` synchronously, returns stdout; throws CommandError with stderr (default timeout 30 s). */
   exec(cmd: string, args: readonly string[], opts: { timeoutMs?: number } = {}): string {
     this.assertLive();

@@ -39,7 +39,7 @@ test('after its last read a process exits by itself with the device still open (
   try {
     // No IPv6: the kernel would send router solicitations, and a packet arriving after the read
     // takes the other path (fired with nobody waiting: disarmed). This test wants a quiet fd.
-    for (const k of ['all', 'default']) ns.exec('sh', ['-c', `echo 1 > /proc/sys/net/ipv6/conf/${k}/disable_ipv6`]);
+    ns.disableIpv6();
     const script = `
       import dgram from 'node:dgram';
       const { TunDevice } = await import(${JSON.stringify(new URL('../../src/index.js', import.meta.url).href)});

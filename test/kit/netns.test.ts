@@ -88,3 +88,21 @@ test('TCP across namespaces; destroy kills spawned children', { skip, timeout: 6
   }
   assert.deepEqual(listed().filter((n) => n === a.name || n === b.name), []);
 });
+
+test('disableIpv6 leaves a new interface without IPv6 addresses', { skip, timeout: 60_000 }, () => {
+  const ns = Netns.create('kitv6');
+  try {
+    // A veth pair whose ends both stay in the namespace: the kernel gives an up link an fe80:: address.
+    const pair = (a: string, b: string): void => {
+      ns.exec('ip', ['link', 'add', a, 'type', 'veth', 'peer', 'name', b]);
+      for (const d of [a, b]) ns.exec('ip', ['link', 'set', d, 'up']);
+    };
+    pair('v6on0', 'v6on1');
+    assert.match(ns.exec('ip', ['-6', 'addr', 'show', 'dev', 'v6on0']), /inet6 /, 'IPv6 is on by default');
+    ns.disableIpv6();
+    pair('v6off0', 'v6off1');
+    assert.equal(ns.exec('ip', ['-6', 'addr', 'show']).trim(), '');
+  } finally {
+    ns.destroy();
+  }
+});

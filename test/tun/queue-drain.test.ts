@@ -16,7 +16,7 @@ before(() => {
   if (skip) return;
   ns = Netns.create('sdrain');
   // No IPv6: router solicitations and MLD reports would add packets of their own to the queue.
-  for (const k of ['all', 'default']) ns.exec('sh', ['-c', `echo 1 > /proc/sys/net/ipv6/conf/${k}/disable_ipv6`]);
+  ns.disableIpv6();
 });
 after(destroyAll);
 

@@ -17,7 +17,7 @@ before(() => {
   if (skip) return;
   ns = Netns.create('sebadf');
   // No IPv6: router solicitations would be read instead of the echo reply.
-  for (const k of ['all', 'default']) ns.exec('sh', ['-c', `echo 1 > /proc/sys/net/ipv6/conf/${k}/disable_ipv6`]);
+  ns.disableIpv6();
 });
 after(destroyAll);
 

@@ -15,7 +15,7 @@ before(() => {
   if (skip) return;
   ns = Netns.create('treach');
   // No IPv6: router solicitations and MLD reports would add packets of their own.
-  for (const k of ['all', 'default']) ns.exec('sh', ['-c', `echo 1 > /proc/sys/net/ipv6/conf/${k}/disable_ipv6`]);
+  ns.disableIpv6();
 });
 after(destroyAll);
 
