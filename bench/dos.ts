@@ -17,7 +17,7 @@ import { FLOOD_KINDS, type FloodKind } from './lib/dos-datagrams.js';
 import { formatDosJson, formatDosTable } from './lib/dos-report.js';
 import { MAX_SOURCES, measureDos, type DosSample, type Phase } from './lib/dos-run.js';
 import { runtime } from './lib/runtime.js';
-import { intOption, runMain } from './lib/cli-io.js';
+import { intOption, listOption, runMain } from './lib/cli-io.js';
 import { BenchError } from './lib/errors.js';
 import type { HostFiles } from '../kit/nebula-pki.js';
 import { BASE_TOOLS, CONTENDERS, OVER_A, OVER_B, OVER_PREFIX, type Contender } from './lib/tunnel-contenders.js';
@@ -44,15 +44,6 @@ interface Options {
   joinTimeoutS: number;
   kinds: FloodKind[];
   contenders: Contender[];
-}
-
-function listOption<T extends string>(name: string, value: string, known: readonly T[]): T[] {
-  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) if (!known.some((k) => k === n)) throw new BenchError('ERR_BENCH_ARGS', `--${name}: unknown ${n}; known: ${known.join(', ')}`);
-  // Canonical order, each once.
-  const out = known.filter((k) => names.includes(k));
-  if (out.length === 0) throw new BenchError('ERR_BENCH_ARGS', `--${name} is empty`);
-  return out;
 }
 
 function parseOptions(argv: string[]): Options {

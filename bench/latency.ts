@@ -14,7 +14,7 @@ import { parseArgs } from 'node:util';
 import { onCleanup } from '../kit/cleanup.js';
 import { rootSkipReason } from '../kit/netns.js';
 import { makePki } from '../kit/nebula-pki.js';
-import { intOption, runMain, writeChart } from './lib/cli-io.js';
+import { intOption, listOption, runMain, writeChart } from './lib/cli-io.js';
 import { BenchError } from './lib/errors.js';
 import { bulkPings, measureLatency, type LatencySpec } from './lib/latency-measure.js';
 import { formatLatencyJson, formatLatencyTable, summarizeLatency, type LatencySample } from './lib/latency-report.js';
@@ -50,12 +50,7 @@ function parseOptions(argv: string[]): Options {
     },
     strict: true,
   });
-  const names = values.only.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) {
-    if (!(NAMES as readonly string[]).includes(n)) throw new BenchError('ERR_BENCH_ARGS', `unknown contender ${n}; contenders: ${NAMES.join(', ')}`);
-  }
-  const contenders = NAMES.filter((n) => names.includes(n)).map((n) => ALL.find((c) => c.name === n)!);
-  if (contenders.length === 0) throw new BenchError('ERR_BENCH_ARGS', '--only is empty');
+  const contenders = listOption('only', values.only, NAMES).map((n) => ALL.find((c) => c.name === n)!);
   return {
     json: values.json,
     rounds: intOption('rounds', values.rounds, 1, 50),

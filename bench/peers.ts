@@ -23,10 +23,10 @@ import { BenchError } from './lib/errors.js';
 import { MAX_ADDRESSES, measurePeers, NODE_OVER, type PeersSample } from './lib/peers-run.js';
 import { formatPeersJson, formatPeersRatios, formatPeersTable, parseSteps } from './lib/peers-report.js';
 import { runtime } from './lib/runtime.js';
-import { BASELINE_SUFFIX, baselineContenders, CONTENDERS, OVER_PREFIX, type Contender } from './lib/tunnel-contenders.js';
+import { BASELINE_SUFFIX, CONTENDERS, OVER_PREFIX, withBaselines, type Contender } from './lib/tunnel-contenders.js';
 import { formatProfile, summarizeProfile } from './lib/tunnel-profile.js';
 import { ensureTools, toolVersion } from './lib/tunnel-tools.js';
-import { runMain } from './lib/cli-io.js';
+import { intOption, listOption, runMain } from './lib/cli-io.js';
 
 /** The contenders that can start a single node (tio, tio_plain, nebula). */
 const PEER_CONTENDERS = CONTENDERS.filter((c) => c.startNode !== undefined);
@@ -52,12 +52,6 @@ interface Options {
   profile: boolean;
 }
 
-function intOption(name: string, value: string, min: number, max: number): number {
-  const n = Number(value);
-  if (!Number.isInteger(n) || n < min || n > max) throw new BenchError('ERR_BENCH_ARGS', `--${name} must be an integer ${min}..${max}, got ${value}`);
-  return n;
-}
-
 function parseOptions(argv: string[]): Options {
   const { values } = parseArgs({
     args: argv,
@@ -76,15 +70,8 @@ function parseOptions(argv: string[]): Options {
     },
     strict: true,
   });
-  const names = values.only.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) if (!PEER_CONTENDERS.some((c) => c.name === n)) throw new BenchError('ERR_BENCH_ARGS', `--only: unknown ${n}; known: ${PEER_CONTENDERS.map((c) => c.name).join(', ')}`);
-  let contenders = PEER_CONTENDERS.filter((c) => names.includes(c.name));
-  if (contenders.length === 0) throw new BenchError('ERR_BENCH_ARGS', '--only is empty');
-  if (values.baseline !== undefined) {
-    const twins = baselineContenders(values.baseline, names);
-    if (twins.length === 0) throw new BenchError('ERR_BENCH_ARGS', '--baseline needs a tio contender in --only');
-    contenders = contenders.flatMap((c) => [c, ...twins.filter((t) => t.name === `${c.name}${BASELINE_SUFFIX}`)]);
-  }
+  const names = listOption('only', values.only, PEER_CONTENDERS.map((c) => c.name));
+  const contenders = withBaselines(PEER_CONTENDERS.filter((c) => names.includes(c.name)), values.baseline);
   return {
     json: values.json,
     steps: parseSteps(values.steps),

@@ -18,11 +18,11 @@ import { parseArgs } from 'node:util';
 import { onCleanup } from '../kit/cleanup.js';
 import { rootSkipReason } from '../kit/netns.js';
 import { makePki } from '../kit/nebula-pki.js';
-import { intOption, runMain, writeChart } from './lib/cli-io.js';
+import { intOption, listOption, runMain, writeChart } from './lib/cli-io.js';
 import { BenchError } from './lib/errors.js';
 import { runtime, runtimeLine } from './lib/runtime.js';
 import { OVER_R } from './lib/tunnel-relayed.js';
-import { BASELINE_SUFFIX, BASE_TOOLS, CONTENDERS, OVER_A, baselineContenders, OVER_B, OVER_PREFIX, removeWireguardSockets, type Contender } from './lib/tunnel-contenders.js';
+import { BASE_TOOLS, CONTENDERS, OVER_A, OVER_B, OVER_PREFIX, removeWireguardSockets, withBaselines, type Contender } from './lib/tunnel-contenders.js';
 import { formatProfile, summarizeProfile } from './lib/tunnel-profile.js';
 import { formatJson, formatTable, summarize } from './lib/tunnel-report.js';
 import { measure, type Sample } from './lib/tunnel-run.js';
@@ -54,19 +54,8 @@ function parseOptions(argv: string[]): Options {
     },
     strict: true,
   });
-  const names = values.only.split(',').map((s) => s.trim()).filter(Boolean);
-  for (const n of names) {
-    if (!CONTENDERS.some((c) => c.name === n)) throw new BenchError('ERR_BENCH_ARGS', `unknown contender ${n}; contenders: ${CONTENDERS.map((c) => c.name).join(', ')}`);
-  }
-  // Always in the canonical order, each once.
-  let contenders = CONTENDERS.filter((c) => names.includes(c.name));
-  if (contenders.length === 0) throw new BenchError('ERR_BENCH_ARGS', '--only is empty');
-  if (values.baseline !== undefined) {
-    const twins = baselineContenders(values.baseline, names);
-    if (twins.length === 0) throw new BenchError('ERR_BENCH_ARGS', '--baseline needs a tio contender in --only');
-    // Each twin right after its own contender: the two run back to back in every round.
-    contenders = contenders.flatMap((c) => [c, ...twins.filter((t) => t.name === `${c.name}${BASELINE_SUFFIX}`)]);
-  }
+  const names = listOption('only', values.only, CONTENDERS.map((c) => c.name));
+  const contenders = withBaselines(CONTENDERS.filter((c) => names.includes(c.name)), values.baseline);
   return {
     json: values.json,
     seconds: intOption('seconds', values.seconds, 1, 600),

@@ -1,5 +1,5 @@
-// What the bench entry points share around their measurements: integer
-// options checked against their range, result files written whole, and how
+// What the bench entry points share around their measurements: integer and
+// list options checked against what they allow, result files written whole, and how
 // a run's outcome becomes the exit status.
 import { mkdirSync, renameSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,6 +11,18 @@ export function intOption(name: string, value: string, min: number, max: number)
   const n = Number(value);
   if (!Number.isInteger(n) || n < min || n > max) throw new BenchError('ERR_BENCH_ARGS', `--${name} must be an integer ${min}..${max}, got ${value}`);
   return n;
+}
+
+/**
+ * `--name a,b` as a subset of `known`, in known's order and each once; BenchError ERR_BENCH_ARGS
+ * for a name not in it or an empty list.
+ */
+export function listOption<T extends string>(name: string, value: string, known: readonly T[]): T[] {
+  const names = value.split(',').map((s) => s.trim()).filter(Boolean);
+  for (const n of names) if (!known.some((k) => k === n)) throw new BenchError('ERR_BENCH_ARGS', `--${name}: unknown ${n}; known: ${known.join(', ')}`);
+  const out = known.filter((k) => names.includes(k));
+  if (out.length === 0) throw new BenchError('ERR_BENCH_ARGS', `--${name} is empty`);
+  return out;
 }
 
 /** Writes through a temp file and a rename, so a reader never sees half a chart. */

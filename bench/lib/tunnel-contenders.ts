@@ -310,6 +310,18 @@ export function baselineContenders(checkout: string, names: readonly string[]): 
   return TIO_SETUPS.filter(([n]) => names.includes(n)).map(([n, setup]) => tioContender(`${n}${BASELINE_SUFFIX}`, { ...setup, main }));
 }
 
+/**
+ * `contenders` with, when `checkout` is given, each tio contender's twin on that build right after
+ * it (the two run back to back in every round); BenchError ERR_BENCH_ARGS if none has a twin.
+ */
+export function withBaselines(contenders: readonly Contender[], checkout: string | undefined): Contender[] {
+  if (checkout === undefined) return [...contenders];
+  const names = contenders.map((c) => c.name);
+  const twins = baselineContenders(checkout, names);
+  if (twins.length === 0) throw new BenchError('ERR_BENCH_ARGS', '--baseline needs a tio contender in --only');
+  return contenders.flatMap((c) => [c, ...twins.filter((t) => t.name === `${c.name}${BASELINE_SUFFIX}`)]);
+}
+
 /** Every contender, in the order each round runs them. */
 export const CONTENDERS: readonly Contender[] = [
   ...TIO_SETUPS.map(([n, setup]) => tioContender(n, { ...setup, main: TIO_MAIN })),
