@@ -36,9 +36,21 @@ export interface HandshakeInit {
   readonly hmac?: Uint8Array;
 }
 
-/** The current time in nanoseconds since the Unix epoch, as nebula puts it in `Time` (u64 ns). */
-export function unixNanos(now: Date = new Date()): bigint {
-  return BigInt(now.getTime()) * 1_000_000n;
+/** The last value {@link unixNanos} returned for the current time. */
+let lastNow = 0n;
+
+/**
+ * Nanoseconds since the Unix epoch, as nebula puts them in `Time` (u64 ns): of `now` exactly,
+ * or, without an argument, of the current time, strictly increasing within this process.
+ * A peer refuses a handshake whose Time is not newer than its tunnel's (docs/PROTOCOL.md, "Handshake payload"),
+ * and nebula's Time has nanosecond resolution; the clock here has milliseconds, so two
+ * handshakes in one millisecond would carry the same Time and the second would be refused.
+ */
+export function unixNanos(now?: Date): bigint {
+  if (now !== undefined) return BigInt(now.getTime()) * 1_000_000n;
+  const t = BigInt(Date.now()) * 1_000_000n;
+  lastNow = t > lastNow ? t : lastNow + 1n;
+  return lastNow;
 }
 
 /** Encodes a NebulaHandshake canonically (fields ascending, zero values omitted). */

@@ -86,3 +86,13 @@ test('unixNanos: milliseconds times 10^6', () => {
   const now = unixNanos();
   assert.ok(now > 1_600_000_000_000_000_000n);
 });
+
+test('unixNanos: the current time strictly increases from call to call, even within a millisecond', () => {
+  let prev = unixNanos();
+  for (let i = 0; i < 1000; i++) {
+    const t = unixNanos();
+    assert.ok(t > prev, `call ${i}: ${t} after ${prev}`);
+    assert.ok(t - BigInt(Date.now()) * 1_000_000n < 1_000_000_000n, 'and stays within a second of the clock');
+    prev = t;
+  }
+});
