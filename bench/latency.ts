@@ -1,4 +1,4 @@
-// `npm run bench:latency -- [--json] [--rounds 3] [--only a,b] [--idle-pings 300] [--bulk-seconds 8] [--udp-seconds 5]`
+// `npm run bench:latency -- [--json] [--rounds 3] [--only a,b] [--idle-pings 300] [--bulk-seconds 8] [--udp-seconds 5] [--split]`
 // What users feel besides throughput, per contender in one run: ping RTT
 // p50/p99 idle and under one bulk TCP stream, the rate of 64-byte UDP
 // datagrams sent unlimited that reach the far end, and CPU seconds of both
@@ -7,6 +7,8 @@
 // (bench/ref/tunnel.c) and the bare veth, on bench:tunnel's rig (two
 // namespaces, veth MTU 1500, overlay MTU 1300). Rounds alternate over the
 // contenders and medians are reported, so drift on a busy machine hits all.
+// --split also splits the RTTs into forward and reverse legs with tcpdump
+// (bench/lib/rtt-split.ts): which node and direction a delay sits in.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -19,6 +21,7 @@ import { BenchError } from './lib/errors.js';
 import { bulkPings, measureLatency, type LatencySpec } from './lib/latency-measure.js';
 import { formatLatencyJson, formatLatencyTable, summarizeLatency, type LatencySample } from './lib/latency-report.js';
 import { renderLatencySvg } from './lib/latency-svg.js';
+import { TCPDUMP } from './lib/rtt-split.js';
 import { runtime, runtimeLine } from './lib/runtime.js';
 import { BASE_TOOLS, CONTENDERS, LATENCY_ONLY, OVER_A, OVER_B, OVER_PREFIX, removeWireguardSockets, type Contender } from './lib/tunnel-contenders.js';
 import { withTunnel } from './lib/tunnel-run.js';
@@ -47,6 +50,7 @@ function parseOptions(argv: string[]): Options {
       'idle-pings': { type: 'string', default: '300' },
       'bulk-seconds': { type: 'string', default: '8' },
       'udp-seconds': { type: 'string', default: '5' },
+      split: { type: 'boolean', default: false },
     },
     strict: true,
   });
@@ -59,6 +63,7 @@ function parseOptions(argv: string[]): Options {
     pingIntervalS: PING_INTERVAL_S,
     bulkSeconds: intOption('bulk-seconds', values['bulk-seconds'], 3, 600),
     udpSeconds: intOption('udp-seconds', values['udp-seconds'], 1, 600),
+    split: values.split,
   };
 }
 
@@ -66,7 +71,7 @@ async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   const skip = rootSkipReason();
   if (skip) throw new BenchError('ERR_BENCH_ENV', `cannot run: ${skip}`);
-  ensureTools([...BASE_TOOLS, ...opts.contenders.flatMap((c) => c.tools)]);
+  ensureTools([...BASE_TOOLS, ...opts.contenders.flatMap((c) => c.tools), ...(opts.split ? [TCPDUMP] : [])]);
   process.stderr.write(`kernel ${release()}; ${runtimeLine()}; iperf3: ${toolVersion(['iperf3', '--version'])}; nebula: ${toolVersion(['nebula', '-version'])}\n`);
 
   const workDir = mkdtempSync(join(tmpdir(), 'tio-bench-latency-'));
@@ -88,7 +93,8 @@ async function main(): Promise<number> {
       if (r.value) {
         s.result = r.value;
         const v = r.value;
-        process.stderr.write(` idle ${v.idleP50Ms.toFixed(3)}/${v.idleP99Ms.toFixed(3)} ms, bulk ${v.bulkP50Ms.toFixed(2)}/${v.bulkP99Ms.toFixed(2)} ms at ${v.bulkGbps.toFixed(2)} Gbit/s, ${Math.round(v.udpPps)} pps, ${v.cpuSPerGb?.toFixed(2) ?? '-'} cpu s/GB\n`);
+        const split = v.idleFwdP50Ms === undefined ? '' : `; idle fwd/rev p50 ${v.idleFwdP50Ms.toFixed(3)}/${v.idleRevP50Ms?.toFixed(3)} ms, bulk fwd/rev p99 ${v.bulkFwdP99Ms?.toFixed(2)}/${v.bulkRevP99Ms?.toFixed(2)} ms`;
+        process.stderr.write(` idle ${v.idleP50Ms.toFixed(3)}/${v.idleP99Ms.toFixed(3)} ms, bulk ${v.bulkP50Ms.toFixed(2)}/${v.bulkP99Ms.toFixed(2)} ms at ${v.bulkGbps.toFixed(2)} Gbit/s, ${Math.round(v.udpPps)} pps, ${v.cpuSPerGb?.toFixed(2) ?? '-'} cpu s/GB${split}\n`);
       } else {
         s.error = r.error ?? 'no result';
         process.stderr.write(` FAILED: ${s.error}\n`);

@@ -10,6 +10,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuSecondsOf } from '../../kit/proc.js';
 import { BenchError } from './errors.js';
 import { pingRun, type PingOutput } from './ping.js';
+import { startRttCapture, type RttSplit } from './rtt-split.js';
 import { percentile } from './stats.js';
 import { iperfTcp, iperfUdpRate } from './tunnel-iperf.js';
 import type { LiveTunnel } from './tunnel-run.js';
@@ -24,6 +25,8 @@ export interface LatencySpec {
   bulkSeconds: number;
   /** Seconds of the UDP flood. */
   udpSeconds: number;
+  /** Split each ping series' RTTs into forward, B's turnaround and reverse (rtt-split.ts; needs tcpdump). */
+  split: boolean;
 }
 
 /** One run's figures. */
@@ -38,6 +41,12 @@ export interface LatencyResult {
   udpPps: number;
   /** CPU seconds of the tunnel's processes (user + system, all threads) per GB the bulk stream moved; undefined without processes (veth). */
   cpuSPerGb?: number;
+  /** With `split`: p50 ms of the idle pings' forward (A's request to B's) and reverse (B's reply to A's) legs. */
+  idleFwdP50Ms?: number;
+  idleRevP50Ms?: number;
+  /** With `split`: p99 ms of the same legs under the bulk stream. */
+  bulkFwdP99Ms?: number;
+  bulkRevP99Ms?: number;
 }
 
 /** UDP payload of the small-packet flood, bytes (issue 18: 64-byte payloads). */
@@ -59,6 +68,32 @@ function cpuOf(pids: readonly number[]): number {
   return pids.reduce((sum, pid) => sum + cpuSecondsOf(pid), 0);
 }
 
+/** A ping series, and with `split` where its round trips went. */
+interface Series {
+  ping: PingOutput;
+  split?: RttSplit;
+}
+
+async function pingSeries(live: LiveTunnel, spec: LatencySpec, count: number): Promise<Series> {
+  const addr = live.tunnel.serverAddr;
+  if (!spec.split) return { ping: await pingRun(live.a, addr, count, spec.pingIntervalS) };
+  const capture = await startRttCapture(live.a, live.b);
+  let ping: PingOutput;
+  try {
+    ping = await pingRun(live.a, addr, count, spec.pingIntervalS);
+  } catch (e) {
+    await capture.stop();
+    throw e;
+  }
+  return { ping, split: await capture.stop() };
+}
+
+/** The p-th percentile of one leg; throws when no echo was seen at all four points. */
+function legPercentile(xs: readonly number[] | undefined, p: number, what: string): number {
+  if (xs === undefined || xs.length === 0) throw new BenchError('ERR_BENCH_CAPTURE', `${what}: tcpdump saw no echo at all four points`);
+  return percentile(xs, p);
+}
+
 /** Pings the bulk run carries: as many as fit between its delay and its tail. */
 export function bulkPings(spec: LatencySpec): number {
   return Math.max(1, Math.floor((spec.bulkSeconds - BULK_PING_DELAY_S - BULK_TAIL_S) / spec.pingIntervalS));
@@ -71,22 +106,30 @@ export async function measureLatency(live: LiveTunnel, spec: LatencySpec): Promi
 
   const pids = tunnel.pids;
   let cpu0 = 0;
-  let pings: Promise<PingOutput> | undefined;
+  let pings: Promise<Series> | undefined;
   const bulk = await iperfTcp(a, b, addr, spec.bulkSeconds, 1, 0, () => {
     cpu0 = cpuOf(pids);
-    pings = sleep(BULK_PING_DELAY_S * 1000).then(() => pingRun(a, addr, bulkPings(spec), spec.pingIntervalS));
+    pings = sleep(BULK_PING_DELAY_S * 1000).then(() => pingSeries(live, spec, bulkPings(spec)));
     // Awaited below; a failure must not surface as an unhandled rejection meanwhile.
     pings.catch(() => undefined);
   });
   const cpu = cpuOf(pids) - cpu0;
   if (!pings) throw new BenchError('ERR_BENCH_IPERF', 'iperf3 client never started');
-  const loaded = rttPercentiles(await pings, 'pings under the bulk stream');
+  const bulkSeries = await pings;
+  const loaded = rttPercentiles(bulkSeries.ping, 'pings under the bulk stream');
   if (!(bulk.bytes > 0)) throw new BenchError('ERR_BENCH_IPERF', 'the bulk stream moved no bytes');
 
   const udpPps = await iperfUdpRate(a, b, addr, spec.udpSeconds, UDP_PAYLOAD);
   await sleep(IDLE_SETTLE_S * 1000);
-  const idle = rttPercentiles(await pingRun(a, addr, spec.idlePings, spec.pingIntervalS), 'idle pings');
+  const idleSeries = await pingSeries(live, spec, spec.idlePings);
+  const idle = rttPercentiles(idleSeries.ping, 'idle pings');
   const out: LatencyResult = { idleP50Ms: idle.p50, idleP99Ms: idle.p99, bulkP50Ms: loaded.p50, bulkP99Ms: loaded.p99, bulkGbps: bulk.gbps, udpPps };
   if (pids.length > 0) out.cpuSPerGb = cpu / (bulk.bytes / 1e9);
+  if (spec.split) {
+    out.idleFwdP50Ms = legPercentile(idleSeries.split?.forward, 50, 'idle pings');
+    out.idleRevP50Ms = legPercentile(idleSeries.split?.reverse, 50, 'idle pings');
+    out.bulkFwdP99Ms = legPercentile(bulkSeries.split?.forward, 99, 'pings under the bulk stream');
+    out.bulkRevP99Ms = legPercentile(bulkSeries.split?.reverse, 99, 'pings under the bulk stream');
+  }
   return out;
 }

@@ -17,6 +17,11 @@ export const METRICS: readonly { key: Metric; title: string; json: string; digit
   { key: 'udpPps', title: 'udp64 pps', json: 'udp64_pps', digits: 0, lowerBetter: false },
   { key: 'cpuSPerGb', title: 'cpu s/GB', json: 'cpu_s_per_gb', digits: 2, lowerBetter: true },
   { key: 'bulkGbps', title: 'bulk Gb/s', json: 'bulk_gbps', digits: 2, lowerBetter: false },
+  // Only with --split (rtt-split.ts).
+  { key: 'idleFwdP50Ms', title: 'idle fwd50', json: 'idle_forward_p50_ms', digits: 3, lowerBetter: true },
+  { key: 'idleRevP50Ms', title: 'idle rev50', json: 'idle_reverse_p50_ms', digits: 3, lowerBetter: true },
+  { key: 'bulkFwdP99Ms', title: 'bulk fwd99', json: 'bulk_forward_p99_ms', digits: 3, lowerBetter: true },
+  { key: 'bulkRevP99Ms', title: 'bulk rev99', json: 'bulk_reverse_p99_ms', digits: 3, lowerBetter: true },
 ];
 
 /** One round of one contender. */
@@ -71,11 +76,12 @@ function medianOf(sums: readonly LatencySummary[], name: string, m: Metric): num
   return sums.find((s) => s.contender === name)?.figures[m]?.median;
 }
 
-/** Table of medians (RTTs in ms), then tio's and tio_plain's ratios to nebula and c_ref, each target beside its ratio. */
+/** Table of medians (RTTs in ms), then tio's and tio_plain's ratios to nebula and c_ref, each target beside its ratio; figures no contender has (the split without --split) get no column. */
 export function formatLatencyTable(sums: readonly LatencySummary[], rounds: number): string {
+  const cols = METRICS.filter((m) => sums.some((s) => s.figures[m.key] !== undefined));
   // Wide enough for the longest name and the ratio rows' labels (tio_plain/nebula).
   const w = Math.max(17, ...sums.map((s) => s.contender.length));
-  const head = ['contender'.padEnd(w), 'ok'.padStart(4), ...METRICS.map((m) => m.title.padStart(10))];
+  const head = ['contender'.padEnd(w), 'ok'.padStart(4), ...cols.map((m) => m.title.padStart(10))];
   const lines = [`${head.join(' ')}   (medians; RTTs in ms)`];
   for (const s of sums) {
     const ok = `${s.ok}/${rounds}`.padStart(4);
@@ -83,7 +89,7 @@ export function formatLatencyTable(sums: readonly LatencySummary[], rounds: numb
       lines.push(`${s.contender.padEnd(w)} ${ok} ${'FAILED'.padStart(10)}  ${(s.errors[0] ?? '').replace(/\s+/g, ' ').slice(0, 140)}`);
       continue;
     }
-    const cells = METRICS.map((m) => {
+    const cells = cols.map((m) => {
       const f = s.figures[m.key];
       return (f === undefined ? '-' : f.median.toFixed(m.digits)).padStart(10);
     });
@@ -91,7 +97,7 @@ export function formatLatencyTable(sums: readonly LatencySummary[], rounds: numb
   }
   for (const who of ['tio', 'tio_plain']) {
     for (const vs of ['nebula', 'c_ref']) {
-      const cells = METRICS.map((m) => {
+      const cells = cols.map((m) => {
         const n = medianOf(sums, who, m.key);
         const d = medianOf(sums, vs, m.key);
         return (n !== undefined && d !== undefined && d > 0 ? `${(n / d).toFixed(2)}x` : '-').padStart(10);
