@@ -22,6 +22,9 @@ export interface CoalescerStats {
   writeErrors: number;
 }
 
+/** Every counter of CoalescerStats, in a fixed order, for copying through shared memory. */
+export const COALESCER_COUNTER_KEYS = Object.keys(newCoalescerStats()) as readonly (keyof CoalescerStats)[];
+
 /** A zeroed counter set. */
 export function newCoalescerStats(): CoalescerStats {
   return {

@@ -37,6 +37,12 @@ export interface QueueStats {
   drops: Record<DropReason, number>;
 }
 
+/** Every plain counter of QueueStats, in a fixed order (drops follow in DROP_REASONS order), for copying through shared memory. */
+export const QUEUE_COUNTER_KEYS = Object.keys({
+  rxPackets: 0, rxBytes: 0, rxSuperpackets: 0, rxSuperpacketBytes: 0, rxSuperpacketSegments: 0, rxBatches: 0,
+  txPackets: 0, txBytes: 0, txSuperpackets: 0, txSuperpacketBytes: 0, txWaits: 0, txErrors: 0,
+} satisfies Record<Exclude<keyof QueueStats, 'drops'>, 0>) as readonly Exclude<keyof QueueStats, 'drops'>[];
+
 /** Mutable counters owned by a queue. */
 export class Counters implements QueueStats {
   rxPackets = 0;

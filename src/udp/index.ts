@@ -6,7 +6,7 @@ export { UdpBatch } from './batch.js';
 export { SendBatch, DEFAULT_SEND_BATCH } from './send-batch.js';
 export { Endpoint } from './endpoint.js';
 export { EndpointCache, DEFAULT_ENDPOINT_CACHE_SIZE } from './endpoint-cache.js';
-export type { UdpStats } from './counters.js';
+export { UDP_COUNTER_KEYS, type UdpStats } from './counters.js';
 export { BadAddressError, UdpBindError, UdpSendError } from './errors.js';
 export {
   SOCKADDR_SLOT_BYTES, UDP_MAX_SEGMENTS, MAX_UDP_PAYLOAD_V4, MAX_UDP_PAYLOAD_V6, GRO_SLOT_BYTES,

@@ -86,8 +86,8 @@ export function renderPrometheus(s: NodeStatus, names: MetricNames): string {
   one('tio_tunnel_series_omitted', 'gauge', `Tunnels left out of the per-tunnel series (more than ${MAX_TUNNEL_SERIES}).`, s.tunnels.length - shown.length);
   family('tio_handshakes', 'Handshake outcomes.', s.handshakes);
   family('tio_tun', 'TUN device counters, summed over its queues.', s.tun);
-  family('tio_udp', 'UDP counters of the main thread\'s socket.', s.udp);
-  family('tio_gro', 'Coalescer (GRO) counters of the main thread\'s data plane.', s.gro);
+  family('tio_udp', 'UDP counters, summed over the node\'s sockets.', s.udp);
+  family('tio_gro', 'Coalescer (GRO) counters, summed over the threads\' data planes.', s.gro);
   family('tio_lighthouse_client', 'Lighthouse client counters.', s.lighthouse);
   family('tio_lighthouse_server', 'Lighthouse server counters.', s.lighthouseServer);
   family('tio_punchy', 'Hole punching counters.', s.punchy);

@@ -33,6 +33,7 @@ import { RouteTable, type ViaRoute } from './route-table.js';
 import { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
 import { SendFailures } from './send-failures.js';
+import { writeThreadCounters } from './thread-counters.js';
 import { Turns } from './turns.js';
 
 /** Relayed packets passed on per receive batch in one batch; more go one by one. */
@@ -67,7 +68,7 @@ export interface DataPlaneOptions<T extends DataTunnel> {
   park: boolean;
   /** Relay entries (docs/PROTOCOL.md "Relays"): main's data plane of a node with relays on; null otherwise. */
   relays?: RelayTable<T> | null;
-  /** Kept current after every batch (NodeStats.writeTo) for another thread to read. */
+  /** Kept current (thread-counters.ts, about 1 Hz) for another thread to read: THREAD_COUNTER_SLOTS numbers. */
   statsOut?: Float64Array;
 }
 
@@ -299,7 +300,9 @@ export class DataPlane<T extends DataTunnel> {
     const r = this.firewall.reloadStats;
     this.stats.firewallFlowsKept = r.flowsKept;
     this.stats.firewallFlowsRevoked = r.flowsRevoked;
-    if (this.statsOut !== null) this.stats.writeTo(this.statsOut);
+    if (this.statsOut !== null) {
+      writeThreadCounters(this.statsOut, this.stats, { tun: this.queue.stats(), udp: this.udp.stats(), gro: this.coalescer.stats() });
+    }
   }
 
   // A read loop ends when close() closes its queue or socket; ending any other way (the TUN

@@ -38,6 +38,7 @@ import { checkRoutes, deviceMtu, installRoutes, viaRoutes } from './routes.js';
 import { DirectProber } from './promote.js';
 import type { NodeStats } from './stats.js';
 import { nodeCounters, tunnelStatus, type NodeStatus } from './status.js';
+import type { IoCounters } from './thread-counters.js';
 import { exposeInternals } from './internals.js';
 import { HeapTrimmer } from './heap-trim.js';
 import type { Tunnel } from './tunnel.js';
@@ -290,6 +291,8 @@ export class OverlayNode {
 
   /** A read-only snapshot: the node's addresses, its established tunnels and every counter. */
   status(): NodeStatus {
+    const io: IoCounters = { tun: this.device.stats(), udp: this.udp.stats(), gro: this.plane.groStats() };
+    this.workers?.addIo(io);
     const { pki } = this.o;
     return {
       interface: this.device.name,
@@ -308,9 +311,9 @@ export class OverlayNode {
       lighthouseServer: this.lighthouseServer === null ? null : { ...this.lighthouseServer.stats, hosts: this.lighthouseServer.hosts },
       punchy: { ...this.punchy.stats },
       relay: this.relays === null ? null : { ...this.relays.stats, relays: this.relays.table.size },
-      tun: this.device.stats(),
-      udp: this.udp.stats(),
-      gro: this.plane.groStats(),
+      tun: io.tun,
+      udp: io.udp,
+      gro: io.gro,
     };
   }
 

@@ -47,7 +47,7 @@ export interface RoutineInit {
   triggerBuffer: number;
   /** TunnelSlots.buffers. */
   slots: TunnelSlotBuffers;
-  /** NODE_STATS_SLOTS numbers the routine keeps current (NodeStats.writeTo). */
+  /** THREAD_COUNTER_SLOTS numbers the routine keeps current (thread-counters.ts). */
   stats: SharedArrayBuffer;
   /** This routine's ends of the conntrack replication mesh, one per other thread (flow-share.ts); transferred. */
   flowPorts: MessagePort[];

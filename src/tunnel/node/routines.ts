@@ -34,7 +34,8 @@ import type { FirewallOptions } from '../firewall/index.js';
 import type { SendRecvErrorMode } from '../wire/index.js';
 import type { RelayEntry } from '../relay/index.js';
 import type { EndpointData, FromRoutine, RoutineInit, ToRoutine } from './routine-protocol.js';
-import { NODE_STATS_SLOTS, NodeStats } from './stats.js';
+import { NodeStats } from './stats.js';
+import { addThreadIo, THREAD_COUNTER_SLOTS, type IoCounters } from './thread-counters.js';
 import { TunnelSlots, type Tunnel } from './tunnel.js';
 
 const WORKER_URL = new URL('./routine-worker.js', import.meta.url);
@@ -184,6 +185,11 @@ export class Routines {
     for (const w of this.list) into.addFrom(w.stats);
   }
 
+  /** Adds every routine's latest TUN queue, UDP socket and coalescer counters to `into`. */
+  addIo(into: IoCounters): void {
+    for (const w of this.list) addThreadIo(w.stats, into);
+  }
+
   /** Each routine's latest counters, routine order. */
   statsEach(): NodeStats[] {
     return this.list.map((w) => {
@@ -217,7 +223,7 @@ export class Routines {
 
   private spawn(index: number, handle: QueueHandle, config: RoutineConfig, flowPorts: MessagePort[]): void {
     const attached = new Int32Array(new SharedArrayBuffer(4));
-    const stats = new Float64Array(new SharedArrayBuffer(8 * NODE_STATS_SLOTS));
+    const stats = new Float64Array(new SharedArrayBuffer(8 * THREAD_COUNTER_SLOTS));
     const init: RoutineInit = {
       ...config, index, queue: handle, attached: attached.buffer as SharedArrayBuffer, slots: this.slots.buffers,
       stats: stats.buffer as SharedArrayBuffer, flowPorts,

@@ -151,11 +151,11 @@ export interface NodeStatus {
   readonly punchy: PunchyCounters;
   /** Relaying for other hosts (docs/PROTOCOL.md "Relays"); null without relay.am_relay. */
   readonly relay: RelayStatus | null;
-  /** TUN counters, summed over the device's queues. */
+  /** TUN counters, summed over the device's queues (routines' as of their last publish, about 1 s). */
   readonly tun: Readonly<QueueStats>;
-  /** UDP counters of the main thread's socket (queue 0). */
+  /** UDP counters, summed over the node's sockets (one per routine; routines' as of their last publish). */
   readonly udp: Readonly<UdpStats>;
-  /** Coalescer (GRO) counters of the main thread's data plane. */
+  /** Coalescer (GRO) counters, summed over the threads' data planes (routines' as of their last publish). */
   readonly gro: Readonly<CoalescerStats>;
 }
 

@@ -111,6 +111,18 @@ for (const cipher of ['aes', 'chachapoly'] as const) {
       // sockets by 4-tuple: all 10 flow directions and both peers landing on main is a 2^-12 chance).
       const routine = [na, nb].map((n) => n.statsByRoutine()[1]!);
       assert.ok(routine.some((s) => s.insidePackets + s.datagramsIn > 0), `routine 1 did some of the work: ${JSON.stringify(routine)}`);
+      // status()'s TUN and UDP counters include routine 1's queue and socket: beyond main's own, at least
+      // what routine 1's data plane counted (a routine publishes all its counters at once, so they agree;
+      // read in this order, every later figure is at least the earlier one).
+      for (const n of [na, nb]) {
+        const r = n.statsByRoutine()[1]!;
+        const mainTun = nodeInternals(n).device.stats().rxPackets;
+        const mainUdp = nodeInternals(n).udp.stats().rxDatagrams;
+        const { tun, udp, gro } = n.status();
+        assert.ok(tun.rxPackets - mainTun >= r.insidePackets, `TUN reads beyond main's ${tun.rxPackets - mainTun} cover routine 1's ${r.insidePackets} packets`);
+        assert.ok(udp.rxDatagrams - mainUdp >= r.datagramsIn, `UDP reads beyond main's ${udp.rxDatagrams - mainUdp} cover routine 1's ${r.datagramsIn} datagrams`);
+        assert.ok(gro.packetsIn >= r.delivered && gro.packetsIn > 0, `coalescer input ${gro.packetsIn} covers routine 1's ${r.delivered} packets`);
+      }
       // The routines had every tunnel before its traffic needed it: no recv_error, no second handshake.
       assert.equal(na.stats.recvErrorsSent + nb.stats.recvErrorsSent, 0, 'no recv_error was sent');
       assert.equal(nodeInternals(na).handshakes.stats.initiated + nodeInternals(nb).handshakes.stats.initiated, 1, 'one handshake');
