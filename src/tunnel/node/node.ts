@@ -276,7 +276,7 @@ export class OverlayNode {
     return node;
   }
 
-  /** Data-path counters; with routines, the sum over every thread (routines' as of their last batch). */
+  /** Data-path counters; with routines, the sum over every thread (routines' as of their last publish, about 1 s). */
   get stats(): NodeStats {
     if (this.workers === null) return this.plane.stats;
     const s = this.plane.stats.snapshot();
@@ -317,7 +317,7 @@ export class OverlayNode {
     };
   }
 
-  /** Data-path counters per thread: [0] is main (queue 0), [i] routine i (as of its last batch). */
+  /** Data-path counters per thread: [0] is main (queue 0), [i] routine i (as of its last publish). */
   statsByRoutine(): NodeStats[] {
     return [this.plane.stats.snapshot(), ...(this.workers?.statsEach() ?? [])];
   }

@@ -139,7 +139,7 @@ export interface NodeStatus {
   readonly failure: string | null;
   /** Established tunnels, in no particular order (candidates waiting for proof are not listed). */
   readonly tunnels: readonly TunnelStatus[];
-  /** Data-path counters, summed over every thread (routines' as of their last batch). */
+  /** Data-path counters, summed over every thread (routines' as of their last publish, about 1 s). */
   readonly counters: NodeCounters;
   /** Handshake counters. */
   readonly handshakes: HandshakeCounters;
