@@ -6,15 +6,16 @@
 // B's node in), B's kernel answering, and reverse (B's node out, the wire,
 // A's node in): which node and which direction a delay sits in.
 // docs/ARCHITECTURE.md "Where a round trip goes" has what it showed.
-import type { ChildProcess } from 'node:child_process';
+import { finished } from 'node:stream/promises';
 import type { Netns } from '../../kit/netns.js';
+import { NsProcess } from '../../kit/process.js';
 import { BenchError } from './errors.js';
 import type { DebTool } from './tunnel-tools.js';
 
 /** The capture tool. */
 export const TCPDUMP: DebTool = { pkg: 'tcpdump', probe: ['tcpdump', '--version'] };
 
-/** How long tcpdump may take to start listening, and to exit after SIGINT. */
+/** How long tcpdump may take to start listening, and to exit after SIGTERM. */
 const TCPDUMP_START_MS = 10_000;
 const TCPDUMP_STOP_MS = 10_000;
 /** Kernel capture buffer per tcpdump, KiB (-B): pings are few, but a bulk stream delays the reader. */
@@ -83,53 +84,27 @@ export interface RttCapture {
   stop(): Promise<RttSplit>;
 }
 
-interface Tcpdump {
-  child: ChildProcess;
-  out: string;
-  err: string;
-  exited: Promise<void>;
-}
-
-function startTcpdump(ns: Netns): Tcpdump {
-  const child = ns.spawn('tcpdump', ['-i', 'any', '-n', '-tt', '-l', '-B', String(CAPTURE_BUFFER_KIB), 'icmp'], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const t: Tcpdump = { child, out: '', err: '', exited: new Promise((resolve) => child.once('close', () => resolve())) };
-  child.stdout?.on('data', (d: Buffer) => (t.out += d.toString()));
-  child.stderr?.on('data', (d: Buffer) => (t.err += d.toString()));
-  return t;
-}
-
-// Resolves once tcpdump says it is listening; rejects with its output if it exits or takes too long.
-async function listening(t: Tcpdump, what: string): Promise<void> {
-  const deadline = Date.now() + TCPDUMP_START_MS;
-  let exited = false;
-  void t.exited.then(() => (exited = true));
-  while (!t.err.includes('listening on')) {
-    if (exited || Date.now() > deadline) throw new BenchError('ERR_BENCH_CAPTURE', `tcpdump in ${what} did not start: ${t.err.trim().slice(-300)}`);
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
-
-async function stopTcpdump(t: Tcpdump): Promise<void> {
-  t.child.kill('SIGINT');
-  const timer = setTimeout(() => t.child.kill('SIGKILL'), TCPDUMP_STOP_MS);
-  await t.exited;
-  clearTimeout(timer);
+function startTcpdump(ns: Netns): NsProcess {
+  return NsProcess.start(ns, 'tcpdump', 'tcpdump', ['-i', 'any', '-n', '-tt', '-l', '-B', String(CAPTURE_BUFFER_KIB), 'icmp']);
 }
 
 /** Starts tcpdump in a and b and resolves once both listen; the caller must stop() it (it also stops on failure here). */
 export async function startRttCapture(a: Netns, b: Netns): Promise<RttCapture> {
-  const ta = startTcpdump(a);
-  const tb = startTcpdump(b);
+  const dumps = [startTcpdump(a), startTcpdump(b)];
+  const stopAll = (): Promise<unknown> => Promise.all(dumps.map((d) => d.stop(TCPDUMP_STOP_MS)));
   try {
-    await Promise.all([listening(ta, 'A'), listening(tb, 'B')]);
+    await Promise.all(dumps.map((d) => d.waitForLog('listening on', TCPDUMP_START_MS)));
   } catch (e) {
-    await Promise.all([stopTcpdump(ta), stopTcpdump(tb)]);
-    throw e;
+    await stopAll();
+    throw new BenchError('ERR_BENCH_CAPTURE', `tcpdump did not start: ${e instanceof Error ? e.message : String(e)}`);
   }
   return {
     async stop() {
-      await Promise.all([stopTcpdump(ta), stopTcpdump(tb)]);
-      return splitRtts(parseEchoes(ta.out), parseEchoes(tb.out));
+      await stopAll();
+      // The exit can come before the last lines are read: wait for the end of the output.
+      await Promise.all(dumps.map((d) => (d.child.stdout ? finished(d.child.stdout).catch(() => undefined) : undefined)));
+      const [ta, tb] = dumps.map((d) => parseEchoes(d.log.join('\n')));
+      return splitRtts(ta!, tb!);
     },
   };
 }
