@@ -37,12 +37,6 @@ export interface QueueStats {
   drops: Record<DropReason, number>;
 }
 
-/** Every plain counter of QueueStats, in a fixed order (drops follow in DROP_REASONS order), for copying through shared memory. */
-export const QUEUE_COUNTER_KEYS = Object.keys({
-  rxPackets: 0, rxBytes: 0, rxSuperpackets: 0, rxSuperpacketBytes: 0, rxSuperpacketSegments: 0, rxBatches: 0,
-  txPackets: 0, txBytes: 0, txSuperpackets: 0, txSuperpacketBytes: 0, txWaits: 0, txErrors: 0,
-} satisfies Record<Exclude<keyof QueueStats, 'drops'>, 0>) as readonly Exclude<keyof QueueStats, 'drops'>[];
-
 /** Mutable counters owned by a queue. */
 export class Counters implements QueueStats {
   rxPackets = 0;
@@ -65,6 +59,9 @@ export class Counters implements QueueStats {
   }
 }
 
+/** Every plain counter of QueueStats, in a fixed order (drops follow in DROP_REASONS order), for copying through shared memory. */
+export const QUEUE_COUNTER_KEYS = Object.keys(new Counters()).filter((k) => k !== 'drops') as readonly Exclude<keyof QueueStats, 'drops'>[];
+
 /** A drop table with every reason at zero. */
 export function emptyDrops(): Record<DropReason, number> {
   const d = {} as Record<DropReason, number>;
@@ -76,18 +73,7 @@ export function emptyDrops(): Record<DropReason, number> {
 export function sumStats(all: readonly QueueStats[]): QueueStats {
   const total = new Counters().snapshot();
   for (const s of all) {
-    total.rxPackets += s.rxPackets;
-    total.rxBytes += s.rxBytes;
-    total.rxSuperpackets += s.rxSuperpackets;
-    total.rxSuperpacketBytes += s.rxSuperpacketBytes;
-    total.rxSuperpacketSegments += s.rxSuperpacketSegments;
-    total.rxBatches += s.rxBatches;
-    total.txPackets += s.txPackets;
-    total.txBytes += s.txBytes;
-    total.txSuperpackets += s.txSuperpackets;
-    total.txSuperpacketBytes += s.txSuperpacketBytes;
-    total.txWaits += s.txWaits;
-    total.txErrors += s.txErrors;
+    for (const k of QUEUE_COUNTER_KEYS) total[k] += s[k];
     for (const r of DROP_REASONS) total.drops[r] += s.drops[r];
   }
   return total;

@@ -36,12 +36,6 @@ export interface UdpStats {
   txErrors: number;
 }
 
-/** Every counter of UdpStats, in a fixed order, for copying through shared memory. */
-export const UDP_COUNTER_KEYS = Object.keys({
-  rxDatagrams: 0, rxBytes: 0, rxMessages: 0, rxGroMessages: 0, rxGroDatagrams: 0, rxBatches: 0, rxTruncated: 0, rxKernelDrops: 0,
-  txDatagrams: 0, txBytes: 0, txGsoSends: 0, txGsoDatagrams: 0, txGsoFallbacks: 0, txSyscalls: 0, txWaits: 0, txErrors: 0,
-} satisfies Record<keyof UdpStats, 0>) as readonly (keyof UdpStats)[];
-
 /** Mutable counters owned by a socket. */
 export class UdpCounters implements UdpStats {
   rxDatagrams = 0;
@@ -66,3 +60,6 @@ export class UdpCounters implements UdpStats {
     return { ...this };
   }
 }
+
+/** Every counter of UdpStats, in a fixed order, for copying through shared memory. */
+export const UDP_COUNTER_KEYS = Object.keys(new UdpCounters()) as readonly (keyof UdpStats)[];
