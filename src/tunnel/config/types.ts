@@ -63,9 +63,9 @@ export interface ListenConfig {
   readonly port: number;
   /** Datagrams per receive syscall (`batch`). */
   readonly batch: number;
-  /** SO_RCVBUF in bytes; 0 = system default. */
+  /** SO_RCVBUF in bytes; 0 = tio's default (4 MiB, DEFAULT_BUFFER_BYTES), not the kernel's. */
   readonly readBuffer: number;
-  /** SO_SNDBUF in bytes; 0 = system default. */
+  /** SO_SNDBUF in bytes; 0 = tio's default (4 MiB, DEFAULT_BUFFER_BYTES), not the kernel's. */
   readonly writeBuffer: number;
   /** When to answer with recv_error. */
   readonly sendRecvError: SendRecvErrorMode;
