@@ -149,21 +149,8 @@ export class InboundPath<T extends DataTunnel> {
           this.unknown(i);
           continue;
         }
-        if (!this.fromRemote(t, i)) {
+        if (!this.admits(t, i, len, AEAD_OVERHEAD)) {
           this.flushRun();
-          stats.drops['outside-wrong-remote']++;
-          continue;
-        }
-        // Too short to carry a tag: nothing to authenticate, so no answer either.
-        if (len < AEAD_OVERHEAD) {
-          this.flushRun();
-          stats.drops['outside-short']++;
-          continue;
-        }
-        if (t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
-          this.flushRun();
-          stats.drops['outside-replay']++;
-          this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
           continue;
         }
         if (!this.run.joins(t)) this.flushRun();
@@ -212,19 +199,7 @@ export class InboundPath<T extends DataTunnel> {
       this.unknown(i);
       return;
     }
-    if (!this.fromRemote(t, i)) {
-      stats.drops['outside-wrong-remote']++;
-      return;
-    }
-    if (len < AEAD_OVERHEAD) {
-      stats.drops['outside-short']++;
-      return;
-    }
-    if (t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
-      stats.drops['outside-replay']++;
-      this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
-      return;
-    }
+    if (!this.admits(t, i, len, AEAD_OVERHEAD)) return;
     const aead = this.aead.reset(b.buf);
     aead.add(off, len);
     t.open.open(aead);
@@ -259,19 +234,7 @@ export class InboundPath<T extends DataTunnel> {
       stats.drops['outside-unknown-index']++;
       return;
     }
-    if (!this.fromRemote(t, i)) {
-      stats.drops['outside-wrong-remote']++;
-      return;
-    }
-    if (len < AEAD_OVERHEAD + HEADER_LEN) {
-      stats.drops['outside-short']++;
-      return;
-    }
-    if (t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
-      stats.drops['outside-replay']++;
-      this.host.unknownIndex(hdr.remoteIndex, b.peer(i));
-      return;
-    }
+    if (!this.admits(t, i, len, AEAD_OVERHEAD + HEADER_LEN)) return;
     if (!this.relayRun.joins(t)) this.flushRelayRun();
     this.relayEntry[this.relayRun.add(t, i, hdr.counterHi, hdr.counterLo)] = e;
   }
@@ -309,6 +272,29 @@ export class InboundPath<T extends DataTunnel> {
     }
     h.stats.drops['outside-unknown-index']++;
     h.unknownIndex(this.hdr.remoteIndex, b.peer(i));
+  }
+
+  // Whether datagram i (len bytes) may go on to authentication on t: from t's remote (see
+  // fromRemote), at least minLen long (shorter cannot carry a tag: nothing to authenticate, so
+  // no answer), and a counter t's window has not seen (else answered as an unknown index). A
+  // refusal is counted by reason. The one pre-check of data, control and relayed datagrams.
+  private admits(t: T, i: number, len: number, minLen: number): boolean {
+    const { stats } = this.host;
+    if (!this.fromRemote(t, i)) {
+      stats.drops['outside-wrong-remote']++;
+      return false;
+    }
+    if (len < minLen) {
+      stats.drops['outside-short']++;
+      return false;
+    }
+    const hdr = this.hdr;
+    if (t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
+      stats.drops['outside-replay']++;
+      this.host.unknownIndex(hdr.remoteIndex, this.batch!.peer(i));
+      return false;
+    }
+    return true;
   }
 
   // With pinRemote, datagram i must come from t.remote; checked once per (tunnel, sender) run.

@@ -246,6 +246,40 @@ test('a lighthouse message reaches the control plane as its decrypted NebulaMeta
   assert.equal(recvErrors, 1, 'the replay is answered with recv_error, as nebula does for every tunnel type');
 });
 
+test('data and control datagrams from another address (pinned remote) or too short for a tag are dropped unanswered, counted by reason', async () => {
+  const tunnel = new DataTunnel({
+    vpnIp: ip('198.19.0.1'), localIndex: LOCAL_INDEX, remoteIndex: 1, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer(),
+  }, 0);
+  const stats = new NodeStats();
+  const got: string[] = [];
+  const written: number[] = [];
+  const path = new InboundPath<DataTunnel>({
+    stats, hostmap: { byLocalIndex: (i) => (i === LOCAL_INDEX ? tunnel : undefined) },
+    firewall: new Firewall({ inbound: [tcp80], outbound: [] }),
+    local: LOCAL, coalescer: new Coalescer({ write: (pk: Packet) => { written.push(pk.len); return Promise.resolve(); } }, { tcp: false, udp: false }),
+    pinRemote: true,
+    handshake: () => assert.fail('no handshakes here'),
+    unknownIndex: () => assert.fail('nothing here is answered'),
+    recvError: () => assert.fail('no recv_error here'),
+    control: (_t, type) => got.push(String(type)),
+  });
+  const elsewhere = (b: DatagramBatch): DatagramBatch => ({ ...b, isFrom: () => false });
+  const truncated = (b: DatagramBatch): DatagramBatch => ({ ...b, lengths: Int32Array.of(HEADER_LEN + AEAD_TAG_LEN - 1) });
+  const flow = { src: '198.19.0.1', dst: '198.19.0.2', proto: 6, sport: 40000, dport: 80 };
+  await path.handle(elsewhere(sealedLighthouse(Buffer.from('08021200', 'hex'), 3)), 1000);
+  await path.handle(truncated(sealedLighthouse(Buffer.from('08021200', 'hex'), 4)), 1000);
+  await path.handle(elsewhere(sealed([packet(flow)])), 1000);
+  await path.handle(truncated(sealed([packet(flow)])), 1000);
+  assert.deepEqual([got, written], [[], []], 'nothing reached the control plane or the TUN');
+  assert.equal(stats.drops['outside-wrong-remote'], 2);
+  assert.equal(stats.drops['outside-short'], 2);
+  // The same datagrams, whole and from the tunnel's address, pass: the checks refused only the above.
+  await path.handle(sealedLighthouse(Buffer.from('08021200', 'hex'), 5), 1000);
+  await path.handle(sealed([packet(flow)]), 1000);
+  tunnel.close();
+  assert.deepEqual([got, written.length], [['3'], 1]);
+});
+
 test('roaming: authenticated traffic from a new address moves the tunnel only where roamAllowed (remote_allow_list) allows', async () => {
   const OLD = Endpoint.of('198.18.0.9', 4242);
   const flow = { src: '198.19.0.1', dst: '198.19.0.2', proto: 6, sport: 40000, dport: 80 };
