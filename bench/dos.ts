@@ -7,7 +7,7 @@
 // port (bench/lib/dos-datagrams.ts says what each kind costs a responder).
 // Topology and its reasons: bench/lib/dos-run.ts.
 import { mkdtempSync, rmSync } from 'node:fs';
-import { release, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { onCleanup } from '../kit/cleanup.js';
@@ -16,12 +16,11 @@ import { rootSkipReason } from '../kit/netns.js';
 import { FLOOD_KINDS, type FloodKind } from './lib/dos-datagrams.js';
 import { formatDosJson, formatDosTable } from './lib/dos-report.js';
 import { MAX_SOURCES, measureDos, type DosSample, type Phase } from './lib/dos-run.js';
-import { runtime } from './lib/runtime.js';
 import { intOption, listOption, runMain } from './lib/cli-io.js';
 import { BenchError } from './lib/errors.js';
 import type { HostFiles } from '../kit/nebula-pki.js';
 import { BASE_TOOLS, CONTENDERS, OVER_A, OVER_B, OVER_PREFIX, type Contender } from './lib/tunnel-contenders.js';
-import { ensureTools, toolVersion } from './lib/tunnel-tools.js';
+import { ensureTools, runVersions, versionsLine } from './lib/tunnel-tools.js';
 
 /** The contenders a DoS run can compare: those that can start a third node of their kind (tio, tio_plain, nebula). */
 const DOS_CONTENDERS = CONTENDERS.filter((c) => c.startNode !== undefined);
@@ -76,23 +75,14 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-function versions(contenders: readonly Contender[]): Record<string, string> {
-  const v: Record<string, string> = {
-    kernel: release(),
-    ...runtime(),
-    iperf3: toolVersion(['iperf3', '--version']),
-  };
-  if (contenders.some((c) => c.name === 'nebula')) v.nebula = toolVersion(['nebula', '-version']);
-  return v;
-}
-
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   const skip = rootSkipReason();
   if (skip) throw new BenchError('ERR_BENCH_ENV', `cannot run: ${skip}`);
-  ensureTools([...BASE_TOOLS, ...opts.contenders.flatMap((c) => c.tools)]);
-  const ver = versions(opts.contenders);
-  process.stderr.write(`${Object.entries(ver).map(([k, x]) => `${k} ${x}`).join('; ')}\n`);
+  const tools = [...BASE_TOOLS, ...opts.contenders.flatMap((c) => c.tools)];
+  ensureTools(tools);
+  const ver = runVersions(tools);
+  process.stderr.write(`${versionsLine(ver)}\n`);
 
   // Registered before any namespace exists, so they run after the namespace
   // teardown (hooks run newest first) on every exit path, SIGINT included.
@@ -128,7 +118,7 @@ async function main(): Promise<number> {
   console.log(formatDosTable(samples, phases));
   console.log(`(iperf3: 1 TCP stream, ${opts.seconds} s after ${opts.omit} s omitted; ${opts.pings} pings ${PING_INTERVAL_S} s apart; `
     + `flood: ${opts.rate} datagrams/s from ${opts.sources} sources; newcomer timeout ${opts.joinTimeoutS} s)`);
-  console.log(`versions: ${Object.entries(ver).map(([k, x]) => `${k} ${x}`).join('; ')}`);
+  console.log(`versions: ${versionsLine(ver)}`);
   if (opts.json) console.log(formatDosJson(samples, ver));
   return samples.every((s) => s.error === undefined) ? 0 : 1;
 }

@@ -25,7 +25,7 @@ import { TCPDUMP } from './lib/rtt-split.js';
 import { runtime, runtimeLine } from './lib/runtime.js';
 import { BASE_TOOLS, CONTENDERS, LATENCY_ONLY, OVER_A, OVER_B, OVER_PREFIX, removeWireguardSockets, type Contender } from './lib/tunnel-contenders.js';
 import { withTunnel } from './lib/tunnel-run.js';
-import { ensureTools, toolVersion } from './lib/tunnel-tools.js';
+import { ensureTools, runVersions, versionsLine } from './lib/tunnel-tools.js';
 
 /** The contenders of issue 18, in the order each round runs them. */
 const NAMES = ['tio', 'tio_plain', 'nebula', 'wireguard_go', 'c_ref', 'veth'] as const;
@@ -71,8 +71,9 @@ async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   const skip = rootSkipReason();
   if (skip) throw new BenchError('ERR_BENCH_ENV', `cannot run: ${skip}`);
-  ensureTools([...BASE_TOOLS, ...opts.contenders.flatMap((c) => c.tools), ...(opts.split ? [TCPDUMP] : [])]);
-  process.stderr.write(`kernel ${release()}; ${runtimeLine()}; iperf3: ${toolVersion(['iperf3', '--version'])}; nebula: ${toolVersion(['nebula', '-version'])}\n`);
+  const tools = [...BASE_TOOLS, ...opts.contenders.flatMap((c) => c.tools), ...(opts.split ? [TCPDUMP] : [])];
+  ensureTools(tools);
+  process.stderr.write(`${versionsLine(runVersions(tools))}\n`);
 
   const workDir = mkdtempSync(join(tmpdir(), 'tio-bench-latency-'));
   onCleanup(() => rmSync(workDir, { recursive: true, force: true }));

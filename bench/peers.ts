@@ -13,7 +13,7 @@
 // DIR` adds, right after each tio contender, the same contender run from the
 // build in checkout DIR, so a change is measured against its parent in one run.
 import { existsSync, mkdtempSync } from 'node:fs';
-import { release, tmpdir } from 'node:os';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { onCleanup } from '../kit/cleanup.js';
@@ -22,10 +22,9 @@ import { rootSkipReason } from '../kit/netns.js';
 import { BenchError } from './lib/errors.js';
 import { MAX_ADDRESSES, measurePeers, NODE_OVER, type PeersSample } from './lib/peers-run.js';
 import { formatPeersJson, formatPeersRatios, formatPeersTable, parseSteps } from './lib/peers-report.js';
-import { runtime } from './lib/runtime.js';
 import { BASELINE_SUFFIX, CONTENDERS, OVER_PREFIX, withBaselines, type Contender } from './lib/tunnel-contenders.js';
 import { formatProfile, summarizeProfile } from './lib/tunnel-profile.js';
-import { ensureTools, toolVersion } from './lib/tunnel-tools.js';
+import { ensureTools, runVersions, versionsLine } from './lib/tunnel-tools.js';
 import { intOption, listOption, runMain } from './lib/cli-io.js';
 
 /** The contenders that can start a single node (tio, tio_plain, nebula). */
@@ -86,19 +85,14 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-function versions(contenders: readonly Contender[]): Record<string, string> {
-  const v: Record<string, string> = { kernel: release(), ...runtime() };
-  if (contenders.some((c) => c.name === 'nebula')) v.nebula = toolVersion(['nebula', '-version']);
-  return v;
-}
-
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   const skip = rootSkipReason();
   if (skip) throw new BenchError('ERR_BENCH_ENV', `cannot run: ${skip}`);
-  ensureTools(opts.contenders.flatMap((c) => c.tools));
-  const ver = versions(opts.contenders);
-  process.stderr.write(`${Object.entries(ver).map(([k, x]) => `${k} ${x}`).join('; ')}\n`);
+  const tools = opts.contenders.flatMap((c) => c.tools);
+  ensureTools(tools);
+  const ver = runVersions(tools);
+  process.stderr.write(`${versionsLine(ver)}\n`);
 
   // The CA and the node's certificate from nebula-cert; the peers sign theirs with the CA key in-process.
   const pki = makePki([['node', `${NODE_OVER}/${OVER_PREFIX}`]], 'tio-bench-peers-ca');
@@ -128,7 +122,7 @@ async function main(): Promise<number> {
   console.log(`\n(KiB/tunnel: (RSS at N - RSS at ${opts.steps[0]}) / (N - ${opts.steps[0]}); handshakes: ${opts.window} in flight from ${opts.addresses} source addresses; `
     + `ping: ${opts.pings} one at a time round-robin; echo: ${opts.rateWindow} in flight for ${opts.rateSeconds} s round-robin; `
     + `peer certificates signed in ${samples.map((s) => `${s.signMs?.toFixed(0) ?? '-'} ms`).join(' / ')})`);
-  console.log(`versions: ${Object.entries(ver).map(([k, x]) => `${k} ${x}`).join('; ')}`);
+  console.log(`versions: ${versionsLine(ver)}`);
   if (opts.json) console.log(formatPeersJson(samples, ver));
   if (profileDir) {
     console.log(`\nCPU profiles (in ${profileDir}):`);

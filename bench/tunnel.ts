@@ -27,7 +27,7 @@ import { formatProfile, summarizeProfile } from './lib/tunnel-profile.js';
 import { formatJson, formatTable, summarize } from './lib/tunnel-report.js';
 import { measure, type Sample } from './lib/tunnel-run.js';
 import { renderSvg } from './lib/tunnel-svg.js';
-import { ensureTools, toolVersion } from './lib/tunnel-tools.js';
+import { ensureTools, runVersions, versionsLine } from './lib/tunnel-tools.js';
 
 interface Options {
   json: boolean;
@@ -67,20 +67,13 @@ function parseOptions(argv: string[]): Options {
   };
 }
 
-function versions(contenders: readonly Contender[]): string {
-  const v = [`kernel ${release()}`, runtimeLine(), `iperf3: ${toolVersion(['iperf3', '--version'])}`];
-  const names = contenders.map((c) => c.name);
-  if (names.includes('nebula')) v.push(`nebula: ${toolVersion(['nebula', '-version'])}`);
-  if (names.includes('wireguard_go')) v.push(`wireguard-go: ${toolVersion(['wireguard-go', '--version'])}`);
-  return v.join('; ');
-}
-
 async function main(): Promise<number> {
   const opts = parseOptions(process.argv.slice(2));
   const skip = rootSkipReason();
   if (skip) throw new BenchError('ERR_BENCH_ENV', `cannot run: ${skip}`);
-  ensureTools([...BASE_TOOLS, ...opts.contenders.flatMap((c) => c.tools)]);
-  process.stderr.write(`${versions(opts.contenders)}\n`);
+  const tools = [...BASE_TOOLS, ...opts.contenders.flatMap((c) => c.tools)];
+  ensureTools(tools);
+  process.stderr.write(`${versionsLine(runVersions(tools))}\n`);
 
   // Registered before any namespace exists, so they run after the namespace
   // teardown (hooks run newest first) on every exit path, SIGINT included.

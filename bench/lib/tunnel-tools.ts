@@ -1,7 +1,9 @@
 // Debian packages the tunnel bench runs: probed first, and whatever is missing
 // installed in one apt-get call (after one apt-get update), so a fresh machine
 // can run `npm run bench:tunnel` without manual setup.
+import { release } from 'node:os';
 import { run, tryRun } from '../../kit/run.js';
+import { runtime } from './runtime.js';
 
 /** A Debian package and a command that succeeds once it is installed. */
 export interface DebTool {
@@ -39,6 +41,25 @@ export function ensureTools(tools: readonly DebTool[]): void {
   run('env', ['DEBIAN_FRONTEND=noninteractive', 'apt-get', 'install', '-y', '--no-install-recommends', ...missing], { timeoutMs: 600_000 });
   const still = tools.filter((t) => !usable(t));
   if (still.length > 0) throw new Error(`still unusable after apt-get install: ${still.map((t) => t.probe.join(' ')).join(', ')}`);
+}
+
+/** The tools a report names the version of: the ones whose figures it prints beside tio's. */
+const VERSIONED: readonly DebTool[] = [IPERF3, NEBULA, WIREGUARD_GO];
+
+/**
+ * What a run used, for its header and JSON: kernel, Node and OpenSSL, then the
+ * version of each of iperf3, nebula and wireguard-go that `tools` (the list
+ * given to ensureTools) holds, keyed by package name.
+ */
+export function runVersions(tools: readonly DebTool[]): Record<string, string> {
+  const v: Record<string, string> = { kernel: release(), ...runtime() };
+  for (const t of VERSIONED) if (tools.includes(t)) v[t.pkg] = toolVersion(t.probe);
+  return v;
+}
+
+/** runVersions as one line: "kernel 6.18.4; node 24.5.0; openssl 3.5.1; iperf3 iperf 3.12 ...". */
+export function versionsLine(v: Record<string, string>): string {
+  return Object.entries(v).map(([k, x]) => `${k} ${x}`).join('; ');
 }
 
 /** First line of a tool's version output, or `?` (for the report header). */
