@@ -13,9 +13,9 @@ import type { Endpoint } from '../../udp/index.js';
 import { acceptedEither, u32ToIpv4 } from './addresses.js';
 import type { RemoteAllowList } from './allow-list.js';
 import { LearnedAddresses } from './cache.js';
-import { MetaError } from './errors.js';
+import { decodeOrDrop } from './receive.js';
 import {
-  META_HOST_PUNCH_NOTIFICATION, META_HOST_QUERY, META_HOST_QUERY_REPLY, META_HOST_UPDATE_NOTIFICATION, decodeMeta, encodeMeta,
+  META_HOST_PUNCH_NOTIFICATION, META_HOST_QUERY, META_HOST_QUERY_REPLY, META_HOST_UPDATE_NOTIFICATION, encodeMeta,
   type Ip4AndPort, type Ip6AndPort,
 } from './meta.js';
 
@@ -245,15 +245,8 @@ export class LighthouseClient {
       this.stats.ignored++;
       return;
     }
-    let m: ReturnType<typeof decodeMeta>;
-    try {
-      m = decodeMeta(buf, off, off + len);
-    } catch (e) {
-      if (!(e instanceof MetaError)) throw e;
-      this.stats.malformed++;
-      this.host.log.debug('Dropped a lighthouse message', { vpnIp: u32ToIpv4(from), error: e.message });
-      return;
-    }
+    const m = decodeOrDrop(buf, off, len, from, this.stats, this.host.log);
+    if (m === null) return;
     // As a client we act on answers and punch notifications only; queries and updates are for
     // lighthouses (lighthouse.go HandleRequest).
     if (m.type === META_HOST_PUNCH_NOTIFICATION) {

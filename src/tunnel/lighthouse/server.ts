@@ -10,9 +10,9 @@ import type { Logger } from '../log/logger.js';
 import type { Endpoint } from '../../udp/index.js';
 import type { RemoteAllowList } from './allow-list.js';
 import { MAX_REPORTED_ADDRS, acceptedAddress, acceptedAddress6, ip6AndPortOf, ipv4ToU32, u32ToIpv4 } from './addresses.js';
-import { MetaError } from './errors.js';
+import { decodeOrDrop } from './receive.js';
 import {
-  META_HOST_PUNCH_NOTIFICATION, META_HOST_QUERY, META_HOST_QUERY_REPLY, META_HOST_UPDATE_NOTIFICATION, decodeMeta, encodeMeta,
+  META_HOST_PUNCH_NOTIFICATION, META_HOST_QUERY, META_HOST_QUERY_REPLY, META_HOST_UPDATE_NOTIFICATION, encodeMeta,
   type Ip4AndPort, type Ip6AndPort,
 } from './meta.js';
 import { HostStore, MAX_SERVED_HOSTS, type HostAnswer } from './store.js';
@@ -109,15 +109,8 @@ export class LighthouseServer {
   /** A lighthouse message (decrypted plaintext buf[off, off+len)) arrived on the tunnel to `from`. */
   onMessage(from: number, buf: Uint8Array, off: number, len: number): void {
     if (this.closed) return;
-    let m: ReturnType<typeof decodeMeta>;
-    try {
-      m = decodeMeta(buf, off, off + len);
-    } catch (e) {
-      if (!(e instanceof MetaError)) throw e;
-      this.stats.malformed++;
-      this.host.log.debug('Dropped a lighthouse message', { vpnIp: u32ToIpv4(from), error: e.message });
-      return;
-    }
+    const m = decodeOrDrop(buf, off, len, from, this.stats, this.host.log);
+    if (m === null) return;
     if (m.type === META_HOST_UPDATE_NOTIFICATION) this.onUpdate(from, m.details.vpnIp, m.details.ip4AndPorts, m.details.ip6AndPorts, m.details.relayVpnIps, m.dropped);
     else if (m.type === META_HOST_QUERY) this.onQuery(from, m.details.vpnIp);
     else this.stats.ignored++;
