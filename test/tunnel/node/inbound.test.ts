@@ -22,15 +22,23 @@ const LOCAL_INDEX = 77;
 
 const tcp80: FirewallRule = { portStart: 80, portEnd: 80, proto: 'tcp', host: 'any', groups: null, cidr: null, caName: null, caSha: null };
 
+/** Our side of the test tunnel: local index LOCAL_INDEX, overlay address 198.19.0.1, its peer at `remote`. */
+function ourTunnel(remote: Endpoint = FROM, identity = peer()): DataTunnel {
+  return new DataTunnel({ vpnIp: ip('198.19.0.1'), localIndex: LOCAL_INDEX, remoteIndex: 1, remote, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity }, 0);
+}
+
+/** The peer's side of the test tunnel, which seals what ourTunnel() opens. */
+function peerTunnel(): DataTunnel {
+  return new DataTunnel({ vpnIp: ip('198.19.0.2'), localIndex: 1, remoteIndex: LOCAL_INDEX, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer() }, 0);
+}
+
 /** Datagrams sealed with KEY for tunnel LOCAL_INDEX, counters from 3 on, in one buffer. */
 function sealed(inners: readonly Uint8Array[]): DatagramBatch {
   const sizes = inners.map((p) => HEADER_LEN + p.length + AEAD_TAG_LEN);
   const buf = Buffer.alloc(sizes.reduce((a, b) => a + b, 0));
   const offsets = new Int32Array(inners.length);
   const lengths = Int32Array.from(sizes);
-  const sender = new DataTunnel({
-    vpnIp: ip('198.19.0.2'), localIndex: 1, remoteIndex: LOCAL_INDEX, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer(),
-  }, 0);
+  const sender = peerTunnel();
   const batch = new AeadBatch(inners.length).reset(buf);
   let at = 0;
   inners.forEach((p, i) => {
@@ -68,9 +76,7 @@ test('within one run, packets of an admitted flow pass while others in between a
       return Promise.resolve();
     },
   }, { tcp: false, udp: false });
-  const tunnel = new DataTunnel({
-    vpnIp: ip('198.19.0.1'), localIndex: LOCAL_INDEX, remoteIndex: 1, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer(),
-  }, 0);
+  const tunnel = ourTunnel();
   const stats = new NodeStats();
   const path = new InboundPath<DataTunnel>({
     stats, hostmap: { byLocalIndex: (i) => (i === LOCAL_INDEX ? tunnel : undefined) },
@@ -96,9 +102,7 @@ function syn(dport: number, seq: number): Uint8Array {
 
 /** An InboundPath on one tunnel whose firewall admits TCP 80 only, with `action`; sent datagrams are collected. */
 function rejectingPath(action: 'drop' | 'reject'): { path: InboundPath<DataTunnel>; stats: NodeStats; sent: { to: Endpoint; bytes: Buffer }[]; tunnel: DataTunnel } {
-  const tunnel = new DataTunnel({
-    vpnIp: ip('198.19.0.1'), localIndex: LOCAL_INDEX, remoteIndex: 1, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer(),
-  }, 0);
+  const tunnel = ourTunnel();
   const stats = new NodeStats();
   const sent: { to: Endpoint; bytes: Buffer }[] = [];
   const path = new InboundPath<DataTunnel>({
@@ -124,9 +128,7 @@ test('inbound_action reject: a refused SYN is answered with an RST sealed on the
   const { to, bytes } = sent[0]!;
   assert.ok(to.equals(FROM));
   // The peer opens it with its receive key (KEY here): a data message carrying the RST.
-  const peerSide = new DataTunnel({
-    vpnIp: ip('198.19.0.2'), localIndex: 1, remoteIndex: LOCAL_INDEX, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer(),
-  }, 0);
+  const peerSide = peerTunnel();
   const aead = new AeadBatch(1).reset(bytes);
   aead.add(0, bytes.length);
   peerSide.open.open(aead);
@@ -173,10 +175,7 @@ test('inbound_action drop (the default): refused packets are not answered', asyn
 });
 
 test('a source outside the overlay passes only inside the peer certificate\'s subnets; others count as outside-remote-ip', async () => {
-  const tunnel = new DataTunnel({
-    vpnIp: ip('198.19.0.1'), localIndex: LOCAL_INDEX, remoteIndex: 1, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY,
-    identity: peer({ subnets: [{ addr: ip('198.18.200.0'), mask: 0xffffff00 }] }),
-  }, 0);
+  const tunnel = ourTunnel(FROM, peer({ subnets: [{ addr: ip('198.18.200.0'), mask: 0xffffff00 }] }));
   const stats = new NodeStats();
   const written: Buffer[] = [];
   const path = new InboundPath<DataTunnel>({
@@ -203,9 +202,7 @@ test('a source outside the overlay passes only inside the peer certificate\'s su
 function sealedLighthouse(payload: Uint8Array, counter: number): DatagramBatch {
   const len = HEADER_LEN + payload.length + AEAD_TAG_LEN;
   const buf = Buffer.alloc(len);
-  const sender = new DataTunnel({
-    vpnIp: ip('198.19.0.2'), localIndex: 1, remoteIndex: LOCAL_INDEX, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer(),
-  }, 0);
+  const sender = peerTunnel();
   encodeHeader(buf, 0, TYPE_LIGHTHOUSE, 0, LOCAL_INDEX, counter);
   buf.set(payload, HEADER_LEN);
   const batch = new AeadBatch(1).reset(buf);
@@ -216,9 +213,7 @@ function sealedLighthouse(payload: Uint8Array, counter: number): DatagramBatch {
 }
 
 test('a lighthouse message reaches the control plane as its decrypted NebulaMeta only when it authenticates, once', async () => {
-  const tunnel = new DataTunnel({
-    vpnIp: ip('198.19.0.1'), localIndex: LOCAL_INDEX, remoteIndex: 1, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer(),
-  }, 0);
+  const tunnel = ourTunnel();
   const stats = new NodeStats();
   const got: string[] = [];
   let recvErrors = 0;
@@ -247,9 +242,7 @@ test('a lighthouse message reaches the control plane as its decrypted NebulaMeta
 });
 
 test('data and control datagrams from another address (pinned remote) or too short for a tag are dropped unanswered, counted by reason', async () => {
-  const tunnel = new DataTunnel({
-    vpnIp: ip('198.19.0.1'), localIndex: LOCAL_INDEX, remoteIndex: 1, remote: FROM, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer(),
-  }, 0);
+  const tunnel = ourTunnel();
   const stats = new NodeStats();
   const got: string[] = [];
   const written: number[] = [];
@@ -284,9 +277,7 @@ test('roaming: authenticated traffic from a new address moves the tunnel only wh
   const OLD = Endpoint.of('198.18.0.9', 4242);
   const flow = { src: '198.19.0.1', dst: '198.19.0.2', proto: 6, sport: 40000, dport: 80 };
   for (const allow of [false, true]) {
-    const tunnel = new DataTunnel({
-      vpnIp: ip('198.19.0.1'), localIndex: LOCAL_INDEX, remoteIndex: 1, remote: OLD, cipher: 'aes', sendKey: KEY, recvKey: KEY, identity: peer(),
-    }, 0);
+    const tunnel = ourTunnel(OLD);
     const asked: string[] = [];
     const stats = new NodeStats();
     const path = new InboundPath<DataTunnel>({
