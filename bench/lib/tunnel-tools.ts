@@ -1,6 +1,7 @@
 // Debian packages the tunnel bench runs: probed first, and whatever is missing
 // installed in one apt-get call (after one apt-get update), so a fresh machine
-// can run `npm run bench:tunnel` without manual setup.
+// can run `npm run bench:tunnel` without manual setup. The same list names the
+// versions a report prints beside its figures.
 import { release } from 'node:os';
 import { run, tryRun } from '../../kit/run.js';
 import { runtime } from './runtime.js';
