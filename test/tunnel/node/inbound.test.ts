@@ -198,6 +198,9 @@ test('a source outside the overlay passes only inside the peer certificate\'s su
   assert.deepEqual(written.map((w) => w.toString('hex')), [Buffer.from(inside).toString('hex')]);
 });
 
+/** A small NebulaMeta (type 2, empty details), as the lighthouse datagrams below carry it. */
+const META = Buffer.from('08021200', 'hex');
+
 /** One lighthouse (type 3) datagram sealed with KEY for tunnel LOCAL_INDEX at `counter`. */
 function sealedLighthouse(payload: Uint8Array, counter: number): DatagramBatch {
   const len = HEADER_LEN + payload.length + AEAD_TAG_LEN;
@@ -226,10 +229,9 @@ test('a lighthouse message reaches the control plane as its decrypted NebulaMeta
     recvError: () => assert.fail('no recv_error here'),
     control: (_t, type, _sub, buf, off, len) => got.push(`${type}:${buf.toString('hex', off, off + len)}`),
   });
-  const meta = Buffer.from('08021200', 'hex');
-  const good = sealedLighthouse(meta, 3);
+  const good = sealedLighthouse(META, 3);
   const replay = { ...good, buf: Buffer.from(good.buf) };
-  const forged = sealedLighthouse(meta, 4);
+  const forged = sealedLighthouse(META, 4);
   forged.buf[forged.buf.length - 1] = forged.buf[forged.buf.length - 1]! ^ 1;
   await path.handle(forged, 1000);
   await path.handle(good, 1000);
@@ -259,15 +261,15 @@ test('data and control datagrams from another address (pinned remote) or too sho
   const elsewhere = (b: DatagramBatch): DatagramBatch => ({ ...b, isFrom: () => false });
   const truncated = (b: DatagramBatch): DatagramBatch => ({ ...b, lengths: Int32Array.of(HEADER_LEN + AEAD_TAG_LEN - 1) });
   const flow = { src: '198.19.0.1', dst: '198.19.0.2', proto: 6, sport: 40000, dport: 80 };
-  await path.handle(elsewhere(sealedLighthouse(Buffer.from('08021200', 'hex'), 3)), 1000);
-  await path.handle(truncated(sealedLighthouse(Buffer.from('08021200', 'hex'), 4)), 1000);
+  await path.handle(elsewhere(sealedLighthouse(META, 3)), 1000);
+  await path.handle(truncated(sealedLighthouse(META, 4)), 1000);
   await path.handle(elsewhere(sealed([packet(flow)])), 1000);
   await path.handle(truncated(sealed([packet(flow)])), 1000);
   assert.deepEqual([got, written], [[], []], 'nothing reached the control plane or the TUN');
   assert.equal(stats.drops['outside-wrong-remote'], 2);
   assert.equal(stats.drops['outside-short'], 2);
   // The same datagrams, whole and from the tunnel's address, pass: the checks refused only the above.
-  await path.handle(sealedLighthouse(Buffer.from('08021200', 'hex'), 5), 1000);
+  await path.handle(sealedLighthouse(META, 5), 1000);
   await path.handle(sealed([packet(flow)]), 1000);
   tunnel.close();
   assert.deepEqual([got, written.length], [['3'], 1]);
