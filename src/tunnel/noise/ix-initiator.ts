@@ -8,7 +8,7 @@ import { NoiseError } from './errors.js';
 import { newEphemeral, resolveIxOptions, type IxOptions, type ResolvedIxOptions } from './ix-options.js';
 import type { KeyPair } from './x25519.js';
 import { SymmetricState } from './symmetric-state.js';
-import { x25519 } from './x25519.js';
+import { x25519, x25519PublicKeyObject } from './x25519.js';
 
 /** What the initiator learns from msg2. */
 export interface IxInitiatorResult {
@@ -79,8 +79,9 @@ export class IxInitiator {
     const { e } = this;
     const { s } = this.o;
     const ss = this.ss.clone();
-    const re = Uint8Array.from(message.subarray(0, DH_LEN));
-    ss.mixHash(re);
+    const reBytes = message.subarray(0, DH_LEN);
+    ss.mixHash(reBytes);
+    const re = x25519PublicKeyObject(reBytes); // used twice, imported once
     ss.mixKey(x25519(e.privateKey, re)); // ee
     ss.mixKey(x25519(s.privateKey, re)); // se: our static, their ephemeral
     const sEnd = DH_LEN + DH_LEN + TAG_LEN;

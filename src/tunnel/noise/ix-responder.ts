@@ -6,7 +6,7 @@ import { DH_LEN, MSG1_MIN_LEN, type NoiseCipher } from './constants.js';
 import { NoiseError } from './errors.js';
 import { newEphemeral, resolveIxOptions, type IxOptions, type ResolvedIxOptions } from './ix-options.js';
 import { SymmetricState } from './symmetric-state.js';
-import { x25519 } from './x25519.js';
+import { x25519, x25519PublicKeyObject } from './x25519.js';
 
 /** What the responder learns from msg1 (nothing of it is authenticated yet). */
 export interface IxMessage1 {
@@ -75,10 +75,11 @@ export class IxResponder {
     const { s } = this.o;
     const ss = this.ss.clone();
     ss.mixHash(e.publicKey);
-    ss.mixKey(x25519(e.privateKey, this.re)); // ee
+    const re = x25519PublicKeyObject(this.re); // used twice, imported once
+    ss.mixKey(x25519(e.privateKey, re)); // ee
     ss.mixKey(x25519(e.privateKey, this.rs)); // se: their static, our ephemeral
     const sEnc = ss.encryptAndHash(s.publicKey);
-    ss.mixKey(x25519(s.privateKey, this.re)); // es: their ephemeral, our static
+    ss.mixKey(x25519(s.privateKey, re)); // es: their ephemeral, our static
     const pEnc = ss.encryptAndHash(payload);
     const [k1, k2] = ss.split();
     const bytes = new Uint8Array(DH_LEN + sEnc.length + pEnc.length);

@@ -70,10 +70,11 @@ export function generateX25519KeyPair(): KeyPair {
 /**
  * X25519(privateKey, publicKey). A low-order public key gives the all-zero output,
  * which both Go's curve25519.X25519 (used by flynn/noise) and OpenSSL refuse: NoiseError 'bad-key'.
+ * A public key used twice can be passed as its KeyObject (x25519PublicKeyObject) to import it once.
  */
-export function x25519(privateKey: Uint8Array, publicKey: Uint8Array): Uint8Array {
+export function x25519(privateKey: Uint8Array, publicKey: Uint8Array | KeyObject): Uint8Array {
   const priv = x25519PrivateKeyObject(privateKey);
-  const pub = x25519PublicKeyObject(publicKey);
+  const pub = publicKey instanceof Uint8Array ? x25519PublicKeyObject(publicKey) : publicKey;
   try {
     return new Uint8Array(diffieHellman({ privateKey: priv, publicKey: pub }));
   } catch {

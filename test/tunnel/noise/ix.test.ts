@@ -7,7 +7,7 @@ import { createCipheriv, createHash, diffieHellman, generateKeyPairSync, hkdfSyn
 import { test } from 'node:test';
 import fc from 'fast-check';
 import {
-  CipherState, IxInitiator, IxResponder, NoiseError, generateX25519KeyPair, x25519, x25519KeyPair, type KeyPair, type NoiseCipher,
+  CipherState, IxInitiator, IxResponder, NoiseError, generateX25519KeyPair, x25519, x25519KeyPair, x25519PublicKeyObject, type KeyPair, type NoiseCipher,
 } from '../../../src/tunnel/noise/index.js';
 import { IX_VECTORS } from './vectors.js';
 
@@ -165,6 +165,7 @@ test('a generated key pair is fresh and its halves match: copies imported afresh
     const shared = hex(x25519(a.privateKey, b.publicKey));
     assert.equal(hex(x25519(Uint8Array.from(b.privateKey), a.publicKey)), shared);
     assert.equal(hex(x25519(aCopy.privateKey, b.publicKey)), shared);
+    assert.equal(hex(x25519(a.privateKey, x25519PublicKeyObject(b.publicKey))), shared, 'a public key passed as its KeyObject');
   }
   assert.equal(seen.size, 16, 'no private key repeats');
 });

@@ -32,7 +32,11 @@ test('Ed25519: a seed imported raw signs as RFC 8032 says, and its public key ve
   assert.equal(verify(null, new Uint8Array(0), okpPublicKeyObject('Ed25519', h(ED_PUB)), h(ED_SIG)), true);
 });
 
-test('a key of the wrong length is refused', () => {
+test('a key of the wrong length is refused, and the stack trace limit is as it was after', () => {
+  const before = Error.stackTraceLimit;
   assert.throws(() => okpPublicKeyObject('X25519', new Uint8Array(31)));
   assert.throws(() => okpPrivateKeyObject('Ed25519', new Uint8Array(33)));
+  assert.equal(Error.stackTraceLimit, before);
+  okpPublicKeyObject('X25519', BOB_PUB);
+  assert.equal(Error.stackTraceLimit, before);
 });
