@@ -7,12 +7,33 @@ import { CertError } from './errors.js';
 
 const SEED_LEN = 32;
 
+/**
+ * Verify keys kept imported, by content: in practice the CA keys, which check a signature in every
+ * handshake whose certificate the pool has not seen, so each is imported once, not per handshake
+ * (an import costs about a third of a verify on Node 24, okp-keys.ts). Keyed by the bytes, not the
+ * array, so a key changed in place can never verify with its old value. Few CAs are loaded at once;
+ * the bound only caps what other callers could add.
+ */
+const VERIFY_KEYS_MAX = 16;
+const verifyKeys = new Map<string, KeyObject>();
+
+function verifyKey(publicKey: Uint8Array): KeyObject {
+  const id = Buffer.from(publicKey.buffer, publicKey.byteOffset, publicKey.byteLength).toString('base64');
+  let k = verifyKeys.get(id);
+  if (k === undefined) {
+    k = okpPublicKeyObject('Ed25519', publicKey);
+    if (verifyKeys.size >= VERIFY_KEYS_MAX) verifyKeys.delete(verifyKeys.keys().next().value as string);
+    verifyKeys.set(id, k);
+  }
+  return k;
+}
+
 /** True when `signature` is a valid Ed25519 signature of `message` under `publicKey`; false for wrong lengths too. */
 export function ed25519Verify(publicKey: Uint8Array, message: Uint8Array, signature: Uint8Array): boolean {
   // Go's ed25519.Verify returns false for a bad signature length and panics on a bad key length.
   if (publicKey.length !== ED25519_PUBLIC_KEY_LEN || signature.length !== ED25519_SIGNATURE_LEN) return false;
   try {
-    return verify(null, message, okpPublicKeyObject('Ed25519', publicKey), signature);
+    return verify(null, message, verifyKey(publicKey), signature);
   } catch {
     return false; // a key OpenSSL cannot decode cannot have signed anything
   }

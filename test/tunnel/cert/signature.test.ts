@@ -3,7 +3,7 @@
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import {
-  CertError, checkSignature, ed25519Sign, ed25519Verify, parseCertificatePem, parseEd25519PrivateKeyPem, signCertificate,
+  CertError, checkSignature, ed25519PublicKey, ed25519Sign, ed25519Verify, parseCertificatePem, parseEd25519PrivateKeyPem, signCertificate,
 } from '../../../src/tunnel/cert/index.js';
 import { hex, nebulaCertSkip, useStandardPki } from './pki.js';
 
@@ -33,3 +33,26 @@ test('ed25519Sign refuses keys whose halves disagree, or of the wrong length', (
   assert.throws(() => ed25519Sign(new Uint8Array(32), new Uint8Array(1)), (e: unknown) => e instanceof CertError && e.reason === 'bad-key');
   assert.equal(ed25519Verify(new Uint8Array(32), new Uint8Array(0), new Uint8Array(64)), false);
 });
+
+test('ed25519Verify keeps keys by value: a key array changed in place verifies as its new key', () => {
+  const seeds = Array.from({ length: 20 }, (_, i) => Uint8Array.from({ length: 32 }, (_, j) => i * 32 + j));
+  const keys = seeds.map((seed) => {
+    const pub = ed25519PublicKey(seed);
+    return Uint8Array.from([...seed, ...pub]);
+  });
+  const msg = Uint8Array.of(1, 2, 3);
+  const sigs = keys.map((k) => ed25519Sign(k, msg));
+  const key = Uint8Array.from(keys[0]!.subarray(32));
+  assert.equal(ed25519Verify(key, msg, sigs[0]!), true);
+  key.set(keys[1]!.subarray(32)); // the same array now holds another key
+  assert.equal(ed25519Verify(key, msg, sigs[0]!), false, 'the old key is not used for the new bytes');
+  assert.equal(ed25519Verify(key, msg, sigs[1]!), true);
+  // More keys than are kept imported: every one still verifies its own signature and no other.
+  for (let round = 0; round < 2; round++) {
+    keys.forEach((k, i) => {
+      assert.equal(ed25519Verify(k.subarray(32), msg, sigs[i]!), true, `key ${i}`);
+      assert.equal(ed25519Verify(k.subarray(32), msg, sigs[(i + 1) % keys.length]!), false, `key ${i}, another's signature`);
+    });
+  }
+});
+
