@@ -14,7 +14,7 @@ export function serveMetrics(stats: StatsConfig, status: () => NodeStatus): Prom
       res.writeHead(404, { 'content-type': 'text/plain' }).end('not found\n');
       return;
     }
-    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderPrometheus(status(), stats));
+    res.writeHead(200, { 'content-type': 'text/plain; version=0.0.4' }).end(renderPrometheus(status(), stats, process.memoryUsage()));
   });
   return new Promise((resolve, reject) => {
     server.once('error', (e) => reject(new ConfigError('stats.listen', `cannot serve metrics on ${stats.listen.host ?? ''}:${stats.listen.port}: ${(e as NodeJS.ErrnoException).code ?? e.message}`)));

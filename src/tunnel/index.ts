@@ -22,7 +22,7 @@ export { NODE_DROP_REASONS, type NodeDropReason, type NodeStats } from './node/s
 
 // Options from a Nebula config.
 export { parseConfig, loadConfigFile, ConfigError, type LoadedConfig, type NodeConfig, type ConfigWarning, type StatsConfig } from './config/index.js';
-export { renderPrometheus, type MetricNames } from './metrics/prometheus.js';
+export { renderPrometheus, type MetricNames, type ProcessMemory } from './metrics/prometheus.js';
 export { nodeOptionsFromConfig, loggerFromConfig } from './node/from-config.js';
 
 // Options from code: the PKI, the log and the types NodeOptions names.

@@ -37,6 +37,8 @@ test('tio up serves Prometheus metrics at stats.path; they move with traffic; ot
     tryRun('ip', ['netns', 'exec', ns.name, 'ping', '-c', '1', '-W', '1', '198.19.0.2'], { timeoutMs: 5000 });
     await waitFor(async () => metric(await get('/metrics'), 'tio_node_handshake_manager_initiated') > before, 10_000, 'a handshake counted');
     assert.ok(metric(await get('/metrics'), 'tio_node_tio_inside_packets_total') >= 1, 'the ping was read from the TUN');
+    assert.ok(metric(first, 'tio_node_process_resident_memory_bytes') > 10 * 1048576, 'the process\'s resident memory');
+    assert.ok(metric(first, 'tio_node_tio_memory_bytes{name="heapUsed"}') > 0, 'the JavaScript heap in use');
     assert.match(await get('/other'), /^404\n/);
   } catch (e) {
     throw new Error(`${(e as Error).message}\n--- tio ---\n${lines.join('\n')}`, { cause: e });

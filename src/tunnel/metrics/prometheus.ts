@@ -25,8 +25,14 @@ export interface MetricNames {
   readonly subsystem: string;
 }
 
-/** The exposition text of `s`. */
-export function renderPrometheus(s: NodeStatus, names: MetricNames): string {
+/** The process's memory in bytes, as process.memoryUsage() reports it. */
+export type ProcessMemory = Readonly<Pick<NodeJS.MemoryUsage, 'rss' | 'heapTotal' | 'heapUsed' | 'external' | 'arrayBuffers'>>;
+
+/**
+ * The exposition text of `s`, and of `memory` when given (`tio up` passes process.memoryUsage()
+ * taken at the scrape; nebula's endpoint carries Go's runtime memory statistics the same way).
+ */
+export function renderPrometheus(s: NodeStatus, names: MetricNames, memory?: ProcessMemory): string {
   const prefix = [names.namespace, names.subsystem].filter((p) => p !== '').join('_');
   const full = (n: string): string => (prefix === '' ? n : `${prefix}_${n}`);
   const out: string[] = [];
@@ -92,5 +98,11 @@ export function renderPrometheus(s: NodeStatus, names: MetricNames): string {
   family('tio_lighthouse_server', 'Lighthouse server counters.', s.lighthouseServer);
   family('tio_punchy', 'Hole punching counters.', s.punchy);
   family('tio_relay', 'Relay counters.', s.relay);
+  if (memory !== undefined) {
+    one('process_resident_memory_bytes', 'gauge', 'Resident memory of the process, bytes.', memory.rss);
+    const m = full('tio_memory_bytes');
+    out.push(`# HELP ${m} The JavaScript heap (total, used), memory held outside it, and ArrayBuffers among that, bytes.`, `# TYPE ${m} gauge`);
+    for (const k of ['heapTotal', 'heapUsed', 'external', 'arrayBuffers'] as const) out.push(`${m}{name="${k}"} ${memory[k]}`);
+  }
   return `${out.join('\n')}\n`;
 }

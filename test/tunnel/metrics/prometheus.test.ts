@@ -48,3 +48,13 @@ test('firewall reloads show as nebula\'s rules version gauge and tio\'s kept / r
   assert.match(text, /^nebula_tio_firewall_flows_kept_total 5$/m);
   assert.match(text, /^nebula_tio_firewall_flows_revoked_total 2$/m);
 });
+
+test('process memory is rendered when given: resident set and the heap figures, as gauges', () => {
+  const memory = { rss: 50_000_000, heapTotal: 9_000_000, heapUsed: 7_000_000, external: 3_000_000, arrayBuffers: 1_000_000 };
+  const text = renderPrometheus(status([]), { namespace: 'nebula', subsystem: '' }, memory);
+  assert.match(text, /^# TYPE nebula_process_resident_memory_bytes gauge$/m);
+  assert.match(text, /^nebula_process_resident_memory_bytes 50000000$/m);
+  assert.match(text, /^# TYPE nebula_tio_memory_bytes gauge$/m);
+  for (const [k, v] of Object.entries(memory).filter(([k]) => k !== 'rss')) assert.match(text, new RegExp(`^nebula_tio_memory_bytes\\{name="${k}"\\} ${v}$`, 'm'));
+  assert.doesNotMatch(renderPrometheus(status([]), { namespace: '', subsystem: '' }), /memory/, 'nothing without it');
+});
