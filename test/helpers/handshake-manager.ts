@@ -3,6 +3,7 @@
 import { performance } from 'node:perf_hooks';
 import type { CaPool } from '../../src/tunnel/cert/index.js';
 import { Logger } from '../../src/tunnel/log/logger.js';
+import { DEFAULT_HANDSHAKE_BUDGET } from '../../src/tunnel/node/handshake-budget.js';
 import { HandshakeManager, type HandshakeOptions } from '../../src/tunnel/node/handshakes.js';
 import { Hostmap } from '../../src/tunnel/node/hostmap.js';
 import type { Tunnel } from '../../src/tunnel/node/tunnel.js';
@@ -22,7 +23,11 @@ export interface TestManager {
   dispose(): void;
 }
 
-/** A HandshakeManager for `me` (CA `pool`), knowing `remotes` for every peer; options default to one slow retry; `remoteAllowed` is lighthouse.remote_allow_list's check. */
+// The default budget without its time allowance per turn: with it, how many msg1s one turn
+// answers would depend on the machine's speed. Tests of the budget pass their own.
+const { perTurnMs: _perTurnMs, ...UNTIMED_BUDGET } = DEFAULT_HANDSHAKE_BUDGET;
+
+/** A HandshakeManager for `me` (CA `pool`), knowing `remotes` for every peer; options default to one slow retry and an untimed budget; `remoteAllowed` is lighthouse.remote_allow_list's check. */
 export function testManager(
   pool: CaPool, me: FuzzHost, cipher: NoiseCipher, remotes: Endpoint[] = [], opts: Partial<HandshakeOptions> = {},
   remoteAllowed?: (vpnIp: number, from: Endpoint) => boolean,
@@ -40,7 +45,7 @@ export function testManager(
     tunnelUp: () => undefined,
     now: () => performance.now(),
     remoteAllowed,
-  }, { tryIntervalMs: 60_000, retries: 1, triggerBuffer: 1, ...opts });
+  }, { tryIntervalMs: 60_000, retries: 1, triggerBuffer: 1, budget: UNTIMED_BUDGET, ...opts });
   const dispose = (): void => {
     m.close();
     for (const t of [...hostmap.all(), ...hostmap.allCandidates()]) hostmap.remove(t);

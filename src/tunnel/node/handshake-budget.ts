@@ -4,8 +4,8 @@
  * A msg1 proves nothing (Noise IX sends the certificate and static key in clear), and
  * answering one costs an Ed25519 check (until cached) and four X25519 operations, all on
  * the main thread that also runs data plane 0. The budget admits that work per source
- * address (a token bucket each) and per event-loop turn (a fixed allowance, refilled by
- * setImmediate), so a flood is refused at the price of a map lookup while established
+ * address (a token bucket each) and per event-loop turn (a count and a time allowance,
+ * refilled by setImmediate), so a flood is refused at the price of a map lookup while established
  * tunnels keep moving, and a new peer from another address still gets its tokens.
  *
  * Single-threaded: owned by the control plane (main thread). Sources are bounded in
@@ -22,6 +22,11 @@ export interface HandshakeBudgetOptions {
   perSourceBurst: number;
   /** Expensive handshakes admitted per event-loop turn, whatever their source. */
   perTurn: number;
+  /**
+   * Time, ms (on the budget's clock), after the turn's first admission from which nothing more
+   * is admitted in that turn; unset: the count alone limits a turn.
+   */
+  perTurnMs?: number;
   /** Source addresses tracked at once. */
   maxSources: number;
 }
@@ -29,11 +34,14 @@ export interface HandshakeBudgetOptions {
 /**
  * Defaults. A nebula peer sends at most 10 msg1 per handshake over ~9.4 s (try_interval 100 ms,
  * retries 10: docs/PROTOCOL.md "Retries, duplicates and races"), and a few peers may share one NAT address: a burst of 20 and
- * 10 per second leave them room. 20 expensive handshakes (~20 x 0.25 ms measured here) cap one
- * turn's handshake work at a few milliseconds. 16384 sources: 1 MiB or so of map.
+ * 10 per second leave them room. A turn's handshake work is what the data plane on the same
+ * thread waits for: an answered msg1 cost ~0.25 ms on one machine and 0.7-1.0 ms on Node 24 on
+ * this 2-vCPU VM (docs/ARCHITECTURE.md "Handshake cost"), so 20 per turn could hold packets
+ * 20 ms; 3 ms of it (plus the handshake under way), then the next turn, holds them a few.
+ * 16384 sources: 1 MiB or so of map.
  */
 export const DEFAULT_HANDSHAKE_BUDGET: HandshakeBudgetOptions = {
-  perSourceRate: 10, perSourceBurst: 20, perTurn: 20, maxSources: 16384,
+  perSourceRate: 10, perSourceBurst: 20, perTurn: 20, perTurnMs: 3, maxSources: 16384,
 };
 
 /**
@@ -50,6 +58,7 @@ export const DEFAULT_HANDSHAKE_SCREEN: HandshakeBudgetOptions = {
 export class HandshakeBudget {
   private readonly sources = new Map<string, RateBudget>();
   private usedThisTurn = 0;
+  private turnStartedAt = 0;
   private turnReset: NodeJS.Immediate | null = null;
   /** Refusals because the source had no token left. */
   refusedSource = 0;
@@ -60,12 +69,12 @@ export class HandshakeBudget {
 
   /** Takes one unit of work for a datagram from `from`; false (counted) when over budget. */
   admit(from: Endpoint): boolean {
-    if (this.usedThisTurn >= this.o.perTurn) {
+    const now = this.now();
+    if (this.spent(now)) {
       this.refusedTurn++;
       return false;
     }
     const key = from.ip;
-    const now = this.now();
     let b = this.sources.get(key);
     if (b === undefined) {
       if (this.sources.size >= this.o.maxSources) this.makeRoom(now);
@@ -76,6 +85,7 @@ export class HandshakeBudget {
       this.refusedSource++;
       return false;
     }
+    if (this.usedThisTurn === 0) this.turnStartedAt = now;
     this.usedThisTurn++;
     this.turnReset ??= setImmediate(() => {
       this.turnReset = null;
@@ -86,7 +96,13 @@ export class HandshakeBudget {
 
   /** True when this turn's allowance is spent: nothing more is admitted until the next turn. */
   get turnSpent(): boolean {
-    return this.usedThisTurn >= this.o.perTurn;
+    return this.spent(this.now());
+  }
+
+  private spent(now: number): boolean {
+    if (this.usedThisTurn >= this.o.perTurn) return true;
+    const ms = this.o.perTurnMs;
+    return ms !== undefined && this.usedThisTurn > 0 && now - this.turnStartedAt >= ms;
   }
 
   /** Stops the turn timer (node stopping). */

@@ -38,6 +38,27 @@ test('a turn admits at most perTurn units whatever their sources; the next turn 
   }
 });
 
+test('a turn also ends perTurnMs after its first admission; the next turn admits again', async () => {
+  let now = 1000;
+  const b = new HandshakeBudget({ perSourceRate: 100, perSourceBurst: 100, perTurn: 1000, perTurnMs: 3, maxSources: 100 }, () => now);
+  try {
+    now += 50; // idle time before the turn's first admission does not count
+    assert.ok(b.admit(src(1)));
+    now += 2.9;
+    assert.ok(b.admit(src(2)), 'within 3 ms of the first');
+    assert.equal(b.turnSpent, false);
+    now += 0.1;
+    assert.equal(b.turnSpent, true, '3 ms spent');
+    assert.equal(b.admit(src(3)), false);
+    assert.equal(b.refusedTurn, 1);
+    await nextTurn();
+    assert.equal(b.turnSpent, false, 'a new turn');
+    assert.ok(b.admit(src(3)), 'a new turn has a new allowance');
+  } finally {
+    b.close();
+  }
+});
+
 test('the number of tracked sources stays within maxSources', async () => {
   let now = 0;
   const b = new HandshakeBudget({ perSourceRate: 1, perSourceBurst: 2, perTurn: 1_000_000, maxSources: 64 }, () => now);
