@@ -94,9 +94,12 @@ async function pairOfNodes(tag: string, net: number, aPki: string): Promise<{
   return { pair, pki, aFile, a, b, aLines, bLines, dispose };
 }
 
-// A UDP client in b sending to a's echo server every 20 ms; `replies` counts the answers it printed.
-const ECHO_SERVER = `const s = require('node:dgram').createSocket('udp4'); s.on('message', (m, r) => s.send(m, r.port, r.address)); s.bind(7000, '198.19.0.1');`;
-const ECHO_CLIENT = `const s = require('node:dgram').createSocket('udp4'); s.on('message', () => process.stdout.write('r\\n'));
+// A UDP sink on a that prints a line per datagram, and a client in b sending to it every 20 ms.
+// One way on purpose: a reply leaving a before the flow's next packet from b would be judged by
+// the outbound rules and track the flow afresh as outgoing (docs/PROTOCOL.md "Reloading the
+// config"), and whether one is in flight at the reload is timing.
+const SINK = `const s = require('node:dgram').createSocket('udp4'); s.on('message', () => process.stdout.write('r\\n')); s.bind(7000, '198.19.0.1');`;
+const SENDER = `const s = require('node:dgram').createSocket('udp4');
 s.bind(0, '198.19.0.2', () => { const t = setInterval(() => s.send('x', 7000, '198.19.0.1'), 20); setTimeout(() => { clearInterval(t); s.close(); }, 30000); });`;
 
 const FW_ALL = /firewall:\n  outbound:\n    - port: any\n      proto: any\n      host: any\n  inbound:\n    - port: any\n      proto: any\n      host: any\n/;
@@ -104,11 +107,11 @@ const FW_ICMP_ONLY = 'firewall:\n  outbound:\n    - port: any\n      proto: any\
 
 test('a firewall reload under traffic keeps the tunnel with no ping lost and stops the flow the new rules forbid', { skip, timeout: 120_000 }, async () => {
   const n = await pairOfNodes('rlf', 47, '');
-  const server = n.pair.a.spawn(process.execPath, ['-e', ECHO_SERVER], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const client = n.pair.b.spawn(process.execPath, ['-e', ECHO_CLIENT], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const replies = collectLines(client);
+  const server = n.pair.a.spawn(process.execPath, ['-e', SINK], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const client = n.pair.b.spawn(process.execPath, ['-e', SENDER], { stdio: ['ignore', 'pipe', 'pipe'] });
+  const received = collectLines(server);
   try {
-    await waitFor(() => replies.length >= 5, 10_000, 'UDP echoes through the tunnel');
+    await waitFor(() => received.length >= 5, 10_000, 'UDP datagrams through the tunnel');
     // 100 pings 50 ms apart: the reload happens in the middle of them.
     const ping = n.pair.b.execAsync('ping', ['-n', '-i', '0.05', '-c', '100', '-W', '1', '198.19.0.1'], { timeoutMs: 30_000 });
     await new Promise((r) => setTimeout(r, 1000));
@@ -120,13 +123,13 @@ test('a firewall reload under traffic keeps the tunnel with no ping lost and sto
     const out = await ping;
     assert.match(out, / 0% packet loss/, out);
     // The UDP flow was admitted inbound under rules that no longer allow it: its next packets are dropped.
-    // (The client sends every 20 ms: half a second without an echo means the flow stopped.)
+    // (The client sends every 20 ms: half a second without a datagram means the flow stopped.)
     const quiet = async (): Promise<boolean> => {
-      const seen = replies.length;
+      const seen = received.length;
       await new Promise((r) => setTimeout(r, 500));
-      return replies.length === seen;
+      return received.length === seen;
     };
-    await waitFor(quiet, 10_000, 'the echoes stop');
+    await waitFor(quiet, 10_000, 'the datagrams stop');
     assert.equal(await quiet(), true, 'and stay stopped');
     assert.equal(client.exitCode, null, 'the client is still sending');
     assert.ok(!n.aLines.some((l) => /tearing down|Tunnel status.*dead/.test(l)), 'no tunnel went down');
