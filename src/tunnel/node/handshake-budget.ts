@@ -105,6 +105,11 @@ export class HandshakeBudget {
     return ms !== undefined && this.usedThisTurn > 0 && now - this.turnStartedAt >= ms;
   }
 
+  /** False when no turn can admit anything (perTurn 0): waiting for the next turn is pointless. */
+  get renews(): boolean {
+    return this.o.perTurn > 0;
+  }
+
   /** Stops the turn timer (node stopping). */
   close(): void {
     if (this.turnReset) clearImmediate(this.turnReset);

@@ -493,12 +493,17 @@ export class HandshakeManager {
   private answerDeferred(): void {
     this.drainDeferred = null;
     if (this.closed) return;
-    // Still spent here means the allowance never renews (perTurn 0): refuse rather than spin.
     if (this.budget.turnSpent) {
-      for (const d of this.deferredMsg1.splice(0)) {
-        this.stats.overBudget++;
-        this.refused('Handshake refused: over budget', d.from, 'too many handshakes in this turn', false);
+      // An allowance that never renews (perTurn 0) would have this wait forever: refuse.
+      if (!this.budget.renews) {
+        for (const d of this.deferredMsg1.splice(0)) {
+          this.stats.overBudget++;
+          this.refused('Handshake refused: over budget', d.from, 'too many handshakes in this turn', false);
+        }
+        return;
       }
+      // Spent already in this turn by msg1s that came before this callback: the next turn.
+      this.drainDeferred = setImmediate(() => this.answerDeferred());
       return;
     }
     while (this.deferredMsg1.length > 0 && !this.budget.turnSpent) {

@@ -193,6 +193,25 @@ test('msg1s beyond a turn\'s allowance are answered in the next turns, not refus
   }
 });
 
+test('a held msg1 whose turn was spent before it came up waits for the next turn instead of being refused', async () => {
+  const b = testManager(pki.pool, bob, 'aes', [], { budget: { perSourceRate: 1000, perSourceBurst: 1000, perTurn: 1, maxSources: 100 } });
+  try {
+    const first = msg1(pki.host('early', '198.19.3.2/16'));
+    b.m.onPacket(1, 0, first, 0, first.length, ELSEWHERE);
+    // Runs after the budget's turn reset and before the held msg1 is taken up: spends the new turn.
+    const late = msg1(pki.host('late', '198.19.3.3/16'));
+    setImmediate(() => b.m.onPacket(1, 0, late, 0, late.length, Endpoint.of('198.18.0.99', 4242)));
+    const held = msg1(alice);
+    b.m.onPacket(1, 0, held, 0, held.length, DIALLED);
+    assert.equal(b.m.stats.deferred, 1, 'the turn is spent: alice\'s msg1 waits');
+    await turnsUntil(() => b.m.stats.responded === 3, 16);
+    assert.equal(b.m.stats.overBudget, 0, 'nothing refused');
+    assert.ok(b.hostmap.get(alice.cert.details.ips[0]!.ipU32) !== undefined, 'alice has her tunnel');
+  } finally {
+    b.dispose();
+  }
+});
+
 test('a retransmitted msg1 waiting beside its original is answered once, then from the cache', async () => {
   const b = testManager(pki.pool, bob, 'aes', [], { budget: { perSourceRate: 1000, perSourceBurst: 1000, perTurn: 1, maxSources: 100 } });
   try {
