@@ -489,21 +489,17 @@ export class HandshakeManager {
   }
 
   // Runs after the budget's own turn reset (scheduled when the allowance started to be used, so
-  // earlier): answers held msg1s while the new turn's allowance lasts, the rest wait for the next.
+  // earlier): answers held msg1s while the new turn's allowance lasts, the rest wait for the next
+  // (all of them when msg1s that came before this callback already spent it).
   private answerDeferred(): void {
     this.drainDeferred = null;
     if (this.closed) return;
-    if (this.budget.turnSpent) {
-      // An allowance that never renews (perTurn 0) would have this wait forever: refuse.
-      if (!this.budget.renews) {
-        for (const d of this.deferredMsg1.splice(0)) {
-          this.stats.overBudget++;
-          this.refused('Handshake refused: over budget', d.from, 'too many handshakes in this turn', false);
-        }
-        return;
+    // An allowance that never renews (perTurn 0) would have them wait forever: refuse.
+    if (!this.budget.renews) {
+      for (const d of this.deferredMsg1.splice(0)) {
+        this.stats.overBudget++;
+        this.refused('Handshake refused: over budget', d.from, 'too many handshakes in this turn', false);
       }
-      // Spent already in this turn by msg1s that came before this callback: the next turn.
-      this.drainDeferred = setImmediate(() => this.answerDeferred());
       return;
     }
     while (this.deferredMsg1.length > 0 && !this.budget.turnSpent) {
