@@ -10,6 +10,7 @@
         "native/tun.c",
         "native/netdev.c",
         "native/io.c",
+        "native/uring.c",
         "native/poll.c",
         "native/aead.c",
         "native/aead_evp.c",

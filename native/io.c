@@ -3,6 +3,7 @@
  * Negative return values are -errno; EINTR is retried here. */
 #define _GNU_SOURCE
 #include "tio.h"
+#include "uring.h"
 #include <errno.h>
 #include <string.h>
 #include <sys/uio.h>
@@ -17,6 +18,27 @@
 /* Receive offsets are kept 16-byte aligned so checksum loops can use wide views. */
 #define ALIGN16(x) (((x) + 15u) & ~(size_t)15u)
 
+/* Bodies up to this size count as small: moving one into place after a ring
+ * round costs less than the syscall the round saved (a ~1500-byte packet,
+ * an ACK, a DNS answer); a superpacket is never small. */
+#define SMALL_PACKET 4096
+/* A batch of at least this many small packets has the next batch read in
+ * io_uring rounds (uring.c); a lone packet keeps the readv loop, whose two
+ * syscalls cost less than a ring round (docs/OFFLOADS.md "Reading"). */
+#define RING_MIN_HINT 4
+
+/* Places packet n of the batch, read to `at` with its header at
+ * hdrs + VNET_HDR_LEN*i (i >= n), at the batch's next offset: rounds read into 64 KiB
+ * slots, the batch keeps its packets packed as the readv loop does. */
+static size_t place(uint8_t *rx, uint8_t *hdrs, int32_t *meta, int n, int i, size_t off, uint8_t *at, ssize_t r) {
+  size_t body = hdrs ? (r > VNET_HDR_LEN ? (size_t)r - VNET_HDR_LEN : 0) : (size_t)r;
+  if (at != rx + off) memmove(rx + off, at, body);
+  if (hdrs && i != n) memmove(hdrs + (size_t)n * VNET_HDR_LEN, hdrs + (size_t)i * VNET_HDR_LEN, VNET_HDR_LEN);
+  meta[2 * n] = (int32_t)off;
+  meta[2 * n + 1] = (int32_t)r;
+  return ALIGN16(off + body);
+}
+
 /* readBatch(fd, rx, hdrs|null, meta Int32Array, maxPackets, state?) -> n | -errno.
  * Packet i lands at rx[meta[2i]] with meta[2i+1] = bytes returned by the
  * read (header included in vnet mode); its vnet header at hdrs[10*i]. Stops at
@@ -24,7 +46,9 @@
  * after the first packet ends the batch and resurfaces on the next call.
  * state (Int32Array, optional): state[0] = 1 if the read stopped at EAGAIN
  * (the queue was empty), else 0, so the caller can wait for readiness
- * instead of asking again at once. */
+ * instead of asking again at once. With 3 or more elements, state[1] carries
+ * this batch's small-packet count to the next call (RING_MIN_HINT), and
+ * state[2] = reads this call issued through io_uring. */
 static napi_value read_batch(napi_env env, napi_callback_info info) {
   napi_value argv[6];
   size_t argc = 6;
@@ -41,8 +65,48 @@ static napi_value read_batch(napi_env env, napi_callback_info info) {
   if ((size_t)max * 2 > mlen) max = (int32_t)(mlen / 2);
   if (hdrs && (size_t)max * VNET_HDR_LEN > hlen) max = (int32_t)(hlen / VNET_HDR_LEN);
   size_t off = 0;
-  int n = 0;
-  while (n < max && off <= rxlen && rxlen - off >= MAX_PACKET) {
+  int n = 0, empty = 0, small = 1, issued = 0;
+  int hint = slen >= 3 ? state[1] : 0;
+  if (hint >= RING_MIN_HINT) {
+    int32_t res[TIO_URING_MAX_ROUND];
+    while (!empty && n < max && off <= rxlen && rxlen - off >= MAX_PACKET) {
+      int k = max - n;
+      if ((size_t)k > (rxlen - off) / MAX_PACKET) k = (int)((rxlen - off) / MAX_PACKET);
+      if (k > 2 * hint) k = 2 * hint;
+      if (k > TIO_URING_MAX_ROUND) k = TIO_URING_MAX_ROUND;
+      uint8_t *slots = rx + off;
+      int got = tio_uring_read_round(env, fd, slots, MAX_PACKET, hdrs ? hdrs + (size_t)n * VNET_HDR_LEN : NULL,
+                                     VNET_HDR_LEN, k, res);
+      if (got < 0) break; /* the ring is off for this thread: the readv loop goes on */
+      issued += k;
+      int base = n, failed = 0;
+      for (int i = 0; i < k; i++) {
+        if (res[i] == -EAGAIN || res[i] == 0) {
+          empty = 1;
+          continue;
+        }
+        if (res[i] < 0) {
+          if (res[i] == -EOPNOTSUPP || res[i] == -EINVAL) {
+            /* This kernel's TUN cannot be read without blocking through the ring. */
+            tio_uring_disable(-res[i]);
+            break;
+          }
+          failed = res[i];
+          continue;
+        }
+        off = place(rx, hdrs, meta, n, base + i, off, slots + (size_t)i * MAX_PACKET, res[i]);
+        if ((size_t)res[i] > SMALL_PACKET + (hdrs ? VNET_HDR_LEN : 0)) small = 0;
+        n++;
+      }
+      if (failed) {
+        if (n == 0) return tio_neg_errno(env, -failed);
+        empty = 0;
+        goto done;
+      }
+      if (tio_uring_status(env) != 1) break;
+    }
+  }
+  while (!empty && n < max && off <= rxlen && rxlen - off >= MAX_PACKET) {
     ssize_t r;
     if (hdrs) {
       struct iovec iov[2] = {{hdrs + (size_t)n * VNET_HDR_LEN, VNET_HDR_LEN}, {rx + off, rxlen - off}};
@@ -52,18 +116,24 @@ static napi_value read_batch(napi_env env, napi_callback_info info) {
     }
     if (r < 0) {
       if (errno == EAGAIN || errno == EWOULDBLOCK) {
-        if (state) state[0] = 1;
+        empty = 1;
         break;
       }
       if (n > 0) break;
       return tio_neg_errno(env, errno);
     }
     if (r == 0) break;
-    meta[2 * n] = (int32_t)off;
-    meta[2 * n + 1] = (int32_t)r;
-    size_t body = hdrs ? (r > VNET_HDR_LEN ? (size_t)r - VNET_HDR_LEN : 0) : (size_t)r;
-    off = ALIGN16(off + body);
+    if ((size_t)r > SMALL_PACKET + (hdrs ? VNET_HDR_LEN : 0)) small = 0;
+    off = place(rx, hdrs, meta, n, n, off, rx + off, r);
     n++;
+  }
+done:
+  if (state) {
+    state[0] = empty;
+    if (slen >= 3) {
+      state[1] = small ? n : 0;
+      state[2] = issued;
+    }
   }
   return tio_int(env, n);
 }
@@ -157,8 +227,16 @@ static napi_value write_parts(napi_env env, napi_callback_info info) {
   return send_packet(env, fd, iov, cnt, total, scratch, slen);
 }
 
+/* uringStatus() -> 1 when this thread's reads can go through io_uring, else
+ * -errno of why not (made on first use, as readBatch would). */
+static napi_value uring_status(napi_env env, napi_callback_info info) {
+  (void)info;
+  return tio_int(env, tio_uring_status(env));
+}
+
 void tio_register_io(napi_env env, napi_value exports) {
   tio_export(env, exports, "readBatch", read_batch);
+  tio_export(env, exports, "uringStatus", uring_status);
   tio_export(env, exports, "writePacket", write_packet);
   tio_export(env, exports, "writeParts", write_parts);
 }

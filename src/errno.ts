@@ -37,6 +37,8 @@ export const EEXIST = E.EEXIST;
 export const ENODEV = E.ENODEV;
 /** Invalid argument. */
 export const EINVAL = E.EINVAL;
+/** Function not implemented: a syscall this kernel (or a seccomp filter) does not offer. */
+export const ENOSYS = E.ENOSYS;
 /** Result out of range. */
 export const ERANGE = E.ERANGE;
 /** Message too long. */

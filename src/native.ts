@@ -145,6 +145,8 @@ export interface NativeAddon extends NativeAead, NativeUdp {
   ): number;
   /** Drains a TUN queue (native/io.c); state[0] = 1 when it stopped because the queue was empty. */
   readBatch(fd: number, rx: Uint8Array, hdrs: Uint8Array | null, meta: Int32Array, maxPackets: number, state?: Int32Array): number;
+  /** 1 when this thread's TUN reads can go through io_uring rounds (native/uring.c), else -errno of why not. */
+  uringStatus(): number;
   /** Writes hdr + buf[off, +len) as one packet: one writev, or with `copy` (a scratch) one write() of a gathered copy (native/io.c). */
   writePacket(fd: number, hdr: Uint8Array | null, buf: Uint8Array, off: number, len: number, copy: Uint8Array | null): number;
   /** Writes hdr + parts[0..nparts) as one packet, like writePacket. */

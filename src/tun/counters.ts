@@ -21,6 +21,8 @@ export interface QueueStats {
   rxSuperpacketSegments: number;
   /** Non-empty read batches. */
   rxBatches: number;
+  /** Reads issued through io_uring rounds (native/uring.c), each a packet or an empty queue; 0 when every read was a readv. */
+  rxRingReads: number;
   /** Packets written (a GSO write counts once). */
   txPackets: number;
   /** Bytes written, virtio header excluded. */
@@ -45,6 +47,7 @@ export class Counters implements QueueStats {
   rxSuperpacketBytes = 0;
   rxSuperpacketSegments = 0;
   rxBatches = 0;
+  rxRingReads = 0;
   txPackets = 0;
   txBytes = 0;
   txSuperpackets = 0;

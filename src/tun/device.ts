@@ -41,6 +41,8 @@ export interface TunOpenOptions {
   rxBufferSize?: number;
   /** Allow coalesced (GRO) writes; probed at open on TSO devices. Default true. */
   gro?: boolean;
+  /** Read bursts of small packets in io_uring rounds, one syscall per round, where the kernel allows it (readv otherwise; docs/OFFLOADS.md "Reading"). Default true. */
+  ringReads?: boolean;
 }
 
 /** IPv4 minimum MTU (RFC 791: 68) and the 16-bit maximum. */
@@ -60,6 +62,7 @@ interface Resolved {
   netns: string | undefined;
   rxBufferSize: number;
   gro: boolean;
+  ringReads: boolean;
 }
 
 function validate(o: TunOpenOptions): Resolved {
@@ -87,10 +90,12 @@ function validate(o: TunOpenOptions): Resolved {
   }
   const rx = o.rxBufferSize ?? DEFAULT_RX_BUFFER;
   if (!Number.isInteger(rx) || rx < MIN_RX_BUFFER) throw new OptionError('rxBufferSize', `must be an integer >= ${MIN_RX_BUFFER}`);
+  const ringReads = o.ringReads ?? true;
+  if (typeof ringReads !== 'boolean') throw new OptionError('ringReads', `must be a boolean, got ${String(ringReads)}`);
   const addresses = (o.addresses ?? []).map((a, i) => parseCidr(a, `addresses[${i}]`));
   return {
     name, queues, offload, vnetHdr, writeStrategy: resolveWriteStrategy(ws), mtu: o.mtu, txQueueLen: o.txQueueLen, addresses,
-    up: o.up ?? true, netns: o.netns, rxBufferSize: rx, gro: o.gro ?? true,
+    up: o.up ?? true, netns: o.netns, rxBufferSize: rx, gro: o.gro ?? true, ringReads,
   };
 }
 
@@ -199,7 +204,7 @@ export class TunDevice {
       configure(name, o);
       const caps = capabilitiesOf(mask, vnet);
       const queues = fds.map((fd, index) => new Queue(
-        { fd, closeFd, name, index, capabilities: caps, writeStrategy: o.writeStrategy, rxBufferSize: o.rxBufferSize },
+        { fd, closeFd, name, index, capabilities: caps, writeStrategy: o.writeStrategy, rxBufferSize: o.rxBufferSize, ringReads: o.ringReads },
         false, null));
       const dev = new TunDevice(name, caps, mask, queues, o.writeStrategy, o.netns, closeFd, o.gro);
       if (o.up) dev.runGroProbe();

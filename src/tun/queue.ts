@@ -39,6 +39,8 @@ export interface QueueHandle {
   capabilities: Capabilities;
   writeStrategy: WriteStrategy;
   rxBufferSize: number;
+  /** Read bursts of small packets through io_uring (TunOpenOptions.ringReads). Default true. */
+  ringReads?: boolean;
 }
 
 const RESOLVED: Promise<void> = Promise.resolve();
@@ -77,8 +79,9 @@ export class Queue implements AsyncIterable<Packet[]> {
   private readonly rx: Buffer;
   private readonly rxHdrs: Buffer | null;
   private readonly meta = new Int32Array(2 * MAX_BATCH);
-  // [0] = 1 when the last drain stopped because the queue was empty (native readBatch state).
-  private readonly rxState = new Int32Array(1);
+  // Native readBatch state: [0] = 1 when the last drain stopped because the queue was empty;
+  // with ring reads, [1] the last batch's small-packet count and [2] the reads it issued through io_uring.
+  private readonly rxState: Int32Array;
   private readonly pool: Packet[] = [];
   private readonly vh: VirtioNetHdr = newHeader();
   private readPending = false;
@@ -114,6 +117,7 @@ export class Queue implements AsyncIterable<Packet[]> {
     this.rxBufferSize = Math.max(MIN_RX_BUFFER, h.rxBufferSize);
     this.onClosed = onClosed;
     this.rx = Buffer.allocUnsafeSlow(this.rxBufferSize);
+    this.rxState = new Int32Array(h.ringReads === false ? 1 : 3);
     this.rxHdrs = h.capabilities.vnetHdr ? Buffer.alloc(VNET_HDR_LEN * MAX_BATCH) : null;
     this.plainHdr = h.capabilities.vnetHdr ? Buffer.alloc(VNET_HDR_LEN) : null;
     this.copyScratch = h.writeStrategy === 'copy' ? Buffer.allocUnsafeSlow(VNET_HDR_LEN + MAX_GSO_BYTES) : null;
@@ -381,7 +385,9 @@ export class Queue implements AsyncIterable<Packet[]> {
 
   /** Reads what is queued; null when nothing is (EAGAIN) or everything read was dropped. */
   private drain(): Packet[] | null {
-    const n = native.readBatch(this.fd, this.rx, this.rxHdrs, this.meta, MAX_BATCH, this.rxState);
+    const st = this.rxState;
+    const n = native.readBatch(this.fd, this.rx, this.rxHdrs, this.meta, MAX_BATCH, st);
+    if (st.length === 3) this.counters.rxRingReads += st[2]!;
     if (n < 0) throw this.ioError('read', n);
     if (n === 0) return null;
     const out = this.decodeBatch(n);

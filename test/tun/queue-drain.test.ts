@@ -3,12 +3,15 @@
 // queues in a namespace this test creates; the kernel's own echo replies are
 // the pending packets (each echo request written produces one, queued on the
 // TUN before the write returns).
+import { readFileSync } from 'node:fs';
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { MAX_BATCH, TunDevice, type Queue } from '../../src/index.js';
 import { MIN_RX_BUFFER } from '../../src/tun/queue.js';
 import { Netns, destroyAll, rootSkipReason, waitFor } from '../../kit/netns.js';
 import { icmpEchoV4 } from '../../kit/packet.js';
+import { native } from '../../src/native.js';
+import { ENOSYS, EPERM } from '../../src/errno.js';
 
 const skip = rootSkipReason();
 let ns: Netns;
@@ -72,6 +75,24 @@ async function readReplies(q: Queue, n: number): Promise<{ sizes: number[]; seqs
 
 const inOrder = (n: number): number[] => Array.from({ length: n }, (_, i) => i);
 
+/**
+ * Whether this thread's queues read through io_uring. When not, the reason must be one the
+ * machine gives (the kernel.io_uring_disabled sysctl, or a sandbox refusing the syscall), never
+ * a failure of the ring code on a kernel that allows it.
+ */
+function ringsExpected(): boolean {
+  const st = native.uringStatus();
+  if (st === 1) return true;
+  let sysctl = 'absent';
+  try {
+    sysctl = readFileSync('/proc/sys/kernel/io_uring_disabled', 'utf8').trim();
+  } catch {
+    // Before Linux 6.6 there is no such sysctl.
+  }
+  assert.ok(sysctl !== '0' || st === -EPERM || st === -ENOSYS, `io_uring allowed (sysctl ${sysctl}) but the ring is off: errno ${-st}`);
+  return false;
+}
+
 test('with 150 packets pending a read returns at most 64: batches of 64, 64 and 22, nothing lost or reordered', { skip, timeout: 60_000 }, async () => {
   assert.equal(MAX_BATCH, CAP);
   const d = TunDevice.open({ name: 'tsdrain0', netns: ns.name, addresses: [`${LOCAL}/24`], gro: false });
@@ -82,6 +103,38 @@ test('with 150 packets pending a read returns at most 64: batches of 64, 64 and 
     assert.deepEqual(sizes, [64, 64, 22]);
     assert.deepEqual(seqs, inOrder(150));
     assert.equal(q.stats().rxPackets, 150);
+    // The first batch (64 small packets) has the next ones read in io_uring rounds of at most 16
+    // (1 MiB / 64 KiB slots), so batches of 64 span several rounds, headers included.
+    if (ringsExpected()) assert.ok(q.stats().rxRingReads >= 86, `reads through io_uring: ${q.stats().rxRingReads}`);
+  } finally {
+    d.close();
+  }
+});
+
+test('with ringReads: false every read is a readv: the same batches of 64, 64 and 22, none through io_uring', { skip, timeout: 60_000 }, async () => {
+  const d = TunDevice.open({ name: 'tsdrain2', netns: ns.name, addresses: [`${LOCAL}/24`], gro: false, ringReads: false });
+  try {
+    const q = d.queues[0]!;
+    await queueReplies(q, 150, 16);
+    const { sizes, seqs } = await readReplies(q, 150);
+    assert.deepEqual(sizes, [64, 64, 22]);
+    assert.deepEqual(seqs, inOrder(150));
+    assert.equal(q.stats().rxRingReads, 0);
+  } finally {
+    d.close();
+  }
+});
+
+test('a lone packet is read with readv, not an io_uring round', { skip, timeout: 60_000 }, async () => {
+  const d = TunDevice.open({ name: 'tsdrain3', netns: ns.name, addresses: [`${LOCAL}/24`], gro: false });
+  try {
+    const q = d.queues[0]!;
+    for (let i = 0; i < 3; i++) {
+      await queueReplies(q, 1, 16);
+      const { sizes } = await readReplies(q, 1);
+      assert.deepEqual(sizes, [1]);
+    }
+    assert.equal(q.stats().rxRingReads, 0);
   } finally {
     d.close();
   }
