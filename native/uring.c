@@ -56,6 +56,12 @@ static void ring_cleanup(void *arg) {
   ring.status = 0;
 }
 
+/* One of the ring's shared regions; NULL (errno set) when it cannot be mapped. */
+static void *map_ring(int fd, size_t len, off_t off) {
+  void *m = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, off);
+  return m == MAP_FAILED ? NULL : m;
+}
+
 static int ring_setup(napi_env env) {
   struct io_uring_params p;
   memset(&p, 0, sizeof p);
@@ -76,28 +82,11 @@ static int ring_setup(napi_env env) {
     if (r->cq_len > r->sq_len) r->sq_len = r->cq_len;
     r->cq_len = r->sq_len;
   }
-  r->sq_map = mmap(NULL, r->sq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQ_RING);
-  if (r->sq_map == MAP_FAILED) {
-    r->sq_map = NULL;
-    int e = errno;
-    ring_unmap(r);
-    return -e;
-  }
-  if (p.features & IORING_FEAT_SINGLE_MMAP) {
-    r->cq_map = r->sq_map;
-  } else {
-    r->cq_map = mmap(NULL, r->cq_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_CQ_RING);
-    if (r->cq_map == MAP_FAILED) {
-      r->cq_map = NULL;
-      int e = errno;
-      ring_unmap(r);
-      return -e;
-    }
-  }
+  r->sq_map = map_ring(fd, r->sq_len, IORING_OFF_SQ_RING);
+  r->cq_map = !r->sq_map || (p.features & IORING_FEAT_SINGLE_MMAP) ? r->sq_map : map_ring(fd, r->cq_len, IORING_OFF_CQ_RING);
   r->sqes_len = p.sq_entries * sizeof(struct io_uring_sqe);
-  r->sqes = mmap(NULL, r->sqes_len, PROT_READ | PROT_WRITE, MAP_SHARED | MAP_POPULATE, fd, IORING_OFF_SQES);
-  if (r->sqes == MAP_FAILED) {
-    r->sqes = NULL;
+  r->sqes = r->cq_map ? map_ring(fd, r->sqes_len, IORING_OFF_SQES) : NULL;
+  if (!r->sqes) {
     int e = errno;
     ring_unmap(r);
     return -e;

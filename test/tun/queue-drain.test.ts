@@ -6,7 +6,7 @@
 import { readFileSync } from 'node:fs';
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
-import { MAX_BATCH, TunDevice, type Queue } from '../../src/index.js';
+import { MAX_BATCH, TunDevice, type Queue, type QueueStats } from '../../src/index.js';
 import { MIN_RX_BUFFER } from '../../src/tun/queue.js';
 import { Netns, destroyAll, rootSkipReason, waitFor } from '../../kit/netns.js';
 import { icmpEchoV4 } from '../../kit/packet.js';
@@ -93,36 +93,34 @@ function ringsExpected(): boolean {
   return false;
 }
 
-test('with 150 packets pending a read returns at most 64: batches of 64, 64 and 22, nothing lost or reordered', { skip, timeout: 60_000 }, async () => {
-  assert.equal(MAX_BATCH, CAP);
-  const d = TunDevice.open({ name: 'tsdrain0', netns: ns.name, addresses: [`${LOCAL}/24`], gro: false });
+/** Opens a device with `ringReads`, queues 150 small packets and reads them all: each read's size, and the queue's stats. */
+async function drain150(name: string, ringReads: boolean): Promise<{ sizes: number[]; stats: QueueStats }> {
+  const d = TunDevice.open({ name, netns: ns.name, addresses: [`${LOCAL}/24`], gro: false, ringReads });
   try {
     const q = d.queues[0]!;
     await queueReplies(q, 150, 16);
     const { sizes, seqs } = await readReplies(q, 150);
-    assert.deepEqual(sizes, [64, 64, 22]);
     assert.deepEqual(seqs, inOrder(150));
-    assert.equal(q.stats().rxPackets, 150);
-    // The first batch (64 small packets) has the next ones read in io_uring rounds of at most 16
-    // (1 MiB / 64 KiB slots), so batches of 64 span several rounds, headers included.
-    if (ringsExpected()) assert.ok(q.stats().rxRingReads >= 86, `reads through io_uring: ${q.stats().rxRingReads}`);
+    return { sizes, stats: q.stats() };
   } finally {
     d.close();
   }
+}
+
+test('with 150 packets pending a read returns at most 64: batches of 64, 64 and 22, nothing lost or reordered', { skip, timeout: 60_000 }, async () => {
+  assert.equal(MAX_BATCH, CAP);
+  const { sizes, stats } = await drain150('tsdrain0', true);
+  assert.deepEqual(sizes, [64, 64, 22]);
+  assert.equal(stats.rxPackets, 150);
+  // The first batch (64 small packets) has the next ones read in io_uring rounds of at most 16
+  // (1 MiB / 64 KiB slots), so batches of 64 span several rounds, headers included.
+  if (ringsExpected()) assert.ok(stats.rxRingReads >= 86, `reads through io_uring: ${stats.rxRingReads}`);
 });
 
 test('with ringReads: false every read is a readv: the same batches of 64, 64 and 22, none through io_uring', { skip, timeout: 60_000 }, async () => {
-  const d = TunDevice.open({ name: 'tsdrain2', netns: ns.name, addresses: [`${LOCAL}/24`], gro: false, ringReads: false });
-  try {
-    const q = d.queues[0]!;
-    await queueReplies(q, 150, 16);
-    const { sizes, seqs } = await readReplies(q, 150);
-    assert.deepEqual(sizes, [64, 64, 22]);
-    assert.deepEqual(seqs, inOrder(150));
-    assert.equal(q.stats().rxRingReads, 0);
-  } finally {
-    d.close();
-  }
+  const { sizes, stats } = await drain150('tsdrain2', false);
+  assert.deepEqual(sizes, [64, 64, 22]);
+  assert.equal(stats.rxRingReads, 0);
 });
 
 test('a lone packet is read with readv, not an io_uring round', { skip, timeout: 60_000 }, async () => {
