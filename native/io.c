@@ -87,11 +87,12 @@ static napi_value read_batch(napi_env env, napi_callback_info info) {
         }
         if (res[i] < 0) {
           if (res[i] == -EOPNOTSUPP || res[i] == -EINVAL) {
-            /* This kernel's TUN cannot be read without blocking through the ring. */
+            /* This kernel's TUN cannot be read without blocking through the
+             * ring: the readv loop takes over once this round's packets are placed. */
             tio_uring_disable(-res[i]);
-            break;
+          } else {
+            failed = res[i];
           }
-          failed = res[i];
           continue;
         }
         off = place(rx, hdrs, meta, n, base + i, off, slots + (size_t)i * MAX_PACKET, res[i]);
