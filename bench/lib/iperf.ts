@@ -44,7 +44,7 @@ export async function iperfStream(client: Netns, server: Netns, serverAddr: stri
 interface IperfJson {
   error?: string;
   end?: {
-    sum_received?: { bits_per_second?: number; bytes?: number; seconds?: number; packets?: number; lost_packets?: number };
+    sum_received?: { bits_per_second?: number; bytes?: number };
     sum_sent?: { retransmits?: number };
   };
 }
@@ -64,19 +64,4 @@ function parseJson(stdout: string, stderr: string): IperfJson {
   } catch {
     throw new BenchError('ERR_BENCH_IPERF', `iperf3 client printed no JSON: ${(stderr || stdout).trim().slice(0, 500)}`);
   }
-}
-
-/**
- * Packets per second the server received in a UDP run (`iperf3 -u -J` at the
- * client, iperf 3.12): end.sum_received.packets minus its lost_packets, over
- * its seconds. Throws BenchError with iperf3's own error text.
- */
-export function parseIperfUdpJson(stdout: string, stderr = ''): number {
-  const j = parseJson(stdout, stderr);
-  if (j.error) throw new BenchError('ERR_BENCH_IPERF', `iperf3: ${j.error}`);
-  const r = j.end?.sum_received;
-  if (typeof r?.packets !== 'number' || typeof r.lost_packets !== 'number' || typeof r.seconds !== 'number' || !(r.seconds > 0)) {
-    throw new BenchError('ERR_BENCH_IPERF', 'iperf3 UDP JSON lacks end.sum_received packets, lost_packets or seconds');
-  }
-  return Math.max(0, r.packets - r.lost_packets) / r.seconds;
 }

@@ -1,7 +1,7 @@
 // What bench:latency measures on one live tunnel, in this order: ping RTTs
 // under one bulk iperf3 TCP stream, with the CPU time of the tunnel's
 // processes over that stream per GB it moved; the rate of 64-byte UDP
-// datagrams, sent unlimited, that reach the far end; then, once the tunnel
+// datagrams, sent unlimited, that reach a sink at the far end (udp-flood.ts); then, once the tunnel
 // has been quiet for IDLE_SETTLE_S, ping RTTs while idle. Idle comes last so
 // that it measures a tunnel that has carried traffic, as a deployed one has:
 // right after start a JIT-compiled node still runs much of its path in the
@@ -12,7 +12,8 @@ import { BenchError } from './errors.js';
 import { pingRun, type PingOutput } from './ping.js';
 import { startRttCapture, type RttSplit } from './rtt-split.js';
 import { percentile } from './stats.js';
-import { iperfTcp, iperfUdpRate } from './tunnel-iperf.js';
+import { iperfTcp } from './tunnel-iperf.js';
+import { udpFloodRate } from './udp-flood.js';
 import type { LiveTunnel } from './tunnel-run.js';
 
 /** How much of each measurement one run takes. */
@@ -119,7 +120,7 @@ export async function measureLatency(live: LiveTunnel, spec: LatencySpec): Promi
   const loaded = rttPercentiles(bulkSeries.ping, 'pings under the bulk stream');
   if (!(bulk.bytes > 0)) throw new BenchError('ERR_BENCH_IPERF', 'the bulk stream moved no bytes');
 
-  const udpPps = await iperfUdpRate(a, b, addr, spec.udpSeconds, UDP_PAYLOAD);
+  const udpPps = await udpFloodRate(a, b, addr, spec.udpSeconds, UDP_PAYLOAD);
   await sleep(IDLE_SETTLE_S * 1000);
   const idleSeries = await pingSeries(live, spec, spec.idlePings);
   const idle = rttPercentiles(idleSeries.ping, 'idle pings');

@@ -12,6 +12,10 @@ export const REF_BIN = fileURLToPath(new URL('../../../bench/ref/forward-ref', i
 export const REF_TUNNEL_SRC = fileURLToPath(new URL('../../../bench/ref/tunnel.c', import.meta.url));
 /** Where the C reference tunnel binary is built (gitignored). */
 export const REF_TUNNEL_BIN = fileURLToPath(new URL('../../../bench/ref/tunnel-ref', import.meta.url));
+/** Source of bench:latency's small-packet sender and sink. */
+export const UDP_FLOOD_SRC = fileURLToPath(new URL('../../../bench/ref/udp-flood.c', import.meta.url));
+/** Where the flood tool is built (gitignored). */
+export const UDP_FLOOD_BIN = fileURLToPath(new URL('../../../bench/ref/udp-flood', import.meta.url));
 /** The compiled TypeScript forwarder. */
 export const TS_FORWARDER = fileURLToPath(new URL('../ts-forwarder.js', import.meta.url));
 /** The compiled flood sender of bench:dos. */

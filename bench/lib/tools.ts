@@ -3,7 +3,7 @@
 // tunnel) without manual setup.
 import { existsSync, statSync } from 'node:fs';
 import { run, tryRun } from '../../kit/run.js';
-import { REF_BIN, REF_SRC, REF_TUNNEL_BIN, REF_TUNNEL_SRC } from './paths.js';
+import { REF_BIN, REF_SRC, REF_TUNNEL_BIN, REF_TUNNEL_SRC, UDP_FLOOD_BIN, UDP_FLOOD_SRC } from './paths.js';
 
 let aptUpdated = false;
 
@@ -36,4 +36,9 @@ export function ensureRefForwarder(): string {
 /** Builds bench/ref/tunnel-ref (linked with OpenSSL's libcrypto) when it is missing or older than tunnel.c; returns its path. */
 export function ensureRefTunnel(): string {
   return ensureBuilt(REF_TUNNEL_SRC, REF_TUNNEL_BIN, ['-lcrypto']);
+}
+
+/** Builds bench/ref/udp-flood (bench:latency's small-packet sender and sink) when it is missing or older than udp-flood.c; returns its path. */
+export function ensureUdpFlood(): string {
+  return ensureBuilt(UDP_FLOOD_SRC, UDP_FLOOD_BIN);
 }

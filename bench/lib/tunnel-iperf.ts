@@ -1,10 +1,10 @@
-// iperf3 for the tunnel benches: one or N (-P) TCP streams, or a UDP flood,
+// iperf3 for the tunnel benches: one or N (-P) TCP streams,
 // from namespace A to B, without blocking this process's event loop (its
 // timers bound every step).
 import { collect } from '../../kit/run.js';
 import { waitFor, type Netns } from '../../kit/netns.js';
 import { BenchError } from './errors.js';
-import { parseIperfJson, parseIperfUdpJson, type IperfResult } from './iperf.js';
+import { parseIperfJson, type IperfResult } from './iperf.js';
 
 const PORT = 5201;
 /** iperf3 --connect-timeout: generous for a live tunnel's first packet (a handshake on a busy machine). */
@@ -61,10 +61,4 @@ export async function iperfTcp(client: Netns, server: Netns, serverAddr: string,
   if (streams > 1) args.push('-P', String(streams));
   const r = await iperfClient(client, server, serverAddr, args, seconds + omit, started);
   return parseIperfJson(r.stdout, r.stderr);
-}
-
-/** UDP datagrams of `payload` bytes at unlimited rate (-b 0) for `seconds`: packets/s the server received. */
-export async function iperfUdpRate(client: Netns, server: Netns, serverAddr: string, seconds: number, payload: number): Promise<number> {
-  const r = await iperfClient(client, server, serverAddr, ['-u', '-b', '0', '-l', String(payload), '-t', String(seconds)], seconds);
-  return parseIperfUdpJson(r.stdout, r.stderr);
 }
