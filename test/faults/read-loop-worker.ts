@@ -35,7 +35,7 @@ for (;;) {
     }
   } catch (e) {
     const err = e as { code?: string; message?: string };
-    parentPort!.postMessage({ outcome: 'rejected', index: q.index, code: err.code, message: err.message, closed: q.isClosed, packets, writes, writeErrors, firstWriteError });
+    parentPort!.postMessage({ outcome: 'rejected', index: q.index, code: err.code, message: err.message, closed: q.isClosed, packets, writes, writeErrors, firstWriteError, ringReads: q.stats().rxRingReads });
     break;
   }
 }
