@@ -2,8 +2,8 @@
 // from namespace A to B, without blocking this process's event loop (its
 // timers bound every step).
 import { collect } from '../../kit/run.js';
-import { waitFor, type Netns } from '../../kit/netns.js';
-import { BenchError } from './errors.js';
+import type { Netns } from '../../kit/netns.js';
+import { startServer } from './bench-server.js';
 import { parseIperfJson, type IperfResult } from './iperf.js';
 
 const PORT = 5201;
@@ -23,30 +23,19 @@ interface ClientOutput {
  * starts what it measures alongside there).
  */
 async function iperfClient(client: Netns, server: Netns, serverAddr: string, args: readonly string[], seconds: number, started?: () => void): Promise<ClientOutput> {
-  const srv = server.spawn('iperf3', ['-s', '-1', '-B', serverAddr, '-p', String(PORT)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const srvDone = collect(srv, seconds * 1000 + 60_000, 'iperf3 server');
-  let srvExited = false;
-  void srvDone.then(() => (srvExited = true), () => (srvExited = true));
+  const srv = await startServer(server, 'iperf3', ['-s', '-1', '-B', serverAddr, '-p', String(PORT)], {
+    addr: serverAddr, port: PORT, proto: 'tcp', lifetimeMs: seconds * 1000 + 60_000, what: 'iperf3 server', code: 'ERR_BENCH_IPERF',
+  });
   try {
-    await waitFor(
-      async () => srvExited || (await server.execAsync('ss', ['-Hltn', 'sport', '=', `:${PORT}`], { timeoutMs: 5_000 })).includes(`${serverAddr}:${PORT}`),
-      10_000,
-      'iperf3 server to listen',
-    );
-    if (srvExited) {
-      const r = await srvDone;
-      throw new BenchError('ERR_BENCH_IPERF', `iperf3 server exited early (${r.code}): ${r.stderr.trim() || r.stdout.trim()}`);
-    }
     // A tunnel that carries nothing (bench:dos floods one) fails the control
     // connection here rather than after the kernel's SYN retries (~2 min).
     const cli = client.spawn('iperf3', ['-c', serverAddr, '-p', String(PORT), '-J', '--connect-timeout', String(CONNECT_TIMEOUT_MS), ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
     started?.();
     const r = await collect(cli, seconds * 1000 + 30_000, 'iperf3 client');
-    await srvDone;
+    await srv.done;
     return r;
   } finally {
-    if (srv.exitCode === null && srv.signalCode === null) srv.kill('SIGKILL');
-    await srvDone.catch(() => undefined);
+    await srv.stop();
   }
 }
 

@@ -5,7 +5,8 @@
 // tunnel, not what a receiving tool could keep up with (iperf3's server
 // dropped tens of thousands a second here: the C file says how).
 import { collect } from '../../kit/run.js';
-import { waitFor, type Netns } from '../../kit/netns.js';
+import type { Netns } from '../../kit/netns.js';
+import { startServer } from './bench-server.js';
 import { BenchError } from './errors.js';
 import { ensureUdpFlood } from './tools.js';
 
@@ -32,24 +33,17 @@ export function parseSinkLine(stdout: string, stderr = ''): number {
 /** Datagrams of `payload` bytes per second that reach a sink on serverAddr in `server`, sent unlimited from `client` for `seconds`. */
 export async function udpFloodRate(client: Netns, server: Netns, serverAddr: string, seconds: number, payload: number): Promise<number> {
   const bin = ensureUdpFlood();
-  const sink = server.spawn(bin, ['sink', serverAddr, String(PORT), String(seconds)], { stdio: ['ignore', 'pipe', 'pipe'] });
-  const sinkDone = collect(sink, (seconds + 30) * 1000, 'udp-flood sink');
-  let sinkExited = false;
-  void sinkDone.then(() => (sinkExited = true), () => (sinkExited = true));
+  const sink = await startServer(server, bin, ['sink', serverAddr, String(PORT), String(seconds)], {
+    addr: serverAddr, port: PORT, proto: 'udp', lifetimeMs: (seconds + 30) * 1000, what: 'udp-flood sink', code: 'ERR_BENCH_FLOOD',
+  });
   try {
-    await waitFor(
-      async () => sinkExited || (await server.execAsync('ss', ['-Hlun', 'sport', '=', `:${PORT}`], { timeoutMs: 5_000 })).includes(`${serverAddr}:${PORT}`),
-      10_000,
-      'udp-flood sink to bind',
-    );
     const sender = client.spawn(bin, ['send', serverAddr, String(PORT), String(seconds + SEND_EXTRA_S), String(payload)], { stdio: ['ignore', 'pipe', 'pipe'] });
     const sent = await collect(sender, (seconds + 30) * 1000, 'udp-flood sender');
     if (sent.code !== 0) throw new BenchError('ERR_BENCH_FLOOD', `udp-flood sender failed (${sent.code ?? sent.signal}): ${sent.stderr.trim()}`);
-    const r = await sinkDone;
+    const r = await sink.done;
     if (r.code !== 0) throw new BenchError('ERR_BENCH_FLOOD', `udp-flood sink failed (${r.code ?? r.signal}): ${r.stderr.trim()}`);
     return parseSinkLine(r.stdout, r.stderr);
   } finally {
-    if (sink.exitCode === null && sink.signalCode === null) sink.kill('SIGKILL');
-    await sinkDone.catch(() => undefined);
+    await sink.stop();
   }
 }
