@@ -331,6 +331,7 @@ export class Queue implements AsyncIterable<Packet[]> {
     const h: QueueHandle = {
       fd: this.fd, closeFd, name: this.name, index: this.index,
       capabilities: { ...this.capabilities }, writeStrategy: this.writeStrategy, rxBufferSize: this.rxBufferSize,
+      ringReads: this.rxState.length === 3,
     };
     this.detached = true;
     this.shutdown(new ClosedError(`queue ${this.index} of ${this.name} (detached to another thread)`));

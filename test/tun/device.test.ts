@@ -5,7 +5,7 @@ import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { BadPacketError, NameBusyError, OptionError, TunDevice } from '../../src/index.js';
+import { BadPacketError, NameBusyError, OptionError, Queue, TunDevice } from '../../src/index.js';
 import { IFF_MULTI_QUEUE, IFF_VNET_HDR, MASK_TSO_USO, kernelVersion } from '../../src/tun/index.js';
 import { native } from '../../src/native.js';
 import { Netns, destroyAll, rootSkipReason } from '../../kit/netns.js';
@@ -98,6 +98,7 @@ test('bad options name the option', { skip }, () => {
   assert.throws(() => TunDevice.open({ queues: 0 }), /option queues/);
   assert.throws(() => TunDevice.open({ mtu: 10 }), /option mtu/);
   assert.throws(() => TunDevice.open({ txQueueLen: -1 }), /option txQueueLen/);
+  assert.throws(() => TunDevice.open({ ringReads: 'yes' as unknown as boolean }), /option ringReads/);
   assert.throws(() => TunDevice.open({ addresses: ['198.18.0.1'] }), /option addresses\[0\]/);
   assert.throws(() => TunDevice.open({ netns: 'tio-does-not-exist' }), /option netns/);
 });
@@ -165,5 +166,18 @@ test('a device opened down probes GRO writes when brought up', { skip }, () => {
     assert.equal(d.groProbeErrno, 0);
   } finally {
     d.close();
+  }
+});
+
+test('detach() hands ringReads on: a queue attached elsewhere reads as its device was opened to', { skip }, () => {
+  for (const ringReads of [false, true]) {
+    const d = TunDevice.open({ name: 'tdring0', up: false, ringReads });
+    try {
+      const h = d.queues[0]!.detach();
+      assert.equal(h.ringReads, ringReads);
+      Queue.attach(h).close();
+    } finally {
+      d.close();
+    }
   }
 });
