@@ -1,11 +1,12 @@
 // What bench:latency measures on one live tunnel, in this order: ping RTTs
 // under one bulk iperf3 TCP stream, with the CPU time of the tunnel's
 // processes over that stream per GB it moved; the rate of 64-byte UDP
-// datagrams, sent unlimited, that reach a sink at the far end (udp-flood.ts); then, once the tunnel
-// has been quiet for IDLE_SETTLE_S, ping RTTs while idle. Idle comes last so
-// that it measures a tunnel that has carried traffic, as a deployed one has:
-// right after start a JIT-compiled node still runs much of its path in the
-// interpreter (docs/ARCHITECTURE.md "Lone packets").
+// datagrams, sent unlimited, that reach a sink at the far end
+// (udp-flood.ts); then, once the tunnel has been quiet for IDLE_SETTLE_S,
+// ping RTTs while idle. Idle comes last so that it measures a tunnel that
+// has carried traffic, as a deployed one has: right after start a
+// JIT-compiled node still runs much of its path in the interpreter
+// (docs/ARCHITECTURE.md "Lone packets").
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuSecondsOf } from '../../kit/proc.js';
 import { BenchError } from './errors.js';
