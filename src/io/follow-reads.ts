@@ -11,7 +11,9 @@ import type { FdWatcher } from './readiness.js';
  * happens at once rather than after another trip through the event loop's
  * poll (under load, one epoll_wait per batch saved). onEnd runs once: with
  * the watcher's close error (after a batch in use settles), a read error, or
- * onBatch's error.
+ * onBatch's error. Returns a function that reads now, as a readiness callback
+ * would (a no-op while a batch is in use or once ended): for a caller that
+ * knows data has just been queued, e.g. by its own write.
  */
 export function followReads<T>(
   watcher: FdWatcher,
@@ -19,7 +21,7 @@ export function followReads<T>(
   onBatch: (batch: T) => Promise<void> | undefined,
   onEnd: (err: Error) => void,
   more: () => boolean = () => false,
-): void {
+): () => void {
   let ended = false;
   let busy = false;
   let closedWhileBusy: Error | null = null;
@@ -66,4 +68,5 @@ export function followReads<T>(
     },
   };
   watcher.follow(follower);
+  return () => follower.onReady();
 }

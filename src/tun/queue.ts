@@ -85,6 +85,8 @@ export class Queue implements AsyncIterable<Packet[]> {
   private readonly pool: Packet[] = [];
   private readonly vh: VirtioNetHdr = newHeader();
   private readPending = false;
+  // readEach's read-now hook (followReads), while it runs.
+  private readNowFn: (() => void) | null = null;
 
   private readonly txHdr = Buffer.alloc(VNET_HDR_LEN);
   // All zero, deliberately without DATA_VALID: TUN ignores it, and it would vouch for
@@ -189,14 +191,26 @@ export class Queue implements AsyncIterable<Packet[]> {
   readEach(onBatch: (batch: Packet[]) => Promise<void> | undefined, onEnd: (err: Error) => void): void {
     if (this.readPending) throw new BusyError('readEach()');
     this.readPending = true;
-    followReads(this.watcher, () => {
+    this.readNowFn = followReads(this.watcher, () => {
       if (this.closed) throw this.closedError();
       return this.drain();
     }, onBatch, (err) => {
       this.readPending = false;
+      this.readNowFn = null;
       if (this.closed) releaseBuffer(this.rx.buffer as ArrayBuffer);
       onEnd(err);
     }, () => this.rxState[0] !== 1);
+  }
+
+  /**
+   * In callback mode (readEach), reads now as the readiness callback would: for
+   * a caller that has just written packets the kernel answers at once (an echo
+   * request, TCP data that is acknowledged), so the answer is read in the same
+   * turn instead of after another trip through the event loop. A no-op while
+   * a batch is in use, without readEach, or once it ended.
+   */
+  readNow(): void {
+    this.readNowFn?.();
   }
 
   /** Iterates batches until the queue is closed. */

@@ -181,7 +181,14 @@ export class DataPlane<T extends DataTunnel> {
     const q = this.queue;
     // Callback mode: a batch goes from the readiness callback into its path in the same call.
     this.loops.push(this.loop('inside', (end) => q.readEach((batch) => this.outboundTurns.runNow(() => this.sendBatch(batch)), end)));
-    this.loops.push(this.loop('outside', (end) => this.udp.recvEach((b) => this.inboundTurns.runNow(() => this.receiveBatch(b)), end)));
+    this.loops.push(this.loop('outside', (end) => this.udp.recvEach((b) => {
+      const turn = this.inboundTurns.runNow(() => this.receiveBatch(b));
+      // The kernel answers some packets inside our TUN write (an echo reply,
+      // a TCP ACK): read them now rather than after another event-loop trip
+      // (docs/ARCHITECTURE.md "Lone packets").
+      q.readNow();
+      return turn;
+    }, end)));
   }
 
   /** Sends inner packets read elsewhere (held for a handshake, handed over by a routine) through this data plane. */
