@@ -13,7 +13,9 @@ import type { FdWatcher } from './readiness.js';
  * the watcher's close error (after a batch in use settles), a read error, or
  * onBatch's error. Returns a function that reads now, as a readiness callback
  * would (a no-op while a batch is in use or once ended): for a caller that
- * knows data has just been queued, e.g. by its own write.
+ * knows data has just been queued, e.g. by its own write. While a read or
+ * onBatch runs, read-now and readiness do nothing (the source stays readable,
+ * so nothing is lost) and a close ends it only after onBatch returns.
  */
 export function followReads<T>(
   watcher: FdWatcher,
@@ -48,17 +50,22 @@ export function followReads<T>(
   const follower = {
     onReady(): void {
       if (ended || busy) return;
+      // Busy from the read on: a read-now from inside onBatch (the other
+      // path's handler, called from ours) must not read over the batch in hand.
+      busy = true;
       let pending: Promise<void> | undefined;
       try {
         const batch = read();
-        if (batch === null) return;
-        pending = onBatch(batch);
+        if (batch !== null) pending = onBatch(batch);
       } catch (e) {
         fail(e);
         return;
       }
-      if (pending === undefined) return;
-      busy = true;
+      if (pending === undefined) {
+        busy = false;
+        if (closedWhileBusy !== null) end(closedWhileBusy);
+        return;
+      }
       watcher.pause();
       pending.then(settled, fail);
     },

@@ -107,3 +107,56 @@ test('readNow reads, in that call, what the kernel queued during our own write; 
     d.close();
   }
 });
+
+test('readNow from inside the handler does not read over the batch in hand; the reply waits for readiness', { skip, timeout: 30_000 }, async () => {
+  const d = TunDevice.open({ name: 'treach4', netns: ns.name, addresses: [`${LOCAL}/24`], gro: false });
+  try {
+    const q = d.queues[0]!;
+    const got: number[] = [];
+    let depth = 0;
+    let deepest = 0;
+    let heldIntact = true;
+    q.readEach((batch) => {
+      depth++;
+      deepest = Math.max(deepest, depth);
+      const mine = seqs(batch);
+      got.push(...mine);
+      if (mine[0] === 0) {
+        // The kernel queues the reply to seq 1 inside this write; reading it
+        // now would overwrite the receive buffer `batch` lives in.
+        void q.write(icmpEchoV4(PEER, LOCAL, ECHO_ID, 1, 16));
+        q.readNow();
+        heldIntact = seqs(batch).join() === mine.join();
+      }
+      depth--;
+      return undefined;
+    }, () => undefined);
+    await q.write(icmpEchoV4(PEER, LOCAL, ECHO_ID, 0, 16));
+    await waitFor(() => got.length === 2, 5000, 'both replies');
+    assert.deepEqual(got, [0, 1]);
+    assert.equal(deepest, 1, 'the handler never ran inside itself');
+    assert.ok(heldIntact, 'the batch in hand was not read over');
+  } finally {
+    d.close();
+  }
+});
+
+test('a close from inside the handler ends readEach only after the handler returns', { skip, timeout: 30_000 }, async () => {
+  const d = TunDevice.open({ name: 'treach5', netns: ns.name, addresses: [`${LOCAL}/24`], gro: false });
+  const q = d.queues[0]!;
+  const ends: Error[] = [];
+  let endedInside: boolean | null = null;
+  try {
+    q.readEach(() => {
+      d.close();
+      endedInside = ends.length > 0;
+      return undefined;
+    }, (e) => ends.push(e));
+    await q.write(icmpEchoV4(PEER, LOCAL, ECHO_ID, 0, 16)).catch(() => undefined);
+    await waitFor(() => ends.length === 1, 5000, 'end');
+    assert.equal(endedInside, false, 'onEnd ran while the handler still held the batch');
+    assert.ok(ends[0] instanceof ClosedError);
+  } finally {
+    d.close();
+  }
+});
