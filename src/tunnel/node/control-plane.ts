@@ -15,8 +15,12 @@ export interface ControlPlane<T extends DataTunnel> {
   recvError(remoteIndex: number, from: Endpoint): void;
   /** The first packet authenticated on `t`, which was awaiting that proof. */
   proven(t: T): void;
-  /** Whether `t` may roam to `to` (lighthouse.remote_allow_list, docs/PROTOCOL.md "Allow lists"); absent: always. */
-  roamAllowed?(t: T, to: Endpoint): boolean;
+  /**
+   * Authenticated traffic for `t` came straight from `to`, not t.remote: move t there if
+   * lighthouse.remote_allow_list and the roam-back rule allow (roaming.ts). Absent (a routine's
+   * thread): tunnels stay where they are.
+   */
+  roam?(t: T, to: Endpoint): void;
   /** An authenticated close_tunnel on `t`. */
   closeReceived(t: T): void;
   /** An authenticated lighthouse message on `t`: its NebulaMeta at buf[off, off+len) (borrowed: copy what you keep). */

@@ -168,7 +168,7 @@ export class DataPlane<T extends DataTunnel> {
       unknownTunnel: parking ? (ri, from, buf, off, len) => parking.park(ri, from, buf, off, len) : undefined,
       recvError: (ri, from) => control.recvError(ri, from),
       proven: (t) => control.proven(t),
-      roamAllowed: control.roamAllowed ? (t, to) => control.roamAllowed!(t, to) : undefined,
+      roam: control.roam ? (t, to) => control.roam!(t, to) : undefined,
       control: (t, type, subtype, buf, off, len) => this.onControl(t, type, subtype, buf, off, len),
       relays: o.relays ?? null,
       relayed: (e, buf, off, len) => this.relayed(e, buf, off, len),

@@ -72,8 +72,11 @@ export interface InboundHost<T extends DataTunnel> {
   recvError(remoteIndex: number, from: Endpoint): void;
   /** The first packet authenticated on `t`, which was awaiting that proof (candidates are promoted on it). */
   proven?(t: T): void;
-  /** Whether `t` may roam to `to` (lighthouse.remote_allow_list); absent: always. Asked only when the address changes. */
-  roamAllowed?(t: T, to: Endpoint): boolean;
+  /**
+   * Authenticated traffic for `t` came straight from `to`, not t.remote: the control plane
+   * decides whether t moves there (roaming.ts). Absent: tunnels stay where they are.
+   */
+  roam?(t: T, to: Endpoint): void;
   /** Relay entries (main thread of a node with relays on); relayed packets are dropped without. */
   relays?: RelayTable<T> | null;
   /**
@@ -337,7 +340,7 @@ export class InboundPath<T extends DataTunnel> {
     // Never onto a relay: 1.6.1 roams only on packets that came straight from an address (outside.go).
     if (b.isFrom(i, t.remote)) return;
     const to = b.peer(i);
-    if (to.ip !== RELAY_PATH_IP && this.host.roamAllowed?.(t, to) !== false) t.remote = to;
+    if (to.ip !== RELAY_PATH_IP) this.host.roam?.(t, to);
   }
 
   private flushRun(): void {

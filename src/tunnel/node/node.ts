@@ -32,6 +32,7 @@ import { FlowShare } from './flow-share.js';
 import { HandshakeManager } from './handshakes.js';
 import { Hostmap } from './hostmap.js';
 import { udpOptions, type NodeOptions } from './options.js';
+import { Roaming } from './roaming.js';
 import { Routines } from './routines.js';
 import { certRefusal, firewallChanged, mergeStaticHostMap } from './reload-plan.js';
 import { checkRoutes, deviceMtu, installRoutes, viaRoutes } from './routes.js';
@@ -188,12 +189,13 @@ export class OverlayNode {
       now: clock,
       keepKeys: multi,
     }, o.handshakes);
+    const roaming = new Roaming({ log: o.log, allowed: (ip, to) => this.remoteAllowed(ip, to), now: clock });
     // What data plane 0 asks, answered here; the routines' data planes ask the same through routines.ts.
     const control: ControlPlane<Tunnel> = {
       handshake: (counter, ri, buf, off, len, from) => this.handshakes.onPacket(counter, ri, buf, off, len, from),
       recvError: (ri, from) => this.onRecvError(ri, from),
       proven: (t) => this.handshakes.proven(t),
-      roamAllowed: (t, to) => this.remoteAllowed(t.vpnIp, to),
+      roam: (t, to) => void roaming.roam(t, to),
       closeReceived: (t) => this.closeReceived(t),
       lighthouse: (t, buf, off, len) => (this.lighthouseServer ?? this.lighthouse)?.onMessage(t.vpnIp, buf, off, len),
       relayControl: (t, buf, off, len) => this.onRelayControl(t, buf, off, len),

@@ -284,6 +284,9 @@ export class Tunnel extends DataTunnel {
   msg2: Buffer | null = null;
   /** Raw keys when asked for (keepKeys), for replicas in worker threads; null otherwise and after close. */
   keys: { send: Uint8Array; recv: Uint8Array } | null;
+  /** The address the tunnel last roamed away from (null: it never roamed), and when (clock ms): roaming.ts. */
+  roamedFrom: Endpoint | null = null;
+  roamedAt = 0;
 
   constructor(p: TunnelParams, nowMs: number) {
     super(p, nowMs);

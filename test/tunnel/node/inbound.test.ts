@@ -275,11 +275,11 @@ test('data and control datagrams from another address (pinned remote) or too sho
   assert.deepEqual([got, written.length], [['3'], 1]);
 });
 
-test('roaming: authenticated traffic from a new address moves the tunnel only where roamAllowed (remote_allow_list) allows', async () => {
+test('roaming: authenticated traffic from an address other than the remote is handed to roam(), traffic from the remote is not', async () => {
   const OLD = Endpoint.of('198.18.0.9', 4242);
   const flow = { src: '198.19.0.1', dst: '198.19.0.2', proto: 6, sport: 40000, dport: 80 };
-  for (const allow of [false, true]) {
-    const tunnel = ourTunnel(OLD);
+  for (const remote of [OLD, FROM]) {
+    const tunnel = ourTunnel(remote);
     const asked: string[] = [];
     const stats = new NodeStats();
     const path = new InboundPath<DataTunnel>({
@@ -290,12 +290,15 @@ test('roaming: authenticated traffic from a new address moves the tunnel only wh
       unknownIndex: () => assert.fail('every index is known'),
       recvError: () => assert.fail('no recv_error here'),
       control: () => assert.fail('no control messages here'),
-      roamAllowed: (_t, to) => (asked.push(to.key), allow),
+      roam: (t, to) => {
+        assert.equal(t, tunnel);
+        asked.push(to.key);
+      },
     });
     await path.handle(sealed([packet(flow)]), 1000);
     tunnel.close();
     assert.equal(stats.delivered, 1, 'the packet itself is delivered either way');
-    assert.deepEqual(asked, [FROM.key]);
-    assert.equal(tunnel.remote.key, allow ? FROM.key : OLD.key);
+    assert.deepEqual(asked, remote === OLD ? [FROM.key] : []);
+    assert.equal(tunnel.remote.key, remote.key, 'the path itself never moves the tunnel: roam() decides');
   }
 });

@@ -30,7 +30,8 @@ for (const [k, nodes] of PAIRINGS.entries()) {
         }
       };
       await s.lighthouse('tio', { level: 'debug' });
-      for (const i of [0, 1] as const) await s.node(i, nodes[i], { level: 'debug' }).waitForLog('Nebula interface is active', 30_000);
+      const procs = [0, 1].map((i) => s.node(i, nodes[i]!, { level: 'debug' }));
+      for (const p of procs) await p.waitForLog('Nebula interface is active', 30_000);
       await msToFirstReply(s1.node, ip0, process.hrtime.bigint(), 60_000);
       await transfers(5261);
       // The move: node 1's router drops its public address for a new one on the same segment.
@@ -39,6 +40,8 @@ for (const [k, nodes] of PAIRINGS.entries()) {
       s1.router!.exec('ip', ['addr', 'add', `${moved}/24`, 'dev', s1.publicIf]);
       const ms = await msToFirstReply(s1.node, ip0, process.hrtime.bigint(), 60_000);
       t.diagnostic(`first reply after the move to ${moved}: ${ms.toFixed(0)} ms`);
+      // Node 0 says so as nebula does (the binary's line is the oracle for tio's), naming the new address.
+      await procs[0]!.waitForLog(new RegExp(`Host roamed to new udp ip/port\\..*newAddr="?${moved.replace(/\./g, '\\.')}:`), 10_000);
       await transfers(5271);
     });
   });
