@@ -49,9 +49,13 @@ export interface InboundHost<T extends DataTunnel> {
   local: AddressSet;
   coalescer: Coalescer;
   /**
-   * Accept data and control messages only from the tunnel's current remote
-   * address, and never roam (multi-queue nodes: a tunnel's replay window lives
-   * in the one thread whose socket the peer's address hashes to).
+   * Multi-queue nodes: a tunnel's replay window lives in the one thread whose
+   * socket the peer's address hashes to, so messages from that address are
+   * checked by this thread's window, and messages from any other address only
+   * when their counter is above every counter accepted on any thread (the
+   * tunnel's shared highest, claimed with compare-and-swap): the peer roamed
+   * onto this thread's socket (docs/ARCHITECTURE.md "Threads and queues").
+   * Without roam(), those are refused.
    */
   pinRemote: boolean;
   /** Called once per batch before delivered packets are written to the TUN (flow replication). */
@@ -152,12 +156,13 @@ export class InboundPath<T extends DataTunnel> {
           this.unknown(i);
           continue;
         }
-        if (!this.admits(t, i, len, AEAD_OVERHEAD)) {
+        const admit = this.admits(t, i, len, AEAD_OVERHEAD);
+        if (admit === REFUSED) {
           this.flushRun();
           continue;
         }
         if (!this.run.joins(t)) this.flushRun();
-        this.run.add(t, i, hdr.counterHi, hdr.counterLo);
+        this.run.add(t, i, hdr.counterHi, hdr.counterLo, admit);
         continue;
       }
       this.flushRun();
@@ -202,14 +207,15 @@ export class InboundPath<T extends DataTunnel> {
       this.unknown(i);
       return;
     }
-    if (!this.admits(t, i, len, AEAD_OVERHEAD)) return;
+    const admit = this.admits(t, i, len, AEAD_OVERHEAD);
+    if (admit === REFUSED) return;
     const aead = this.aead.reset(b.buf);
     aead.add(off, len);
     t.open.open(aead);
     stats.aeadOpenCalls++;
     stats.aeadOpened++;
     const plen = aead.out[0]!;
-    if (!this.accepted(t, plen, hdr.counterHi, hdr.counterLo)) return;
+    if (!this.accepted(t, plen, hdr.counterHi, hdr.counterLo, admit)) return;
     this.alive(t, i);
     this.host.control(t, type, subtype, b.buf, off + HEADER_LEN, plen);
   }
@@ -237,9 +243,10 @@ export class InboundPath<T extends DataTunnel> {
       stats.drops['outside-unknown-index']++;
       return;
     }
-    if (!this.admits(t, i, len, AEAD_OVERHEAD + HEADER_LEN)) return;
+    const admit = this.admits(t, i, len, AEAD_OVERHEAD + HEADER_LEN);
+    if (admit === REFUSED) return;
     if (!this.relayRun.joins(t)) this.flushRelayRun();
-    this.relayEntry[this.relayRun.add(t, i, hdr.counterHi, hdr.counterLo)] = e;
+    this.relayEntry[this.relayRun.add(t, i, hdr.counterHi, hdr.counterLo, admit)] = e;
   }
 
   // Checks the tags of the gathered run of relayed packets in one native call; the authentic ones
@@ -257,7 +264,7 @@ export class InboundPath<T extends DataTunnel> {
     for (let k = 0; k < n; k++) {
       const e = this.relayEntry[k]!;
       this.relayEntry[k] = null;
-      if (!this.accepted(t, aead.out[k]!, r.hi[k]!, r.lo[k]!)) continue;
+      if (!this.accepted(t, aead.out[k]!, r.hi[k]!, r.lo[k]!, r.admit[k]! as Admit)) continue;
       lastGood = k;
       const i = r.idx[k]!;
       this.host.relayed?.(e, b.buf, b.offsets[i]!, b.lengths[i]!);
@@ -277,27 +284,33 @@ export class InboundPath<T extends DataTunnel> {
     h.unknownIndex(this.hdr.remoteIndex, b.peer(i));
   }
 
-  // Whether datagram i (len bytes) may go on to authentication on t: from t's remote (see
-  // fromRemote), at least minLen long (shorter cannot carry a tag: nothing to authenticate, so
-  // no answer), and a counter t's window has not seen (else answered as an unknown index). A
+  // Whether datagram i (len bytes) may go on to authentication on t, and how: from t's remote
+  // (see fromRemote), or else (pinRemote) FOREIGN, when its counter is above the tunnel's shared
+  // highest; at least minLen long (shorter cannot carry a tag: nothing to authenticate, so no
+  // answer), and a counter t's window has not seen (else answered as an unknown index). A
   // refusal is counted by reason. The one pre-check of data, control and relayed datagrams.
-  private admits(t: T, i: number, len: number, minLen: number): boolean {
+  private admits(t: T, i: number, len: number, minLen: number): Admit {
     const { stats } = this.host;
+    let admit: Admit = ADMITTED;
     if (!this.fromRemote(t, i)) {
-      stats.drops['outside-wrong-remote']++;
-      return false;
+      const hdr = this.hdr;
+      if (this.host.roam === undefined || !t.aboveInbound(hdr.counterHi, hdr.counterLo)) {
+        stats.drops['outside-wrong-remote']++;
+        return REFUSED;
+      }
+      admit = FOREIGN;
     }
     if (len < minLen) {
       stats.drops['outside-short']++;
-      return false;
+      return REFUSED;
     }
     const hdr = this.hdr;
     if (t.window.check(hdr.counterHi, hdr.counterLo) !== null) {
       stats.drops['outside-replay']++;
       this.host.unknownIndex(hdr.remoteIndex, this.batch!.peer(i));
-      return false;
+      return REFUSED;
     }
-    return true;
+    return admit;
   }
 
   // With pinRemote, datagram i must come from t.remote; checked once per (tunnel, sender) run.
@@ -313,13 +326,14 @@ export class InboundPath<T extends DataTunnel> {
   }
 
   // Whether a message the AEAD answered (plen < 0: its tag failed) authenticated and its counter
-  // (hi, lo) was new to t's replay window, which now records it; a refusal is counted by reason.
-  private accepted(t: T, plen: number, hi: number, lo: number): boolean {
+  // (hi, lo) was new to t's replay window, which now records it; a FOREIGN one must also claim
+  // the tunnel's shared highest counter. A refusal is counted by reason.
+  private accepted(t: T, plen: number, hi: number, lo: number, admit: Admit): boolean {
     if (plen < 0) {
       this.host.stats.drops['outside-auth']++;
       return false;
     }
-    if (t.window.update(hi, lo) !== null) {
+    if ((admit === FOREIGN && !t.claimInbound(hi, lo)) || t.window.update(hi, lo) !== null) {
       this.host.stats.drops['outside-replay']++;
       return false;
     }
@@ -334,7 +348,8 @@ export class InboundPath<T extends DataTunnel> {
       t.awaitingProof = false;
       this.host.proven?.(t);
     }
-    if (this.host.pinRemote) return;
+    // Multi-queue: the other threads learn how far this one got (what a FOREIGN message must pass).
+    if (this.host.pinRemote) t.publishInbound();
     // Roaming: authenticated traffic from a new address moves the tunnel there.
     const b = this.batch!;
     // Never onto a relay: 1.6.1 roams only on packets that came straight from an address (outside.go).
@@ -365,7 +380,7 @@ export class InboundPath<T extends DataTunnel> {
     for (let k = 0; k < n; k++) {
       const plen = aead.out[k]!;
       // The check before decrypting saw the window as it was before this run; update() also rejects in-run duplicates.
-      if (!this.accepted(t, plen, r.hi[k]!, r.lo[k]!)) continue;
+      if (!this.accepted(t, plen, r.hi[k]!, r.lo[k]!, r.admit[k]! as Admit)) continue;
       lastGood = k;
       good++;
       bytes += plen;
@@ -398,6 +413,14 @@ export class InboundPath<T extends DataTunnel> {
   }
 }
 
+/** admits(): refused (counted). */
+const REFUSED = 0;
+/** admits(): from the tunnel's remote address, for its window. */
+const ADMITTED = 1;
+/** admits(): from another address, above the tunnel's shared highest counter (pinRemote). */
+const FOREIGN = 2;
+type Admit = typeof REFUSED | typeof ADMITTED | typeof FOREIGN;
+
 /** Datagrams of one batch gathered for one tunnel's native call: their indexes and header counters. */
 class Run<T> {
   tunnel: T | null = null;
@@ -405,19 +428,21 @@ class Run<T> {
   readonly idx = new Int32Array(RUN_MAX);
   readonly hi = new Uint32Array(RUN_MAX);
   readonly lo = new Uint32Array(RUN_MAX);
+  readonly admit = new Uint8Array(RUN_MAX);
 
   /** Whether a datagram on t can join (same tunnel, room left). */
   joins(t: T): boolean {
     return t === this.tunnel && this.n < RUN_MAX;
   }
 
-  /** Adds datagram i (its counter hi, lo) on t; returns its place in the run. */
-  add(t: T, i: number, hi: number, lo: number): number {
+  /** Adds datagram i (its counter hi, lo, how it was admitted) on t; returns its place in the run. */
+  add(t: T, i: number, hi: number, lo: number, admit: Admit): number {
     const k = this.n++;
     this.tunnel = t;
     this.idx[k] = i;
     this.hi[k] = hi;
     this.lo[k] = lo;
+    this.admit[k] = admit;
     return k;
   }
 

@@ -10,8 +10,8 @@
  * and runs data plane 0; routines 1..N-1 run theirs in worker threads
  * (routines.ts, routine-worker.ts) on replicated tunnels, with
  * send counters and liveness stamps shared (TunnelSlots) and newly admitted
- * firewall flows broadcast between threads (flow-share.ts). Tunnels do not roam
- * in that mode (see routines.ts).
+ * firewall flows broadcast between threads (flow-share.ts). A roaming peer's
+ * traffic moves to whichever thread its new address lands on (routines.ts).
  */
 import { isIPv6 } from 'node:net';
 import { networkInterfaces } from 'node:os';
@@ -166,8 +166,7 @@ export class OverlayNode {
       log: o.log,
     }, { lighthouses: lh.hosts, intervalMs: lh.intervalMs, vpnIp: pki.vpnIp, prefix: pki.prefix, holdPackets: o.handshakes.triggerBuffer, relays: o.relay?.relays ?? [], remoteAllowList: lh.remoteAllowList ?? null, ipv6: isIPv6(o.listen.host) });
     const client = this.lighthouse;
-    // Not with routines: their tunnels do not roam (routines.ts), so a peer that moved to a direct
-    // path would send where our tunnel no longer listens; a relayed tunnel stays relayed there.
+    // Not with routines (the move off a relay is not tested there yet): a relayed tunnel stays relayed.
     this.prober = this.relays === null || client === null || multi ? null : new DirectProber<Tunnel>({
       relayed: () => Array.from(this.hostmap.all()).filter((t) => t.remote.ip === RELAY_PATH_IP),
       remotes: (ip) => client.remotes(ip),
@@ -195,7 +194,9 @@ export class OverlayNode {
       handshake: (counter, ri, buf, off, len, from) => this.handshakes.onPacket(counter, ri, buf, off, len, from),
       recvError: (ri, from) => this.onRecvError(ri, from),
       proven: (t) => this.handshakes.proven(t),
-      roam: (t, to) => void roaming.roam(t, to),
+      roam: (t, to) => {
+        if (roaming.roam(t, to) === 'moved') this.workers?.tunnelRoamed(t);
+      },
       closeReceived: (t) => this.closeReceived(t),
       lighthouse: (t, buf, off, len) => (this.lighthouseServer ?? this.lighthouse)?.onMessage(t.vpnIp, buf, off, len),
       relayControl: (t, buf, off, len) => this.onRelayControl(t, buf, off, len),

@@ -1,6 +1,7 @@
 /**
  * Messages between the main thread of a multi-queue node and its worker
- * threads ("routines" 1..N-1). Plain data only (structured clone).
+ * threads ("routines" 1..N-1). Plain data only (structured clone), and the
+ * one conversion of an Endpoint to and from it.
  */
 import type { MessagePort } from 'node:worker_threads';
 import type { CipherName } from '../aead/index.js';
@@ -12,12 +13,23 @@ import type { ViaRoute } from './route-table.js';
 import type { SendRecvErrorMode } from '../wire/index.js';
 import type { NodeOptions } from './options.js';
 import type { TunnelSlotBuffers } from './tunnel.js';
+import { Endpoint } from '../../udp/index.js';
 
 /** An Endpoint as plain data. */
 export interface EndpointData {
   ip: string;
   port: number;
   scopeId: number;
+}
+
+/** An Endpoint as it crosses threads. */
+export function endpointData(e: Endpoint): EndpointData {
+  return { ip: e.ip, port: e.port, scopeId: e.scopeId };
+}
+
+/** The Endpoint an EndpointData names. */
+export function endpointOf(d: EndpointData): Endpoint {
+  return Endpoint.of(d.ip, d.port, d.scopeId);
 }
 
 /** workerData of a routine. */
@@ -74,6 +86,8 @@ export type ToRoutine =
   }
   /** A candidate becomes its peer's tunnel (Hostmap.promote). */
   | { t: 'promote'; localIndex: number }
+  /** The tunnel roamed: its peer is at `remote` now (roaming.ts). */
+  | { t: 'remote'; localIndex: number; remote: EndpointData }
   /** Remove a tunnel; answered with 'released'. */
   | { t: 'del'; localIndex: number; slot: number }
   /** Add or update the replica of a relay entry of main's table (RelayTable.put). */
@@ -105,6 +119,8 @@ export type FromRoutine =
   | { t: 'relayControl'; localIndex: number; bytes: Uint8Array }
   /** The first packet authenticated on a tunnel that was awaiting proof. */
   | { t: 'proven'; localIndex: number }
+  /** Authenticated traffic for a tunnel came straight from `to`, not its remote: may it roam there (ControlPlane.roam)? */
+  | { t: 'roam'; localIndex: number; to: EndpointData }
   /** A slot named by 'del' is no longer used by this routine. */
   | { t: 'released'; slot: number }
   | { t: 'log'; level: LogLevel; msg: string; fields: LogFields };

@@ -14,7 +14,7 @@ import type { ControlPlane } from './control-plane.js';
 import { copyBytes } from './copy.js';
 import { DataPlane } from './data-plane.js';
 import { Hostmap } from './hostmap.js';
-import type { EndpointData, FromRoutine, RoutineInit, ToRoutine } from './routine-protocol.js';
+import { endpointData, endpointOf, type FromRoutine, type RoutineInit, type ToRoutine } from './routine-protocol.js';
 import { DataTunnel, TunnelSlots } from './tunnel.js';
 import { udpOptions } from './options.js';
 
@@ -24,6 +24,9 @@ const init = workerData as RoutineInit;
 const queue = Queue.attach(init.queue);
 Atomics.store(new Int32Array(init.attached), 0, 1);
 
+/** How long a routine waits before asking main again to roam a tunnel to the same address: well under nebula's 2 s roam-back rule. */
+const ROAM_ASK_MS = 250;
+
 /** Upkeep interval of a routine (firewall sweep, counters, trigger budget): nebula's conntrack sweeps are per second too. */
 const TICK_MS = 1000;
 
@@ -31,14 +34,12 @@ function post(m: FromRoutine): void {
   port.postMessage(m);
 }
 
-function endpointData(e: Endpoint): EndpointData {
-  return { ip: e.ip, port: e.port, scopeId: e.scopeId };
-}
-
 /** Main's control plane as seen from a routine: every call is a message to main. */
 class ControlPort implements ControlPlane<DataTunnel> {
   // Packets handed to main per peer since the last tick (bounded by triggerBuffer).
   private readonly triggered = new Map<number, number>();
+  // The last roam asked per tunnel (local index); cleared on the tick.
+  private readonly roamAsked = new Map<number, { to: Endpoint; at: number }>();
   private readonly maxLevel = LOG_LEVELS.indexOf(init.logLevel);
 
   constructor(private readonly stop: () => void) {}
@@ -53,6 +54,16 @@ class ControlPort implements ControlPlane<DataTunnel> {
 
   proven(t: DataTunnel): void {
     post({ t: 'proven', localIndex: t.localIndex });
+  }
+
+  // Every authenticated packet from the new address asks until main's answer arrives: ask once per
+  // address and ROAM_ASK_MS (main may refuse for a while: the roam-back rule).
+  roam(t: DataTunnel, to: Endpoint): void {
+    const now = clock();
+    const last = this.roamAsked.get(t.localIndex);
+    if (last !== undefined && last.to.equals(to) && now - last.at < ROAM_ASK_MS) return;
+    this.roamAsked.set(t.localIndex, { to, at: now });
+    post({ t: 'roam', localIndex: t.localIndex, to: endpointData(to) });
   }
 
   closeReceived(t: DataTunnel): void {
@@ -93,6 +104,7 @@ class ControlPort implements ControlPlane<DataTunnel> {
   /** A new budget period begins. */
   tick(): void {
     this.triggered.clear();
+    this.roamAsked.clear();
   }
 }
 
@@ -126,6 +138,11 @@ class Routine {
       case 'promote': {
         const t = hostmap.byLocalIndex(m.localIndex);
         if (t !== undefined) hostmap.promote(t);
+        break;
+      }
+      case 'remote': {
+        const t = hostmap.byLocalIndex(m.localIndex);
+        if (t !== undefined) t.remote = endpointOf(m.remote);
         break;
       }
       case 'del': {
@@ -182,7 +199,7 @@ class Routine {
   private addTunnel(m: Extract<ToRoutine, { t: 'add' }>): void {
     const t = new DataTunnel({
       vpnIp: m.vpnIp, localIndex: m.localIndex, remoteIndex: m.remoteIndex,
-      remote: Endpoint.of(m.remote.ip, m.remote.port, m.remote.scopeId), cipher: init.cipher,
+      remote: endpointOf(m.remote), cipher: init.cipher,
       sendKey: m.sendKey, recvKey: m.recvKey, identity: m.identity,
     }, clock());
     m.sendKey.fill(0);

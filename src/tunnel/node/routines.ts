@@ -16,24 +16,26 @@
  * control messages that make relays (CreateRelayRequest/Response) are handed to main.
  *
  * Replay windows are per thread. That is sound because in multi-queue mode
- * every thread accepts a tunnel's data only from the tunnel's current remote
- * address (InboundHost.pinRemote), and SO_REUSEPORT hashes that address (the
- * 4-tuple) to one socket, so one thread sees all of a tunnel's traffic. The
- * price: no roaming. A peer whose address changes is not followed; its
- * datagrams are dropped ('outside-wrong-remote') until liveness tears the
- * tunnel down or the peer's new handshake replaces it.
+ * a thread checks a tunnel's data with its window only when it comes from the
+ * tunnel's current remote address (InboundHost.pinRemote), and SO_REUSEPORT
+ * hashes that address (the 4-tuple) to one socket, so one thread sees all of a
+ * tunnel's traffic. A peer that roams may land on another thread's socket:
+ * there a message must also be above the tunnel's highest inbound counter on
+ * any thread (TunnelSlots.inbound, claimed with compare-and-swap once it
+ * authenticates), that thread's window then refuses everything up to it, and
+ * main, asked through 'roam', moves the tunnel (roaming.ts) and tells every
+ * routine ('remote').
  */
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { native } from '../../native.js';
 import type { QueueHandle } from '../../tun/index.js';
 import type { Logger } from '../log/logger.js';
 import { LOG_LEVELS } from '../log/logger.js';
-import { Endpoint } from '../../udp/index.js';
 import type { ControlPlane } from './control-plane.js';
 import type { FirewallOptions } from '../firewall/index.js';
 import type { SendRecvErrorMode } from '../wire/index.js';
 import type { RelayEntry } from '../relay/index.js';
-import type { EndpointData, FromRoutine, RoutineInit, ToRoutine } from './routine-protocol.js';
+import { endpointData, endpointOf, type FromRoutine, type RoutineInit, type ToRoutine } from './routine-protocol.js';
 import { NodeStats } from './stats.js';
 import { addThreadIo, THREAD_COUNTER_SLOTS, type IoCounters } from './thread-counters.js';
 import { TunnelSlots, type Tunnel } from './tunnel.js';
@@ -70,10 +72,6 @@ interface RoutineThread {
   ready: boolean;
   exited: boolean;
   exit: Promise<void>;
-}
-
-function endpoint(e: EndpointData): Endpoint {
-  return Endpoint.of(e.ip, e.port, e.scopeId);
 }
 
 /** Routines 1..N-1 of a node. */
@@ -134,12 +132,17 @@ export class Routines {
     for (const w of this.live()) {
       const m: ToRoutine = {
         t: 'add', slot, vpnIp: t.vpnIp, localIndex: t.localIndex, remoteIndex: t.remoteIndex,
-        remote: { ip: r.ip, port: r.port, scopeId: r.scopeId }, sendKey: keys.send, recvKey: keys.recv, identity: t.identity,
+        remote: endpointData(r), sendKey: keys.send, recvKey: keys.recv, identity: t.identity,
         candidate, awaitingProof: t.awaitingProof,
       };
       w.worker.postMessage(m);
     }
     return true;
+  }
+
+  /** `t` roamed (roaming.ts): every routine moves its replica. */
+  tunnelRoamed(t: Tunnel): void {
+    this.broadcast({ t: 'remote', localIndex: t.localIndex, remote: endpointData(t.remote) });
   }
 
   /** Candidate `t` became its peer's tunnel: every routine promotes its replica. */
@@ -279,10 +282,10 @@ export class Routines {
         h.trigger(m.vpnIp, m.packets);
         break;
       case 'handshake':
-        h.control.handshake(m.counter, m.remoteIndex, Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), 0, m.bytes.byteLength, endpoint(m.from));
+        h.control.handshake(m.counter, m.remoteIndex, Buffer.from(m.bytes.buffer, m.bytes.byteOffset, m.bytes.byteLength), 0, m.bytes.byteLength, endpointOf(m.from));
         break;
       case 'recvError':
-        h.control.recvError(m.remoteIndex, endpoint(m.from));
+        h.control.recvError(m.remoteIndex, endpointOf(m.from));
         break;
       case 'close': {
         const t = h.tunnel(m.localIndex);
@@ -302,6 +305,11 @@ export class Routines {
       case 'proven': {
         const t = h.tunnel(m.localIndex);
         if (t !== undefined) h.control.proven(t);
+        break;
+      }
+      case 'roam': {
+        const t = h.tunnel(m.localIndex);
+        if (t !== undefined) h.control.roam?.(t, endpointOf(m.to));
         break;
       }
       case 'released':

@@ -8,7 +8,7 @@ import { BatchAead, type CipherName } from '../aead/index.js';
 import type { VerifiedCertificate } from '../cert/index.js';
 import type { PeerIdentity } from '../firewall/index.js';
 import type { Endpoint } from '../../udp/index.js';
-import { COUNTER_FIRST_DATA, ReplayWindow } from '../wire/index.js';
+import { COUNTER_FIRST_DATA, ReplayWindow, counterBigInt } from '../wire/index.js';
 
 /** Cells of traffic per tunnel and thread: packets in, bytes in, packets out, bytes out. */
 const TRAFFIC_CELLS = 4;
@@ -28,6 +28,7 @@ export interface TunnelTraffic {
 /** The shared buffers of TunnelSlots, for postMessage / workerData. */
 export interface TunnelSlotBuffers {
   counters: SharedArrayBuffer;
+  inbound: SharedArrayBuffer;
   stamps: SharedArrayBuffer;
   traffic: SharedArrayBuffer;
 }
@@ -35,16 +36,20 @@ export interface TunnelSlotBuffers {
 /**
  * Per-tunnel cells shared by the threads of a multi-queue node, one slot per
  * tunnel: the last send counter used (so counters stay unique across threads:
- * every thread reserves runs with Atomics.add), the liveness stamps (epoch ms,
+ * every thread reserves runs with Atomics.add), the highest inbound counter
+ * accepted on any thread (raised with compare-and-swap: what lets a tunnel's
+ * traffic move to another thread when it roams), the liveness stamps (epoch ms,
  * see clock.ts) main's timers read, and traffic counters. Traffic has one row of
  * cells per thread, each written by its thread only (plain adds, no atomics) and
  * summed by whoever reads them.
  */
 export class TunnelSlots {
-  /** Default slot count: 1.5 MiB of shared memory, plus 2 MiB of traffic cells per thread. */
+  /** Default slot count: 2 MiB of shared memory, plus 2 MiB of traffic cells per thread. */
   static readonly DEFAULT_CAPACITY = 1 << 16;
   /** counters[slot]: the last counter reserved on the tunnel in `slot`. */
   readonly counters: BigInt64Array;
+  /** inbound[slot]: the highest inbound counter accepted on the tunnel in `slot`, on any thread. */
+  readonly inbound: BigInt64Array;
   /** stamps[2 * slot]: last authenticated inbound; stamps[2 * slot + 1]: last outbound. */
   readonly stamps: Float64Array;
   /** traffic[((thread * capacity) + slot) * 4 + k]: TunnelTraffic's fields in their order. */
@@ -56,10 +61,12 @@ export class TunnelSlots {
   constructor(capacity: number | TunnelSlotBuffers, threads = 1) {
     if (typeof capacity === 'number') {
       this.counters = new BigInt64Array(new SharedArrayBuffer(8 * capacity));
+      this.inbound = new BigInt64Array(new SharedArrayBuffer(8 * capacity));
       this.stamps = new Float64Array(new SharedArrayBuffer(16 * capacity));
       this.traffic = new Float64Array(new SharedArrayBuffer(8 * TRAFFIC_CELLS * capacity * threads));
     } else {
       this.counters = new BigInt64Array(capacity.counters);
+      this.inbound = new BigInt64Array(capacity.inbound);
       this.stamps = new Float64Array(capacity.stamps);
       this.traffic = new Float64Array(capacity.traffic);
     }
@@ -74,7 +81,7 @@ export class TunnelSlots {
   /** The shared buffers, for postMessage / workerData. */
   get buffers(): TunnelSlotBuffers {
     return {
-      counters: this.counters.buffer as SharedArrayBuffer, stamps: this.stamps.buffer as SharedArrayBuffer,
+      counters: this.counters.buffer as SharedArrayBuffer, inbound: this.inbound.buffer as SharedArrayBuffer, stamps: this.stamps.buffer as SharedArrayBuffer,
       traffic: this.traffic.buffer as SharedArrayBuffer,
     };
   }
@@ -118,7 +125,7 @@ export class DataTunnel {
   readonly vpnIp: number;
   readonly localIndex: number;
   readonly remoteIndex: number;
-  /** Where the peer is; moves on authenticated traffic from elsewhere (roaming) only on a single-queue node. */
+  /** Where the peer is; moves on authenticated traffic from elsewhere (roaming.ts; set by main, replicated to routines). */
   remote: Endpoint;
   readonly identity: PeerIdentity;
   /** Seals on the send key; also tags relayed packets this tunnel carries (docs/PROTOCOL.md "Relays"). */
@@ -216,6 +223,7 @@ export class DataTunnel {
     const at = slots.trafficAt(slot, thread);
     if (init) {
       Atomics.store(slots.counters, slot, BigInt(this.counter));
+      Atomics.store(slots.inbound, slot, counterBigInt(this.window.highestHi, this.window.highestLo));
       slots.stamps[2 * slot] = this.lastInbound;
       slots.stamps[2 * slot + 1] = this.lastOutbound;
       for (let th = 0; th < slots.threads; th++) slots.traffic.fill(0, slots.trafficAt(slot, th), slots.trafficAt(slot, th) + TRAFFIC_CELLS);
@@ -228,6 +236,57 @@ export class DataTunnel {
     this.trafficAt = at;
     this.slots = slots;
     this.slotIndex = slot;
+  }
+
+  /**
+   * Multi-queue: raises the tunnel's shared highest inbound counter to this
+   * thread's highest accepted one (once per run). No-op unbound.
+   */
+  publishInbound(): void {
+    const slots = this.slots;
+    if (slots === null) return;
+    const w = this.window;
+    const mine = counterBigInt(w.highestHi, w.highestLo);
+    let cur = Atomics.load(slots.inbound, this.slotIndex);
+    while (mine > cur) {
+      const seen = Atomics.compareExchange(slots.inbound, this.slotIndex, cur, mine);
+      if (seen === cur) return;
+      cur = seen;
+    }
+  }
+
+  /**
+   * Multi-queue, a packet from an address other than the remote (the peer may
+   * have roamed onto this thread's socket): false unless counter hi/lo is above
+   * every inbound counter accepted on any thread. Read-only: the check before
+   * decrypting. Unbound: false.
+   */
+  aboveInbound(hi: number, lo: number): boolean {
+    const slots = this.slots;
+    return slots !== null && counterBigInt(hi, lo) > Atomics.load(slots.inbound, this.slotIndex);
+  }
+
+  /**
+   * Multi-queue, after such a packet authenticated: claims counter hi/lo as the
+   * tunnel's highest inbound one (compare-and-swap, so two threads cannot both
+   * take it) and makes this thread's window refuse every counter up to the one
+   * it replaces (they were accepted elsewhere). False when another thread
+   * already accepted it or a higher one. Unbound: false.
+   */
+  claimInbound(hi: number, lo: number): boolean {
+    const slots = this.slots;
+    if (slots === null) return false;
+    const c = counterBigInt(hi, lo);
+    let cur = Atomics.load(slots.inbound, this.slotIndex);
+    while (c > cur) {
+      const seen = Atomics.compareExchange(slots.inbound, this.slotIndex, cur, c);
+      if (seen === cur) {
+        this.window.advanceTo(Number(cur >> 32n), Number(cur & 0xffffffffn));
+        return true;
+      }
+      cur = seen;
+    }
+    return false;
   }
 
   /** The last send counter reserved (on any thread once bound to a slot); 2 before the first send. */

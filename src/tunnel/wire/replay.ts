@@ -94,6 +94,24 @@ export class ReplayWindow {
     return null;
   }
 
+  /**
+   * Refuses from now on every counter up to hi/lo: they were accepted on
+   * another thread's window (a multi-queue node's tunnel moving between
+   * threads when it roams). Above the highest, the whole ring is marked.
+   */
+  advanceTo(hi: number, lo: number): void {
+    const d = this.distance(hi, lo);
+    if (d > 0) {
+      this.slots.fill(-1);
+      this.curHi = hi >>> 0;
+      this.curLo = lo >>> 0;
+      return;
+    }
+    // Mark the window's counters from its oldest up to hi/lo (none below 0 while it reaches 0).
+    const oldest = this.curHi === 0 ? Math.max(-this.curLo, 1 - REPLAY_WINDOW) : 1 - REPLAY_WINDOW;
+    for (let k = oldest; k <= d; k++) this.mark((this.curLo + k) & SLOT_MASK);
+  }
+
   private seen(slot: number): boolean {
     return (this.slots[slot >>> 5]! & (1 << (slot & 31))) !== 0;
   }

@@ -1,8 +1,8 @@
 // Multi-queue tio nodes (routines: 2): each has a 2-queue TUN and two
 // SO_REUSEPORT sockets, queue/socket 1 served by a worker thread. Parallel TCP
 // transfers arrive intact; a datagram replayed from another source address is
-// refused (replay windows are per thread, so only the tunnel's own address may
-// send data); stop() and a crashing routine leave no fd behind.
+// refused, a fresh one moves the tunnel (roaming across threads: the shared
+// highest counter); stop() and a crashing routine leave no fd behind.
 import { test, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdirSync } from 'node:fs';
@@ -187,7 +187,21 @@ function dataMessage(key: Uint8Array, cipher: 'aes', remoteIndex: number, counte
   return buf;
 }
 
-test('routines 2: a replayed datagram from another source address is refused; from the tunnel address the window decides', { skip, timeout: 60_000 }, async () => {
+/** 16 sockets on each of b's extra address and b's own address (other ports): SO_REUSEPORT spreads them over both of a's sockets. */
+function otherSockets(b: Netns): UdpSocket[] {
+  const socks: UdpSocket[] = [];
+  try {
+    for (const host of ['198.18.24.3', '198.18.24.2']) {
+      for (let i = 0; i < 16; i++) socks.push(UdpSocket.open({ host, netns: b.name }));
+    }
+  } catch (e) {
+    for (const s of socks) s.close();
+    throw e;
+  }
+  return socks;
+}
+
+test('routines 2: a replayed datagram from another source address is refused on every thread and moves nothing; from the tunnel address the window decides', { skip, timeout: 60_000 }, async () => {
   await pair('198.18.24', [2, 2], async ({ b, na, bIf }) => {
     addAddress(b, bIf, '198.18.24.3/24');
     await b.execAsync('ping', ['-c', '3', '-i', '0.2', '-W', '5', A_IP], { timeoutMs: 20_000 });
@@ -203,28 +217,18 @@ test('routines 2: a replayed datagram from another source address is refused; fr
     const fresh = dataMessage(t.keys.recv, 'aes', t.localIndex, 500, innerUdp(9, 'fresh'));
     const delivered0 = na.stats.delivered;
     const wrong0 = drops()['outside-wrong-remote'];
-    // From other addresses (another IP, and b's IP with other ports): 16 source ports each, so
-    // both of a's sockets get some (SO_REUSEPORT spreads them by 4-tuple).
-    const socks: UdpSocket[] = [];
+    const socks = otherSockets(b);
     try {
-      for (const host of ['198.18.24.3', '198.18.24.2']) {
-        for (let i = 0; i < 16; i++) socks.push(UdpSocket.open({ host, netns: b.name }));
-      }
-      for (const s of socks) {
-        await s.sendTo(to, replay);
-        await s.sendTo(to, fresh);
-      }
+      for (const s of socks) await s.sendTo(to, replay);
     } finally {
       for (const s of socks) s.close();
     }
-    const n = 2 * socks.length;
-    await waitFor(() => drops()['outside-wrong-remote'] - wrong0 === n, 10_000, `${n} datagrams refused as from the wrong address`);
-    assert.equal(na.stats.delivered, delivered0, 'nothing from another address was delivered');
-    assert.equal(t.remote.key, remoteBefore, 'the tunnel did not roam');
-    // The same two datagrams from the tunnel's own address (a socket joining b's SO_REUSEPORT group):
-    // the fresh one is delivered (the datagrams are genuine), the replay is refused as a duplicate by the
-    // window of the thread that saw counter 3. (That refusal earns b a recv_error, and b re-handshakes:
-    // so the replay goes last.)
+    await waitFor(() => drops()['outside-wrong-remote'] - wrong0 === socks.length, 10_000, `${socks.length} replays refused as from the wrong address`);
+    assert.equal(na.stats.delivered, delivered0, 'nothing replayed was delivered');
+    assert.equal(t.remote.key, remoteBefore, 'a replay moves nothing');
+    // The same from the tunnel's own address (a socket joining b's SO_REUSEPORT group): a fresh
+    // datagram is delivered, the replay is refused as a duplicate by the window of the thread that
+    // saw counter 3. (That refusal earns b a recv_error, and b re-handshakes: so the replay goes last.)
     const replay0 = drops()['outside-replay'];
     const own = UdpSocket.open({ host: '198.18.24.2', port: 4242, reusePort: true, netns: b.name });
     try {
@@ -235,7 +239,56 @@ test('routines 2: a replayed datagram from another source address is refused; fr
     } finally {
       own.close();
     }
-    assert.equal(drops()['outside-wrong-remote'] - wrong0, n);
+    assert.equal(drops()['outside-wrong-remote'] - wrong0, socks.length);
+  });
+});
+
+test('routines 2: a fresh datagram from a new address is delivered once, whichever thread gets it, and every thread then sends there', { skip, timeout: 60_000 }, async () => {
+  await pair('198.18.25', [2, 2], async ({ b, na, bIf, lines }) => {
+    addAddress(b, bIf, '198.18.25.3/24');
+    await b.execAsync('ping', ['-c', '3', '-i', '0.2', '-W', '5', A_IP], { timeoutMs: 20_000 });
+    const t = nodeInternals(na).hostmap.get(ipU32(B_IP));
+    assert.ok(t && t.keys);
+    const to = Endpoint.of('198.18.25.1', 4242);
+    const fresh = dataMessage(t.keys.recv, 'aes', t.localIndex, 500, innerUdp(9, 'fresh'));
+    const delivered0 = na.stats.delivered;
+    const refused0 = na.stats.drops['outside-wrong-remote'] + na.stats.drops['outside-replay'];
+    const socks: UdpSocket[] = [];
+    const froms: Endpoint[] = [];
+    try {
+      for (const host of ['198.18.25.3', '198.18.25.2']) {
+        for (let i = 0; i < 16; i++) {
+          const s = UdpSocket.open({ host, netns: b.name });
+          socks.push(s);
+          froms.push(Endpoint.of(host, s.port));
+        }
+      }
+      // The same genuine datagram from 32 addresses at once, spread over both of a's threads.
+      await Promise.all(socks.map((s) => s.sendTo(to, fresh)));
+      const refused = (): number => na.stats.drops['outside-wrong-remote'] + na.stats.drops['outside-replay'] - refused0;
+      await waitFor(() => na.stats.delivered - delivered0 + refused() === socks.length, 10_000, 'every copy delivered or refused');
+      assert.equal(na.stats.delivered - delivered0, 1, 'delivered exactly once');
+      await waitFor(() => froms.some((f) => t.remote.equals(f)), 10_000, 'the tunnel moved to the sender of the copy delivered');
+      assert.ok(lines.some((l) => l.includes('Host roamed to new udp ip/port.')), 'the move is logged');
+      const mover = socks[froms.findIndex((f) => t.remote.equals(f))]!;
+      // TCP SYNs to a closed port of a, one per source port: a answers each with a RST, read from
+      // whichever of its TUN queues the flow hashes to; every answer must reach the new address.
+      const got: number[] = [];
+      const reading = (async () => {
+        for await (const batch of mover) {
+          got.push(batch.count);
+          if (got.reduce((x, y) => x + y, 0) >= 16) return;
+        }
+      })();
+      for (let k = 0; k < 16; k++) {
+        const syn = build({ version: 4, proto: 'tcp', src: B_IP, dst: A_IP, sport: 41000 + k, dport: 9, seq: 1, ack: 0, flags: 0x02, window: 1000, id: 0, df: false });
+        await mover.sendTo(to, dataMessage(t.keys.recv, 'aes', t.localIndex, 501 + k, syn));
+      }
+      await waitFor(() => got.reduce((x, y) => x + y, 0) >= 16, 10_000, 'a RST for every SYN at the new address');
+      await reading;
+    } finally {
+      for (const s of socks) s.close();
+    }
   });
 });
 

@@ -4,7 +4,8 @@
 // both know only a tio lighthouse. Once a SHA-256-checked transfer has run, node 1's router gets a
 // new public address (masquerade drops its old mappings), and node 1's next packets come from
 // there: pings and transfers both ways must carry on. Pairings: tio with tio, a tio node roaming
-// with a nebula 1.6.1 peer, and a nebula 1.6.1 node roaming with a tio peer.
+// with a nebula 1.6.1 peer, a nebula 1.6.1 node roaming with a tio peer, and the same with a tio
+// peer of two routines.
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { msToFirstReply } from '../../../kit/nat-overlay.js';
@@ -14,10 +15,13 @@ import { tcpTransfer } from '../../../kit/tcp.js';
 const skip = natSkipReason();
 const BYTES = 4 << 20;
 
-const PAIRINGS: ReadonlyArray<readonly [Program, Program]> = [['tio', 'tio'], ['nebula', 'tio'], ['tio', 'nebula']];
+// The last: node 0 is a tio node with two routines, so the moved peer may land on the other thread's socket.
+const PAIRINGS: ReadonlyArray<readonly [Program, Program, number]> = [['tio', 'tio', 1], ['nebula', 'tio', 1], ['tio', 'nebula', 1], ['tio', 'nebula', 2]];
 
-for (const [k, nodes] of PAIRINGS.entries()) {
-  test(`${nodes[1]} behind a NAT whose public address changes is followed by ${nodes[0]}: traffic both ways carries on, nobody restarts`, { skip, timeout: 300_000 }, async (t) => {
+for (const [k, [n0, n1, routines0]] of PAIRINGS.entries()) {
+  const nodes = [n0, n1] as const;
+  const who = routines0 > 1 ? `${n0} (routines: ${routines0})` : n0;
+  test(`${n1} behind a NAT whose public address changes is followed by ${who}: traffic both ways carries on, nobody restarts`, { skip, timeout: 300_000 }, async (t) => {
     const net = 160 + 2 * k;
     await withNatScene({ tag: `roam${k}`, sites: ['none', 'cone'], net, overlayNet: net }, async (s) => {
       const [s0, s1] = [s.rig.sites[0]!, s.rig.sites[1]!];
@@ -30,7 +34,7 @@ for (const [k, nodes] of PAIRINGS.entries()) {
         }
       };
       await s.lighthouse('tio', { level: 'debug' });
-      const procs = [0, 1].map((i) => s.node(i, nodes[i]!, { level: 'debug' }));
+      const procs = [0, 1].map((i) => s.node(i, nodes[i]!, { level: 'debug', extra: i === 0 && routines0 > 1 ? `routines: ${routines0}\n` : undefined }));
       for (const p of procs) await p.waitForLog('Nebula interface is active', 30_000);
       await msToFirstReply(s1.node, ip0, process.hrtime.bigint(), 60_000);
       await transfers(5261);

@@ -195,3 +195,27 @@ test('property: update without a prior check also agrees with the model', () => 
     { numRuns: 200 },
   );
 });
+
+test('advanceTo(c) refuses every counter up to c and keeps what is above, from any starting point', () => {
+  fc.assert(fc.property(
+    fc.array(fc.integer({ min: 3, max: 6000 }), { maxLength: 40 }),
+    fc.integer({ min: 0, max: 6000 }),
+    fc.array(fc.integer({ min: 0, max: 8000 }), { minLength: 1, maxLength: 60 }),
+    (before, target, after) => {
+      const w = new ReplayWindow();
+      const accepted = new Set<number>([0, 1, 2]);
+      for (const c of before) if (receive(w, c) === null) accepted.add(c);
+      const highestBefore = w.highest;
+      w.advanceTo(counterHigh(target), counterLow(target));
+      assert.equal(w.highest, Math.max(highestBefore, target));
+      for (const c of after) {
+        const above = c > w.highest;
+        const r = receive(w, c);
+        if (c <= target || accepted.has(c)) assert.notEqual(r, null, `counter ${c} accepted after advanceTo(${target})`);
+        // Above the highest (so above the target too): a counter is new.
+        else if (above) assert.equal(r, null, `counter ${c} refused above the highest`);
+        if (r === null) accepted.add(c);
+      }
+    },
+  ));
+});
