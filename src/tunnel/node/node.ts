@@ -166,8 +166,7 @@ export class OverlayNode {
       log: o.log,
     }, { lighthouses: lh.hosts, intervalMs: lh.intervalMs, vpnIp: pki.vpnIp, prefix: pki.prefix, holdPackets: o.handshakes.triggerBuffer, relays: o.relay?.relays ?? [], remoteAllowList: lh.remoteAllowList ?? null, ipv6: isIPv6(o.listen.host) });
     const client = this.lighthouse;
-    // Not with routines (the move off a relay is not tested there yet): a relayed tunnel stays relayed.
-    this.prober = this.relays === null || client === null || multi ? null : new DirectProber<Tunnel>({
+    this.prober = this.relays === null || client === null ? null : new DirectProber<Tunnel>({
       relayed: () => Array.from(this.hostmap.all()).filter((t) => t.remote.ip === RELAY_PATH_IP),
       remotes: (ip) => client.remotes(ip),
       probe: (t, to) => this.plane.sendControlTo(t, to, TYPE_TEST, SUBTYPE_TEST_REQUEST),

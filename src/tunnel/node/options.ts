@@ -114,7 +114,7 @@ export interface NodeOptions {
   /**
    * TUN queue / UDP socket pairs (config `routines`, default 1). With N > 1 the
    * device opens N queues, N SO_REUSEPORT sockets share the listen address, and
-   * routines 1..N-1 run in worker threads (routines.ts); a relayed tunnel then stays relayed.
+   * routines 1..N-1 run in worker threads (routines.ts).
    * As with any SO_REUSEPORT group, another process of the same user bound to the
    * same address and port with SO_REUSEPORT would silently share the traffic.
    */

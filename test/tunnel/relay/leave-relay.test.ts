@@ -4,7 +4,9 @@
 // symmetric NATs meet through a lighthouse+relay; node 1 advertises its router's public port 4242
 // (lighthouse.advertise_addrs), which forwards nothing at first, so the tunnel is relayed. Then the
 // router gets a port forward to node 1: the next transfers must leave the relay and, SHA-256-checked,
-// bypass the lighthouse. Run with tio in every role and with nebula 1.6.1 in every role.
+// bypass the lighthouse. Run with tio in every role, with nebula 1.6.1 in every role, and with tio
+// nodes of two routines (the probe's reply may land on the other thread's socket: roaming across
+// threads).
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync, writeFileSync } from 'node:fs';
@@ -23,8 +25,11 @@ const ROUNDS = 20;
 /** Lighthouse traffic allowed during a transfer that bypasses it. */
 const CONTROL_BYTES = 256 << 10;
 
-for (const [k, program] of (['tio', 'nebula'] as const).entries()) {
-  test(`${program} in every role: a relayed tunnel moves to a direct path that appears, and TCP then bypasses the relay intact`, { skip, timeout: 300_000 }, async (t) => {
+const CASES = [['tio', 1], ['nebula', 1], ['tio', 2]] as const;
+
+for (const [k, [program, routines]] of CASES.entries()) {
+  const roles = routines > 1 ? `${program} in every role, nodes with routines: ${routines}` : `${program} in every role`;
+  test(`${roles}: a relayed tunnel moves to a direct path that appears, and TCP then bypasses the relay intact`, { skip, timeout: 300_000 }, async (t) => {
     const net = 150 + 2 * k;
     await withNatScene({ tag: `lvr${k}`, sites: ['symmetric', 'symmetric'], net, overlayNet: net }, async (s) => {
       const { rig, ov } = s;
@@ -34,11 +39,10 @@ for (const [k, program] of (['tio', 'nebula'] as const).entries()) {
       const t0 = process.hrtime.bigint();
       for (const i of [0, 1] as const) {
         const file = ov.nodeConfig(i, { relay: true, tag: program, level: 'debug' });
-        if (i === 1) {
-          const c = parse(readFileSync(file, 'utf8')) as { lighthouse: Record<string, unknown> };
-          c.lighthouse['advertise_addrs'] = [`${s1.publicAddr}:4242`];
-          writeFileSync(file, stringify(c));
-        }
+        const c = parse(readFileSync(file, 'utf8')) as { lighthouse: Record<string, unknown>; routines?: number };
+        if (i === 1) c.lighthouse['advertise_addrs'] = [`${s1.publicAddr}:4242`];
+        if (routines > 1) c.routines = routines;
+        writeFileSync(file, stringify(c));
         const p = s.start(rig.sites[i]!.node, program, file, `${program} n${i}`);
         await p.waitForLog('Nebula interface is active', 30_000);
       }
