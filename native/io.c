@@ -29,9 +29,12 @@
 
 /* Places packet n of the batch, read to `at` with its header at
  * hdrs + VNET_HDR_LEN*i (i >= n), at the batch's next offset: rounds read into 64 KiB
- * slots, the batch keeps its packets packed as the readv loop does. */
-static size_t place(uint8_t *rx, uint8_t *hdrs, int32_t *meta, int n, int i, size_t off, uint8_t *at, ssize_t r) {
+ * slots, the batch keeps its packets packed as the readv loop does. Clears
+ * *small when the body is larger than SMALL_PACKET. */
+static size_t place(uint8_t *rx, uint8_t *hdrs, int32_t *meta, int n, int i, size_t off, uint8_t *at, ssize_t r,
+                    int *small) {
   size_t body = hdrs ? (r > VNET_HDR_LEN ? (size_t)r - VNET_HDR_LEN : 0) : (size_t)r;
+  if (body > SMALL_PACKET) *small = 0;
   if (at != rx + off) memmove(rx + off, at, body);
   if (hdrs && i != n) memmove(hdrs + (size_t)n * VNET_HDR_LEN, hdrs + (size_t)i * VNET_HDR_LEN, VNET_HDR_LEN);
   meta[2 * n] = (int32_t)off;
@@ -95,8 +98,7 @@ static napi_value read_batch(napi_env env, napi_callback_info info) {
           }
           continue;
         }
-        off = place(rx, hdrs, meta, n, base + i, off, slots + (size_t)i * MAX_PACKET, res[i]);
-        if ((size_t)res[i] > SMALL_PACKET + (hdrs ? VNET_HDR_LEN : 0)) small = 0;
+        off = place(rx, hdrs, meta, n, base + i, off, slots + (size_t)i * MAX_PACKET, res[i], &small);
         n++;
       }
       if (failed) {
@@ -104,7 +106,7 @@ static napi_value read_batch(napi_env env, napi_callback_info info) {
         empty = 0;
         goto done;
       }
-      if (tio_uring_status(env) != 1) break;
+      /* A ring turned off in this round (above) makes the next round return < 0. */
     }
   }
   while (!empty && n < max && off <= rxlen && rxlen - off >= MAX_PACKET) {
@@ -124,8 +126,7 @@ static napi_value read_batch(napi_env env, napi_callback_info info) {
       return tio_neg_errno(env, errno);
     }
     if (r == 0) break;
-    if ((size_t)r > SMALL_PACKET + (hdrs ? VNET_HDR_LEN : 0)) small = 0;
-    off = place(rx, hdrs, meta, n, n, off, rx + off, r);
+    off = place(rx, hdrs, meta, n, n, off, rx + off, r, &small);
     n++;
   }
 done:
