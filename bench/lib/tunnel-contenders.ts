@@ -282,7 +282,7 @@ function relayedContender(name: string, tools: readonly DebTool[], extra: string
   };
 }
 
-/** tio via a tio relay (single queue: relays need routines 1). */
+/** tio via a tio relay, single-queue nodes. */
 const tioRelayed = relayedContender('tio_relayed', [NEBULA_CERT], 'tio:\n  offload: auto\n  gro: true\nroutines: 1\n',
   (ns, cfg, what) => startTio(ns, cfg, what));
 /** nebula via a nebula relay. */
