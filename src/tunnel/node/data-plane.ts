@@ -18,7 +18,7 @@ import { RELAY_ESTABLISHED, RELAY_FORWARDING, RELAY_PATH_IP, type RelayEntry, ty
 import { SendBatch, type Endpoint, type UdpSocket } from '../../udp/index.js';
 import {
   SUBTYPE_TEST_REPLY, SUBTYPE_TEST_REQUEST, TYPE_CLOSE_TUNNEL, TYPE_CONTROL, TYPE_LIGHTHOUSE, TYPE_TEST,
-  AEAD_OVERHEAD, AEAD_TAG_LEN, HEADER_LEN, recvErrorPacket, shouldSendRecvError, type SendRecvErrorMode,
+  AEAD_OVERHEAD, HEADER_LEN, recvErrorPacket, shouldSendRecvError, type SendRecvErrorMode,
 } from '../wire/index.js';
 import { clock } from './clock.js';
 import { sealControl } from './control.js';
@@ -28,6 +28,7 @@ import type { Hostmap } from './hostmap.js';
 import { InboundPath, type DatagramBatch } from './inbound.js';
 import { OutboundPath, SHARED_SEAL_AHEAD } from './outbound.js';
 import { Parking } from './parking.js';
+import { BatchRanges } from './batch-ranges.js';
 import { RelayInbox } from './relay-inbox.js';
 import { RouteTable, type ViaRoute } from './route-table.js';
 import { NodeStats } from './stats.js';
@@ -36,10 +37,6 @@ import { SendFailures } from './send-failures.js';
 import { writeThreadCounters } from './thread-counters.js';
 import { Turns } from './turns.js';
 
-/** Relayed packets passed on per receive batch in one batch; more go one by one. */
-const FORWARD_BATCH = 256;
-/** Bytes of those packets. */
-const FORWARD_ARENA_BYTES = 1 << 20;
 
 /** What a data plane is built from. */
 export interface DataPlaneOptions<T extends DataTunnel> {
@@ -108,17 +105,12 @@ export class DataPlane<T extends DataTunnel> {
   private readonly relays: RelayTable<T> | null;
   // Inner packets of this receive batch that came through relays (null without relays).
   private readonly inbox: RelayInbox | null;
-  // Relayed packets we pass on, gathered over one receive batch and sent with one sendmmsg at its end
-  // (allocated at the first one: most nodes never relay).
-  private fwdArena: Buffer | null = null;
+  // Relayed packets we pass on, gathered over one receive batch (the inner packet of each, where it
+  // lies in the receive buffer, and the entry it goes out on) and sent in place at its end.
+  private readonly forwards = new BatchRanges<RelayEntry<T>>();
+  // Allocated at the first forward: most nodes never relay.
   private fwdSends: SendBatch | null = null;
-  private fwdPos = 0;
-  private fwdCount = 0;
-  // Per gathered packet: its inner packet in the arena and the entry it goes out on.
-  private readonly fwdOff = new Int32Array(FORWARD_BATCH);
-  private readonly fwdLen = new Int32Array(FORWARD_BATCH);
-  private readonly fwdTo: (RelayEntry<T> | null)[] = new Array<RelayEntry<T> | null>(FORWARD_BATCH).fill(null);
-  // One inner packet wrapped on its own (control messages through a relay, overflow).
+  // One inner packet wrapped on its own (control messages through a relay).
   private readonly oneOff = Int32Array.of(HEADER_LEN);
   private readonly oneLen = new Int32Array(1);
   private loops: Promise<void>[] = [];
@@ -388,8 +380,8 @@ export class DataPlane<T extends DataTunnel> {
 
   // An authenticated relayed packet on e.via. Forwarding: the same bytes go on to the far end under a
   // new outer header (its index, the far tunnel's counter) and a new tag on that tunnel's key, as 1.6.1's
-  // SendVia does (docs/PROTOCOL.md "Relays"). Copied into an arena (the receive buffer is reused before
-  // a send that waits for room would go out); flushForwarded tags and sends them in batches.
+  // SendVia does (docs/PROTOCOL.md "Relays"), rewritten in place in the receive buffer by
+  // flushForwarded at the end of the batch, in arrival order (batch-ranges.ts).
   private relayed(e: RelayEntry<T>, buf: Buffer, off: number, len: number): void {
     if (e.type !== RELAY_FORWARDING) {
       // We are the far end: the inner packet is ours, from the relay's stand-in endpoint.
@@ -404,40 +396,36 @@ export class DataPlane<T extends DataTunnel> {
       this.stats.drops['outside-relay-not-ready']++;
       return;
     }
-    this.stats.relayedOut++;
-    const n = this.fwdCount;
-    if (n >= FORWARD_BATCH || this.fwdPos + len > FORWARD_ARENA_BYTES) {
-      // A batch that outgrew the arena sends the rest one by one.
-      this.sendWrapped(p, buf.subarray(off + HEADER_LEN, off + len - AEAD_TAG_LEN));
+    if (!this.forwards.add(buf, off + HEADER_LEN, len - AEAD_OVERHEAD, 0, p)) {
+      this.stats.drops['outside-relay-not-ready']++;
       return;
     }
-    const arena = this.fwdArena ??= Buffer.allocUnsafe(FORWARD_ARENA_BYTES);
-    buf.copy(arena, this.fwdPos, off, off + len);
-    this.fwdOff[n] = this.fwdPos + HEADER_LEN;
-    this.fwdLen[n] = len - AEAD_OVERHEAD;
-    this.fwdTo[n] = p;
-    this.fwdCount = n + 1;
-    this.fwdPos += len;
+    this.stats.relayedOut++;
   }
 
-  // Tags what relayed() gathered in this receive batch (one native call per run of one far tunnel,
-  // counters reserved per run) and sends it: UDP GSO for runs of equal size, sendmmsg across them.
+  // Tags what relayed() gathered in this receive batch in place (one native call per run of one far
+  // tunnel, counters reserved per run) and sends it: UDP GSO for runs of equal size, sendmmsg across
+  // them. The receive buffer is not reused before this settles (the receive is handled to the end).
   private async flushForwarded(): Promise<void> {
-    const n = this.fwdCount;
-    const arena = this.fwdArena;
-    if (n === 0 || arena === null) return;
-    const sends = this.fwdSends ??= new SendBatch(FORWARD_BATCH);
-    const { fwdOff, fwdLen, fwdTo } = this;
+    const f = this.forwards;
+    const n = f.count;
+    if (n === 0) return;
+    const buf = f.buf;
+    const sends = this.fwdSends ??= new SendBatch();
+    const { offsets, lengths, items } = f;
     const now = clock();
     sends.clear();
     for (let i = 0; i < n;) {
-      const e = fwdTo[i]!;
-      const size = fwdLen[i]! + AEAD_OVERHEAD;
+      const e = items[i]!;
+      const size = lengths[i]! + AEAD_OVERHEAD;
+      let end = offsets[i]! - HEADER_LEN + size;
       let j = i + 1;
-      // Packets sit back to back in the arena: a run is one far tunnel and equal sizes (a short last one allowed).
-      while (j < n && fwdTo[j] === e) {
-        const s = fwdLen[j]! + AEAD_OVERHEAD;
+      // A run: one far tunnel, datagrams back to back in the buffer (one GRO message), equal sizes
+      // (a short last one allowed).
+      while (j < n && items[j] === e && offsets[j]! - HEADER_LEN === end) {
+        const s = lengths[j]! + AEAD_OVERHEAD;
         if (s > size) break;
+        end += s;
         j++;
         if (s < size) break;
       }
@@ -446,24 +434,20 @@ export class DataPlane<T extends DataTunnel> {
         this.stats.drops['outside-relay-not-ready'] += j - i;
       } else {
         to.lastOutbound = now;
-        to.seal.tagMessages(arena, fwdOff, fwdLen, i, j, e.remoteIndex, to.reserveCounters(j - i));
-        const start = fwdOff[i]! - HEADER_LEN;
-        const end = fwdOff[j - 1]! + fwdLen[j - 1]! + AEAD_TAG_LEN;
+        to.seal.tagMessages(buf, offsets, lengths, i, j, e.remoteIndex, to.reserveCounters(j - i));
+        const start = offsets[i]! - HEADER_LEN;
         if (j - i > 1) sends.addSegments(to.remote, start, end - start, size);
         else sends.add(to.remote, start, size);
       }
       i = j;
     }
-    fwdTo.fill(null, 0, n);
-    this.fwdCount = 0;
-    this.fwdPos = 0;
-    if (sends.count === 0) return;
     try {
-      await this.udp.sendBatch(arena, sends);
+      if (sends.count > 0) await this.udp.sendBatch(buf, sends);
     } catch (e) {
       if (!(e instanceof ClosedError)) this.control.log('debug', 'relay send failed', { error: String(e) });
     } finally {
       sends.clear();
+      f.clear();
     }
   }
 
