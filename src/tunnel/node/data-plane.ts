@@ -37,7 +37,6 @@ import { SendFailures } from './send-failures.js';
 import { writeThreadCounters } from './thread-counters.js';
 import { Turns } from './turns.js';
 
-
 /** What a data plane is built from. */
 export interface DataPlaneOptions<T extends DataTunnel> {
   /** The TUN queue it reads and writes (closed with the data plane). */
