@@ -1,0 +1,153 @@
+// Which packets of a batch may go ahead of its bulk traffic (docs/ARCHITECTURE.md
+// "Light packets first"): a ping, a DNS answer or a keystroke read in the same
+// batch as 1 MiB of a bulk stream leaves before it rather than after, and no
+// flow's own packets change order.
+import { readU32BE } from './bytes.js';
+import { l4Info, type L4Info } from './ip.js';
+import { IPV4_DST, IPV4_SRC } from './ipv4.js';
+import { IPV6_HEADER_LEN, IPV6_SRC } from './ipv6.js';
+import { IPPROTO_TCP, TCP_MIN_HEADER_LEN, tcpDataOffset } from './tcp.js';
+import { IPPROTO_UDP } from './udp.js';
+
+/**
+ * Distinct bulk flows one batch may hold before nothing is moved: a batch of
+ * more is not one bulk stream beside light traffic, and the per-packet search
+ * stays a few compares. 8 covers the streams of a busy host between two peers.
+ */
+const MAX_BULK_FLOWS = 8;
+/** Bytes of the L4 header holding both ports (TCP, RFC 9293; UDP, RFC 768). */
+const PORTS_LEN = 4;
+/** Multiplier of the flow hash: 2^32 / golden ratio, a common odd constant for multiplicative hashing. */
+const GOLDEN = 0x9e3779b1;
+
+/** One entry of a batch as plan() sees it; the caller's view function fills it. */
+export interface BatchEntry {
+  /** The IP packet is buf[off, off+len). */
+  buf: Uint8Array;
+  off: number;
+  len: number;
+  /** A superpacket (TSO/USO or a coalesced chain): bulk by definition. */
+  superpacket: boolean;
+}
+
+function mix(h: number, word: number): number {
+  const x = Math.imul(h ^ word, GOLDEN);
+  return x ^ (x >>> 15);
+}
+
+/**
+ * Orders a batch in two passes: light packets first, then the rest, each in
+ * arrival order. Bulk is a superpacket or a TCP segment without payload (the
+ * ACK clock of a stream the other way, a SYN, FIN or RST); a packet is light
+ * when it is neither, is not an IP fragment, and no bulk packet of the batch
+ * has its flow (version, protocol, addresses, ports). So a flow's packets keep
+ * their order, whatever the pass each lands in. A hash collision can only keep
+ * a light packet in the second pass. One instance per path, reused for every
+ * batch; not re-entrant.
+ */
+export class LightFirst {
+  /** After plan(): lead[i] is 1 when entry i goes in the first pass. Grows with the largest batch. */
+  lead = new Uint8Array(64);
+  private readonly bulk = new Int32Array(MAX_BULK_FLOWS);
+  private bulkCount = 0;
+  private readonly entry: BatchEntry = { buf: new Uint8Array(0), off: 0, len: 0, superpacket: false };
+  private readonly l4: L4Info = { version: 0, proto: 0, l4Offset: 0, ipHdrLen: 0, fragment: false };
+
+  /**
+   * Classifies entries 0..count-1 (view(i, out) describes entry i; it is called
+   * at most twice per entry) and returns how many go in the first pass: 0 when
+   * the batch has no bulk, no light packet, or too many bulk flows, and then
+   * the batch goes as it came.
+   */
+  plan(count: number, view: (i: number, out: BatchEntry) => void): number {
+    if (this.lead.length < count) this.lead = new Uint8Array(Math.max(count, this.lead.length * 2));
+    const lead = this.lead;
+    const e = this.entry;
+    this.bulkCount = 0;
+    let light = 0;
+    // First: every bulk flow of the batch, and whether anything else could lead at all.
+    for (let i = 0; i < count; i++) {
+      view(i, e);
+      const h = this.classify(e);
+      if (h === LIGHT) {
+        lead[i] = 1;
+        light++;
+        continue;
+      }
+      lead[i] = 0;
+      if (h === OTHER) continue;
+      if (!this.noteBulk(h)) return this.none(count);
+    }
+    if (this.bulkCount === 0 || light === 0) return this.none(count);
+    // Then: a candidate leads only if no bulk packet has its flow.
+    for (let i = 0; i < count; i++) {
+      if (lead[i] === 0) continue;
+      view(i, e);
+      if (this.isBulkFlow(e)) {
+        lead[i] = 0;
+        light--;
+      }
+    }
+    return light;
+  }
+
+  private none(count: number): number {
+    this.lead.fill(0, 0, count);
+    return 0;
+  }
+
+  // LIGHT: a candidate to lead; OTHER: neither (a fragment, or nothing to key on);
+  // anything else: the flow hash of a bulk packet (hashes are full 32-bit values; the
+  // two markers are outside what classify returns for bulk, see flowHash).
+  private classify(e: BatchEntry): number {
+    const l4 = this.l4;
+    if (!l4Info(e.buf, e.off, e.len, l4) || l4.fragment) return OTHER;
+    const proto = l4.proto;
+    if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return e.superpacket ? OTHER : LIGHT;
+    const end = e.off + e.len;
+    if (l4.l4Offset + PORTS_LEN > end) return OTHER;
+    let bulk = e.superpacket;
+    if (!bulk && proto === IPPROTO_TCP) {
+      if (l4.l4Offset + TCP_MIN_HEADER_LEN > end) return OTHER;
+      bulk = l4.l4Offset + tcpDataOffset(e.buf, l4.l4Offset) >= end;
+    }
+    return bulk ? flowHash(e.buf, e.off, l4) : LIGHT;
+  }
+
+  private noteBulk(h: number): boolean {
+    const n = this.bulkCount;
+    for (let k = 0; k < n; k++) if (this.bulk[k] === h) return true;
+    if (n === MAX_BULK_FLOWS) return false;
+    this.bulk[n] = h;
+    this.bulkCount = n + 1;
+    return true;
+  }
+
+  private isBulkFlow(e: BatchEntry): boolean {
+    const l4 = this.l4;
+    l4Info(e.buf, e.off, e.len, l4);
+    // Not TCP/UDP: no bulk flow can be its flow (bulk is TCP or UDP).
+    if (l4.proto !== IPPROTO_TCP && l4.proto !== IPPROTO_UDP) return false;
+    const h = flowHash(e.buf, e.off, l4);
+    for (let k = 0; k < this.bulkCount; k++) if (this.bulk[k] === h) return true;
+    return false;
+  }
+}
+
+// Markers classify() returns; flowHash never does (it clears the low bit and sets bit 1).
+const LIGHT = 1;
+const OTHER = 0;
+
+// The flow key's hash: version, protocol, both addresses, both ports. Bit 1 set and bit 0
+// clear, so it is never LIGHT or OTHER.
+function flowHash(buf: Uint8Array, off: number, l4: L4Info): number {
+  let h = mix(l4.version, l4.proto);
+  if (l4.version === 4) {
+    h = mix(h, readU32BE(buf, off + IPV4_SRC));
+    h = mix(h, readU32BE(buf, off + IPV4_DST));
+  } else {
+    for (let i = off + IPV6_SRC; i < off + IPV6_HEADER_LEN; i += 4) h = mix(h, readU32BE(buf, i));
+  }
+  h = mix(h, readU32BE(buf, l4.l4Offset));
+  return (h & ~1) | 2;
+}
