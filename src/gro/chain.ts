@@ -3,7 +3,7 @@
 import {
   IPPROTO_TCP, IPV4_ID, TCP_CHECKSUM, TCP_FLAGS, TCP_FLAG_ECE, TCP_FLAG_PSH, UDP_CHECKSUM, copyPieces, ipv4DontFragment,
   ipv4HeaderChecksumUpdate, pseudoHeaderSumV4, pseudoHeaderSumV6, readU16BE, setIpv4TotalLength,
-  setIpv6PayloadLength, setUdpLength, writeU16BE,
+  setIpv6PayloadLength, setUdpLength, writeU16BE, type BatchEntry,
 } from '../packet/index.js';
 import { Packet } from '../tun/packet.js';
 import { gsoTypeFor } from '../virtio/index.js';
@@ -88,6 +88,14 @@ export class Chain {
     this.pushSeen = false;
     // Nothing may follow a PSH segment (it ends what the sender wanted delivered).
     this.open = (p.flags & TCP_FLAG_PSH) === 0;
+  }
+
+  /** Describes the chain for LightFirst: its seed (headers of the whole chain) and whether it merged several. */
+  describe(out: BatchEntry): void {
+    out.buf = this.seedBuf;
+    out.off = this.seedOff;
+    out.len = this.seedLen;
+    out.superpacket = this.segments > 1;
   }
 
   /** Whether the packet at buf[off], parsed as `p`, has this chain's flow key. */

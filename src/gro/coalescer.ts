@@ -3,7 +3,7 @@
 // one pass through its stack) per chain instead of per packet.
 import { ClosedError, OptionError } from '../errors.js';
 import { releaseBuffer } from '../native.js';
-import { IPPROTO_TCP, TCP_FLAG_ACK, TCP_FLAG_ECE, TCP_FLAG_PSH } from '../packet/index.js';
+import { IPPROTO_TCP, LightFirst, TCP_FLAG_ACK, TCP_FLAG_ECE, TCP_FLAG_PSH, type BatchEntry } from '../packet/index.js';
 import { Packet } from '../tun/packet.js';
 import { Chain, EMPTY } from './chain.js';
 import { DEFAULT_MAX_FLOWS, INITIAL_PENDING, MAX_CHAIN_BYTES } from './constants.js';
@@ -29,6 +29,12 @@ export interface CoalescerOptions {
   maxFlows?: number;
   /** Pass through lane packets whose checksums do not verify instead of merging them (default true). */
   verifyChecksums?: boolean;
+  /**
+   * Write a batch's light packets before its bulk (LightFirst: a ping before the
+   * superpackets of a stream; no flow's packets change order). Default false:
+   * everything in arrival order.
+   */
+  lightFirst?: boolean;
 }
 
 /** Largest maxFlows accepted: 4096 chains already reserve 256 MiB of store. */
@@ -63,6 +69,19 @@ export class Coalescer {
   private orderCount = 0;
   private flushing = false;
   private readonly counters = newCoalescerStats();
+  private readonly lightFirst: LightFirst | null;
+  private readonly viewEntry = (i: number, out: BatchEntry): void => {
+    const e = this.order[i]!;
+    if (e >= 0) {
+      this.chains[e]!.describe(out);
+      return;
+    }
+    const pk = this.passthrough[~e]!;
+    out.buf = pk.buf;
+    out.off = pk.off;
+    out.len = pk.len;
+    out.superpacket = false;
+  };
 
   constructor(sink: CoalescerSink, opts: CoalescerOptions) {
     const maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
@@ -73,6 +92,7 @@ export class Coalescer {
     this.tcp = opts.tcp;
     this.udp = opts.udp;
     this.verify = opts.verifyChecksums ?? true;
+    this.lightFirst = opts.lightFirst === true ? new LightFirst() : null;
     const storeBuffer = new ArrayBuffer(maxFlows * STORE_STRIDE);
     this.store = storeBuffer;
     this.chains = [];
@@ -148,9 +168,9 @@ export class Coalescer {
 
   /**
    * Writes everything held, in arrival order (a flow's chain at the position of
-   * its seed), then resets. Called at the end of every receive batch. Writes
-   * go one at a time; if the sink refuses one, the rest are still written and
-   * flush rejects with the first error.
+   * its seed; with lightFirst, the light ones first), then resets. Called at the
+   * end of every receive batch. Writes go one at a time; if the sink refuses one,
+   * the rest are still written and flush rejects with the first error.
    */
   async flush(): Promise<void> {
     if (this.flushing) throw new CoalescerBusyError('flush()');
@@ -161,7 +181,11 @@ export class Coalescer {
     let failed = false;
     let failure: unknown;
     try {
-      for (let i = 0; i < this.orderCount; i++) {
+      const light = this.lightFirst;
+      const leading = light === null ? 0 : light.plan(this.orderCount, this.viewEntry);
+      const lead = light?.lead;
+      for (let pass = leading > 0 ? 0 : 1; pass < 2; pass++) for (let i = 0; i < this.orderCount; i++) {
+        if (leading > 0 && (lead![i] === 1) !== (pass === 0)) continue;
         const e = this.order[i];
         let pk: Packet;
         if (e >= 0) {

@@ -5,7 +5,7 @@ import { ClosedError, OptionError } from '../../src/errors.js';
 import { Coalescer, CoalescerBusyError } from '../../src/gro/index.js';
 import type { Packet } from '../../src/tun/packet.js';
 import { CaptureSink, assertMerged, assertUnchanged, feed, run, shape } from './harness.js';
-import { build, stream } from '../../kit/packet.js';
+import { ACK, FIN, build, stream } from '../../kit/packet.js';
 
 for (const version of [4, 6] as const) {
   const v = `IPv${version}`;
@@ -48,6 +48,36 @@ for (const version of [4, 6] as const) {
     assertUnchanged(out[1]!, icmpLike);
     assertMerged(out[2]!, b);
     assertMerged(out[3]!, u);
+  });
+
+  test(`${v}: lightFirst: a lone packet and a lone datagram are written before the streams' superpackets`, async () => {
+    const a = stream({ version, sport: 1 }, 3, 1000);
+    const icmpLike = Buffer.from(build({ version, payload: 10 }));
+    icmpLike[version === 4 ? 9 : 6] = version === 4 ? 1 : 58;
+    const dns = build({ version, proto: 'udp', payload: 60, sport: 53, dport: 5353 });
+    const input = [a[0]!, a[1]!, icmpLike, a[2]!, dns];
+    const { out } = await run(input, { lightFirst: true });
+    assert.deepEqual(shape(out), [1, 1, 3]);
+    assertUnchanged(out[0]!, icmpLike);
+    assertUnchanged(out[1]!, dns);
+    assertMerged(out[2]!, a);
+    // The same batch without the option: arrival order.
+    const plain = await run(input);
+    assert.deepEqual(shape(plain.out), [3, 1, 1]);
+    assertUnchanged(plain.out[1]!, icmpLike);
+  });
+
+  test(`${v}: lightFirst: a stream's own FIN with data, and pure ACKs, stay in arrival order behind its data`, async () => {
+    const a = stream({ version, sport: 1 }, 2, 1000);
+    const fin = build({ version, sport: 1, seq: 3000, flags: FIN | ACK, payload: 10 });
+    const ack = build({ version, sport: 9, dport: 10, ack: 77 });
+    const lone = build({ version, proto: 'udp', payload: 20, sport: 11 });
+    const { out } = await run([a[0]!, a[1]!, ack, fin, lone], { lightFirst: true });
+    assert.deepEqual(shape(out), [1, 2, 1, 1]);
+    assertUnchanged(out[0]!, lone);
+    assertMerged(out[1]!, a);
+    assertUnchanged(out[2]!, ack);
+    assertUnchanged(out[3]!, fin);
   });
 
   test(`${v}: a flow restarted after its chain closed comes after what arrived in between`, async () => {
