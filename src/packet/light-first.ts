@@ -4,7 +4,7 @@
 // flow's own packets change order.
 import { readU32BE } from './bytes.js';
 import { l4Info, type L4Info } from './ip.js';
-import { IPV4_DST, IPV4_SRC } from './ipv4.js';
+import { IPV4_DST, IPV4_MIN_HEADER_LEN, IPV4_PROTOCOL, IPV4_SRC } from './ipv4.js';
 import { IPV6_HEADER_LEN, IPV6_SRC } from './ipv6.js';
 import { IPPROTO_TCP, TCP_MIN_HEADER_LEN, tcpDataOffset } from './tcp.js';
 import { IPPROTO_UDP } from './udp.js';
@@ -46,7 +46,7 @@ function mix(h: number, word: number): number {
  * batch; not re-entrant.
  */
 export class LightFirst {
-  /** After plan(): lead[i] is 1 when entry i goes in the first pass. Grows with the largest batch. */
+  /** After plan() returned n > 0: lead[i] is 1 when entry i goes in the first pass. Grows with the largest batch. */
   lead = new Uint8Array(64);
   private readonly bulk = new Int32Array(MAX_BULK_FLOWS);
   private bulkCount = 0;
@@ -57,61 +57,67 @@ export class LightFirst {
    * Classifies entries 0..count-1 (view(i, out) describes entry i; it is called
    * at most twice per entry) and returns how many go in the first pass: 0 when
    * the batch has no bulk, no light packet, or too many bulk flows, and then
-   * the batch goes as it came.
+   * the batch goes as it came (lead is not meaningful).
    */
   plan(count: number, view: (i: number, out: BatchEntry) => void): number {
     if (this.lead.length < count) this.lead = new Uint8Array(Math.max(count, this.lead.length * 2));
     const lead = this.lead;
     const e = this.entry;
     this.bulkCount = 0;
-    let light = 0;
-    // First: every bulk flow of the batch, and whether anything else could lead at all.
+    let candidates = 0;
+    // First: every bulk flow of the batch. What is not bulk is a candidate, looked at only if there is bulk.
     for (let i = 0; i < count; i++) {
       view(i, e);
-      const h = this.classify(e);
-      if (h === LIGHT) {
+      const h = this.bulkHash(e);
+      if (h === NOT_BULK) {
         lead[i] = 1;
-        light++;
-        continue;
+        candidates++;
+      } else {
+        lead[i] = 0;
+        if (!this.noteBulk(h)) return 0;
       }
-      lead[i] = 0;
-      if (h === OTHER) continue;
-      if (!this.noteBulk(h)) return this.none(count);
     }
-    if (this.bulkCount === 0 || light === 0) return this.none(count);
-    // Then: a candidate leads only if no bulk packet has its flow.
+    if (this.bulkCount === 0 || candidates === 0) return 0;
+    let light = 0;
     for (let i = 0; i < count; i++) {
       if (lead[i] === 0) continue;
       view(i, e);
-      if (this.isBulkFlow(e)) {
-        lead[i] = 0;
-        light--;
-      }
+      if (this.isLight(e)) light++;
+      else lead[i] = 0;
     }
     return light;
   }
 
-  private none(count: number): number {
-    this.lead.fill(0, 0, count);
-    return 0;
+  // The flow hash of a bulk packet, or NOT_BULK. The common case, an IPv4 packet that is neither
+  // a superpacket nor TCP (a datagram flood), reads two bytes.
+  private bulkHash(e: BatchEntry): number {
+    const { buf, off, len } = e;
+    if (!e.superpacket && len >= IPV4_MIN_HEADER_LEN && buf[off]! >>> 4 === 4 && buf[off + IPV4_PROTOCOL] !== IPPROTO_TCP) return NOT_BULK;
+    const l4 = this.l4;
+    if (!l4Info(buf, off, len, l4) || l4.fragment) return NOT_BULK;
+    const proto = l4.proto;
+    if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return NOT_BULK;
+    const end = off + len;
+    if (l4.l4Offset + PORTS_LEN > end) return NOT_BULK;
+    if (!e.superpacket) {
+      // Not a superpacket: bulk only as a TCP segment without payload.
+      if (proto !== IPPROTO_TCP || l4.l4Offset + TCP_MIN_HEADER_LEN > end) return NOT_BULK;
+      if (l4.l4Offset + tcpDataOffset(buf, l4.l4Offset) < end) return NOT_BULK;
+    }
+    return flowHash(buf, off, l4);
   }
 
-  // LIGHT: a candidate to lead; OTHER: neither (a fragment, or nothing to key on);
-  // anything else: the flow hash of a bulk packet (hashes are full 32-bit values; the
-  // two markers are outside what classify returns for bulk, see flowHash).
-  private classify(e: BatchEntry): number {
+  // A candidate (not bulk) is light if it is a whole IP packet, not a fragment, and its flow has no bulk packet.
+  private isLight(e: BatchEntry): boolean {
+    if (e.superpacket) return false;
     const l4 = this.l4;
-    if (!l4Info(e.buf, e.off, e.len, l4) || l4.fragment) return OTHER;
-    const proto = l4.proto;
-    if (proto !== IPPROTO_TCP && proto !== IPPROTO_UDP) return e.superpacket ? OTHER : LIGHT;
-    const end = e.off + e.len;
-    if (l4.l4Offset + PORTS_LEN > end) return OTHER;
-    let bulk = e.superpacket;
-    if (!bulk && proto === IPPROTO_TCP) {
-      if (l4.l4Offset + TCP_MIN_HEADER_LEN > end) return OTHER;
-      bulk = l4.l4Offset + tcpDataOffset(e.buf, l4.l4Offset) >= end;
-    }
-    return bulk ? flowHash(e.buf, e.off, l4) : LIGHT;
+    if (!l4Info(e.buf, e.off, e.len, l4) || l4.fragment) return false;
+    // Not TCP/UDP: no bulk flow can be its flow (bulk is TCP or UDP).
+    if (l4.proto !== IPPROTO_TCP && l4.proto !== IPPROTO_UDP) return true;
+    if (l4.l4Offset + PORTS_LEN > e.off + e.len) return false;
+    const h = flowHash(e.buf, e.off, l4);
+    for (let k = 0; k < this.bulkCount; k++) if (this.bulk[k] === h) return false;
+    return true;
   }
 
   private noteBulk(h: number): boolean {
@@ -122,24 +128,12 @@ export class LightFirst {
     this.bulkCount = n + 1;
     return true;
   }
-
-  private isBulkFlow(e: BatchEntry): boolean {
-    const l4 = this.l4;
-    l4Info(e.buf, e.off, e.len, l4);
-    // Not TCP/UDP: no bulk flow can be its flow (bulk is TCP or UDP).
-    if (l4.proto !== IPPROTO_TCP && l4.proto !== IPPROTO_UDP) return false;
-    const h = flowHash(e.buf, e.off, l4);
-    for (let k = 0; k < this.bulkCount; k++) if (this.bulk[k] === h) return true;
-    return false;
-  }
 }
 
-// Markers classify() returns; flowHash never does (it clears the low bit and sets bit 1).
-const LIGHT = 1;
-const OTHER = 0;
+// What bulkHash returns for a packet that is not bulk; flowHash never returns it (bit 1 is set there).
+const NOT_BULK = 0;
 
-// The flow key's hash: version, protocol, both addresses, both ports. Bit 1 set and bit 0
-// clear, so it is never LIGHT or OTHER.
+// The flow key's hash: version, protocol, both addresses, both ports. Bit 1 set, so never NOT_BULK.
 function flowHash(buf: Uint8Array, off: number, l4: L4Info): number {
   let h = mix(l4.version, l4.proto);
   if (l4.version === 4) {
@@ -149,5 +143,5 @@ function flowHash(buf: Uint8Array, off: number, l4: L4Info): number {
     for (let i = off + IPV6_SRC; i < off + IPV6_HEADER_LEN; i += 4) h = mix(h, readU32BE(buf, i));
   }
   h = mix(h, readU32BE(buf, l4.l4Offset));
-  return (h & ~1) | 2;
+  return h | 2;
 }

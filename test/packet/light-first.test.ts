@@ -22,7 +22,8 @@ function plan(items: readonly Item[], lf = new LightFirst()): { leading: number;
     out.len = it.bytes.length;
     out.superpacket = it.superpacket;
   });
-  return { leading, lead: Array.from(lf.lead.subarray(0, items.length)) };
+  // lead[] means something only when some entry leads.
+  return { leading, lead: leading === 0 ? items.map(() => 0) : Array.from(lf.lead.subarray(0, items.length)) };
 }
 
 test('a ping read after a stream\'s superpackets leads', () => {
