@@ -133,7 +133,8 @@ export class DataPlane<T extends DataTunnel> {
     const ports = o.flowPorts;
     this.firewall = new Firewall(o.firewall, ports === null ? {} : { admitted: (f, incoming, version) => this.flows?.admitted(f, incoming, version) });
     const flows = this.flows = ports === null ? null : new FlowShare(ports, this.firewall, clock);
-    this.coalescer = new Coalescer(o.queue, o.coalesce);
+    // A reply read with a stream's superpackets is written before them (docs/ARCHITECTURE.md "Light packets first").
+    this.coalescer = new Coalescer(o.queue, { ...o.coalesce, lightFirst: true });
     this.outbound = new OutboundPath({
       stats: this.stats, firewall: this.firewall, local: o.local, udp: o.udp, tun: o.queue,
       route: (dst, p) => this.route(dst, p),

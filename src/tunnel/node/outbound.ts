@@ -11,7 +11,7 @@
 import { Segmenter } from '../../gso/index.js';
 import type { Packet } from '../../tun/index.js';
 import { releaseBuffer } from '../../native.js';
-import { readU32BE } from '../../packet/index.js';
+import { LightFirst, readU32BE, type BatchEntry } from '../../packet/index.js';
 import { DROP_REMOTE_IP, checkAddresses, type AddressSet, type Firewall } from '../firewall/index.js';
 import { RELAY_PATH_IP } from '../relay/index.js';
 import { SendBatch, type Endpoint, type UdpSocket } from '../../udp/index.js';
@@ -26,6 +26,8 @@ const MAX_SEGMENTS = 4096;
 const ARENA_BYTES = 4 << 20;
 /** Extra room per segment of a relayed tunnel: the outer (relay) header and tag (docs/PROTOCOL.md "Relays"). */
 const RELAY_ROOM = HEADER_LEN + AEAD_TAG_LEN;
+/** An empty batch: what handle() holds between batches. */
+const NO_BATCH: readonly Packet[] = [];
 /** Smallest room one segment takes: header + tag + IPv4 + UDP headers. */
 const MIN_SEGMENT_ROOM = HEADER_LEN + AEAD_TAG_LEN + 28;
 /**
@@ -92,6 +94,16 @@ export class OutboundPath {
   private now = 0;
   private readonly segmenter = new Segmenter();
   private readonly sends = new SendBatch(1024);
+  private readonly lightFirst = new LightFirst();
+  // The batch handle() is planning (for viewPacket).
+  private batch: readonly Packet[] = NO_BATCH;
+  private readonly viewPacket = (i: number, out: BatchEntry): void => {
+    const p = this.batch[i]!;
+    out.buf = p.buf;
+    out.off = p.off;
+    out.len = p.len;
+    out.superpacket = p.gso !== null;
+  };
   private readonly onSegment = (_buf: Buffer, off: number, len: number): void => {
     const n = this.nseg++;
     this.segOff[n] = off;
@@ -124,7 +136,14 @@ export class OutboundPath {
   async handle(batch: readonly Packet[], nowMs: number): Promise<void> {
     const { stats, firewall, local } = this.host;
     this.now = nowMs;
-    for (const p of batch) {
+    this.batch = batch;
+    // Light packets (a ping beside a bulk stream's superpackets) are laid out, sealed and sent
+    // first; with none, or no bulk, one pass in arrival order (docs/ARCHITECTURE.md "Light packets first").
+    const leading = this.lightFirst.plan(batch.length, this.viewPacket);
+    const lead = this.lightFirst.lead;
+    for (let pass = leading > 0 ? 0 : 1; pass < 2; pass++) for (let k = 0; k < batch.length; k++) {
+      if (leading > 0 && (lead[k] === 1) !== (pass === 0)) continue;
+      const p = batch[k]!;
       stats.insidePackets++;
       const buf = p.buf;
       const off = p.off;
@@ -168,6 +187,7 @@ export class OutboundPath {
       }
       this.pos += need;
     }
+    this.batch = NO_BATCH;
     await this.flush();
   }
 
