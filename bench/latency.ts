@@ -1,4 +1,4 @@
-// `npm run bench:latency -- [--json] [--rounds 3] [--only a,b] [--idle-pings 300] [--bulk-seconds 8] [--udp-seconds 5] [--split]`
+// `npm run bench:latency -- [--json] [--rounds 3] [--only a,b] [--idle-pings 300] [--bulk-seconds 8] [--udp-seconds 5] [--split] [--baseline DIR]`
 // What users feel besides throughput, per contender in one run: ping RTT
 // p50/p99 idle and under one bulk TCP stream, the rate of 64-byte UDP
 // datagrams sent unlimited that reach the far end, and CPU seconds of both
@@ -9,6 +9,8 @@
 // contenders and medians are reported, so drift on a busy machine hits all.
 // --split also splits the RTTs into forward and reverse legs with tcpdump
 // (bench/lib/rtt-split.ts): which node and direction a delay sits in.
+// --baseline DIR adds, beside each tio contender, its twin running the build
+// in DIR (another checkout, built), and prints this build's ratios to it.
 import { mkdtempSync, rmSync } from 'node:fs';
 import { release, tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,7 +25,9 @@ import { formatLatencyJson, formatLatencyTable, summarizeLatency, type LatencySa
 import { renderLatencySvg } from './lib/latency-svg.js';
 import { TCPDUMP } from './lib/rtt-split.js';
 import { runtime, runtimeLine } from './lib/runtime.js';
-import { BASE_TOOLS, CONTENDERS, LATENCY_ONLY, OVER_A, OVER_B, OVER_PREFIX, removeWireguardSockets, type Contender } from './lib/tunnel-contenders.js';
+import {
+  BASE_TOOLS, CONTENDERS, LATENCY_ONLY, OVER_A, OVER_B, OVER_PREFIX, removeWireguardSockets, withBaselines, type Contender,
+} from './lib/tunnel-contenders.js';
 import { withTunnel } from './lib/tunnel-run.js';
 import { ensureTools, runVersions, versionsLine } from './lib/tunnel-tools.js';
 
@@ -51,10 +55,11 @@ function parseOptions(argv: string[]): Options {
       'bulk-seconds': { type: 'string', default: '8' },
       'udp-seconds': { type: 'string', default: '5' },
       split: { type: 'boolean', default: false },
+      baseline: { type: 'string' },
     },
     strict: true,
   });
-  const contenders = listOption('only', values.only, NAMES).map((n) => ALL.find((c) => c.name === n)!);
+  const contenders = withBaselines(listOption('only', values.only, NAMES).map((n) => ALL.find((c) => c.name === n)!), values.baseline);
   return {
     json: values.json,
     rounds: intOption('rounds', values.rounds, 1, 50),

@@ -2,6 +2,7 @@
 // max), the table, tio's ratios to nebula and to the C reference beside the
 // issue's targets, and the one JSON line scripts read.
 import { withRuntime } from './runtime.js';
+import { BASELINE_SUFFIX } from './tunnel-contenders.js';
 import { median } from './stats.js';
 import type { LatencyResult } from './latency-measure.js';
 
@@ -76,11 +77,11 @@ function medianOf(sums: readonly LatencySummary[], name: string, m: Metric): num
   return sums.find((s) => s.contender === name)?.figures[m]?.median;
 }
 
-/** Table of medians (RTTs in ms), then tio's and tio_plain's ratios to nebula and c_ref, each target beside its ratio; figures no contender has (the split without --split) get no column. */
+/** Table of medians (RTTs in ms), then tio's and tio_plain's ratios to nebula, c_ref and their --baseline twins, each target beside its ratio; figures no contender has (the split without --split) get no column. */
 export function formatLatencyTable(sums: readonly LatencySummary[], rounds: number): string {
   const cols = METRICS.filter((m) => sums.some((s) => s.figures[m.key] !== undefined));
-  // Wide enough for the longest name and the ratio rows' labels (tio_plain/nebula).
-  const w = Math.max(17, ...sums.map((s) => s.contender.length));
+  // Wide enough for the longest name and the ratio rows' labels (tio_plain/nebula, tio/tio@base).
+  const w = Math.max(17, ...sums.map((s) => s.contender.length + (s.contender.endsWith(BASELINE_SUFFIX) ? s.contender.length - BASELINE_SUFFIX.length + 1 : 0)));
   const head = ['contender'.padEnd(w), 'ok'.padStart(4), ...cols.map((m) => m.title.padStart(10))];
   const lines = [`${head.join(' ')}   (medians; RTTs in ms)`];
   for (const s of sums) {
@@ -96,7 +97,7 @@ export function formatLatencyTable(sums: readonly LatencySummary[], rounds: numb
     lines.push([s.contender.padEnd(w), ok, ...cells].join(' '));
   }
   for (const who of ['tio', 'tio_plain']) {
-    for (const vs of ['nebula', 'c_ref']) {
+    for (const vs of ['nebula', 'c_ref', `${who}${BASELINE_SUFFIX}`]) {
       const cells = cols.map((m) => {
         const n = medianOf(sums, who, m.key);
         const d = medianOf(sums, vs, m.key);
