@@ -2,9 +2,10 @@
 // (IPv4 options or fragments, IPv6 extension headers, inconsistent lengths)
 // is left alone: it passes through unchanged.
 import {
-  IPPROTO_TCP, IPPROTO_UDP, IPV4_DST, IPV4_FLAGS_FRAG, IPV4_FLAG_MF, IPV4_FRAG_OFFSET_MASK, IPV4_MIN_HEADER_LEN,
-  IPV4_PROTOCOL, IPV4_SRC, IPV4_TOTAL_LENGTH, IPV6_HEADER_LEN, IPV6_NEXT_HEADER, IPV6_PAYLOAD_LENGTH, IPV6_SRC,
-  TCP_ACK, TCP_FLAGS, TCP_MIN_HEADER_LEN, TCP_SEQ, UDP_HEADER_LEN, UDP_LENGTH, readU16BE, readU32BE, tcpDataOffset,
+  IPPROTO_TCP, IPPROTO_UDP, IPV4_FLAGS_FRAG, IPV4_FLAG_MF, IPV4_FRAG_OFFSET_MASK, IPV4_MIN_HEADER_LEN,
+  IPV4_PROTOCOL, IPV4_TOTAL_LENGTH, IPV6_HEADER_LEN, IPV6_NEXT_HEADER, IPV6_PAYLOAD_LENGTH,
+  TCP_ACK, TCP_FLAGS, TCP_MIN_HEADER_LEN, TCP_SEQ, UDP_HEADER_LEN, UDP_LENGTH, flowKeyHash, mixHash, readU16BE, readU32BE,
+  tcpDataOffset,
 } from '../packet/index.js';
 
 // First byte of an IPv4 header without options: version 4, IHL 5 (RFC 791).
@@ -30,26 +31,11 @@ export class ParsedPacket {
   hash = 0;
 }
 
-// Multiplier from Knuth's multiplicative hashing (2^32 / golden ratio).
-const GOLDEN = 0x9e3779b1;
-
-function mix(h: number, word: number): number {
-  const x = Math.imul(h ^ word, GOLDEN);
-  return x ^ (x >>> 15);
-}
-
+// The flow key's hash, and for TCP the ack number's too (ParsedPacket.hash).
 function keyHash(buf: Uint8Array, off: number, version: number, proto: number, l4: number): number {
-  let h = mix(version, proto);
-  if (version === 4) {
-    h = mix(h, readU32BE(buf, off + IPV4_SRC));
-    h = mix(h, readU32BE(buf, off + IPV4_DST));
-  } else {
-    for (let i = off + IPV6_SRC; i < off + IPV6_HEADER_LEN; i += 4) h = mix(h, readU32BE(buf, i));
-  }
-  // Ports are the first 4 bytes of both TCP and UDP headers.
-  h = mix(h, readU32BE(buf, l4));
-  if (proto === IPPROTO_TCP) h = mix(h, readU32BE(buf, l4 + TCP_ACK));
-  return h;
+  const h = flowKeyHash(buf, off, version, proto, l4);
+  // A chain also needs one ack number: a segment with another starts a new chain.
+  return proto === IPPROTO_TCP ? mixHash(h, readU32BE(buf, l4 + TCP_ACK)) : h;
 }
 
 /**

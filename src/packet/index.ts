@@ -2,6 +2,7 @@
 // and the light-first order of a batch.
 export * from './bytes.js';
 export * from './checksum.js';
+export * from './flow-hash.js';
 export * from './gather.js';
 export * from './host-endian.js';
 export * from './ip.js';

@@ -2,10 +2,9 @@
 // "Light packets first"): a ping, a DNS answer or a keystroke read in the same
 // batch as 1 MiB of a bulk stream leaves before it rather than after, and no
 // flow's own packets change order.
-import { readU32BE } from './bytes.js';
+import { flowKeyHash } from './flow-hash.js';
 import { l4Info, type L4Info } from './ip.js';
-import { IPV4_DST, IPV4_MIN_HEADER_LEN, IPV4_PROTOCOL, IPV4_SRC } from './ipv4.js';
-import { IPV6_HEADER_LEN, IPV6_SRC } from './ipv6.js';
+import { IPV4_MIN_HEADER_LEN, IPV4_PROTOCOL } from './ipv4.js';
 import { IPPROTO_TCP, TCP_MIN_HEADER_LEN, tcpDataOffset } from './tcp.js';
 import { IPPROTO_UDP } from './udp.js';
 
@@ -17,8 +16,6 @@ import { IPPROTO_UDP } from './udp.js';
 const MAX_BULK_FLOWS = 8;
 /** Bytes of the L4 header holding both ports (TCP, RFC 9293; UDP, RFC 768). */
 const PORTS_LEN = 4;
-/** Multiplier of the flow hash: 2^32 / golden ratio, a common odd constant for multiplicative hashing. */
-const GOLDEN = 0x9e3779b1;
 
 /** One entry of a batch as plan() sees it; the caller's view function fills it. */
 export interface BatchEntry {
@@ -28,11 +25,6 @@ export interface BatchEntry {
   len: number;
   /** A superpacket (TSO/USO or a coalesced chain): bulk by definition. */
   superpacket: boolean;
-}
-
-function mix(h: number, word: number): number {
-  const x = Math.imul(h ^ word, GOLDEN);
-  return x ^ (x >>> 15);
 }
 
 /**
@@ -133,15 +125,7 @@ export class LightFirst {
 // What bulkHash returns for a packet that is not bulk; flowHash never returns it (bit 1 is set there).
 const NOT_BULK = 0;
 
-// The flow key's hash: version, protocol, both addresses, both ports. Bit 1 set, so never NOT_BULK.
+// The flow key's hash (version, protocol, addresses, ports) with bit 1 set, so never NOT_BULK.
 function flowHash(buf: Uint8Array, off: number, l4: L4Info): number {
-  let h = mix(l4.version, l4.proto);
-  if (l4.version === 4) {
-    h = mix(h, readU32BE(buf, off + IPV4_SRC));
-    h = mix(h, readU32BE(buf, off + IPV4_DST));
-  } else {
-    for (let i = off + IPV6_SRC; i < off + IPV6_HEADER_LEN; i += 4) h = mix(h, readU32BE(buf, i));
-  }
-  h = mix(h, readU32BE(buf, l4.l4Offset));
-  return h | 2;
+  return flowKeyHash(buf, off, l4.version, l4.proto, l4.l4Offset) | 2;
 }
