@@ -52,6 +52,8 @@ export class LightFirst {
    * the batch goes as it came (lead is not meaningful).
    */
   plan(count: number, view: (i: number, out: BatchEntry) => void): number {
+    // A lone packet (the idle case) has nothing to go ahead of: touch nothing more.
+    if (count < 2) return 0;
     if (this.lead.length < count) this.lead = new Uint8Array(Math.max(count, this.lead.length * 2));
     const lead = this.lead;
     const e = this.entry;
