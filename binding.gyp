@@ -7,6 +7,7 @@
         "native/args.c",
         "native/fd.c",
         "native/memory.c",
+        "native/sched.c",
         "native/tun.c",
         "native/netdev.c",
         "native/io.c",

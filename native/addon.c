@@ -12,6 +12,7 @@ static napi_value init(napi_env env, napi_value exports) {
   tio_register_checksum(env, exports);
   tio_register_copy(env, exports);
   tio_register_memory(env, exports);
+  tio_register_sched(env, exports);
   return exports;
 }
 

@@ -45,5 +45,6 @@ void tio_register_udp(napi_env env, napi_value exports);
 void tio_register_checksum(napi_env env, napi_value exports);
 void tio_register_copy(napi_env env, napi_value exports);
 void tio_register_memory(napi_env env, napi_value exports);
+void tio_register_sched(napi_env env, napi_value exports);
 
 #endif

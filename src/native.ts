@@ -121,6 +121,8 @@ export interface NativeAddon extends NativeAead, NativeUdp {
   bufferRelease(buf: ArrayBuffer): number;
   /** Returns the malloc heap's free pages to the kernel (glibc malloc_trim(0)); 1 if any were (native/memory.c). */
   mallocTrim(): number;
+  /** sched_yield(): lets a task the caller's last write woke run now on this CPU; 0, or -errno (native/sched.c). */
+  schedYield(): number;
   closeFd(fd: number): number;
   dupFd(fd: number): number;
   eventfdCreate(): number;
