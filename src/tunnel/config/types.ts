@@ -190,6 +190,8 @@ export interface TioConfig {
   readonly offload: 'auto' | 'off';
   /** Coalesce received packets (GRO) before writing them to the TUN. */
   readonly gro: boolean;
+  /** Yield the CPU right after a lone packet's write, so the task it woke runs first (`hand_off`). */
+  readonly handOff: boolean;
   /** How TUN writes are issued: by kernel version ('auto'), writev, or one write() of a copy ('copy'). */
   readonly writeStrategy: 'auto' | 'writev' | 'copy';
   /** `status_interval` in ms: how often `tio up` logs a one-line status at info level; 0: never. */

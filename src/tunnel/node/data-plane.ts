@@ -24,6 +24,7 @@ import { clock } from './clock.js';
 import { sealControl } from './control.js';
 import type { ControlPlane } from './control-plane.js';
 import { FlowShare } from './flow-share.js';
+import { handOff } from './hand-off.js';
 import type { Hostmap } from './hostmap.js';
 import { InboundPath, type DatagramBatch } from './inbound.js';
 import { OutboundPath, SHARED_SEAL_AHEAD } from './outbound.js';
@@ -66,6 +67,8 @@ export interface DataPlaneOptions<T extends DataTunnel> {
   relays?: RelayTable<T> | null;
   /** Kept current (thread-counters.ts, about 1 Hz) for another thread to read: THREAD_COUNTER_SLOTS numbers. */
   statsOut?: Float64Array;
+  /** Yield the CPU after a lone packet's write (config tio.hand_off; hand-off.ts). Default false. */
+  handOff?: boolean;
 }
 
 /** One queue's data path. */
@@ -143,6 +146,7 @@ export class DataPlane<T extends DataTunnel> {
       refreshFlows: flows ? () => flows.refresh() : undefined,
       sealAhead: flows ? SHARED_SEAL_AHEAD : undefined,
       relayHop: this.relays === null ? undefined : (to) => this.relayHop(to),
+      handOff: o.handOff === true ? handOff : undefined,
     });
     const parking = this.parking = o.park ? new Parking({
       stats: this.stats, now: clock,
@@ -165,6 +169,7 @@ export class DataPlane<T extends DataTunnel> {
       relays: o.relays ?? null,
       relayed: (e, buf, off, len) => this.relayed(e, buf, off, len),
       send: (to, bytes) => this.send(to, bytes),
+      handOff: o.handOff === true ? handOff : undefined,
     });
   }
 

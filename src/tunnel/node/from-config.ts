@@ -43,7 +43,7 @@ export function nodeOptionsFromConfig(c: NodeConfig, log: Logger, extra: { netns
     listen: { host: c.listen.host, port: c.listen.port, batch: c.listen.batch, readBuffer: c.listen.readBuffer, writeBuffer: c.listen.writeBuffer },
     sendRecvError: c.listen.sendRecvError,
     tun: {
-      name: c.tun.dev ?? undefined, mtu: c.tun.mtu, offload: c.tio.offload, gro: c.tio.gro, writeStrategy: c.tio.writeStrategy,
+      name: c.tun.dev ?? undefined, mtu: c.tun.mtu, offload: c.tio.offload, gro: c.tio.gro, handOff: c.tio.handOff, writeStrategy: c.tio.writeStrategy,
       routes: c.tun.routes, unsafeRoutes: c.tun.unsafeRoutes, txQueueLen: c.tun.txQueue, dropMulticast: c.tun.dropMulticast, dropLocalBroadcast: c.tun.dropLocalBroadcast,
     },
     handshakes: { ...c.handshakes },

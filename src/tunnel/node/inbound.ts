@@ -17,6 +17,7 @@ import {
   AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, SUBTYPE_MESSAGE_RELAY, TYPE_CONTROL, TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_LIGHTHOUSE, TYPE_MESSAGE, TYPE_RECV_ERROR,
   TYPE_TEST, decodeHeader, newHeader,
 } from '../wire/index.js';
+import { LoneBatches } from './hand-off.js';
 import { Rejects } from './reject.js';
 import type { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
@@ -60,6 +61,8 @@ export interface InboundHost<T extends DataTunnel> {
   pinRemote: boolean;
   /** Called once per batch before delivered packets are written to the TUN (flow replication). */
   beforeDeliver?(): void;
+  /** Called after a lone batch's TUN writes (hand-off.ts LoneBatches); absent: never. */
+  handOff?(): void;
   /** Before a packet is refused by the rules: true when flows from other threads came in (ask again). */
   refreshFlows?(): boolean;
   /** A handshake datagram. */
@@ -107,6 +110,7 @@ export class InboundPath<T extends DataTunnel> {
   private readonly relayRun = new Run<T>();
   private readonly relayEntry: (RelayEntry<T> | null)[] = new Array<RelayEntry<T> | null>(RUN_MAX).fill(null);
   private writeErrorsSeen = 0;
+  private readonly loneBatches = new LoneBatches();
   private batch: DatagramBatch | null = null;
   private now = 0;
   // The last (tunnel, sender slot) pair that passed the pinRemote check in this batch.
@@ -129,6 +133,7 @@ export class InboundPath<T extends DataTunnel> {
     this.now = nowMs;
     this.pinnedTunnel = null;
     const { stats, hostmap } = this.host;
+    const deliveredBefore = stats.delivered;
     const hdr = this.hdr;
     const buf = b.buf;
     // The tunnel of the last data datagram's index: a batch is mostly runs of one tunnel.
@@ -193,6 +198,8 @@ export class InboundPath<T extends DataTunnel> {
       stats.drops['outside-tun-write'] += this.host.coalescer.stats().writeErrors - this.writeErrorsSeen;
     }
     this.writeErrorsSeen = this.host.coalescer.stats().writeErrors;
+    // The packet may have woken its application on this CPU: let it run before the rest of our turn.
+    if (this.loneBatches.lone(stats.delivered - deliveredBefore, nowMs)) this.host.handOff?.();
   }
 
   // Control messages are authenticated before anything acts on them (stricter than 1.6.1 for close, docs/PROTOCOL.md "close_tunnel").

@@ -211,16 +211,17 @@ export class OverlayNode {
     const mesh = multi ? FlowShare.mesh(routines) : null;
     const via = viaRoutes(o.tun.unsafeRoutes ?? []);
     const drop = { multicast: o.tun.dropMulticast ?? false, localBroadcast: o.tun.dropLocalBroadcast ?? false };
+    const handOff = o.tun.handOff ?? true;
     this.plane = new DataPlane<Tunnel>({
       queue: device.queues[0]!, udp, hostmap: this.hostmap, firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp,
       prefix: pki.prefix, viaRoutes: via, drop, coalesce: lanes, sendRecvError: o.sendRecvError, flowPorts: mesh?.[0] ?? null, park: false,
-      relays: this.relays?.table ?? null,
+      relays: this.relays?.table ?? null, handOff,
     }, control);
     if (mesh !== null) {
       const handles = device.queues.slice(1).map((q) => q.detach());
       this.workers = new Routines(handles, {
         listen: { ...o.listen, port: udp.port }, netns: o.netns, cipher: o.cipher, sendRecvError: o.sendRecvError,
-        firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp, prefix: pki.prefix, viaRoutes: via, drop, coalesce: lanes,
+        firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp, prefix: pki.prefix, viaRoutes: via, drop, coalesce: lanes, handOff,
         triggerBuffer: o.handshakes.triggerBuffer, logLevel: o.log.enabled('debug') ? 'debug' : 'info', relays: this.relays !== null,
       }, mesh.slice(1), {
         log: o.log,

@@ -16,6 +16,7 @@ import { DROP_REMOTE_IP, checkAddresses, type AddressSet, type Firewall } from '
 import { RELAY_PATH_IP } from '../relay/index.js';
 import { SendBatch, type Endpoint, type UdpSocket } from '../../udp/index.js';
 import { AEAD_TAG_LEN, HEADER_LEN } from '../wire/index.js';
+import { LoneBatches } from './hand-off.js';
 import { Rejects, type RejectWriter } from './reject.js';
 import type { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
@@ -74,6 +75,8 @@ export interface OutboundHost {
    * through a relay, or null (docs/PROTOCOL.md "Relays"). Without it such tunnels get nothing.
    */
   relayHop?(to: Endpoint): RelayHop | null;
+  /** Called right after the send of a lone batch (hand-off.ts LoneBatches); absent: never. */
+  handOff?(): void;
 }
 
 /** The TUN -> UDP data path of one queue. */
@@ -95,6 +98,7 @@ export class OutboundPath {
   private readonly segmenter = new Segmenter();
   private readonly sends = new SendBatch(1024);
   private readonly lightFirst = new LightFirst();
+  private readonly loneBatches = new LoneBatches();
   // The batch handle() is planning (for viewPacket).
   private batch: readonly Packet[] = NO_BATCH;
   private readonly viewPacket = (i: number, out: BatchEntry): void => {
@@ -269,7 +273,11 @@ export class OutboundPath {
       i = j;
     }
     host.stats.datagramsOut += sent;
-    return sends.count > 0 ? host.udp.sendBatch(arena, sends) : undefined;
+    if (sends.count === 0) return undefined;
+    const sending = host.udp.sendBatch(arena, sends);
+    // The datagram may have woken a peer on this host: let it run before the rest of our turn.
+    if (this.loneBatches.lone(hi - lo, this.now)) host.handOff?.();
+    return sending;
   }
 
   // The sealed datagrams of segments [from, to) become the bodies of relayed packets on hop.via:

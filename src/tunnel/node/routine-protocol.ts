@@ -55,6 +55,8 @@ export interface RoutineInit {
   drop: { multicast: boolean; localBroadcast: boolean };
   /** Coalescer lanes (device capabilities and GRO probe result). */
   coalesce: { tcp: boolean; udp: boolean; verifyChecksums: boolean };
+  /** tio.hand_off, as data plane 0 has it. */
+  handOff: boolean;
   /** Packets per peer the routine hands to main per second while no tunnel exists (handshakes.trigger_buffer). */
   triggerBuffer: number;
   /** TunnelSlots.buffers. */

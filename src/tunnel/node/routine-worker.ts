@@ -121,7 +121,7 @@ class Routine {
   constructor(udp: UdpSocket) {
     this.plane = new DataPlane<DataTunnel>({
       queue, udp, hostmap: new Hostmap<DataTunnel>(), firewall: init.firewall, local: init.local, vpnIp: init.vpnIp,
-      prefix: init.prefix, viaRoutes: init.viaRoutes, drop: init.drop, coalesce: init.coalesce, sendRecvError: init.sendRecvError, flowPorts: init.flowPorts,
+      prefix: init.prefix, viaRoutes: init.viaRoutes, drop: init.drop, coalesce: init.coalesce, handOff: init.handOff, sendRecvError: init.sendRecvError, flowPorts: init.flowPorts,
       park: true, statsOut: new Float64Array(init.stats), relays: this.relays,
     }, this.control);
   }

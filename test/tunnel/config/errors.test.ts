@@ -96,6 +96,7 @@ test('every bad value names its path', () => {
     [{ relay: { relays: ['relay-host'] } }, 'relay.relays[0]', /IPv4 overlay address/],
     [{ tio: { offload: 'sometimes' } }, 'tio.offload', /auto, off/],
     [{ tio: { gro: 'perhaps' } }, 'tio.gro', /true or false/],
+    [{ tio: { hand_off: 'yes please' } }, 'tio.hand_off', /true or false/],
     [{ tio: { write_strategy: 'sendfile' } }, 'tio.write_strategy', /one of auto, writev, copy, got "sendfile"/],
     [{ tio: { write_strategy: 'COPY' } }, 'tio.write_strategy', /one of auto, writev, copy/],
     [{ tio: { write_strategy: true } }, 'tio.write_strategy', /one of auto, writev, copy/],

@@ -109,6 +109,7 @@ firewall:
 tio:
   offload: off
   gro: false
+  hand_off: false
   write_strategy: copy
   status_interval: 5s
 `;

@@ -46,7 +46,7 @@ test('a full realistic config loads with every value typed', () => {
   assert.deepEqual(c.timers, { connectionAliveIntervalMs: 7000, pendingDeletionIntervalMs: 14_000 });
   assert.deepEqual(c.logging, { level: 'debug', format: 'json', disableTimestamp: false, timestampFormat: null });
   assert.deepEqual(c.relay, { relays: [], amRelay: false, useRelays: false });
-  assert.deepEqual(c.tio, { offload: 'off', gro: false, writeStrategy: 'copy', statusIntervalMs: 5000 });
+  assert.deepEqual(c.tio, { offload: 'off', gro: false, handOff: false, writeStrategy: 'copy', statusIntervalMs: 5000 });
   const fw = c.firewall;
   assert.equal(fw.tcpTimeoutMs, 720_000);
   assert.equal(fw.udpTimeoutMs, 180_000);
@@ -86,7 +86,7 @@ test('a minimal config gets exactly the 1.6.1 defaults of docs/PROTOCOL.md "Conf
   });
   assert.deepEqual(c.logging, { level: 'info', format: 'text', disableTimestamp: false, timestampFormat: null });
   assert.deepEqual(c.relay, { relays: [], amRelay: false, useRelays: true });
-  assert.deepEqual(c.tio, { offload: 'auto', gro: true, writeStrategy: 'auto', statusIntervalMs: 60_000 });
+  assert.deepEqual(c.tio, { offload: 'auto', gro: true, handOff: true, writeStrategy: 'auto', statusIntervalMs: 60_000 });
 });
 
 test('empty sections (YAML null) count as absent', () => {

@@ -77,6 +77,12 @@ test('tio.write_strategy takes auto, writev or copy; auto when absent', () => {
   assert.equal(load({ tio: { gro: true } }).tio.writeStrategy, 'auto');
 });
 
+test('tio.hand_off is on when absent and can be turned off', () => {
+  assert.equal(load({ tio: { gro: true } }).tio.handOff, true);
+  assert.equal(load({ tio: { hand_off: false } }).tio.handOff, false);
+  assert.equal(load({ tio: { hand_off: true } }).tio.handOff, true);
+});
+
 test('tio.status_interval is a duration, 0 turns the status line off, a minute when absent', () => {
   assert.equal(load({ tio: { status_interval: '10s' } }).tio.statusIntervalMs, 10_000);
   assert.equal(load({ tio: { status_interval: 0 } }).tio.statusIntervalMs, 0);

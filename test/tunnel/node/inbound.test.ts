@@ -302,3 +302,39 @@ test('roaming: authenticated traffic from an address other than the remote is ha
     assert.equal(tunnel.remote.key, remote.key, 'the path itself never moves the tunnel: roam() decides');
   }
 });
+
+/** An InboundPath on a fresh tunnel admitting TCP 80, recording TUN writes and hand-offs in `events`. */
+function handOffPath(events: string[]): { path: InboundPath<DataTunnel>; tunnel: DataTunnel } {
+  const coalescer = new Coalescer({
+    write(): Promise<void> {
+      events.push('write');
+      return Promise.resolve();
+    },
+  }, { tcp: false, udp: false });
+  const tunnel = ourTunnel();
+  const path = new InboundPath<DataTunnel>({
+    stats: new NodeStats(), hostmap: { byLocalIndex: (i) => (i === LOCAL_INDEX ? tunnel : undefined) },
+    firewall: new Firewall({ inbound: [tcp80], outbound: [] }),
+    local: LOCAL, coalescer, pinRemote: false,
+    handshake: () => assert.fail('no handshakes here'),
+    unknownIndex: () => assert.fail('every index is known'),
+    recvError: () => assert.fail('no recv_error here'),
+    control: () => assert.fail('no control messages here'),
+    handOff: () => events.push('hand-off'),
+  });
+  return { path, tunnel };
+}
+
+test('a batch that writes a lone packet to the TUN hands off the CPU after the write; a fuller batch does not', async () => {
+  const flow = { src: '198.19.0.1', dst: '198.19.0.2', proto: 6, sport: 40000, dport: 80 };
+  const lone: string[] = [];
+  const a = handOffPath(lone);
+  await a.path.handle(sealed([packet(flow)]), 1000);
+  a.tunnel.close();
+  assert.deepEqual(lone, ['write', 'hand-off']);
+  const full: string[] = [];
+  const b = handOffPath(full);
+  await b.path.handle(sealed(Array.from({ length: 8 }, () => packet(flow))), 1000);
+  b.tunnel.close();
+  assert.deepEqual(full, Array(8).fill('write'));
+});

@@ -1,7 +1,7 @@
 // The small sections: `cipher`, `logging`, `relay` and tio's own `tio` (docs/PROTOCOL.md "Config keys and defaults").
 import { parseOverlayIp } from '../address.js';
 import {
-  DEFAULT_CIPHER, DEFAULT_LOG_FORMAT, DEFAULT_LOG_LEVEL, DEFAULT_TIO_GRO, DEFAULT_TIO_OFFLOAD, DEFAULT_TIO_STATUS_INTERVAL_MS, DEFAULT_TIO_WRITE_STRATEGY, DEFAULT_USE_RELAYS,
+  DEFAULT_CIPHER, DEFAULT_LOG_FORMAT, DEFAULT_LOG_LEVEL, DEFAULT_TIO_GRO, DEFAULT_TIO_HAND_OFF, DEFAULT_TIO_OFFLOAD, DEFAULT_TIO_STATUS_INTERVAL_MS, DEFAULT_TIO_WRITE_STRATEGY, DEFAULT_USE_RELAYS,
 } from '../defaults.js';
 import type { ConfigMap, ConfigReader } from '../reader.js';
 import { indexPath } from '../reader.js';
@@ -36,15 +36,16 @@ export function readRelay(r: ConfigReader, value: unknown): RelayConfig {
   return { relays, amRelay, useRelays: r.bool(m, 'use_relays', path, DEFAULT_USE_RELAYS) };
 }
 
-/** Reads tio's own `tio` section: offload auto|off (or a boolean), gro on/off, write_strategy auto|writev|copy, status_interval (0: off). */
+/** Reads tio's own `tio` section: offload auto|off (or a boolean), gro and hand_off on/off, write_strategy auto|writev|copy, status_interval (0: off). */
 export function readTio(r: ConfigReader, value: unknown): TioConfig {
   const path = 'tio';
-  const m = r.map(value, path, ['offload', 'gro', 'write_strategy', 'status_interval']);
+  const m = r.map(value, path, ['offload', 'gro', 'hand_off', 'write_strategy', 'status_interval']);
   // YAML writers may say `offload: false`; read booleans as off/auto.
   const flag = typeof m.offload === 'boolean' ? m.offload : null;
   return {
     offload: flag === null ? r.choice(m, 'offload', path, ['auto', 'off'] as const, DEFAULT_TIO_OFFLOAD) : flag ? 'auto' : 'off',
     gro: r.bool(m, 'gro', path, DEFAULT_TIO_GRO),
+    handOff: r.bool(m, 'hand_off', path, DEFAULT_TIO_HAND_OFF),
     writeStrategy: r.choice(m, 'write_strategy', path, ['auto', 'writev', 'copy'] as const, DEFAULT_TIO_WRITE_STRATEGY),
     statusIntervalMs: r.duration(m, 'status_interval', path, DEFAULT_TIO_STATUS_INTERVAL_MS, true),
   };

@@ -1,0 +1,15 @@
+// LoneBatches: which batches hand the CPU off (small ones after a quiet spell).
+import assert from 'node:assert/strict';
+import { test } from 'node:test';
+import { LONE_BATCH_MAX, LoneBatches, QUIET_MS } from '../../../src/tunnel/node/hand-off.js';
+
+test('a small batch after a quiet spell is lone; a big one, an empty one or one close behind another is not', () => {
+  const g = new LoneBatches();
+  assert.equal(g.lone(1, 1000), true, 'the first batch of a path follows nothing');
+  assert.equal(g.lone(1, 1000 + QUIET_MS / 2), false, 'close behind the last batch');
+  assert.equal(g.lone(LONE_BATCH_MAX, 1000 + 3 * QUIET_MS), true);
+  assert.equal(g.lone(LONE_BATCH_MAX + 1, 1000 + 6 * QUIET_MS), false, 'too many packets');
+  assert.equal(g.lone(0, 1000 + 9 * QUIET_MS), false, 'nothing was written');
+  // Every batch counts as activity, lone or not.
+  assert.equal(g.lone(1, 1000 + 9.5 * QUIET_MS), false);
+});
