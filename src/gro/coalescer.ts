@@ -70,18 +70,6 @@ export class Coalescer {
   private flushing = false;
   private readonly counters = newCoalescerStats();
   private readonly lightFirst: LightFirst | null;
-  private readonly viewEntry = (i: number, out: BatchEntry): void => {
-    const e = this.order[i]!;
-    if (e >= 0) {
-      this.chains[e]!.describe(out);
-      return;
-    }
-    const pk = this.passthrough[~e]!;
-    out.buf = pk.buf;
-    out.off = pk.off;
-    out.len = pk.len;
-    out.superpacket = false;
-  };
 
   constructor(sink: CoalescerSink, opts: CoalescerOptions) {
     const maxFlows = opts.maxFlows ?? DEFAULT_MAX_FLOWS;
@@ -181,12 +169,10 @@ export class Coalescer {
     let failed = false;
     let failure: unknown;
     try {
-      const light = this.lightFirst;
-      const leading = light === null ? 0 : light.plan(this.orderCount, this.viewEntry);
-      const lead = light?.lead;
-      for (let pass = leading > 0 ? 0 : 1; pass < 2; pass++) for (let i = 0; i < this.orderCount; i++) {
-        if (leading > 0 && (lead![i] === 1) !== (pass === 0)) continue;
-        const e = this.order[i];
+      const count = this.orderCount;
+      const seq = this.lightFirst === null ? null : this.lightFirst.order(this, count, Coalescer.viewEntry);
+      for (let i = 0; i < count; i++) {
+        const e = this.order[seq === null ? i : seq[i]];
         let pk: Packet;
         if (e >= 0) {
           const c = this.chains[e];
@@ -224,6 +210,20 @@ export class Coalescer {
     this.closed = true;
     this.reset();
     releaseBuffer(this.store);
+  }
+
+  // How LightFirst sees entry i of the output order: a chain by its seed, or a passthrough packet.
+  private static viewEntry(c: Coalescer, i: number, out: BatchEntry): void {
+    const e = c.order[i]!;
+    if (e >= 0) {
+      c.chains[e]!.describe(out);
+      return;
+    }
+    const pk = c.passthrough[~e]!;
+    out.buf = pk.buf;
+    out.off = pk.off;
+    out.len = pk.len;
+    out.superpacket = false;
   }
 
   /** A snapshot of the counters. */

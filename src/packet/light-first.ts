@@ -17,7 +17,7 @@ const MAX_BULK_FLOWS = 8;
 /** Bytes of the L4 header holding both ports (TCP, RFC 9293; UDP, RFC 768). */
 const PORTS_LEN = 4;
 
-/** One entry of a batch as plan() sees it; the caller's view function fills it. */
+/** One entry of a batch as LightFirst.order() sees it; the caller's view function fills it. */
 export interface BatchEntry {
   /** The IP packet is buf[off, off+len). */
   buf: Uint8Array;
@@ -35,33 +35,60 @@ export interface BatchEntry {
  * has its flow (version, protocol, addresses, ports). So a flow's packets keep
  * their order, whatever the pass each lands in. A hash collision can only keep
  * a light packet in the second pass. One instance per path, reused for every
- * batch; not re-entrant.
+ * batch; not re-entrant, and the order it returns is valid until its next call.
  */
 export class LightFirst {
-  /** After plan() returned n > 0: lead[i] is 1 when entry i goes in the first pass. Grows with the largest batch. */
-  lead = new Uint8Array(64);
+  /** How many entries at the front of the last order() are light packets moved ahead; 0 when it is arrival order. */
+  leading = 0;
+  // Entry indexes in the order to handle them; grows with the largest batch.
+  private seq = new Int32Array(64);
+  // Per entry of the batch being ordered: 1 while it may still lead.
+  private lead = new Uint8Array(64);
   private readonly bulk = new Int32Array(MAX_BULK_FLOWS);
   private bulkCount = 0;
   private readonly entry: BatchEntry = { buf: new Uint8Array(0), off: 0, len: 0, superpacket: false };
   private readonly l4: L4Info = { version: 0, proto: 0, l4Offset: 0, ipHdrLen: 0, fragment: false };
 
   /**
-   * Classifies entries 0..count-1 (view(i, out) describes entry i; it is called
-   * at most twice per entry) and returns how many go in the first pass: 0 when
-   * the batch has no bulk, no light packet, or too many bulk flows, and then
-   * the batch goes as it came (lead is not meaningful).
+   * The order in which to handle entries 0..count-1 of `batch`: the returned
+   * array's first `count` values are their indexes, light packets first.
+   * view(batch, i, out) describes entry i; it is called at most twice per
+   * entry. With no bulk, no light packet, or too many bulk flows, the order is
+   * arrival order (and `leading` is 0).
    */
-  plan(count: number, view: (i: number, out: BatchEntry) => void): number {
+  order<B>(batch: B, count: number, view: (batch: B, i: number, out: BatchEntry) => void): Int32Array {
+    if (this.seq.length < count) {
+      const size = Math.max(count, this.seq.length * 2);
+      this.seq = new Int32Array(size);
+      this.lead = new Uint8Array(size);
+    }
+    const seq = this.seq;
     // A lone packet (the idle case) has nothing to go ahead of: touch nothing more.
-    if (count < 2) return 0;
-    if (this.lead.length < count) this.lead = new Uint8Array(Math.max(count, this.lead.length * 2));
+    const leading = count < 2 ? 0 : this.classify(batch, count, view);
+    this.leading = leading;
+    if (leading === 0) {
+      for (let i = 0; i < count; i++) seq[i] = i;
+      return seq;
+    }
+    const lead = this.lead;
+    let front = 0;
+    let back = leading;
+    for (let i = 0; i < count; i++) {
+      if (lead[i] === 1) seq[front++] = i;
+      else seq[back++] = i;
+    }
+    return seq;
+  }
+
+  // Marks lead[i] = 1 for each light entry and returns how many there are, or 0 (then lead is not meaningful).
+  private classify<B>(batch: B, count: number, view: (batch: B, i: number, out: BatchEntry) => void): number {
     const lead = this.lead;
     const e = this.entry;
     this.bulkCount = 0;
     let candidates = 0;
     // First: every bulk flow of the batch. What is not bulk is a candidate, looked at only if there is bulk.
     for (let i = 0; i < count; i++) {
-      view(i, e);
+      view(batch, i, e);
       const h = this.bulkHash(e);
       if (h === NOT_BULK) {
         lead[i] = 1;
@@ -75,7 +102,7 @@ export class LightFirst {
     let light = 0;
     for (let i = 0; i < count; i++) {
       if (lead[i] === 0) continue;
-      view(i, e);
+      view(batch, i, e);
       if (this.isLight(e)) light++;
       else lead[i] = 0;
     }

@@ -14,16 +14,20 @@ const bulk = (spec: Parameters<typeof build>[0]): Item => ({ bytes: build({ payl
 const plain = (spec: Parameters<typeof build>[0]): Item => ({ bytes: build(spec), superpacket: false });
 const ping: Item = { bytes: icmpEchoV4('198.19.0.1', '198.19.0.2', 7, 1), superpacket: false };
 
-function plan(items: readonly Item[], lf = new LightFirst()): { leading: number; lead: number[] } {
-  const leading = lf.plan(items.length, (i: number, out: BatchEntry) => {
-    const it = items[i]!;
-    out.buf = it.bytes;
-    out.off = 0;
-    out.len = it.bytes.length;
-    out.superpacket = it.superpacket;
-  });
-  // lead[] means something only when some entry leads.
-  return { leading, lead: leading === 0 ? items.map(() => 0) : Array.from(lf.lead.subarray(0, items.length)) };
+function view(items: readonly Item[], i: number, out: BatchEntry): void {
+  const it = items[i]!;
+  out.buf = it.bytes;
+  out.off = 0;
+  out.len = it.bytes.length;
+  out.superpacket = it.superpacket;
+}
+
+// The order LightFirst gives, and lead[i] = 1 for each entry it moved to the front.
+function plan(items: readonly Item[], lf = new LightFirst()): { leading: number; lead: number[]; order: number[] } {
+  const order = Array.from(lf.order(items, items.length, view).subarray(0, items.length));
+  const lead = items.map(() => 0);
+  for (const i of order.slice(0, lf.leading)) lead[i] = 1;
+  return { leading: lf.leading, lead, order };
 }
 
 test('a ping read after a stream\'s superpackets leads', () => {
@@ -86,6 +90,15 @@ test('one instance plans batch after batch, growing past its first size', () => 
   assert.deepEqual(plan([bulk({ version: 4 }), ping], lf).lead, [0, 1]);
 });
 
+test('the order is every entry once: light ones first, then the rest, each in arrival order', () => {
+  const r = plan([bulk({ version: 4 }), ping, bulk({ version: 4, seq: 2200 }), plain({ version: 4, proto: 'udp', payload: 30 })]);
+  assert.equal(r.leading, 2);
+  assert.deepEqual(r.order, [1, 3, 0, 2]);
+  // Nothing leads: arrival order, also for a lone packet.
+  assert.deepEqual(plan([ping, ping, ping]).order, [0, 1, 2]);
+  assert.deepEqual(plan([bulk({ version: 4 })]).order, [0]);
+});
+
 // The flow key of a built packet as the test sees it: version, protocol, addresses, ports.
 function flowOf(b: Buffer): string {
   const v4 = b[0]! >>> 4 === 4;
@@ -109,9 +122,10 @@ test('property: lead-then-rest keeps every flow\'s packets in arrival order', ()
         default: return s.version === 4 ? ping : plain({ ...base, proto: 'udp', payload: 5 });
       }
     });
-    const { leading, lead } = plan(items);
-    assert.equal(leading, lead.filter((x) => x === 1).length);
-    const order = [...items.keys()].filter((i) => lead[i] === 1).concat([...items.keys()].filter((i) => lead[i] === 0));
+    const { lead, order } = plan(items);
+    // Every entry once, the moved ones first, each part in arrival order.
+    const expected = [...items.keys()].filter((i) => lead[i] === 1).concat([...items.keys()].filter((i) => lead[i] === 0));
+    assert.deepEqual(order, expected);
     const last = new Map<string, number>();
     for (const i of order) {
       const f = flowOf(items[i]!.bytes);

@@ -27,8 +27,6 @@ const MAX_SEGMENTS = 4096;
 const ARENA_BYTES = 4 << 20;
 /** Extra room per segment of a relayed tunnel: the outer (relay) header and tag (docs/PROTOCOL.md "Relays"). */
 const RELAY_ROOM = HEADER_LEN + AEAD_TAG_LEN;
-/** An empty batch: what handle() holds between batches. */
-const NO_BATCH: readonly Packet[] = [];
 /** Smallest room one segment takes: header + tag + IPv4 + UDP headers. */
 const MIN_SEGMENT_ROOM = HEADER_LEN + AEAD_TAG_LEN + 28;
 /**
@@ -36,6 +34,15 @@ const MIN_SEGMENT_ROOM = HEADER_LEN + AEAD_TAG_LEN + 28;
  * window, so a few threads sending to one peer at once stay inside it.
  */
 export const SHARED_SEAL_AHEAD = 256;
+
+// How LightFirst sees packet i of a TUN read batch.
+function viewPacket(batch: readonly Packet[], i: number, out: BatchEntry): void {
+  const p = batch[i]!;
+  out.buf = p.buf;
+  out.off = p.off;
+  out.len = p.len;
+  out.superpacket = p.gso !== null;
+}
 
 /** The relay a relayed tunnel's datagrams go through: the tunnel to the relay and the index the relay gave this path. */
 export interface RelayHop {
@@ -99,15 +106,6 @@ export class OutboundPath {
   private readonly sends = new SendBatch(1024);
   private readonly lightFirst = new LightFirst();
   private readonly loneBatches = new LoneBatches();
-  // The batch handle() is planning (for viewPacket).
-  private batch: readonly Packet[] = NO_BATCH;
-  private readonly viewPacket = (i: number, out: BatchEntry): void => {
-    const p = this.batch[i]!;
-    out.buf = p.buf;
-    out.off = p.off;
-    out.len = p.len;
-    out.superpacket = p.gso !== null;
-  };
   private readonly onSegment = (_buf: Buffer, off: number, len: number): void => {
     const n = this.nseg++;
     this.segOff[n] = off;
@@ -140,14 +138,11 @@ export class OutboundPath {
   async handle(batch: readonly Packet[], nowMs: number): Promise<void> {
     const { stats, firewall, local } = this.host;
     this.now = nowMs;
-    this.batch = batch;
     // Light packets (a ping beside a bulk stream's superpackets) are laid out, sealed and sent
-    // first; with none, or no bulk, one pass in arrival order (docs/ARCHITECTURE.md "Light packets first").
-    const leading = this.lightFirst.plan(batch.length, this.viewPacket);
-    const lead = this.lightFirst.lead;
-    for (let pass = leading > 0 ? 0 : 1; pass < 2; pass++) for (let k = 0; k < batch.length; k++) {
-      if (leading > 0 && (lead[k] === 1) !== (pass === 0)) continue;
-      const p = batch[k]!;
+    // first; with none, or no bulk, arrival order (docs/ARCHITECTURE.md "Light packets first").
+    const order = this.lightFirst.order(batch, batch.length, viewPacket);
+    for (let k = 0; k < batch.length; k++) {
+      const p = batch[order[k]!]!;
       stats.insidePackets++;
       const buf = p.buf;
       const off = p.off;
@@ -191,7 +186,6 @@ export class OutboundPath {
       }
       this.pos += need;
     }
-    this.batch = NO_BATCH;
     await this.flush();
   }
 
