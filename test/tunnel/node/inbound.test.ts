@@ -101,25 +101,41 @@ function syn(dport: number, seq: number): Uint8Array {
 }
 
 /** An InboundPath on one tunnel whose firewall admits TCP 80 only, with `action`; sent datagrams are collected. */
-function rejectingPath(action: 'drop' | 'reject'): { path: InboundPath<DataTunnel>; stats: NodeStats; sent: { to: Endpoint; bytes: Buffer }[]; tunnel: DataTunnel } {
+interface PathOptions {
+  /** firewall.inbound_action (default drop). */
+  action?: 'drop' | 'reject';
+  /** Each TUN write ('write') and hand-off ('hand-off') is pushed here, in order. */
+  events?: string[];
+}
+
+// An inbound path with one tunnel (ourTunnel) whose firewall admits TCP port 80.
+function tcp80Path(opts: PathOptions = {}): { path: InboundPath<DataTunnel>; stats: NodeStats; sent: { to: Endpoint; bytes: Buffer }[]; tunnel: DataTunnel } {
   const tunnel = ourTunnel();
   const stats = new NodeStats();
   const sent: { to: Endpoint; bytes: Buffer }[] = [];
+  const events = opts.events;
+  const coalescer = new Coalescer({
+    write(): Promise<void> {
+      events?.push('write');
+      return Promise.resolve();
+    },
+  }, { tcp: false, udp: false });
   const path = new InboundPath<DataTunnel>({
     stats, hostmap: { byLocalIndex: (i) => (i === LOCAL_INDEX ? tunnel : undefined) },
-    firewall: new Firewall({ inbound: [tcp80], outbound: [], inboundAction: action }),
-    local: LOCAL, coalescer: new Coalescer({ write: () => Promise.resolve() }, { tcp: false, udp: false }), pinRemote: false,
+    firewall: new Firewall({ inbound: [tcp80], outbound: [], inboundAction: opts.action ?? 'drop' }),
+    local: LOCAL, coalescer, pinRemote: false,
     handshake: () => assert.fail('no handshakes here'),
     unknownIndex: () => assert.fail('every index is known'),
     recvError: () => assert.fail('no recv_error here'),
     control: () => assert.fail('no control messages here'),
     send: (to, bytes) => sent.push({ to, bytes }),
+    ...(events === undefined ? {} : { handOff: () => events.push('hand-off') }),
   });
   return { path, stats, sent, tunnel };
 }
 
 test('inbound_action reject: a refused SYN is answered with an RST sealed on the tunnel to the peer that sent it', async () => {
-  const { path, stats, sent, tunnel } = rejectingPath('reject');
+  const { path, stats, sent, tunnel } = tcp80Path({ action: 'reject' });
   await path.handle(sealed([syn(22, 1000), syn(80, 5)]), 1000);
   assert.equal(stats.drops['outside-firewall'], 1);
   assert.equal(stats.delivered, 1, 'the admitted SYN still passes');
@@ -146,7 +162,7 @@ test('inbound_action reject: a refused SYN is answered with an RST sealed on the
 });
 
 test('inbound_action reject: a flood of refused packets draws at most the burst (50), the rest are counted as limited', async () => {
-  const { path, stats, sent, tunnel } = rejectingPath('reject');
+  const { path, stats, sent, tunnel } = tcp80Path({ action: 'reject' });
   const inners = Array.from({ length: 120 }, (_, i) => syn(1000 + i, i));
   await path.handle(sealed(inners), 5000);
   tunnel.close();
@@ -156,7 +172,7 @@ test('inbound_action reject: a flood of refused packets draws at most the burst 
 });
 
 test('inbound_action reject: refused packets that must not be answered (truncated, fragments) draw nothing', async () => {
-  const { path, stats, sent, tunnel } = rejectingPath('reject');
+  const { path, stats, sent, tunnel } = tcp80Path({ action: 'reject' });
   const truncated = syn(22, 1).slice(0, 30);
   const frag = packet({ src: '198.19.0.1', dst: '198.19.0.2', proto: 17, fragOffset: 10, payload: 20 });
   await path.handle(sealed([truncated, frag]), 1000);
@@ -167,7 +183,7 @@ test('inbound_action reject: refused packets that must not be answered (truncate
 });
 
 test('inbound_action drop (the default): refused packets are not answered', async () => {
-  const { path, stats, sent, tunnel } = rejectingPath('drop');
+  const { path, stats, sent, tunnel } = tcp80Path({ action: 'drop' });
   await path.handle(sealed([syn(22, 1)]), 1000);
   tunnel.close();
   assert.equal(stats.drops['outside-firewall'], 1);
@@ -304,36 +320,15 @@ test('roaming: authenticated traffic from an address other than the remote is ha
 });
 
 /** An InboundPath on a fresh tunnel admitting TCP 80, recording TUN writes and hand-offs in `events`. */
-function handOffPath(events: string[]): { path: InboundPath<DataTunnel>; tunnel: DataTunnel } {
-  const coalescer = new Coalescer({
-    write(): Promise<void> {
-      events.push('write');
-      return Promise.resolve();
-    },
-  }, { tcp: false, udp: false });
-  const tunnel = ourTunnel();
-  const path = new InboundPath<DataTunnel>({
-    stats: new NodeStats(), hostmap: { byLocalIndex: (i) => (i === LOCAL_INDEX ? tunnel : undefined) },
-    firewall: new Firewall({ inbound: [tcp80], outbound: [] }),
-    local: LOCAL, coalescer, pinRemote: false,
-    handshake: () => assert.fail('no handshakes here'),
-    unknownIndex: () => assert.fail('every index is known'),
-    recvError: () => assert.fail('no recv_error here'),
-    control: () => assert.fail('no control messages here'),
-    handOff: () => events.push('hand-off'),
-  });
-  return { path, tunnel };
-}
-
 test('a batch that writes a lone packet to the TUN hands off the CPU after the write; a fuller batch does not', async () => {
   const flow = { src: '198.19.0.1', dst: '198.19.0.2', proto: 6, sport: 40000, dport: 80 };
   const lone: string[] = [];
-  const a = handOffPath(lone);
+  const a = tcp80Path({ events: lone });
   await a.path.handle(sealed([packet(flow)]), 1000);
   a.tunnel.close();
   assert.deepEqual(lone, ['write', 'hand-off']);
   const full: string[] = [];
-  const b = handOffPath(full);
+  const b = tcp80Path({ events: full });
   await b.path.handle(sealed(Array.from({ length: 8 }, () => packet(flow))), 1000);
   b.tunnel.close();
   assert.deepEqual(full, Array(8).fill('write'));

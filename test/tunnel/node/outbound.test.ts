@@ -20,7 +20,6 @@ const OURS = '198.18.0.1';
 const THEIRS = '198.18.7.2';
 const SEGMENTS = 4;
 const GSO_SIZE = 1200;
-const FIRST_DATA = COUNTER_FIRST_DATA;
 
 /** One datagram as the socket was handed it: its counter and, for a GSO run, how many segments. */
 interface Sent {
@@ -73,7 +72,7 @@ test('a ping read after a stream\'s superpacket is sealed and sent first', async
   tunnel.close();
   assert.equal(stats.datagramsOut, SEGMENTS + 1);
   const echoBytes = HEADER_LEN + icmpEchoV4(OURS, THEIRS, 3, 1).length + AEAD_TAG_LEN;
-  assert.deepEqual(sent.map((s) => [s.counter, s.datagrams]), [[FIRST_DATA, 1], [FIRST_DATA + 1, SEGMENTS]]);
+  assert.deepEqual(sent.map((s) => [s.counter, s.datagrams]), [[COUNTER_FIRST_DATA, 1], [COUNTER_FIRST_DATA + 1, SEGMENTS]]);
   assert.equal(sent[0]!.bytes, echoBytes);
 });
 
@@ -89,10 +88,10 @@ test('a small packet of the stream\'s own flow stays behind its superpacket', as
   tunnel.close();
   // The ping first; then the superpacket's segments and the tail in their order (the tail may
   // end the GSO run as its short last segment).
-  assert.equal(sent[0]!.counter, FIRST_DATA);
+  assert.equal(sent[0]!.counter, COUNTER_FIRST_DATA);
   assert.equal(sent[0]!.bytes, HEADER_LEN + ping().len + AEAD_TAG_LEN);
   const rest = sent.slice(1);
-  assert.deepEqual(rest.map((s) => s.counter), rest.map((_, i) => FIRST_DATA + 1 + rest.slice(0, i).reduce((n, s) => n + s.datagrams, 0)));
+  assert.deepEqual(rest.map((s) => s.counter), rest.map((_, i) => COUNTER_FIRST_DATA + 1 + rest.slice(0, i).reduce((n, s) => n + s.datagrams, 0)));
   assert.equal(rest.reduce((n, s) => n + s.datagrams, 0), SEGMENTS + 1);
 });
 
@@ -104,7 +103,7 @@ test('without bulk in the batch, datagrams leave in arrival order', async () => 
   await path.handle(batch, 1000);
   path.close();
   tunnel.close();
-  assert.deepEqual(sent.map((s) => [s.counter, s.bytes]), batch.map((p, i) => [FIRST_DATA + i, HEADER_LEN + p.len + AEAD_TAG_LEN]));
+  assert.deepEqual(sent.map((s) => [s.counter, s.bytes]), batch.map((p, i) => [COUNTER_FIRST_DATA + i, HEADER_LEN + p.len + AEAD_TAG_LEN]));
 });
 
 test('a lone packet after a quiet spell hands off the CPU right after its send; a stream\'s batch or a packet close behind another does not', async () => {
