@@ -4,7 +4,7 @@
  * expects the writer to sleep soon. A Node thread does not: it finishes the
  * turn's JavaScript, promise continuations and libuv bookkeeping first, tens
  * of microseconds on which the wakee waits. Yielding right after the write
- * lets the wakee run at once (docs/ARCHITECTURE.md "Handing off the CPU"). */
+ * lets the wakee run at once (docs/LATENCY.md "Handing off the CPU"). */
 #define _GNU_SOURCE
 #include "tio.h"
 #include <errno.h>

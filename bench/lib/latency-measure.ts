@@ -6,7 +6,7 @@
 // ping RTTs while idle. Idle comes last so that it measures a tunnel that
 // has carried traffic, as a deployed one has: right after start a
 // JIT-compiled node still runs much of its path in the interpreter
-// (docs/ARCHITECTURE.md "Lone packets").
+// (docs/LATENCY.md "Lone packets").
 import { setTimeout as sleep } from 'node:timers/promises';
 import { cpuSecondsOf } from '../../kit/proc.js';
 import { BenchError } from './errors.js';

@@ -5,7 +5,7 @@
 // and arriving in A. So an RTT splits into forward (A's node out, the wire,
 // B's node in), B's kernel answering, and reverse (B's node out, the wire,
 // A's node in): which node and which direction a delay sits in.
-// docs/ARCHITECTURE.md "Where a round trip goes" has what it showed.
+// docs/LATENCY.md "Where a round trip goes" has what it showed.
 import { finished } from 'node:stream/promises';
 import type { Netns } from '../../kit/netns.js';
 import { NsProcess } from '../../kit/process.js';

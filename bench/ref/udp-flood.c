@@ -11,7 +11,7 @@
  *
  * iperf3's server reads one datagram per syscall from a default-sized socket
  * buffer: on a 2-vCPU machine it dropped ~50 thousand 64-byte datagrams a
- * second that a tunnel had delivered (docs/ARCHITECTURE.md "Where a round
+ * second that a tunnel had delivered (docs/LATENCY.md "Where a round
  * trip goes"), so it measured itself rather than the tunnel. */
 #define _GNU_SOURCE
 #include <arpa/inet.h>

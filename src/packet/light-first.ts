@@ -1,4 +1,4 @@
-// Which packets of a batch may go ahead of its bulk traffic (docs/ARCHITECTURE.md
+// Which packets of a batch may go ahead of its bulk traffic (docs/LATENCY.md
 // "Light packets first"): a ping, a DNS answer or a keystroke read in the same
 // batch as 1 MiB of a bulk stream leaves before it rather than after, and no
 // flow's own packets change order.

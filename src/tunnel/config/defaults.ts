@@ -43,7 +43,7 @@ export const DEFAULT_USE_RELAYS = true;
 export const DEFAULT_TIO_OFFLOAD = 'auto';
 /** `tio.gro`: coalesce received packets (docs/OFFLOADS.md "Coalescing"). */
 export const DEFAULT_TIO_GRO = true;
-/** `tio.hand_off`: yield the CPU after a lone packet's write (docs/ARCHITECTURE.md "Handing off the CPU"). */
+/** `tio.hand_off`: yield the CPU after a lone packet's write (docs/LATENCY.md "Handing off the CPU"). */
 export const DEFAULT_TIO_HAND_OFF = true;
 /** `tio.write_strategy`: by kernel version, `copy` before Linux 5.4 (src/tun/write-strategy.ts). */
 export const DEFAULT_TIO_WRITE_STRATEGY = 'auto';

@@ -136,7 +136,7 @@ export class DataPlane<T extends DataTunnel> {
     const ports = o.flowPorts;
     this.firewall = new Firewall(o.firewall, ports === null ? {} : { admitted: (f, incoming, version) => this.flows?.admitted(f, incoming, version) });
     const flows = this.flows = ports === null ? null : new FlowShare(ports, this.firewall, clock);
-    // A reply read with a stream's superpackets is written before them (docs/ARCHITECTURE.md "Light packets first").
+    // A reply read with a stream's superpackets is written before them (docs/LATENCY.md "Light packets first").
     this.coalescer = new Coalescer(o.queue, { ...o.coalesce, lightFirst: true });
     this.outbound = new OutboundPath({
       stats: this.stats, firewall: this.firewall, local: o.local, udp: o.udp, tun: o.queue,
@@ -182,7 +182,7 @@ export class DataPlane<T extends DataTunnel> {
       const turn = this.inboundTurns.runNow(() => this.receiveBatch(b));
       // The kernel answers some packets inside our TUN write (an echo reply,
       // a TCP ACK): read them now rather than after another event-loop trip
-      // (docs/ARCHITECTURE.md "Lone packets").
+      // (docs/LATENCY.md "Lone packets").
       q.readNow();
       return turn;
     }, end)));

@@ -1,5 +1,5 @@
 /**
- * Handing the CPU to the task a lone packet's write woke (docs/ARCHITECTURE.md
+ * Handing the CPU to the task a lone packet's write woke (docs/LATENCY.md
  * "Handing off the CPU"). The write's wakeup queues that task on this CPU, and
  * without a yield it waits for the rest of our turn: the JavaScript after the
  * write, promise continuations, libuv's bookkeeping.

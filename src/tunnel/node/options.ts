@@ -89,7 +89,7 @@ export interface NodeOptions {
     offload: OffloadOption;
     /** Coalesce received packets before writing them (tio extension, default true). */
     gro: boolean;
-    /** Yield the CPU after a lone packet's write (config tio.hand_off, default true; docs/ARCHITECTURE.md "Handing off the CPU"). */
+    /** Yield the CPU after a lone packet's write (config tio.hand_off, default true; docs/LATENCY.md "Handing off the CPU"). */
     handOff?: boolean;
     /** How TUN writes are issued (config tio.write_strategy; default 'auto': 'copy' before Linux 5.4). */
     writeStrategy?: 'auto' | WriteStrategy;

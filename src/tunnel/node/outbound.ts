@@ -139,7 +139,7 @@ export class OutboundPath {
     const { stats, firewall, local } = this.host;
     this.now = nowMs;
     // Light packets (a ping beside a bulk stream's superpackets) are laid out, sealed and sent
-    // first; with none, or no bulk, arrival order (docs/ARCHITECTURE.md "Light packets first").
+    // first; with none, or no bulk, arrival order (docs/LATENCY.md "Light packets first").
     const order = this.lightFirst.order(batch, batch.length, viewPacket);
     for (let k = 0; k < batch.length; k++) {
       const p = batch[order[k]!]!;
