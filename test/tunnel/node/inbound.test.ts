@@ -100,7 +100,7 @@ function syn(dport: number, seq: number): Uint8Array {
   return build({ version: 4, proto: 'tcp', src: '198.19.0.1', dst: '198.19.0.2', sport: 40000, dport, seq, ack: 0, flags: SYN, window: 0, id: 0, df: false, tcpNoChecksum: true });
 }
 
-/** An InboundPath on one tunnel whose firewall admits TCP 80 only, with `action`; sent datagrams are collected. */
+/** How tcp80Path sets its path up. */
 interface PathOptions {
   /** firewall.inbound_action (default drop). */
   action?: 'drop' | 'reject';
@@ -108,7 +108,7 @@ interface PathOptions {
   events?: string[];
 }
 
-// An inbound path with one tunnel (ourTunnel) whose firewall admits TCP port 80.
+/** An InboundPath on one tunnel whose firewall admits TCP 80 only; datagrams it sends are collected. */
 function tcp80Path(opts: PathOptions = {}): { path: InboundPath<DataTunnel>; stats: NodeStats; sent: { to: Endpoint; bytes: Buffer }[]; tunnel: DataTunnel } {
   const tunnel = ourTunnel();
   const stats = new NodeStats();
