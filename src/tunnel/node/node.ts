@@ -19,6 +19,7 @@ import { aeadImplementation, defaultAeadPath } from '../aead/index.js';
 import { OptionError } from '../../errors.js';
 import { MAX_QUEUES, Packet, TunDevice, inNetns } from '../../tun/index.js';
 import { CertError, u32ToIp, verifyCertificate } from '../cert/index.js';
+import { DEFAULT_TIO_HAND_OFF } from '../config/index.js';
 import { LighthouseClient, LighthouseServer, Punchy, reportedAddresses, reportedAddresses6 } from '../lighthouse/index.js';
 import { ControlMessageError, RELAY_PATH_IP, RelayManager, decodeControl } from '../relay/index.js';
 import { UdpSocket, type Endpoint } from '../../udp/index.js';
@@ -211,7 +212,7 @@ export class OverlayNode {
     const mesh = multi ? FlowShare.mesh(routines) : null;
     const via = viaRoutes(o.tun.unsafeRoutes ?? []);
     const drop = { multicast: o.tun.dropMulticast ?? false, localBroadcast: o.tun.dropLocalBroadcast ?? false };
-    const handOff = o.tun.handOff ?? true;
+    const handOff = o.tun.handOff ?? DEFAULT_TIO_HAND_OFF;
     this.plane = new DataPlane<Tunnel>({
       queue: device.queues[0]!, udp, hostmap: this.hostmap, firewall: o.firewall, local: pki.local, vpnIp: pki.vpnIp,
       prefix: pki.prefix, viaRoutes: via, drop, coalesce: lanes, sendRecvError: o.sendRecvError, flowPorts: mesh?.[0] ?? null, park: false,
