@@ -136,6 +136,8 @@ export class DataPlane<T extends DataTunnel> {
     const ports = o.flowPorts;
     this.firewall = new Firewall(o.firewall, ports === null ? {} : { admitted: (f, incoming, version) => this.flows?.admitted(f, incoming, version) });
     const flows = this.flows = ports === null ? null : new FlowShare(ports, this.firewall, clock);
+    // Both paths hand the CPU off after a lone batch, or neither does (tio.hand_off).
+    const yieldAfterLone = o.handOff === true ? handOff : undefined;
     // A reply read with a stream's superpackets is written before them (docs/LATENCY.md "Light packets first").
     this.coalescer = new Coalescer(o.queue, { ...o.coalesce, lightFirst: true });
     this.outbound = new OutboundPath({
@@ -146,7 +148,7 @@ export class DataPlane<T extends DataTunnel> {
       refreshFlows: flows ? () => flows.refresh() : undefined,
       sealAhead: flows ? SHARED_SEAL_AHEAD : undefined,
       relayHop: this.relays === null ? undefined : (to) => this.relayHop(to),
-      handOff: o.handOff === true ? handOff : undefined,
+      handOff: yieldAfterLone,
     });
     const parking = this.parking = o.park ? new Parking({
       stats: this.stats, now: clock,
@@ -169,7 +171,7 @@ export class DataPlane<T extends DataTunnel> {
       relays: o.relays ?? null,
       relayed: (e, buf, off, len) => this.relayed(e, buf, off, len),
       send: (to, bytes) => this.send(to, bytes),
-      handOff: o.handOff === true ? handOff : undefined,
+      handOff: yieldAfterLone,
     });
   }
 
