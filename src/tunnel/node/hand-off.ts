@@ -23,7 +23,12 @@ export function handOff(): void {
   native.schedYield();
 }
 
-/** Tells lone batches from busy ones on one path: one instance per path, asked once per batch. */
+/**
+ * Tells lone batches from busy ones on one path: one instance per path. The
+ * inbound path asks once per batch with the packets it delivered; the outbound
+ * path once per send with its datagrams (a later send of the same batch comes
+ * less than QUIET_MS after the first, so it is never lone).
+ */
 export class LoneBatches {
   private last = Number.NEGATIVE_INFINITY;
 
