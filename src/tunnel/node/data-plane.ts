@@ -24,7 +24,7 @@ import { clock } from './clock.js';
 import { sealControl } from './control.js';
 import type { ControlPlane } from './control-plane.js';
 import { FlowShare } from './flow-share.js';
-import { handOff } from './hand-off.js';
+import { HandOff } from './hand-off.js';
 import type { Hostmap } from './hostmap.js';
 import { InboundPath, type DatagramBatch } from './inbound.js';
 import { OutboundPath, SHARED_SEAL_AHEAD } from './outbound.js';
@@ -136,8 +136,9 @@ export class DataPlane<T extends DataTunnel> {
     const ports = o.flowPorts;
     this.firewall = new Firewall(o.firewall, ports === null ? {} : { admitted: (f, incoming, version) => this.flows?.admitted(f, incoming, version) });
     const flows = this.flows = ports === null ? null : new FlowShare(ports, this.firewall, clock);
-    // Both paths hand the CPU off after a lone batch, or neither does (tio.hand_off).
-    const yieldAfterLone = o.handOff === true ? handOff : undefined;
+    // Both paths hand the CPU off after a lone batch, or neither does (tio.hand_off); they share
+    // one HandOff so that a turn yields once.
+    const yieldAfterLone = o.handOff === true ? new HandOff() : undefined;
     // A reply read with a stream's superpackets is written before them (docs/LATENCY.md "Light packets first").
     this.coalescer = new Coalescer(o.queue, { ...o.coalesce, lightFirst: true });
     this.outbound = new OutboundPath({

@@ -18,9 +18,38 @@ export const LONE_BATCH_MAX = 4;
  */
 export const QUIET_MS = 1;
 
-/** Yields this thread's CPU; returns at once when nothing else waits for it. */
-export function handOff(): void {
-  native.schedYield();
+/**
+ * One thread's yields, shared by its data plane's two paths. One turn can wake
+ * tasks through both: an inbound packet's TUN write wakes its application, and
+ * the answer the kernel queued during that write (an echo reply, a TCP ACK)
+ * goes out through the outbound path, whose send wakes the peer. One yield
+ * lets all of them run, so the inbound path skips its own when the outbound
+ * path yielded during its batch. Not thread-safe: one per data plane, used on
+ * its thread only.
+ */
+export class HandOff {
+  private count = 0;
+
+  /** `yieldCpu` gives up the CPU; the default is sched_yield, which returns at once when nothing else waits. */
+  constructor(private readonly yieldCpu: () => void = () => {
+    native.schedYield();
+  }) {}
+
+  /** How many yields so far: a mark for `unlessSince`. */
+  get yields(): number {
+    return this.count;
+  }
+
+  /** Yields now. */
+  now(): void {
+    this.yieldCpu();
+    this.count++;
+  }
+
+  /** Yields unless one came after `mark` (a value of `yields`). */
+  unlessSince(mark: number): void {
+    if (this.count === mark) this.now();
+  }
 }
 
 /**

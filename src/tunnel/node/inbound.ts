@@ -17,7 +17,7 @@ import {
   AEAD_OVERHEAD, HEADER_LEN, SUBTYPE_MESSAGE_NONE, SUBTYPE_MESSAGE_RELAY, TYPE_CONTROL, TYPE_CLOSE_TUNNEL, TYPE_HANDSHAKE, TYPE_LIGHTHOUSE, TYPE_MESSAGE, TYPE_RECV_ERROR,
   TYPE_TEST, decodeHeader, newHeader,
 } from '../wire/index.js';
-import { LoneBatches } from './hand-off.js';
+import { LoneBatches, type HandOff } from './hand-off.js';
 import { Rejects } from './reject.js';
 import type { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
@@ -61,8 +61,11 @@ export interface InboundHost<T extends DataTunnel> {
   pinRemote: boolean;
   /** Called once per batch before delivered packets are written to the TUN (flow replication). */
   beforeDeliver?(): void;
-  /** Called after a lone batch's TUN writes (hand-off.ts LoneBatches); absent: never. */
-  handOff?(): void;
+  /**
+   * Yields after a lone batch's TUN writes (hand-off.ts LoneBatches), unless the
+   * outbound path yielded since the batch began; absent: never.
+   */
+  handOff?: HandOff;
   /** Before a packet is refused by the rules: true when flows from other threads came in (ask again). */
   refreshFlows?(): boolean;
   /** A handshake datagram. */
@@ -134,6 +137,7 @@ export class InboundPath<T extends DataTunnel> {
     this.pinnedTunnel = null;
     const { stats, hostmap } = this.host;
     const deliveredBefore = stats.delivered;
+    const yieldMark = this.host.handOff?.yields ?? 0;
     const hdr = this.hdr;
     const buf = b.buf;
     // The tunnel of the last data datagram's index: a batch is mostly runs of one tunnel.
@@ -199,7 +203,9 @@ export class InboundPath<T extends DataTunnel> {
     }
     this.writeErrorsSeen = this.host.coalescer.stats().writeErrors;
     // The packet may have woken its application on this CPU: let it run before the rest of our turn.
-    if (this.loneBatches.lone(stats.delivered - deliveredBefore, nowMs)) this.host.handOff?.();
+    // An answer the kernel queued during the writes may have gone out meanwhile (data-plane.ts reads
+    // the TUN at once), and that send's yield served the application too.
+    if (this.loneBatches.lone(stats.delivered - deliveredBefore, nowMs)) this.host.handOff?.unlessSince(yieldMark);
   }
 
   // Control messages are authenticated before anything acts on them (stricter than 1.6.1 for close, docs/PROTOCOL.md "close_tunnel").

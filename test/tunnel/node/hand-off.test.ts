@@ -1,7 +1,7 @@
-// LoneBatches: which batches hand the CPU off (small ones after a quiet spell).
+// LoneBatches: which batches hand the CPU off (small ones after a quiet spell); HandOff: one yield a turn.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { LONE_BATCH_MAX, LoneBatches, QUIET_MS } from '../../../src/tunnel/node/hand-off.js';
+import { HandOff, LONE_BATCH_MAX, LoneBatches, QUIET_MS } from '../../../src/tunnel/node/hand-off.js';
 
 test('a small batch after a quiet spell is lone; a big one, an empty one or one close behind another is not', () => {
   const g = new LoneBatches();
@@ -12,4 +12,17 @@ test('a small batch after a quiet spell is lone; a big one, an empty one or one 
   assert.equal(g.lone(0, 1000 + 9 * QUIET_MS), false, 'nothing was written');
   // Every batch counts as activity, lone or not.
   assert.equal(g.lone(1, 1000 + 9.5 * QUIET_MS), false);
+});
+
+test('a hand-off yields unless another yield came after the mark it is given', () => {
+  let yielded = 0;
+  const h = new HandOff(() => yielded++);
+  const mark = h.yields;
+  h.unlessSince(mark);
+  assert.equal(yielded, 1, 'nothing yielded since the mark');
+  const later = h.yields;
+  h.now();
+  h.unlessSince(later);
+  assert.equal(yielded, 2, 'the yield after the mark stands for this one');
+  assert.equal(h.yields, 2);
 });

@@ -9,6 +9,7 @@ import type { Packet } from '../../../src/tun/packet.js';
 import { AeadBatch } from '../../../src/tunnel/aead/index.js';
 import { Firewall, PORT_ANY, type FirewallRule } from '../../../src/tunnel/firewall/index.js';
 import { InboundPath, type DatagramBatch } from '../../../src/tunnel/node/inbound.js';
+import { HandOff } from '../../../src/tunnel/node/hand-off.js';
 import { NodeStats } from '../../../src/tunnel/node/stats.js';
 import { DataTunnel } from '../../../src/tunnel/node/tunnel.js';
 import { Endpoint } from '../../../src/udp/index.js';
@@ -106,6 +107,8 @@ interface PathOptions {
   action?: 'drop' | 'reject';
   /** Each TUN write ('write') and hand-off ('hand-off') is pushed here, in order. */
   events?: string[];
+  /** The path's hand-off (default: one that pushes 'hand-off' to events, when events are kept). */
+  handOff?: HandOff;
 }
 
 /** An InboundPath on one tunnel whose firewall admits TCP 80 only; datagrams it sends are collected. */
@@ -129,7 +132,7 @@ function tcp80Path(opts: PathOptions = {}): { path: InboundPath<DataTunnel>; sta
     recvError: () => assert.fail('no recv_error here'),
     control: () => assert.fail('no control messages here'),
     send: (to, bytes) => sent.push({ to, bytes }),
-    ...(events === undefined ? {} : { handOff: () => events.push('hand-off') }),
+    handOff: opts.handOff ?? (events === undefined ? undefined : new HandOff(() => events.push('hand-off'))),
   });
   return { path, stats, sent, tunnel };
 }
@@ -332,4 +335,24 @@ test('a batch that writes a lone packet to the TUN hands off the CPU after the w
   await b.path.handle(sealed(Array.from({ length: 8 }, () => packet(flow))), 1000);
   b.tunnel.close();
   assert.deepEqual(full, Array(8).fill('write'));
+});
+
+test('a lone batch whose answer went out with a yield before its writes settled does not yield again', async () => {
+  const flow = { src: '198.19.0.1', dst: '198.19.0.2', proto: 6, sport: 40000, dport: 80 };
+  const events: string[] = [];
+  const handOff = new HandOff(() => events.push('hand-off'));
+  const { path, tunnel } = tcp80Path({ events, handOff });
+  const handled = path.handle(sealed([packet(flow)]), 1000);
+  // What the data plane does between the writes and their settling when the kernel answered at once
+  // (an echo reply): the outbound path sends the answer and yields.
+  handOff.now();
+  await handled;
+  tunnel.close();
+  assert.deepEqual(events, ['write', 'hand-off'], 'one yield for the turn');
+  // With no answer in between, the path yields itself.
+  const alone: string[] = [];
+  const b = tcp80Path({ events: alone });
+  await b.path.handle(sealed([packet(flow)]), 1000);
+  b.tunnel.close();
+  assert.deepEqual(alone, ['write', 'hand-off']);
 });

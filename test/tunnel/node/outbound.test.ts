@@ -5,6 +5,7 @@ import { test } from 'node:test';
 import { Packet } from '../../../src/tun/packet.js';
 import { Firewall, PORT_ANY } from '../../../src/tunnel/firewall/index.js';
 import { OutboundPath } from '../../../src/tunnel/node/outbound.js';
+import { HandOff } from '../../../src/tunnel/node/hand-off.js';
 import { NodeStats } from '../../../src/tunnel/node/stats.js';
 import { DataTunnel } from '../../../src/tunnel/node/tunnel.js';
 import { Endpoint, type SendBatch, type UdpSocket } from '../../../src/udp/index.js';
@@ -57,7 +58,7 @@ function recordingPath(): { path: OutboundPath; sent: Sent[]; stats: NodeStats; 
   const path = new OutboundPath({
     stats, firewall: new Firewall({ inbound: [], outbound: [any] }), local: { ips: [ip(OURS)], subnets: [] }, udp,
     route: () => tunnel,
-    handOff: () => handOffs.push(sent.length),
+    handOff: new HandOff(() => handOffs.push(sent.length)),
   });
   return { path, sent, stats, tunnel, handOffs };
 }
