@@ -61,6 +61,8 @@ export class UdpSocket implements AsyncIterable<UdpBatch> {
   private readonly rxMeta: Int32Array;
   private readonly rxAddrs: Uint8Array;
   private readonly batch: UdpBatch;
+  // recvEach's read-now hook (followReads), while it runs.
+  private readNowFn: (() => void) | null = null;
 
   private constructor(fd: number, port: number, o: ResolvedUdpOptions, gro: boolean, gso: boolean, rcvBuf: number, sndBuf: number) {
     this.fd = fd;
@@ -170,14 +172,27 @@ export class UdpSocket implements AsyncIterable<UdpBatch> {
   recvEach(onBatch: (batch: UdpBatch) => Promise<void> | undefined, onEnd: (err: Error) => void): void {
     if (this.recvPending) throw new BusyError('recvEach()');
     this.recvPending = true;
-    followReads(this.watcher, () => {
+    this.readNowFn = followReads(this.watcher, () => {
       if (this.closed) throw this.closedErr();
       return this.drain() ? this.batch : null;
     }, onBatch, (err) => {
       this.recvPending = false;
+      this.readNowFn = null;
       if (this.closed) releaseBuffer(this.rx.buffer as ArrayBuffer);
       onEnd(err);
     }, () => !this.emptied);
+  }
+
+  /**
+   * In callback mode (recvEach), receives now as the readiness callback would:
+   * for a caller that has just sent to a peer on this host, whose answer may
+   * already be queued (the peer's wakeup can run its whole turn inside our
+   * send), so the answer is handled in the same turn instead of after another
+   * trip through the event loop. With nothing queued it costs one receive
+   * call. A no-op while a batch is in use, without recvEach, or once it ended.
+   */
+  readNow(): void {
+    this.readNowFn?.();
   }
 
   /** Iterates batches until the socket is closed. */

@@ -1,7 +1,8 @@
 // UdpSocket.recvEach, the callback mode the node's data plane reads with: the
 // handler runs inside the readiness callback, a batch in use holds further
-// receives, close and errors end it once, and it does not share the socket
-// with recv(). Two namespaces joined by a veth, as the other UDP tests.
+// receives, readNow receives at once, close and errors end it once, and it
+// does not share the socket with recv(). Two namespaces joined by a veth, as
+// the other UDP tests.
 import { test, after, before } from 'node:test';
 import assert from 'node:assert/strict';
 import { BusyError, ClosedError } from '../../src/errors.js';
@@ -81,6 +82,65 @@ test('while the handler\'s promise is pending no receive happens; the datagrams 
     release();
     await waitFor(() => got.length === 6, 5000, 'the queued datagrams after release');
     assert.deepEqual(got, [0, 1, 2, 3, 4, 5]);
+  } finally {
+    rx.close();
+    tx.close();
+  }
+});
+
+test('readNow receives, in that call, what a peer on this host sent meanwhile; without recvEach it does nothing', { skip }, async () => {
+  const { rx, tx, to } = open();
+  try {
+    rx.readNow();
+    const got: number[] = [];
+    rx.recvEach((b) => {
+      got.push(...indices(b));
+      return undefined;
+    }, () => undefined);
+    for (let i = 0; i < 3; i++) {
+      // The send's syscall runs now, and over a veth the datagram is in rx's queue before it
+      // returns; no readiness callback can run before this synchronous code ends.
+      const sent = tx.sendTo(to, pattern(i, 100));
+      assert.equal(got.length, i, 'nothing received before readNow');
+      rx.readNow();
+      assert.deepEqual(got, Array.from({ length: i + 1 }, (_, k) => k), 'the datagram received inside readNow');
+      await sent;
+    }
+    rx.readNow();
+    assert.equal(got.length, 3, 'an empty queue gives nothing');
+  } finally {
+    rx.close();
+    tx.close();
+  }
+});
+
+test('readNow from inside the handler does not receive over the batch in hand; the datagram waits for readiness', { skip }, async () => {
+  const { rx, tx, to } = open();
+  try {
+    const got: number[] = [];
+    let depth = 0;
+    let deepest = 0;
+    let heldIntact = true;
+    rx.recvEach((b) => {
+      depth++;
+      deepest = Math.max(deepest, depth);
+      const mine = indices(b);
+      got.push(...mine);
+      if (mine[0] === 0) {
+        // Datagram 1 is queued before this send returns; receiving it now would overwrite
+        // the receive buffer `b` lives in.
+        void tx.sendTo(to, pattern(1, 100));
+        rx.readNow();
+        heldIntact = indices(b).join() === mine.join();
+      }
+      depth--;
+      return undefined;
+    }, () => undefined);
+    await tx.sendTo(to, pattern(0, 100));
+    await waitFor(() => got.length === 2, 5000, 'both datagrams');
+    assert.deepEqual(got, [0, 1]);
+    assert.equal(deepest, 1, 'the handler never ran inside itself');
+    assert.ok(heldIntact, 'the batch in hand was not received over');
   } finally {
     rx.close();
     tx.close();
