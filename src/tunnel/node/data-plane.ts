@@ -24,7 +24,7 @@ import { clock } from './clock.js';
 import { sealControl } from './control.js';
 import type { ControlPlane } from './control-plane.js';
 import { FlowShare } from './flow-share.js';
-import { HandOff } from './hand-off.js';
+import { HandOff, afterLoneSend } from './hand-off.js';
 import type { Hostmap } from './hostmap.js';
 import { InboundPath, type DatagramBatch } from './inbound.js';
 import { OutboundPath, SHARED_SEAL_AHEAD } from './outbound.js';
@@ -137,8 +137,9 @@ export class DataPlane<T extends DataTunnel> {
     this.firewall = new Firewall(o.firewall, ports === null ? {} : { admitted: (f, incoming, version) => this.flows?.admitted(f, incoming, version) });
     const flows = this.flows = ports === null ? null : new FlowShare(ports, this.firewall, clock);
     // Both paths hand the CPU off after a lone batch, or neither does (tio.hand_off); they share
-    // one HandOff so that a turn yields once.
-    const yieldAfterLone = o.handOff === true ? new HandOff() : undefined;
+    // one HandOff so that a turn yields once. After a lone send the socket is read at once, hand-off
+    // or not: a peer on this host may have answered inside the send (docs/LATENCY.md).
+    const handOff = o.handOff === true ? new HandOff() : undefined;
     // A reply read with a stream's superpackets is written before them (docs/LATENCY.md "Light packets first").
     this.coalescer = new Coalescer(o.queue, { ...o.coalesce, lightFirst: true });
     this.outbound = new OutboundPath({
@@ -149,7 +150,7 @@ export class DataPlane<T extends DataTunnel> {
       refreshFlows: flows ? () => flows.refresh() : undefined,
       sealAhead: flows ? SHARED_SEAL_AHEAD : undefined,
       relayHop: this.relays === null ? undefined : (to) => this.relayHop(to),
-      handOff: yieldAfterLone,
+      afterLoneSend: () => afterLoneSend(() => this.udp.readNow(), handOff),
     });
     const parking = this.parking = o.park ? new Parking({
       stats: this.stats, now: clock,
@@ -172,7 +173,7 @@ export class DataPlane<T extends DataTunnel> {
       relays: o.relays ?? null,
       relayed: (e, buf, off, len) => this.relayed(e, buf, off, len),
       send: (to, bytes) => this.send(to, bytes),
-      handOff: yieldAfterLone,
+      handOff,
     });
   }
 

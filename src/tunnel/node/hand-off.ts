@@ -53,6 +53,22 @@ export class HandOff {
 }
 
 /**
+ * What the data plane does right after a lone batch's send (docs/LATENCY.md
+ * "Answers from this host"). A peer on this host that the send woke often runs
+ * its whole turn inside that send (its wakeup preempts us) and has answered
+ * by the time the send returns: `readSocket` handles the answer first, ahead
+ * of the rest of our turn. Then, with `handOff`, the CPU goes to whatever the
+ * send woke and did not run yet, and the socket is read again for the answer
+ * that run may have sent. Without `handOff`, only the first read.
+ */
+export function afterLoneSend(readSocket: () => void, handOff: HandOff | undefined): void {
+  readSocket();
+  if (handOff === undefined) return;
+  handOff.now();
+  readSocket();
+}
+
+/**
  * Tells lone batches from busy ones on one path: one instance per path. The
  * inbound path asks once per batch with the packets it delivered; the outbound
  * path once per send with its datagrams (a later send of the same batch comes

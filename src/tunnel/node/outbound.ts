@@ -16,7 +16,7 @@ import { DROP_REMOTE_IP, checkAddresses, type AddressSet, type Firewall } from '
 import { RELAY_PATH_IP } from '../relay/index.js';
 import { SendBatch, type Endpoint, type UdpSocket } from '../../udp/index.js';
 import { AEAD_TAG_LEN, HEADER_LEN } from '../wire/index.js';
-import { LoneBatches, type HandOff } from './hand-off.js';
+import { LoneBatches } from './hand-off.js';
 import { Rejects, type RejectWriter } from './reject.js';
 import type { NodeStats } from './stats.js';
 import type { DataTunnel } from './tunnel.js';
@@ -82,8 +82,12 @@ export interface OutboundHost {
    * through a relay, or null (docs/PROTOCOL.md "Relays"). Without it such tunnels get nothing.
    */
   relayHop?(to: Endpoint): RelayHop | null;
-  /** Yields right after the send of a lone batch (hand-off.ts LoneBatches); absent: never. */
-  handOff?: HandOff;
+  /**
+   * Called right after the send of a lone batch (hand-off.ts LoneBatches), before
+   * anything else of the turn: the data plane reads its socket and hands off the
+   * CPU there (hand-off.ts afterLoneSend). Absent: nothing.
+   */
+  afterLoneSend?(): void;
 }
 
 /** The TUN -> UDP data path of one queue. */
@@ -269,8 +273,8 @@ export class OutboundPath {
     host.stats.datagramsOut += sent;
     if (sends.count === 0) return undefined;
     const sending = host.udp.sendBatch(arena, sends);
-    // The datagram may have woken a peer on this host: let it run before the rest of our turn.
-    if (this.loneBatches.lone(hi - lo, this.now)) host.handOff?.now();
+    // The datagram may have woken a peer on this host, or the peer may have answered already.
+    if (this.loneBatches.lone(hi - lo, this.now)) host.afterLoneSend?.();
     return sending;
   }
 

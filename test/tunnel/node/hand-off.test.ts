@@ -1,7 +1,7 @@
-// LoneBatches: which batches hand the CPU off (small ones after a quiet spell); HandOff: one yield a turn.
+// LoneBatches: which batches hand the CPU off (small ones after a quiet spell); HandOff: one yield a turn; afterLoneSend: its order.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
-import { HandOff, LONE_BATCH_MAX, LoneBatches, QUIET_MS } from '../../../src/tunnel/node/hand-off.js';
+import { HandOff, LONE_BATCH_MAX, LoneBatches, QUIET_MS, afterLoneSend } from '../../../src/tunnel/node/hand-off.js';
 
 test('a small batch after a quiet spell is lone; a big one, an empty one or one close behind another is not', () => {
   const g = new LoneBatches();
@@ -25,4 +25,13 @@ test('a hand-off yields unless another yield came after the mark it is given', (
   h.unlessSince(later);
   assert.equal(yielded, 2, 'the yield after the mark stands for this one');
   assert.equal(h.yields, 2);
+});
+
+test('after a lone send the socket is read, then the CPU handed off, then the socket read again; without a hand-off, read once', () => {
+  const steps: string[] = [];
+  afterLoneSend(() => steps.push('read'), new HandOff(() => steps.push('yield')));
+  assert.deepEqual(steps, ['read', 'yield', 'read']);
+  const alone: string[] = [];
+  afterLoneSend(() => alone.push('read'), undefined);
+  assert.deepEqual(alone, ['read']);
 });

@@ -5,7 +5,6 @@ import { test } from 'node:test';
 import { Packet } from '../../../src/tun/packet.js';
 import { Firewall, PORT_ANY } from '../../../src/tunnel/firewall/index.js';
 import { OutboundPath } from '../../../src/tunnel/node/outbound.js';
-import { HandOff } from '../../../src/tunnel/node/hand-off.js';
 import { NodeStats } from '../../../src/tunnel/node/stats.js';
 import { DataTunnel } from '../../../src/tunnel/node/tunnel.js';
 import { Endpoint, type SendBatch, type UdpSocket } from '../../../src/udp/index.js';
@@ -30,7 +29,7 @@ interface Sent {
 }
 
 /** An outbound path on one tunnel whose firewall lets everything out; what it sends is recorded in order. */
-function recordingPath(): { path: OutboundPath; sent: Sent[]; stats: NodeStats; tunnel: DataTunnel; handOffs: number[] } {
+function recordingPath(): { path: OutboundPath; sent: Sent[]; stats: NodeStats; tunnel: DataTunnel; loneSends: number[] } {
   const tunnel = new DataTunnel({
     vpnIp: ip(THEIRS), localIndex: 5, remoteIndex: 9, remote: TO, cipher: 'aes', sendKey: KEY, recvKey: KEY,
     identity: peer({ ips: [ip(THEIRS)] }),
@@ -53,14 +52,14 @@ function recordingPath(): { path: OutboundPath; sent: Sent[]; stats: NodeStats; 
   } as unknown as UdpSocket;
   const stats = new NodeStats();
   const any = { portStart: PORT_ANY, portEnd: PORT_ANY, proto: 'any', host: 'any', groups: null, cidr: null, caName: null, caSha: null } as const;
-  // handOffs[k]: how many datagrams had been sent when the k-th hand-off came.
-  const handOffs: number[] = [];
+  // loneSends[k]: how many datagrams had been sent when the k-th afterLoneSend came.
+  const loneSends: number[] = [];
   const path = new OutboundPath({
     stats, firewall: new Firewall({ inbound: [], outbound: [any] }), local: { ips: [ip(OURS)], subnets: [] }, udp,
     route: () => tunnel,
-    handOff: new HandOff(() => handOffs.push(sent.length)),
+    afterLoneSend: () => loneSends.push(sent.length),
   });
-  return { path, sent, stats, tunnel, handOffs };
+  return { path, sent, stats, tunnel, loneSends };
 }
 
 const stream = (): Packet => buildSuperpacket({ version: 4, proto: 'tcp', payload: patternPayload(SEGMENTS * GSO_SIZE), gsoSize: GSO_SIZE }).packet;
@@ -107,17 +106,17 @@ test('without bulk in the batch, datagrams leave in arrival order', async () => 
   assert.deepEqual(sent.map((s) => [s.counter, s.bytes]), batch.map((p, i) => [COUNTER_FIRST_DATA + i, HEADER_LEN + p.len + AEAD_TAG_LEN]));
 });
 
-test('a lone packet after a quiet spell hands off the CPU right after its send; a stream\'s batch or a packet close behind another does not', async () => {
-  const { path, sent, tunnel, handOffs } = recordingPath();
+test('a lone packet after a quiet spell calls afterLoneSend right after its send; a stream\'s batch or a packet close behind another does not', async () => {
+  const { path, sent, tunnel, loneSends } = recordingPath();
   await path.handle([ping()], 1000);
-  assert.deepEqual(handOffs, [1], 'once, after the datagram was handed to the socket');
+  assert.deepEqual(loneSends, [1], 'once, after the datagram was handed to the socket');
   await path.handle([stream(), ping()], 1010);
-  assert.deepEqual(handOffs, [1], 'five datagrams in one flush are not lone traffic');
+  assert.deepEqual(loneSends, [1], 'five datagrams in one flush are not lone traffic');
   await path.handle([ping()], 1010.2);
-  assert.deepEqual(handOffs, [1], 'a packet 0.2 ms behind a batch belongs to busy traffic');
+  assert.deepEqual(loneSends, [1], 'a packet 0.2 ms behind a batch belongs to busy traffic');
   await path.handle([ping()], 1020);
   path.close();
   tunnel.close();
   assert.equal(sent.length, 5);
-  assert.deepEqual(handOffs, [1, 5]);
+  assert.deepEqual(loneSends, [1, 5]);
 });
