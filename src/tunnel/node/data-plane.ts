@@ -140,6 +140,7 @@ export class DataPlane<T extends DataTunnel> {
     // one HandOff so that a turn yields once. After a lone send the socket is read at once, hand-off
     // or not: a peer on this host may have answered inside the send (docs/LATENCY.md).
     const handOff = o.handOff === true ? new HandOff() : undefined;
+    const readSocket = (): void => this.udp.readNow();
     // A reply read with a stream's superpackets is written before them (docs/LATENCY.md "Light packets first").
     this.coalescer = new Coalescer(o.queue, { ...o.coalesce, lightFirst: true });
     this.outbound = new OutboundPath({
@@ -150,7 +151,7 @@ export class DataPlane<T extends DataTunnel> {
       refreshFlows: flows ? () => flows.refresh() : undefined,
       sealAhead: flows ? SHARED_SEAL_AHEAD : undefined,
       relayHop: this.relays === null ? undefined : (to) => this.relayHop(to),
-      afterLoneSend: () => afterLoneSend(() => this.udp.readNow(), handOff),
+      afterLoneSend: () => afterLoneSend(readSocket, handOff),
     });
     const parking = this.parking = o.park ? new Parking({
       stats: this.stats, now: clock,

@@ -1,4 +1,5 @@
-// LoneBatches: which batches hand the CPU off (small ones after a quiet spell); HandOff: one yield a turn; afterLoneSend: its order.
+// LoneBatches: which batches hand the CPU off (small ones after a quiet spell);
+// HandOff: one yield a turn; afterLoneSend: read, yield, read.
 import assert from 'node:assert/strict';
 import { test } from 'node:test';
 import { HandOff, LONE_BATCH_MAX, LoneBatches, QUIET_MS, afterLoneSend } from '../../../src/tunnel/node/hand-off.js';

@@ -322,7 +322,6 @@ test('roaming: authenticated traffic from an address other than the remote is ha
   }
 });
 
-/** An InboundPath on a fresh tunnel admitting TCP 80, recording TUN writes and hand-offs in `events`. */
 test('a batch that writes a lone packet to the TUN hands off the CPU after the write; a fuller batch does not', async () => {
   const flow = { src: '198.19.0.1', dst: '198.19.0.2', proto: 6, sport: 40000, dport: 80 };
   const lone: string[] = [];
