@@ -1,8 +1,10 @@
 /**
- * Handing the CPU to the task a lone packet's write woke (docs/LATENCY.md
- * "Handing off the CPU"). The write's wakeup queues that task on this CPU, and
- * without a yield it waits for the rest of our turn: the JavaScript after the
- * write, promise continuations, libuv's bookkeeping.
+ * What a data plane does after a lone packet's write: hand the CPU to the task
+ * the write woke (docs/LATENCY.md "Handing off the CPU"), and after a send,
+ * read the answer a peer on this host may already have sent ("Answers from
+ * this host"). The write's wakeup queues that task on this CPU, and without a
+ * yield it waits for the rest of our turn: the JavaScript after the write,
+ * promise continuations, libuv's bookkeeping.
  */
 import { native } from '../../native.js';
 
