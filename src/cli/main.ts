@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=1
+#!/usr/bin/env -S node --max-semi-space-size=1 --use-largepages=silent
 /** The `tio` command: `tio up -config FILE`, `tio demo`, `tio version`. */
 import { TioError } from '../index.js';
 import { demo } from './demo.js';
