@@ -13,6 +13,7 @@
         "native/io.c",
         "native/uring.c",
         "native/poll.c",
+        "native/loop_wait.c",
         "native/aead.c",
         "native/aead_evp.c",
         "native/aead_provider.c",

@@ -3,35 +3,12 @@
  * worker_threads worker, whose loop is its own. Handles still open when an
  * environment shuts down are closed by an async cleanup hook, because a worker
  * cannot close its loop while a handle is active. The same hook closes fds a
- * worker adopted (queues attached there), so terminating a worker leaks none. */
-#include "tio.h"
+ * worker adopted (queues attached there), so terminating a worker leaks none.
+ * With the loop wait on (loop_wait.c), started handles are not in libuv's
+ * epoll set: the wait polls their fds, and `want` and `unref` say how. */
+#include "poll.h"
 #include <stdlib.h>
 #include <unistd.h>
-#include <uv.h>
-
-typedef struct tio_poll {
-  uv_poll_t handle;
-  int fd;
-  napi_env env;
-  napi_ref callback;
-  napi_async_context async;
-  struct tio_poll *next, *prev;
-  int closing;
-  int forgotten;   /* closed because its fd was closed (tio_poll_forget_fd), not by its owner */
-  int closed;      /* libuv is done with the handle */
-  int ext_alive;   /* the JS external still points here */
-} tio_poll;
-
-typedef struct {
-  int *fds; /* adopted fds, closed at teardown; -1 marks a free slot */
-  int nfds;
-  tio_poll *live;
-  int closing_count;
-  napi_async_cleanup_hook_handle hook;
-  int tearing_down;
-} tio_poll_env;
-
-static tio_poll_env *env_state(napi_env env);
 
 /* Marks poll handles, so another addon external (an AEAD context) passed by
  * mistake is refused instead of being run as a uv_poll_t. */
@@ -44,20 +21,22 @@ static void unlink_poll(tio_poll_env *st, tio_poll *p) {
   p->next = p->prev = NULL;
 }
 
-static void call_back(tio_poll *p, int status, int events);
-
 static void on_closed(uv_handle_t *h) {
   tio_poll *p = (tio_poll *)h->data;
-  tio_poll_env *st = env_state(p->env);
+  tio_poll_env *st = tio_poll_env_of(p->env);
   if (!st->tearing_down) {
     /* Its fd was closed behind the owner's back: tell the owner (EBADF), or a
      * waiter would wait forever on a poll that can no longer fire. */
-    if (p->forgotten) call_back(p, UV_EBADF, 0);
+    if (p->forgotten) tio_poll_call_back(p, UV_EBADF, 0);
     napi_delete_reference(p->env, p->callback);
     napi_async_destroy(p->env, p->async);
   }
   p->closed = 1;
   if (!p->ext_alive) free(p);
+  tio_poll_teardown_step(st);
+}
+
+void tio_poll_teardown_step(tio_poll_env *st) {
   if (st->tearing_down && --st->closing_count == 0 && st->hook) {
     napi_async_cleanup_hook_handle hook = st->hook;
     st->hook = NULL;
@@ -68,9 +47,11 @@ static void on_closed(uv_handle_t *h) {
 static void close_poll(tio_poll_env *st, tio_poll *p) {
   if (p->closing) return;
   p->closing = 1;
+  p->want = 0;
   unlink_poll(st, p);
   uv_poll_stop(&p->handle);
   uv_close((uv_handle_t *)&p->handle, on_closed);
+  if (st->wait.on) tio_loop_wait_update(st);
 }
 
 /* Polls are stopped before the adopted fds are closed: stopping a poll whose
@@ -81,8 +62,10 @@ static void on_teardown(napi_async_cleanup_hook_handle hook, void *arg) {
   st->hook = hook;
   int n = 0;
   for (tio_poll *p = st->live; p; p = p->next) n++;
+  n += tio_loop_wait_handles(st);
   st->closing_count = n;
   while (st->live) close_poll(st, st->live);
+  tio_loop_wait_close(st);
   for (int i = 0; i < st->nfds; i++) {
     if (st->fds[i] >= 0) close(st->fds[i]);
     st->fds[i] = -1;
@@ -100,7 +83,7 @@ static void on_teardown(napi_async_cleanup_hook_handle hook, void *arg) {
  * polls of other threads live on other loops and cannot be confused this way.
  * A poll closed here reports EBADF to its callback once libuv has closed it. */
 void tio_poll_forget_fd(napi_env env, int fd) {
-  tio_poll_env *st = env_state(env);
+  tio_poll_env *st = tio_poll_env_of(env);
   if (!st) return;
   tio_poll *p = st->live;
   while (p) {
@@ -119,7 +102,7 @@ static void free_env_state(napi_env env, void *data, void *hint) {
   free(st);
 }
 
-static tio_poll_env *env_state(napi_env env) {
+tio_poll_env *tio_poll_env_of(napi_env env) {
   void *data = NULL;
   napi_get_instance_data(env, &data);
   return data;
@@ -128,11 +111,12 @@ static tio_poll_env *env_state(napi_env env) {
 static void on_event(uv_poll_t *h, int status, int events) {
   tio_poll *p = (tio_poll *)h->data;
   if (p->closing) return;
-  call_back(p, status, events);
+  if (status < 0) p->want = 0; /* libuv stopped the handle itself */
+  tio_poll_call_back(p, status, events);
 }
 
 /* Runs the JS callback(status, events) from a loop callback. */
-static void call_back(tio_poll *p, int status, int events) {
+void tio_poll_call_back(tio_poll *p, int status, int events) {
   napi_env env = p->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
@@ -156,7 +140,7 @@ static void on_external_gc(napi_env env, void *data, void *hint) {
   tio_poll *p = data;
   p->ext_alive = 0;
   if (p->closed) free(p);
-  else close_poll(env_state(env), p);
+  else close_poll(tio_poll_env_of(env), p);
 }
 
 /* Misuse throws: a value that is not a handle from pollCreate. */
@@ -177,7 +161,7 @@ static napi_value poll_create(napi_env env, napi_callback_info info) {
   TIO_CHECK(env, tio_args(env, info, 2, argv) && tio_get_i32(env, argv[0], &fd) &&
                      napi_typeof(env, argv[1], &t) == napi_ok && t == napi_function,
             "pollCreate(fd, callback)");
-  tio_poll_env *st = env_state(env);
+  tio_poll_env *st = tio_poll_env_of(env);
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
   tio_poll *p = calloc(1, sizeof *p);
@@ -211,7 +195,15 @@ static napi_value poll_start(napi_env env, napi_callback_info info) {
   TIO_CHECK(env, get_poll(env, argv[0], &p), POLL_HANDLE_MSG("pollStart"));
   if (p->closing) return tio_int(env, UV_EBADF);
   int flags = ((events & 1) ? UV_READABLE : 0) | ((events & 2) ? UV_WRITABLE : 0);
-  return tio_int(env, uv_poll_start(&p->handle, flags, on_event));
+  tio_poll_env *st = tio_poll_env_of(env);
+  if (st->wait.on) {
+    p->want = flags;
+    tio_loop_wait_update(st);
+    return tio_int(env, 0);
+  }
+  int r = uv_poll_start(&p->handle, flags, on_event);
+  if (r == 0) p->want = flags;
+  return tio_int(env, r);
 }
 
 static napi_value poll_stop(napi_env env, napi_callback_info info) {
@@ -219,7 +211,12 @@ static napi_value poll_stop(napi_env env, napi_callback_info info) {
   tio_poll *p;
   TIO_CHECK(env, tio_args(env, info, 1, argv), "pollStop(handle)");
   TIO_CHECK(env, get_poll(env, argv[0], &p), POLL_HANDLE_MSG("pollStop"));
-  if (!p->closing) uv_poll_stop(&p->handle);
+  if (!p->closing) {
+    p->want = 0;
+    uv_poll_stop(&p->handle);
+    tio_poll_env *st = tio_poll_env_of(env);
+    if (st->wait.on) tio_loop_wait_update(st);
+  }
   return tio_int(env, 0);
 }
 
@@ -232,8 +229,11 @@ static napi_value poll_ref(napi_env env, napi_callback_info info) {
             "pollRef(handle, ref)");
   TIO_CHECK(env, get_poll(env, argv[0], &p), POLL_HANDLE_MSG("pollRef"));
   if (!p->closing) {
+    p->unref = !ref;
     if (ref) uv_ref((uv_handle_t *)&p->handle);
     else uv_unref((uv_handle_t *)&p->handle);
+    tio_poll_env *st = tio_poll_env_of(env);
+    if (st->wait.on) tio_loop_wait_update(st);
   }
   return tio_int(env, 0);
 }
@@ -245,7 +245,7 @@ static napi_value poll_close(napi_env env, napi_callback_info info) {
   tio_poll *p;
   TIO_CHECK(env, tio_args(env, info, 1, argv), "pollClose(handle)");
   TIO_CHECK(env, get_poll(env, argv[0], &p), POLL_HANDLE_MSG("pollClose"));
-  close_poll(env_state(env), p);
+  close_poll(tio_poll_env_of(env), p);
   return tio_int(env, 0);
 }
 
@@ -254,7 +254,7 @@ static napi_value fd_adopt(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t fd;
   TIO_CHECK(env, tio_args(env, info, 1, argv) && tio_get_i32(env, argv[0], &fd) && fd >= 0, "fdAdopt(fd)");
-  tio_poll_env *st = env_state(env);
+  tio_poll_env *st = tio_poll_env_of(env);
   for (int i = 0; i < st->nfds; i++) {
     if (st->fds[i] < 0) {
       st->fds[i] = fd;
@@ -275,7 +275,7 @@ static napi_value fd_release(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t fd;
   TIO_CHECK(env, tio_args(env, info, 1, argv) && tio_get_i32(env, argv[0], &fd), "fdRelease(fd)");
-  tio_poll_env *st = env_state(env);
+  tio_poll_env *st = tio_poll_env_of(env);
   for (int i = 0; i < st->nfds; i++) {
     if (st->fds[i] == fd) st->fds[i] = -1;
   }
@@ -293,4 +293,5 @@ void tio_register_poll(napi_env env, napi_value exports) {
   tio_export(env, exports, "pollClose", poll_close);
   tio_export(env, exports, "fdAdopt", fd_adopt);
   tio_export(env, exports, "fdRelease", fd_release);
+  tio_register_loop_wait(env, exports);
 }

@@ -29,6 +29,8 @@ export const EAGAIN = E.EAGAIN;
 export const ENOMEM = E.ENOMEM;
 /** Permission denied. */
 export const EACCES = E.EACCES;
+/** Operation already in progress; the loop wait: already on for this thread. */
+export const EALREADY = E.EALREADY;
 /** Device or resource busy. */
 export const EBUSY = E.EBUSY;
 /** File exists. */

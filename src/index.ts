@@ -21,6 +21,7 @@ export {
   type OffloadOption, type GsoWriteProto, type WriteStrategy, type InterfaceAddress, type RouteOptions,
 } from './tun/index.js';
 export { inNetns } from './io/netns.js';
+export { waitInJavaScript } from './io/loop-wait.js';
 
 // Software segmentation (GSO) and coalescing (GRO).
 export { Segmenter, segmentSuperpacket, SegmenterBusyError, type SegmentSink } from './gso/index.js';

@@ -158,6 +158,12 @@ export interface NativeAddon extends NativeAead, NativeUdp {
   pollStop(handle: PollHandle): number;
   pollRef(handle: PollHandle, ref: boolean): number;
   pollClose(handle: PollHandle): number;
+  /** Turns on the loop wait for this thread: dispatch(timeoutMs) runs once per loop turn (native/loop_wait.c); 0 or -errno. */
+  loopWaitStart(dispatch: (timeoutMs: number) => void): number;
+  /** Blocks in poll(2) on the started handles' fds and libuv's for up to timeoutMs; only inside dispatch. Ready count or -errno. */
+  loopWait(timeoutMs: number): number;
+  /** The next ready handle's callback, with out = [status, events] to call it with; undefined when none is left. */
+  loopNext(out: Int32Array): ((status: number, events: number) => void) | undefined;
   /** Closes fd when the calling thread's environment shuts down (worker exit/terminate). */
   fdAdopt(fd: number): number;
   /** Undoes fdAdopt (the owner closed the fd itself). */

@@ -1,5 +1,6 @@
 /** `tio up -config FILE`: run a node from a Nebula config until SIGINT/SIGTERM; SIGHUP reloads (reload.ts). */
 import { OverlayNode, loadConfigFile, loggerFromConfig, nodeOptionsFromConfig, turnSink } from '../tunnel/index.js';
+import { waitInJavaScript } from '../index.js';
 import type { Server } from 'node:http';
 import { serveMetrics } from './metrics-server.js';
 import { reload } from './reload.js';
@@ -17,6 +18,8 @@ export async function up(args: { config: string; netns?: string; test?: boolean 
     log.info('Config is valid', { config: args.config });
     return 0;
   }
+  // A packet's wake-up returns into JavaScript instead of entering it (docs/LATENCY.md).
+  waitInJavaScript();
   // Like nebula without lighthouses, tunnels start when traffic needs them.
   const node = OverlayNode.start(opts);
   let metrics: Server | null = null;

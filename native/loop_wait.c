@@ -1,0 +1,212 @@
+/* The loop wait: an opt-in way for this thread's loop to sleep inside a
+ * JavaScript call. Entering JavaScript from a libuv callback costs a wake-up
+ * ~35 us on a cold CPU (docs/LATENCY.md "Waiting inside JavaScript"), where
+ * returning from a native call costs little. So, once loopWaitStart() is
+ * called, started poll handles leave libuv's epoll set; an idle handle keeps
+ * libuv's own poll from blocking, and a check handle calls the dispatcher
+ * once per loop turn with uv_backend_timeout(): the dispatcher's loopWait()
+ * blocks in poll(2) on the handles' fds and libuv's epoll fd for that long,
+ * so timers, immediates and every other libuv source wake it as they would
+ * wake libuv. The entry into JavaScript moves to after the packets of a
+ * wake-up were handled, off their path. Callbacks still see (status,
+ * events) as from uv_poll, and promise jobs run when the dispatcher returns. */
+#include "poll.h"
+#include <errno.h>
+#include <stdlib.h>
+
+static int count_started(tio_poll_env *st, int *refd) {
+  int started = 0, r = 0;
+  for (tio_poll *p = st->live; p; p = p->next) {
+    if (p->want && !p->closing) {
+      started++;
+      if (!p->unref) r++;
+    }
+  }
+  if (refd) *refd = r;
+  return started;
+}
+
+static void on_idle(uv_idle_t *h) {}
+
+void tio_loop_wait_update(tio_poll_env *st) {
+  tio_loop_wait *w = &st->wait;
+  if (!w->on) return;
+  int refd;
+  int started = count_started(st, &refd);
+  if (started) uv_idle_start(&w->idle, on_idle);
+  else uv_idle_stop(&w->idle);
+  /* The check handle stands for the started handles in keeping the loop
+   * alive; the idle handle never does. */
+  if (refd) uv_ref((uv_handle_t *)&w->check);
+  else uv_unref((uv_handle_t *)&w->check);
+}
+
+static void on_check(uv_check_t *h) {
+  tio_poll_env *st = h->data;
+  tio_loop_wait *w = &st->wait;
+  if (!w->on || st->tearing_down || count_started(st, NULL) == 0) return;
+  /* With our idle handle stopped, the backend timeout is what libuv's own
+   * poll would have waited: 0 with immediates or closing handles pending,
+   * else until the next timer (-1: none). */
+  uv_idle_stop(&w->idle);
+  int timeout = uv_backend_timeout(h->loop);
+  napi_env env = w->env;
+  {
+    napi_handle_scope scope;
+    napi_open_handle_scope(env, &scope);
+    napi_value fn, recv, arg, ret;
+    napi_get_reference_value(env, w->dispatch, &fn);
+    napi_get_global(env, &recv);
+    arg = tio_int(env, timeout);
+    w->npolled = 0;
+    w->next = 0;
+    if (napi_make_callback(env, w->async, recv, fn, 1, &arg, &ret) == napi_pending_exception) {
+      napi_value err;
+      napi_get_and_clear_last_exception(env, &err);
+      napi_fatal_exception(env, err);
+    }
+    /* Handles may close once the loop turns: loopNext must not see them. */
+    w->npolled = -1;
+    napi_close_handle_scope(env, scope);
+  }
+  tio_loop_wait_update(st);
+}
+
+static int grow(tio_loop_wait *w, int need) {
+  if (need <= w->cap) return 1;
+  int cap = need + 8;
+  struct pollfd *pfds = realloc(w->pfds, sizeof *pfds * (size_t)cap);
+  if (!pfds) return 0;
+  w->pfds = pfds;
+  tio_poll **polled = realloc(w->polled, sizeof *polled * (size_t)cap);
+  if (!polled) return 0;
+  w->polled = polled;
+  w->cap = cap;
+  return 1;
+}
+
+/* loopWaitStart(dispatch(timeoutMs)) -> 0 | -errno. Once per thread. */
+static napi_value loop_wait_start(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  napi_valuetype t;
+  TIO_CHECK(env, tio_args(env, info, 1, argv) && napi_typeof(env, argv[0], &t) == napi_ok && t == napi_function,
+            "loopWaitStart(dispatch)");
+  tio_poll_env *st = tio_poll_env_of(env);
+  tio_loop_wait *w = &st->wait;
+  if (w->on) return tio_neg_errno(env, EALREADY);
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
+  uv_idle_init(loop, &w->idle);
+  uv_check_init(loop, &w->check);
+  w->idle.data = w->check.data = st;
+  uv_unref((uv_handle_t *)&w->idle);
+  uv_unref((uv_handle_t *)&w->check);
+  uv_check_start(&w->check, on_check);
+  napi_create_reference(env, argv[0], 1, &w->dispatch);
+  napi_value name;
+  napi_create_string_utf8(env, "tio:loop-wait", NAPI_AUTO_LENGTH, &name);
+  napi_async_init(env, NULL, name, &w->async);
+  w->npolled = -1;
+  w->env = env;
+  w->on = 1;
+  /* Handles already started move out of libuv's epoll set. */
+  for (tio_poll *p = st->live; p; p = p->next) {
+    if (p->want && !p->closing) uv_poll_stop(&p->handle);
+  }
+  tio_loop_wait_update(st);
+  return tio_int(env, 0);
+}
+
+/* loopWait(timeoutMs) -> how many fds are ready (libuv's counted) | -errno.
+ * Only from the dispatcher, during its call. */
+static napi_value loop_wait(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t timeout;
+  TIO_CHECK(env, tio_args(env, info, 1, argv) && tio_get_i32(env, argv[0], &timeout), "loopWait(timeoutMs)");
+  tio_poll_env *st = tio_poll_env_of(env);
+  tio_loop_wait *w = &st->wait;
+  if (!w->on || w->npolled < 0) return tio_neg_errno(env, EPERM);
+  int n = 0;
+  for (tio_poll *p = st->live; p; p = p->next) {
+    if (!p->want || p->closing) continue;
+    if (!grow(w, n + 2)) return tio_neg_errno(env, ENOMEM);
+    w->pfds[n].fd = p->fd;
+    w->pfds[n].events = (short)(((p->want & UV_READABLE) ? POLLIN : 0) | ((p->want & UV_WRITABLE) ? POLLOUT : 0));
+    w->pfds[n].revents = 0;
+    w->polled[n++] = p;
+  }
+  if (!grow(w, n + 1)) return tio_neg_errno(env, ENOMEM);
+  uv_loop_t *loop;
+  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
+  w->pfds[n].fd = uv_backend_fd(loop);
+  w->pfds[n].events = POLLIN;
+  w->pfds[n].revents = 0;
+  int r = poll(w->pfds, (nfds_t)n + 1, timeout);
+  w->next = 0;
+  w->npolled = r > 0 ? n : 0;
+  if (r < 0) return errno == EINTR ? tio_int(env, 0) : tio_neg_errno(env, errno);
+  return tio_int(env, r);
+}
+
+/* loopNext(out: Int32Array(2)) -> the next ready handle's callback, with
+ * out = [status, events] to call it with, or undefined when none is left.
+ * As uv_poll does, an error (POLLERR, POLLNVAL) reports UV_EBADF and stops
+ * the handle, and a hang-up counts as the directions waited for. */
+static napi_value loop_next(napi_env env, napi_callback_info info) {
+  napi_value argv[1];
+  int32_t *out;
+  size_t len;
+  TIO_CHECK(env, tio_args(env, info, 1, argv) && tio_get_i32_array(env, argv[0], &out, &len) && len >= 2,
+            "loopNext(out: Int32Array(2))");
+  tio_loop_wait *w = &tio_poll_env_of(env)->wait;
+  while (w->npolled > 0 && w->next < w->npolled) {
+    int i = w->next++;
+    tio_poll *p = w->polled[i];
+    short re = w->pfds[i].revents;
+    if (!re || p->closing || !p->want) continue;
+    int status = 0, events = 0;
+    if (re & (POLLERR | POLLNVAL)) {
+      p->want = 0;
+      status = UV_EBADF;
+    } else {
+      if ((re & (POLLIN | POLLHUP)) && (p->want & UV_READABLE)) events |= 1;
+      if ((re & (POLLOUT | POLLHUP)) && (p->want & UV_WRITABLE)) events |= 2;
+      if (!events) continue;
+    }
+    out[0] = status;
+    out[1] = events;
+    napi_value fn;
+    napi_get_reference_value(env, p->callback, &fn);
+    return fn;
+  }
+  return NULL;
+}
+
+static void on_wait_handle_closed(uv_handle_t *h) {
+  tio_poll_env *st = h->data;
+  st->wait.closed_handles++;
+  tio_poll_teardown_step(st);
+}
+
+int tio_loop_wait_handles(tio_poll_env *st) {
+  return st->wait.on ? 2 : 0;
+}
+
+void tio_loop_wait_close(tio_poll_env *st) {
+  tio_loop_wait *w = &st->wait;
+  if (!w->on) return;
+  w->on = 0;
+  uv_close((uv_handle_t *)&w->idle, on_wait_handle_closed);
+  uv_close((uv_handle_t *)&w->check, on_wait_handle_closed);
+}
+
+void tio_loop_wait_free(tio_poll_env *st) {
+  free(st->wait.pfds);
+  free(st->wait.polled);
+}
+
+void tio_register_loop_wait(napi_env env, napi_value exports) {
+  tio_export(env, exports, "loopWaitStart", loop_wait_start);
+  tio_export(env, exports, "loopWait", loop_wait);
+  tio_export(env, exports, "loopNext", loop_next);
+}

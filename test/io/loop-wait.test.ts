@@ -1,0 +1,113 @@
+// The loop wait (waitInJavaScript, native/loop_wait.c): the thread sleeps in
+// poll(2) inside a JavaScript call, and tio's fds are dispatched from there.
+// Watches started before it keep working, timers, immediates and promise jobs
+// run as before, and the suites of every fd user pass with it on. The node
+// test runner gives each file its own process, so this file turns it on for
+// itself only.
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { fileURLToPath } from 'node:url';
+import { native, nativeAvailable } from '../../src/native.js';
+import { FdWatcher } from '../../src/io/readiness.js';
+import { waitInJavaScript } from '../../src/io/loop-wait.js';
+import { EPERM } from '../../src/errno.js';
+import { rootSkipReason } from '../../kit/netns.js';
+import { collect } from '../../kit/run.js';
+import { spawn } from 'node:child_process';
+
+const skip = nativeAvailable ? undefined : 'native addon not built';
+
+/** An eventfd and its watcher, closed after fn. */
+async function withEventfd(fn: (fd: number, w: FdWatcher) => Promise<void>): Promise<void> {
+  const fd = native.eventfdCreate();
+  assert.ok(fd >= 0);
+  const w = new FdWatcher(fd, 'test eventfd');
+  try {
+    await fn(fd, w);
+  } finally {
+    w.close(new Error('done'));
+    native.closeFd(fd);
+  }
+}
+
+// First in the file: the loop wait is still off here.
+test('a wait started before the loop wait is turned on is woken by it', { skip }, async () => {
+  await withEventfd(async (fd, w) => {
+    const woken = w.readable();
+    // Let libuv's epoll take the watch first, then move it over.
+    await new Promise((r) => setImmediate(r));
+    waitInJavaScript();
+    assert.equal(native.eventfdSignal(fd), 0);
+    await woken;
+  });
+});
+
+test('readiness is delivered from the dispatcher, with no promise job in between', { skip }, async () => {
+  waitInJavaScript(); // idempotent
+  await withEventfd(async (fd, w) => {
+    const stacks: string[] = [];
+    await new Promise<void>((resolve) => {
+      w.follow({
+        onReady: () => {
+          stacks.push(new Error('where').stack ?? '');
+          // The eventfd stays readable: one call is all this test wants.
+          w.unfollow();
+          resolve();
+        },
+        onClosed: () => {},
+      });
+      assert.equal(native.eventfdSignal(fd), 0);
+    });
+    assert.match(stacks[0]!, /dispatch/);
+    assert.match(stacks[0]!, /onEvent/);
+    assert.doesNotMatch(stacks[0]!, /processTicksAndRejections|runMicrotasks/);
+  });
+});
+
+test('timers, immediates and promise jobs run while a watched fd stays quiet', { skip }, async () => {
+  await withEventfd(async (_fd, w) => {
+    let readable = false;
+    const never = w.readable().then(() => (readable = true), () => {});
+    const order: string[] = [];
+    await new Promise<void>((resolve) => {
+      setTimeout(() => {
+        order.push('timer');
+        setImmediate(() => {
+          order.push('immediate');
+          void Promise.resolve().then(() => {
+            order.push('job');
+            resolve();
+          });
+        });
+      }, 30);
+    });
+    assert.deepEqual(order, ['timer', 'immediate', 'job']);
+    assert.equal(readable, false);
+    w.close(new Error('done'));
+    await never;
+  });
+});
+
+test('loopWait refuses to run outside the dispatcher', { skip }, () => {
+  assert.equal(native.loopWait(0), -EPERM);
+  assert.equal(native.loopNext(new Int32Array(2)), undefined);
+});
+
+// The suites of every user of FdWatcher, again, with the loop wait on from the start.
+const suites = ['io/readiness.test.js', 'udp/recv-each.test.js', 'udp/socket.test.js', 'tun/read-each.test.js', 'tun/queue-ebadf.test.js', 'tun/close.test.js'];
+const here = fileURLToPath(new URL('.', import.meta.url));
+const preload = new URL('../helpers/loop-wait-on.js', import.meta.url).href;
+for (const suite of suites) {
+  test(`${suite} passes with the loop wait on`, { skip: rootSkipReason(), timeout: 180_000 }, async () => {
+    // Run directly (not under --test), so the suite runs in the process the preload set up;
+    // without the runner's NODE_TEST_CONTEXT, or it would report in the runner's binary protocol.
+    const env = { ...process.env };
+    delete env.NODE_TEST_CONTEXT;
+    const child = spawn(process.execPath, ['--import', preload, '--test-reporter=tap', `${here}../${suite}`], { stdio: ['ignore', 'pipe', 'pipe'], env });
+    const r = await collect(child, 170_000, suite);
+    assert.equal(r.code, 0, `${r.stdout.slice(-3000)}\n${r.stderr.slice(-2000)}`);
+    assert.match(r.stdout, /^# loop wait on$/m);
+    assert.match(r.stdout, /^# pass [1-9]/m);
+    assert.match(r.stdout, /^# fail 0$/m);
+  });
+}
