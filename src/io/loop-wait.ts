@@ -32,3 +32,8 @@ export function waitInJavaScript(): void {
   if (r < 0 && r !== -EALREADY) throw new SyscallError('loopWaitStart', r, 'this thread');
   started = true;
 }
+
+/** Whether waitInJavaScript() was called on this thread (a node passes it on to its worker threads). */
+export function waitingInJavaScript(): boolean {
+  return started;
+}

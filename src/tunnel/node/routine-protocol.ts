@@ -69,6 +69,8 @@ export interface RoutineInit {
   logLevel: LogLevel;
   /** Whether main keeps relays: the routine then keeps replicas of its relay entries ('relay'). */
   relays: boolean;
+  /** Whether main's thread waits inside JavaScript (waitInJavaScript): the routine's then does too. */
+  loopWait: boolean;
 }
 
 /** A relay entry as plain data: its tunnel (`via`) and partner by local index (RelayReplica). */

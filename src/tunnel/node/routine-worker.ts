@@ -6,6 +6,7 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { Queue } from '../../tun/index.js';
+import { waitInJavaScript } from '../../io/loop-wait.js';
 import { LOG_LEVELS, type LogFields, type LogLevel } from '../log/logger.js';
 import { Endpoint, UdpSocket } from '../../udp/index.js';
 import { RelayTable } from '../relay/index.js';
@@ -23,6 +24,8 @@ const init = workerData as RoutineInit;
 // Own the queue's fds first thing: from here on they close with this thread, however it ends.
 const queue = Queue.attach(init.queue);
 Atomics.store(new Int32Array(init.attached), 0, 1);
+// Before this thread's first poll starts, so the queue's and socket's never enter libuv's epoll set.
+if (init.loopWait) waitInJavaScript();
 
 /** How long a routine waits before asking main again to roam a tunnel to the same address: well under nebula's 2 s roam-back rule. */
 const ROAM_ASK_MS = 250;

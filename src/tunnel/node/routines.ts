@@ -28,6 +28,7 @@
  */
 import { Worker, type MessagePort } from 'node:worker_threads';
 import { native } from '../../native.js';
+import { waitingInJavaScript } from '../../io/loop-wait.js';
 import type { QueueHandle } from '../../tun/index.js';
 import type { Logger } from '../log/logger.js';
 import { LOG_LEVELS } from '../log/logger.js';
@@ -60,7 +61,7 @@ export interface RoutinesHost {
 }
 
 /** Everything a routine needs besides its queue (RoutineInit without the per-routine fields). */
-export type RoutineConfig = Omit<RoutineInit, 'index' | 'queue' | 'attached' | 'slots' | 'stats' | 'flowPorts'>;
+export type RoutineConfig = Omit<RoutineInit, 'index' | 'queue' | 'attached' | 'slots' | 'stats' | 'flowPorts' | 'loopWait'>;
 
 /** Main's record of one routine's worker thread. */
 interface RoutineThread {
@@ -229,7 +230,7 @@ export class Routines {
     const stats = new Float64Array(new SharedArrayBuffer(8 * THREAD_COUNTER_SLOTS));
     const init: RoutineInit = {
       ...config, index, queue: handle, attached: attached.buffer as SharedArrayBuffer, slots: this.slots.buffers,
-      stats: stats.buffer as SharedArrayBuffer, flowPorts,
+      stats: stats.buffer as SharedArrayBuffer, flowPorts, loopWait: waitingInJavaScript(),
     };
     let worker: Worker;
     try {
