@@ -2,17 +2,18 @@
  * JavaScript call. Entering JavaScript from a libuv callback costs a wake-up
  * ~35 us on a cold CPU (docs/LATENCY.md "Waiting inside JavaScript"), where
  * returning from a native call costs little. So, once loopWaitStart() is
- * called, started poll handles leave libuv's epoll set; an idle handle keeps
- * libuv's own poll from blocking, and a check handle calls the dispatcher
- * once per loop turn with uv_backend_timeout(): the dispatcher's loopWait()
- * blocks in poll(2) on the handles' fds and libuv's epoll fd for that long,
- * so timers, immediates and every other libuv source wake it as they would
- * wake libuv. The entry into JavaScript moves to after the packets of a
- * wake-up were handled, off their path. Callbacks still see (status,
- * events) as from uv_poll, and promise jobs run when the dispatcher returns. */
+ * called, started poll handles leave libuv's epoll set for one of the wait's
+ * own, which also holds libuv's epoll fd; an idle handle keeps libuv's own
+ * poll from blocking, and a check handle calls the dispatcher once per loop
+ * turn with uv_backend_timeout(). The dispatcher's loopWait() blocks in
+ * epoll_wait for that long, so timers, immediates and every other libuv
+ * source wake it as they would wake libuv. The entry into JavaScript moves
+ * to after the packets of a wake-up were handled, off their path. Callbacks
+ * still see (status, events) as from uv_poll. */
 #include "poll.h"
 #include <errno.h>
 #include <stdlib.h>
+#include <unistd.h>
 
 static int count_started(tio_poll_env *st, int *refd) {
   int started = 0, r = 0;
@@ -28,9 +29,42 @@ static int count_started(tio_poll_env *st, int *refd) {
 
 static void on_idle(uv_idle_t *h) {}
 
-void tio_loop_wait_update(tio_poll_env *st) {
+static int grow(tio_loop_wait *w, int need) {
+  if (need <= w->cap) return 1;
+  int cap = need + 8;
+  struct epoll_event *events = realloc(w->events, sizeof *events * (size_t)cap);
+  if (!events) return 0;
+  w->events = events;
+  w->cap = cap;
+  return 1;
+}
+
+/* Puts p in the wait's epoll set, as its owner now wants it: 0, or -errno
+ * when the kernel refuses its fd (closed, or not pollable). */
+static int sync_handle(tio_loop_wait *w, tio_poll *p) {
+  int want = p->closing ? 0 : ((p->want & UV_READABLE) ? EPOLLIN : 0) | ((p->want & UV_WRITABLE) ? EPOLLOUT : 0);
+  if (want == p->registered) return 0;
+  struct epoll_event ev = {.events = (uint32_t)want, .data.ptr = p};
+  if (want == 0) {
+    /* Fails harmlessly when the fd was closed already (the kernel dropped it). */
+    epoll_ctl(w->epfd, EPOLL_CTL_DEL, p->fd, &ev);
+    w->nregistered--;
+  } else if (p->registered == 0) {
+    if (!grow(w, w->nregistered + 2)) return -ENOMEM;
+    if (epoll_ctl(w->epfd, EPOLL_CTL_ADD, p->fd, &ev) < 0) return -errno;
+    w->nregistered++;
+  } else if (epoll_ctl(w->epfd, EPOLL_CTL_MOD, p->fd, &ev) < 0) {
+    return -errno;
+  }
+  p->registered = want;
+  return 0;
+}
+
+int tio_loop_wait_update(tio_poll_env *st, tio_poll *p) {
   tio_loop_wait *w = &st->wait;
-  if (!w->on) return;
+  if (!w->on) return 0;
+  int r = 0;
+  if (p && (r = sync_handle(w, p)) < 0) p->want = 0; /* not watched: as a uv_poll_start that failed */
   int refd;
   int started = count_started(st, &refd);
   if (started) uv_idle_start(&w->idle, on_idle);
@@ -39,6 +73,7 @@ void tio_loop_wait_update(tio_poll_env *st) {
    * alive; the idle handle never does. */
   if (refd) uv_ref((uv_handle_t *)&w->check);
   else uv_unref((uv_handle_t *)&w->check);
+  return r;
 }
 
 static void on_check(uv_check_t *h) {
@@ -51,38 +86,24 @@ static void on_check(uv_check_t *h) {
   uv_idle_stop(&w->idle);
   int timeout = uv_backend_timeout(h->loop);
   napi_env env = w->env;
-  {
-    napi_handle_scope scope;
-    napi_open_handle_scope(env, &scope);
-    napi_value fn, recv, arg, ret;
-    napi_get_reference_value(env, w->dispatch, &fn);
-    napi_get_global(env, &recv);
-    arg = tio_int(env, timeout);
-    w->npolled = 0;
-    w->next = 0;
-    if (napi_make_callback(env, w->async, recv, fn, 1, &arg, &ret) == napi_pending_exception) {
-      napi_value err;
-      napi_get_and_clear_last_exception(env, &err);
-      napi_fatal_exception(env, err);
-    }
-    /* Handles may close once the loop turns: loopNext must not see them. */
-    w->npolled = -1;
-    napi_close_handle_scope(env, scope);
+  napi_handle_scope scope;
+  napi_open_handle_scope(env, &scope);
+  napi_value fn, recv, arg, ret;
+  napi_get_reference_value(env, w->dispatch, &fn);
+  napi_get_global(env, &recv);
+  arg = tio_int(env, timeout);
+  w->nready = 0;
+  w->next = 0;
+  if (napi_make_callback(env, w->async, recv, fn, 1, &arg, &ret) == napi_pending_exception) {
+    napi_value err;
+    napi_get_and_clear_last_exception(env, &err);
+    napi_fatal_exception(env, err);
   }
-  tio_loop_wait_update(st);
-}
-
-static int grow(tio_loop_wait *w, int need) {
-  if (need <= w->cap) return 1;
-  int cap = need + 8;
-  struct pollfd *pfds = realloc(w->pfds, sizeof *pfds * (size_t)cap);
-  if (!pfds) return 0;
-  w->pfds = pfds;
-  tio_poll **polled = realloc(w->polled, sizeof *polled * (size_t)cap);
-  if (!polled) return 0;
-  w->polled = polled;
-  w->cap = cap;
-  return 1;
+  /* Handles may close and be freed once the loop turns: loopNext must not
+   * see the events that name them. */
+  w->nready = -1;
+  napi_close_handle_scope(env, scope);
+  tio_loop_wait_update(st, NULL);
 }
 
 /* loopWaitStart(dispatch(timeoutMs)) -> 0 | -errno. Once per thread. */
@@ -96,6 +117,15 @@ static napi_value loop_wait_start(napi_env env, napi_callback_info info) {
   if (w->on) return tio_neg_errno(env, EALREADY);
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
+  int epfd = epoll_create1(EPOLL_CLOEXEC);
+  if (epfd < 0) return tio_neg_errno(env, errno);
+  struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
+  if (!grow(w, 1) || epoll_ctl(epfd, EPOLL_CTL_ADD, uv_backend_fd(loop), &ev) < 0) {
+    int e = w->cap ? errno : ENOMEM;
+    close(epfd);
+    return tio_neg_errno(env, e);
+  }
+  w->epfd = epfd;
   uv_idle_init(loop, &w->idle);
   uv_check_init(loop, &w->check);
   w->idle.data = w->check.data = st;
@@ -106,71 +136,73 @@ static napi_value loop_wait_start(napi_env env, napi_callback_info info) {
   napi_value name;
   napi_create_string_utf8(env, "tio:loop-wait", NAPI_AUTO_LENGTH, &name);
   napi_async_init(env, NULL, name, &w->async);
-  w->npolled = -1;
+  w->nready = -1;
   w->env = env;
   w->on = 1;
-  /* Handles already started move out of libuv's epoll set. */
+  /* Handles already started move from libuv's epoll set to ours. */
   for (tio_poll *p = st->live; p; p = p->next) {
-    if (p->want && !p->closing) uv_poll_stop(&p->handle);
+    if (p->want && !p->closing) {
+      uv_poll_stop(&p->handle);
+      /* A refused fd is not watched, as if libuv had stopped it on an error. */
+      if (sync_handle(w, p) < 0) p->want = 0;
+    }
   }
-  tio_loop_wait_update(st);
+  tio_loop_wait_update(st, NULL);
   return tio_int(env, 0);
 }
 
-/* loopWait(timeoutMs) -> how many fds are ready (libuv's counted) | -errno.
- * Only from the dispatcher, during its call. */
+/* loopWait(timeoutMs, out: Int32Array(3)) -> how many of the handles are
+ * ready | -errno; out[2] = 1 when libuv's own fd is ready too (libuv has
+ * work: the dispatcher should return). Only from the dispatcher, during its
+ * call. */
 static napi_value loop_wait(napi_env env, napi_callback_info info) {
-  napi_value argv[1];
+  napi_value argv[2];
   int32_t timeout;
-  TIO_CHECK(env, tio_args(env, info, 1, argv) && tio_get_i32(env, argv[0], &timeout), "loopWait(timeoutMs)");
-  tio_poll_env *st = tio_poll_env_of(env);
-  tio_loop_wait *w = &st->wait;
-  if (!w->on || w->npolled < 0) return tio_neg_errno(env, EPERM);
-  int n = 0;
-  for (tio_poll *p = st->live; p; p = p->next) {
-    if (!p->want || p->closing) continue;
-    if (!grow(w, n + 2)) return tio_neg_errno(env, ENOMEM);
-    w->pfds[n].fd = p->fd;
-    w->pfds[n].events = (short)(((p->want & UV_READABLE) ? POLLIN : 0) | ((p->want & UV_WRITABLE) ? POLLOUT : 0));
-    w->pfds[n].revents = 0;
-    w->polled[n++] = p;
-  }
-  if (!grow(w, n + 1)) return tio_neg_errno(env, ENOMEM);
-  uv_loop_t *loop;
-  if (napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
-  w->pfds[n].fd = uv_backend_fd(loop);
-  w->pfds[n].events = POLLIN;
-  w->pfds[n].revents = 0;
-  int r = poll(w->pfds, (nfds_t)n + 1, timeout);
+  int32_t *out;
+  size_t len;
+  TIO_CHECK(env, tio_args(env, info, 2, argv) && tio_get_i32(env, argv[0], &timeout) &&
+                     tio_get_i32_array(env, argv[1], &out, &len) && len >= 3,
+            "loopWait(timeoutMs, out: Int32Array(3))");
+  tio_loop_wait *w = &tio_poll_env_of(env)->wait;
+  if (!w->on || w->nready < 0) return tio_neg_errno(env, EPERM);
+  int r = epoll_wait(w->epfd, w->events, w->cap, timeout);
   w->next = 0;
-  w->npolled = r > 0 ? n : 0;
+  w->nready = r > 0 ? r : 0;
+  out[2] = 0;
   if (r < 0) return errno == EINTR ? tio_int(env, 0) : tio_neg_errno(env, errno);
-  return tio_int(env, r);
+  int ours = 0;
+  for (int i = 0; i < r; i++) {
+    if (w->events[i].data.ptr) ours++;
+    else out[2] = 1;
+  }
+  return tio_int(env, ours);
 }
 
 /* loopNext(out: Int32Array(2)) -> the next ready handle's callback, with
  * out = [status, events] to call it with, or undefined when none is left.
- * As uv_poll does, an error (POLLERR, POLLNVAL) reports UV_EBADF and stops
- * the handle, and a hang-up counts as the directions waited for. */
+ * As uv_poll does, an error (EPOLLERR) reports UV_EBADF and stops the
+ * handle, and a hang-up counts as the directions waited for. */
 static napi_value loop_next(napi_env env, napi_callback_info info) {
   napi_value argv[1];
   int32_t *out;
   size_t len;
   TIO_CHECK(env, tio_args(env, info, 1, argv) && tio_get_i32_array(env, argv[0], &out, &len) && len >= 2,
             "loopNext(out: Int32Array(2))");
-  tio_loop_wait *w = &tio_poll_env_of(env)->wait;
-  while (w->npolled > 0 && w->next < w->npolled) {
-    int i = w->next++;
-    tio_poll *p = w->polled[i];
-    short re = w->pfds[i].revents;
-    if (!re || p->closing || !p->want) continue;
+  tio_poll_env *st = tio_poll_env_of(env);
+  tio_loop_wait *w = &st->wait;
+  while (w->nready > 0 && w->next < w->nready) {
+    struct epoll_event *ev = &w->events[w->next++];
+    tio_poll *p = ev->data.ptr;
+    if (!p || p->closing || !p->want) continue;
+    uint32_t re = ev->events;
     int status = 0, events = 0;
-    if (re & (POLLERR | POLLNVAL)) {
+    if (re & EPOLLERR) {
       p->want = 0;
+      sync_handle(w, p);
       status = UV_EBADF;
     } else {
-      if ((re & (POLLIN | POLLHUP)) && (p->want & UV_READABLE)) events |= 1;
-      if ((re & (POLLOUT | POLLHUP)) && (p->want & UV_WRITABLE)) events |= 2;
+      if ((re & (EPOLLIN | EPOLLHUP)) && (p->want & UV_READABLE)) events |= 1;
+      if ((re & (EPOLLOUT | EPOLLHUP)) && (p->want & UV_WRITABLE)) events |= 2;
       if (!events) continue;
     }
     out[0] = status;
@@ -196,13 +228,14 @@ void tio_loop_wait_close(tio_poll_env *st) {
   tio_loop_wait *w = &st->wait;
   if (!w->on) return;
   w->on = 0;
+  close(w->epfd);
+  w->epfd = -1;
   uv_close((uv_handle_t *)&w->idle, on_wait_handle_closed);
   uv_close((uv_handle_t *)&w->check, on_wait_handle_closed);
 }
 
 void tio_loop_wait_free(tio_poll_env *st) {
-  free(st->wait.pfds);
-  free(st->wait.polled);
+  free(st->wait.events);
 }
 
 void tio_register_loop_wait(napi_env env, napi_value exports) {

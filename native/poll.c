@@ -5,7 +5,7 @@
  * cannot close its loop while a handle is active. The same hook closes fds a
  * worker adopted (queues attached there), so terminating a worker leaks none.
  * With the loop wait on (loop_wait.c), started handles are not in libuv's
- * epoll set: the wait polls their fds, and `want` and `unref` say how. */
+ * epoll set but in the wait's, as `want` and `unref` say. */
 #include "poll.h"
 #include <stdlib.h>
 #include <unistd.h>
@@ -51,7 +51,7 @@ static void close_poll(tio_poll_env *st, tio_poll *p) {
   unlink_poll(st, p);
   uv_poll_stop(&p->handle);
   uv_close((uv_handle_t *)&p->handle, on_closed);
-  if (st->wait.on) tio_loop_wait_update(st);
+  if (st->wait.on) tio_loop_wait_update(st, p);
 }
 
 /* Polls are stopped before the adopted fds are closed: stopping a poll whose
@@ -198,8 +198,7 @@ static napi_value poll_start(napi_env env, napi_callback_info info) {
   tio_poll_env *st = tio_poll_env_of(env);
   if (st->wait.on) {
     p->want = flags;
-    tio_loop_wait_update(st);
-    return tio_int(env, 0);
+    return tio_int(env, tio_loop_wait_update(st, p));
   }
   int r = uv_poll_start(&p->handle, flags, on_event);
   if (r == 0) p->want = flags;
@@ -213,9 +212,11 @@ static napi_value poll_stop(napi_env env, napi_callback_info info) {
   TIO_CHECK(env, get_poll(env, argv[0], &p), POLL_HANDLE_MSG("pollStop"));
   if (!p->closing) {
     p->want = 0;
-    uv_poll_stop(&p->handle);
     tio_poll_env *st = tio_poll_env_of(env);
-    if (st->wait.on) tio_loop_wait_update(st);
+    /* With the loop wait on the handle was never started in libuv, and
+     * uv_poll_stop would still try an epoll_ctl(DEL) that fails. */
+    if (st->wait.on) tio_loop_wait_update(st, p);
+    else uv_poll_stop(&p->handle);
   }
   return tio_int(env, 0);
 }
@@ -233,7 +234,7 @@ static napi_value poll_ref(napi_env env, napi_callback_info info) {
     if (ref) uv_ref((uv_handle_t *)&p->handle);
     else uv_unref((uv_handle_t *)&p->handle);
     tio_poll_env *st = tio_poll_env_of(env);
-    if (st->wait.on) tio_loop_wait_update(st);
+    if (st->wait.on) tio_loop_wait_update(st, NULL);
   }
   return tio_int(env, 0);
 }

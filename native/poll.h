@@ -5,7 +5,7 @@
 #define TIO_POLL_H
 
 #include "tio.h"
-#include <poll.h>
+#include <sys/epoll.h>
 #include <uv.h>
 
 typedef struct tio_poll {
@@ -21,10 +21,12 @@ typedef struct tio_poll {
   int ext_alive;   /* the JS external still points here */
   int want;        /* UV_READABLE | UV_WRITABLE the owner waits for; 0 when stopped */
   int unref;       /* the owner said it does not keep the loop alive (pollRef false) */
+  int registered;  /* EPOLLIN | EPOLLOUT the loop wait's epoll set has for it; 0: not in it */
 } tio_poll;
 
 /* The loop wait (loop_wait.c): while on, started handles are not in libuv's
- * epoll set; the thread blocks in poll(2) inside a JavaScript call instead. */
+ * epoll set but in one of its own, with libuv's epoll fd; the thread blocks
+ * in epoll_wait on that inside a JavaScript call. */
 typedef struct {
   int on;
   napi_env env;
@@ -33,11 +35,12 @@ typedef struct {
   uv_check_t check;   /* runs the JavaScript dispatcher once per loop turn */
   napi_ref dispatch;
   napi_async_context async;
-  struct pollfd *pfds;
-  tio_poll **polled;  /* the handle behind each pfds entry (the last entry is libuv's fd) */
-  int cap;
-  int npolled;
-  int next;           /* loopNext's place in polled */
+  int epfd;           /* the handles' fds (data: the handle) and libuv's (data: NULL) */
+  struct epoll_event *events;
+  int cap;            /* room in events: one more than the handles registered, at least */
+  int nregistered;
+  int nready;         /* events of the last loopWait; -1 outside the dispatcher */
+  int next;           /* loopNext's place in events */
 } tio_loop_wait;
 
 typedef struct {
@@ -56,8 +59,11 @@ void tio_poll_call_back(tio_poll *p, int status, int events);
 /* One handle of the environment finished closing at teardown. */
 void tio_poll_teardown_step(tio_poll_env *st);
 
-/* Starts, stops and refs the loop wait's own handles after a poll handle changed. */
-void tio_loop_wait_update(tio_poll_env *st);
+/* After handle p (NULL: none in particular) started, stopped, closed or
+ * changed its ref: syncs p's place in the wait's epoll set, and starts,
+ * stops and refs the wait's own libuv handles. 0, or -errno when the kernel
+ * refused p's fd (p is then stopped). */
+int tio_loop_wait_update(tio_poll_env *st, tio_poll *p);
 /* How many libuv handles tio_loop_wait_close will close (teardown counts them). */
 int tio_loop_wait_handles(tio_poll_env *st);
 void tio_loop_wait_close(tio_poll_env *st);

@@ -1,5 +1,5 @@
 // The loop wait (waitInJavaScript, native/loop_wait.c): the thread sleeps in
-// poll(2) inside a JavaScript call, and tio's fds are dispatched from there.
+// epoll_wait inside a JavaScript call, and tio's fds are dispatched from there.
 // Watches started before it keep working, timers, immediates and promise jobs
 // run as before, and the suites of every fd user pass with it on. The node
 // test runner gives each file its own process, so this file turns it on for
@@ -10,7 +10,9 @@ import { fileURLToPath } from 'node:url';
 import { native, nativeAvailable } from '../../src/native.js';
 import { FdWatcher } from '../../src/io/readiness.js';
 import { waitInJavaScript } from '../../src/io/loop-wait.js';
-import { EPERM } from '../../src/errno.js';
+import { EBADF, EPERM } from '../../src/errno.js';
+import { SyscallError } from '../../src/errors.js';
+import { closeSync } from 'node:fs';
 import { rootSkipReason } from '../../kit/netns.js';
 import { collect } from '../../kit/run.js';
 import { spawn } from 'node:child_process';
@@ -88,8 +90,22 @@ test('timers, immediates and promise jobs run while a watched fd stays quiet', {
   });
 });
 
+test('an fd closed behind the watcher\'s back wakes its waiter, and later waits fail with the refused start', { skip }, async () => {
+  const fd = native.eventfdCreate();
+  assert.ok(fd >= 0);
+  const w = new FdWatcher(fd, 'test eventfd');
+  try {
+    // Not through closeFd (which closes the poll first): the wait's epoll set then refuses the fd.
+    closeSync(fd);
+    await w.readable();
+    await assert.rejects(w.readable(), (e: unknown) => e instanceof SyscallError && e.errno === EBADF);
+  } finally {
+    w.close(new Error('done'));
+  }
+});
+
 test('loopWait refuses to run outside the dispatcher', { skip }, () => {
-  assert.equal(native.loopWait(0), -EPERM);
+  assert.equal(native.loopWait(0, new Int32Array(3)), -EPERM);
   assert.equal(native.loopNext(new Int32Array(2)), undefined);
 });
 
