@@ -13,7 +13,24 @@
 #include "poll.h"
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/epoll.h>
 #include <unistd.h>
+
+/* The wait of one environment (thread), in its tio_poll_env's waiter_state. */
+typedef struct {
+  int on;             /* 0 once teardown closed it */
+  napi_env env;
+  uv_idle_t idle;     /* active while a handle is started: libuv's own poll must not block */
+  uv_check_t check;   /* runs the JavaScript dispatcher once per loop turn */
+  napi_ref dispatch;
+  napi_async_context async;
+  int epfd;           /* the handles' fds (data: the handle) and libuv's (data: NULL) */
+  struct epoll_event *events;
+  int cap;            /* room in events: one more than the handles registered, at least */
+  int nregistered;
+  int nready;         /* events of the last loopWait; -1 outside the dispatcher */
+  int next;           /* loopNext's place in events */
+} tio_loop_wait;
 
 static int count_started(tio_poll_env *st, int *refd) {
   int started = 0, r = 0;
@@ -60,8 +77,8 @@ static int sync_handle(tio_loop_wait *w, tio_poll *p) {
   return 0;
 }
 
-int tio_loop_wait_update(tio_poll_env *st, tio_poll *p) {
-  tio_loop_wait *w = &st->wait;
+static int changed(tio_poll_env *st, tio_poll *p) {
+  tio_loop_wait *w = st->waiter_state;
   if (!w->on) return 0;
   int r = 0;
   if (p && (r = sync_handle(w, p)) < 0) p->want = 0; /* not watched: as a uv_poll_start that failed */
@@ -78,7 +95,7 @@ int tio_loop_wait_update(tio_poll_env *st, tio_poll *p) {
 
 static void on_check(uv_check_t *h) {
   tio_poll_env *st = h->data;
-  tio_loop_wait *w = &st->wait;
+  tio_loop_wait *w = st->waiter_state;
   if (!w->on || st->tearing_down || count_started(st, NULL) == 0) return;
   /* With our idle handle stopped, the backend timeout is what libuv's own
    * poll would have waited: 0 with immediates or closing handles pending,
@@ -103,8 +120,36 @@ static void on_check(uv_check_t *h) {
    * see the events that name them. */
   w->nready = -1;
   napi_close_handle_scope(env, scope);
-  tio_loop_wait_update(st, NULL);
+  changed(st, NULL);
 }
+
+static int handles(tio_poll_env *st) {
+  tio_loop_wait *w = st->waiter_state;
+  return w->on ? 2 : 0;
+}
+
+static void on_wait_handle_closed(uv_handle_t *h) {
+  tio_poll_teardown_step(h->data);
+}
+
+static void close_wait(tio_poll_env *st) {
+  tio_loop_wait *w = st->waiter_state;
+  if (!w->on) return;
+  w->on = 0;
+  close(w->epfd);
+  w->epfd = -1;
+  uv_close((uv_handle_t *)&w->idle, on_wait_handle_closed);
+  uv_close((uv_handle_t *)&w->check, on_wait_handle_closed);
+}
+
+static void free_wait(tio_poll_env *st) {
+  tio_loop_wait *w = st->waiter_state;
+  free(w->events);
+  free(w);
+  st->waiter_state = NULL;
+}
+
+static const tio_poll_waiter LOOP_WAIT = {changed, handles, close_wait, free_wait};
 
 /* loopWaitStart(dispatch(timeoutMs)) -> 0 | -errno. Once per thread. */
 static napi_value loop_wait_start(napi_env env, napi_callback_info info) {
@@ -113,19 +158,23 @@ static napi_value loop_wait_start(napi_env env, napi_callback_info info) {
   TIO_CHECK(env, tio_args(env, info, 1, argv) && napi_typeof(env, argv[0], &t) == napi_ok && t == napi_function,
             "loopWaitStart(dispatch)");
   tio_poll_env *st = tio_poll_env_of(env);
-  tio_loop_wait *w = &st->wait;
-  if (w->on) return tio_neg_errno(env, EALREADY);
+  if (st->waiter) return tio_neg_errno(env, EALREADY);
   uv_loop_t *loop;
   if (napi_get_uv_event_loop(env, &loop) != napi_ok) return NULL;
-  int epfd = epoll_create1(EPOLL_CLOEXEC);
-  if (epfd < 0) return tio_neg_errno(env, errno);
+  tio_loop_wait *w = calloc(1, sizeof *w);
+  if (!w || !grow(w, 1)) {
+    free(w);
+    return tio_neg_errno(env, ENOMEM);
+  }
+  w->epfd = epoll_create1(EPOLL_CLOEXEC);
   struct epoll_event ev = {.events = EPOLLIN, .data.ptr = NULL};
-  if (!grow(w, 1) || epoll_ctl(epfd, EPOLL_CTL_ADD, uv_backend_fd(loop), &ev) < 0) {
-    int e = w->cap ? errno : ENOMEM;
-    close(epfd);
+  if (w->epfd < 0 || epoll_ctl(w->epfd, EPOLL_CTL_ADD, uv_backend_fd(loop), &ev) < 0) {
+    int e = errno;
+    if (w->epfd >= 0) close(w->epfd);
+    free(w->events);
+    free(w);
     return tio_neg_errno(env, e);
   }
-  w->epfd = epfd;
   uv_idle_init(loop, &w->idle);
   uv_check_init(loop, &w->check);
   w->idle.data = w->check.data = st;
@@ -139,6 +188,8 @@ static napi_value loop_wait_start(napi_env env, napi_callback_info info) {
   w->nready = -1;
   w->env = env;
   w->on = 1;
+  st->waiter_state = w;
+  st->waiter = &LOOP_WAIT;
   /* Handles already started move from libuv's epoll set to ours. */
   for (tio_poll *p = st->live; p; p = p->next) {
     if (p->want && !p->closing) {
@@ -147,7 +198,7 @@ static napi_value loop_wait_start(napi_env env, napi_callback_info info) {
       if (sync_handle(w, p) < 0) p->want = 0;
     }
   }
-  tio_loop_wait_update(st, NULL);
+  changed(st, NULL);
   return tio_int(env, 0);
 }
 
@@ -163,8 +214,8 @@ static napi_value loop_wait(napi_env env, napi_callback_info info) {
   TIO_CHECK(env, tio_args(env, info, 2, argv) && tio_get_i32(env, argv[0], &timeout) &&
                      tio_get_i32_array(env, argv[1], &out, &len) && len >= 3,
             "loopWait(timeoutMs, out: Int32Array(3))");
-  tio_loop_wait *w = &tio_poll_env_of(env)->wait;
-  if (!w->on || w->nready < 0) return tio_neg_errno(env, EPERM);
+  tio_loop_wait *w = tio_poll_env_of(env)->waiter_state;
+  if (!w || !w->on || w->nready < 0) return tio_neg_errno(env, EPERM);
   int r = epoll_wait(w->epfd, w->events, w->cap, timeout);
   w->next = 0;
   w->nready = r > 0 ? r : 0;
@@ -188,9 +239,8 @@ static napi_value loop_next(napi_env env, napi_callback_info info) {
   size_t len;
   TIO_CHECK(env, tio_args(env, info, 1, argv) && tio_get_i32_array(env, argv[0], &out, &len) && len >= 2,
             "loopNext(out: Int32Array(2))");
-  tio_poll_env *st = tio_poll_env_of(env);
-  tio_loop_wait *w = &st->wait;
-  while (w->nready > 0 && w->next < w->nready) {
+  tio_loop_wait *w = tio_poll_env_of(env)->waiter_state;
+  while (w && w->nready > 0 && w->next < w->nready) {
     struct epoll_event *ev = &w->events[w->next++];
     tio_poll *p = ev->data.ptr;
     if (!p || p->closing || !p->want) continue;
@@ -212,30 +262,6 @@ static napi_value loop_next(napi_env env, napi_callback_info info) {
     return fn;
   }
   return NULL;
-}
-
-static void on_wait_handle_closed(uv_handle_t *h) {
-  tio_poll_env *st = h->data;
-  st->wait.closed_handles++;
-  tio_poll_teardown_step(st);
-}
-
-int tio_loop_wait_handles(tio_poll_env *st) {
-  return st->wait.on ? 2 : 0;
-}
-
-void tio_loop_wait_close(tio_poll_env *st) {
-  tio_loop_wait *w = &st->wait;
-  if (!w->on) return;
-  w->on = 0;
-  close(w->epfd);
-  w->epfd = -1;
-  uv_close((uv_handle_t *)&w->idle, on_wait_handle_closed);
-  uv_close((uv_handle_t *)&w->check, on_wait_handle_closed);
-}
-
-void tio_loop_wait_free(tio_poll_env *st) {
-  free(st->wait.events);
 }
 
 void tio_register_loop_wait(napi_env env, napi_value exports) {

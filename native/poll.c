@@ -4,8 +4,8 @@
  * environment shuts down are closed by an async cleanup hook, because a worker
  * cannot close its loop while a handle is active. The same hook closes fds a
  * worker adopted (queues attached there), so terminating a worker leaks none.
- * With the loop wait on (loop_wait.c), started handles are not in libuv's
- * epoll set but in the wait's, as `want` and `unref` say. */
+ * With a waiter on (loop_wait.c), started handles are not in libuv's epoll
+ * set but in the waiter's, as `want` and `unref` say. */
 #include "poll.h"
 #include <stdlib.h>
 #include <unistd.h>
@@ -20,6 +20,8 @@ static void unlink_poll(tio_poll_env *st, tio_poll *p) {
   if (p->next) p->next->prev = p->prev;
   p->next = p->prev = NULL;
 }
+
+static void tio_poll_call_back(tio_poll *p, int status, int events);
 
 static void on_closed(uv_handle_t *h) {
   tio_poll *p = (tio_poll *)h->data;
@@ -51,7 +53,7 @@ static void close_poll(tio_poll_env *st, tio_poll *p) {
   unlink_poll(st, p);
   uv_poll_stop(&p->handle);
   uv_close((uv_handle_t *)&p->handle, on_closed);
-  if (st->wait.on) tio_loop_wait_update(st, p);
+  if (st->waiter) st->waiter->changed(st, p);
 }
 
 /* Polls are stopped before the adopted fds are closed: stopping a poll whose
@@ -62,10 +64,10 @@ static void on_teardown(napi_async_cleanup_hook_handle hook, void *arg) {
   st->hook = hook;
   int n = 0;
   for (tio_poll *p = st->live; p; p = p->next) n++;
-  n += tio_loop_wait_handles(st);
+  if (st->waiter) n += st->waiter->handles(st);
   st->closing_count = n;
   while (st->live) close_poll(st, st->live);
-  tio_loop_wait_close(st);
+  if (st->waiter) st->waiter->close(st);
   for (int i = 0; i < st->nfds; i++) {
     if (st->fds[i] >= 0) close(st->fds[i]);
     st->fds[i] = -1;
@@ -98,6 +100,7 @@ void tio_poll_forget_fd(napi_env env, int fd) {
 
 static void free_env_state(napi_env env, void *data, void *hint) {
   tio_poll_env *st = data;
+  if (st->waiter) st->waiter->free(st);
   free(st->fds);
   free(st);
 }
@@ -116,7 +119,7 @@ static void on_event(uv_poll_t *h, int status, int events) {
 }
 
 /* Runs the JS callback(status, events) from a loop callback. */
-void tio_poll_call_back(tio_poll *p, int status, int events) {
+static void tio_poll_call_back(tio_poll *p, int status, int events) {
   napi_env env = p->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
@@ -196,9 +199,9 @@ static napi_value poll_start(napi_env env, napi_callback_info info) {
   if (p->closing) return tio_int(env, UV_EBADF);
   int flags = ((events & 1) ? UV_READABLE : 0) | ((events & 2) ? UV_WRITABLE : 0);
   tio_poll_env *st = tio_poll_env_of(env);
-  if (st->wait.on) {
+  if (st->waiter) {
     p->want = flags;
-    return tio_int(env, tio_loop_wait_update(st, p));
+    return tio_int(env, st->waiter->changed(st, p));
   }
   int r = uv_poll_start(&p->handle, flags, on_event);
   if (r == 0) p->want = flags;
@@ -213,9 +216,9 @@ static napi_value poll_stop(napi_env env, napi_callback_info info) {
   if (!p->closing) {
     p->want = 0;
     tio_poll_env *st = tio_poll_env_of(env);
-    /* With the loop wait on the handle was never started in libuv, and
+    /* With a waiter on the handle was never started in libuv, and
      * uv_poll_stop would still try an epoll_ctl(DEL) that fails. */
-    if (st->wait.on) tio_loop_wait_update(st, p);
+    if (st->waiter) st->waiter->changed(st, p);
     else uv_poll_stop(&p->handle);
   }
   return tio_int(env, 0);
@@ -234,7 +237,7 @@ static napi_value poll_ref(napi_env env, napi_callback_info info) {
     if (ref) uv_ref((uv_handle_t *)&p->handle);
     else uv_unref((uv_handle_t *)&p->handle);
     tio_poll_env *st = tio_poll_env_of(env);
-    if (st->wait.on) tio_loop_wait_update(st, NULL);
+    if (st->waiter) st->waiter->changed(st, NULL);
   }
   return tio_int(env, 0);
 }
@@ -294,5 +297,4 @@ void tio_register_poll(napi_env env, napi_value exports) {
   tio_export(env, exports, "pollClose", poll_close);
   tio_export(env, exports, "fdAdopt", fd_adopt);
   tio_export(env, exports, "fdRelease", fd_release);
-  tio_register_loop_wait(env, exports);
 }

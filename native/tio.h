@@ -40,6 +40,7 @@ void tio_register_tun(napi_env env, napi_value exports);
 void tio_register_netdev(napi_env env, napi_value exports);
 void tio_register_io(napi_env env, napi_value exports);
 void tio_register_poll(napi_env env, napi_value exports);
+void tio_register_loop_wait(napi_env env, napi_value exports);
 void tio_register_aead(napi_env env, napi_value exports);
 void tio_register_udp(napi_env env, napi_value exports);
 void tio_register_checksum(napi_env env, napi_value exports);
