@@ -229,6 +229,17 @@ static napi_value loop_wait(napi_env env, napi_callback_info info) {
   return tio_int(env, ours);
 }
 
+/* The handle an event names, if it is still one of the environment's. An
+ * fd closed behind tio's back (not through closeFd) while another fd shares
+ * its file stays in the epoll set after its handle is gone; its events must
+ * not reach freed memory. The list holds a handful of handles. */
+static tio_poll *live_handle(tio_poll_env *st, void *named) {
+  for (tio_poll *p = st->live; p; p = p->next) {
+    if (p == named) return p;
+  }
+  return NULL;
+}
+
 /* loopNext(out: Int32Array(2)) -> the next ready handle's callback, with
  * out = [status, events] to call it with, or undefined when none is left.
  * As uv_poll does, an error (EPOLLERR) reports UV_EBADF and stops the
@@ -239,10 +250,11 @@ static napi_value loop_next(napi_env env, napi_callback_info info) {
   size_t len;
   TIO_CHECK(env, tio_args(env, info, 1, argv) && tio_get_i32_array(env, argv[0], &out, &len) && len >= 2,
             "loopNext(out: Int32Array(2))");
-  tio_loop_wait *w = tio_poll_env_of(env)->waiter_state;
+  tio_poll_env *st = tio_poll_env_of(env);
+  tio_loop_wait *w = st->waiter_state;
   while (w && w->nready > 0 && w->next < w->nready) {
     struct epoll_event *ev = &w->events[w->next++];
-    tio_poll *p = ev->data.ptr;
+    tio_poll *p = live_handle(st, ev->data.ptr);
     if (!p || p->closing || !p->want) continue;
     uint32_t re = ev->events;
     int status = 0, events = 0;
