@@ -12,7 +12,8 @@ let started = false;
  * Rounds of waiting and dispatching in one loop turn while only tio's fds are
  * ready. Under load each round saves libuv's own zero-timeout epoll_wait and
  * an entry into JavaScript; promise jobs wait for the turn's end, so the
- * rounds are few (8 batches of a stream: a millisecond or two here).
+ * rounds are few. 8 against 1 (bench:latency, 4 rounds): idle p50 0.614
+ * against 0.647 ms, one stream 2.35 against 2.28 Gbit/s.
  */
 const MAX_ROUNDS = 8;
 
