@@ -28,6 +28,7 @@ typedef struct {
   struct epoll_event *events;
   int cap;            /* room in events: one more than the handles registered, at least */
   int nregistered;
+  int parked;         /* some stopped handle may still be in epfd (see changed()) */
   int nready;         /* events of the last loopWait; -1 outside the dispatcher */
   int next;           /* loopNext's place in events */
 } tio_loop_wait;
@@ -77,11 +78,18 @@ static int sync_handle(tio_loop_wait *w, tio_poll *p) {
   return 0;
 }
 
+/* A handle that stops stays in the epoll set, parked, until the wait next
+ * blocks: a stream's reader stops while its batch is in use and starts again
+ * when the batch's promise settles, after the dispatcher's rounds, and
+ * unregistering it in between cost an epoll_ctl each way per batch
+ * (docs/LATENCY.md "Waiting inside JavaScript"). A parked handle's events
+ * are dropped by loopWait. */
 static int changed(tio_poll_env *st, tio_poll *p) {
   tio_loop_wait *w = st->waiter_state;
   if (!w->on) return 0;
   int r = 0;
-  if (p && (r = sync_handle(w, p)) < 0) p->want = 0; /* not watched: as a uv_poll_start that failed */
+  if (p && !p->closing && p->want == 0 && p->registered) w->parked = 1;
+  else if (p && (r = sync_handle(w, p)) < 0) p->want = 0; /* not watched: as a uv_poll_start that failed */
   int refd;
   int started = count_started(st, &refd);
   if (started) uv_idle_start(&w->idle, on_idle);
@@ -91,6 +99,15 @@ static int changed(tio_poll_env *st, tio_poll *p) {
   if (refd) uv_ref((uv_handle_t *)&w->check);
   else uv_unref((uv_handle_t *)&w->check);
   return r;
+}
+
+/* Before a wait that may block: a parked handle whose fd stays ready would
+ * end every wait at once, so the parked leave the set. */
+static void unpark(tio_poll_env *st, tio_loop_wait *w) {
+  w->parked = 0;
+  for (tio_poll *p = st->live; p; p = p->next) {
+    if (!p->closing && p->want == 0 && p->registered) sync_handle(w, p);
+  }
 }
 
 static void on_check(uv_check_t *h) {
@@ -111,14 +128,21 @@ static void on_check(uv_check_t *h) {
   arg = tio_int(env, timeout);
   w->nready = 0;
   w->next = 0;
-  if (napi_make_callback(env, w->async, recv, fn, 1, &arg, &ret) == napi_pending_exception) {
+  /* A callback scope around a plain call, not napi_make_callback: promise
+   * jobs run when the scope closes, and by then loopWait must refuse, as
+   * it does everywhere outside the dispatcher's own call. */
+  napi_callback_scope cs;
+  napi_open_callback_scope(env, recv, w->async, &cs);
+  napi_status called = napi_call_function(env, recv, fn, 1, &arg, &ret);
+  /* Handles may close and be freed once the loop turns: loopNext must not
+   * see the events that name them. */
+  w->nready = -1;
+  if (called == napi_pending_exception) {
     napi_value err;
     napi_get_and_clear_last_exception(env, &err);
     napi_fatal_exception(env, err);
   }
-  /* Handles may close and be freed once the loop turns: loopNext must not
-   * see the events that name them. */
-  w->nready = -1;
+  napi_close_callback_scope(env, cs);
   napi_close_handle_scope(env, scope);
   changed(st, NULL);
 }
@@ -202,6 +226,17 @@ static napi_value loop_wait_start(napi_env env, napi_callback_info info) {
   return tio_int(env, 0);
 }
 
+/* The handle an event names, if it is still one of the environment's. An
+ * fd closed behind tio's back (not through closeFd) while another fd shares
+ * its file stays in the epoll set after its handle is gone; its events must
+ * not reach freed memory. The list holds a handful of handles. */
+static tio_poll *live_handle(tio_poll_env *st, void *named) {
+  for (tio_poll *p = st->live; p; p = p->next) {
+    if (p == named) return p;
+  }
+  return NULL;
+}
+
 /* loopWait(timeoutMs, out: Int32Array(3)) -> how many of the handles are
  * ready | -errno; out[2] = 1 when libuv's own fd is ready too (libuv has
  * work: the dispatcher should return). Only from the dispatcher, during its
@@ -214,30 +249,26 @@ static napi_value loop_wait(napi_env env, napi_callback_info info) {
   TIO_CHECK(env, tio_args(env, info, 2, argv) && tio_get_i32(env, argv[0], &timeout) &&
                      tio_get_i32_array(env, argv[1], &out, &len) && len >= 3,
             "loopWait(timeoutMs, out: Int32Array(3))");
-  tio_loop_wait *w = tio_poll_env_of(env)->waiter_state;
+  tio_poll_env *st = tio_poll_env_of(env);
+  tio_loop_wait *w = st->waiter_state;
   if (!w || !w->on || w->nready < 0) return tio_neg_errno(env, EPERM);
+  if (timeout != 0 && w->parked) unpark(st, w);
   int r = epoll_wait(w->epfd, w->events, w->cap, timeout);
   w->next = 0;
-  w->nready = r > 0 ? r : 0;
+  w->nready = 0;
   out[2] = 0;
   if (r < 0) return errno == EINTR ? tio_int(env, 0) : tio_neg_errno(env, errno);
-  int ours = 0;
+  /* Keeps the events loopNext will run: not libuv's, not a parked handle's. */
   for (int i = 0; i < r; i++) {
-    if (w->events[i].data.ptr) ours++;
-    else out[2] = 1;
+    void *named = w->events[i].data.ptr;
+    if (!named) {
+      out[2] = 1;
+      continue;
+    }
+    tio_poll *p = live_handle(st, named);
+    if (p && p->want) w->events[w->nready++] = w->events[i];
   }
-  return tio_int(env, ours);
-}
-
-/* The handle an event names, if it is still one of the environment's. An
- * fd closed behind tio's back (not through closeFd) while another fd shares
- * its file stays in the epoll set after its handle is gone; its events must
- * not reach freed memory. The list holds a handful of handles. */
-static tio_poll *live_handle(tio_poll_env *st, void *named) {
-  for (tio_poll *p = st->live; p; p = p->next) {
-    if (p == named) return p;
-  }
-  return NULL;
+  return tio_int(env, w->nready);
 }
 
 /* loopNext(out: Int32Array(2)) -> the next ready handle's callback, with

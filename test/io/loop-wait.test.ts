@@ -7,7 +7,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { fileURLToPath } from 'node:url';
-import { native, nativeAvailable } from '../../src/native.js';
+import { native, nativeAvailable, POLL_READABLE, type PollHandle } from '../../src/native.js';
 import { FdWatcher } from '../../src/io/readiness.js';
 import { waitInJavaScript } from '../../src/io/loop-wait.js';
 import { EBADF, EPERM } from '../../src/errno.js';
@@ -87,6 +87,69 @@ test('timers, immediates and promise jobs run while a watched fd stays quiet', {
     assert.equal(readable, false);
     w.close(new Error('done'));
     await never;
+  });
+});
+
+/** A readable eventfd and a poll handle on it whose callback is `onEvent`; both closed after fn. */
+async function withReadyHandle(onEvent: (h: PollHandle) => void, fn: (h: PollHandle) => Promise<void>): Promise<void> {
+  waitInJavaScript();
+  const fd = native.eventfdCreate();
+  assert.ok(fd >= 0);
+  assert.equal(native.eventfdSignal(fd), 0); // never read: it stays readable
+  let h: PollHandle | undefined;
+  const created = native.pollCreate(fd, () => onEvent(h!));
+  if (typeof created === 'number') assert.fail(`pollCreate: ${created}`);
+  h = created;
+  try {
+    await fn(h);
+  } finally {
+    native.pollClose(h);
+    native.closeFd(fd);
+  }
+}
+
+test('a watch stopped while its fd stays ready stays quiet without keeping the thread busy, and fires again once started', { skip }, async () => {
+  let calls = 0;
+  let first!: () => void;
+  const firstCall = new Promise<void>((r) => (first = r));
+  let again!: () => void;
+  const secondCall = new Promise<void>((r) => (again = r));
+  await withReadyHandle((h) => {
+    calls++;
+    native.pollStop(h);
+    (calls === 1 ? first : again)();
+  }, async (h) => {
+    assert.equal(native.pollStart(h, POLL_READABLE), 0);
+    await firstCall;
+    // The stopped handle stays in the wait's set for the rest of the turn; a wait that blocks must
+    // not be ended by it, or the thread would spin through loop turns.
+    const cpu0 = process.cpuUsage();
+    const t0 = performance.now();
+    await new Promise((r) => setTimeout(r, 200));
+    const wall = performance.now() - t0;
+    const cpu = process.cpuUsage(cpu0);
+    assert.equal(calls, 1);
+    assert.ok((cpu.user + cpu.system) / 1000 < wall / 2, `CPU ${(cpu.user + cpu.system) / 1000} ms in ${wall} ms`);
+    assert.equal(native.pollStart(h, POLL_READABLE), 0);
+    await secondCall;
+    assert.equal(calls, 2);
+  });
+});
+
+test('a watch stopped and started again within a turn keeps firing', { skip }, async () => {
+  let calls = 0;
+  let done!: () => void;
+  const twice = new Promise<void>((r) => (done = r));
+  await withReadyHandle((h) => {
+    calls++;
+    native.pollStop(h);
+    // As a reader does when its batch settles: a promise job later, before the next loop turn.
+    if (calls === 1) void Promise.resolve().then(() => assert.equal(native.pollStart(h, POLL_READABLE), 0));
+    else done();
+  }, async (h) => {
+    assert.equal(native.pollStart(h, POLL_READABLE), 0);
+    await twice;
+    assert.equal(calls, 2);
   });
 });
 
