@@ -237,18 +237,12 @@ static tio_poll *live_handle(tio_poll_env *st, void *named) {
   return NULL;
 }
 
-/* loopWait(timeoutMs, out: Int32Array(3)) -> how many of the handles are
- * ready | -errno; out[2] = 1 when libuv's own fd is ready too (libuv has
- * work: the dispatcher should return). Only from the dispatcher, during its
- * call. */
+/* loopWait(timeoutMs) -> how many of the handles are ready | -errno. Only
+ * from the dispatcher, during its call. */
 static napi_value loop_wait(napi_env env, napi_callback_info info) {
-  napi_value argv[2];
+  napi_value argv[1];
   int32_t timeout;
-  int32_t *out;
-  size_t len;
-  TIO_CHECK(env, tio_args(env, info, 2, argv) && tio_get_i32(env, argv[0], &timeout) &&
-                     tio_get_i32_array(env, argv[1], &out, &len) && len >= 3,
-            "loopWait(timeoutMs, out: Int32Array(3))");
+  TIO_CHECK(env, tio_args(env, info, 1, argv) && tio_get_i32(env, argv[0], &timeout), "loopWait(timeoutMs)");
   tio_poll_env *st = tio_poll_env_of(env);
   tio_loop_wait *w = st->waiter_state;
   if (!w || !w->on || w->nready < 0) return tio_neg_errno(env, EPERM);
@@ -256,16 +250,11 @@ static napi_value loop_wait(napi_env env, napi_callback_info info) {
   int r = epoll_wait(w->epfd, w->events, w->cap, timeout);
   w->next = 0;
   w->nready = 0;
-  out[2] = 0;
   if (r < 0) return errno == EINTR ? tio_int(env, 0) : tio_neg_errno(env, errno);
-  /* Keeps the events loopNext will run: not libuv's, not a parked handle's. */
+  /* Keeps the events loopNext will run: not libuv's (its own poll phase,
+   * next, runs them), not a parked handle's. */
   for (int i = 0; i < r; i++) {
-    void *named = w->events[i].data.ptr;
-    if (!named) {
-      out[2] = 1;
-      continue;
-    }
-    tio_poll *p = live_handle(st, named);
+    tio_poll *p = w->events[i].data.ptr ? live_handle(st, w->events[i].data.ptr) : NULL;
     if (p && p->want) w->events[w->nready++] = w->events[i];
   }
   return tio_int(env, w->nready);

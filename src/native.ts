@@ -160,8 +160,8 @@ export interface NativeAddon extends NativeAead, NativeUdp {
   pollClose(handle: PollHandle): number;
   /** Turns on the loop wait for this thread: dispatch(timeoutMs) runs once per loop turn (native/loop_wait.c); 0 or -errno. */
   loopWaitStart(dispatch: (timeoutMs: number) => void): number;
-  /** Blocks in epoll_wait on the started handles' fds and libuv's for up to timeoutMs; only inside dispatch. How many handles are ready, or -errno; out[2] = 1 when libuv's fd is ready too. */
-  loopWait(timeoutMs: number, out: Int32Array): number;
+  /** Blocks in epoll_wait on the started handles' fds and libuv's for up to timeoutMs; only inside dispatch. How many handles are ready, or -errno. */
+  loopWait(timeoutMs: number): number;
   /** The next ready handle's callback, with out = [status, events] to call it with; undefined when none is left. */
   loopNext(out: Int32Array): ((status: number, events: number) => void) | undefined;
   /** Closes fd when the calling thread's environment shuts down (worker exit/terminate). */

@@ -3,32 +3,23 @@ import { EALREADY } from '../errno.js';
 import { SyscallError } from '../errors.js';
 import { native } from '../native.js';
 
-// [status, events] of the handle loopNext returns, and whether libuv's own fd
-// was ready at the last loopWait; one per thread, reused every turn.
-const state = new Int32Array(3);
+// [status, events] of the handle loopNext returns; one per thread, reused every turn.
+const state = new Int32Array(2);
 let started = false;
 
-/**
- * Rounds of waiting and dispatching in one loop turn while only tio's fds are
- * ready. Under load each round saves libuv's own zero-timeout epoll_wait and
- * an entry into JavaScript; promise jobs wait for the turn's end, so the
- * rounds are few. 8 against 1 (bench:latency, 4 rounds): idle p50 0.614
- * against 0.647 ms, one stream 2.35 against 2.28 Gbit/s.
- */
-const MAX_ROUNDS = 8;
-
 // Once per loop turn, from libuv's check phase: wait as long as libuv itself
-// would have, run the callbacks of the fds that are ready from here, and go on
-// without waiting while more of them are ready, libuv has nothing, and its
-// next timer is not due.
+// would have, then run the callbacks of the fds that are ready. Returning ends
+// the turn: promise jobs run, then libuv's own poll phase takes whatever woke
+// it. Going on with more zero-timeout waits in the same call while tio's fds
+// stayed ready was tried and not kept (docs/LATENCY.md "Waiting inside
+// JavaScript"): it cost CPU under a stream, and idle latency moved within the
+// spread of runs.
 function dispatch(timeoutMs: number): void {
-  const deadline = timeoutMs > 0 ? performance.now() + timeoutMs : 0;
-  let wait = timeoutMs;
-  for (let round = 1; ; round++) {
-    if (native.loopWait(wait, state) <= 0) return;
-    for (let cb = native.loopNext(state); cb !== undefined; cb = native.loopNext(state)) cb(state[0]!, state[1]!);
-    if (state[2] !== 0 || round >= MAX_ROUNDS || timeoutMs === 0 || (deadline > 0 && performance.now() >= deadline)) return;
-    wait = 0;
+  // At most one loopNext per ready handle: the one that would find none left is a native call saved.
+  for (let n = native.loopWait(timeoutMs); n > 0; n--) {
+    const cb = native.loopNext(state);
+    if (cb === undefined) return;
+    cb(state[0]!, state[1]!);
   }
 }
 
