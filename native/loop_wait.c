@@ -33,6 +33,7 @@ typedef struct {
   int next;           /* loopNext's place in events */
 } tio_loop_wait;
 
+/* How many handles are started; *refd: how many of them keep the loop alive. */
 static int count_started(tio_poll_env *st, int *refd) {
   int started = 0, r = 0;
   for (tio_poll *p = st->live; p; p = p->next) {
@@ -41,7 +42,7 @@ static int count_started(tio_poll_env *st, int *refd) {
       if (!p->unref) r++;
     }
   }
-  if (refd) *refd = r;
+  *refd = r;
   return started;
 }
 
@@ -113,7 +114,8 @@ static void unpark(tio_poll_env *st, tio_loop_wait *w) {
 static void on_check(uv_check_t *h) {
   tio_poll_env *st = h->data;
   tio_loop_wait *w = st->waiter_state;
-  if (!w->on || st->tearing_down || count_started(st, NULL) == 0) return;
+  /* changed() keeps the idle handle active exactly while a handle is started. */
+  if (!w->on || st->tearing_down || !uv_is_active((uv_handle_t *)&w->idle)) return;
   /* With our idle handle stopped, the backend timeout is what libuv's own
    * poll would have waited: 0 with immediates or closing handles pending,
    * else until the next timer (-1: none). */

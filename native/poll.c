@@ -21,7 +21,7 @@ static void unlink_poll(tio_poll_env *st, tio_poll *p) {
   p->next = p->prev = NULL;
 }
 
-static void tio_poll_call_back(tio_poll *p, int status, int events);
+static void call_back(tio_poll *p, int status, int events);
 
 static void on_closed(uv_handle_t *h) {
   tio_poll *p = (tio_poll *)h->data;
@@ -29,7 +29,7 @@ static void on_closed(uv_handle_t *h) {
   if (!st->tearing_down) {
     /* Its fd was closed behind the owner's back: tell the owner (EBADF), or a
      * waiter would wait forever on a poll that can no longer fire. */
-    if (p->forgotten) tio_poll_call_back(p, UV_EBADF, 0);
+    if (p->forgotten) call_back(p, UV_EBADF, 0);
     napi_delete_reference(p->env, p->callback);
     napi_async_destroy(p->env, p->async);
   }
@@ -115,11 +115,11 @@ static void on_event(uv_poll_t *h, int status, int events) {
   tio_poll *p = (tio_poll *)h->data;
   if (p->closing) return;
   if (status < 0) p->want = 0; /* libuv stopped the handle itself */
-  tio_poll_call_back(p, status, events);
+  call_back(p, status, events);
 }
 
 /* Runs the JS callback(status, events) from a loop callback. */
-static void tio_poll_call_back(tio_poll *p, int status, int events) {
+static void call_back(tio_poll *p, int status, int events) {
   napi_env env = p->env;
   napi_handle_scope scope;
   napi_open_handle_scope(env, &scope);
