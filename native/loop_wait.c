@@ -80,8 +80,8 @@ static int sync_handle(tio_loop_wait *w, tio_poll *p) {
 }
 
 /* A handle that stops stays in the epoll set, parked, until the wait next
- * blocks: a stream's reader stops while its batch is in use and starts again
- * when the batch's promise settles, after the dispatcher's rounds, and
+ * may block: a stream's reader stops while its batch is in use and starts
+ * again when the batch's promise settles, at the end of the same turn, and
  * unregistering it in between cost an epoll_ctl each way per batch
  * (docs/LATENCY.md "Waiting inside JavaScript"). A parked handle's events
  * are dropped by loopWait. */
