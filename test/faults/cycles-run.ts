@@ -55,9 +55,11 @@ function rss(): number {
 
 /** Memory JS holds. RSS alone misses a leak that fills holes the malloc heap
  * already has resident; this does not. The least of 8 reads 250 ms apart, each
- * after a full collection: right after the last cycle, one read on Node 20 held
- * 20.2 MB where others ended at 11.6-12.2 and 2000 cycles grew it by 2.2 MB, so
- * what the last cycles left is let go first. A leak stays in every read. */
+ * after a full collection, which a leak survives. On Node 20 the end value
+ * varies from run to run more than per-cycle growth would make it (one read:
+ * 11.5-20.2 MB after 1000 cycles from ~10 after warm-up; 2000 cycles grew 2.2
+ * MB; the least of 8 reads still ended at 17.0 once): its source is not found,
+ * and the reads only take the part that goes within two seconds. */
 async function jsHeld(): Promise<number> {
   let least = Infinity;
   for (let i = 0; i < 8; i++) {
